@@ -1,0 +1,315 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxResponseBytes caps every token-endpoint body read by this package.
+const MaxResponseBytes = 1 << 20
+
+// maxLifetime bounds a credible expires_in: ten years.
+const maxLifetime = 10 * 365 * 24 * time.Hour
+
+// Fields tells the decoder which JSON names a provider uses for each part of
+// a token response and of an error. Each list is tried in order; the first
+// name present with a non-null value wins. The zero Fields is DefaultFields.
+type Fields struct {
+	AccessToken      []string
+	TokenType        []string
+	RefreshToken     []string
+	ExpiresIn        []string
+	RefreshExpiresIn []string
+	Scope            []string
+	Subject          []string
+	ErrorCode        []string
+	ErrorDescription []string
+	ErrorURI         []string
+}
+
+// DefaultFields knows every spelling the supported brokers document: RFC 6749
+// snake_case, cTrader's camelCase, TradeStation v2's token/RefreshToken and
+// userid, and the errorCode/description pair delivered with HTTP 200.
+var DefaultFields = Fields{
+	AccessToken:      []string{"access_token", "accessToken", "token"},
+	TokenType:        []string{"token_type", "tokenType"},
+	RefreshToken:     []string{"refresh_token", "refreshToken", "RefreshToken"},
+	ExpiresIn:        []string{"expires_in", "expiresIn"},
+	RefreshExpiresIn: []string{"refresh_token_expires_in", "refresh_expires_in", "refreshTokenExpiresIn"},
+	Scope:            []string{"scope", "scopes"},
+	Subject:          []string{"userid", "userId", "user_id"},
+	ErrorCode:        []string{"error", "errorCode", "error_code"},
+	ErrorDescription: []string{"error_description", "description", "errorDescription", "message", "Message"},
+	ErrorURI:         []string{"error_uri", "errorUri"},
+}
+
+func (f *Fields) orDefault() *Fields {
+	if f == nil || len(f.AccessToken) == 0 {
+		return &DefaultFields
+	}
+	return f
+}
+
+// fieldsUsed returns every name f consumes, so that the rest land in Extra.
+func (f *Fields) known() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range [][]string{f.AccessToken, f.TokenType, f.RefreshToken, f.ExpiresIn,
+		f.RefreshExpiresIn, f.Scope, f.Subject, f.ErrorCode, f.ErrorDescription, f.ErrorURI} {
+		for _, n := range l {
+			m[n] = true
+		}
+	}
+	return m
+}
+
+// DecodeTokenResponse turns a token-endpoint answer into a Token or a typed
+// error. It reads at most MaxResponseBytes of body. now is the moment the
+// answer arrived, from which expires_in is counted. provider names the
+// provider in errors and in the token.
+//
+// The error shapes it knows: an RFC 6749 error document with any status; an
+// errorCode/description pair with HTTP 200; 429 as *RateLimitError; any other
+// non-2xx without an error document (HTML, empty) as *HTTPError; a 2xx that is
+// not a usable token as *ResponseError.
+func DecodeTokenResponse(provider string, resp *http.Response, now time.Time, fields *Fields) (*Token, error) {
+	f := fields.orDefault()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading token response: %w: %w", provider, ErrUnavailable, err)
+	}
+	if len(body) > MaxResponseBytes {
+		return nil, &ResponseError{Provider: provider, StatusCode: resp.StatusCode,
+			Reason: fmt.Sprintf("body larger than %d bytes", MaxResponseBytes)}
+	}
+	return decodeTokenBody(provider, resp.StatusCode, resp.Header, body, now, f)
+}
+
+func decodeTokenBody(provider string, status int, h http.Header, body []byte, now time.Time, f *Fields) (*Token, error) {
+	obj, jsonErr := parseObject(body, h.Get("Content-Type"))
+	if obj != nil {
+		if oerr := oauthErrorFrom(provider, status, obj, f); oerr != nil {
+			if status == http.StatusTooManyRequests {
+				return nil, rateLimitFrom(status, h, now, oerr.Description)
+			}
+			return nil, oerr
+		}
+	}
+	if status == http.StatusTooManyRequests {
+		return nil, rateLimitFrom(status, h, now, "")
+	}
+	if status < 200 || status > 299 {
+		e := httpErrorFrom(provider, status, h, body)
+		if obj != nil {
+			e.Message, _ = str(obj, f.ErrorDescription)
+		}
+		return nil, e
+	}
+	if obj == nil {
+		reason := "body is not a JSON object"
+		if len(bytes.TrimSpace(body)) == 0 {
+			reason = "empty body"
+		}
+		return nil, &ResponseError{Provider: provider, StatusCode: status, Reason: reason, Err: jsonErr}
+	}
+	return tokenFrom(provider, status, obj, now, f)
+}
+
+// parseObject reads body as a JSON object, or as form values when the
+// server says it sent a form (some servers answer token requests that way).
+func parseObject(body []byte, contentType string) (map[string]json.RawMessage, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "application/x-www-form-urlencoded" || mt == "text/plain" {
+		if obj := formObject(body); obj != nil {
+			return obj, nil
+		}
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+func formObject(body []byte) map[string]json.RawMessage {
+	s := strings.TrimSpace(string(body))
+	if s == "" || strings.HasPrefix(s, "{") || strings.HasPrefix(s, "<") {
+		return nil
+	}
+	obj := map[string]json.RawMessage{}
+	for _, kv := range strings.Split(s, "&") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil
+		}
+		raw, _ := json.Marshal(v)
+		obj[k] = raw
+	}
+	return obj
+}
+
+// str returns the first named member that is a non-empty JSON string (or a
+// number, rendered as text).
+func str(obj map[string]json.RawMessage, names []string) (string, bool) {
+	for _, n := range names {
+		raw, ok := obj[n]
+		if !ok || isNull(raw) {
+			continue
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			if s != "" {
+				return s, true
+			}
+			continue
+		}
+		var num json.Number
+		if json.Unmarshal(raw, &num) == nil {
+			return num.String(), true
+		}
+	}
+	return "", false
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+func oauthErrorFrom(provider string, status int, obj map[string]json.RawMessage, f *Fields) *OAuthError {
+	code, ok := str(obj, f.ErrorCode)
+	if !ok {
+		return nil
+	}
+	desc, _ := str(obj, f.ErrorDescription)
+	uri, _ := str(obj, f.ErrorURI)
+	return &OAuthError{Provider: provider, Endpoint: "token", Code: code, Description: desc, URI: uri, StatusCode: status}
+}
+
+func rateLimitFrom(status int, h http.Header, now time.Time, msg string) *RateLimitError {
+	e := &RateLimitError{StatusCode: status, Message: msg, Limit: -1, Remaining: -1,
+		RetryAfter: ParseRetryAfter(h.Get("Retry-After"), now)}
+	if v, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil {
+		e.Limit = v
+	}
+	if v, err := strconv.Atoi(h.Get("X-RateLimit-Remaining")); err == nil {
+		e.Remaining = v
+	}
+	return e
+}
+
+func httpErrorFrom(provider string, status int, h http.Header, body []byte) *HTTPError {
+	if len(body) > 512 {
+		body = body[:512]
+	}
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return &HTTPError{Provider: provider, StatusCode: status, ContentType: mt, Body: append([]byte(nil), body...)}
+}
+
+// seconds reads a lifetime given as a JSON number or numeric string.
+func seconds(obj map[string]json.RawMessage, names []string) (time.Duration, bool, error) {
+	for _, n := range names {
+		raw, ok := obj[n]
+		if !ok || isNull(raw) {
+			continue
+		}
+		var num json.Number
+		if err := json.Unmarshal(raw, &num); err != nil {
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				return 0, false, fmt.Errorf("%s is neither a number nor a string", n)
+			}
+			num = json.Number(strings.TrimSpace(s))
+		}
+		v, err := strconv.ParseFloat(string(num), 64)
+		if err != nil {
+			return 0, false, fmt.Errorf("%s is not numeric", n)
+		}
+		if v < 0 {
+			return 0, false, fmt.Errorf("%s is negative", n)
+		}
+		if v > maxLifetime.Seconds() {
+			return 0, false, fmt.Errorf("%s is implausibly large", n)
+		}
+		return time.Duration(v) * time.Second, true, nil
+	}
+	return 0, false, nil
+}
+
+func tokenFrom(provider string, status int, obj map[string]json.RawMessage, now time.Time, f *Fields) (*Token, error) {
+	bad := func(reason string) error {
+		return &ResponseError{Provider: provider, StatusCode: status, Reason: reason}
+	}
+	at, ok := str(obj, f.AccessToken)
+	if !ok {
+		return nil, bad("no access token in the response")
+	}
+	t := &Token{AccessToken: at, Provider: provider}
+	t.RefreshToken, _ = str(obj, f.RefreshToken)
+	t.Subject, _ = str(obj, f.Subject)
+	typ, _ := str(obj, f.TokenType)
+	t.TokenType = normalizeType(typ)
+
+	exp, has, err := seconds(obj, f.ExpiresIn)
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	if has && exp > 0 {
+		t.Expiry = now.Add(exp)
+	}
+	rexp, has, err := seconds(obj, f.RefreshExpiresIn)
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	if has && rexp > 0 {
+		t.RefreshExpiry = now.Add(rexp)
+	}
+	t.Scopes = scopesFrom(obj, f.Scope)
+
+	known := f.known()
+	for k, v := range obj {
+		if known[k] {
+			continue
+		}
+		if t.Extra == nil {
+			t.Extra = map[string]json.RawMessage{}
+		}
+		t.Extra[k] = v
+	}
+	return t, nil
+}
+
+func normalizeType(typ string) string {
+	switch strings.ToLower(typ) {
+	case "", "bearer", "accesstoken":
+		return "Bearer"
+	default:
+		return typ
+	}
+}
+
+func scopesFrom(obj map[string]json.RawMessage, names []string) []string {
+	for _, n := range names {
+		raw, ok := obj[n]
+		if !ok || isNull(raw) {
+			continue
+		}
+		var list []string
+		if json.Unmarshal(raw, &list) == nil {
+			return list
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return strings.Fields(strings.ReplaceAll(s, ",", " "))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,274 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// DefaultFlowTTL is how long a login flow stays valid when Begin is not
+// told otherwise.
+const DefaultFlowTTL = 10 * time.Minute
+
+// maxParamLen bounds every callback parameter; real codes and states are far
+// shorter.
+const maxParamLen = 4096
+
+// Flow is one login: the state that ties the callback to the browser that
+// started it, the PKCE verifier, the redirect URI and a deadline. It is
+// plain JSON, so an app can keep it in a server-side session between the
+// redirect and the callback; it holds the PKCE verifier, so keep it where
+// the browser cannot read it. A Flow completes at most once.
+type Flow struct {
+	// Provider is the name of the provider the flow was begun with.
+	Provider string `json:"provider"`
+	// State is the CSRF token sent to and echoed by the provider.
+	State string `json:"state"`
+	// Verifier is the PKCE code verifier; empty when the provider does not
+	// support PKCE.
+	Verifier string `json:"verifier,omitempty"`
+	// RedirectURL is the redirect URI used by this flow, when it overrides
+	// the provider's configured one.
+	RedirectURL string `json:"redirect_url,omitempty"`
+	// Issuer is the iss a callback must carry if it carries one (RFC 9207).
+	Issuer string `json:"issuer,omitempty"`
+	// URL is where to send the user.
+	URL string `json:"url"`
+	// Expires is the deadline for the callback.
+	Expires time.Time `json:"expires"`
+	// Used is set once Complete has accepted a callback for this flow.
+	Used bool `json:"used,omitempty"`
+
+	mu sync.Mutex
+}
+
+// FlowOption configures Begin.
+type FlowOption func(*flowOptions)
+
+type flowOptions struct {
+	scopes   []string
+	redirect string
+	ttl      time.Duration
+	issuer   string
+	extra    []AuthCodeOption
+	now      func() time.Time
+}
+
+// WithScopes requests these scopes instead of the provider's defaults.
+func WithScopes(scopes ...string) FlowOption {
+	return func(o *flowOptions) { o.scopes = scopes }
+}
+
+// WithRedirectURL uses this redirect URI instead of the configured one.
+func WithRedirectURL(u string) FlowOption {
+	return func(o *flowOptions) { o.redirect = u }
+}
+
+// WithTTL sets how long the flow waits for its callback.
+func WithTTL(d time.Duration) FlowOption {
+	return func(o *flowOptions) { o.ttl = d }
+}
+
+// WithIssuer sets the issuer a callback's iss parameter must equal.
+// Providers that implement Issuer() string supply it themselves.
+func WithIssuer(iss string) FlowOption {
+	return func(o *flowOptions) { o.issuer = iss }
+}
+
+// WithAuthParams adds provider-specific authorization-URL parameters.
+func WithAuthParams(opts ...AuthCodeOption) FlowOption {
+	return func(o *flowOptions) { o.extra = append(o.extra, opts...) }
+}
+
+// WithClock sets the clock the flow's deadline is counted from.
+func WithClock(now func() time.Time) FlowOption {
+	return func(o *flowOptions) { o.now = now }
+}
+
+// Begin starts a login with p: it creates the state (32 random bytes) and,
+// when p supports PKCE, an S256 verifier and challenge, and returns the flow
+// whose URL the user must visit.
+func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
+	o := flowOptions{ttl: DefaultFlowTTL, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.ttl <= 0 {
+		return nil, errors.New("auth: flow TTL must be positive")
+	}
+	if o.redirect != "" {
+		if err := CheckRedirectURL(o.redirect); err != nil {
+			return nil, fmt.Errorf("auth: %w", err)
+		}
+	}
+	state, err := randomString(32)
+	if err != nil {
+		return nil, err
+	}
+	f := &Flow{Provider: p.Name(), State: state, RedirectURL: o.redirect, Issuer: o.issuer,
+		Expires: o.now().Add(o.ttl)}
+	if f.Issuer == "" {
+		if ip, ok := p.(interface{ Issuer() string }); ok {
+			f.Issuer = ip.Issuer()
+		}
+	}
+	var ac []AuthCodeOption
+	if p.Capabilities().PKCE {
+		f.Verifier = oauth2.GenerateVerifier()
+		ac = append(ac, S256ChallengeOption(f.Verifier))
+	}
+	if len(o.scopes) > 0 {
+		ac = append(ac, ScopeOption(o.scopes...))
+	}
+	if o.redirect != "" {
+		ac = append(ac, RedirectURLOption(o.redirect))
+	}
+	ac = append(ac, o.extra...)
+	f.URL = p.AuthCodeURL(state, ac...)
+	return f, nil
+}
+
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("auth: reading random bytes: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// CodeParamser is implemented by providers whose callbacks may carry the
+// code under other names (TradeStation v2's auth_code, for example).
+type CodeParamser interface {
+	CodeParams() []string
+}
+
+// Complete checks a callback's query against the flow and, only when every
+// check passes, exchanges the code. The checks run in this order: the error
+// parameter (an *OAuthError; access_denied matches ErrAccessDenied), the
+// state (constant time; ErrStateMismatch), iss when present
+// (ErrIssuerMismatch), the deadline (ErrFlowExpired), single use
+// (ErrFlowUsed), and the code (ErrMissingCode).
+func (f *Flow) Complete(ctx context.Context, p Provider, query url.Values) (*Token, error) {
+	return f.complete(ctx, p, query, time.Now())
+}
+
+// CompleteURL is Complete for a whole callback URL, as a loopback listener
+// or a test browser receives it.
+func (f *Flow) CompleteURL(ctx context.Context, p Provider, callback string) (*Token, error) {
+	u, err := url.Parse(callback)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w: callback URL does not parse", ErrBadCallback)
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w: callback query does not parse", ErrBadCallback)
+	}
+	return f.Complete(ctx, p, q)
+}
+
+func single(q url.Values, key string) (string, error) {
+	vals := q[key]
+	switch {
+	case len(vals) == 0:
+		return "", nil
+	case len(vals) > 1:
+		return "", fmt.Errorf("auth: %w: parameter %q repeated", ErrBadCallback, key)
+	case len(vals[0]) > maxParamLen:
+		return "", fmt.Errorf("auth: %w: parameter %q too long", ErrBadCallback, key)
+	}
+	return vals[0], nil
+}
+
+func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.Time) (*Token, error) {
+	if p.Name() != f.Provider {
+		return nil, fmt.Errorf("auth: flow was begun with %s, not %s: %w", f.Provider, p.Name(), ErrStateMismatch)
+	}
+	if code, err := single(q, "error"); err != nil {
+		return nil, err
+	} else if code != "" {
+		desc, _ := single(q, "error_description")
+		uri, _ := single(q, "error_uri")
+		return nil, &OAuthError{Provider: f.Provider, Endpoint: "authorize", Code: code, Description: desc, URI: uri}
+	}
+	state, err := single(q, "state")
+	if err != nil {
+		return nil, err
+	}
+	if f.State == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 {
+		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrStateMismatch)
+	}
+	iss, err := single(q, "iss")
+	if err != nil {
+		return nil, err
+	}
+	if iss != "" && f.Issuer != "" && iss != f.Issuer {
+		return nil, fmt.Errorf("auth: %s callback: %w: got %q", f.Provider, ErrIssuerMismatch, iss)
+	}
+	if !now.Before(f.Expires) {
+		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrFlowExpired)
+	}
+	code, err := callbackCode(p, q)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	used := f.Used
+	if !used && code != "" {
+		f.Used = true
+	}
+	f.mu.Unlock()
+	if used {
+		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrFlowUsed)
+	}
+	if code == "" {
+		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrMissingCode)
+	}
+	var opts []AuthCodeOption
+	if f.Verifier != "" {
+		opts = append(opts, VerifierOption(f.Verifier))
+	}
+	if f.RedirectURL != "" {
+		opts = append(opts, RedirectURLOption(f.RedirectURL))
+	}
+	return p.Exchange(ctx, code, opts...)
+}
+
+func callbackCode(p Provider, q url.Values) (string, error) {
+	names := []string{"code"}
+	if cp, ok := p.(CodeParamser); ok {
+		names = cp.CodeParams()
+	}
+	for _, n := range names {
+		c, err := single(q, n)
+		if err != nil {
+			return "", err
+		}
+		if c != "" {
+			return c, nil
+		}
+	}
+	return "", nil
+}
+
+// String describes the flow without its state or verifier.
+func (f *Flow) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "auth.Flow{provider=%s expires=%s pkce=%t used=%t}", f.Provider,
+		f.Expires.UTC().Format(time.RFC3339), f.Verifier != "", f.Used)
+	return b.String()
+}
+
+// GoString is String.
+func (f *Flow) GoString() string { return f.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (f *Flow) Format(s fmt.State, verb rune) { _, _ = s.Write([]byte(f.String())) }

@@ -1,0 +1,460 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Endpoint is where a provider's authorization server lives.
+type Endpoint struct {
+	// AuthURL is the authorization (consent) endpoint.
+	AuthURL string
+	// TokenURL is the token endpoint.
+	TokenURL string
+	// RevokeURL is the revocation endpoint; empty when there is none.
+	RevokeURL string
+}
+
+// RevokeStyle is how a revocation request is encoded.
+type RevokeStyle int
+
+const (
+	// RevokeForm is RFC 7009: a form POST of token and token_type_hint.
+	RevokeForm RevokeStyle = iota
+	// RevokeJSON posts {"client_id","client_secret","token"} as JSON, as
+	// Auth0-hosted brokers do.
+	RevokeJSON
+)
+
+// Config describes a provider as data. Broker packages fill one in; apps
+// rarely need to, but can, for an authorization server brokerkit does not
+// know yet.
+type Config struct {
+	// Name is the provider's name, used in errors and stamped on tokens.
+	Name string
+	// ClientID and ClientSecret are the application's credentials. The
+	// secret never appears in an error or log line.
+	ClientID, ClientSecret string
+	// RedirectURL is the callback registered with the provider.
+	RedirectURL string
+	// Scopes are requested when a flow does not name its own.
+	Scopes []string
+	// Endpoint holds the authorization server's URLs. Each must be https,
+	// or http on a loopback address.
+	Endpoint Endpoint
+	// AuthStyle is how the client authenticates at the token endpoint. It
+	// must be set: there is no auto-detection.
+	AuthStyle AuthStyle
+	// TokenMethod is "POST" (form body, the default) or "GET" (query).
+	TokenMethod string
+	// AuthParams are extra authorization-URL parameters (audience, say).
+	AuthParams url.Values
+	// GrantParams are extra token-request parameters per grant type
+	// ("authorization_code", "refresh_token", "client_credentials").
+	GrantParams map[string]url.Values
+	// RefreshSendsRedirectURI adds redirect_uri to refresh requests, for
+	// servers that require it.
+	RefreshSendsRedirectURI bool
+	// OmitResponseType leaves response_type=code out of authorization
+	// URLs, for servers that reject it.
+	OmitResponseType bool
+	// RevokeStyle is how revocation requests are encoded.
+	RevokeStyle RevokeStyle
+	// Issuer is the expected iss of callbacks (RFC 9207), when known.
+	Issuer string
+	// Audience is recorded on every token this provider issues.
+	Audience string
+	// Fields names the token-response members; nil means DefaultFields.
+	Fields *Fields
+	// ReauthCodes are the error codes that, on refresh, mean the user must
+	// log in again. Nil means just invalid_grant.
+	ReauthCodes []string
+	// Capabilities declares PKCE, refresh, rotation, client credentials,
+	// sliding expiry and environments. AuthStyle, TokenMethod and Revoke
+	// are filled in from the fields above.
+	Capabilities Capabilities
+	// HTTPClient makes the token requests; nil means a client with a
+	// 30-second timeout.
+	HTTPClient *http.Client
+	// Now is the clock expiry is counted from; nil means time.Now.
+	Now func() time.Time
+}
+
+// Standard is a Provider driven by a Config: an RFC 6749 authorization
+// server with the broker's quirks described as data.
+type Standard struct {
+	cfg  Config
+	caps Capabilities
+	hc   *http.Client
+}
+
+var defaultHTTPClient = &http.Client{Timeout: 30 * time.Second}
+
+// NewStandard validates cfg and returns a provider for it.
+func NewStandard(cfg Config) (*Standard, error) {
+	if cfg.Name == "" {
+		return nil, errors.New("auth: provider config needs a Name")
+	}
+	if cfg.ClientID == "" {
+		return nil, fmt.Errorf("auth: %s: client ID is empty", cfg.Name)
+	}
+	switch cfg.AuthStyle {
+	case AuthStyleInParams, AuthStyleInHeader:
+		if cfg.ClientSecret == "" {
+			return nil, fmt.Errorf("auth: %s: client secret is empty (use AuthStylePublic for a public client)", cfg.Name)
+		}
+	case AuthStylePublic:
+	default:
+		return nil, fmt.Errorf("auth: %s: AuthStyle must be set explicitly", cfg.Name)
+	}
+	switch cfg.TokenMethod {
+	case "":
+		cfg.TokenMethod = http.MethodPost
+	case http.MethodPost, http.MethodGet:
+	default:
+		return nil, fmt.Errorf("auth: %s: token method %q is neither GET nor POST", cfg.Name, cfg.TokenMethod)
+	}
+	if cfg.Endpoint.AuthURL == "" || cfg.Endpoint.TokenURL == "" {
+		return nil, fmt.Errorf("auth: %s: authorization and token URLs are required", cfg.Name)
+	}
+	for _, u := range []string{cfg.Endpoint.AuthURL, cfg.Endpoint.TokenURL, cfg.Endpoint.RevokeURL} {
+		if u == "" {
+			continue
+		}
+		if err := CheckEndpoint(u); err != nil {
+			return nil, fmt.Errorf("auth: %s: %w", cfg.Name, err)
+		}
+	}
+	if cfg.RedirectURL != "" {
+		if err := CheckRedirectURL(cfg.RedirectURL); err != nil {
+			return nil, fmt.Errorf("auth: %s: %w", cfg.Name, err)
+		}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ReauthCodes == nil {
+		cfg.ReauthCodes = []string{"invalid_grant"}
+	}
+	caps := cfg.Capabilities
+	caps.AuthStyle = cfg.AuthStyle
+	caps.TokenMethod = cfg.TokenMethod
+	caps.Revoke = cfg.Endpoint.RevokeURL != ""
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = defaultHTTPClient
+	}
+	return &Standard{cfg: cfg, caps: caps, hc: hc}, nil
+}
+
+// CheckEndpoint returns an error matching ErrInsecureEndpoint unless raw is
+// an absolute https URL, or http on a loopback host.
+func CheckEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not an absolute URL", raw)
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && IsLoopback(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("%w: %s://%s", ErrInsecureEndpoint, u.Scheme, u.Host)
+}
+
+// CheckRedirectURL accepts https, loopback http, and private-use schemes
+// (com.example.app:/cb, RFC 8252 §7.1); it refuses plain http elsewhere.
+func CheckRedirectURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return fmt.Errorf("redirect URL %q is not an absolute URL", raw)
+	}
+	if u.Fragment != "" {
+		return fmt.Errorf("redirect URL %q must not have a fragment", raw)
+	}
+	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+		return fmt.Errorf("%w: redirect %s://%s", ErrInsecureEndpoint, u.Scheme, u.Host)
+	}
+	return nil
+}
+
+// IsLoopback reports whether host names this machine: localhost or a
+// loopback IP address.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Name implements Provider.
+func (p *Standard) Name() string { return p.cfg.Name }
+
+// Capabilities implements Provider.
+func (p *Standard) Capabilities() Capabilities {
+	c := p.caps
+	c.Environments = slices.Clone(c.Environments)
+	return c
+}
+
+// Config returns a copy of the provider's configuration. Broker packages
+// use it to build related endpoints; the copy still holds the secret, so
+// do not print it.
+func (p *Standard) Config() Config { return p.cfg }
+
+// Issuer returns the expected callback issuer, if configured.
+func (p *Standard) Issuer() string { return p.cfg.Issuer }
+
+// AuthCodeURL implements Provider.
+func (p *Standard) AuthCodeURL(state string, opts ...AuthCodeOption) string {
+	v := url.Values{}
+	if !p.cfg.OmitResponseType {
+		v.Set("response_type", "code")
+	}
+	v.Set("client_id", p.cfg.ClientID)
+	if p.cfg.RedirectURL != "" {
+		v.Set("redirect_uri", p.cfg.RedirectURL)
+	}
+	if len(p.cfg.Scopes) > 0 {
+		v.Set("scope", strings.Join(p.cfg.Scopes, " "))
+	}
+	if state != "" {
+		v.Set("state", state)
+	}
+	for k, vals := range p.cfg.AuthParams {
+		v[k] = slices.Clone(vals)
+	}
+	applyOptions(v, opts)
+	sep := "?"
+	if strings.Contains(p.cfg.Endpoint.AuthURL, "?") {
+		sep = "&"
+	}
+	return p.cfg.Endpoint.AuthURL + sep + v.Encode()
+}
+
+// Exchange implements Provider.
+func (p *Standard) Exchange(ctx context.Context, code string, opts ...AuthCodeOption) (*Token, error) {
+	if code == "" {
+		return nil, fmt.Errorf("%s: %w", p.cfg.Name, ErrMissingCode)
+	}
+	v := url.Values{"grant_type": {"authorization_code"}, "code": {code}}
+	if p.cfg.RedirectURL != "" {
+		v.Set("redirect_uri", p.cfg.RedirectURL)
+	}
+	applyOptions(v, opts)
+	// Options meant for the authorization URL must not leak into the
+	// token request.
+	v.Del("scope")
+	v.Del("code_challenge")
+	v.Del("code_challenge_method")
+	return p.tokenRequest(ctx, v)
+}
+
+// Refresh implements Provider.
+func (p *Standard) Refresh(ctx context.Context, t *Token) (*Token, error) {
+	if !p.caps.Refresh {
+		return nil, fmt.Errorf("%s: refresh grant: %w", p.cfg.Name, ErrUnsupported)
+	}
+	if t == nil || t.RefreshToken == "" {
+		return nil, fmt.Errorf("%s: no refresh token: %w", p.cfg.Name, ErrReauthRequired)
+	}
+	v := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {t.RefreshToken}}
+	if p.cfg.RefreshSendsRedirectURI && p.cfg.RedirectURL != "" {
+		v.Set("redirect_uri", p.cfg.RedirectURL)
+	}
+	nt, err := p.tokenRequest(ctx, v)
+	if err != nil {
+		var oe *OAuthError
+		if errors.As(err, &oe) && p.isReauthCode(oe.Code) {
+			return nil, reauth(err)
+		}
+		return nil, err
+	}
+	if nt.RefreshToken == "" {
+		nt.RefreshToken = t.RefreshToken
+		nt.RefreshExpiry = t.RefreshExpiry
+	}
+	if nt.Subject == "" {
+		nt.Subject = t.Subject
+	}
+	if nt.Scopes == nil {
+		nt.Scopes = slices.Clone(t.Scopes)
+	}
+	return nt, nil
+}
+
+func (p *Standard) isReauthCode(code string) bool {
+	for _, c := range p.cfg.ReauthCodes {
+		if strings.EqualFold(c, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientCredentials implements Provider.
+func (p *Standard) ClientCredentials(ctx context.Context, scopes ...string) (*Token, error) {
+	if !p.caps.ClientCredentials {
+		return nil, fmt.Errorf("%s: client credentials grant: %w", p.cfg.Name, ErrUnsupported)
+	}
+	v := url.Values{"grant_type": {"client_credentials"}}
+	if len(scopes) > 0 {
+		v.Set("scope", strings.Join(scopes, " "))
+	}
+	return p.tokenRequest(ctx, v)
+}
+
+// Revoke implements Revoker. It revokes the refresh token when t has one,
+// else the access token.
+func (p *Standard) Revoke(ctx context.Context, t *Token) error {
+	if p.cfg.Endpoint.RevokeURL == "" {
+		return fmt.Errorf("%s: revocation: %w", p.cfg.Name, ErrUnsupported)
+	}
+	if t == nil {
+		return fmt.Errorf("%s: revocation: no token", p.cfg.Name)
+	}
+	tok, hint := t.RefreshToken, "refresh_token"
+	if tok == "" {
+		tok, hint = t.AccessToken, "access_token"
+	}
+	var req *http.Request
+	var err error
+	switch p.cfg.RevokeStyle {
+	case RevokeJSON:
+		body := map[string]string{"client_id": p.cfg.ClientID, "token": tok}
+		if p.cfg.ClientSecret != "" && p.cfg.AuthStyle != AuthStylePublic {
+			body["client_secret"] = p.cfg.ClientSecret
+		}
+		b, _ := json.Marshal(body)
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, p.cfg.Endpoint.RevokeURL, bytes.NewReader(b))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	default:
+		v := url.Values{"token": {tok}, "token_type_hint": {hint}}
+		req, err = p.newPost(ctx, p.cfg.Endpoint.RevokeURL, v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: revocation request: %v", p.cfg.Name, err)
+	}
+	resp, err := p.do(req, "revocation")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBytes))
+		return nil
+	}
+	_, err = DecodeTokenResponse(p.cfg.Name, resp, p.cfg.Now(), p.cfg.Fields)
+	var oe *OAuthError
+	if errors.As(err, &oe) {
+		oe.Endpoint = "revoke"
+	}
+	return err
+}
+
+// authenticate adds the client credentials to v or req per AuthStyle.
+func (p *Standard) authenticate(v url.Values, req *http.Request) {
+	switch p.cfg.AuthStyle {
+	case AuthStyleInHeader:
+		if req != nil {
+			req.SetBasicAuth(url.QueryEscape(p.cfg.ClientID), url.QueryEscape(p.cfg.ClientSecret))
+		}
+	case AuthStyleInParams:
+		if v != nil {
+			v.Set("client_id", p.cfg.ClientID)
+			v.Set("client_secret", p.cfg.ClientSecret)
+		}
+	case AuthStylePublic:
+		if v != nil {
+			v.Set("client_id", p.cfg.ClientID)
+		}
+	}
+}
+
+func (p *Standard) newPost(ctx context.Context, endpoint string, v url.Values) (*http.Request, error) {
+	p.authenticate(v, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(v.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	p.authenticate(nil, req)
+	return req, nil
+}
+
+func (p *Standard) tokenRequest(ctx context.Context, v url.Values) (*Token, error) {
+	grant := v.Get("grant_type")
+	for k, vals := range p.cfg.GrantParams[grant] {
+		v[k] = slices.Clone(vals)
+	}
+	var req *http.Request
+	var err error
+	if p.cfg.TokenMethod == http.MethodGet {
+		p.authenticate(v, nil)
+		u := p.cfg.Endpoint.TokenURL
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, u+sep+v.Encode(), nil)
+		if err == nil {
+			p.authenticate(nil, req)
+		}
+	} else {
+		req, err = p.newPost(ctx, p.cfg.Endpoint.TokenURL, v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: building %s request: %v", p.cfg.Name, grant, redactURLError(err))
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.do(req, grant)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	t, err := DecodeTokenResponse(p.cfg.Name, resp, p.cfg.Now(), p.cfg.Fields)
+	if err != nil {
+		return nil, err
+	}
+	if p.cfg.Audience != "" && t.Audience == "" {
+		t.Audience = p.cfg.Audience
+	}
+	return t, nil
+}
+
+// do sends req and reports transport failures without the request URL,
+// which for GET token endpoints carries the code and the client secret.
+func (p *Standard) do(req *http.Request, what string) (*http.Response, error) {
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return nil, fmt.Errorf("%s: %s request to %s: %w", p.cfg.Name, what, req.URL.Host, ctxErr)
+		}
+		return nil, fmt.Errorf("%s: %s request to %s: %w: %v", p.cfg.Name, what, req.URL.Host, ErrUnavailable, redactURLError(err))
+	}
+	return resp, nil
+}
+
+// redactURLError strips the URL (and with it any query secret) from a
+// *url.Error, keeping the cause.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,250 @@
+package auth
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Token is an OAuth 2.0 token as a broker issued it. It keeps every field of
+// the token response: the well-known ones as fields, the rest in Extra, so
+// that a token written to a Store and read back has lost nothing.
+//
+// A Token never prints its secrets: String, GoString, Format (every verb)
+// and LogValue show the provider, type, expiry and scopes, and only whether
+// an access or refresh token is present. MarshalJSON is the one place that
+// writes the secrets, because it is what a Store persists.
+type Token struct {
+	// AccessToken is the bearer credential sent to the broker's API.
+	AccessToken string
+	// TokenType is the header scheme, normalized ("Bearer" for "bearer",
+	// "AccessToken", a null or missing type).
+	TokenType string
+	// RefreshToken obtains new access tokens; empty when none was issued.
+	RefreshToken string
+	// Expiry is when the access token lapses; zero means unknown or never.
+	Expiry time.Time
+	// RefreshExpiry is when the refresh token lapses, when the broker says
+	// (an absolute session limit, for example); zero means unknown or never.
+	RefreshExpiry time.Time
+	// Scopes are the granted scopes, when the response listed them.
+	Scopes []string
+	// Subject identifies the user when the token response names them
+	// (TradeStation v2's userid, for example).
+	Subject string
+	// Audience is the API the token was issued for, when the provider
+	// distinguishes several (TradeStation's trading API and its AOP API).
+	Audience string
+	// Provider is the name of the provider that issued the token.
+	Provider string
+	// Extra holds every other field of the token response, verbatim.
+	Extra map[string]json.RawMessage
+}
+
+// tokenJSON is the persisted form of a Token.
+type tokenJSON struct {
+	AccessToken   string                     `json:"access_token"`
+	TokenType     string                     `json:"token_type,omitempty"`
+	RefreshToken  string                     `json:"refresh_token,omitempty"`
+	Expiry        *time.Time                 `json:"expiry,omitempty"`
+	RefreshExpiry *time.Time                 `json:"refresh_expiry,omitempty"`
+	Scopes        []string                   `json:"scopes,omitempty"`
+	Subject       string                     `json:"subject,omitempty"`
+	Audience      string                     `json:"audience,omitempty"`
+	Provider      string                     `json:"provider,omitempty"`
+	Extra         map[string]json.RawMessage `json:"extra,omitempty"`
+}
+
+// MarshalJSON writes every field, secrets included, for storage.
+func (t Token) MarshalJSON() ([]byte, error) {
+	j := tokenJSON{
+		AccessToken:  t.AccessToken,
+		TokenType:    t.TokenType,
+		RefreshToken: t.RefreshToken,
+		Scopes:       t.Scopes,
+		Subject:      t.Subject,
+		Audience:     t.Audience,
+		Provider:     t.Provider,
+		Extra:        t.Extra,
+	}
+	if !t.Expiry.IsZero() {
+		j.Expiry = &t.Expiry
+	}
+	if !t.RefreshExpiry.IsZero() {
+		j.RefreshExpiry = &t.RefreshExpiry
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (t *Token) UnmarshalJSON(b []byte) error {
+	var j tokenJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*t = Token{
+		AccessToken:  j.AccessToken,
+		TokenType:    j.TokenType,
+		RefreshToken: j.RefreshToken,
+		Scopes:       j.Scopes,
+		Subject:      j.Subject,
+		Audience:     j.Audience,
+		Provider:     j.Provider,
+		Extra:        j.Extra,
+	}
+	if j.Expiry != nil {
+		t.Expiry = *j.Expiry
+	}
+	if j.RefreshExpiry != nil {
+		t.RefreshExpiry = *j.RefreshExpiry
+	}
+	return nil
+}
+
+// Clone returns a deep copy of t.
+func (t *Token) Clone() *Token {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	if t.Scopes != nil {
+		c.Scopes = append([]string(nil), t.Scopes...)
+	}
+	if t.Extra != nil {
+		c.Extra = make(map[string]json.RawMessage, len(t.Extra))
+		for k, v := range t.Extra {
+			c.Extra[k] = append(json.RawMessage(nil), v...)
+		}
+	}
+	return &c
+}
+
+// ExtraString returns the response field key when it is a JSON string.
+func (t *Token) ExtraString(key string) string {
+	var s string
+	if raw, ok := t.Extra[key]; ok {
+		_ = json.Unmarshal(raw, &s)
+	}
+	return s
+}
+
+// Type returns the scheme for the Authorization header ("Bearer" unless the
+// provider issued another recognised type).
+func (t *Token) Type() string {
+	switch strings.ToLower(t.TokenType) {
+	case "mac":
+		return "MAC"
+	case "basic":
+		return "Basic"
+	default:
+		return "Bearer"
+	}
+}
+
+// SetAuthHeader sets the Authorization header of r from t.
+func (t *Token) SetAuthHeader(r *http.Request) {
+	r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
+}
+
+// ExpiresWithin reports whether the access token lapses within d of now.
+// A token without an expiry never does.
+func (t *Token) ExpiresWithin(now time.Time, d time.Duration) bool {
+	return !t.Expiry.IsZero() && !now.Add(d).Before(t.Expiry)
+}
+
+// Valid reports whether t has an access token that has not expired at now.
+func (t *Token) Valid(now time.Time) bool {
+	return t != nil && t.AccessToken != "" && !t.ExpiresWithin(now, 0)
+}
+
+// OAuth2 converts t to a golang.org/x/oauth2 token, extras included.
+func (t *Token) OAuth2() *oauth2.Token {
+	o := &oauth2.Token{
+		AccessToken:  t.AccessToken,
+		TokenType:    t.Type(),
+		RefreshToken: t.RefreshToken,
+		Expiry:       t.Expiry,
+	}
+	if len(t.Extra) == 0 {
+		return o
+	}
+	extra := make(map[string]any, len(t.Extra))
+	for k, v := range t.Extra {
+		var x any
+		if json.Unmarshal(v, &x) == nil {
+			extra[k] = x
+		}
+	}
+	return o.WithExtra(extra)
+}
+
+func present(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return "redacted"
+}
+
+// String describes t without its secrets.
+func (t Token) String() string {
+	var b strings.Builder
+	b.WriteString("auth.Token{")
+	if t.Provider != "" {
+		fmt.Fprintf(&b, "provider=%s ", t.Provider)
+	}
+	fmt.Fprintf(&b, "type=%s access=%s refresh=%s", t.Type(), present(t.AccessToken), present(t.RefreshToken))
+	if !t.Expiry.IsZero() {
+		fmt.Fprintf(&b, " expiry=%s", t.Expiry.UTC().Format(time.RFC3339))
+	}
+	if !t.RefreshExpiry.IsZero() {
+		fmt.Fprintf(&b, " refresh_expiry=%s", t.RefreshExpiry.UTC().Format(time.RFC3339))
+	}
+	if t.Subject != "" {
+		fmt.Fprintf(&b, " subject=%s", t.Subject)
+	}
+	if t.Audience != "" {
+		fmt.Fprintf(&b, " audience=%s", t.Audience)
+	}
+	if len(t.Scopes) > 0 {
+		fmt.Fprintf(&b, " scopes=%q", strings.Join(t.Scopes, " "))
+	}
+	if len(t.Extra) > 0 {
+		fmt.Fprintf(&b, " extra=%d fields", len(t.Extra))
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is String: %#v must not print secrets either.
+func (t Token) GoString() string { return t.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (t Token) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", t.String())
+		return
+	}
+	_, _ = f.Write([]byte(t.String()))
+}
+
+// LogValue gives log/slog a view of t without secrets.
+func (t Token) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("provider", t.Provider),
+		slog.String("type", t.Type()),
+		slog.String("access", present(t.AccessToken)),
+		slog.String("refresh", present(t.RefreshToken)),
+	}
+	if !t.Expiry.IsZero() {
+		attrs = append(attrs, slog.Time("expiry", t.Expiry))
+	}
+	if t.Subject != "" {
+		attrs = append(attrs, slog.String("subject", t.Subject))
+	}
+	return slog.GroupValue(attrs...)
+}
