@@ -1,0 +1,305 @@
+package tradestation
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+)
+
+// API selects which TradeStation authorization family and API a Provider
+// logs in to.
+type API int
+
+const (
+	// V3 is the current API: Auth0 at signin.tradestation.com with
+	// audience https://api.tradestation.com. It is the default.
+	V3 API = iota
+	// AOP is the account-opening API: the same Auth0 flow with audience
+	// https://aopapi.tradestation.com. Its tokens work only on the AOP API.
+	AOP
+	// V2 is the legacy WebAPI v2 flow at /v2/authorize and
+	// /v2/Security/Authorize, for GUID-style API keys.
+	V2
+)
+
+func (a API) String() string {
+	switch a {
+	case V3:
+		return "v3"
+	case AOP:
+		return "aop"
+	case V2:
+		return "v2"
+	}
+	return fmt.Sprintf("API(%d)", int(a))
+}
+
+// The audiences TradeStation's Auth0 tenant issues tokens for. A token is
+// stamped with its audience (auth.Token.Audience) and a Client refuses a
+// token minted for the other one before sending anything.
+const (
+	TradingAudience = "https://api.tradestation.com"
+	AOPAudience     = "https://aopapi.tradestation.com"
+	// V2Audience marks tokens from the legacy WebAPI v2 flow.
+	V2Audience = "https://api.tradestation.com/v2"
+)
+
+// ClientOnlyUser is the userid of a v2 client-credentials token: such a
+// token may only look up symbols.
+const ClientOnlyUser = "CLIENTONLYLOGIN"
+
+// Default scope sets. DefaultScopes are the v3 scopes every key has by
+// default; trading, option spreads and market depth must be asked for
+// explicitly (a fixed list including scopes a key lacks breaks logins).
+var (
+	defaultScopes    = []string{"openid", "offline_access", "profile", "MarketData", "ReadAccount"}
+	defaultAOPScopes = []string{"openid", "offline_access", "profile", "email", "access:aop"}
+)
+
+// DefaultScopes returns the scopes a v3 login requests when Config.Scopes
+// is empty.
+func DefaultScopes() []string { return slices.Clone(defaultScopes) }
+
+// DefaultAOPScopes returns the scopes an AOP login requests when
+// Config.Scopes is empty.
+func DefaultAOPScopes() []string { return slices.Clone(defaultAOPScopes) }
+
+// Endpoints are the TradeStation hosts. Empty fields mean the real ones;
+// tests point them at tradestationtest.Server.
+type Endpoints struct {
+	// Signin is the Auth0 tenant (https://signin.tradestation.com).
+	Signin string
+	// Live is the live API host (https://api.tradestation.com); v3 lives
+	// under /v3, WebAPI v2 (and its login) under /v2.
+	Live string
+	// Sim is the simulated-trading host (https://sim-api.tradestation.com).
+	Sim string
+	// AOP is the account-opening API host (https://aopapi.tradestation.com).
+	AOP string
+}
+
+// The real hosts.
+const (
+	defaultSignin = "https://signin.tradestation.com"
+	defaultLive   = "https://api.tradestation.com"
+	defaultSim    = "https://sim-api.tradestation.com"
+	defaultAOP    = "https://aopapi.tradestation.com"
+)
+
+// withDefaults fills empty fields with the real hosts and trims trailing
+// slashes.
+func (e Endpoints) withDefaults() Endpoints {
+	def := func(s, d string) string {
+		if s == "" {
+			return d
+		}
+		return strings.TrimRight(s, "/")
+	}
+	return Endpoints{Signin: def(e.Signin, defaultSignin), Live: def(e.Live, defaultLive),
+		Sim: def(e.Sim, defaultSim), AOP: def(e.AOP, defaultAOP)}
+}
+
+// host returns the API host for env.
+func (e Endpoints) host(env auth.Environment) string {
+	if env == auth.Sim {
+		return e.Sim
+	}
+	return e.Live
+}
+
+func (e Endpoints) check() error {
+	for _, u := range []string{e.Signin, e.Live, e.Sim, e.AOP} {
+		if err := auth.CheckEndpoint(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RefreshMode is how the API key's refresh tokens behave; TradeStation
+// sets it per key on request.
+type RefreshMode int
+
+const (
+	// RefreshNonExpiring is the default: refresh tokens never expire and a
+	// refresh returns no new one.
+	RefreshNonExpiring RefreshMode = iota
+	// RefreshRotating means every refresh returns a new refresh token (save
+	// it at once) and the session ends at an absolute limit, 24 hours by
+	// default, after which the user must log in again.
+	RefreshRotating
+)
+
+// DefaultAbsoluteLifetime is how long a rotating refresh-token family lives.
+const DefaultAbsoluteLifetime = 24 * time.Hour
+
+// Config configures a TradeStation Provider.
+type Config struct {
+	// ClientID is the API key.
+	ClientID string
+	// ClientSecret is the API secret. It is not sent when PKCE is used;
+	// leave it empty for a PKCE-only key.
+	ClientSecret string
+	// RedirectURL is a callback registered for the key. TradeStation
+	// pre-registers only http://localhost callbacks.
+	RedirectURL string
+	// Environment is auth.Live (the default) or auth.Sim. For V2 it picks
+	// the host of the login endpoints; for V3 the login is shared and only
+	// the API host differs.
+	Environment auth.Environment
+	// API is V3 (default), AOP or V2.
+	API API
+	// PKCE uses Authorization Code + PKCE (S256) instead of the client
+	// secret. It needs a key enabled for it. It is implied when
+	// ClientSecret is empty. V2 has no PKCE.
+	PKCE bool
+	// Scopes override DefaultScopes (V3) or DefaultAOPScopes (AOP). V2
+	// sends no scope.
+	Scopes []string
+	// Refresh says how the key's refresh tokens behave (V3 and AOP).
+	Refresh RefreshMode
+	// AbsoluteLifetime is a rotating session's absolute limit; zero means
+	// DefaultAbsoluteLifetime. The provider records it on tokens as
+	// RefreshExpiry when TradeStation does not say.
+	AbsoluteLifetime time.Duration
+	// LegacyImplicit enables the v2 implicit grant (ImplicitURL,
+	// ParseImplicitFragment). Its tokens travel in the URL and cannot be
+	// refreshed; use it only for apps that cannot keep a secret and cannot
+	// move to v3.
+	LegacyImplicit bool
+	// HTTPClient makes token requests; nil means a 30-second-timeout client.
+	HTTPClient *http.Client
+	// Endpoints override the TradeStation hosts (for tests).
+	Endpoints Endpoints
+	// Now is the clock token expiry is counted from; nil means time.Now.
+	Now func() time.Time
+}
+
+// Name is the provider name stamped on tokens.
+const Name = "tradestation"
+
+// Provider is TradeStation's authorization server for one API family. It
+// implements auth.Provider; V3 and AOP providers also implement
+// auth.Revoker.
+type Provider struct {
+	std       *auth.Standard
+	api       API
+	env       auth.Environment
+	endpoints Endpoints
+	refresh   RefreshMode
+	absolute  time.Duration
+	implicit  bool
+	now       func() time.Time
+	clientID  string
+	redirect  string
+}
+
+var (
+	_ auth.Provider     = (*Provider)(nil)
+	_ auth.Revoker      = (*Provider)(nil)
+	_ auth.CodeParamser = (*Provider)(nil)
+)
+
+// New validates cfg and returns a Provider.
+func New(cfg Config) (*Provider, error) {
+	if cfg.ClientID == "" {
+		return nil, errors.New("tradestation: ClientID (the API key) is empty")
+	}
+	switch cfg.Environment {
+	case "":
+		cfg.Environment = auth.Live
+	case auth.Live, auth.Sim:
+	default:
+		return nil, fmt.Errorf("tradestation: environment %q is neither live nor sim", cfg.Environment)
+	}
+	if cfg.AbsoluteLifetime < 0 {
+		return nil, errors.New("tradestation: AbsoluteLifetime is negative")
+	}
+	if cfg.AbsoluteLifetime == 0 {
+		cfg.AbsoluteLifetime = DefaultAbsoluteLifetime
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	ep := cfg.Endpoints.withDefaults()
+	if err := ep.check(); err != nil {
+		return nil, fmt.Errorf("tradestation: %w", err)
+	}
+	envs := []auth.Environment{auth.Live, auth.Sim}
+	sc := auth.Config{
+		Name:         Name,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		RedirectURL:  cfg.RedirectURL,
+		HTTPClient:   cfg.HTTPClient,
+		Now:          cfg.Now,
+	}
+	switch cfg.API {
+	case V3, AOP:
+		if cfg.LegacyImplicit {
+			return nil, errors.New("tradestation: the implicit grant exists only in WebAPI v2")
+		}
+		pkce := cfg.PKCE || cfg.ClientSecret == ""
+		sc.Endpoint = auth.Endpoint{AuthURL: ep.Signin + "/authorize", TokenURL: ep.Signin + "/oauth/token",
+			RevokeURL: ep.Signin + "/oauth/revoke"}
+		sc.RevokeStyle = auth.RevokeJSON
+		sc.AuthStyle = auth.AuthStyleInParams
+		if pkce {
+			sc.AuthStyle = auth.AuthStylePublic
+		}
+		sc.Audience, sc.Scopes = TradingAudience, defaultScopes
+		if cfg.API == AOP {
+			sc.Audience, sc.Scopes = AOPAudience, defaultAOPScopes
+		}
+		if len(cfg.Scopes) > 0 {
+			sc.Scopes = cfg.Scopes
+		}
+		sc.Scopes = slices.Clone(sc.Scopes)
+		if !slices.Contains(sc.Scopes, "openid") {
+			return nil, errors.New("tradestation: v3 scopes must include openid")
+		}
+		sc.AuthParams = url.Values{"audience": {sc.Audience}}
+		sc.Issuer = ep.Signin + "/"
+		sc.Capabilities = auth.Capabilities{PKCE: pkce, Refresh: true,
+			RefreshRotates: cfg.Refresh == RefreshRotating, Environments: envs}
+	case V2:
+		if cfg.PKCE {
+			return nil, errors.New("tradestation: WebAPI v2 has no PKCE; use V3")
+		}
+		if cfg.ClientSecret == "" {
+			return nil, errors.New("tradestation: WebAPI v2 needs the ClientSecret")
+		}
+		if len(cfg.Scopes) > 0 {
+			return nil, errors.New("tradestation: WebAPI v2 takes no scopes (they are set on the key)")
+		}
+		if cfg.Refresh != RefreshNonExpiring {
+			return nil, errors.New("tradestation: WebAPI v2 refresh tokens do not rotate")
+		}
+		base := ep.host(cfg.Environment) + "/v2"
+		// The documented examples keep the trailing slash on /v2/authorize/.
+		sc.Endpoint = auth.Endpoint{AuthURL: base + "/authorize/", TokenURL: base + "/Security/Authorize"}
+		sc.AuthStyle = auth.AuthStyleInParams
+		sc.RefreshSendsRedirectURI = true
+		sc.GrantParams = map[string]url.Values{
+			"authorization_code": {"response_type": {"token"}},
+			"refresh_token":      {"response_type": {"token"}},
+		}
+		sc.Audience = V2Audience
+		sc.Capabilities = auth.Capabilities{Refresh: true, ClientCredentials: true, Environments: envs}
+	default:
+		return nil, fmt.Errorf("tradestation: unknown API %d", int(cfg.API))
+	}
+	std, err := auth.NewStandard(sc)
+	if err != nil {
+		return nil, err
+	}
+	return &Provider{std: std, api: cfg.API, env: cfg.Environment, endpoints: ep, refresh: cfg.Refresh,
+		absolute: cfg.AbsoluteLifetime, implicit: cfg.LegacyImplicit, now: cfg.Now,
+		clientID: cfg.ClientID, redirect: cfg.RedirectURL}, nil
+}
