@@ -1,0 +1,66 @@
+package just2trade
+
+import (
+	"encoding/json"
+)
+
+// Profile is the logged-in user, from GET /userinfo (and, in the first
+// weeks of the documentation, GET /auth).
+type Profile struct {
+	// ID is the user's GUID.
+	ID string `json:"id"`
+	// Login is the user name.
+	Login string `json:"login"`
+	// Email is the user's e-mail address.
+	Email string `json:"email"`
+	// FirstName and LastName are absent from the oldest /auth shape.
+	FirstName string `json:"first_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
+	// Domestic is undocumented; presumably a US-domestic client.
+	Domestic bool `json:"domestic"`
+	// Accounts are the user's brokerage accounts.
+	Accounts []ProfileAccount `json:"accounts"`
+	// Applications are the user's account applications. The older shape's
+	// single "application" object becomes a one-element list.
+	Applications []Application `json:"applications"`
+}
+
+// ProfileAccount is one account of a Profile.
+type ProfileAccount struct {
+	// AccountNumber looks like "12345678@vision".
+	AccountNumber string `json:"account_number"`
+	// AccountName is absent before June 2018.
+	AccountName string `json:"account_name,omitempty"`
+	// TradePlatform is free-form ("ETNA", "transaq").
+	TradePlatform string `json:"trade_platform"`
+}
+
+// Application is an account application and its status.
+type Application struct {
+	// AccountNumber is empty while the application is pending.
+	AccountNumber string `json:"account_number"`
+	// Status is free-form; the only documented value is "process".
+	Status string `json:"status"`
+}
+
+// ApplicationInProcess is the only application status the broker ever
+// documented.
+const ApplicationInProcess = "process"
+
+// UnmarshalJSON reads both documented shapes: /userinfo with an
+// applications array, and the older /auth with one application object.
+func (p *Profile) UnmarshalJSON(b []byte) error {
+	type plain Profile
+	var v struct {
+		plain
+		Application *Application `json:"application"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*p = Profile(v.plain)
+	if p.Applications == nil && v.Application != nil {
+		p.Applications = []Application{*v.Application}
+	}
+	return nil
+}
