@@ -1,0 +1,233 @@
+package rest
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+)
+
+// Response is an HTTP answer whose body has been read and closed.
+type Response struct {
+	*http.Response
+	// RequestID is the broker's ID for the request, from the first of the
+	// client's request-ID headers present (or, for an error, its body).
+	RequestID string
+	// RateLimit holds the X-RateLimit-* figures the answer carried.
+	RateLimit RateLimit
+	// Attempts is how many times the request was sent (1 unless retried).
+	Attempts int
+}
+
+// RateLimit is a broker's quota as reported by X-RateLimit-Limit,
+// X-RateLimit-Remaining and X-RateLimit-Reset.
+type RateLimit struct {
+	// Limit and Remaining are -1 when the header was absent or bad.
+	Limit, Remaining int
+	// Reset is when the quota window resets; zero when not reported.
+	Reset time.Time
+}
+
+// Canonical header names, so that lookups skip canonicalisation.
+const (
+	hdrLimit      = "X-Ratelimit-Limit"
+	hdrRemaining  = "X-Ratelimit-Remaining"
+	hdrReset      = "X-Ratelimit-Reset"
+	hdrRetryAfter = "Retry-After"
+)
+
+// epochThreshold separates the two meanings brokers give X-RateLimit-Reset:
+// a value above it (2001-09-09 as Unix seconds) is an epoch, anything
+// smaller is seconds from now.
+const epochThreshold = 1e9
+
+// ParseRateLimit reads the X-RateLimit-* headers of h. X-RateLimit-Reset is
+// accepted as seconds from now or as a Unix epoch in seconds (values above
+// 1e9) or milliseconds (above 1e12), whole or fractional.
+func ParseRateLimit(h http.Header, now time.Time) RateLimit {
+	return parseRateLimit(h, func() time.Time { return now })
+}
+
+func parseRateLimit(h http.Header, now func() time.Time) RateLimit {
+	rl := RateLimit{Limit: -1, Remaining: -1}
+	if v := first(h, hdrLimit); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			rl.Limit = n
+		}
+	}
+	if v := first(h, hdrRemaining); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			rl.Remaining = n
+		}
+	}
+	if v := first(h, hdrReset); v != "" {
+		rl.Reset = parseReset(v, now)
+	}
+	return rl
+}
+
+func parseReset(v string, now func() time.Time) time.Time {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return time.Time{}
+	}
+	switch {
+	case f > epochThreshold*1000: // Unix milliseconds
+		return time.UnixMilli(int64(f))
+	case f > epochThreshold: // Unix seconds
+		return time.Unix(0, int64(f*1e9))
+	case f > 7*24*3600: // neither a credible delta nor an epoch
+		return time.Time{}
+	default:
+		return now().Add(time.Duration(f * float64(time.Second)))
+	}
+}
+
+// first returns the first value of a canonical header key, without the
+// canonicalisation cost of Header.Get.
+func first(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (c *Client) newResponse(h *http.Response) *Response {
+	r := &Response{Response: h, RateLimit: parseRateLimit(h.Header, c.now)}
+	for _, k := range c.requestIDHdr {
+		if v := first(h.Header, k); v != "" {
+			r.RequestID = v
+			break
+		}
+	}
+	return r
+}
+
+// capReader reads at most n bytes from r and then fails with errTooLarge,
+// so a decoder reading from it can neither run past the cap nor mistake a
+// truncated body for a complete one. It remembers the first read error
+// other than io.EOF, to tell a cut connection from malformed JSON.
+type capReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+var errTooLarge = errors.New("body over the limit")
+
+func (cr *capReader) Read(p []byte) (int, error) {
+	if cr.err != nil {
+		return 0, cr.err
+	}
+	if cr.n <= 0 {
+		// At the cap: only a clean EOF proves the body fits.
+		var one [1]byte
+		n, err := cr.r.Read(one[:])
+		if n > 0 {
+			cr.err = errTooLarge
+			return 0, cr.err
+		}
+		if err != nil && err != io.EOF {
+			cr.err = err
+		}
+		return 0, err
+	}
+	if int64(len(p)) > cr.n {
+		p = p[:cr.n]
+	}
+	n, err := cr.r.Read(p)
+	cr.n -= int64(n)
+	if err != nil && err != io.EOF {
+		cr.err = err
+	}
+	return n, err
+}
+
+// decode reads a 2xx answer into out and closes the body.
+func (c *Client) decode(req *http.Request, resp *Response, out any) error {
+	body := resp.Body
+	defer body.Close()
+	if req.Method == http.MethodHead {
+		return nil
+	}
+	cr := &capReader{r: body, n: c.maxBody}
+	if out == nil {
+		if _, err := io.Copy(io.Discard, cr); err != nil {
+			return c.bodyError(req, resp, cr, err)
+		}
+		return nil
+	}
+	dec := json.NewDecoder(cr)
+	if err := dec.Decode(out); err != nil {
+		if err == io.EOF && cr.err == nil {
+			return nil // empty body: nothing to decode
+		}
+		return c.bodyError(req, resp, cr, err)
+	}
+	// Only whitespace may follow the value; reading to EOF also lets the
+	// transport reuse the connection.
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = errors.New("data after the JSON value")
+		}
+		return c.bodyError(req, resp, cr, err)
+	}
+	return nil
+}
+
+// bodyError classifies a failure to read a 2xx body: over the cap, a cut
+// connection (retryable), or JSON that does not fit.
+func (c *Client) bodyError(req *http.Request, resp *Response, cr *capReader, err error) error {
+	where := c.prefix() + req.Method + " " + req.URL.EscapedPath()
+	switch {
+	case cr.err == errTooLarge:
+		return fmt.Errorf("%s: %w", where, &auth.ResponseError{StatusCode: resp.StatusCode,
+			Reason: fmt.Sprintf("body exceeds the %d-byte limit", c.maxBody), Err: ErrBodyTooLarge})
+	case cr.err != nil:
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return fmt.Errorf("%s: reading response: %w", where, ctxErr)
+		}
+		return fmt.Errorf("%s: reading response: %w: %w", where, auth.ErrUnavailable, redactURLError(cr.err))
+	}
+	return fmt.Errorf("%s: %w", where, &auth.ResponseError{StatusCode: resp.StatusCode,
+		Reason: "malformed JSON", Err: err})
+}
+
+// transportError reports a request that got no answer, without its URL.
+func (c *Client) transportError(ctx context.Context, req *http.Request, err error) error {
+	where := c.prefix() + req.Method + " " + req.URL.EscapedPath()
+	cause := redactURLError(err)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("%s: %w", where, ctxErr)
+	}
+	if isNetworkError(cause) {
+		return fmt.Errorf("%s: %w: %w", where, auth.ErrUnavailable, cause)
+	}
+	// Errors from the auth transport (a refused refresh, say) keep their
+	// own class; a certificate failure is not worth repeating.
+	return fmt.Errorf("%s: %w", where, cause)
+}
+
+// isNetworkError reports whether err is a connection-level failure worth a
+// retry: refused, reset, cut, timed out. Certificate failures are not.
+func isNetworkError(err error) bool {
+	var cve *tls.CertificateVerificationError
+	if errors.As(err, &cve) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.EPIPE)
+}
