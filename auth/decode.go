@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +83,9 @@ func (f *Fields) known() map[string]bool {
 // not a usable token as *ResponseError.
 func DecodeTokenResponse(provider string, resp *http.Response, now time.Time, fields *Fields) (*Token, error) {
 	f := fields.orDefault()
+	if resp == nil || resp.Body == nil {
+		return nil, &ResponseError{Provider: provider, Reason: "no response"}
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading token response: %w: %w", provider, ErrUnavailable, err)
@@ -142,6 +147,8 @@ func parseObject(body []byte, contentType string) (map[string]json.RawMessage, e
 	return obj, nil
 }
 
+// formObject reads a form-encoded body; it returns nil unless every part is
+// a well-formed key=value pair, so that plain text is not mistaken for one.
 func formObject(body []byte) map[string]json.RawMessage {
 	s := strings.TrimSpace(string(body))
 	if s == "" || strings.HasPrefix(s, "{") || strings.HasPrefix(s, "<") {
@@ -152,6 +159,14 @@ func formObject(body []byte) map[string]json.RawMessage {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return nil
+		}
+		k, errK := url.QueryUnescape(k)
+		v, errV := url.QueryUnescape(v)
+		if errK != nil || errV != nil || k == "" {
+			return nil
+		}
+		if _, dup := obj[k]; dup {
+			continue // the first value wins, as with url.Values.Get
 		}
 		raw, _ := json.Marshal(v)
 		obj[k] = raw
@@ -230,7 +245,7 @@ func seconds(obj map[string]json.RawMessage, names []string) (time.Duration, boo
 			num = json.Number(strings.TrimSpace(s))
 		}
 		v, err := strconv.ParseFloat(string(num), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 			return 0, false, fmt.Errorf("%s is not numeric", n)
 		}
 		if v < 0 {

@@ -7,9 +7,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -48,7 +49,10 @@ type Flow struct {
 	// Used is set once Complete has accepted a callback for this flow.
 	Used bool `json:"used,omitempty"`
 
-	mu sync.Mutex
+	// claimed is set atomically by the one Complete call that may exchange
+	// the code. It is a plain integer rather than a mutex so that a Flow
+	// can be copied (and printed by value) without vet complaints.
+	claimed int32
 }
 
 // FlowOption configures Begin.
@@ -220,18 +224,18 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 	if err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	used := f.Used
-	if !used && code != "" {
-		f.Used = true
-	}
-	f.mu.Unlock()
-	if used {
-		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrFlowUsed)
-	}
 	if code == "" {
+		if f.Used || atomic.LoadInt32(&f.claimed) != 0 {
+			return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrFlowUsed)
+		}
 		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrMissingCode)
 	}
+	// Only the caller that wins the claim reads and writes Used, so two
+	// concurrent callbacks cannot both exchange.
+	if !atomic.CompareAndSwapInt32(&f.claimed, 0, 1) || f.Used {
+		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrFlowUsed)
+	}
+	f.Used = true
 	var opts []AuthCodeOption
 	if f.Verifier != "" {
 		opts = append(opts, VerifierOption(f.Verifier))
@@ -260,7 +264,7 @@ func callbackCode(p Provider, q url.Values) (string, error) {
 }
 
 // String describes the flow without its state or verifier.
-func (f *Flow) String() string {
+func (f Flow) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "auth.Flow{provider=%s expires=%s pkce=%t used=%t}", f.Provider,
 		f.Expires.UTC().Format(time.RFC3339), f.Verifier != "", f.Used)
@@ -268,7 +272,24 @@ func (f *Flow) String() string {
 }
 
 // GoString is String.
-func (f *Flow) GoString() string { return f.String() }
+func (f Flow) GoString() string { return f.String() }
 
 // Format makes every fmt verb print the redacted String.
-func (f *Flow) Format(s fmt.State, verb rune) { _, _ = s.Write([]byte(f.String())) }
+func (f Flow) Format(s fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(s, "%q", f.String())
+		return
+	}
+	_, _ = s.Write([]byte(f.String()))
+}
+
+// LogValue gives log/slog a view of the flow without its state or
+// verifier; without it slog's JSON handler would marshal them.
+func (f Flow) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("provider", f.Provider),
+		slog.Time("expires", f.Expires),
+		slog.Bool("pkce", f.Verifier != ""),
+		slog.Bool("used", f.Used),
+	)
+}
