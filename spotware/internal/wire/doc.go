@@ -1,0 +1,13 @@
+// Package wire is the cTrader Open API framing shared by the spotware
+// client and its emulator: a TCP frame is a 4-byte big-endian length and a
+// serialized ProtoMessage envelope {payloadType, payload, clientMsgId}.
+//
+//	r := wire.NewReader(conn, wire.DefaultMaxFrame)
+//	body, err := r.Next()             // one frame, valid until the next call
+//	env, err := wire.ParseEnvelope(body)
+//	out := wire.AppendFrame(nil, 2100, payload, "m1")
+//
+// The envelope is read and written with protowire directly, so that a
+// payload is handed on as a slice of the frame without a copy; the bytes
+// are those proto.Marshal writes for openapi.ProtoMessage.
+package wire
