@@ -1,0 +1,356 @@
+package oauthsim
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/brokerkit/brokerkit/auth"
+)
+
+// maxParam bounds every authorization parameter; genuine ones are far
+// shorter.
+const maxParam = 2048
+
+// authzRequest is a checked authorization request.
+type authzRequest struct {
+	client       *Client
+	redirectURI  string // where to send the answer
+	redirectSent string // as the request spelled it; "" when omitted
+	responseType string // "code" or "token"
+	state        string
+	scopes       []string
+	audience     string
+	challenge    string
+	nonce        string
+}
+
+// matchRedirect reports whether requested matches registered: exactly, or
+// for a loopback http URI in any port (RFC 8252 §7.3).
+func matchRedirect(registered, requested string, exactLoopbackPort bool) bool {
+	if registered == requested {
+		return true
+	}
+	if exactLoopbackPort {
+		return false
+	}
+	ru, err1 := url.Parse(registered)
+	qu, err2 := url.Parse(requested)
+	if err1 != nil || err2 != nil || ru.Scheme != "http" || qu.Scheme != "http" {
+		return false
+	}
+	if !auth.IsLoopback(ru.Hostname()) || !strings.EqualFold(ru.Hostname(), qu.Hostname()) {
+		return false
+	}
+	if qu.User != nil || qu.Fragment != "" || qu.Opaque != "" || ru.Opaque != "" {
+		return false
+	}
+	if p := qu.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return false
+		}
+	}
+	rp, qp := ru.EscapedPath(), qu.EscapedPath()
+	if rp == "" {
+		rp = "/"
+	}
+	if qp == "" {
+		qp = "/"
+	}
+	return rp == qp && ru.RawQuery == qu.RawQuery
+}
+
+// single returns the one value of key, or an error when it is repeated or
+// too long.
+func single(q url.Values, key string) (string, error) {
+	vals := q[key]
+	switch {
+	case len(vals) == 0:
+		return "", nil
+	case len(vals) > 1:
+		return "", fmt.Errorf("parameter %s is repeated", key)
+	case len(vals[0]) > maxParam:
+		return "", fmt.Errorf("parameter %s is too long", key)
+	}
+	return vals[0], nil
+}
+
+// checkAuthorize validates an authorization request. An error with a nil
+// request must be shown to the user (no trustworthy redirect URI); an error
+// with a request goes back to its redirect URI.
+func (e *Engine) checkAuthorize(q url.Values) (*authzRequest, *Error) {
+	page := func(reason Reason, code, desc string) (*authzRequest, *Error) {
+		return nil, oauthErr(EndpointAuthorize, http.StatusBadRequest, code, reason, desc)
+	}
+	for k, vals := range q {
+		if len(vals) > 1 {
+			return page(ReasonBadRequest, "invalid_request", "parameter "+k+" is repeated")
+		}
+		if len(vals[0]) > maxParam {
+			return page(ReasonBadRequest, "invalid_request", "parameter "+k+" is too long")
+		}
+	}
+	clientID := q.Get("client_id")
+	if clientID == "" {
+		return page(ReasonBadRequest, "invalid_request", "client_id is missing")
+	}
+	e.mu.Lock()
+	c, ok := e.clients[clientID]
+	e.mu.Unlock()
+	if !ok {
+		return page(ReasonUnknownClient, "invalid_client", "unknown client_id")
+	}
+	ar := &authzRequest{client: c, redirectSent: q.Get("redirect_uri"), state: q.Get("state"), nonce: q.Get("nonce")}
+	switch {
+	case ar.redirectSent != "":
+		for _, reg := range c.RedirectURIs {
+			if matchRedirect(reg, ar.redirectSent, e.cfg.ExactLoopbackPort) {
+				ar.redirectURI = ar.redirectSent
+				break
+			}
+		}
+		if ar.redirectURI == "" {
+			return page(ReasonRedirectMismatch, "invalid_request", "redirect_uri is not registered for this client")
+		}
+	case len(c.RedirectURIs) == 1:
+		ar.redirectURI = c.RedirectURIs[0]
+	default:
+		return page(ReasonBadRequest, "invalid_request", "redirect_uri is missing")
+	}
+
+	back := func(reason Reason, code, desc string) (*authzRequest, *Error) {
+		return ar, oauthErr(EndpointAuthorize, http.StatusBadRequest, code, reason, desc)
+	}
+	rt := q.Get("response_type")
+	switch {
+	case rt == "" && e.cfg.Wire.RequireResponseType:
+		return back(ReasonResponseTypeInvalid, "invalid_request", "response_type is missing")
+	case rt == "" || rt == "code":
+		ar.responseType = "code"
+	case rt == "token" && e.cfg.Implicit:
+		ar.responseType = "token"
+	default:
+		return back(ReasonResponseTypeInvalid, "unsupported_response_type", "response_type must be code")
+	}
+	for _, p := range e.cfg.Wire.RequireAuthorizeParams {
+		if q.Get(p) == "" {
+			return back(ReasonBadRequest, "invalid_request", p+" is required")
+		}
+	}
+
+	ar.scopes = strings.Fields(q.Get("scope"))
+	if len(ar.scopes) == 0 {
+		ar.scopes = slices.Clone(e.cfg.DefaultScopes)
+	}
+	for _, s := range e.cfg.RequiredScopes {
+		if !slices.Contains(ar.scopes, s) {
+			return back(ReasonScope, "invalid_scope", "scope must include "+s)
+		}
+	}
+	if len(c.Scopes) > 0 {
+		for _, s := range ar.scopes {
+			if !slices.Contains(c.Scopes, s) {
+				return back(ReasonScope, "invalid_scope", "scope "+s+" is not allowed for this client")
+			}
+		}
+	}
+	ar.audience = q.Get(nameOr(e.cfg.Wire.AudienceParam, "audience"))
+	if ar.audience == "" {
+		ar.audience = e.cfg.DefaultAudience
+	}
+	if len(c.Audiences) > 0 && !slices.Contains(c.Audiences, ar.audience) {
+		return back(ReasonBadRequest, "invalid_request", "audience is not allowed for this client")
+	}
+
+	if e.cfg.PKCE != PKCEUnsupported {
+		ch, method := q.Get("code_challenge"), q.Get("code_challenge_method")
+		switch {
+		case ch == "" && method != "":
+			return back(ReasonBadRequest, "invalid_request", "code_challenge_method without code_challenge")
+		case ch == "" && e.cfg.PKCE == PKCERequired:
+			return back(ReasonBadRequest, "invalid_request", "code_challenge is required (S256)")
+		case ch != "" && method != "S256":
+			return back(ReasonBadRequest, "invalid_request", "code_challenge_method must be S256")
+		case ch != "" && !validChallenge(ch):
+			return back(ReasonBadRequest, "invalid_request", "code_challenge is not a base64url SHA-256 value")
+		}
+		ar.challenge = ch
+		if ar.responseType == "token" && ch != "" {
+			return back(ReasonBadRequest, "invalid_request", "PKCE does not apply to response_type=token")
+		}
+	}
+	return ar, nil
+}
+
+// validChallenge accepts the 43-character base64url encoding of 32 bytes.
+func validChallenge(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *Engine) serveAuthorize(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		e.writeError(w, r, oauthErr(EndpointAuthorize, http.StatusMethodNotAllowed, "invalid_request",
+			ReasonMethodNotAllowed, "authorize takes GET (and POST from the consent page)"))
+		return
+	}
+	q := r.URL.Query()
+	ar, oe := e.checkAuthorize(q)
+	if oe != nil {
+		if ar == nil {
+			e.writeError(w, r, oe)
+			return
+		}
+		e.redirectError(w, r, ar, oe)
+		return
+	}
+	e.mu.Lock()
+	auto := e.byUsername[e.autoApprove]
+	e.mu.Unlock()
+
+	if r.Method == http.MethodGet {
+		if auto != nil {
+			e.approve(w, r, ar, auto)
+			return
+		}
+		e.consentPage(w, r, ar, http.StatusOK, "")
+		return
+	}
+
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		e.consentPage(w, r, ar, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	decision, _ := single(r.PostForm, "decision")
+	if decision == "deny" {
+		e.redirectError(w, r, ar, oauthErr(EndpointAuthorize, http.StatusBadRequest, "access_denied",
+			ReasonDenied, "the user declined the request"))
+		return
+	}
+	if decision != "approve" {
+		e.consentPage(w, r, ar, http.StatusBadRequest, "Choose Allow or Deny.")
+		return
+	}
+	username, _ := single(r.PostForm, "username")
+	password, _ := single(r.PostForm, "password")
+	u := e.checkUser(username, password)
+	if u == nil {
+		e.consentPage(w, r, ar, http.StatusUnauthorized, "Authorization failed: wrong username or password.")
+		return
+	}
+	e.approve(w, r, ar, u)
+}
+
+// checkUser returns the user whose credentials these are, or nil.
+func (e *Engine) checkUser(username, password string) *User {
+	e.mu.Lock()
+	u, ok := e.byUsername[username]
+	e.mu.Unlock()
+	if !ok || password == "" {
+		return nil
+	}
+	if subtle.ConstantTimeCompare([]byte(password), []byte(u.Password)) != 1 {
+		return nil
+	}
+	return u
+}
+
+// approve answers a consented request: a code in the query, or for the
+// implicit grant an access token in the fragment.
+func (e *Engine) approve(w http.ResponseWriter, r *http.Request, ar *authzRequest, u *User) {
+	now := e.now()
+	params := url.Values{}
+	if ar.responseType == "token" {
+		e.mu.Lock()
+		set := e.mintUserLocked(ar.client, u, "implicit", ar.scopes, ar.audience, ar.nonce, now)
+		e.mu.Unlock()
+		for k, v := range e.tokenBody("implicit", set, now) {
+			if v == nil {
+				continue
+			}
+			params.Set(k, fmt.Sprint(v))
+		}
+		if ar.state != "" && !e.cfg.Wire.OmitState {
+			params.Set("state", ar.state)
+		}
+		http.Redirect(w, r, withFragment(ar.redirectURI, params), http.StatusFound)
+		return
+	}
+	code := newSecret()
+	e.mu.Lock()
+	e.codes[code] = &codeRec{clientID: ar.client.ID, userID: u.ID, redirectURI: ar.redirectSent,
+		challenge: ar.challenge, scopes: ar.scopes, audience: ar.audience, nonce: ar.nonce,
+		expires: now.Add(e.cfg.CodeTTL)}
+	e.mu.Unlock()
+	params.Set(nameOr(e.cfg.Wire.CodeParam, "code"), code)
+	if ar.state != "" && !e.cfg.Wire.OmitState {
+		params.Set("state", ar.state)
+	}
+	http.Redirect(w, r, withQuery(ar.redirectURI, params), http.StatusFound)
+}
+
+func (e *Engine) redirectError(w http.ResponseWriter, r *http.Request, ar *authzRequest, oe *Error) {
+	params := url.Values{"error": {oe.Code}, "error_description": {oe.Description}}
+	if ar.state != "" && !e.cfg.Wire.OmitState {
+		params.Set("state", ar.state)
+	}
+	if ar.responseType == "token" {
+		http.Redirect(w, r, withFragment(ar.redirectURI, params), http.StatusFound)
+		return
+	}
+	http.Redirect(w, r, withQuery(ar.redirectURI, params), http.StatusFound)
+}
+
+// withQuery adds params to u's query, keeping what the registered URI
+// already had.
+func withQuery(u string, params url.Values) string {
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + params.Encode()
+}
+
+func withFragment(u string, params url.Values) string { return u + "#" + params.Encode() }
+
+var consentTmpl = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in to {{.Server}}</title></head>
+<body>
+<h1>Sign in to {{.Server}}</h1>
+<p>The application <strong>{{.Client}}</strong> asks for access to your account{{if .Scopes}} with the scopes <code>{{.Scopes}}</code>{{end}}.</p>
+{{if .Message}}<p role="alert">{{.Message}}</p>{{end}}
+<form method="post" action="{{.Action}}" id="oauthsim-consent">
+<p><label>Username <input name="username" autocomplete="username"></label></p>
+<p><label>Password <input name="password" type="password" autocomplete="current-password"></label></p>
+<p><button name="decision" value="approve" type="submit">Allow</button>
+<button name="decision" value="deny" type="submit">Deny</button></p>
+</form>
+</body></html>
+`))
+
+// consentPage renders the login-and-consent form. It posts back to the
+// same URL, so the authorization request is checked again on submit.
+func (e *Engine) consentPage(w http.ResponseWriter, r *http.Request, ar *authzRequest, status int, msg string) {
+	data := struct {
+		Server, Client, Scopes, Message, Action string
+	}{e.cfg.Name, ar.client.ID, strings.Join(ar.scopes, " "), msg, r.URL.RequestURI()}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.WriteHeader(status)
+	_ = consentTmpl.Execute(w, data)
+}
