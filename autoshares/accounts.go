@@ -1,0 +1,227 @@
+package autoshares
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// AccessType is a user's access to a trading account.
+type AccessType string
+
+// The access types a binding can grant.
+const (
+	AccessFull               AccessType = "Full"
+	AccessReadOnly           AccessType = "ReadOnly"
+	AccessClosePositionsOnly AccessType = "ClosePositionsOnly"
+	AccessOwner              AccessType = "Owner"
+)
+
+func (a AccessType) valid() bool {
+	switch a {
+	case AccessFull, AccessReadOnly, AccessClosePositionsOnly, AccessOwner:
+		return true
+	}
+	return false
+}
+
+// Account is one of a user's trading accounts (UserAccountModel).
+type Account struct {
+	ID               int64             `json:"Id"`
+	ClearingAccount  string            `json:"ClearingAccount,omitempty"`
+	AccessType       AccessType        `json:"AccessType,omitempty"`
+	MarginType       string            `json:"MarginType,omitempty"`
+	OwnerType        string            `json:"OwnerType,omitempty"`
+	Enabled          bool              `json:"Enabled"`
+	Alias            string            `json:"Alias,omitempty"`
+	ClearingFirm     string            `json:"ClearingFirm,omitempty"`
+	IsAverageAccount bool              `json:"IsAverageAccount"`
+	Owners           []json.RawMessage `json:"Owners,omitempty"`
+	Currency         string            `json:"Currency,omitempty"`
+}
+
+// Margin types of a trading account.
+const (
+	MarginCash      = "Cash"
+	MarginMargin    = "Margin"
+	MarginDayTrader = "DayTrader"
+	MarginIRA       = "MarginIra"
+)
+
+// NewAccount is a trading account to create (AccountModel). MarginType is
+// required. Creating accounts needs an administrator's token.
+type NewAccount struct {
+	ClearingAccount string `json:"ClearingAccount,omitempty"`
+	MarginType      string `json:"MarginType"`
+	OwnerType       string `json:"OwnerType,omitempty"`
+	Alias           string `json:"Alias,omitempty"`
+	ClearingFirm    string `json:"ClearingFirm,omitempty"`
+	Currency        string `json:"Currency,omitempty"`
+	Enabled         *bool  `json:"Enabled,omitempty"`
+}
+
+// AccountBinding is a user's access to an account
+// (UserToAccountRelationModel).
+type AccountBinding struct {
+	User       User       `json:"UserModel"`
+	AccessType AccessType `json:"AccountAccessType"`
+}
+
+// Balances is a trading account's balance information. The API spells
+// these in camelCase; every amount is exact.
+type Balances struct {
+	Cash                    decimal.Decimal `json:"cash"`
+	NetCash                 decimal.Decimal `json:"netCash"`
+	Excess                  decimal.Decimal `json:"excess"`
+	ChangeAbsolute          decimal.Decimal `json:"changeAbsolute"`
+	ChangePercent           decimal.Decimal `json:"changePercent"`
+	EquityTotal             decimal.Decimal `json:"equityTotal"`
+	PendingOrdersCount      int             `json:"pendingOrdersCount"`
+	NetLiquidity            decimal.Decimal `json:"netLiquidity"`
+	StockLongMarketValue    decimal.Decimal `json:"stockLongMarketValue"`
+	StockShortMarketValue   decimal.Decimal `json:"stockShortMarketValue"`
+	OptionLongMarketValue   decimal.Decimal `json:"optionLongMarketValue"`
+	OptionShortMarketValue  decimal.Decimal `json:"optionShortMarketValue"`
+	ForexLongMarketValue    decimal.Decimal `json:"forexLongMarketValue"`
+	ForexShortMarketValue   decimal.Decimal `json:"forexShortMarketValue"`
+	DayTrades               int             `json:"dayTrades"`
+	StockBuyingPower        decimal.Decimal `json:"stockBuyingPower"`
+	OptionBuyingPower       decimal.Decimal `json:"optionBuyingPower"`
+	ForexBuyingPower        decimal.Decimal `json:"forexBuyingPower"`
+	DayTradingBuyingPower   decimal.Decimal `json:"dayTradingBuyingPower"`
+	PendingCash             decimal.Decimal `json:"pendingCash"`
+	MaintenanceMargin       decimal.Decimal `json:"maintenanceMargin"`
+	OptionMaintenanceMargin decimal.Decimal `json:"optionMaintenanceMargin"`
+	OpenPL                  decimal.Decimal `json:"openPL"`
+	OpenPLDay               decimal.Decimal `json:"openPLDay"`
+	OpenPLPercent           decimal.Decimal `json:"openPLPercent"`
+	ClosePL                 decimal.Decimal `json:"closePL"`
+	MarketValue             decimal.Decimal `json:"marketValue"`
+	TotalPL                 decimal.Decimal `json:"totalPL"`
+}
+
+// AccountsService lists, creates and binds trading accounts.
+type AccountsService struct{ c *Client }
+
+func accountSeg(id int64) (string, error) {
+	if id <= 0 {
+		return "", fmt.Errorf("autoshares: account id %d is not positive", id)
+	}
+	return strconv.FormatInt(id, 10), nil
+}
+
+// List returns the user's trading accounts.
+func (s *AccountsService) List(ctx context.Context, user UserRef) ([]Account, error) {
+	p, err := s.c.path(s.c.paths.UserAccounts, user, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []Account
+	if err := s.c.call(ctx, call{method: http.MethodGet, path: p}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Create creates a trading account (administrator token).
+func (s *AccountsService) Create(ctx context.Context, a NewAccount) (*Account, error) {
+	switch a.MarginType {
+	case MarginCash, MarginMargin, MarginDayTrader, MarginIRA:
+	default:
+		return nil, fmt.Errorf("autoshares: new account: MarginType %q is not Cash, Margin, DayTrader or MarginIra", a.MarginType)
+	}
+	var out Account
+	if err := s.c.call(ctx, call{method: http.MethodPost, path: s.c.paths.CreateAccount, body: a}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Bind gives user access to an existing trading account. AutoShares
+// requires an administrator's (or the owner's) token. Binding is
+// idempotent, so it is retried like a GET.
+func (s *AccountsService) Bind(ctx context.Context, accountID int64, user UserRef, access AccessType) (*AccountBinding, error) {
+	if !access.valid() {
+		return nil, fmt.Errorf("autoshares: access type %q is not Full, ReadOnly, ClosePositionsOnly or Owner", access)
+	}
+	acc, err := accountSeg(accountID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.c.path(s.c.paths.BindAccount, user, map[string]string{"accountId": acc})
+	if err != nil {
+		return nil, err
+	}
+	return s.bind(ctx, p, access)
+}
+
+// BindByUsername is Bind for a user named by login.
+func (s *AccountsService) BindByUsername(ctx context.Context, accountID int64, username string, access AccessType) (*AccountBinding, error) {
+	if !access.valid() {
+		return nil, fmt.Errorf("autoshares: access type %q is not Full, ReadOnly, ClosePositionsOnly or Owner", access)
+	}
+	if username == "" {
+		return nil, fmt.Errorf("autoshares: bind account: empty username")
+	}
+	acc, err := accountSeg(accountID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.c.path(s.c.paths.BindAccountByUsername, "", map[string]string{"accountId": acc, "username": username})
+	if err != nil {
+		return nil, err
+	}
+	return s.bind(ctx, p, access)
+}
+
+func (s *AccountsService) bind(ctx context.Context, p string, access AccessType) (*AccountBinding, error) {
+	var raw json.RawMessage
+	q := url.Values{"accessType": {string(access)}}
+	if err := s.c.call(ctx, call{method: http.MethodPut, path: p, query: q, idempotent: true}, &raw); err != nil {
+		return nil, err
+	}
+	// The docs show one relation; the private-API page an array of them.
+	var list []AccountBinding
+	if err := decodeOneOrMany(raw, &list); err != nil {
+		return nil, s.c.invalid("account binding", err)
+	}
+	if len(list) == 0 {
+		return &AccountBinding{AccessType: access}, nil
+	}
+	return &list[len(list)-1], nil
+}
+
+// Unbind removes user's access to the account.
+func (s *AccountsService) Unbind(ctx context.Context, accountID int64, user UserRef) error {
+	acc, err := accountSeg(accountID)
+	if err != nil {
+		return err
+	}
+	p, err := s.c.path(s.c.paths.UnbindAccount, user, map[string]string{"accountId": acc})
+	if err != nil {
+		return err
+	}
+	return s.c.call(ctx, call{method: http.MethodDelete, path: p, idempotent: true}, nil)
+}
+
+// Balances returns the account's balance information.
+func (s *AccountsService) Balances(ctx context.Context, accountID int64) (*Balances, error) {
+	acc, err := accountSeg(accountID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.c.path(s.c.paths.AccountBalances, "", map[string]string{"accountId": acc})
+	if err != nil {
+		return nil, err
+	}
+	var out Balances
+	if err := s.c.call(ctx, call{method: http.MethodGet, path: p}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

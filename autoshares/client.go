@@ -1,0 +1,374 @@
+package autoshares
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"strings"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
+)
+
+// DefaultAPIKeyHeader carries the application's API secret key beside the
+// bearer token. AutoShares documents no name for its gateway's key; this
+// is the ETNA layer's, the only one documented.
+const DefaultAPIKeyHeader = "Et-App-Key"
+
+// API base URLs per environment, as the AutoShares doc site names them
+// (the production host is claimed there, not confirmed).
+const (
+	LiveBaseURL = "https://api.autoshares.com"
+	DemoBaseURL = "https://api.autoshares.dev"
+)
+
+// Paths are the API's endpoint paths, relative to the base URL, with
+// {userId}, {accountId}, {orderId}, {alertId}, {agreementId}, {symbol} and
+// {username} placeholders. The defaults are the public ETNA-layer paths
+// that AutoShares documents, plus the emulator contract's quote endpoint;
+// a partner who receives the gateway's own contract changes only these.
+type Paths struct {
+	CreateUser            string
+	UserInfo              string
+	UpdateUser            string
+	UserAccounts          string
+	CreateAccount         string
+	BindAccount           string
+	BindAccountByUsername string
+	UnbindAccount         string
+	AccountBalances       string
+	Agreements            string
+	SignAgreement         string
+	Quotes                string
+	Security              string
+	PriceAlerts           string
+	PriceAlert            string
+	Orders                string
+	Order                 string
+	PreviewOrder          string
+	Positions             string
+}
+
+// DefaultPaths returns the documented paths.
+func DefaultPaths() Paths {
+	return Paths{
+		CreateUser:            "/v1.0/users",
+		UserInfo:              "/v1.0/users/{userId}/info",
+		UpdateUser:            "/v1.0/users/{userId}",
+		UserAccounts:          "/v1.0/users/{userId}/accounts",
+		CreateAccount:         "/v1.0/accounts",
+		BindAccount:           "/v1.0/accounts/{accountId}/users/{userId}",
+		BindAccountByUsername: "/v1.0/accounts/{accountId}/username/{username}",
+		UnbindAccount:         "/v1.0/accounts/{accountId}/users/{userId}",
+		AccountBalances:       "/v1.0/accounts/{accountId}/info",
+		Agreements:            "/v1.0/users/{userId}/agreements",
+		SignAgreement:         "/v1.0/users/{userId}/agreements/{agreementId}/sign",
+		Quotes:                "/v1.0/quotes",
+		Security:              "/v1.0/equities/{symbol}",
+		PriceAlerts:           "/v1.0/users/{userId}/pricealerts",
+		PriceAlert:            "/v1.0/users/{userId}/pricealerts/{alertId}",
+		Orders:                "/v1.0/accounts/{accountId}/orders",
+		Order:                 "/v1.0/accounts/{accountId}/orders/{orderId}",
+		PreviewOrder:          "/v1.0/accounts/{accountId}/preview/orders",
+		Positions:             "/v1.0/accounts/{accountId}/positions",
+	}
+}
+
+// merge fills p's empty fields from d.
+func (p Paths) merge(d Paths) Paths {
+	for _, f := range []struct {
+		dst *string
+		def string
+	}{
+		{&p.CreateUser, d.CreateUser}, {&p.UserInfo, d.UserInfo}, {&p.UpdateUser, d.UpdateUser},
+		{&p.UserAccounts, d.UserAccounts}, {&p.CreateAccount, d.CreateAccount},
+		{&p.BindAccount, d.BindAccount}, {&p.BindAccountByUsername, d.BindAccountByUsername},
+		{&p.UnbindAccount, d.UnbindAccount}, {&p.AccountBalances, d.AccountBalances},
+		{&p.Agreements, d.Agreements}, {&p.SignAgreement, d.SignAgreement}, {&p.Quotes, d.Quotes},
+		{&p.Security, d.Security}, {&p.PriceAlerts, d.PriceAlerts}, {&p.PriceAlert, d.PriceAlert},
+		{&p.Orders, d.Orders}, {&p.Order, d.Order}, {&p.PreviewOrder, d.PreviewOrder},
+		{&p.Positions, d.Positions},
+	} {
+		if *f.dst == "" {
+			*f.dst = f.def
+		}
+	}
+	return p
+}
+
+// Client is a typed client of the AutoShares API. Its services are
+// fields, go-github style: c.Agreements.Outstanding(ctx, autoshares.Me).
+type Client struct {
+	// Users creates, reads and updates users.
+	Users *UsersService
+	// Accounts lists, creates and binds trading accounts and reads
+	// balances.
+	Accounts *AccountsService
+	// Agreements lists and signs the agreements a user must accept.
+	Agreements *AgreementsService
+	// Quotes reads quotes and resolves symbols to security ids.
+	Quotes *QuotesService
+	// PriceAlerts manages price alerts.
+	PriceAlerts *PriceAlertsService
+	// Orders previews, places, reads and cancels orders.
+	Orders *OrdersService
+	// Positions lists an account's positions.
+	Positions *PositionsService
+
+	rest             *rest.Client
+	err              error // a configuration error, reported by every call
+	baseURL          string
+	apiKey           string
+	apiKeyHeader     string
+	paths            Paths
+	agreementIDField string
+}
+
+// Option configures a Client.
+type Option func(*clientOptions)
+
+type clientOptions struct {
+	baseURL          string
+	apiKey           string
+	apiKeyHeader     string
+	paths            Paths
+	agreementIDField string
+	userAgent        string
+	retry            *rest.RetryPolicy
+}
+
+// WithBaseURL sets the API base URL (an emulator's URL, say). It must be
+// https, or http on a loopback address.
+func WithBaseURL(u string) Option { return func(o *clientOptions) { o.baseURL = u } }
+
+// WithEnvironment picks the base URL of auth.Live or auth.Demo.
+func WithEnvironment(env auth.Environment) Option {
+	return func(o *clientOptions) {
+		switch env {
+		case auth.Live:
+			o.baseURL = LiveBaseURL
+		case auth.Demo, auth.Sim:
+			o.baseURL = DemoBaseURL
+		default:
+			o.baseURL = "environment:" + string(env)
+		}
+	}
+}
+
+// WithAPIKey sets the application's API secret key, sent with every
+// request. It is never logged or printed.
+func WithAPIKey(key string) Option { return func(o *clientOptions) { o.apiKey = key } }
+
+// WithAPIKeyHeader sets the name of the API-key header (default
+// DefaultAPIKeyHeader).
+func WithAPIKeyHeader(name string) Option { return func(o *clientOptions) { o.apiKeyHeader = name } }
+
+// WithPaths overrides endpoint paths; empty fields keep their defaults.
+func WithPaths(p Paths) Option { return func(o *clientOptions) { o.paths = p } }
+
+// WithAgreementIDField names the agreement member that holds the id to
+// sign with (default "Id").
+func WithAgreementIDField(name string) Option {
+	return func(o *clientOptions) { o.agreementIDField = name }
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(o *clientOptions) { o.userAgent = ua } }
+
+// RetryPolicy is the retry budget of idempotent calls: GETs, and the PUTs
+// and DELETEs this package marks idempotent. Order placement (a POST) is
+// never retried.
+type RetryPolicy = rest.RetryPolicy
+
+// WithRetry sets the retry budget of idempotent calls.
+func WithRetry(p RetryPolicy) Option {
+	return func(o *clientOptions) { o.retry = &p }
+}
+
+// NewClient returns a client that sends requests with httpClient, which
+// must add the bearer token (an auth.Transport, an oauth2 client). Without
+// WithBaseURL or WithEnvironment it talks to the demo environment. A bad
+// option is reported by every call rather than here, so that NewClient
+// stays a one-liner; Err reports it up front.
+func NewClient(httpClient *http.Client, opts ...Option) *Client {
+	o := clientOptions{baseURL: DemoBaseURL, apiKeyHeader: DefaultAPIKeyHeader, agreementIDField: "Id"}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	c := &Client{
+		baseURL:          strings.TrimRight(o.baseURL, "/"),
+		apiKey:           o.apiKey,
+		apiKeyHeader:     o.apiKeyHeader,
+		paths:            o.paths.merge(DefaultPaths()),
+		agreementIDField: o.agreementIDField,
+	}
+	c.Users = &UsersService{c}
+	c.Accounts = &AccountsService{c}
+	c.Agreements = &AgreementsService{c}
+	c.Quotes = &QuotesService{c}
+	c.PriceAlerts = &PriceAlertsService{c}
+	c.Orders = &OrdersService{c}
+	c.Positions = &PositionsService{c}
+
+	if strings.HasPrefix(o.baseURL, "environment:") {
+		c.err = fmt.Errorf("autoshares: unknown environment %q", strings.TrimPrefix(o.baseURL, "environment:"))
+		return c
+	}
+	if c.apiKeyHeader == "" || textproto.CanonicalMIMEHeaderKey(c.apiKeyHeader) == "" || strings.ContainsAny(c.apiKeyHeader, " :\r\n") {
+		c.err = fmt.Errorf("autoshares: API-key header name %q is not a valid header name", c.apiKeyHeader)
+		return c
+	}
+	if c.agreementIDField == "" {
+		c.agreementIDField = "Id"
+	}
+	ropts := []rest.Option{
+		rest.WithName(Name),
+		rest.WithErrorFields(errorFields),
+		rest.WithErrorHook(classify),
+	}
+	if c.apiKey != "" {
+		ropts = append(ropts, rest.WithHeader(c.apiKeyHeader, c.apiKey))
+	}
+	if o.userAgent != "" {
+		ropts = append(ropts, rest.WithUserAgent(o.userAgent))
+	}
+	if o.retry != nil {
+		ropts = append(ropts, rest.WithRetry(*o.retry))
+	}
+	rc, err := rest.New(c.baseURL, httpClient, ropts...)
+	if err != nil {
+		c.err = fmt.Errorf("autoshares: %w", err)
+		return c
+	}
+	c.rest = rc
+	return c
+}
+
+// Err reports a configuration problem (bad base URL, bad header name, no
+// API key) before any call is made.
+func (c *Client) Err() error {
+	if c.err != nil {
+		return c.err
+	}
+	if c.apiKey == "" {
+		return ErrMissingAPIKey
+	}
+	return nil
+}
+
+// BaseURL returns the API base URL.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// String describes the client without its API key.
+func (c *Client) String() string {
+	key := "none"
+	if c.apiKey != "" {
+		key = "redacted"
+	}
+	return fmt.Sprintf("autoshares.Client{base=%s %s=%s}", c.baseURL, c.apiKeyHeader, key)
+}
+
+// GoString is String: %#v must not print the key either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (c *Client) Format(s fmt.State, _ rune) { _, _ = s.Write([]byte(c.String())) }
+
+// call describes one request.
+type call struct {
+	method     string
+	path       string
+	query      any
+	body       any
+	idempotent bool
+}
+
+// call sends r and decodes the answer into out (nil to discard it). It
+// turns AutoShares' 2xx failure bodies (order checks, the wrapped
+// {"Errors"} envelope) and agreement refusals into typed errors.
+func (c *Client) call(ctx context.Context, r call, out any) error {
+	if err := c.Err(); err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	resp, err := c.rest.Do(ctx, rest.Request{Method: r.method, Path: r.path, Query: r.query, Body: r.body, Idempotent: r.idempotent}, &raw)
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) {
+			if oc := orderCheck(ae.Method, ae.Path, ae.StatusCode, ae.Body); oc != nil {
+				oc.Err = ae
+				return oc
+			}
+			if errors.Is(ae, ErrAgreementsPending) && !strings.Contains(r.path, "/agreements") {
+				return c.pendingError(ctx, ae)
+			}
+		}
+		return err
+	}
+	path := r.path
+	status := http.StatusOK
+	if resp != nil && resp.Request != nil {
+		path = resp.Request.URL.EscapedPath()
+		status = resp.StatusCode
+	}
+	if oc := orderCheck(r.method, path, status, raw); oc != nil {
+		return oc
+	}
+	if we := wrappedFailure(Name, r.method, path, status, raw); we != nil {
+		if errors.Is(we, ErrAgreementsPending) {
+			return c.pendingError(ctx, we)
+		}
+		return we
+	}
+	if out == nil || len(raw) == 0 {
+		return nil
+	}
+	if p, ok := out.(*json.RawMessage); ok {
+		*p = raw
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return &auth.ResponseError{Provider: Name, StatusCode: status,
+			Reason: fmt.Sprintf("%s %s: answer does not fit %T", r.method, path, out), Err: err}
+	}
+	return nil
+}
+
+// invalid reports an answer that decoded but makes no sense.
+func (c *Client) invalid(what string, err error) error {
+	return &auth.ResponseError{Provider: Name, StatusCode: http.StatusOK, Reason: what, Err: err}
+}
+
+// path expands a path template: {userId} from user, the rest from vars.
+// Every value is escaped as one path segment.
+func (c *Client) path(tmpl string, user UserRef, vars map[string]string) (string, error) {
+	if strings.Contains(tmpl, "{userId}") {
+		if err := user.check(); err != nil {
+			return "", err
+		}
+		tmpl = strings.ReplaceAll(tmpl, "{userId}", escapeSegment(string(user)))
+	}
+	for k, v := range vars {
+		if v == "" {
+			return "", fmt.Errorf("autoshares: empty %s", k)
+		}
+		tmpl = strings.ReplaceAll(tmpl, "{"+k+"}", escapeSegment(v))
+	}
+	if i := strings.IndexByte(tmpl, '{'); i >= 0 {
+		return "", fmt.Errorf("autoshares: path template %q has a placeholder with no value", tmpl)
+	}
+	return tmpl, nil
+}
+
+// escapeSegment escapes s as one path segment, "@me" staying readable.
+func escapeSegment(s string) string {
+	if s == string(Me) {
+		return s
+	}
+	return rest.Pathf("%s", s)
+}

@@ -1,0 +1,171 @@
+package autoshares
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// Price-alert states.
+const (
+	AlertNew       = "New"
+	AlertExpired   = "Expired"
+	AlertCompleted = "Completed"
+	AlertStopped   = "Stopped"
+)
+
+// Price-alert operators and fields.
+const (
+	AlertGreaterOrEqual = "GTEQ"
+	AlertLessOrEqual    = "LTEQ"
+	AlertFieldAsk       = "Ask"
+	AlertFieldBid       = "Bid"
+	AlertFieldLast      = "Last"
+)
+
+// PriceAlert is a price alert (PriceAlertInfoModel).
+type PriceAlert struct {
+	ID             int64           `json:"Id"`
+	State          string          `json:"State"`
+	CreatedDate    *UnixTime       `json:"CreatedDate,omitempty"`
+	Operator       string          `json:"Operator"`
+	SecurityID     int64           `json:"SecurityId"`
+	Symbol         string          `json:"Symbol,omitempty"`
+	Field          string          `json:"Field"`
+	Argument       decimal.Decimal `json:"Argument"`
+	ExpirationDate *UnixTime       `json:"ExpirationDate,omitempty"`
+}
+
+// NewPriceAlert is an alert to create or the new content of one to update:
+// it fires when Field of the security compares to Argument by Operator.
+type NewPriceAlert struct {
+	SecurityID     int64
+	Operator       string
+	Field          string
+	Argument       decimal.Decimal
+	ExpirationDate *UnixTime
+	// State is sent as given on update; create always sends "New".
+	State string
+}
+
+func (a NewPriceAlert) validate() error {
+	if a.SecurityID <= 0 {
+		return fmt.Errorf("autoshares: price alert: security id %d is not positive (resolve it with Quotes.LookupSecurity)", a.SecurityID)
+	}
+	if a.Operator != AlertGreaterOrEqual && a.Operator != AlertLessOrEqual {
+		return fmt.Errorf("autoshares: price alert: operator %q is not GTEQ or LTEQ", a.Operator)
+	}
+	switch a.Field {
+	case AlertFieldAsk, AlertFieldBid, AlertFieldLast:
+	default:
+		return fmt.Errorf("autoshares: price alert: field %q is not Ask, Bid or Last", a.Field)
+	}
+	return nil
+}
+
+// MarshalJSON writes the documented body, with Argument as a JSON number.
+func (a NewPriceAlert) MarshalJSON() ([]byte, error) {
+	state := a.State
+	if state == "" {
+		state = AlertNew
+	}
+	return json.Marshal(struct {
+		State          string      `json:"State"`
+		Operator       string      `json:"Operator"`
+		SecurityID     int64       `json:"SecurityId"`
+		Field          string      `json:"Field"`
+		Argument       json.Number `json:"Argument"`
+		ExpirationDate *UnixTime   `json:"ExpirationDate,omitempty"`
+	}{state, a.Operator, a.SecurityID, a.Field, json.Number(a.Argument.String()), a.ExpirationDate})
+}
+
+// ListOptions pages a list.
+type ListOptions struct {
+	// PageNumber is zero-based.
+	PageNumber int `url:"pageNumber,omitempty"`
+	// PageSize is the number of items per page (the broker's default when
+	// zero).
+	PageSize int `url:"pageSize,omitempty"`
+}
+
+// PriceAlertsService manages a user's price alerts.
+type PriceAlertsService struct{ c *Client }
+
+// Create creates an alert for user.
+func (s *PriceAlertsService) Create(ctx context.Context, user UserRef, a NewPriceAlert) (*PriceAlert, error) {
+	if err := a.validate(); err != nil {
+		return nil, err
+	}
+	a.State = AlertNew
+	p, err := s.c.path(s.c.paths.PriceAlerts, user, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out PriceAlert
+	if err := s.c.call(ctx, call{method: http.MethodPost, path: p, body: a}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List returns one page of user's alerts.
+func (s *PriceAlertsService) List(ctx context.Context, user UserRef, opts *ListOptions) (*Page[PriceAlert], error) {
+	p, err := s.c.path(s.c.paths.PriceAlerts, user, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out Page[PriceAlert]
+	if err := s.c.call(ctx, call{method: http.MethodGet, path: p, query: opts}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (s *PriceAlertsService) alertPath(user UserRef, id int64) (string, error) {
+	if id <= 0 {
+		return "", fmt.Errorf("autoshares: price alert id %d is not positive", id)
+	}
+	return s.c.path(s.c.paths.PriceAlert, user, map[string]string{"alertId": strconv.FormatInt(id, 10)})
+}
+
+// Get returns one alert.
+func (s *PriceAlertsService) Get(ctx context.Context, user UserRef, id int64) (*PriceAlert, error) {
+	p, err := s.alertPath(user, id)
+	if err != nil {
+		return nil, err
+	}
+	var out PriceAlert
+	if err := s.c.call(ctx, call{method: http.MethodGet, path: p}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update replaces an alert's condition (and state, when a.State is set).
+func (s *PriceAlertsService) Update(ctx context.Context, user UserRef, id int64, a NewPriceAlert) (*PriceAlert, error) {
+	if err := a.validate(); err != nil {
+		return nil, err
+	}
+	p, err := s.alertPath(user, id)
+	if err != nil {
+		return nil, err
+	}
+	var out PriceAlert
+	if err := s.c.call(ctx, call{method: http.MethodPut, path: p, body: a, idempotent: true}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete removes an alert.
+func (s *PriceAlertsService) Delete(ctx context.Context, user UserRef, id int64) error {
+	p, err := s.alertPath(user, id)
+	if err != nil {
+		return err
+	}
+	return s.c.call(ctx, call{method: http.MethodDelete, path: p, idempotent: true}, nil)
+}

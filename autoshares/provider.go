@@ -1,0 +1,303 @@
+package autoshares
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+)
+
+// Name is the provider's registry name, stamped on every token it issues.
+const Name = "autoshares"
+
+// Default Auth0 paths, relative to the tenant domain. AutoShares names the
+// discovery and logout URLs; the rest are Auth0's standard endpoints.
+const (
+	DefaultAuthorizePath = "/authorize"
+	DefaultTokenPath     = "/oauth/token"
+	DefaultUserinfoPath  = "/userinfo"
+	DefaultLogoutPath    = "/v2/logout"
+)
+
+// Lifetimes AutoShares publishes. The text is a near copy of Tradier's, so
+// the real tenant may differ: every one of them is configurable.
+const (
+	DefaultCodeLifetime   = 10 * time.Minute
+	DefaultAccessLifetime = 24 * time.Hour
+)
+
+// Scopes requested by default; ScopeOfflineAccess is added when refresh
+// tokens are enabled for the application, because Auth0 issues a refresh
+// token only when it is asked for.
+var DefaultScopes = []string{"openid", "profile", "email"}
+
+// ScopeOfflineAccess asks Auth0 for a refresh token.
+const ScopeOfflineAccess = "offline_access"
+
+// Config configures the AutoShares Auth0 application.
+type Config struct {
+	// Domain is the Auth0 tenant: a host name such as
+	// "autosharesdev.us.auth0.com" (https is implied) or a full base URL
+	// (an emulator's http://127.0.0.1:port). Required.
+	Domain string
+	// ClientID and ClientSecret are the credentials AutoShares issues for
+	// the application. The secret never appears in an error or log line.
+	ClientID, ClientSecret string
+	// RedirectURL is a callback AutoShares added to the application's
+	// Allowed Callback URLs.
+	RedirectURL string
+	// Audience, when set, is sent as the audience authorize parameter (the
+	// API identifier in Auth0) and recorded on tokens.
+	Audience string
+	// RefreshEnabled says refresh tokens are enabled for the application:
+	// offline_access is requested and Capabilities reports Refresh.
+	RefreshEnabled bool
+	// Scopes replaces DefaultScopes (offline_access is still added when
+	// RefreshEnabled and missing).
+	Scopes []string
+	// AuthStyle is how the client authenticates at the token endpoint;
+	// zero means auth.AuthStyleInParams (Auth0's client_secret_post).
+	AuthStyle auth.AuthStyle
+	// AuthorizePath, TokenPath, UserinfoPath and LogoutPath override the
+	// Auth0 defaults.
+	AuthorizePath, TokenPath, UserinfoPath, LogoutPath string
+	// CodeLifetime and AccessLifetime are what the tenant is set to; they
+	// default to the published 10 minutes and 24 hours and are reported by
+	// Lifetimes. The token's own expires_in always wins for its expiry.
+	CodeLifetime, AccessLifetime time.Duration
+	// HTTPClient makes token and userinfo requests; nil means a client with
+	// a 30-second timeout.
+	HTTPClient *http.Client
+	// Now is the clock token expiry is counted from; nil means time.Now.
+	Now func() time.Time
+}
+
+// Provider is the AutoShares authorization server (an Auth0 tenant). It is
+// an auth.Provider and adds Userinfo and LogoutURL.
+type Provider struct {
+	*auth.Standard
+	cfg  Config
+	base string
+	hc   *http.Client
+}
+
+var _ auth.Provider = (*Provider)(nil)
+
+// Lifetimes are the token lifetimes the tenant is configured with.
+type Lifetimes struct {
+	// Code is how long an authorization code may wait for its exchange.
+	Code time.Duration
+	// Access is how long an access token lives.
+	Access time.Duration
+	// Refresh is how long a refresh token lives; zero means it does not
+	// expire (or none is issued, see Capabilities().Refresh).
+	Refresh time.Duration
+}
+
+// New validates cfg and returns the provider.
+func New(cfg Config) (*Provider, error) {
+	base, err := baseURL(cfg.Domain)
+	if err != nil {
+		return nil, err
+	}
+	def := func(s *string, d string) {
+		if *s == "" {
+			*s = d
+		}
+	}
+	def(&cfg.AuthorizePath, DefaultAuthorizePath)
+	def(&cfg.TokenPath, DefaultTokenPath)
+	def(&cfg.UserinfoPath, DefaultUserinfoPath)
+	def(&cfg.LogoutPath, DefaultLogoutPath)
+	if cfg.CodeLifetime == 0 {
+		cfg.CodeLifetime = DefaultCodeLifetime
+	}
+	if cfg.AccessLifetime == 0 {
+		cfg.AccessLifetime = DefaultAccessLifetime
+	}
+	if cfg.CodeLifetime < 0 || cfg.AccessLifetime < 0 {
+		return nil, errors.New("autoshares: lifetimes must not be negative")
+	}
+	if cfg.AuthStyle == 0 {
+		cfg.AuthStyle = auth.AuthStyleInParams
+	}
+	scopes := slices.Clone(cfg.Scopes)
+	if len(scopes) == 0 {
+		scopes = slices.Clone(DefaultScopes)
+	}
+	if cfg.RefreshEnabled && !slices.Contains(scopes, ScopeOfflineAccess) {
+		scopes = append(scopes, ScopeOfflineAccess)
+	}
+	cfg.Scopes = scopes
+	var authParams url.Values
+	if cfg.Audience != "" {
+		authParams = url.Values{"audience": {cfg.Audience}}
+	}
+	std, err := auth.NewStandard(auth.Config{
+		Name:         Name,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		RedirectURL:  cfg.RedirectURL,
+		Scopes:       scopes,
+		Endpoint: auth.Endpoint{
+			AuthURL:  joinURL(base, cfg.AuthorizePath),
+			TokenURL: joinURL(base, cfg.TokenPath),
+		},
+		AuthStyle:  cfg.AuthStyle,
+		AuthParams: authParams,
+		Audience:   cfg.Audience,
+		Capabilities: auth.Capabilities{
+			PKCE:         true,
+			Refresh:      cfg.RefreshEnabled,
+			Environments: []auth.Environment{auth.Live, auth.Demo},
+		},
+		HTTPClient: cfg.HTTPClient,
+		Now:        cfg.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Provider{Standard: std, cfg: cfg, base: base, hc: hc}, nil
+}
+
+// baseURL turns a tenant domain into an https (or loopback http) base URL
+// without a trailing slash.
+func baseURL(domain string) (string, error) {
+	d := strings.TrimSpace(domain)
+	if d == "" {
+		return "", errors.New("autoshares: Config.Domain (the Auth0 tenant) is empty")
+	}
+	if !strings.Contains(d, "://") {
+		d = "https://" + d
+	}
+	d = strings.TrimRight(d, "/")
+	if err := auth.CheckEndpoint(d); err != nil {
+		return "", fmt.Errorf("autoshares: tenant domain: %w", err)
+	}
+	u, _ := url.Parse(d)
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("autoshares: tenant domain %q must be a bare host or base URL", domain)
+	}
+	return d, nil
+}
+
+func joinURL(base, path string) string {
+	if strings.Contains(path, "://") {
+		return path
+	}
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	return base + path
+}
+
+// Lifetimes reports the configured token lifetimes.
+func (p *Provider) Lifetimes() Lifetimes {
+	return Lifetimes{Code: p.cfg.CodeLifetime, Access: p.cfg.AccessLifetime}
+}
+
+// Scopes returns the scopes a login requests by default.
+func (p *Provider) Scopes() []string { return slices.Clone(p.cfg.Scopes) }
+
+// LogoutURL returns the Auth0 logout URL that ends the user's tenant
+// session and sends the browser to returnTo (which AutoShares must have
+// added to the Allowed Logout URLs). AutoShares requires client_id.
+func (p *Provider) LogoutURL(returnTo string) string {
+	v := url.Values{"client_id": {p.cfg.ClientID}}
+	if returnTo != "" {
+		v.Set("returnTo", returnTo)
+	}
+	return joinURL(p.base, p.cfg.LogoutPath) + "?" + v.Encode()
+}
+
+// UserInfo is the OpenID Connect profile of the logged-in user.
+type UserInfo struct {
+	// Subject is the Auth0 user id ("auth0|…").
+	Subject string `json:"sub"`
+	// Name, Nickname, Email and Picture are the profile claims.
+	Name     string `json:"name,omitempty"`
+	Nickname string `json:"nickname,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Picture  string `json:"picture,omitempty"`
+	// EmailVerified is the email_verified claim.
+	EmailVerified bool `json:"email_verified,omitempty"`
+	// Claims holds every claim, the ones above included.
+	Claims map[string]json.RawMessage `json:"-"`
+}
+
+// UserInfo fetches the OpenID Connect profile for tok from the tenant's
+// userinfo endpoint.
+func (p *Provider) UserInfo(ctx context.Context, tok *auth.Token) (*UserInfo, error) {
+	if tok == nil || tok.AccessToken == "" {
+		return nil, fmt.Errorf("autoshares: userinfo: %w", auth.ErrNoToken)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, joinURL(p.base, p.cfg.UserinfoPath), nil)
+	if err != nil {
+		return nil, fmt.Errorf("autoshares: userinfo request: %v", err)
+	}
+	tok.SetAuthHeader(req)
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("autoshares: userinfo: %w", cerr)
+		}
+		return nil, fmt.Errorf("autoshares: userinfo: %w: %v", auth.ErrUnavailable, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, auth.MaxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("autoshares: userinfo: %w: %v", auth.ErrUnavailable, err)
+	}
+	if len(body) > auth.MaxResponseBytes {
+		return nil, &auth.ResponseError{Provider: Name, StatusCode: resp.StatusCode, Reason: "userinfo body too large"}
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return nil, fmt.Errorf("autoshares: userinfo: %w (HTTP 401)", auth.ErrInvalidToken)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, &auth.HTTPError{Provider: Name, StatusCode: resp.StatusCode,
+			ContentType: resp.Header.Get("Content-Type"), Body: truncate(body, 512)}
+	}
+	var ui UserInfo
+	if err := json.Unmarshal(body, &ui); err != nil {
+		return nil, &auth.ResponseError{Provider: Name, StatusCode: resp.StatusCode, Reason: "userinfo is not a JSON object", Err: err}
+	}
+	if err := json.Unmarshal(body, &ui.Claims); err != nil {
+		return nil, &auth.ResponseError{Provider: Name, StatusCode: resp.StatusCode, Reason: "userinfo is not a JSON object", Err: err}
+	}
+	if ui.Subject == "" {
+		return nil, &auth.ResponseError{Provider: Name, StatusCode: resp.StatusCode, Reason: "userinfo has no sub claim"}
+	}
+	return &ui, nil
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return append([]byte(nil), b...)
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
