@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // ErrWrongAudience matches every *AudienceError.
@@ -33,3 +34,18 @@ func (e *AudienceError) Error() string {
 func (e *AudienceError) Is(target error) bool {
 	return target == ErrWrongAudience || target == auth.ErrInvalidToken
 }
+
+// Error is a non-2xx answer from TradeStation's API: the HTTP status, the
+// v3 {"Error","Message"} pair (Code, Message), v2's TraceId as RequestID.
+// Reach it with errors.As. Its class, reached with errors.Is: 401
+// auth.ErrInvalidToken, 403 ErrForbidden, 404 ErrNotFound, 400
+// ErrBadRequest, 5xx auth.ErrUnavailable; a v3 429 and a v2 403 "Quota
+// Exceeded" page wrap an *auth.RateLimitError with the reset time.
+type Error = rest.Error
+
+// Classes of Error, for errors.Is.
+var (
+	ErrNotFound   = rest.ErrNotFound
+	ErrForbidden  = rest.ErrForbidden
+	ErrBadRequest = rest.ErrBadRequest
+)

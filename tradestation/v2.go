@@ -1,0 +1,188 @@
+package tradestation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/google/go-querystring/query"
+
+	"github.com/brokerkit/brokerkit/internal/rest"
+)
+
+// MaxV2QuoteSymbols is the most symbols one WebAPI v2 quote call takes;
+// V2Service.Quotes splits longer lists.
+const MaxV2QuoteSymbols = 50
+
+var errNoSymbols = errors.New("tradestation: no symbols given")
+
+// V2Service calls the legacy WebAPI v2 with a token from a V2 Provider.
+// Symbol lookups also work with a client-credentials token.
+type V2Service struct{ c *Client }
+
+// userID returns the v2 user the calls act for: WithUserID, else the
+// token's subject. A client-credentials token has none.
+func (s *V2Service) userID(ctx context.Context) (string, error) {
+	t, err := s.c.check(ctx, V2Audience)
+	if err != nil {
+		return "", err
+	}
+	id := s.c.userID
+	if id == "" && t != nil {
+		id = t.Subject
+	}
+	switch {
+	case strings.EqualFold(id, ClientOnlyUser):
+		return "", fmt.Errorf("tradestation v2: %w", ErrClientOnlyToken)
+	case id == "":
+		return "", errors.New("tradestation v2: user ID unknown: use WithTokenSource or WithUserID")
+	}
+	return id, nil
+}
+
+// Accounts returns the user's accounts (GET /v2/users/{userid}/accounts).
+// A client-credentials token is refused with ErrClientOnlyToken before any
+// request.
+func (s *V2Service) Accounts(ctx context.Context) ([]V2Account, error) {
+	id, err := s.userID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []V2Account
+	if _, err := s.c.v2.Get(ctx, rest.Pathf("users/%s/accounts", id), nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Quotes returns v2 quotes. Items TradeStation answers with an Error
+// ("FAILED, INVALID SYMBOL") come back in the second result instead of the
+// first. Lists longer than MaxV2QuoteSymbols are fetched in several calls.
+func (s *V2Service) Quotes(ctx context.Context, symbols ...string) ([]V2Quote, []PartialError, error) {
+	if _, err := s.c.check(ctx, V2Audience); err != nil {
+		return nil, nil, err
+	}
+	if err := checkSymbols(symbols); err != nil {
+		return nil, nil, err
+	}
+	var all []V2Quote
+	var errs []PartialError
+	for _, batch := range chunks(symbols, MaxV2QuoteSymbols) {
+		var out []V2Quote
+		if _, err := s.c.v2.Get(ctx, rest.Pathf("data/quote/%s", rest.List(batch)), nil, &out); err != nil {
+			return nil, nil, err
+		}
+		for _, q := range out {
+			if q.Error != nil && *q.Error != "" {
+				errs = append(errs, PartialError{Symbol: q.Symbol, Error: *q.Error})
+				continue
+			}
+			all = append(all, q)
+		}
+	}
+	return all, errs, nil
+}
+
+// SuggestOptions narrow Suggest.
+type SuggestOptions struct {
+	// Top is the most suggestions returned; zero means the server default.
+	Top int `url:"$top,omitempty"`
+	// Filter is an OData filter on Category, Country, Currency or Exchange,
+	// e.g. "Category eq 'Stock'".
+	Filter string `url:"$filter,omitempty"`
+}
+
+// Suggest returns symbols matching text as typed so far
+// (GET /v2/data/symbols/suggest/{text}). opts may be nil.
+func (s *V2Service) Suggest(ctx context.Context, text string, opts *SuggestOptions) ([]V2Symbol, error) {
+	if _, err := s.c.check(ctx, V2Audience); err != nil {
+		return nil, err
+	}
+	if text == "" || len(text) > 64 || strings.ContainsAny(text, "/?#") {
+		return nil, fmt.Errorf("tradestation v2: suggest text %.64q is empty or not valid", text)
+	}
+	var q any
+	if opts != nil {
+		q = opts
+	}
+	var out []V2Symbol
+	if _, err := s.c.v2.Get(ctx, rest.Pathf("data/symbols/suggest/%s", text), q, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SearchCriteria is a v2 symbol search. Empty fields are left out; at
+// least one must be set.
+type SearchCriteria struct {
+	// Name is the symbol name (N).
+	Name string `url:"N,omitempty"`
+	// Category is Stock|S, StockOption|SO, Future|FU, FutureOption|FO,
+	// Index|IDX, Forex|FX, ... (C).
+	Category string `url:"C,omitempty"`
+	// Country is ALL (default), US, DE or CA (Cnt).
+	Country string `url:"Cnt,omitempty"`
+	// Description searches the description (Desc).
+	Description string `url:"Desc,omitempty"`
+	// Root is an option or future root (R).
+	Root string `url:"R,omitempty"`
+	// Currency is a currency code (Cur).
+	Currency string `url:"Cur,omitempty"`
+	// Extra holds any other documented key (Stk, Exd, OT, FT, ...).
+	Extra map[string]string `url:"-"`
+}
+
+// encode writes the criteria as TradeStation wants them in the path:
+// key=value pairs joined with '&', keys sorted.
+func (sc SearchCriteria) encode() (string, error) {
+	v, err := query.Values(sc)
+	if err != nil {
+		return "", err
+	}
+	for k, val := range sc.Extra {
+		if k == "" || strings.ContainsAny(k, "&=/?#") {
+			return "", fmt.Errorf("tradestation v2: search key %.32q is not valid", k)
+		}
+		v.Set(k, val)
+	}
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return "", errors.New("tradestation v2: search criteria are empty")
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		val := v.Get(k)
+		if val == "" || strings.ContainsAny(val, "&=/?#") || len(val) > 64 {
+			return "", fmt.Errorf("tradestation v2: search value for %s is empty or not valid", k)
+		}
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k + "=" + url.PathEscape(val))
+	}
+	return b.String(), nil
+}
+
+// Search finds symbols by criteria (GET /v2/data/symbols/search/{criteria},
+// at most 500 results).
+func (s *V2Service) Search(ctx context.Context, criteria SearchCriteria) ([]V2Symbol, error) {
+	if _, err := s.c.check(ctx, V2Audience); err != nil {
+		return nil, err
+	}
+	path, err := criteria.encode()
+	if err != nil {
+		return nil, err
+	}
+	var out []V2Symbol
+	if _, err := s.c.v2.Get(ctx, "data/symbols/search/"+path, nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
