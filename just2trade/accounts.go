@@ -1,6 +1,14 @@
 package just2trade
 
-import "github.com/shopspring/decimal"
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/brokerkit/brokerkit/internal/rest"
+)
 
 // MarginType is an account's margin type.
 type MarginType string
@@ -48,10 +56,10 @@ type SecurityType string
 
 // The common security types.
 const (
-	CommonStock    SecurityType = "common_stock"
-	PreferredStock SecurityType = "preferred_stock"
-	Option         SecurityType = "option"
-	Strategy       SecurityType = "strategy" // Lime: a multi-leg position
+	SecurityCommonStock    SecurityType = "common_stock"
+	SecurityPreferredStock SecurityType = "preferred_stock"
+	SecurityOption         SecurityType = "option"
+	SecurityStrategy       SecurityType = "strategy" // Lime: a multi-leg position
 )
 
 // Position is one holding, from GET /accounts/{account}/positions.
@@ -132,4 +140,134 @@ type Fee struct {
 type TransactionsPage struct {
 	Transactions []Transaction `json:"transactions"`
 	Count        int           `json:"count"`
+}
+
+// AccountsService reads balances, positions, trades and transactions.
+type AccountsService service
+
+// List returns the balances of every account of the user (GET /accounts).
+func (s *AccountsService) List(ctx context.Context) ([]Balance, error) {
+	var out []Balance
+	if err := s.c.get(ctx, "accounts", nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PositionsOptions narrows Positions.
+type PositionsOptions struct {
+	// Date asks for the positions held at the end of that day; zero means
+	// now.
+	Date time.Time
+	// Strategy groups multi-leg positions (Lime only; not combinable with
+	// Date).
+	Strategy bool
+}
+
+type positionsQuery struct {
+	Date     string `url:"date,omitempty"`
+	Strategy bool   `url:"strategy,omitempty"`
+}
+
+// Positions returns an account's positions
+// (GET /accounts/{account}/positions). opts may be nil.
+func (s *AccountsService) Positions(ctx context.Context, account string, opts *PositionsOptions) ([]Position, error) {
+	if err := checkAccount(account); err != nil {
+		return nil, err
+	}
+	var q positionsQuery
+	if opts != nil {
+		if opts.Strategy && !opts.Date.IsZero() {
+			return nil, fmt.Errorf("just2trade: positions: %w: a date and strategy grouping cannot be combined", ErrValidation)
+		}
+		if !opts.Date.IsZero() {
+			q.Date = FormatDate(opts.Date)
+		}
+		q.Strategy = opts.Strategy
+	}
+	var out []Position
+	if err := s.c.get(ctx, rest.Pathf("accounts/%s/positions", account), q, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListOptions pages a list: at most Limit items (0 means the broker's
+// default, 10 for trades) after skipping Skip.
+type ListOptions struct {
+	Limit int `url:"limit,omitempty"`
+	Skip  int `url:"skip,omitempty"`
+}
+
+func (o *ListOptions) check() error {
+	if o != nil && (o.Limit < 0 || o.Skip < 0) {
+		return fmt.Errorf("just2trade: %w: limit %d and skip %d must not be negative", ErrValidation, o.Limit, o.Skip)
+	}
+	return nil
+}
+
+// Trades returns one page of an account's executions on day, newest first
+// (GET /accounts/{account}/trades/{yyyy-MM-dd}). opts may be nil.
+func (s *AccountsService) Trades(ctx context.Context, account string, day time.Time, opts *ListOptions) (*TradesPage, error) {
+	if err := checkAccount(account); err != nil {
+		return nil, err
+	}
+	if day.IsZero() {
+		return nil, fmt.Errorf("just2trade: trades: %w: the day is required", ErrValidation)
+	}
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	var q any
+	if opts != nil {
+		q = opts
+	}
+	var out TradesPage
+	if err := s.c.get(ctx, rest.Pathf("accounts/%s/trades/%s", account, FormatDate(day)), q, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// TransactionsOptions narrows Transactions; zero fields are left out.
+type TransactionsOptions struct {
+	// Start and End bound the days, inclusive.
+	Start, End time.Time
+	ListOptions
+}
+
+type transactionsQuery struct {
+	StartDate string `url:"start_date,omitempty"`
+	EndDate   string `url:"end_date,omitempty"`
+	Limit     int    `url:"limit,omitempty"`
+	Skip      int    `url:"skip,omitempty"`
+}
+
+// Transactions returns one page of an account's cash and security
+// movements (GET /accounts/{account}/transactions). opts may be nil.
+func (s *AccountsService) Transactions(ctx context.Context, account string, opts *TransactionsOptions) (*TransactionsPage, error) {
+	if err := checkAccount(account); err != nil {
+		return nil, err
+	}
+	var q transactionsQuery
+	if opts != nil {
+		if err := opts.ListOptions.check(); err != nil {
+			return nil, err
+		}
+		if !opts.Start.IsZero() && !opts.End.IsZero() && opts.End.Before(opts.Start) {
+			return nil, fmt.Errorf("just2trade: transactions: %w: end %s is before start %s", ErrValidation, FormatDate(opts.End), FormatDate(opts.Start))
+		}
+		if !opts.Start.IsZero() {
+			q.StartDate = FormatDate(opts.Start)
+		}
+		if !opts.End.IsZero() {
+			q.EndDate = FormatDate(opts.End)
+		}
+		q.Limit, q.Skip = opts.Limit, opts.Skip
+	}
+	var out TransactionsPage
+	if err := s.c.get(ctx, rest.Pathf("accounts/%s/transactions", account), q, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -1,7 +1,15 @@
 package just2trade
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
 
 	"github.com/shopspring/decimal"
 )
@@ -160,4 +168,182 @@ func (r OrderRequest) MarshalJSON() ([]byte, error) {
 		ClientOrderID: r.ClientOrderID,
 		Tag:           r.Tag,
 	})
+}
+
+// check refuses, before anything is sent, an order the broker would
+// certainly refuse: required fields missing or not positive.
+func (r *OrderRequest) check() error {
+	bad := func(field, msg string) error { return &ValidationError{Field: field, Message: msg} }
+	switch {
+	case r.AccountNumber == "":
+		return bad("account_number", "required")
+	case strings.TrimSpace(r.Symbol) == "":
+		return bad("symbol", "required")
+	case !r.Quantity.IsPositive():
+		return bad("quantity", "must be positive")
+	case r.Price.IsNegative():
+		return bad("price", "must not be negative")
+	case r.StopPrice.IsNegative():
+		return bad("stop_price", "must not be negative")
+	}
+	switch r.Type {
+	case Limit, LimitOnClose:
+		if !r.Price.IsPositive() {
+			return bad("price", "required for a "+string(r.Type)+" order")
+		}
+	case Stop:
+		if !r.StopPrice.IsPositive() {
+			return bad("stop_price", "required for a stop order")
+		}
+	case StopLimit:
+		if !r.Price.IsPositive() {
+			return bad("price", "required for a stop_limit order")
+		}
+		if !r.StopPrice.IsPositive() {
+			return bad("stop_price", "required for a stop_limit order")
+		}
+	}
+	if len(r.ClientOrderID) > 32 {
+		return bad("client_order_id", "at most 32 characters")
+	}
+	if len(r.Tag) > 32 {
+		return bad("tag", "at most 32 characters")
+	}
+	return nil
+}
+
+// OrdersService validates, places, reads and cancels orders.
+type OrdersService service
+
+type validateAnswer struct {
+	IsValid           *bool  `json:"is_valid"`
+	ValidationMessage string `json:"validation_message"`
+}
+
+// Validate asks the broker whether r would be accepted, without sending it
+// to the market (POST /orders/validate). A refusal is a *ValidationError
+// with the broker's message; it matches ErrValidation.
+func (s *OrdersService) Validate(ctx context.Context, r OrderRequest) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	var out validateAnswer
+	if err := s.c.post(ctx, "orders/validate", r, &out); err != nil {
+		return err
+	}
+	if out.IsValid == nil {
+		return fmt.Errorf("just2trade: POST /orders/validate: %w", errNoField("is_valid"))
+	}
+	if !*out.IsValid {
+		return &ValidationError{Message: out.ValidationMessage}
+	}
+	return nil
+}
+
+// result is the {"success": true, "data": "..."} answer of place and
+// cancel.
+type result struct {
+	Success *bool `json:"success"`
+	Data    ID    `json:"data"`
+}
+
+func (r *result) id(what string) (string, error) {
+	switch {
+	case r.Success == nil:
+		return "", fmt.Errorf("just2trade: %s: %w", what, errNoField("success"))
+	case !*r.Success:
+		return "", fmt.Errorf("just2trade: %s: the broker answered success false (%s)", what, r.Data)
+	case r.Data == "":
+		return "", fmt.Errorf("just2trade: %s: %w", what, errNoField("data"))
+	}
+	return string(r.Data), nil
+}
+
+// Place sends r to the market (POST /orders/place) and returns the order
+// ID. It is never retried: a failure after sending may still have placed
+// the order, so look for it with Active before placing again. Success
+// means the broker took the order, not that it was accepted: validation
+// failures turn up later as status rejected (see Get and Wait).
+func (s *OrdersService) Place(ctx context.Context, r OrderRequest) (string, error) {
+	if err := r.check(); err != nil {
+		return "", err
+	}
+	var out result
+	if err := s.c.post(ctx, "orders/place", r, &out); err != nil {
+		return "", err
+	}
+	return out.id("POST /orders/place")
+}
+
+// Get returns one order by ID (GET /orders/{id}).
+func (s *OrdersService) Get(ctx context.Context, id string) (*Order, error) {
+	if id == "" {
+		return nil, errors.New("just2trade: order ID is empty")
+	}
+	var o Order
+	if err := s.c.get(ctx, rest.Pathf("orders/%s", id), nil, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// Active returns an account's working orders
+// (GET /accounts/{account}/activeorders).
+func (s *OrdersService) Active(ctx context.Context, account string) ([]Order, error) {
+	if err := checkAccount(account); err != nil {
+		return nil, err
+	}
+	var out []Order
+	if err := s.c.get(ctx, rest.Pathf("accounts/%s/activeorders", account), nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type cancelBody struct {
+	Message string `json:"message,omitempty"`
+}
+
+// Cancel asks the broker to cancel an order, with an optional message
+// (POST /orders/{id}/cancel), and returns the cancel request's ID. The
+// order's status moves to canceled asynchronously.
+func (s *OrdersService) Cancel(ctx context.Context, id, message string) (string, error) {
+	if id == "" {
+		return "", errors.New("just2trade: order ID is empty")
+	}
+	var out result
+	if err := s.c.post(ctx, rest.Pathf("orders/%s/cancel", id), cancelBody{Message: message}, &out); err != nil {
+		return "", err
+	}
+	return out.id("POST /orders/" + id + "/cancel")
+}
+
+// Wait polls an order every interval (a second when interval <= 0) until
+// its status is final (filled, rejected, canceled, ...) or ctx is done,
+// and returns the last state read.
+func (s *OrdersService) Wait(ctx context.Context, id string, interval time.Duration) (*Order, error) {
+	if interval <= 0 {
+		interval = time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		o, err := s.Get(ctx, id)
+		if err != nil {
+			return o, err
+		}
+		if o.Status.Final() {
+			return o, nil
+		}
+		select {
+		case <-ctx.Done():
+			return o, fmt.Errorf("just2trade: waiting for order %s (last status %s): %w", id, o.Status, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// errNoField reports a 200 answer without a member it must have.
+func errNoField(name string) error {
+	return &auth.ResponseError{Provider: Name, StatusCode: 200, Reason: "the answer has no " + name}
 }

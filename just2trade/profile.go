@@ -1,6 +1,7 @@
 package just2trade
 
 import (
+	"context"
 	"encoding/json"
 )
 
@@ -63,4 +64,16 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 		p.Applications = []Application{*v.Application}
 	}
 	return nil
+}
+
+// ProfileService reads the logged-in user.
+type ProfileService service
+
+// Get returns the user's profile (GET /userinfo).
+func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
+	var p Profile
+	if err := s.c.get(ctx, "userinfo", nil, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }

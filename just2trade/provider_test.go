@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -243,4 +244,9 @@ func TestNoRefreshNoClientCredentials(t *testing.T) {
 	_, err = p.ClientCredentials(context.Background())
 	assert.ErrorIs(t, err, auth.ErrUnsupported)
 	assert.Zero(t, mt.GetTotalCallCount(), "no request may be sent")
+}
+
+// regexpPath matches the API URL with exactly this path and any query.
+func regexpPath(path string) *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(api+path) + `(\?.*)?$`)
 }

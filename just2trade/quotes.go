@@ -1,6 +1,13 @@
 package just2trade
 
-import "github.com/shopspring/decimal"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
 
 // Quote is a symbol's market data, 15 minutes delayed. Option greeks are
 // sent by Lime for option symbols only; otherwise they are zero.
@@ -72,4 +79,97 @@ type Security struct {
 type SecuritiesPage struct {
 	Securities []Security `json:"securities"`
 	Count      int        `json:"count"`
+}
+
+// QuotesService reads market data (15 minutes delayed) and searches
+// securities.
+type QuotesService service
+
+// Get returns quotes for symbols, in the broker's order. One symbol is
+// fetched with GET /marketdata/quote?symbol=, several with one
+// POST /marketdata/quotes.
+func (s *QuotesService) Get(ctx context.Context, symbols ...string) ([]Quote, error) {
+	if len(symbols) == 0 {
+		return nil, fmt.Errorf("just2trade: quotes: %w: no symbol given", ErrValidation)
+	}
+	for i, sym := range symbols {
+		if strings.TrimSpace(sym) == "" {
+			return nil, fmt.Errorf("just2trade: quotes: %w: symbol %d is empty", ErrValidation, i+1)
+		}
+	}
+	if len(symbols) == 1 {
+		var q Quote
+		if err := s.c.get(ctx, "marketdata/quote", symbolQuery{Symbol: symbols[0]}, &q); err != nil {
+			return nil, err
+		}
+		return []Quote{q}, nil
+	}
+	var out []Quote
+	// A read, but a POST: the rest layer does not retry it.
+	if err := s.c.post(ctx, "marketdata/quotes", symbols, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type symbolQuery struct {
+	Symbol string `url:"symbol"`
+}
+
+type historyQuery struct {
+	Symbol string `url:"symbol"`
+	Period Period `url:"period"`
+	From   int64  `url:"from"`
+	To     int64  `url:"to"`
+}
+
+// History returns bars of period for symbol between from and to
+// (GET /marketdata/history). Lime caps the range per period: minute bars a
+// week, 5 to 60 minutes a month, days a year, longer periods five years.
+func (s *QuotesService) History(ctx context.Context, symbol string, period Period, from, to time.Time) ([]Bar, error) {
+	if strings.TrimSpace(symbol) == "" {
+		return nil, fmt.Errorf("just2trade: history: %w: symbol is empty", ErrValidation)
+	}
+	if !period.valid() {
+		return nil, fmt.Errorf("just2trade: history: %w: unknown period %q", ErrValidation, period)
+	}
+	if from.IsZero() || to.IsZero() || to.Before(from) {
+		return nil, fmt.Errorf("just2trade: history: %w: need from <= to, both set", ErrValidation)
+	}
+	var out []Bar
+	q := historyQuery{Symbol: symbol, Period: period, From: from.Unix(), To: to.Unix()}
+	if err := s.c.get(ctx, "marketdata/history", q, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (p Period) valid() bool {
+	switch p {
+	case PeriodMinute, PeriodMinute5, PeriodMinute15, PeriodMinute30, PeriodHour,
+		PeriodDay, PeriodWeek, PeriodMonth, PeriodQuarter, PeriodYear:
+		return true
+	}
+	return false
+}
+
+type searchQuery struct {
+	Query string `url:"query"`
+	Limit int    `url:"limit,omitempty"`
+}
+
+// Search finds securities whose symbol or name matches query, at most
+// limit of them (0 means the broker's default) (GET /securities).
+func (s *QuotesService) Search(ctx context.Context, query string, limit int) (*SecuritiesPage, error) {
+	if strings.TrimSpace(query) == "" {
+		return nil, fmt.Errorf("just2trade: search: %w: query is empty", ErrValidation)
+	}
+	if limit < 0 {
+		return nil, fmt.Errorf("just2trade: search: %w: limit %d is negative", ErrValidation, limit)
+	}
+	var out SecuritiesPage
+	if err := s.c.get(ctx, "securities", searchQuery{Query: query, Limit: limit}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
