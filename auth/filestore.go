@@ -1,0 +1,320 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// maxStoredBytes caps what FileStore reads back: a token with all its extra
+// fields is a few kilobytes.
+const maxStoredBytes = 4 << 20
+
+// encMagic starts every encrypted token file; a plain file is JSON and
+// starts with '{'.
+var encMagic = []byte("brokerkit-token-aes256gcm-v1\n")
+
+// FileStore is a Store that keeps one file per key in a directory, for CLIs
+// and desktop tools. Writes are atomic (temporary file in the same
+// directory, fsync, rename, fsync of the directory), so a crash leaves
+// either the old or the new token, never a torn one. Files are created with
+// mode 0600 in a directory created with mode 0700.
+//
+// With WithEncryptionKey the files are sealed with AES-256-GCM, bound to
+// their key. A file that cannot be read back gives a *StoreError (matching
+// ErrStoreCorrupt) and Save refuses to replace it: Delete it explicitly.
+//
+// FileStore is a Locker: processes sharing the directory coordinate
+// refreshes through a lock file per key (flock on Unix).
+type FileStore struct {
+	dir  string
+	aead cipher.AEAD
+	now  func() time.Time
+}
+
+// FileStoreOption configures NewFileStore.
+type FileStoreOption func(*fileStoreOptions)
+
+type fileStoreOptions struct {
+	key    []byte
+	keySet bool
+}
+
+// WithEncryptionKey seals every file with AES-256-GCM under key, which must
+// be 32 bytes (from a key ring or a secret manager, never from the same
+// directory).
+func WithEncryptionKey(key []byte) FileStoreOption {
+	return func(o *fileStoreOptions) { o.key = append([]byte(nil), key...); o.keySet = true }
+}
+
+// NewFileStore returns a FileStore keeping its files in dir, which it
+// creates (mode 0700) if needed.
+func NewFileStore(dir string, opts ...FileStoreOption) (*FileStore, error) {
+	var o fileStoreOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if dir == "" {
+		return nil, errors.New("auth: file store: directory is empty")
+	}
+	s := &FileStore{dir: dir, now: time.Now}
+	if o.keySet {
+		if len(o.key) != 32 {
+			return nil, fmt.Errorf("auth: file store: encryption key must be 32 bytes, got %d", len(o.key))
+		}
+		block, err := aes.NewCipher(o.key)
+		if err != nil {
+			return nil, fmt.Errorf("auth: file store: %v", err)
+		}
+		s.aead, err = cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("auth: file store: %v", err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("auth: file store: %w", err)
+	}
+	s.removeStaleTemps()
+	return s, nil
+}
+
+// Dir returns the directory the store keeps its files in.
+func (s *FileStore) Dir() string { return s.dir }
+
+// Path returns the file that holds key.
+func (s *FileStore) Path(key string) string {
+	return filepath.Join(s.dir, fileName(key)+".token")
+}
+
+func (s *FileStore) lockPath(key string) string {
+	return filepath.Join(s.dir, fileName(key)+".lock")
+}
+
+// fileName escapes key into a single safe path element: letters, digits,
+// '-' and '_' stay, everything else (including '.', '/' and '%') becomes
+// %XX, so that distinct keys never share a file and no key climbs out of
+// the directory.
+func fileName(key string) string {
+	if key == "" {
+		return "%"
+	}
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// Load implements Store.
+func (s *FileStore) Load(ctx context.Context, key string) (*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path := s.Path(key)
+	data, err := readCapped(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("auth: key %s: %w", key, ErrNoToken)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: file store: reading %s: %w", path, err)
+	}
+	return s.decode(key, path, data)
+}
+
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxStoredBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+func (s *FileStore) decode(key, path string, data []byte) (*Token, error) {
+	bad := func(reason string, err error) error {
+		return &StoreError{Key: key, Path: path, Reason: reason, Err: err}
+	}
+	switch {
+	case len(data) == 0:
+		return nil, bad("file is empty", nil)
+	case len(data) > maxStoredBytes:
+		return nil, bad(fmt.Sprintf("file is larger than %d bytes", maxStoredBytes), nil)
+	}
+	encrypted := bytes.HasPrefix(data, encMagic)
+	switch {
+	case encrypted && s.aead == nil:
+		return nil, bad("file is encrypted but the store has no encryption key", nil)
+	case !encrypted && s.aead != nil:
+		return nil, bad("file is not encrypted but the store has an encryption key", nil)
+	case encrypted:
+		rest := data[len(encMagic):]
+		ns := s.aead.NonceSize()
+		if len(rest) < ns+s.aead.Overhead() {
+			return nil, bad("encrypted file is truncated", nil)
+		}
+		plain, err := s.aead.Open(nil, rest[:ns], rest[ns:], []byte(key))
+		if err != nil {
+			return nil, bad("cannot decrypt (wrong key, another key's file, or damaged)", nil)
+		}
+		data = plain
+	}
+	var t Token
+	if err := json.Unmarshal(data, &t); err != nil {
+		// The JSON error may quote content; keep only its kind.
+		return nil, bad("file is not a token", errors.New(jsonErrorKind(err)))
+	}
+	if t.AccessToken == "" && t.RefreshToken == "" {
+		return nil, bad("file holds no access or refresh token", nil)
+	}
+	return &t, nil
+}
+
+func jsonErrorKind(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("JSON syntax error at offset %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("JSON field %q has the wrong type", te.Field)
+	}
+	return "malformed JSON"
+}
+
+func (s *FileStore) encode(key string, t *Token) ([]byte, error) {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return nil, fmt.Errorf("auth: file store: encoding token: %w", err)
+	}
+	if s.aead == nil {
+		return data, nil
+	}
+	out := make([]byte, 0, len(encMagic)+s.aead.NonceSize()+len(data)+s.aead.Overhead())
+	out = append(out, encMagic...)
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("auth: file store: reading random nonce: %w", err)
+	}
+	out = append(out, nonce...)
+	return s.aead.Seal(out, nonce, data, []byte(key)), nil
+}
+
+// Save implements Store. It refuses to replace a file it cannot read back
+// (a *StoreError), so a wrong encryption key never destroys a token.
+func (s *FileStore) Save(ctx context.Context, key string, t *Token) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if t == nil {
+		return errors.New("auth: file store: refusing to save a nil token")
+	}
+	path := s.Path(key)
+	if old, err := readCapped(path); err == nil {
+		if _, derr := s.decode(key, path, old); derr != nil {
+			return fmt.Errorf("auth: file store: not replacing an unreadable token file (delete it first): %w", derr)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("auth: file store: reading %s: %w", path, err)
+	}
+	data, err := s.encode(key, t)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, data)
+}
+
+// writeAtomic replaces path with data so that readers and crashes see the
+// old or the new content, never a mix.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("auth: file store: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		f.Close()
+		return fmt.Errorf("auth: file store: %w", err)
+	}
+	if _, err = f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("auth: file store: writing %s: %w", tmp, err)
+	}
+	if err = f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("auth: file store: syncing %s: %w", tmp, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("auth: file store: %w", err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("auth: file store: %w", err)
+	}
+	if err = syncDir(dir); err != nil {
+		return fmt.Errorf("auth: file store: syncing %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Delete implements Store. It removes the file whatever it holds.
+func (s *FileStore) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.Remove(s.Path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("auth: file store: %w", err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("auth: file store: syncing %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// Lock implements Locker with a lock file per key beside the token file.
+// It waits until the lock is free or ctx is done.
+func (s *FileStore) Lock(ctx context.Context, key string) (func(), error) {
+	unlock, err := lockFile(ctx, s.lockPath(key))
+	if err != nil {
+		return nil, fmt.Errorf("auth: file store: locking key %s: %w", key, err)
+	}
+	return unlock, nil
+}
+
+// staleTempAge is how old a temporary file left by a killed writer must be
+// before NewFileStore removes it.
+const staleTempAge = 10 * time.Minute
+
+func (s *FileStore) removeStaleTemps() {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, ".*.token.tmp*"))
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil && s.now().Sub(fi.ModTime()) > staleTempAge {
+			_ = os.Remove(m)
+		}
+	}
+}

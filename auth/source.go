@@ -1,0 +1,599 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Defaults of a TokenSource.
+const (
+	// DefaultLeeway is how long before its expiry a token is refreshed.
+	DefaultLeeway = time.Minute
+	// DefaultRefreshTimeout bounds one refresh: taking the store's lock,
+	// reading it, the token request and the save.
+	DefaultRefreshTimeout = 30 * time.Second
+	// DefaultSlideSaveInterval is the most often a sliding expiry is
+	// written to the Store.
+	DefaultSlideSaveInterval = time.Minute
+	// retryDelay is how long a source serves a still-valid token after a
+	// failed early refresh before it tries again.
+	retryDelay = 5 * time.Second
+	// slideStep is the least a sliding expiry must move before the cached
+	// token is replaced.
+	slideStep = time.Second
+)
+
+// SourceOption configures NewTokenSource.
+type SourceOption func(*sourceOptions)
+
+type sourceOptions struct {
+	leeway         time.Duration
+	refreshTimeout time.Duration
+	slideSave      time.Duration
+	slideLifetime  time.Duration
+	now            func() time.Time
+	onChange       func(old, new *Token)
+}
+
+// WithLeeway refreshes tokens d before they expire (DefaultLeeway when not
+// given). A token whose whole lifetime is shorter than d is refreshed at
+// half its life instead.
+func WithLeeway(d time.Duration) SourceOption {
+	return func(o *sourceOptions) { o.leeway = d }
+}
+
+// WithRefreshTimeout bounds a refresh (DefaultRefreshTimeout when not
+// given). See TokenSource for why a refresh is not bound by its caller's
+// context.
+func WithRefreshTimeout(d time.Duration) SourceOption {
+	return func(o *sourceOptions) { o.refreshTimeout = d }
+}
+
+// WithSourceClock makes the source read time from now instead of
+// time.Now, for tests that move an emulator's clock.
+func WithSourceClock(now func() time.Time) SourceOption {
+	return func(o *sourceOptions) { o.now = now }
+}
+
+// WithOnChange calls fn after the source has obtained a new token from the
+// provider (a refresh) or been given one (SetToken), once the token is in
+// the Store. old is nil when there was none. fn runs before any caller
+// receives the new token, so it must be quick and must not call the source.
+func WithOnChange(fn func(old, new *Token)) SourceOption {
+	return func(o *sourceOptions) { o.onChange = fn }
+}
+
+// WithSlidingLifetime states the lifetime a sliding-expiry provider grants
+// on every use. Without it, the source takes the lifetime from the token
+// as it was issued (expires_in).
+func WithSlidingLifetime(d time.Duration) SourceOption {
+	return func(o *sourceOptions) { o.slideLifetime = d }
+}
+
+// WithSlideSaveInterval sets how often, at most, a sliding expiry is
+// written to the Store (DefaultSlideSaveInterval when not given).
+func WithSlideSaveInterval(d time.Duration) SourceOption {
+	return func(o *sourceOptions) { o.slideSave = d }
+}
+
+// TokenSource hands out one user's token at one provider, refreshing it
+// ahead of expiry and persisting every new token in a Store before any
+// caller sees it. It is safe for concurrent use, and it satisfies
+// golang.org/x/oauth2.TokenSource.
+//
+// The cached token is read without a lock. When it is stale, one refresh
+// runs for all callers (single flight). If the Store is also a Locker, the
+// refresh takes the key's lock, re-reads the Store and refreshes only if
+// the stored token is still stale, so processes sharing a rotating refresh
+// token never spend it twice.
+//
+// Contexts: a refresh runs under the context of the caller that started
+// it with its cancellation removed (context.WithoutCancel: values such as
+// tracing spans stay) and bounded by WithRefreshTimeout. Each caller waits
+// only as long as its own context allows and then gets its context's error;
+// the refresh carries on for the others. Two reasons: a rotating refresh
+// token that the server has already spent must not be lost because the
+// request that carried it was cancelled, and one caller's cancellation must
+// not fail the callers who share its refresh. No context is ever kept
+// beyond the refresh it started.
+//
+// When the provider refuses the refresh token (invalid_grant), or has no
+// refresh grant and the token has lapsed, callers get an error matching
+// ErrReauthRequired. The source remembers the refusal and does not ask the
+// provider again until the Store holds another token or ForceRefresh is
+// called.
+//
+// The tokens it returns are shared: treat them as read-only (Clone one to
+// change it).
+type TokenSource struct {
+	p     Provider
+	caps  Capabilities
+	store Store
+	key   string
+	o     sourceOptions
+
+	cur atomic.Pointer[entry]
+
+	mu       sync.Mutex
+	flight   *flight
+	failed   *failure // a refusal remembered until the store changes
+	rejected string   // an access token a resource server refused
+	backoff  time.Time
+	unsaved  *Token // a refreshed token the store would not take
+
+	lastSlideSave atomic.Int64
+}
+
+// entry is one immutable cached token with what the hot path needs.
+type entry struct {
+	tok       *Token
+	o2        *oauth2.Token
+	refreshAt time.Time // zero: never stale
+	lifetime  time.Duration
+}
+
+type flight struct {
+	done chan struct{}
+	e    *entry
+	err  error
+}
+
+type failure struct {
+	err          error
+	access, rtok string
+}
+
+// NewTokenSource returns a source for the token stored under key (see Key).
+// The token is read from store on first use; SetToken installs one after a
+// login.
+func NewTokenSource(p Provider, store Store, key string, opts ...SourceOption) (*TokenSource, error) {
+	if p == nil {
+		return nil, errors.New("auth: token source needs a Provider")
+	}
+	if store == nil {
+		return nil, errors.New("auth: token source needs a Store")
+	}
+	if key == "" {
+		return nil, errors.New("auth: token source needs a key")
+	}
+	o := sourceOptions{leeway: DefaultLeeway, refreshTimeout: DefaultRefreshTimeout,
+		slideSave: DefaultSlideSaveInterval, now: time.Now}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.leeway < 0 {
+		return nil, fmt.Errorf("auth: negative leeway %s", o.leeway)
+	}
+	if o.refreshTimeout <= 0 {
+		return nil, fmt.Errorf("auth: refresh timeout must be positive, got %s", o.refreshTimeout)
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	return &TokenSource{p: p, caps: p.Capabilities(), store: store, key: key, o: o}, nil
+}
+
+// Key returns the store key the source reads and writes.
+func (s *TokenSource) Key() string { return s.key }
+
+// Token implements golang.org/x/oauth2.TokenSource. A refresh it starts
+// runs under context.Background, bounded by the refresh timeout; prefer
+// TokenContext where a context is at hand.
+func (s *TokenSource) Token() (*oauth2.Token, error) {
+	if e := s.cur.Load(); e != nil && e.usable(s.o.now()) {
+		return e.o2, nil
+	}
+	e, err := s.slow(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return e.o2, nil
+}
+
+// TokenContext returns a token that is valid for at least the leeway,
+// refreshing it first when needed. ctx bounds how long this caller waits.
+func (s *TokenSource) TokenContext(ctx context.Context) (*Token, error) {
+	if e := s.cur.Load(); e != nil && e.usable(s.o.now()) {
+		return e.tok, nil
+	}
+	e, err := s.slow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.tok, nil
+}
+
+func (e *entry) usable(now time.Time) bool {
+	return e.refreshAt.IsZero() || now.Before(e.refreshAt)
+}
+
+// slow joins the refresh in flight, or starts one.
+func (s *TokenSource) slow(ctx context.Context) (*entry, error) {
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		if e := s.cur.Load(); e != nil && e.usable(s.o.now()) {
+			s.mu.Unlock()
+			return e, nil
+		}
+		f := s.flight
+		if f == nil {
+			f = &flight{done: make(chan struct{})}
+			s.flight = f
+			go s.run(context.WithoutCancel(ctx), f)
+		}
+		s.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if f.err != nil {
+			return nil, f.err
+		}
+		// A flight that began before an Invalidate may return the token
+		// that was just refused: go round once more.
+		s.mu.Lock()
+		refused := f.e.tok.AccessToken == s.rejected
+		s.mu.Unlock()
+		if !refused || attempt > 0 {
+			return f.e, nil
+		}
+	}
+}
+
+func (s *TokenSource) run(ctx context.Context, f *flight) {
+	ctx, cancel := context.WithTimeout(ctx, s.o.refreshTimeout)
+	defer cancel()
+	e, err := s.refresh(ctx)
+	s.mu.Lock()
+	f.e, f.err = e, err
+	s.flight = nil
+	s.mu.Unlock()
+	close(f.done)
+}
+
+// refresh does the work of one flight. It runs alone: the flight is the
+// in-process lock, the store's Locker the cross-process one.
+func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
+	if l, ok := s.store.(Locker); ok {
+		unlock, err := l.Lock(ctx, s.key)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
+	stored, err := s.loadLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.o.now()
+
+	s.mu.Lock()
+	failed, rejected, backoff := s.failed, s.rejected, s.backoff
+	if failed != nil && (failed.access != stored.AccessToken || failed.rtok != stored.RefreshToken) {
+		failed, s.failed = nil, nil // the store holds another token now
+	}
+	s.mu.Unlock()
+	if failed != nil {
+		return nil, failed.err
+	}
+
+	refused := stored.AccessToken == rejected
+	if !refused && !stored.ExpiresWithin(now, s.o.leeway) && stored.AccessToken != "" {
+		e := s.newEntry(stored, now, false)
+		s.cur.Store(e)
+		return e, nil
+	}
+	usable := !refused && stored.Valid(now)
+
+	if !s.caps.Refresh || stored.RefreshToken == "" {
+		if usable {
+			// Nothing can renew it; serve it until it lapses.
+			e := s.newEntry(stored, now, false)
+			e.refreshAt = stored.Expiry
+			s.cur.Store(e)
+			return e, nil
+		}
+		why := "the access token has lapsed and the provider has no refresh grant"
+		if s.caps.Refresh {
+			why = "the access token has lapsed and there is no refresh token"
+		}
+		if refused {
+			why = "the provider refused the access token and it cannot be refreshed"
+		}
+		return nil, s.fail(stored, fmt.Errorf("auth: %s: %s: %w", s.key, why, ErrReauthRequired))
+	}
+	if !stored.RefreshExpiry.IsZero() && !now.Before(stored.RefreshExpiry) {
+		return nil, s.fail(stored, fmt.Errorf("auth: %s: the refresh token expired at %s: %w",
+			s.key, stored.RefreshExpiry.UTC().Format(time.RFC3339), ErrReauthRequired))
+	}
+	if usable && now.Before(backoff) {
+		e := s.newEntry(stored, now, false)
+		e.refreshAt = backoff
+		s.cur.Store(e)
+		return e, nil
+	}
+
+	nt, err := s.p.Refresh(ctx, stored)
+	if err != nil {
+		if errors.Is(err, ErrReauthRequired) {
+			return nil, s.fail(stored, err)
+		}
+		if usable {
+			// The token still works: keep serving it and try again a
+			// little later rather than fail every caller now.
+			s.mu.Lock()
+			s.backoff = now.Add(retryDelay)
+			s.mu.Unlock()
+			e := s.newEntry(stored, now, false)
+			e.refreshAt = now.Add(retryDelay)
+			if !stored.Expiry.IsZero() && stored.Expiry.Before(e.refreshAt) {
+				e.refreshAt = stored.Expiry
+			}
+			s.cur.Store(e)
+			return e, nil
+		}
+		return nil, fmt.Errorf("auth: %s: refresh: %w", s.key, err)
+	}
+	if nt.Provider == "" {
+		nt.Provider = s.p.Name()
+	}
+	s.noteLifetime(nt, now)
+	if err := s.store.Save(ctx, s.key, nt); err != nil {
+		// The old refresh token may be spent already: keep the new one
+		// and save it before anything else next time.
+		s.mu.Lock()
+		s.unsaved = nt
+		s.mu.Unlock()
+		return nil, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
+	}
+	s.mu.Lock()
+	s.rejected, s.backoff, s.failed = "", time.Time{}, nil
+	s.mu.Unlock()
+	e := s.newEntry(nt, now, true)
+	if s.o.onChange != nil {
+		s.o.onChange(stored, nt)
+	}
+	s.cur.Store(e)
+	return e, nil
+}
+
+// loadLocked reads the store, first saving a refreshed token the store
+// refused earlier.
+func (s *TokenSource) loadLocked(ctx context.Context) (*Token, error) {
+	s.mu.Lock()
+	unsaved := s.unsaved
+	s.mu.Unlock()
+	if unsaved != nil {
+		if err := s.store.Save(ctx, s.key, unsaved); err != nil {
+			return nil, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
+		}
+		s.mu.Lock()
+		if s.unsaved == unsaved {
+			s.unsaved = nil
+		}
+		s.mu.Unlock()
+		return unsaved, nil
+	}
+	t, err := s.store.Load(ctx, s.key)
+	switch {
+	case err == nil:
+		return t, nil
+	case errors.Is(err, ErrNoToken):
+		return nil, fmt.Errorf("auth: %s: not logged in: %w: %w", s.key, ErrReauthRequired, err)
+	default:
+		return nil, fmt.Errorf("auth: %s: loading the token: %w", s.key, err)
+	}
+}
+
+// fail remembers that t cannot be renewed and drops it from the cache.
+func (s *TokenSource) fail(t *Token, err error) error {
+	s.mu.Lock()
+	s.failed = &failure{err: err, access: t.AccessToken, rtok: t.RefreshToken}
+	s.mu.Unlock()
+	s.cur.Store(nil)
+	return err
+}
+
+// newEntry prepares t for the hot path. fresh says t was issued just now,
+// so that a lifetime shorter than twice the leeway is split in half rather
+// than leaving the token stale on arrival.
+func (s *TokenSource) newEntry(t *Token, now time.Time, fresh bool) *entry {
+	e := &entry{tok: t, o2: t.OAuth2(), lifetime: s.lifetime(t)}
+	if !t.Expiry.IsZero() {
+		exp := t.Expiry.Round(0)
+		e.refreshAt = exp.Add(-s.o.leeway)
+		if fresh {
+			if half := now.Add(exp.Sub(now) / 2); e.refreshAt.Before(half) {
+				e.refreshAt = half
+			}
+		}
+	}
+	return e
+}
+
+// lifetimeField is the token field that keeps a sliding token's lifetime
+// across restarts: the token response's own expires_in, in seconds.
+const lifetimeField = "expires_in"
+
+// noteLifetime records a sliding-expiry token's lifetime in its Extra, so
+// that a Store keeps it.
+func (s *TokenSource) noteLifetime(t *Token, now time.Time) {
+	if !s.caps.SlidingExpiry || t.Expiry.IsZero() {
+		return
+	}
+	if _, ok := t.Extra[lifetimeField]; ok {
+		return
+	}
+	secs := int64(t.Expiry.Sub(now).Round(time.Second) / time.Second)
+	if secs <= 0 {
+		return
+	}
+	if t.Extra == nil {
+		t.Extra = map[string]json.RawMessage{}
+	}
+	t.Extra[lifetimeField] = json.RawMessage(strconv.FormatInt(secs, 10))
+}
+
+func (s *TokenSource) lifetime(t *Token) time.Duration {
+	if !s.caps.SlidingExpiry {
+		return 0
+	}
+	if s.o.slideLifetime > 0 {
+		return s.o.slideLifetime
+	}
+	raw, ok := t.Extra[lifetimeField]
+	if !ok {
+		return 0
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) != nil {
+		var str string
+		if json.Unmarshal(raw, &str) != nil {
+			return 0
+		}
+		n = json.Number(str)
+	}
+	secs, err := n.Int64()
+	if err != nil || secs <= 0 || time.Duration(secs)*time.Second > maxLifetime {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
+}
+
+// SetToken installs t, typically just after a login: it saves t to the
+// Store, forgets any remembered refusal and serves t from now on.
+func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
+	if t == nil || (t.AccessToken == "" && t.RefreshToken == "") {
+		return errors.New("auth: SetToken needs a token with an access or refresh token")
+	}
+	t = t.Clone()
+	if t.Provider == "" {
+		t.Provider = s.p.Name()
+	}
+	now := s.o.now()
+	s.noteLifetime(t, now)
+	if l, ok := s.store.(Locker); ok {
+		unlock, err := l.Lock(ctx, s.key)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	if err := s.store.Save(ctx, s.key, t); err != nil {
+		return fmt.Errorf("auth: %s: saving the token: %w", s.key, err)
+	}
+	s.mu.Lock()
+	s.failed, s.rejected, s.backoff, s.unsaved = nil, "", time.Time{}, nil
+	s.mu.Unlock()
+	var old *Token
+	if e := s.cur.Load(); e != nil {
+		old = e.tok
+	}
+	if s.o.onChange != nil {
+		s.o.onChange(old, t)
+	}
+	s.cur.Store(s.newEntry(t, now, true))
+	return nil
+}
+
+// Invalidate tells the source that a resource server refused stale (an
+// access token it handed out); nil means the current token. The next call
+// refreshes, unless another caller has already replaced stale. It also
+// forgets a remembered refusal, so the provider is asked once more.
+func (s *TokenSource) Invalidate(stale *Token) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.cur.Load()
+	if stale == nil && e != nil {
+		stale = e.tok
+	}
+	if stale != nil && e != nil && e.tok.AccessToken != stale.AccessToken {
+		return
+	}
+	if stale != nil {
+		s.rejected = stale.AccessToken
+	}
+	s.failed = nil
+	s.backoff = time.Time{}
+	s.cur.CompareAndSwap(e, nil)
+}
+
+// ForceRefresh replaces stale even though it has not expired, because a
+// resource server refused it (a 401 invalid_token), and returns the new
+// token. If another caller has already replaced stale, it returns that
+// token without asking the provider again.
+func (s *TokenSource) ForceRefresh(ctx context.Context, stale *Token) (*Token, error) {
+	s.Invalidate(stale)
+	return s.TokenContext(ctx)
+}
+
+// Touch records that the provider just accepted used (the token a request
+// carried). For providers with sliding expiry (Capabilities.SlidingExpiry)
+// it moves the token's expiry to now plus its lifetime, and writes that to
+// the Store at most once per slide-save interval. For other providers it
+// does nothing. Transport calls it after every successful response.
+func (s *TokenSource) Touch(ctx context.Context, used *Token) error {
+	if !s.caps.SlidingExpiry {
+		return nil
+	}
+	e := s.cur.Load()
+	if e == nil || e.lifetime <= 0 || (used != nil && e.tok != used) {
+		return nil
+	}
+	now := s.o.now()
+	exp := now.Add(e.lifetime)
+	if exp.Sub(e.tok.Expiry) < slideStep {
+		return nil
+	}
+	nt := e.tok.Clone()
+	nt.Expiry = exp
+	ne := &entry{tok: nt, o2: nt.OAuth2(), lifetime: e.lifetime, refreshAt: exp.Add(-s.o.leeway)}
+	if !s.cur.CompareAndSwap(e, ne) {
+		return nil
+	}
+	last := s.lastSlideSave.Load()
+	if last != 0 && now.UnixNano()-last < int64(s.o.slideSave) {
+		return nil
+	}
+	if !s.lastSlideSave.CompareAndSwap(last, now.UnixNano()) {
+		return nil
+	}
+	return s.saveSlide(ctx, nt)
+}
+
+// saveSlide writes a slid expiry, but only over the same token: a refresh
+// or a login that saved another token in the meantime wins.
+func (s *TokenSource) saveSlide(ctx context.Context, nt *Token) error {
+	if l, ok := s.store.(Locker); ok {
+		unlock, err := l.Lock(ctx, s.key)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	stored, err := s.store.Load(ctx, s.key)
+	if err != nil {
+		return fmt.Errorf("auth: %s: saving sliding expiry: %w", s.key, err)
+	}
+	if stored.AccessToken != nt.AccessToken || !stored.Expiry.Before(nt.Expiry) {
+		return nil
+	}
+	if err := s.store.Save(ctx, s.key, nt); err != nil {
+		return fmt.Errorf("auth: %s: saving sliding expiry: %w", s.key, err)
+	}
+	return nil
+}

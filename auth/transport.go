@@ -1,0 +1,420 @@
+package auth
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Transport is an http.RoundTripper that authorizes requests with a
+// TokenSource: it sets the Authorization header and the provider's static
+// headers (an API key, say) on a copy of each request.
+//
+// When the server answers 401 and RefreshOn says the token was refused, the
+// Transport forces one refresh and sends the request once more, provided
+// its body can be replayed (no body, or GetBody set, as http.NewRequest
+// does for in-memory bodies). A request whose body cannot be replayed gets
+// the 401 back, and the token is invalidated so that the next request
+// refreshes first.
+//
+// Like every RoundTripper it returns 4xx and 5xx answers as responses, not
+// errors; CheckResponse turns them into the typed errors of this package.
+// After a 2xx answer it calls the source's Touch, which slides the expiry
+// of providers that prolong tokens on use.
+type Transport struct {
+	// Source supplies the tokens. Required.
+	Source *TokenSource
+	// Base sends the requests; nil means http.DefaultTransport.
+	Base http.RoundTripper
+	// Header is set on every request. Its values are treated as secrets:
+	// String and Format print only the header names.
+	Header http.Header
+	// RefreshOn reports whether a 401 answer means the access token was
+	// refused and a refresh may help. Nil means InvalidTokenChallenge
+	// (RFC 6750); use Any401 for brokers that send bare 401s.
+	RefreshOn func(*http.Response) bool
+}
+
+// InvalidTokenChallenge reports whether resp is a 401 whose
+// WWW-Authenticate header carries a Bearer challenge with
+// error="invalid_token" (RFC 6750 §3.1).
+func InvalidTokenChallenge(resp *http.Response) bool {
+	if resp.StatusCode != http.StatusUnauthorized {
+		return false
+	}
+	c, ok := BearerChallenge(resp.Header)
+	return ok && strings.EqualFold(c.Params["error"], "invalid_token")
+}
+
+// Any401 reports whether resp is a 401, whatever its headers say: the
+// refresh rule for brokers whose 401 answers carry no challenge.
+func Any401(resp *http.Response) bool { return resp.StatusCode == http.StatusUnauthorized }
+
+// maxDrain bounds how much of a refused answer is read to reuse the
+// connection.
+const maxDrain = 64 << 10
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.Source == nil {
+		closeBody(req)
+		return nil, errors.New("auth: Transport has no Source")
+	}
+	ctx := req.Context()
+	tok, err := t.Source.TokenContext(ctx)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	resp, err := t.base().RoundTrip(t.authorize(req, tok, req.Body))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized && t.refreshOn(resp) {
+		if !replayable {
+			t.Source.Invalidate(tok)
+			return resp, nil
+		}
+		body := req.Body
+		if req.GetBody != nil && body != nil && body != http.NoBody {
+			if body, err = req.GetBody(); err != nil {
+				// Cannot replay after all: the caller gets the 401.
+				t.Source.Invalidate(tok)
+				return resp, nil
+			}
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		resp.Body.Close()
+		tok, err = t.Source.ForceRefresh(ctx, tok)
+		if err != nil {
+			if body != nil {
+				body.Close()
+			}
+			return nil, err
+		}
+		resp, err = t.base().RoundTrip(t.authorize(req, tok, body))
+		if err != nil {
+			return nil, err
+		}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		// Persisting a slid expiry is best effort: the answer arrived, and
+		// the next Touch tries again.
+		_ = t.Source.Touch(ctx, tok)
+	}
+	return resp, nil
+}
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base != nil {
+		return t.Base
+	}
+	return http.DefaultTransport
+}
+
+func (t *Transport) refreshOn(resp *http.Response) bool {
+	if t.RefreshOn != nil {
+		return t.RefreshOn(resp)
+	}
+	return InvalidTokenChallenge(resp)
+}
+
+// authorize returns a copy of req with body, the static headers and tok's
+// Authorization header. The caller's request is never modified.
+func (t *Transport) authorize(req *http.Request, tok *Token, body io.ReadCloser) *http.Request {
+	r := req.Clone(req.Context())
+	r.Body = body
+	for k, vs := range t.Header {
+		r.Header.Del(k)
+		for _, v := range vs {
+			r.Header.Add(k, v)
+		}
+	}
+	tok.SetAuthHeader(r)
+	return r
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// String describes the transport with header names only.
+func (t *Transport) String() string {
+	names := make([]string, 0, len(t.Header))
+	for k := range t.Header {
+		names = append(names, http.CanonicalHeaderKey(k))
+	}
+	sort.Strings(names)
+	key := ""
+	if t.Source != nil {
+		key = t.Source.Key()
+	}
+	return fmt.Sprintf("auth.Transport{key=%s headers=%s}", key, strings.Join(names, ","))
+}
+
+// GoString is String.
+func (t *Transport) GoString() string { return t.String() }
+
+// Format makes every fmt verb print String, so header values never reach
+// a log line.
+func (t *Transport) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(t.String())) }
+
+// InsufficientScopeError is a resource server's refusal because the token
+// lacks a scope (RFC 6750 error="insufficient_scope"). It matches
+// ErrInsufficientScope.
+type InsufficientScopeError struct {
+	// StatusCode is the HTTP status (403, sometimes 401).
+	StatusCode int
+	// Scope lists the scopes the server said the call needs, if it did.
+	Scope []string
+	// Description is the server's error_description, if any.
+	Description string
+}
+
+func (e *InsufficientScopeError) Error() string {
+	msg := fmt.Sprintf("insufficient scope (HTTP %d)", e.StatusCode)
+	if len(e.Scope) > 0 {
+		msg += ": needs " + strings.Join(e.Scope, " ")
+	}
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return msg
+}
+
+// Is reports whether target is ErrInsufficientScope.
+func (e *InsufficientScopeError) Is(target error) bool { return target == ErrInsufficientScope }
+
+// Challenge is one challenge of a WWW-Authenticate header (RFC 9110 §11.6.1).
+type Challenge struct {
+	// Scheme is the authentication scheme as sent ("Bearer").
+	Scheme string
+	// Params are the auth-params, names lower-cased.
+	Params map[string]string
+}
+
+// maxChallengeLen bounds the WWW-Authenticate text parsed.
+const maxChallengeLen = 8 << 10
+
+// ParseChallenges reads every challenge of every WWW-Authenticate field in
+// h. Malformed text ends the parse; what was read before it is returned.
+func ParseChallenges(h http.Header) []Challenge {
+	var out []Challenge
+	for _, v := range h.Values("Www-Authenticate") {
+		if len(v) > maxChallengeLen {
+			v = v[:maxChallengeLen]
+		}
+		out = append(out, parseChallenges(v)...)
+	}
+	return out
+}
+
+// BearerChallenge returns the first Bearer challenge in h.
+func BearerChallenge(h http.Header) (Challenge, bool) {
+	for _, c := range ParseChallenges(h) {
+		if strings.EqualFold(c.Scheme, "Bearer") {
+			return c, true
+		}
+	}
+	return Challenge{}, false
+}
+
+type challengeParser struct {
+	s string
+	i int
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+func (p *challengeParser) skipSpace() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
+		p.i++
+	}
+}
+
+func (p *challengeParser) token() string {
+	start := p.i
+	for p.i < len(p.s) && isTokenChar(p.s[p.i]) {
+		p.i++
+	}
+	return p.s[start:p.i]
+}
+
+// token68 reads a token68 (RFC 9110 §11.2): token characters plus '/',
+// then trailing '='.
+func (p *challengeParser) token68() string {
+	start := p.i
+	for p.i < len(p.s) && (isTokenChar(p.s[p.i]) || p.s[p.i] == '/') {
+		p.i++
+	}
+	for p.i < len(p.s) && p.s[p.i] == '=' {
+		p.i++
+	}
+	return p.s[start:p.i]
+}
+
+func (p *challengeParser) quoted() (string, bool) {
+	// p.s[p.i] == '"'
+	p.i++
+	var b strings.Builder
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch c {
+		case '"':
+			p.i++
+			return b.String(), true
+		case '\\':
+			if p.i+1 >= len(p.s) {
+				return "", false
+			}
+			b.WriteByte(p.s[p.i+1])
+			p.i += 2
+		default:
+			b.WriteByte(c)
+			p.i++
+		}
+	}
+	return "", false
+}
+
+func parseChallenges(s string) []Challenge {
+	p := &challengeParser{s: s}
+	var out []Challenge
+	for {
+		for p.skipSpace(); p.i < len(p.s) && p.s[p.i] == ','; p.skipSpace() {
+			p.i++
+		}
+		if p.i >= len(p.s) {
+			return out
+		}
+		scheme := p.token()
+		if scheme == "" {
+			return out
+		}
+		c := Challenge{Scheme: scheme, Params: map[string]string{}}
+		out = append(out, c)
+		if !p.params(&c) {
+			return out
+		}
+	}
+}
+
+// params reads the auth-params (or token68) after a scheme. It returns
+// false when the text is malformed and parsing must stop.
+func (p *challengeParser) params(c *Challenge) bool {
+	// token68 credentials stand alone after the scheme.
+	start := p.i
+	if t := p.token68(); t != "" {
+		end := p.i
+		p.skipSpace()
+		if p.i >= len(p.s) || p.s[p.i] == ',' {
+			c.Params[""] = p.s[start:end]
+			return true
+		}
+	}
+	p.i = start
+	for {
+		p.skipSpace()
+		if p.i >= len(p.s) {
+			return true
+		}
+		if p.s[p.i] == ',' {
+			p.i++
+			continue
+		}
+		start := p.i
+		name := p.token()
+		p.skipSpace()
+		if name == "" || p.i >= len(p.s) || p.s[p.i] != '=' {
+			// The next challenge's scheme, or garbage.
+			p.i = start
+			return name != ""
+		}
+		p.i++ // '='
+		p.skipSpace()
+		var val string
+		if p.i < len(p.s) && p.s[p.i] == '"' {
+			v, ok := p.quoted()
+			if !ok {
+				return false
+			}
+			val = v
+		} else {
+			val = p.token()
+		}
+		key := strings.ToLower(name)
+		if _, dup := c.Params[key]; !dup {
+			c.Params[key] = val
+		}
+		p.skipSpace()
+		if p.i < len(p.s) && p.s[p.i] != ',' {
+			return false
+		}
+	}
+}
+
+// CheckResponse returns nil for a response below 400 and a typed error for
+// the rest:
+//   - 401 or 403 with a Bearer challenge: *InsufficientScopeError for
+//     insufficient_scope, else an *OAuthError (Endpoint "resource") whose
+//     Code is the challenge's error (invalid_token matches ErrInvalidToken);
+//   - 401 without one: an *HTTPError wrapped to match ErrInvalidToken;
+//   - 429: *RateLimitError (Retry-After and X-RateLimit-* read), matching
+//     ErrRateLimited and ErrUnavailable;
+//   - anything else: *HTTPError, matching ErrUnavailable for 5xx and 408.
+//
+// It reads at most 512 bytes of the body, for HTTPError.Body, and puts them
+// back, so the caller can still decode a broker's own error document.
+func CheckResponse(resp *http.Response) error {
+	if resp.StatusCode < 400 {
+		return nil
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		if c, ok := BearerChallenge(resp.Header); ok && c.Params["error"] != "" {
+			if strings.EqualFold(c.Params["error"], "insufficient_scope") {
+				return &InsufficientScopeError{StatusCode: resp.StatusCode,
+					Scope: strings.Fields(c.Params["scope"]), Description: c.Params["error_description"]}
+			}
+			return &OAuthError{Endpoint: "resource", Code: c.Params["error"],
+				Description: c.Params["error_description"], URI: c.Params["error_uri"], StatusCode: resp.StatusCode}
+		}
+	case http.StatusTooManyRequests:
+		return rateLimitFrom(resp.StatusCode, resp.Header, time.Now(), "")
+	}
+	e := httpErrorFrom("", resp.StatusCode, resp.Header, peekBody(resp, 512))
+	if resp.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("%w: %w", ErrInvalidToken, e)
+	}
+	return e
+}
+
+// peekBody reads up to n bytes of resp's body and puts them back in front
+// of the rest.
+func peekBody(resp *http.Response, n int) []byte {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	buf := make([]byte, n)
+	k, _ := io.ReadFull(resp.Body, buf)
+	buf = buf[:k]
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buf), resp.Body), resp.Body}
+	return buf
+}
