@@ -15,10 +15,12 @@ type TestClock struct {
 }
 
 // NewTestClock returns a clock that reads start until moved. A zero start
-// means 2026-01-02 15:04:05 UTC, a fixed and therefore reproducible moment.
+// means the current time truncated to the second: close to the wall clock,
+// so that code which still reads time.Now (auth.Flow.Complete does) agrees
+// with it until the test moves it.
 func NewTestClock(start time.Time) *TestClock {
 	if start.IsZero() {
-		start = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+		start = time.Now().UTC().Truncate(time.Second)
 	}
 	return &TestClock{now: start}
 }
