@@ -1,0 +1,196 @@
+package spotware
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/spotware/openapi"
+)
+
+// Sentinel errors of the session client. Each also matches the auth
+// sentinel for its class where one fits (auth.ErrUnavailable for the
+// retryable ones).
+var (
+	// ErrClosed means the session was closed.
+	ErrClosed = errors.New("spotware: session closed")
+	// ErrTimeout means a request got no answer within its timeout; the
+	// server is known to leave some requests unanswered.
+	ErrTimeout = errors.New("spotware: no answer in time")
+	// ErrConnectionLost means the connection dropped before the answer.
+	ErrConnectionLost = errors.New("spotware: connection lost")
+	// ErrStalled means the watchdog saw no frame, not even a heartbeat,
+	// for longer than SessionConfig.StallTimeout.
+	ErrStalled = errors.New("spotware: connection stalled")
+	// ErrUnexpectedResponse means the server answered with a message of
+	// another type than the request calls for, or one that does not decode.
+	ErrUnexpectedResponse = errors.New("spotware: unexpected response")
+	// ErrNotSubscribed means a subscription was already ended.
+	ErrNotSubscribed = errors.New("spotware: not subscribed")
+	// ErrNoTokenSource means a call needs an access token but the session
+	// was dialled without a TokenSource.
+	ErrNoTokenSource = errors.New("spotware: session has no TokenSource")
+)
+
+// retryable wraps a sentinel so that it also matches auth.ErrUnavailable.
+func retryable(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %w: "+format, append([]any{sentinel, auth.ErrUnavailable}, args...)...)
+}
+
+// Error is the server's error answer: a ProtoOAErrorRes, or a ProtoErrorRes
+// when Common is true. Code is the error enum's name as the server sends it
+// ("CH_ACCESS_TOKEN_INVALID", "REQUEST_FREQUENCY_EXCEEDED", ...). It
+// matches, with errors.Is:
+//
+//   - auth.ErrInvalidClient: CH_CLIENT_AUTH_FAILURE, CH_OA_CLIENT_NOT_FOUND
+//   - auth.ErrInvalidToken: OA_AUTH_TOKEN_EXPIRED, CH_ACCESS_TOKEN_INVALID
+//     (the session refreshes and retries these itself before giving up)
+//   - auth.ErrRateLimited: REQUEST_FREQUENCY_EXCEEDED, BLOCKED_PAYLOAD_TYPE
+//   - auth.ErrUnavailable: the rate limits, SERVER_IS_UNDER_MAINTENANCE,
+//     TIMEOUT_ERROR, CH_SERVER_NOT_REACHABLE
+type Error struct {
+	// Code is the error code's name.
+	Code string
+	// Description is the server's text.
+	Description string
+	// AccountID is the account the error concerns, when the server said.
+	AccountID int64
+	// RetryAfter is how long the server blocks the payload type (rate
+	// limits).
+	RetryAfter time.Duration
+	// MaintenanceEnd is when a maintenance window ends, when the server
+	// said.
+	MaintenanceEnd time.Time
+	// Common is true for a ProtoErrorRes (payload type 50).
+	Common bool
+	// PayloadType is the type of the request that failed, when known.
+	PayloadType uint32
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("spotware: ")
+	if name := payloadName(e.PayloadType); name != "" {
+		b.WriteString(name)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Code)
+	if e.Description != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Description)
+	}
+	if e.AccountID != 0 {
+		fmt.Fprintf(&b, " (account %d)", e.AccountID)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, "; retry after %s", e.RetryAfter)
+	}
+	if !e.MaintenanceEnd.IsZero() {
+		fmt.Fprintf(&b, "; maintenance until %s", e.MaintenanceEnd.UTC().Format(time.RFC3339))
+	}
+	return b.String()
+}
+
+// Is maps the codes onto the auth sentinels, as listed on Error.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case auth.ErrInvalidClient:
+		return e.Code == codeClientAuthFailure || e.Code == codeClientNotFound
+	case auth.ErrInvalidToken:
+		return isTokenCode(e.Code)
+	case auth.ErrRateLimited:
+		return e.rateLimited()
+	case auth.ErrUnavailable:
+		switch e.Code {
+		case codeMaintenance, codeTimeout, codeServerNotReachable:
+			return true
+		}
+		return e.rateLimited()
+	}
+	return false
+}
+
+func (e *Error) rateLimited() bool {
+	return e.Code == codeFrequencyExceeded || e.Code == codeBlockedPayloadType
+}
+
+// OACode returns the code as an Open API error enum, or 0 when the code is
+// not one of those brokerkit knows.
+func (e *Error) OACode() openapi.ProtoOAErrorCode {
+	if e.Common {
+		return 0
+	}
+	return openapi.ProtoOAErrorCode(openapi.ProtoOAErrorCode_value[e.Code])
+}
+
+// The codes the session acts on.
+var (
+	codeTokenExpired       = openapi.ProtoOAErrorCode_OA_AUTH_TOKEN_EXPIRED.String()
+	codeTokenInvalid       = openapi.ProtoOAErrorCode_CH_ACCESS_TOKEN_INVALID.String()
+	codeNotAuthorized      = openapi.ProtoOAErrorCode_ACCOUNT_NOT_AUTHORIZED.String()
+	codeAlreadyLoggedIn    = openapi.ProtoOAErrorCode_ALREADY_LOGGED_IN.String()
+	codeClientAuthFailure  = openapi.ProtoOAErrorCode_CH_CLIENT_AUTH_FAILURE.String()
+	codeClientNotFound     = openapi.ProtoOAErrorCode_CH_OA_CLIENT_NOT_FOUND.String()
+	codeFrequencyExceeded  = openapi.ProtoOAErrorCode_REQUEST_FREQUENCY_EXCEEDED.String()
+	codeBlockedPayloadType = openapi.ProtoErrorCode_BLOCKED_PAYLOAD_TYPE.String()
+	codeMaintenance        = openapi.ProtoOAErrorCode_SERVER_IS_UNDER_MAINTENANCE.String()
+	codeTimeout            = openapi.ProtoErrorCode_TIMEOUT_ERROR.String()
+	codeServerNotReachable = openapi.ProtoOAErrorCode_CH_SERVER_NOT_REACHABLE.String()
+)
+
+func isTokenCode(code string) bool { return code == codeTokenExpired || code == codeTokenInvalid }
+
+// errorCode returns the server error code in err, if err is an *Error.
+func errorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// payloadName is the enum name of a payload type, for messages.
+func payloadName(pt uint32) string {
+	if pt == 0 {
+		return ""
+	}
+	if n, ok := openapi.ProtoOAPayloadType_name[int32(pt)]; ok {
+		return n
+	}
+	if n, ok := openapi.ProtoPayloadType_name[int32(pt)]; ok {
+		return n
+	}
+	return fmt.Sprintf("payload type %d", pt)
+}
+
+// epoch reads a timestamp the server gave in seconds or milliseconds. The
+// two error messages document different units for maintenanceEndTimestamp,
+// so a value too large to be seconds (after the year 5138) is read as ms.
+func epoch(v int64) time.Time {
+	if v <= 0 {
+		return time.Time{}
+	}
+	if v >= 100_000_000_000 {
+		return time.UnixMilli(v)
+	}
+	return time.Unix(v, 0)
+}
+
+func errorFromOA(m *openapi.ProtoOAErrorRes, pt uint32) *Error {
+	e := &Error{Code: m.GetErrorCode(), Description: m.GetDescription(), AccountID: m.GetCtidTraderAccountId(),
+		MaintenanceEnd: epoch(m.GetMaintenanceEndTimestamp()), PayloadType: pt}
+	if ra := m.GetRetryAfter(); ra > 0 && ra < 7*24*3600 {
+		e.RetryAfter = time.Duration(ra) * time.Second
+	}
+	return e
+}
+
+func errorFromCommon(m *openapi.ProtoErrorRes, pt uint32) *Error {
+	e := &Error{Code: m.GetErrorCode(), Description: m.GetDescription(), Common: true, PayloadType: pt}
+	if v := m.GetMaintenanceEndTimestamp(); v > 0 && v < 1<<62 {
+		e.MaintenanceEnd = epoch(int64(v))
+	}
+	return e
+}

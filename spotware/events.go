@@ -1,0 +1,108 @@
+package spotware
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventKind says what changed in a session.
+type EventKind int
+
+// The state changes a session reports on Events.
+const (
+	// EventConnected: a connection is up and the application authorized.
+	EventConnected EventKind = iota + 1
+	// EventDisconnected: the connection dropped; Err says why.
+	EventDisconnected
+	// EventReconnecting: a reconnect attempt starts after Delay.
+	EventReconnecting
+	// EventReconnectFailed: attempt Attempt failed with Err.
+	EventReconnectFailed
+	// EventRestored: after a reconnect, accounts are authorized again and
+	// spot subscriptions restored.
+	EventRestored
+	// EventTokenRefreshed: the server refused the access token and the
+	// TokenSource supplied a new one.
+	EventTokenRefreshed
+	// EventAccountAuthorized: AccountID is authorized (again) on the
+	// connection.
+	EventAccountAuthorized
+	// EventAccountDisconnected: the server dropped AccountID's session
+	// (ProtoOAAccountDisconnectEvent); the session authorizes it again.
+	EventAccountDisconnected
+	// EventTokenInvalidated: the server closed the sessions of Accounts
+	// because their token was refreshed or revoked
+	// (ProtoOAAccountsTokenInvalidatedEvent); they are authorized again.
+	EventTokenInvalidated
+	// EventServerDisconnect: the server announced it is dropping the
+	// connection (ProtoOAClientDisconnectEvent), with Reason.
+	EventServerDisconnect
+	// EventStalled: the watchdog saw nothing from the server for too long
+	// and dropped the connection.
+	EventStalled
+	// EventServerError: the server sent an error that answers no request
+	// (maintenance, for example); Err is the *Error.
+	EventServerError
+	// EventReauthFailed: AccountID could not be authorized again; Err says
+	// why. A matching auth.ErrReauthRequired means the user must log in.
+	EventReauthFailed
+	// EventClosed: the session ended; Err is nil after Close.
+	EventClosed
+)
+
+var eventNames = map[EventKind]string{
+	EventConnected: "connected", EventDisconnected: "disconnected", EventReconnecting: "reconnecting",
+	EventReconnectFailed: "reconnect failed", EventRestored: "restored", EventTokenRefreshed: "token refreshed",
+	EventAccountAuthorized: "account authorized", EventAccountDisconnected: "account disconnected",
+	EventTokenInvalidated: "token invalidated", EventServerDisconnect: "server disconnect",
+	EventStalled: "stalled", EventServerError: "server error", EventReauthFailed: "re-authorization failed",
+	EventClosed: "closed",
+}
+
+func (k EventKind) String() string {
+	if n, ok := eventNames[k]; ok {
+		return n
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event is a state change of a session.
+type Event struct {
+	Kind EventKind
+	Time time.Time
+	// AccountID is the account concerned, when one is.
+	AccountID int64
+	// Accounts lists the accounts concerned by EventTokenInvalidated.
+	Accounts []int64
+	// Attempt counts reconnect attempts, from 1.
+	Attempt int
+	// Delay is the wait before a reconnect attempt.
+	Delay time.Duration
+	// Reason is the server's text, when it gave one.
+	Reason string
+	// Err is the cause, when there is one.
+	Err error
+}
+
+func (e Event) String() string {
+	s := "spotware event: " + e.Kind.String()
+	if e.AccountID != 0 {
+		s += fmt.Sprintf(" account=%d", e.AccountID)
+	}
+	if len(e.Accounts) > 0 {
+		s += fmt.Sprintf(" accounts=%v", e.Accounts)
+	}
+	if e.Attempt > 0 {
+		s += fmt.Sprintf(" attempt=%d", e.Attempt)
+	}
+	if e.Delay > 0 {
+		s += " delay=" + e.Delay.String()
+	}
+	if e.Reason != "" {
+		s += fmt.Sprintf(" reason=%q", e.Reason)
+	}
+	if e.Err != nil {
+		s += " err=" + e.Err.Error()
+	}
+	return s
+}
