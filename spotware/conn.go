@@ -17,15 +17,15 @@ import (
 
 // Payload types the reader handles itself.
 const (
-	ptHeartbeat          = uint32(openapi.ProtoPayloadType_HEARTBEAT_EVENT)
-	ptCommonError        = uint32(openapi.ProtoPayloadType_ERROR_RES)
-	ptOAError            = uint32(openapi.ProtoOAPayloadType_PROTO_OA_ERROR_RES)
-	ptSpot               = uint32(openapi.ProtoOAPayloadType_PROTO_OA_SPOT_EVENT)
-	ptTokenInvalidated   = uint32(openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNTS_TOKEN_INVALIDATED_EVENT)
-	ptClientDisconnect   = uint32(openapi.ProtoOAPayloadType_PROTO_OA_CLIENT_DISCONNECT_EVENT)
-	ptAccountDisconnect  = uint32(openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNT_DISCONNECT_EVENT)
-	maxKeptWriteBuffer   = 64 << 10
-	readBufferSize       = 32 << 10
+	ptHeartbeat         = uint32(openapi.ProtoPayloadType_HEARTBEAT_EVENT)
+	ptCommonError       = uint32(openapi.ProtoPayloadType_ERROR_RES)
+	ptOAError           = uint32(openapi.ProtoOAPayloadType_PROTO_OA_ERROR_RES)
+	ptSpot              = uint32(openapi.ProtoOAPayloadType_PROTO_OA_SPOT_EVENT)
+	ptTokenInvalidated  = uint32(openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNTS_TOKEN_INVALIDATED_EVENT)
+	ptClientDisconnect  = uint32(openapi.ProtoOAPayloadType_PROTO_OA_CLIENT_DISCONNECT_EVENT)
+	ptAccountDisconnect = uint32(openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNT_DISCONNECT_EVENT)
+	maxKeptWriteBuffer  = 64 << 10
+	readBufferSize      = 32 << 10
 )
 
 var (
