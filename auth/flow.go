@@ -28,7 +28,9 @@ const maxParamLen = 4096
 // started it, the PKCE verifier, the redirect URI and a deadline. It is
 // plain JSON, so an app can keep it in a server-side session between the
 // redirect and the callback; it holds the PKCE verifier, so keep it where
-// the browser cannot read it. A Flow completes at most once.
+// the browser cannot read it. A Flow completes at most once. Printed with
+// fmt or logged with slog it shows neither its state nor its verifier; its
+// JSON form, meant for storage, has both.
 type Flow struct {
 	// Provider is the name of the provider the flow was begun with.
 	Provider string `json:"provider"`

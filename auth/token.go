@@ -17,8 +17,11 @@ import (
 //
 // A Token never prints its secrets: String, GoString, Format (every verb)
 // and LogValue show the provider, type, expiry and scopes, and only whether
-// an access or refresh token is present. MarshalJSON is the one place that
-// writes the secrets, because it is what a Store persists.
+// an access or refresh token is present, also when the Token sits inside
+// another value printed with fmt. MarshalJSON is the one place that writes
+// the secrets, because it is what a Store persists; so hand slog the Token
+// itself, not a struct or slice holding one, which slog's JSON handler
+// would encode with encoding/json.
 type Token struct {
 	// AccessToken is the bearer credential sent to the broker's API.
 	AccessToken string
