@@ -1,0 +1,28 @@
+// Package autosharestest is an in-process AutoShares emulator for tests,
+// in the style of net/http/httptest: an Auth0-shaped authorization server
+// (/authorize, /oauth/token, /userinfo, /v2/logout) and the API on one
+// 127.0.0.1 server.
+//
+// The API follows the public ETNA-layer contract AutoShares documents
+// (PascalCase fields, the Et-App-Key header, the documented error bodies)
+// and, where AutoShares documents nothing, the project's proposal
+// (agreements with ids, a REST quote endpoint, one error envelope
+// {"error","error_description","status"}). It is seeded with an
+// administrator, a trader whose required agreements are pending, two
+// accounts with positions and three quotes. It enforces the API key (403
+// {"error":"Application key is not defined or does not exist"}), blocks
+// trading and quotes until the required agreements are signed (403
+// {"error":"agreements_pending"}), fills marketable orders at once, fires
+// price alerts against its quotes (SetQuote), and has a test clock and
+// fault injection.
+//
+//	srv := autosharestest.NewServer()
+//	defer srv.Close()
+//	p, _ := autoshares.New(srv.ProviderConfig())
+//	tok, _ := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+//	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
+//	list, _ := c.Agreements.Outstanding(ctx, autoshares.Me)
+//
+// Order-check codes the documentation does not list (SecurityNotFound,
+// NotEnoughSharesToSell, ShortSellingNotAllowed) are the emulator's own.
+package autosharestest

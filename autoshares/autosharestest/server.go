@@ -1,0 +1,334 @@
+package autosharestest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/internal/oauthsim"
+	"github.com/shopspring/decimal"
+)
+
+// The seeded application, users and accounts.
+const (
+	// ClientID and ClientSecret are the seeded Auth0 application's.
+	ClientID     = "autoshares-demo-app"
+	ClientSecret = "autoshares-demo-secret"
+	// RedirectURL is the application's allowed callback. Any port of
+	// 127.0.0.1 is accepted (RFC 8252).
+	RedirectURL = "http://127.0.0.1/callback"
+	// APIKey is the application's API secret key.
+	APIKey = "autoshares-demo-api-key"
+
+	// AdminLogin and AdminPassword sign in the administrator, who may
+	// create users and accounts and bind accounts to users.
+	AdminLogin    = "admin"
+	AdminPassword = "admin-password"
+	// AdminUserID is the administrator's user id.
+	AdminUserID = 7000
+
+	// TraderLogin and TraderPassword sign in a trader who has not signed
+	// the required agreements yet and owns TraderAccountID.
+	TraderLogin    = "trader"
+	TraderPassword = "trader-password"
+	// TraderUserID is the trader's user id.
+	TraderUserID = 7125
+	// TraderAccountID is the trader's margin account, with positions.
+	TraderAccountID = 6303
+	// SpareAccountID is a funded cash account with a position, bound to
+	// nobody: the account onboarding binds.
+	SpareAccountID = 6304
+
+	// NewUserPassword is the password of every user created through the
+	// API, as if they had accepted the invitation and chosen it.
+	NewUserPassword = "welcome-password"
+)
+
+// Fault is a misbehaviour to inject into the next responses of a path.
+type Fault = oauthsim.Fault
+
+// Faults injects faults into the emulator's responses.
+type Faults = oauthsim.Faults
+
+// Browser plays the user agent of a login: Login(ctx, authURL) signs in,
+// approves and returns the callback URL.
+type Browser = oauthsim.Browser
+
+// TestClock is a settable clock to share with the SDK under test.
+type TestClock = oauthsim.TestClock
+
+// NewTestClock returns a clock reading start (a fixed moment when zero).
+func NewTestClock(start time.Time) *TestClock { return oauthsim.NewTestClock(start) }
+
+// Option configures NewServer.
+type Option func(*options)
+
+type options struct {
+	now            func() time.Time
+	refresh        bool
+	apiKey         string
+	apiKeyHeader   string
+	badKeyStatus   int
+	codeTTL        time.Duration
+	accessTTL      time.Duration
+	paths          autoshares.Paths
+	minimalAgreements bool
+}
+
+// WithClock makes the emulator read time from now (a TestClock's Now).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithRefresh turns refresh tokens on or off for the application (on by
+// default). With them on, logins that request offline_access get a
+// refresh token that never expires.
+func WithRefresh(on bool) Option { return func(o *options) { o.refresh = on } }
+
+// WithAPIKey changes the API secret key the emulator expects.
+func WithAPIKey(key string) Option { return func(o *options) { o.apiKey = key } }
+
+// WithAPIKeyHeader changes the header the API key is read from (default
+// autoshares.DefaultAPIKeyHeader).
+func WithAPIKeyHeader(name string) Option { return func(o *options) { o.apiKeyHeader = name } }
+
+// WithBadKeyStatus sets the status of a missing or unknown API key: 403 as
+// the spec says (default), or 401 as another AutoShares page says.
+func WithBadKeyStatus(status int) Option { return func(o *options) { o.badKeyStatus = status } }
+
+// WithLifetimes sets the code and access-token lifetimes (10 minutes and
+// 24 hours by default).
+func WithLifetimes(code, access time.Duration) Option {
+	return func(o *options) { o.codeTTL, o.accessTTL = code, access }
+}
+
+// WithPaths serves the API at other paths (empty fields keep the
+// defaults), to match a client configured with autoshares.WithPaths.
+func WithPaths(p autoshares.Paths) Option { return func(o *options) { o.paths = p } }
+
+// WithMinimalAgreements lists agreements in the documented minimal shape,
+// {"Type","CanSkip"}, without the id that signing needs.
+func WithMinimalAgreements() Option { return func(o *options) { o.minimalAgreements = true } }
+
+// Server is an AutoShares emulator on 127.0.0.1: an Auth0-shaped
+// authorization server and the API, in the style of httptest.Server.
+type Server struct {
+	// URL is the base URL of both the tenant and the API, with no
+	// trailing slash.
+	URL string
+
+	srv  *httptest.Server
+	eng  *oauthsim.Engine
+	opts options
+
+	mu    sync.Mutex
+	st    *state
+	paths autoshares.Paths
+}
+
+// NewServer starts an emulator seeded with the administrator, the trader,
+// their accounts, positions and quotes. Close it when done. It panics only
+// if it cannot listen on 127.0.0.1, as httptest.NewServer does.
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start is NewServer returning an error instead of panicking on a bad
+// option.
+func Start(opts ...Option) (*Server, error) {
+	o := options{refresh: true, apiKey: APIKey, apiKeyHeader: autoshares.DefaultAPIKeyHeader,
+		badKeyStatus: http.StatusForbidden, codeTTL: autoshares.DefaultCodeLifetime,
+		accessTTL: autoshares.DefaultAccessLifetime, now: time.Now}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.apiKey == "" || o.apiKeyHeader == "" {
+		return nil, errors.New("autosharestest: the API key and its header name must not be empty")
+	}
+	if o.badKeyStatus != http.StatusForbidden && o.badKeyStatus != http.StatusUnauthorized {
+		return nil, fmt.Errorf("autosharestest: bad-key status %d is neither 401 nor 403", o.badKeyStatus)
+	}
+	refresh := oauthsim.RefreshPolicy{Mode: oauthsim.RefreshNone}
+	if o.refresh {
+		refresh = oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic, RequireScope: autoshares.ScopeOfflineAccess}
+	}
+	s := &Server{opts: o, paths: mergePaths(o.paths)}
+	s.st = seed(o.now())
+	var users []oauthsim.User
+	for _, u := range s.st.users {
+		users = append(users, s.st.simUser(u))
+	}
+	eng, err := oauthsim.New(oauthsim.Config{
+		Name:          "AutoShares",
+		Clients:       []oauthsim.Client{{ID: ClientID, Secret: ClientSecret, RedirectURIs: []string{RedirectURL}, NoRefresh: !o.refresh}},
+		Users:         users,
+		Now:           o.now,
+		CodeTTL:       o.codeTTL,
+		AccessTTL:     o.accessTTL,
+		Refresh:       refresh,
+		PKCE:          oauthsim.PKCEOptional,
+		DefaultScopes: autoshares.DefaultScopes,
+		Wire: oauthsim.Wire{
+			AuthorizePath: autoshares.DefaultAuthorizePath,
+			TokenPath:     autoshares.DefaultTokenPath,
+			UserinfoPath:  autoshares.DefaultUserinfoPath,
+			RevokePath:    "-",
+			TokenJSON:     true,
+			ClientAuth:    oauthsim.ClientAuthAny,
+			Fields:        oauthsim.TokenFields{IDToken: "id_token"},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("autosharestest: %w", err)
+	}
+	s.eng = eng
+	mux := http.NewServeMux()
+	eng.Mount(mux)
+	mux.HandleFunc("GET "+autoshares.DefaultLogoutPath, s.logout)
+	if err := s.routes(mux); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("autosharestest: listening on 127.0.0.1: %w", err)
+	}
+	s.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
+	s.srv.Start()
+	s.URL = s.srv.URL
+	return s, nil
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// Client returns an HTTP client for the server, without authentication:
+// wrap its transport in an auth.Transport for API calls.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// ProviderConfig returns the autoshares.Config of the seeded application
+// at this server, with refresh tokens enabled as the server issues them.
+func (s *Server) ProviderConfig() autoshares.Config {
+	return autoshares.Config{
+		Domain:         s.URL,
+		ClientID:       ClientID,
+		ClientSecret:   ClientSecret,
+		RedirectURL:    RedirectURL,
+		RefreshEnabled: s.opts.refresh,
+		CodeLifetime:   s.opts.codeTTL,
+		AccessLifetime: s.opts.accessTTL,
+		HTTPClient:     s.srv.Client(),
+		Now:            s.opts.now,
+	}
+}
+
+// ClientOptions returns the options that point an autoshares.Client at
+// this server with the seeded API key.
+func (s *Server) ClientOptions() []autoshares.Option {
+	return []autoshares.Option{autoshares.WithBaseURL(s.URL), autoshares.WithAPIKey(s.opts.apiKey),
+		autoshares.WithAPIKeyHeader(s.opts.apiKeyHeader), autoshares.WithPaths(s.paths)}
+}
+
+// Browser plays a user who signs in as login on the consent page.
+func (s *Server) Browser(login, password string) *Browser {
+	return oauthsim.NewBrowser(s.srv.Client(), login, password)
+}
+
+// Login runs a whole login for the user against p (a provider from
+// ProviderConfig): Begin, the consent page, Complete.
+func (s *Server) Login(ctx context.Context, p auth.Provider, login, password string) (*auth.Token, error) {
+	flow, err := auth.Begin(p, auth.WithClock(s.opts.now))
+	if err != nil {
+		return nil, err
+	}
+	cb, err := s.Browser(login, password).Login(ctx, flow.URL)
+	if err != nil {
+		return nil, err
+	}
+	return flow.CompleteURL(ctx, p, cb)
+}
+
+// HTTPClient returns an HTTP client that sends tok with every request
+// (no refresh), for tests that need an authorized client in one line.
+func (s *Server) HTTPClient(tok *auth.Token) *http.Client {
+	return &http.Client{Transport: staticBearer{tok: tok.AccessToken, base: s.srv.Client().Transport}}
+}
+
+type staticBearer struct {
+	tok  string
+	base http.RoundTripper
+}
+
+func (t staticBearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+t.tok)
+	return t.base.RoundTrip(r)
+}
+
+// Faults returns the fault injector: Faults().Next(path, Fault{Status:
+// 503}, 1) makes the next request of path fail.
+func (s *Server) Faults() *Faults { return s.eng.Faults() }
+
+// SetAutoApprove makes logins skip the consent page and approve as login
+// (empty turns it off): for programs with no browser.
+func (s *Server) SetAutoApprove(login string) { s.eng.SetAutoApprove(login) }
+
+// InvalidateUser revokes every token of the user with this login.
+func (s *Server) InvalidateUser(login string) {
+	s.mu.Lock()
+	u := s.st.byLogin[login]
+	s.mu.Unlock()
+	if u != nil {
+		s.eng.InvalidateUser(strconv.FormatInt(u.id, 10))
+	}
+}
+
+// SetQuote moves a symbol's quote (adding the symbol if new) and fires the
+// price alerts and resting limit orders it satisfies.
+func (s *Server) SetQuote(symbol string, bid, ask, last decimal.Decimal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.now()
+	q, ok := s.st.quotes[symbol]
+	if !ok {
+		s.st.nextSecurity++
+		q = &quote{symbol: symbol, securityID: s.st.nextSecurity, name: symbol}
+		s.st.quotes[symbol] = q
+	}
+	q.change = last.Sub(q.prevClose())
+	q.bid, q.ask, q.last, q.at = bid, ask, last, now
+	s.st.fireAlerts(now)
+	s.st.fillResting(now)
+}
+
+// AlertState returns the state of price alert id ("" when unknown).
+func (s *Server) AlertState(id int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.fireAlerts(s.opts.now())
+	if a, ok := s.st.alerts[id]; ok {
+		return a.state
+	}
+	return ""
+}
+
+// UserID returns the id of the user with this login (0 when unknown).
+func (s *Server) UserID(login string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.st.byLogin[login]; u != nil {
+		return u.id
+	}
+	return 0
+}
