@@ -33,7 +33,7 @@ func wireResponse(status int, contentType string, body []byte, hdr ...string) *h
 	return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body))}
 }
 
-func fixture(t testing.TB, name string) []byte {
+func tokenFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "tokens", name))
 	require.NoError(t, err)
@@ -148,7 +148,7 @@ func TestDecodeTokenResponseShapes(t *testing.T) {
 			if ctype == "" {
 				ctype = "application/json; charset=utf-8"
 			}
-			tok, err := auth.DecodeTokenResponse("broker", wireResponse(200, ctype, fixture(t, tc.file)), decodeNow, nil)
+			tok, err := auth.DecodeTokenResponse("broker", wireResponse(200, ctype, tokenFixture(t, tc.file)), decodeNow, nil)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want.AccessToken, tok.AccessToken)
 			assert.Equal(t, tc.want.TokenType, tok.TokenType)
@@ -170,7 +170,7 @@ func TestDecodeTokenResponseShapes(t *testing.T) {
 // TestDecodeExtraVerbatim checks that unknown members are kept byte for
 // byte, so a token stored and reloaded has lost nothing.
 func TestDecodeExtraVerbatim(t *testing.T) {
-	tok, err := auth.DecodeTokenResponse("ts", wireResponse(200, "application/json", fixture(t, "tradestation_v3.json")), decodeNow, nil)
+	tok, err := auth.DecodeTokenResponse("ts", wireResponse(200, "application/json", tokenFixture(t, "tradestation_v3.json")), decodeNow, nil)
 	require.NoError(t, err)
 	assert.Equal(t, `"eyJhbGciOiJSUzI1NiJ9.e30.c2ln"`, string(tok.Extra["id_token"]))
 	assert.Equal(t, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", tok.ExtraString("id_token"))
@@ -189,7 +189,7 @@ func TestDecodeCustomFields(t *testing.T) {
 	assert.True(t, tok.Expiry.Equal(decodeNow.Add(time.Minute)))
 	assert.Contains(t, tok.Extra, "token", "a name outside the custom table is extra")
 
-	tok, err = auth.DecodeTokenResponse("x", wireResponse(200, "application/json", fixture(t, "ctrader.json")), decodeNow, &auth.Fields{})
+	tok, err = auth.DecodeTokenResponse("x", wireResponse(200, "application/json", tokenFixture(t, "ctrader.json")), decodeNow, &auth.Fields{})
 	require.NoError(t, err)
 	assert.Equal(t, "ct-access", tok.AccessToken)
 }
@@ -254,17 +254,17 @@ func TestDecodeErrors(t *testing.T) {
 		hdr    []string
 		check  check
 	}{
-		{"invalid_grant 400", 400, "application/json", fixture(t, "error_invalid_grant.json"), nil,
+		{"invalid_grant 400", 400, "application/json", tokenFixture(t, "error_invalid_grant.json"), nil,
 			isOAuth("invalid_grant", "Unknown or invalid refresh token.", 400)},
-		{"invalid_client 401", 401, "application/json", fixture(t, "error_invalid_client.json"), nil,
+		{"invalid_client 401", 401, "application/json", tokenFixture(t, "error_invalid_client.json"), nil,
 			isOAuth("invalid_client", "Client authentication failed", 401, auth.ErrInvalidClient)},
 		{"server_error 500 document", 500, "application/json", []byte(`{"error":"server_error"}`), nil,
 			isOAuth("server_error", "", 500, auth.ErrUnavailable)},
 		{"temporarily_unavailable 503", 503, "application/json", []byte(`{"error":"temporarily_unavailable"}`), nil,
 			isOAuth("temporarily_unavailable", "", 503, auth.ErrUnavailable)},
-		{"cTrader error with HTTP 200", 200, "application/json", fixture(t, "ctrader_error_200.json"), nil,
+		{"cTrader error with HTTP 200", 200, "application/json", tokenFixture(t, "ctrader_error_200.json"), nil,
 			isOAuth("ACCESS_DENIED", "Access denied for this application", 200, auth.ErrAccessDenied)},
-		{"cTrader error with null token fields", 200, "application/json", fixture(t, "ctrader_error_200_with_nulls.json"), nil,
+		{"cTrader error with null token fields", 200, "application/json", tokenFixture(t, "ctrader_error_200_with_nulls.json"), nil,
 			isOAuth("INVALID_REQUEST", "Authorization code is expired", 200)},
 		{"RFC 6749 error with HTTP 200", 200, "application/json", []byte(`{"error":"invalid_grant"}`), nil,
 			isOAuth("invalid_grant", "", 200)},
@@ -281,7 +281,7 @@ func TestDecodeErrors(t *testing.T) {
 				assert.ErrorIs(t, err, auth.ErrRateLimited)
 				assert.ErrorIs(t, err, auth.ErrUnavailable)
 			}},
-		{"429 with Retry-After date and an error document", 429, "application/json", fixture(t, "error_slow_down_429.json"),
+		{"429 with Retry-After date and an error document", 429, "application/json", tokenFixture(t, "error_slow_down_429.json"),
 			[]string{"Retry-After", decodeNow.Add(2 * time.Minute).Format(http.TimeFormat)},
 			func(t *testing.T, err error) {
 				var rl *auth.RateLimitError
@@ -291,7 +291,7 @@ func TestDecodeErrors(t *testing.T) {
 				assert.Equal(t, "Too many token requests", rl.Message)
 				assert.ErrorIs(t, err, auth.ErrRateLimited)
 			}},
-		{"HTML 502", 502, "text/html; charset=utf-8", fixture(t, "gateway_502.html"), nil, isHTTP(502, "text/html", true)},
+		{"HTML 502", 502, "text/html; charset=utf-8", tokenFixture(t, "gateway_502.html"), nil, isHTTP(502, "text/html", true)},
 		{"HTML 403", 403, "text/html", []byte("<html><body>Forbidden</body></html>"), nil, isHTTP(403, "text/html", false)},
 		{"empty 500", 500, "", nil, nil, isHTTP(500, "", true)},
 		{"empty 401", 401, "", []byte("  \n"), nil, isHTTP(401, "", false)},
@@ -303,7 +303,7 @@ func TestDecodeErrors(t *testing.T) {
 				require.ErrorAs(t, err, &he)
 				assert.Equal(t, "bad key", he.Message)
 			}},
-		{"token JSON with 4xx status is not a token", 401, "application/json", fixture(t, "tradestation_v3.json"), nil,
+		{"token JSON with 4xx status is not a token", 401, "application/json", tokenFixture(t, "tradestation_v3.json"), nil,
 			isHTTP(401, "application/json", false)},
 		{"malformed JSON", 200, "application/json", []byte(`{"access_token":"a",`), nil, isInvalid("not a JSON object")},
 		{"JSON array", 200, "application/json", []byte(`[{"access_token":"a"}]`), nil, isInvalid("not a JSON object")},

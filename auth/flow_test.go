@@ -136,7 +136,7 @@ func TestBegin(t *testing.T) {
 	assert.Equal(t, "https://other.example", i.Issuer, "an explicit issuer wins")
 }
 
-func callback(kv ...string) url.Values {
+func cbQuery(kv ...string) url.Values {
 	q := url.Values{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		q.Add(kv[i], kv[i+1])
@@ -148,7 +148,7 @@ func TestCompleteSuccess(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	f, err := auth.Begin(p, auth.WithRedirectURL("http://127.0.0.1:5000/cb"))
 	require.NoError(t, err)
-	tok, err := f.Complete(context.Background(), p, callback("code", "c-1", "state", f.State))
+	tok, err := f.Complete(context.Background(), p, cbQuery("code", "c-1", "state", f.State))
 	require.NoError(t, err)
 	assert.Equal(t, "access-for-c-1", tok.AccessToken)
 	require.Equal(t, []string{"c-1"}, p.codes)
@@ -165,26 +165,26 @@ func TestCompleteRejects(t *testing.T) {
 		query  func(f *auth.Flow) url.Values
 		target error
 	}{
-		{"state mismatch", func(f *auth.Flow) url.Values { return callback("code", "c", "state", f.State+"x") }, auth.ErrStateMismatch},
-		{"state prefix", func(f *auth.Flow) url.Values { return callback("code", "c", "state", f.State[:10]) }, auth.ErrStateMismatch},
-		{"state missing", func(f *auth.Flow) url.Values { return callback("code", "c") }, auth.ErrStateMismatch},
-		{"state empty", func(f *auth.Flow) url.Values { return callback("code", "c", "state", "") }, auth.ErrStateMismatch},
+		{"state mismatch", func(f *auth.Flow) url.Values { return cbQuery("code", "c", "state", f.State+"x") }, auth.ErrStateMismatch},
+		{"state prefix", func(f *auth.Flow) url.Values { return cbQuery("code", "c", "state", f.State[:10]) }, auth.ErrStateMismatch},
+		{"state missing", func(f *auth.Flow) url.Values { return cbQuery("code", "c") }, auth.ErrStateMismatch},
+		{"state empty", func(f *auth.Flow) url.Values { return cbQuery("code", "c", "state", "") }, auth.ErrStateMismatch},
 		{"access denied", func(f *auth.Flow) url.Values {
-			return callback("error", "access_denied", "error_description", "The user declined", "state", f.State)
+			return cbQuery("error", "access_denied", "error_description", "The user declined", "state", f.State)
 		}, auth.ErrAccessDenied},
-		{"missing code", func(f *auth.Flow) url.Values { return callback("state", f.State) }, auth.ErrMissingCode},
-		{"empty code", func(f *auth.Flow) url.Values { return callback("state", f.State, "code", "") }, auth.ErrMissingCode},
+		{"missing code", func(f *auth.Flow) url.Values { return cbQuery("state", f.State) }, auth.ErrMissingCode},
+		{"empty code", func(f *auth.Flow) url.Values { return cbQuery("state", f.State, "code", "") }, auth.ErrMissingCode},
 		{"issuer mismatch", func(f *auth.Flow) url.Values {
-			return callback("code", "c", "state", f.State, "iss", "https://evil.example")
+			return cbQuery("code", "c", "state", f.State, "iss", "https://evil.example")
 		}, auth.ErrIssuerMismatch},
-		{"repeated state", func(f *auth.Flow) url.Values { return callback("code", "c", "state", f.State, "state", f.State) }, auth.ErrBadCallback},
-		{"repeated code", func(f *auth.Flow) url.Values { return callback("code", "c", "code", "d", "state", f.State) }, auth.ErrBadCallback},
-		{"repeated error", func(f *auth.Flow) url.Values { return callback("error", "a", "error", "b") }, auth.ErrBadCallback},
+		{"repeated state", func(f *auth.Flow) url.Values { return cbQuery("code", "c", "state", f.State, "state", f.State) }, auth.ErrBadCallback},
+		{"repeated code", func(f *auth.Flow) url.Values { return cbQuery("code", "c", "code", "d", "state", f.State) }, auth.ErrBadCallback},
+		{"repeated error", func(f *auth.Flow) url.Values { return cbQuery("error", "a", "error", "b") }, auth.ErrBadCallback},
 		{"repeated iss", func(f *auth.Flow) url.Values {
-			return callback("code", "c", "state", f.State, "iss", "https://as.example", "iss", "https://as.example")
+			return cbQuery("code", "c", "state", f.State, "iss", "https://as.example", "iss", "https://as.example")
 		}, auth.ErrBadCallback},
-		{"overlong code", func(f *auth.Flow) url.Values { return callback("code", long, "state", f.State) }, auth.ErrBadCallback},
-		{"overlong state", func(f *auth.Flow) url.Values { return callback("code", "c", "state", long) }, auth.ErrBadCallback},
+		{"overlong code", func(f *auth.Flow) url.Values { return cbQuery("code", long, "state", f.State) }, auth.ErrBadCallback},
+		{"overlong state", func(f *auth.Flow) url.Values { return cbQuery("code", "c", "state", long) }, auth.ErrBadCallback},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -200,7 +200,7 @@ func TestCompleteRejects(t *testing.T) {
 			assert.False(t, f.Used, "a refused callback does not consume the flow")
 
 			// The genuine callback still works afterwards.
-			_, err = f.Complete(context.Background(), p, callback("code", "good", "state", f.State, "iss", "https://as.example"))
+			_, err = f.Complete(context.Background(), p, cbQuery("code", "good", "state", f.State, "iss", "https://as.example"))
 			require.NoError(t, err)
 			assert.Equal(t, int32(1), p.calls.Load())
 		})
@@ -211,7 +211,7 @@ func TestCompleteAccessDeniedDetails(t *testing.T) {
 	p := newExchangeRecorder(t, false)
 	f, err := auth.Begin(p)
 	require.NoError(t, err)
-	_, err = f.Complete(context.Background(), p, callback("error", "access_denied",
+	_, err = f.Complete(context.Background(), p, cbQuery("error", "access_denied",
 		"error_description", "User cancelled", "error_uri", "https://as.example/e", "state", f.State))
 	var oe *auth.OAuthError
 	require.ErrorAs(t, err, &oe)
@@ -226,14 +226,14 @@ func TestCompleteReplay(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	f, err := auth.Begin(p)
 	require.NoError(t, err)
-	q := callback("code", "once", "state", f.State)
+	q := cbQuery("code", "once", "state", f.State)
 	_, err = f.Complete(context.Background(), p, q)
 	require.NoError(t, err)
 	_, err = f.Complete(context.Background(), p, q)
 	assert.ErrorIs(t, err, auth.ErrFlowUsed)
-	_, err = f.Complete(context.Background(), p, callback("code", "other", "state", f.State))
+	_, err = f.Complete(context.Background(), p, cbQuery("code", "other", "state", f.State))
 	assert.ErrorIs(t, err, auth.ErrFlowUsed)
-	_, err = f.Complete(context.Background(), p, callback("state", f.State))
+	_, err = f.Complete(context.Background(), p, cbQuery("state", f.State))
 	assert.ErrorIs(t, err, auth.ErrFlowUsed, "a used flow says so even without a code")
 	assert.Equal(t, int32(1), p.calls.Load())
 }
@@ -244,7 +244,7 @@ func TestCompleteConcurrentReplay(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	f, err := auth.Begin(p)
 	require.NoError(t, err)
-	q := callback("code", "race", "state", f.State)
+	q := cbQuery("code", "race", "state", f.State)
 	var wg sync.WaitGroup
 	var ok, used atomic.Int32
 	for range 16 {
@@ -268,7 +268,7 @@ func TestCompleteExpired(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	f, err := auth.Begin(p, auth.WithTTL(time.Minute), auth.WithClock(func() time.Time { return time.Now().Add(-2 * time.Minute) }))
 	require.NoError(t, err)
-	_, err = f.Complete(context.Background(), p, callback("code", "late", "state", f.State))
+	_, err = f.Complete(context.Background(), p, cbQuery("code", "late", "state", f.State))
 	assert.ErrorIs(t, err, auth.ErrFlowExpired)
 	assert.Zero(t, p.calls.Load())
 }
@@ -278,18 +278,18 @@ func TestCompleteIssuer(t *testing.T) {
 	p.issuer = "https://as.example"
 	f, err := auth.Begin(p)
 	require.NoError(t, err)
-	_, err = f.Complete(context.Background(), p, callback("code", "c", "state", f.State, "iss", "https://as.example"))
+	_, err = f.Complete(context.Background(), p, cbQuery("code", "c", "state", f.State, "iss", "https://as.example"))
 	require.NoError(t, err, "matching iss")
 
 	f, err = auth.Begin(p)
 	require.NoError(t, err)
-	_, err = f.Complete(context.Background(), p, callback("code", "c", "state", f.State))
+	_, err = f.Complete(context.Background(), p, cbQuery("code", "c", "state", f.State))
 	require.NoError(t, err, "a server that sends no iss is accepted")
 
 	np := newExchangeRecorder(t, false)
 	f, err = auth.Begin(np)
 	require.NoError(t, err)
-	_, err = f.Complete(context.Background(), np, callback("code", "c", "state", f.State, "iss", "https://any.example"))
+	_, err = f.Complete(context.Background(), np, cbQuery("code", "c", "state", f.State, "iss", "https://any.example"))
 	require.NoError(t, err, "no expected issuer: iss is not checked")
 }
 
@@ -299,7 +299,7 @@ func TestCompleteWrongProvider(t *testing.T) {
 	require.NoError(t, err)
 	other := newExchangeRecorder(t, false)
 	other.name = "other"
-	_, err = f.Complete(context.Background(), other, callback("code", "c", "state", f.State))
+	_, err = f.Complete(context.Background(), other, cbQuery("code", "c", "state", f.State))
 	assert.ErrorIs(t, err, auth.ErrStateMismatch)
 	assert.Zero(t, other.calls.Load())
 }
@@ -309,7 +309,7 @@ func TestCompleteCodeParams(t *testing.T) {
 	p.codeNames = []string{"code", "auth_code"}
 	f, err := auth.Begin(p)
 	require.NoError(t, err)
-	_, err = f.Complete(context.Background(), p, callback("auth_code", "AFF345CD12B", "state", f.State))
+	_, err = f.Complete(context.Background(), p, cbQuery("auth_code", "AFF345CD12B", "state", f.State))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"AFF345CD12B"}, p.codes)
 }
@@ -319,10 +319,10 @@ func TestCompleteExchangeFailureConsumesFlow(t *testing.T) {
 	p.err = &auth.OAuthError{Code: "invalid_grant", StatusCode: 400}
 	f, err := auth.Begin(p)
 	require.NoError(t, err)
-	_, err = f.Complete(context.Background(), p, callback("code", "burnt", "state", f.State))
+	_, err = f.Complete(context.Background(), p, cbQuery("code", "burnt", "state", f.State))
 	var oe *auth.OAuthError
 	require.ErrorAs(t, err, &oe)
-	_, err = f.Complete(context.Background(), p, callback("code", "burnt", "state", f.State))
+	_, err = f.Complete(context.Background(), p, cbQuery("code", "burnt", "state", f.State))
 	assert.ErrorIs(t, err, auth.ErrFlowUsed, "a code sent to the server is spent even if the exchange failed")
 }
 
@@ -366,7 +366,7 @@ func TestFlowJSONRoundTrip(t *testing.T) {
 	assert.True(t, f.Expires.Equal(g.Expires))
 	assert.False(t, g.Used)
 
-	_, err = g.Complete(context.Background(), p, callback("code", "c", "state", f.State, "iss", "https://as.example"))
+	_, err = g.Complete(context.Background(), p, cbQuery("code", "c", "state", f.State, "iss", "https://as.example"))
 	require.NoError(t, err)
 	assert.Equal(t, f.Verifier, p.params[0].Get("code_verifier"))
 	assert.Equal(t, "http://127.0.0.1:9/cb", p.params[0].Get("redirect_uri"))
@@ -376,7 +376,7 @@ func TestFlowJSONRoundTrip(t *testing.T) {
 	var h auth.Flow
 	require.NoError(t, json.Unmarshal(b, &h))
 	assert.True(t, h.Used)
-	_, err = h.Complete(context.Background(), p, callback("code", "c", "state", f.State))
+	_, err = h.Complete(context.Background(), p, cbQuery("code", "c", "state", f.State))
 	assert.ErrorIs(t, err, auth.ErrFlowUsed)
 	assert.Equal(t, int32(1), p.calls.Load())
 }

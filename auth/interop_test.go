@@ -93,7 +93,7 @@ func (as *interopAS) provider(t *testing.T, style auth.AuthStyle, pkce bool) *au
 
 // browse plays the user agent: it follows the authorization URL once,
 // without following the redirect, and returns the Location (the callback).
-func browse(t *testing.T, authURL string) (*http.Response, string) {
+func interopBrowse(t *testing.T, authURL string) (*http.Response, string) {
 	t.Helper()
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Get(authURL)
@@ -104,17 +104,17 @@ func browse(t *testing.T, authURL string) (*http.Response, string) {
 
 // consent begins a flow and returns it with the callback URL the server
 // redirected to.
-func consent(t *testing.T, p auth.Provider, opts ...auth.FlowOption) (*auth.Flow, string) {
+func interopConsent(t *testing.T, p auth.Provider, opts ...auth.FlowOption) (*auth.Flow, string) {
 	t.Helper()
 	f, err := auth.Begin(p, opts...)
 	require.NoError(t, err)
-	resp, loc := browse(t, f.URL)
+	resp, loc := interopBrowse(t, f.URL)
 	require.Equal(t, http.StatusFound, resp.StatusCode, "authorization should redirect")
 	require.NotEmpty(t, loc)
 	return f, loc
 }
 
-func codeOf(t *testing.T, callbackURL string) string {
+func interopCodeOf(t *testing.T, callbackURL string) string {
 	t.Helper()
 	u, err := url.Parse(callbackURL)
 	require.NoError(t, err)
@@ -139,7 +139,7 @@ func TestInteropAuthorizationCodePKCE(t *testing.T) {
 			ctx := context.Background()
 
 			// Authorization code + PKCE S256.
-			f, cb := consent(t, p)
+			f, cb := interopConsent(t, p)
 			require.Equal(t, as.redirect, cb[:len(as.redirect)])
 			start := time.Now()
 			tok, err := f.CompleteURL(ctx, p, cb)
@@ -152,7 +152,7 @@ func TestInteropAuthorizationCodePKCE(t *testing.T) {
 			assert.Equal(t, "interop", tok.Provider)
 
 			// The code is single use at the server too (not only in Flow).
-			_, err = p.Exchange(ctx, codeOf(t, cb), auth.VerifierOption(f.Verifier))
+			_, err = p.Exchange(ctx, interopCodeOf(t, cb), auth.VerifierOption(f.Verifier))
 			var oe *auth.OAuthError
 			require.ErrorAs(t, err, &oe, "code reuse must be rejected")
 			assert.Equal(t, "invalid_grant", oe.Code)
@@ -185,10 +185,10 @@ func TestInteropWrongVerifier(t *testing.T) {
 	p := as.provider(t, auth.AuthStyleInHeader, true)
 	ctx := context.Background()
 
-	f, cb := consent(t, p)
+	f, cb := interopConsent(t, p)
 	other, err := auth.Begin(p)
 	require.NoError(t, err)
-	_, err = p.Exchange(ctx, codeOf(t, cb), auth.VerifierOption(other.Verifier))
+	_, err = p.Exchange(ctx, interopCodeOf(t, cb), auth.VerifierOption(other.Verifier))
 	var oe *auth.OAuthError
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "invalid_grant", oe.Code)
@@ -196,8 +196,8 @@ func TestInteropWrongVerifier(t *testing.T) {
 	require.ErrorAs(t, err, &oe, "the code is spent after a failed verification")
 	assert.Equal(t, "invalid_grant", oe.Code)
 
-	_, cb = consent(t, p)
-	_, err = p.Exchange(ctx, codeOf(t, cb))
+	_, cb = interopConsent(t, p)
+	_, err = p.Exchange(ctx, interopCodeOf(t, cb))
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "invalid_request", oe.Code, "no verifier at all")
 }
@@ -209,14 +209,14 @@ func TestInteropPKCERequired(t *testing.T) {
 	noPKCE := as.provider(t, auth.AuthStyleInHeader, false)
 	f, err := auth.Begin(noPKCE)
 	require.NoError(t, err)
-	resp, loc := browse(t, f.URL)
+	resp, loc := interopBrowse(t, f.URL)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Empty(t, loc)
 
 	p := as.provider(t, auth.AuthStyleInHeader, true)
 	f, err = auth.Begin(p, auth.WithAuthParams(auth.SetParam("code_challenge_method", "plain")))
 	require.NoError(t, err)
-	resp, loc = browse(t, f.URL)
+	resp, loc = interopBrowse(t, f.URL)
 	assert.NotEqual(t, http.StatusFound, resp.StatusCode)
 	assert.NotContains(t, loc, "code=")
 }
@@ -228,7 +228,7 @@ func TestInteropStateAndDenial(t *testing.T) {
 	p := as.provider(t, auth.AuthStyleInHeader, true)
 	ctx := context.Background()
 
-	f, cb := consent(t, p)
+	f, cb := interopConsent(t, p)
 	u, err := url.Parse(cb)
 	require.NoError(t, err)
 	q := u.Query()

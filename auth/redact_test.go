@@ -45,7 +45,7 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	const tokenURL = "https://as.example.com/token"
 	m := newWireMock(t)
 	newP := func(method string) *auth.Standard {
-		return newProvider(t, auth.Config{
+		return stdProvider(t, auth.Config{
 			Name: "rdx", ClientID: "rdx-client", ClientSecret: rdxSecret,
 			RedirectURL: "http://127.0.0.1:31022/cb",
 			Endpoint: auth.Endpoint{AuthURL: "https://as.example.com/authorize", TokenURL: tokenURL,
@@ -114,7 +114,7 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	// A cancelled ctx against a real listener.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
 	defer srv.Close()
-	slow := newProvider(t, auth.Config{Name: "slow", ClientID: "c", ClientSecret: rdxSecret, AuthStyle: auth.AuthStyleInParams,
+	slow := stdProvider(t, auth.Config{Name: "slow", ClientID: "c", ClientSecret: rdxSecret, AuthStyle: auth.AuthStyleInParams,
 		TokenMethod: http.MethodGet, Endpoint: auth.Endpoint{AuthURL: srv.URL + "/a", TokenURL: srv.URL + "/t"}})
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	_, err = slow.Exchange(cctx, rdxAccess, auth.VerifierOption(rdxVerifier))

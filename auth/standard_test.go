@@ -77,7 +77,7 @@ func (m *wireMock) last() wireRequest {
 	return w
 }
 
-func newProvider(t *testing.T, cfg auth.Config) *auth.Standard {
+func stdProvider(t *testing.T, cfg auth.Config) *auth.Standard {
 	t.Helper()
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return decodeNow }
@@ -121,7 +121,7 @@ func tradeStationV3(t *testing.T, hc *http.Client, public bool) *auth.Standard {
 		cfg.ClientSecret = ""
 		cfg.AuthStyle = auth.AuthStylePublic
 	}
-	return newProvider(t, cfg)
+	return stdProvider(t, cfg)
 }
 
 // TestTradeStationV3Wire checks the Auth0-style v3 flow with the secret in
@@ -144,7 +144,7 @@ func TestTradeStationV3Wire(t *testing.T) {
 		"code_challenge_method": {"S256"},
 	}, q)
 
-	m.answer(http.MethodPost, tsTokenURL, 200, fixture(t, "tradestation_v3.json"))
+	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3.json"))
 	tok, err := p.Exchange(context.Background(), "code-123", auth.VerifierOption(testVerif))
 	require.NoError(t, err)
 	r := m.last()
@@ -168,7 +168,7 @@ func TestTradeStationV3Wire(t *testing.T) {
 	assert.Equal(t, "tradestation", tok.Provider)
 	assert.True(t, tok.Expiry.Equal(decodeNow.Add(20*time.Minute)))
 
-	m.answer(http.MethodPost, tsTokenURL, 200, fixture(t, "tradestation_v3_refresh.json"))
+	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3_refresh.json"))
 	nt, err := p.Refresh(context.Background(), tok)
 	require.NoError(t, err)
 	r = m.last()
@@ -204,7 +204,7 @@ func TestTradeStationV3PublicPKCE(t *testing.T) {
 	m := newWireMock(t)
 	p := tradeStationV3(t, m.client, true)
 
-	m.answer(http.MethodPost, tsTokenURL, 200, fixture(t, "tradestation_v3.json"))
+	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3.json"))
 	tok, err := p.Exchange(context.Background(), "code-456", auth.VerifierOption(testVerif))
 	require.NoError(t, err)
 	r := m.last()
@@ -217,7 +217,7 @@ func TestTradeStationV3PublicPKCE(t *testing.T) {
 	}, r.Form)
 	assert.Empty(t, r.Header.Get("Authorization"))
 
-	m.answer(http.MethodPost, tsTokenURL, 200, fixture(t, "tradestation_v3_refresh.json"))
+	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3_refresh.json"))
 	_, err = p.Refresh(context.Background(), tok)
 	require.NoError(t, err)
 	assert.Equal(t, url.Values{
@@ -239,7 +239,7 @@ func TestTradeStationV3PublicPKCE(t *testing.T) {
 func TestTradeStationV2Wire(t *testing.T) {
 	const tokenURL = "https://api.tradestation.com/v2/Security/Authorize"
 	m := newWireMock(t)
-	p := newProvider(t, auth.Config{
+	p := stdProvider(t, auth.Config{
 		Name: "tradestation-v2", ClientID: "EAC7BF97-B3HE-1234", ClientSecret: "ts2-secret",
 		RedirectURL: "https://exampleclientapp.com/authcode.aspx",
 		Endpoint:    auth.Endpoint{AuthURL: "https://api.tradestation.com/v2/authorize/", TokenURL: tokenURL},
@@ -263,7 +263,7 @@ func TestTradeStationV2Wire(t *testing.T) {
 		"state":         {flow.State},
 	}, authQuery(t, flow.URL, "https://api.tradestation.com/v2/authorize/"))
 
-	m.answer(http.MethodPost, tokenURL, 200, fixture(t, "tradestation_v2_legacy.json"))
+	m.answer(http.MethodPost, tokenURL, 200, tokenFixture(t, "tradestation_v2_legacy.json"))
 	tok, err := p.Exchange(context.Background(), "AFF345CD12B")
 	require.NoError(t, err)
 	r := m.last()
@@ -295,7 +295,7 @@ func TestTradeStationV2Wire(t *testing.T) {
 	assert.Equal(t, "ts2-legacy-refresh", nt.RefreshToken, "v2 refresh returns no refresh token; the old one is kept")
 	assert.Equal(t, "testUser", nt.Subject, "the subject carries over")
 
-	m.answer(http.MethodPost, tokenURL, 200, fixture(t, "tradestation_v2_client_credentials.json"))
+	m.answer(http.MethodPost, tokenURL, 200, tokenFixture(t, "tradestation_v2_client_credentials.json"))
 	ct, err := p.ClientCredentials(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, url.Values{
@@ -308,7 +308,7 @@ func TestTradeStationV2Wire(t *testing.T) {
 }
 
 func cTrader(t *testing.T, hc *http.Client) *auth.Standard {
-	return newProvider(t, auth.Config{
+	return stdProvider(t, auth.Config{
 		Name: "spotware", ClientID: "7_ctrader-app", ClientSecret: "ct-app-secret",
 		RedirectURL:      "https://app.example.com/callback/spotware",
 		Scopes:           []string{"trading"},
@@ -338,7 +338,7 @@ func TestCTraderWire(t *testing.T) {
 		"state":        {flow.State},
 	}, authQuery(t, flow.URL, "https://openapi.ctrader.com/apps/auth"), "no response_type")
 
-	m.answer(http.MethodGet, tokenURL, 200, fixture(t, "ctrader.json"))
+	m.answer(http.MethodGet, tokenURL, 200, tokenFixture(t, "ctrader.json"))
 	tok, err := p.Exchange(context.Background(), "ct-code")
 	require.NoError(t, err)
 	r := m.last()
@@ -370,7 +370,7 @@ func TestCTraderWire(t *testing.T) {
 	assert.Equal(t, "ct-refresh-2", nt.RefreshToken)
 
 	// A reused refresh token answered with 200 and errorCode.
-	m.answer(http.MethodGet, tokenURL, 200, fixture(t, "ctrader_error_200.json"))
+	m.answer(http.MethodGet, tokenURL, 200, tokenFixture(t, "ctrader_error_200.json"))
 	_, err = p.Refresh(context.Background(), tok)
 	require.Error(t, err)
 	m.last()
@@ -381,7 +381,7 @@ func TestCTraderWire(t *testing.T) {
 	assert.Equal(t, 200, oe.StatusCode)
 
 	// On a code exchange the same error is not a dead session.
-	m.answer(http.MethodGet, tokenURL, 200, fixture(t, "ctrader_error_200.json"))
+	m.answer(http.MethodGet, tokenURL, 200, tokenFixture(t, "ctrader_error_200.json"))
 	_, err = p.Exchange(context.Background(), "expired-code")
 	m.last()
 	assert.NotErrorIs(t, err, auth.ErrReauthRequired)
@@ -408,7 +408,7 @@ func TestGETTransportErrorHidesQuery(t *testing.T) {
 func TestJust2TradeWire(t *testing.T) {
 	const tokenURL = "https://auth.just2trade.com/connect/token"
 	m := newWireMock(t)
-	p := newProvider(t, auth.Config{
+	p := stdProvider(t, auth.Config{
 		Name: "just2trade", ClientID: "j2t-client", ClientSecret: "j2t-secret",
 		RedirectURL:  "https://app.example.com/callback/just2trade",
 		Endpoint:     auth.Endpoint{AuthURL: "https://auth.just2trade.com/connect/authorize", TokenURL: tokenURL},
@@ -426,7 +426,7 @@ func TestJust2TradeWire(t *testing.T) {
 		"state":         {flow.State},
 	}, authQuery(t, flow.URL, "https://auth.just2trade.com/connect/authorize"))
 
-	m.answer(http.MethodPost, tokenURL, 200, fixture(t, "just2trade.json"))
+	m.answer(http.MethodPost, tokenURL, 200, tokenFixture(t, "just2trade.json"))
 	tok, err := p.Exchange(context.Background(), "j2t-code")
 	require.NoError(t, err)
 	r := m.last()
@@ -457,7 +457,7 @@ func TestJust2TradeWire(t *testing.T) {
 func TestBasicAuthWire(t *testing.T) {
 	const tokenURL = "https://as.example.com/oauth2/token"
 	m := newWireMock(t)
-	p := newProvider(t, auth.Config{
+	p := stdProvider(t, auth.Config{
 		Name: "generic", ClientID: "client id:1", ClientSecret: "s3cr&t+",
 		Endpoint: auth.Endpoint{AuthURL: "https://as.example.com/oauth2/authorize?tenant=a", TokenURL: tokenURL,
 			RevokeURL: "https://as.example.com/oauth2/revoke"},
@@ -467,7 +467,7 @@ func TestBasicAuthWire(t *testing.T) {
 	})
 	assert.True(t, strings.HasPrefix(p.AuthCodeURL("st"), "https://as.example.com/oauth2/authorize?tenant=a&"))
 
-	m.answer(http.MethodPost, tokenURL, 200, fixture(t, "rfc6749_bearer_scope.json"))
+	m.answer(http.MethodPost, tokenURL, 200, tokenFixture(t, "rfc6749_bearer_scope.json"))
 	tok, err := p.ClientCredentials(context.Background(), "read", "write")
 	require.NoError(t, err)
 	r := m.last()
@@ -496,7 +496,7 @@ func TestRefreshErrors(t *testing.T) {
 	p := tradeStationV3(t, m.client, false)
 	old := &auth.Token{AccessToken: "a", RefreshToken: "rt-old"}
 
-	m.answer(http.MethodPost, tsTokenURL, 400, fixture(t, "error_invalid_grant.json"))
+	m.answer(http.MethodPost, tsTokenURL, 400, tokenFixture(t, "error_invalid_grant.json"))
 	_, err := p.Refresh(context.Background(), old)
 	m.last()
 	assert.ErrorIs(t, err, auth.ErrReauthRequired)
@@ -504,7 +504,7 @@ func TestRefreshErrors(t *testing.T) {
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "invalid_grant", oe.Code)
 
-	m.answer(http.MethodPost, tsTokenURL, 401, fixture(t, "error_invalid_client.json"))
+	m.answer(http.MethodPost, tsTokenURL, 401, tokenFixture(t, "error_invalid_client.json"))
 	_, err = p.Refresh(context.Background(), old)
 	m.last()
 	assert.ErrorIs(t, err, auth.ErrInvalidClient)
@@ -538,7 +538,7 @@ func TestTokenRequestContext(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	p := newProvider(t, auth.Config{Name: "slow", ClientID: "id", ClientSecret: "slow-secret",
+	p := stdProvider(t, auth.Config{Name: "slow", ClientID: "id", ClientSecret: "slow-secret",
 		AuthStyle: auth.AuthStyleInParams, TokenMethod: http.MethodGet,
 		Endpoint: auth.Endpoint{AuthURL: srv.URL + "/a", TokenURL: srv.URL + "/t"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -553,7 +553,7 @@ func TestTokenRequestContext(t *testing.T) {
 // authorization URL never reach the token request.
 func TestExchangeStripsAuthorizeOnlyOptions(t *testing.T) {
 	m := newWireMock(t)
-	m.answer(http.MethodPost, tsTokenURL, 200, fixture(t, "tradestation_v3.json"))
+	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3.json"))
 	p := tradeStationV3(t, m.client, false)
 	_, err := p.Exchange(context.Background(), "c", auth.S256ChallengeOption(testVerif), auth.ScopeOption("x"),
 		auth.RedirectURLOption("http://127.0.0.1:31022/cb"), auth.SetParam("prompt", "login"), nil)

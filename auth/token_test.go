@@ -66,7 +66,7 @@ func TestTokenJSONRoundTrip(t *testing.T) {
 // TestTokenRoundTripFromWire decodes a broker response, stores it, reads it
 // back: the extras survive (golang/oauth2#323).
 func TestTokenRoundTripFromWire(t *testing.T) {
-	tok, err := auth.DecodeTokenResponse("tradestation", wireResponse(200, "application/json", fixture(t, "tradestation_v3.json")), decodeNow, nil)
+	tok, err := auth.DecodeTokenResponse("tradestation", wireResponse(200, "application/json", tokenFixture(t, "tradestation_v3.json")), decodeNow, nil)
 	require.NoError(t, err)
 	b, err := json.Marshal(tok)
 	require.NoError(t, err)
