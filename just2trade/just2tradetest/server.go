@@ -1,0 +1,306 @@
+package just2tradetest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/oauthsim"
+	"github.com/brokerkit/brokerkit/just2trade"
+)
+
+// The seeded application, user and accounts.
+const (
+	// ClientID and ClientSecret are the seeded application's credentials.
+	ClientID     = "brokerkit-demo"
+	ClientSecret = "brokerkit-demo-secret"
+	// RedirectURL is the application's registered callback; any port of
+	// 127.0.0.1 is accepted (RFC 8252).
+	RedirectURL = "http://127.0.0.1/callback"
+	// Username and Password sign in the seeded user.
+	Username = "trader"
+	Password = "trader-password"
+	// UserID is the seeded user's GUID.
+	UserID = "8f1e7eba-4c2d-4b8e-9a51-2b67c9af83a5"
+	// PrimaryAccount is a marginx2 account holding AAPL and MSFT.
+	PrimaryAccount = "12345678@vision"
+	// SecondAccount is a cash account holding BRK B.
+	SecondAccount = "87654321@vision"
+	// TradePlatform is the platform both accounts report.
+	TradePlatform = "ETNA"
+	// CodeLifetime is how long an authorization code lives.
+	CodeLifetime = 5 * time.Minute
+)
+
+// Fault is a misbehaviour to inject into the next responses of a path.
+type Fault = oauthsim.Fault
+
+// Faults injects faults into the emulator's responses.
+type Faults = oauthsim.Faults
+
+// Browser plays the user agent of a login: Login(ctx, authURL) signs in,
+// approves and returns the callback URL.
+type Browser = oauthsim.Browser
+
+// TestClock is a settable clock to share with the SDK under test.
+type TestClock = oauthsim.TestClock
+
+// NewTestClock returns a clock reading start (a fixed moment when zero).
+func NewTestClock(start time.Time) *TestClock { return oauthsim.NewTestClock(start) }
+
+// Option configures NewServer.
+type Option func(*options)
+
+type options struct {
+	now         func() time.Time
+	lime        bool
+	daily       just2trade.DailyExpiry
+	orderDelay  time.Duration
+	omitState   bool
+	pluralQuote bool
+	redirects   []string
+}
+
+// WithClock makes the emulator read time from now (a TestClock's Now), for
+// token lifetimes, code lifetimes and order processing.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLime makes the emulator behave as Lime: tokens expire at the daily
+// expiry (3:00 AM US Eastern) and are not prolonged; orders are market or
+// limit only, with Lime's times in force.
+func WithLime() Option { return func(o *options) { o.lime = true } }
+
+// WithDailyExpiry changes the Lime daily expiry.
+func WithDailyExpiry(d just2trade.DailyExpiry) Option {
+	return func(o *options) { o.daily = d }
+}
+
+// WithOrderDelay sets how long (on the emulator's clock) a placed order
+// stays pending_new before it is accepted or rejected, and a cancel stays
+// pending_cancel. The default is one second.
+func WithOrderDelay(d time.Duration) Option { return func(o *options) { o.orderDelay = d } }
+
+// WithoutStateEcho drops state from authorization redirects, as a server
+// that ignores the undocumented parameter would.
+func WithoutStateEcho() Option { return func(o *options) { o.omitState = true } }
+
+// WithPluralQuoteParam also accepts GET /marketdata/quote?symbols= (no
+// documentation version shows it; off by default).
+func WithPluralQuoteParam() Option { return func(o *options) { o.pluralQuote = true } }
+
+// WithRedirectURL registers another redirect URI for the seeded
+// application.
+func WithRedirectURL(u string) Option {
+	return func(o *options) { o.redirects = append(o.redirects, u) }
+}
+
+// Server is a Just2Trade emulator on 127.0.0.1: the authorization server
+// (/connect/authorize, /connect/token) and the REST API on one server, in
+// the style of httptest.Server.
+type Server struct {
+	// URL is the base URL of both the authorization server and the API,
+	// with no trailing slash.
+	URL string
+
+	srv  *httptest.Server
+	eng  *oauthsim.Engine
+	opts options
+
+	orderTypes map[string]bool
+	tifs       map[string]bool
+
+	mu sync.Mutex
+	st *state
+}
+
+// NewServer starts an emulator seeded with one user and two accounts,
+// positions, quotes, trades and transactions. Close it when done. It
+// panics only if it cannot listen on 127.0.0.1, as httptest.NewServer
+// does; Start returns the error instead.
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start is NewServer returning an error instead of panicking.
+func Start(opts ...Option) (*Server, error) {
+	o := options{now: time.Now, orderDelay: time.Second}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.orderDelay < 0 {
+		return nil, fmt.Errorf("just2tradetest: negative order delay %s", o.orderDelay)
+	}
+	if o.daily.Hour < 0 || o.daily.Hour > 23 || o.daily.Minute < 0 || o.daily.Minute > 59 {
+		return nil, fmt.Errorf("just2tradetest: daily expiry %02d:%02d is not a time of day", o.daily.Hour, o.daily.Minute)
+	}
+	s := &Server{opts: o, st: seed(o.now())}
+	s.orderTypes = map[string]bool{"market": true, "limit": true, "stop": true, "stop_limit": true,
+		"market_on_close": true, "limit_on_close": true}
+	s.tifs = map[string]bool{"day": true, "good_till_cancel": true, "good_till_crossing": true}
+	cfg := oauthsim.Config{
+		Name:          "Just2Trade",
+		Clients:       []oauthsim.Client{{ID: ClientID, Secret: ClientSecret, RedirectURIs: append([]string{RedirectURL}, o.redirects...)}},
+		Users:         []oauthsim.User{{ID: UserID, Username: Username, Password: Password, Name: "Tess Trader"}},
+		Now:           o.now,
+		CodeTTL:       CodeLifetime,
+		AccessTTL:     just2trade.SlidingLifetime,
+		Sliding:       true,
+		Refresh:       oauthsim.RefreshPolicy{Mode: oauthsim.RefreshNone},
+		PKCE:          oauthsim.PKCEOptional,
+		Password:      true,
+		DefaultScopes: []string{"email", "profile"},
+		Wire: oauthsim.Wire{
+			AuthorizePath:       just2trade.AuthorizePath,
+			TokenPath:           just2trade.TokenPath,
+			RevokePath:          "-",
+			UserinfoPath:        "-",
+			TokenMethods:        []string{http.MethodPost},
+			ClientAuth:          oauthsim.ClientAuthParams,
+			RequireResponseType: true,
+			OmitState:           o.omitState,
+			TokenHeaders:        []string{"Authorization", "Authentication"},
+		},
+	}
+	if o.lime {
+		daily := o.daily
+		cfg.Name = "Lime"
+		cfg.Sliding = false
+		cfg.AccessExpiry = func(issued time.Time) time.Time { return just2trade.NextDailyExpiry(issued, daily) }
+		s.orderTypes = map[string]bool{"market": true, "limit": true}
+		s.tifs = map[string]bool{"day": true, "ext": true, "on-open": true, "on-close": true, "ioc": true, "fok": true}
+	}
+	eng, err := oauthsim.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("just2tradetest: %w", err)
+	}
+	s.eng = eng
+	mux := http.NewServeMux()
+	eng.Mount(mux)
+	s.routes(mux)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("just2tradetest: listening on 127.0.0.1: %w", err)
+	}
+	s.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
+	s.srv.Start()
+	s.URL = s.srv.URL
+	return s, nil
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// Client returns an HTTP client for the server, without authentication.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// Environment is just2trade.EnvLime with WithLime, else
+// just2trade.EnvJust2Trade.
+func (s *Server) Environment() auth.Environment {
+	if s.opts.lime {
+		return just2trade.EnvLime
+	}
+	return just2trade.EnvJust2Trade
+}
+
+// ProviderConfig returns the just2trade.Config of the seeded application
+// at this server: both hosts point here, the clock is the emulator's.
+func (s *Server) ProviderConfig() just2trade.Config {
+	return just2trade.Config{
+		ClientID:     ClientID,
+		ClientSecret: ClientSecret,
+		RedirectURL:  RedirectURL,
+		Environment:  s.Environment(),
+		AuthURL:      s.URL,
+		APIURL:       s.URL,
+		DailyExpiry:  s.opts.daily,
+		HTTPClient:   s.srv.Client(),
+		Now:          s.opts.now,
+	}
+}
+
+// Provider returns a provider for ProviderConfig.
+func (s *Server) Provider() (*just2trade.Provider, error) { return just2trade.New(s.ProviderConfig()) }
+
+// ClientOptions returns the options that point a just2trade.Client here.
+func (s *Server) ClientOptions() []just2trade.Option {
+	return []just2trade.Option{just2trade.WithBaseURL(s.URL)}
+}
+
+// Browser plays a user who signs in on the consent page.
+func (s *Server) Browser(username, password string) *Browser {
+	return oauthsim.NewBrowser(s.srv.Client(), username, password)
+}
+
+// Login runs a whole login of the seeded user against p (a provider from
+// ProviderConfig): Begin, the consent page, Complete.
+func (s *Server) Login(ctx context.Context, p auth.Provider) (*auth.Token, error) {
+	flow, err := auth.Begin(p)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := s.Browser(Username, Password).Login(ctx, flow.URL)
+	if err != nil {
+		return nil, err
+	}
+	return flow.CompleteURL(ctx, p, cb)
+}
+
+// Faults returns the fault injector: Faults().Next("/accounts",
+// Fault{Status: 503}, 1) makes the next request of that path fail.
+func (s *Server) Faults() *Faults { return s.eng.Faults() }
+
+// SetAutoApprove makes logins skip the consent page as username ("" turns
+// it off), for programs without a browser.
+func (s *Server) SetAutoApprove(username string) { s.eng.SetAutoApprove(username) }
+
+// InvalidateToken revokes an access token at once, as if the broker had
+// dropped the session.
+func (s *Server) InvalidateToken(accessToken string) bool { return s.eng.Invalidate(accessToken) }
+
+// TokenExpiry returns the server's expiry of an access token, without
+// prolonging it; ok is false for an unknown, revoked or expired token.
+func (s *Server) TokenExpiry(accessToken string) (exp time.Time, ok bool) {
+	g, err := s.eng.ValidateToken(accessToken, oauthsim.WithoutTouch())
+	if err != nil {
+		return time.Time{}, false
+	}
+	return g.Expiry, true
+}
+
+// SetQuote changes a symbol's bid, ask and last price (adding the symbol
+// when it is new), so that tests can make orders marketable or not.
+func (s *Server) SetQuote(symbol string, bid, ask, last decimal.Decimal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, ok := s.st.quotes[symbol]
+	if !ok {
+		q = &quote{symbol: symbol, description: symbol, securityType: "common_stock", open: last, high: last,
+			low: last, prevClose: last, week52High: last, week52Low: last}
+		s.st.quotes[symbol] = q
+	}
+	q.bid, q.ask, q.last = bid, ask, last
+}
+
+// OrderStatus returns an order's current status without processing it;
+// empty for an unknown order.
+func (s *Server) OrderStatus(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, ok := s.st.orders[id]; ok {
+		return o.status
+	}
+	return ""
+}
