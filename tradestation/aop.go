@@ -23,12 +23,7 @@ type AOPClient struct {
 // options, WithEndpoints, WithTokenSource, WithRetry and WithUserAgent
 // apply.
 func NewAOPClient(httpClient *http.Client, opts ...Option) *AOPClient {
-	o := clientOptions{env: auth.Live}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	o := newOptions(httpClient, opts)
 	a := &AOPClient{c: &Client{tokens: o.tokens, env: auth.Live}}
 	var err error
 	a.aop, err = rest.New(o.endpoints.withDefaults().AOP, httpClient, o.restOptions()...)

@@ -39,7 +39,7 @@ type Client struct {
 // token's audience before a call and read a v2 token's userid.
 // auth.TokenSource satisfies it.
 type TokenSource interface {
-	AuthToken(ctx context.Context) (*auth.Token, error)
+	TokenContext(ctx context.Context) (*auth.Token, error)
 }
 
 // Option configures a Client.
@@ -104,6 +104,23 @@ func isQuotaPage(resp *http.Response, body []byte) bool {
 	return resp.StatusCode == http.StatusForbidden && bytes.Contains(body, []byte("Quota Exceeded"))
 }
 
+// newOptions applies opts. Without WithTokenSource, the source of an
+// auth.Transport in httpClient is used for the audience check.
+func newOptions(httpClient *http.Client, opts []Option) clientOptions {
+	o := clientOptions{env: auth.Live}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.tokens == nil && httpClient != nil {
+		if t, ok := httpClient.Transport.(*auth.Transport); ok && t.Source != nil {
+			o.tokens = t.Source
+		}
+	}
+	return o
+}
+
 // restOptions are the rest.Client options every TradeStation client
 // shares.
 func (o *clientOptions) restOptions() []rest.Option {
@@ -119,12 +136,7 @@ func (o *clientOptions) restOptions() []rest.Option {
 // must add the bearer token (auth.Transport does, and refreshes it). A bad
 // option is reported by every call.
 func NewClient(httpClient *http.Client, opts ...Option) *Client {
-	o := clientOptions{env: auth.Live}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	o := newOptions(httpClient, opts)
 	c := &Client{env: o.env, tokens: o.tokens, userID: o.userID}
 	c.Accounts = &AccountsService{c: c}
 	c.Quotes = &QuotesService{c: c}
@@ -147,6 +159,14 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	return c
 }
 
+// HTTPClient returns an *http.Client that authorizes every request with
+// src's token, refreshing it ahead of expiry and once more when the API
+// answers 401 (TradeStation's 401s carry no RFC 6750 challenge). A Client
+// built on it checks the token's audience before each call.
+func HTTPClient(src *auth.TokenSource) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &auth.Transport{Source: src, RefreshOn: auth.Any401}}
+}
+
 // Environment returns the environment the client calls.
 func (c *Client) Environment() auth.Environment { return c.env }
 
@@ -162,7 +182,7 @@ func (c *Client) check(ctx context.Context, audiences ...string) (*auth.Token, e
 	if c.tokens == nil {
 		return nil, nil
 	}
-	t, err := c.tokens.AuthToken(ctx)
+	t, err := c.tokens.TokenContext(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 
 type staticSource struct{ t *auth.Token }
 
-func (s staticSource) AuthToken(context.Context) (*auth.Token, error) { return s.t, nil }
+func (s staticSource) TokenContext(context.Context) (*auth.Token, error) { return s.t, nil }
 
 func mockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
 	t.Helper()

@@ -1,0 +1,346 @@
+package tradestationtest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/oauthsim"
+	"github.com/brokerkit/brokerkit/tradestation"
+)
+
+// The seeded credentials. Keys follow TradeStation's formats: Auth0 keys
+// are 32 mixed-case characters, legacy v2 keys are GUIDs.
+const (
+	// V3ClientID and V3ClientSecret are a confidential v3/AOP key.
+	V3ClientID     = "TSemuV3ConfidentialKey0123456789"
+	V3ClientSecret = "tsemu-v3-client-secret"
+	// PKCEClientID is a v3/AOP key set up for Auth Code + PKCE: it has no
+	// secret.
+	PKCEClientID = "TSemuV3PkceOnlyKeyAbCdEfGhIjKlMn"
+	// V2ClientID and V2ClientSecret are a legacy WebAPI v2 key.
+	V2ClientID     = "EAC7BF97-B3A4-4C1B-9A0B-1C2D3E4F5A6B"
+	V2ClientSecret = "tsemu-v2-client-secret"
+	// RedirectURL is registered for every key. Like TradeStation's
+	// defaults it is a localhost URL; any loopback port is accepted.
+	RedirectURL = "http://localhost:3000/callback"
+	// Username and Password log the seeded user in.
+	Username = "trader"
+	Password = "trader-pass"
+	// V3UserID is the user's Auth0 subject; V2UserID their v2 userid.
+	V3UserID = "auth0|5f0c1d2e3a4b5c6d7e8f9a0b"
+	V2UserID = "testUser"
+)
+
+// Clock is a settable clock to share between the emulator (WithClock)
+// and the SDK under test (tradestation.Config.Now, auth.WithSourceClock).
+type Clock = oauthsim.TestClock
+
+// NewClock returns a Clock reading start (a fixed moment when zero).
+func NewClock(start time.Time) *Clock { return oauthsim.NewTestClock(start) }
+
+// Fault is a misbehaviour to inject with Server.Faults().Next: a 5xx, a
+// 429, a delay, a cut connection, a truncated body, an invalidated token.
+type Fault = oauthsim.Fault
+
+// Faults injects faults into the emulator's answers by path.
+type Faults = oauthsim.Faults
+
+// Server is an in-process TradeStation: the Auth0 sign-in server (for v3
+// and AOP), API v3, WebAPI v2 with its own login, and a stand-in AOP API,
+// on one 127.0.0.1 listener. Live hosts are served at URL, the SIM host at
+// URL+"/sim", the AOP host at URL+"/aop".
+type Server struct {
+	*httptest.Server
+
+	v3, v2 *oauthsim.Engine
+	o      options
+	now    func() time.Time
+	data   *dataset
+	limits *limiter
+	api    http.Handler
+	traces atomic.Int64 // numbers v2 TraceIds and AOP applications
+}
+
+// NewServer starts an emulator. Close it when done.
+func NewServer(opts ...Option) *Server {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	s := &Server{o: o, now: o.now, data: newDataset()}
+	s.limits = newLimiter(o.rateLimits, o.now)
+	s.Server = httptest.NewServer(http.HandlerFunc(s.route))
+	var err error
+	if s.v3, err = oauthsim.New(s.v3Config()); err != nil {
+		panic("tradestationtest: " + err.Error()) // the configuration is ours: a bug, not input
+	}
+	if s.v2, err = oauthsim.New(s.v2Config()); err != nil {
+		panic("tradestationtest: " + err.Error())
+	}
+	s.api = s.v3.Faults().Wrap(http.HandlerFunc(s.serveAPI))
+	return s
+}
+
+func (s *Server) v3Config() oauthsim.Config {
+	refresh := oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic, RequireScope: "offline_access"}
+	if s.o.refresh == tradestation.RefreshRotating {
+		refresh = oauthsim.RefreshPolicy{Mode: oauthsim.RefreshRotate, TTL: s.o.rotation,
+			Absolute: s.o.absolute, RequireScope: "offline_access", ReuseRevokesFamily: s.o.reuseRevokes}
+	}
+	auds := []string{tradestation.TradingAudience, tradestation.AOPAudience}
+	return oauthsim.Config{
+		Name:   "TradeStation",
+		Issuer: s.URL + "/",
+		Now:    s.now,
+		Clients: []oauthsim.Client{
+			{ID: V3ClientID, Secret: V3ClientSecret, RedirectURIs: []string{RedirectURL}, Audiences: auds},
+			{ID: PKCEClientID, RedirectURIs: []string{RedirectURL}, Audiences: auds},
+		},
+		Users:          []oauthsim.User{s.user(V3UserID)},
+		CodeTTL:        time.Minute,
+		AccessTTL:      20 * time.Minute,
+		Refresh:        refresh,
+		PKCE:           s.o.pkce,
+		RequiredScopes: []string{"openid"},
+		// Revoking one refresh token revokes every one of the key.
+		RevokeAllOfClient:    true,
+		RevokeSecretOptional: true,
+		Wire: oauthsim.Wire{
+			AuthorizePath: "/authorize", TokenPath: "/oauth/token", RevokePath: "/oauth/revoke",
+			UserinfoPath: "/userinfo", TokenJSON: true, ClientAuth: oauthsim.ClientAuthParams,
+			RequireResponseType: true, RequireAuthorizeParams: []string{"audience", "scope"},
+			Fields: oauthsim.TokenFields{IDToken: "id_token"},
+		},
+	}
+}
+
+func (s *Server) v2Config() oauthsim.Config {
+	legacy := s.o.legacyFields
+	shape := func(grant string, _ *oauthsim.Grant, body map[string]any) {
+		rename := func(from, to string) {
+			if v, ok := body[from]; ok {
+				delete(body, from)
+				body[to] = v
+			}
+		}
+		delete(body, "scope") // v2 answers carry no scope
+		if grant == "client_credentials" {
+			// The only documented shape: token, token_type null.
+			rename("access_token", "token")
+			body["token_type"] = nil
+			return
+		}
+		if legacy {
+			rename("access_token", "token")
+			rename("refresh_token", "RefreshToken")
+		}
+	}
+	codeParam := ""
+	if s.o.authCodeParam {
+		codeParam = "auth_code"
+	}
+	return oauthsim.Config{
+		Name: "TradeStation WebAPI",
+		Now:  s.now,
+		Clients: []oauthsim.Client{
+			{ID: V2ClientID, Secret: V2ClientSecret, RedirectURIs: []string{RedirectURL}},
+		},
+		Users:                []oauthsim.User{s.user(V2UserID)},
+		CodeTTL:              30 * time.Second,
+		AccessTTL:            20 * time.Minute,
+		Refresh:              oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic},
+		PKCE:                 oauthsim.PKCEUnsupported,
+		ClientCredentials:    true,
+		AppOnlySubject:       tradestation.ClientOnlyUser,
+		ClientCredentialsTTL: 21943 * time.Second,
+		Implicit:             true,
+		ImplicitTTL:          24 * time.Hour,
+		DefaultAudience:      tradestation.V2Audience,
+		Wire: oauthsim.Wire{
+			AuthorizePath: "/v2/authorize/", TokenPath: "/v2/Security/Authorize", RevokePath: "-",
+			UserinfoPath: "-", FoldPathCase: true, ClientAuth: oauthsim.ClientAuthParams,
+			CodeParam: codeParam,
+			Fields:    oauthsim.TokenFields{Subject: "userid", TokenTypeValue: "AccessToken", Shape: shape},
+			Errors:    v2AuthErrors,
+		},
+	}
+}
+
+// v2AuthErrors answers like WebAPI v2's authorize endpoint: 401 with the
+// documented message.
+func v2AuthErrors(w http.ResponseWriter, r *http.Request, e *oauthsim.Error) {
+	msg := e.Description
+	switch e.Reason {
+	case oauthsim.ReasonCodeExpired:
+		msg = "Authorization code expired"
+	case oauthsim.ReasonRedirectMismatch:
+		msg = "Exception of type 'TradeStation.Web.Services.AuthorizationException' was thrown."
+	case oauthsim.ReasonLoginFailed:
+		msg = "Authorization failed"
+	case oauthsim.ReasonBadClientSecret, oauthsim.ReasonUnknownClient:
+		msg = "API key failure"
+	case oauthsim.ReasonRefreshUnknown, oauthsim.ReasonRefreshRevoked, oauthsim.ReasonRefreshExpired:
+		msg = "Invalid refresh token"
+	}
+	status := http.StatusUnauthorized
+	if e.Status >= 500 {
+		status = e.Status
+	}
+	// An RFC 6749 code beside the documented text lets SDKs tell a dead
+	// refresh token from other failures.
+	writeJSON(w, status, map[string]any{"StatusCode": status, "Message": msg, "error": e.Code,
+		"error_description": msg})
+}
+
+func (s *Server) user(id string) oauthsim.User {
+	return oauthsim.User{ID: id, Username: Username, Password: Password, Name: "Terry Trader",
+		Claims: map[string]any{"given_name": "Terry", "family_name": "Trader", "nickname": "trader",
+			"email": "trader@example.com", "email_verified": true, "updated_at": "2026-01-02T15:04:05.000Z"}}
+}
+
+// route sends each request to its part of the emulator.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	lower := strings.ToLower(p)
+	switch {
+	case s.v3.Handles(p):
+		s.v3.ServeHTTP(w, r)
+	case lower == "/v2/authorize" || lower == "/sim/v2/authorize" || lower == "/sim/v2/authorize/" ||
+		lower == "/sim/v2/security/authorize":
+		// The SIM host's login is the same server; "/v2/authorize" without
+		// the documented trailing slash is accepted too.
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = strings.TrimPrefix(lower, "/sim")
+		if r2.URL.Path == "/v2/authorize" {
+			r2.URL.Path = "/v2/authorize/"
+		}
+		s.v2.ServeHTTP(w, r2)
+	case s.v2.Handles(p):
+		s.v2.ServeHTTP(w, r)
+	default:
+		s.api.ServeHTTP(w, r)
+	}
+}
+
+// Endpoints returns the emulator's hosts for tradestation.Config and
+// tradestation.WithEndpoints.
+func (s *Server) Endpoints() tradestation.Endpoints {
+	return tradestation.Endpoints{Signin: s.URL, Live: s.URL, Sim: s.URL + "/sim", AOP: s.URL + "/aop"}
+}
+
+// Config returns a provider configuration for api with the confidential
+// key of that family, the emulator's hosts, its HTTP client and its clock.
+func (s *Server) Config(api tradestation.API) tradestation.Config {
+	cfg := tradestation.Config{ClientID: V3ClientID, ClientSecret: V3ClientSecret, RedirectURL: RedirectURL,
+		API: api, Refresh: s.o.refresh, AbsoluteLifetime: s.o.absolute, HTTPClient: s.Client(),
+		Endpoints: s.Endpoints(), Now: s.now}
+	if api == tradestation.V2 {
+		cfg.ClientID, cfg.ClientSecret, cfg.Refresh, cfg.AbsoluteLifetime = V2ClientID, V2ClientSecret, 0, 0
+	}
+	return cfg
+}
+
+// PKCEConfig is Config for the PKCE-only key (V3 or AOP): no secret.
+func (s *Server) PKCEConfig(api tradestation.API) tradestation.Config {
+	cfg := s.Config(api)
+	cfg.ClientID, cfg.ClientSecret, cfg.PKCE = PKCEClientID, "", true
+	return cfg
+}
+
+// ClientOptions returns the options that point a tradestation.Client at
+// the emulator.
+func (s *Server) ClientOptions() []tradestation.Option {
+	return []tradestation.Option{tradestation.WithEndpoints(s.Endpoints())}
+}
+
+// Login plays the user in a browser: it follows authURL, signs in as the
+// seeded user, approves, and returns the callback URL for
+// auth.Flow.CompleteURL.
+func (s *Server) Login(authURL string) (string, error) {
+	return oauthsim.NewBrowser(s.Client(), Username, Password).Login(context.Background(), authURL)
+}
+
+// Browser returns a browser signing in as username, for tests that need a
+// wrong password or a declined consent (Browser(...).Declining()).
+func (s *Server) Browser(username, password string) *oauthsim.Browser {
+	return oauthsim.NewBrowser(s.Client(), username, password)
+}
+
+// SetAutoApprove makes both sign-in servers approve every authorization
+// at once as the seeded user, without a consent page (for programs with no
+// browser, such as the example). false restores the consent page.
+func (s *Server) SetAutoApprove(on bool) {
+	name := ""
+	if on {
+		name = Username
+	}
+	s.v3.SetAutoApprove(name)
+	s.v2.SetAutoApprove(name)
+}
+
+// Faults injects faults into the sign-in server (v3, AOP) and every API
+// route. WebAPI v2's login has its own: V2AuthFaults.
+func (s *Server) Faults() *Faults { return s.v3.Faults() }
+
+// V2AuthFaults injects faults into WebAPI v2's login endpoints.
+func (s *Server) V2AuthFaults() *Faults { return s.v2.Faults() }
+
+// Invalidate makes an access or refresh token unusable at once, as a
+// broker-side logout would. It reports whether the token was known.
+func (s *Server) Invalidate(token string) bool {
+	return s.v3.Invalidate(token) || s.v2.Invalidate(token)
+}
+
+// IssueV3 mints a trading-API token for the seeded user without a login,
+// for tests that need one quickly.
+func (s *Server) IssueV3(scopes ...string) (*auth.Token, error) {
+	if len(scopes) == 0 {
+		scopes = tradestation.DefaultScopes()
+	}
+	is, err := s.v3.Issue(oauthsim.IssueRequest{ClientID: V3ClientID, UserID: V3UserID, Scopes: scopes,
+		Audience: tradestation.TradingAudience})
+	if err != nil {
+		return nil, err
+	}
+	return &auth.Token{AccessToken: is.AccessToken, RefreshToken: is.RefreshToken, TokenType: "Bearer",
+		Expiry: is.Grant.Expiry, Scopes: is.Grant.Scopes, Audience: tradestation.TradingAudience,
+		Provider: tradestation.Name}, nil
+}
+
+func (s *Server) String() string {
+	return fmt.Sprintf("tradestationtest.Server{%s}", s.URL)
+}
+
+// hostOf splits the emulator's path prefixes: "/sim" is the SIM host,
+// "/aop" the AOP host.
+func hostOf(p string) (env auth.Environment, aop bool, rest string) {
+	switch {
+	case p == "/sim" || strings.HasPrefix(p, "/sim/"):
+		return auth.Sim, false, strings.TrimPrefix(p, "/sim")
+	case p == "/aop" || strings.HasPrefix(p, "/aop/"):
+		return auth.Live, true, strings.TrimPrefix(p, "/aop")
+	}
+	return auth.Live, false, p
+}
+
+// pathSegments splits an escaped path into unescaped segments.
+func pathSegments(escaped string) ([]string, bool) {
+	parts := strings.Split(strings.Trim(escaped, "/"), "/")
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, false
+		}
+		parts[i] = u
+	}
+	return parts, true
+}
