@@ -44,7 +44,7 @@ func simConfig(clock *oauthsim.TestClock) oauthsim.Config {
 		Name:      "Sim Broker",
 		Now:       clock.Now,
 		Clients:   []oauthsim.Client{{ID: "app", Secret: "app-secret", RedirectURIs: []string{"http://127.0.0.1/cb"}}},
-		Users:     []oauthsim.User{{ID: "u1", Username: "alice", Password: "pw"}},
+		Users:     []oauthsim.User{{ID: "u1", Username: "alice", Password: "pw"}, {ID: "u2", Username: "bob", Password: "pw"}},
 		AccessTTL: simAccessTTL,
 		Refresh:   oauthsim.RefreshPolicy{Mode: oauthsim.RefreshRotate, ReuseRevokesFamily: true},
 	}
@@ -116,9 +116,12 @@ func rotatingCaps() auth.Capabilities {
 }
 
 // login mints a token for alice as a completed login would.
-func (s *sim) login() *auth.Token {
+func (s *sim) login() *auth.Token { return s.loginAs("u1") }
+
+// loginAs mints a token for the seeded user with this ID.
+func (s *sim) loginAs(userID string) *auth.Token {
 	s.t.Helper()
-	is, err := s.eng.Issue(oauthsim.IssueRequest{ClientID: "app", UserID: "u1"})
+	is, err := s.eng.Issue(oauthsim.IssueRequest{ClientID: "app", UserID: userID})
 	require.NoError(s.t, err)
 	return &auth.Token{AccessToken: is.AccessToken, RefreshToken: is.RefreshToken, TokenType: "Bearer",
 		Expiry: s.clock.Now().Add(simAccessTTL), Provider: "sim"}

@@ -317,6 +317,7 @@ func parseChallenges(s string) []Challenge {
 // false when the text is malformed and parsing must stop.
 func (p *challengeParser) params(c *Challenge) bool {
 	// token68 credentials stand alone after the scheme.
+	p.skipSpace()
 	start := p.i
 	if t := p.token68(); t != "" {
 		end := p.i
