@@ -1,0 +1,67 @@
+package tradestation_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/auth/authtest"
+	"github.com/brokerkit/brokerkit/tradestation"
+	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
+)
+
+// TestConformance runs the generic provider suite for every TradeStation
+// provider against the emulator.
+func TestConformance(t *testing.T) {
+	cases := []struct {
+		name string
+		opts []tradestationtest.Option
+		cfg  func(*tradestationtest.Server) tradestation.Config
+	}{
+		{"v3 client secret", nil, func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.V3) }},
+		{"v3 PKCE", nil, func(s *tradestationtest.Server) tradestation.Config { return s.PKCEConfig(tradestation.V3) }},
+		{"v3 rotating refresh", []tradestationtest.Option{tradestationtest.WithRotatingRefresh(0, 0, false)},
+			func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.V3) }},
+		{"AOP", nil, func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.AOP) }},
+		{"AOP PKCE", nil, func(s *tradestationtest.Server) tradestation.Config { return s.PKCEConfig(tradestation.AOP) }},
+		{"v2", nil, func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.V2) }},
+		{"v2 legacy fields", []tradestationtest.Option{tradestationtest.WithLegacyTokenFields(), tradestationtest.WithAuthCodeParam()},
+			func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.V2) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tradestationtest.NewServer(tc.opts...)
+			defer srv.Close()
+			cfg := tc.cfg(srv)
+			p, err := tradestation.New(cfg)
+			require.NoError(t, err)
+			authtest.Run(t, authtest.Config{
+				Provider: p,
+				Login:    srv.Browser(tradestationtest.Username, tradestationtest.Password).Login,
+				Decline:  srv.Browser(tradestationtest.Username, tradestationtest.Password).Declining().Login,
+				Use:      useToken(srv, cfg.API),
+				Secrets:  []string{tradestationtest.V3ClientSecret, tradestationtest.V2ClientSecret},
+			})
+		})
+	}
+}
+
+// useToken calls the API the token was minted for.
+func useToken(srv *tradestationtest.Server, api tradestation.API) func(context.Context, *auth.Token) error {
+	return func(ctx context.Context, tok *auth.Token) error {
+		hc := &http.Client{Transport: bearer(tok.AccessToken)}
+		opts := append(srv.ClientOptions(), tradestation.WithRetry(1, 0), tradestation.WithUserID(tok.Subject))
+		switch api {
+		case tradestation.AOP:
+			return tradestation.NewAOPClient(hc, opts...).Do(ctx, http.MethodPost, "v1/applications", map[string]any{}, nil)
+		case tradestation.V2:
+			_, err := tradestation.NewClient(hc, opts...).V2.Accounts(ctx)
+			return err
+		}
+		_, err := tradestation.NewClient(hc, opts...).Accounts.List(ctx)
+		return err
+	}
+}
