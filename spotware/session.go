@@ -420,7 +420,7 @@ func (s *Session) token(ctx context.Context) (*auth.Token, error) {
 	if s.cfg.Tokens == nil {
 		return nil, ErrNoTokenSource
 	}
-	t, err := s.cfg.Tokens.Token(ctx)
+	t, err := s.cfg.Tokens.TokenContext(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("spotware: getting the access token: %w", err)
 	}

@@ -1,0 +1,300 @@
+package spotwaretest
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/oauthsim"
+	"github.com/brokerkit/brokerkit/spotware"
+	"github.com/brokerkit/brokerkit/spotware/openapi"
+)
+
+// Aliases for the shared engine's types, so tests need not import it.
+type (
+	// Fault is an HTTP fault for the authorization server (Faults().Next).
+	Fault = oauthsim.Fault
+	// Faults injects HTTP faults.
+	Faults = oauthsim.Faults
+	// Browser plays the user on the consent page.
+	Browser = oauthsim.Browser
+	// TestClock is a settable clock to share with the SDK.
+	TestClock = oauthsim.TestClock
+)
+
+// NewTestClock returns a clock reading start (a fixed instant if zero)
+// until moved.
+func NewTestClock(start time.Time) *TestClock { return oauthsim.NewTestClock(start) }
+
+// The emulator's defaults, from Spotware's documentation.
+const (
+	CodeLifetime      = time.Minute
+	AccessLifetime    = 2628000 * time.Second
+	DefaultHeartbeat  = 10 * time.Second
+	DefaultIdle       = 30 * time.Second
+	DefaultSpotPeriod = 100 * time.Millisecond
+	DefaultRateLimit  = 50
+	DefaultHistLimit  = 5
+)
+
+// Option configures NewServer.
+type Option func(*options)
+
+type options struct {
+	now         func() time.Time
+	live        bool
+	heartbeat   time.Duration
+	idle        time.Duration
+	spotPeriod  time.Duration
+	spotsPerTck int
+	rate, hist  int
+	rateCode    string
+	retryAfter  time.Duration
+	expiredCode string
+	snake       bool
+	errorCodes  map[string]string
+	redirects   []string
+	accessTTL   time.Duration
+}
+
+// WithClock makes the authorization server read time from now (share a
+// TestClock with the SDK to test expiry without sleeping).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLive makes the Protobuf server a live host: it serves LiveAccount and
+// refuses the demo accounts, as live.ctraderapi.com does. The default is a
+// demo host.
+func WithLive() Option { return func(o *options) { o.live = true } }
+
+// WithHeartbeat sets how often the server sends heartbeats (default 10 s).
+func WithHeartbeat(d time.Duration) Option { return func(o *options) { o.heartbeat = d } }
+
+// WithIdleTimeout sets how long a client may stay silent before the server
+// drops it (default 30 s).
+func WithIdleTimeout(d time.Duration) Option { return func(o *options) { o.idle = d } }
+
+// WithSpotPeriod sets the interval between spot ticks (default 100 ms) and
+// how many events each subscribed symbol gets per tick (default 1; raise it
+// to measure throughput).
+func WithSpotPeriod(d time.Duration, perTick int) Option {
+	return func(o *options) { o.spotPeriod, o.spotsPerTck = d, perTick }
+}
+
+// WithRateLimits sets the per-connection limits (default 50 and 5 requests
+// per second), the error code sent when one is exceeded
+// (REQUEST_FREQUENCY_EXCEEDED by default; BLOCKED_PAYLOAD_TYPE is the
+// other documented one) and its retryAfter (default 1 s).
+func WithRateLimits(perSecond, historicalPerSecond int, code string, retryAfter time.Duration) Option {
+	return func(o *options) {
+		o.rate, o.hist, o.rateCode, o.retryAfter = perSecond, historicalPerSecond, code, retryAfter
+	}
+}
+
+// WithExpiredTokenCode sets the code an expired access token gets:
+// CH_ACCESS_TOKEN_INVALID (the default, "Access token expired", as seen in
+// the field) or OA_AUTH_TOKEN_EXPIRED.
+func WithExpiredTokenCode(code string) Option { return func(o *options) { o.expiredCode = code } }
+
+// WithSnakeCaseDuplicates adds access_token, refresh_token and expires_in
+// beside the camelCase members of token answers, as older hosts did.
+func WithSnakeCaseDuplicates() Option { return func(o *options) { o.snake = true } }
+
+// WithTokenErrorCodes maps RFC 6749 error codes to the errorCode strings
+// the token endpoint answers with (HTTP 200). Spotware does not document
+// its strings; by default the RFC codes pass through.
+func WithTokenErrorCodes(codes map[string]string) Option {
+	return func(o *options) { o.errorCodes = codes }
+}
+
+// WithRedirectURL registers another redirect URI for the application.
+func WithRedirectURL(u string) Option { return func(o *options) { o.redirects = append(o.redirects, u) } }
+
+// WithAccessLifetime overrides the 2,628,000-second access-token lifetime.
+func WithAccessLifetime(d time.Duration) Option { return func(o *options) { o.accessTTL = d } }
+
+// Server is a cTrader Open API emulator on 127.0.0.1: the authorization
+// server (/apps/auth, /apps/token) over HTTP, and the Protobuf API over TLS
+// with a self-signed certificate that TLSConfig trusts.
+type Server struct {
+	// URL is the authorization server's base URL.
+	URL string
+	// Addr is the Protobuf API's host:port.
+	Addr string
+
+	opts options
+	eng  *oauthsim.Engine
+	http  *httptest.Server
+	oauth http.Handler
+	ln   net.Listener
+	pool *x509.CertPool
+
+	mu     sync.Mutex
+	peers  map[*peer]struct{}
+	faults []*tcpFault
+	stats  map[uint32]int
+	flags  flags
+	closed bool
+	wg     sync.WaitGroup
+}
+
+type flags struct {
+	unknownFields bool
+	splitFrames   bool
+	cutNext       bool
+	frozen        bool
+}
+
+// NewServer starts an emulator. It panics only if it cannot listen on
+// 127.0.0.1 or make its certificate, as httptest.NewServer does; Start
+// returns the error instead.
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start is NewServer returning an error instead of panicking.
+func Start(opts ...Option) (*Server, error) {
+	o := options{now: time.Now, heartbeat: DefaultHeartbeat, idle: DefaultIdle, spotPeriod: DefaultSpotPeriod,
+		spotsPerTck: 1, rate: DefaultRateLimit, hist: DefaultHistLimit,
+		rateCode:    openapi.ProtoOAErrorCode_REQUEST_FREQUENCY_EXCEEDED.String(), retryAfter: time.Second,
+		expiredCode: openapi.ProtoOAErrorCode_CH_ACCESS_TOKEN_INVALID.String(), accessTTL: AccessLifetime}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.heartbeat <= 0 || o.idle <= 0 || o.spotPeriod <= 0 || o.spotsPerTck <= 0 || o.accessTTL <= 0 {
+		return nil, fmt.Errorf("spotwaretest: intervals, lifetimes and spots per tick must be positive")
+	}
+	s := &Server{opts: o, peers: map[*peer]struct{}{}, stats: map[uint32]int{}}
+	if err := s.startOAuth(); err != nil {
+		return nil, err
+	}
+	if err := s.startProto(); err != nil {
+		s.http.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops both servers and drops every connection.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	peers := s.peerList()
+	s.mu.Unlock()
+	_ = s.ln.Close()
+	for _, p := range peers {
+		p.close()
+	}
+	s.wg.Wait()
+	s.http.Close()
+}
+
+// HTTPClient returns a client for the authorization server.
+func (s *Server) HTTPClient() *http.Client { return s.http.Client() }
+
+// TLSConfig returns a client TLS configuration that trusts the emulator's
+// certificate.
+func (s *Server) TLSConfig() *tls.Config {
+	return &tls.Config{RootCAs: s.pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+}
+
+// ProviderConfig returns the spotware.Config of the seeded application at
+// this server.
+func (s *Server) ProviderConfig() spotware.Config {
+	return spotware.Config{ClientID: ClientID, ClientSecret: ClientSecret, RedirectURL: RedirectURL,
+		Host: s.URL, HTTPClient: s.http.Client(), Now: s.opts.now}
+}
+
+// Provider returns a provider for ProviderConfig.
+func (s *Server) Provider() (*spotware.Provider, error) { return spotware.New(s.ProviderConfig()) }
+
+// SessionConfig returns a spotware.SessionConfig for the seeded application
+// at this server, with tokens as its TokenSource.
+func (s *Server) SessionConfig(tokens spotware.TokenSource) spotware.SessionConfig {
+	return spotware.SessionConfig{Addr: s.Addr, ClientID: ClientID, ClientSecret: ClientSecret,
+		Tokens: tokens, TLSConfig: s.TLSConfig()}
+}
+
+// Browser plays a user who signs in on the consent page.
+func (s *Server) Browser(username, password string) *Browser {
+	return oauthsim.NewBrowser(s.http.Client(), username, password)
+}
+
+// Login runs a whole login of the seeded user against p: Begin, the consent
+// page, Complete.
+func (s *Server) Login(ctx context.Context, p auth.Provider, opts ...auth.FlowOption) (*auth.Token, error) {
+	flow, err := auth.Begin(p, opts...)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := s.Browser(Username, Password).Login(ctx, flow.URL)
+	if err != nil {
+		return nil, err
+	}
+	return flow.CompleteURL(ctx, p, cb)
+}
+
+// Faults returns the authorization server's HTTP fault injector.
+func (s *Server) Faults() *Faults { return s.eng.Faults() }
+
+// InvalidateToken revokes an access or refresh token at once.
+func (s *Server) InvalidateToken(token string) bool { return s.eng.Invalidate(token) }
+
+// Received counts the frames of a payload type the Protobuf server has
+// received (heartbeats included).
+func (s *Server) Received(payloadType uint32) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats[payloadType]
+}
+
+// Connections counts open Protobuf connections.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.peers)
+}
+
+// Subscriptions counts the spot subscriptions (account, symbol) open over
+// every connection.
+func (s *Server) Subscriptions() int {
+	n := 0
+	for _, p := range s.snapshotPeers() {
+		p.mu.Lock()
+		for _, m := range p.subs {
+			n += len(m)
+		}
+		p.mu.Unlock()
+	}
+	return n
+}
+
+func (s *Server) snapshotPeers() []*peer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peerList()
+}
+
+func (s *Server) peerList() []*peer {
+	out := make([]*peer, 0, len(s.peers))
+	for p := range s.peers {
+		out = append(out, p)
+	}
+	return out
+}
