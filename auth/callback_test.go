@@ -1,0 +1,308 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/oauthsim"
+)
+
+// cbApp is a web app's callback route under test.
+type cbApp struct {
+	p      *exchangeRecorder
+	flows  *auth.FlowStore
+	h      *auth.CallbackHandler
+	tokens []*auth.Token
+	seen   []*auth.Flow
+}
+
+func newCBApp(t *testing.T) *cbApp {
+	a := &cbApp{p: newExchangeRecorder(t, true), flows: auth.NewFlowStore()}
+	a.h = &auth.CallbackHandler{
+		Provider: a.p,
+		Path:     "/callback/fake",
+		Flow:     auth.FlowByState(a.flows.Take),
+		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
+			a.tokens = append(a.tokens, tok)
+			f, ok := auth.FlowFromContext(r.Context())
+			if ok {
+				a.seen = append(a.seen, f)
+			}
+			http.Redirect(w, r, "/home", http.StatusFound)
+		},
+	}
+	return a
+}
+
+func (a *cbApp) begin(t *testing.T, opts ...auth.FlowOption) *auth.Flow {
+	f, err := auth.Begin(a.p, opts...)
+	require.NoError(t, err)
+	a.flows.Put(f)
+	return f
+}
+
+func (a *cbApp) get(target string) *httptest.ResponseRecorder {
+	return a.do(http.MethodGet, target)
+}
+
+func (a *cbApp) do(method, target string) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	a.h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+	return w
+}
+
+func TestCallbackHandlerSuccessAndReplay(t *testing.T) {
+	a := newCBApp(t)
+	f := a.begin(t)
+	target := "/callback/fake?code=c-1&state=" + url.QueryEscape(f.State)
+	w := a.get(target)
+	assert.Equal(t, http.StatusFound, w.Code)
+	assert.Equal(t, "/home", w.Header().Get("Location"))
+	assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+	assert.Equal(t, "no-referrer", w.Header().Get("Referrer-Policy"))
+	require.Len(t, a.tokens, 1)
+	assert.Equal(t, "access-for-c-1", a.tokens[0].AccessToken)
+	require.Len(t, a.seen, 1)
+	assert.Same(t, f, a.seen[0], "OnToken sees the flow it completed")
+	assert.Equal(t, f.Verifier, a.p.params[0].Get("code_verifier"))
+	assert.Zero(t, a.flows.Len(), "the flow was taken")
+
+	w = a.get(target)
+	assert.Equal(t, http.StatusBadRequest, w.Code, "a replayed callback finds no flow")
+	assert.Contains(t, w.Body.String(), "does not belong to a login in progress")
+	assert.Equal(t, int32(1), a.p.calls.Load())
+}
+
+// TestCallbackHandlerRefusals checks status and page of each failure, and
+// that nothing from the query reaches the page.
+func TestCallbackHandlerRefusals(t *testing.T) {
+	const evil = `<script>alert("x")</script>`
+	tests := []struct {
+		name   string
+		method string
+		target func(f *auth.Flow) string
+		setup  func(a *cbApp)
+		status int
+		text   string
+	}{
+		{"other path", "GET", func(f *auth.Flow) string { return "/callback/other?code=c&state=" + f.State }, nil,
+			http.StatusNotFound, "404"},
+		{"POST", "POST", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State }, nil,
+			http.StatusMethodNotAllowed, "only accepts"},
+		{"HEAD", "HEAD", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State }, nil,
+			http.StatusMethodNotAllowed, ""},
+		{"access denied", "GET", func(f *auth.Flow) string {
+			return "/callback/fake?error=access_denied&error_description=" + url.QueryEscape(evil) + "&state=" + f.State
+		}, nil, http.StatusForbidden, "declined"},
+		{"other authorize error", "GET", func(f *auth.Flow) string {
+			return "/callback/fake?error=invalid_scope&error_description=" + url.QueryEscape(evil) + "&state=" + f.State
+		}, nil, http.StatusBadRequest, "incomplete or malformed"},
+		{"unknown state", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + url.QueryEscape(evil) }, nil,
+			http.StatusBadRequest, "does not belong"},
+		{"no state", "GET", func(f *auth.Flow) string { return "/callback/fake?code=" + url.QueryEscape(evil) }, nil,
+			http.StatusBadRequest, "does not belong"},
+		{"repeated state", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State + "&state=" + f.State }, nil,
+			http.StatusBadRequest, "incomplete or malformed"},
+		{"bad query", "GET", func(f *auth.Flow) string { return "/callback/fake?code=%zz&state=" + f.State }, nil,
+			http.StatusBadRequest, "incomplete or malformed"},
+		{"missing code", "GET", func(f *auth.Flow) string { return "/callback/fake?state=" + f.State + "&x=" + url.QueryEscape(evil) }, nil,
+			http.StatusBadRequest, "incomplete or malformed"},
+		{"issuer mismatch", "GET", func(f *auth.Flow) string {
+			return "/callback/fake?code=c&state=" + f.State + "&iss=" + url.QueryEscape(evil)
+		}, nil, http.StatusBadRequest, "unexpected server"},
+		{"exchange refused", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
+			func(a *cbApp) {
+				a.p.err = &auth.OAuthError{Provider: "fake", Endpoint: "token", Code: "invalid_grant", Description: evil, StatusCode: 400}
+			}, http.StatusBadGateway, "did not complete"},
+		{"broker down", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
+			func(a *cbApp) { a.p.err = &auth.HTTPError{StatusCode: 503, Body: []byte(evil)} }, http.StatusBadGateway, "did not complete"},
+		{"broker slow", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
+			func(a *cbApp) { a.p.err = fmt.Errorf("token: %w", context.DeadlineExceeded) }, http.StatusGatewayTimeout, "did not complete"},
+		{"store failure", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
+			func(a *cbApp) {
+				a.h.Flow = func(*http.Request) (*auth.Flow, error) { return nil, errors.New("session store: " + evil) }
+			}, http.StatusInternalServerError, "could not be completed"},
+		{"misconfigured", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
+			func(a *cbApp) { a.h.OnToken = nil }, http.StatusInternalServerError, "could not be completed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newCBApp(t)
+			a.p.issuer = "https://as.example"
+			f, err := auth.Begin(a.p, auth.WithIssuer("https://as.example"))
+			require.NoError(t, err)
+			a.flows.Put(f)
+			if tc.setup != nil {
+				tc.setup(a)
+			}
+			w := a.do(tc.method, tc.target(f))
+			assert.Equal(t, tc.status, w.Code)
+			body := w.Body.String()
+			assert.Contains(t, body, tc.text)
+			assert.NotContains(t, body, "<script>")
+			assert.NotContains(t, body, "alert")
+			assert.Empty(t, a.tokens)
+			if tc.status != http.StatusNotFound {
+				assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+				assert.Equal(t, "no-referrer", w.Header().Get("Referrer-Policy"))
+			}
+			if tc.status >= 400 && tc.status != http.StatusNotFound && tc.method != "HEAD" {
+				assert.Equal(t, "text/html; charset=utf-8", w.Header().Get("Content-Type"))
+				assert.Equal(t, "default-src 'none'", w.Header().Get("Content-Security-Policy"))
+			}
+			if tc.status == http.StatusMethodNotAllowed {
+				assert.Equal(t, "GET", w.Header().Get("Allow"))
+			}
+		})
+	}
+}
+
+func TestCallbackHandlerCustomOnError(t *testing.T) {
+	a := newCBApp(t)
+	var got error
+	a.h.OnError = func(w http.ResponseWriter, r *http.Request, err error) {
+		got = err
+		_, inCtx := auth.FlowFromContext(r.Context())
+		w.Header().Set("X-Flow-Known", fmt.Sprint(inCtx))
+		http.Redirect(w, r, "/login?retry=1", http.StatusFound)
+	}
+	f := a.begin(t, auth.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+	w := a.get("/callback/fake?code=c&state=" + f.State)
+	assert.Equal(t, http.StatusFound, w.Code)
+	assert.ErrorIs(t, got, auth.ErrFlowExpired)
+	assert.Equal(t, "true", w.Header().Get("X-Flow-Known"))
+	assert.Zero(t, a.p.calls.Load())
+}
+
+// TestCallbackHandlerAnyPath checks that without Path every path is served.
+func TestCallbackHandlerAnyPath(t *testing.T) {
+	a := newCBApp(t)
+	a.h.Path = ""
+	f := a.begin(t)
+	w := a.get("/whatever?code=c&state=" + f.State)
+	assert.Equal(t, http.StatusFound, w.Code)
+	require.Len(t, a.tokens, 1)
+}
+
+func TestCallbackStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 200},
+		{&auth.OAuthError{Endpoint: "authorize", Code: "access_denied"}, 403},
+		{&auth.OAuthError{Endpoint: "token", Code: "ACCESS_DENIED", StatusCode: 200}, 502},
+		{&auth.OAuthError{Endpoint: "authorize", Code: "server_error"}, 400},
+		{fmt.Errorf("x: %w", auth.ErrStateMismatch), 400},
+		{fmt.Errorf("x: %w", auth.ErrFlowUsed), 400},
+		{&auth.RateLimitError{StatusCode: 429}, 502},
+		{&auth.ResponseError{Reason: "r"}, 502},
+		{&auth.HTTPError{StatusCode: 404}, 502},
+		{fmt.Errorf("x: %w", auth.ErrInvalidClient), 502},
+		{context.DeadlineExceeded, 504},
+		{errors.New("other"), 500},
+	} {
+		assert.Equal(t, tc.want, auth.CallbackStatus(tc.err), "%v", tc.err)
+	}
+}
+
+func TestFlowStore(t *testing.T) {
+	s := auth.NewFlowStore()
+	old := &auth.Flow{State: "old", Expires: time.Now().Add(-time.Second)}
+	s.Put(old)
+	got, err := s.Take(context.Background(), "old")
+	require.NoError(t, err)
+	assert.Same(t, old, got, "an expired flow is still handed out, so Complete can say it expired")
+
+	s.Put(old)
+	s.Put(&auth.Flow{State: "new", Expires: time.Now().Add(time.Minute)})
+	assert.Equal(t, 1, s.Len(), "Put drops expired flows")
+	got, _ = s.Take(context.Background(), "new")
+	require.NotNil(t, got)
+	got, _ = s.Take(context.Background(), "new")
+	assert.Nil(t, got, "Take hands out a flow once")
+}
+
+// TestCallbackHandlerWithOAuthSim runs a web app's callback route against
+// the oauthsim authorization server: a user logs in and consents, the
+// browser follows the redirect to the app, the app gets the token.
+func TestCallbackHandlerWithOAuthSim(t *testing.T) {
+	app := http.NewServeMux()
+	appSrv := httptest.NewServer(app)
+	defer appSrv.Close()
+	redirect := appSrv.URL + "/callback/sim"
+
+	as, err := oauthsim.NewServer(oauthsim.Config{
+		Name:    "Sim",
+		Clients: []oauthsim.Client{{ID: "web-app", Secret: "web-secret", RedirectURIs: []string{redirect}}},
+		Users:   []oauthsim.User{{ID: "u-42", Username: "alice", Password: "pw"}},
+		PKCE:    oauthsim.PKCERequired,
+		Refresh: oauthsim.RefreshPolicy{Mode: oauthsim.RefreshRotate},
+	})
+	require.NoError(t, err)
+	defer as.Close()
+	p, err := auth.NewStandard(auth.Config{Name: "sim", ClientID: "web-app", ClientSecret: "web-secret",
+		RedirectURL: redirect, Endpoint: as.Endpoint(), AuthStyle: auth.AuthStyleInParams,
+		Capabilities: auth.Capabilities{PKCE: true, Refresh: true, RefreshRotates: true}, HTTPClient: as.Client()})
+	require.NoError(t, err)
+
+	flows := auth.NewFlowStore()
+	got := make(chan *auth.Token, 1)
+	app.Handle("/callback/sim", &auth.CallbackHandler{Provider: p, Path: "/callback/sim", Flow: auth.FlowByState(flows.Take),
+		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
+			got <- tok
+			_, _ = io.WriteString(w, "welcome")
+		}})
+	app.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		f, err := auth.Begin(p)
+		if err != nil {
+			http.Error(w, "begin failed", http.StatusInternalServerError)
+			return
+		}
+		flows.Put(f)
+		http.Redirect(w, r, f.URL, http.StatusFound)
+	})
+
+	// The user clicks "log in" in the app, then logs in at the broker.
+	nofollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := nofollow.Get(appSrv.URL + "/login")
+	require.NoError(t, err)
+	resp.Body.Close()
+	authURL := resp.Header.Get("Location")
+	require.True(t, strings.HasPrefix(authURL, as.URL))
+
+	ctx := context.Background()
+	cb, err := as.Browser("alice", "pw").LoginAndVisit(ctx, authURL)
+	require.NoError(t, err)
+	tok := <-got
+	grant, err := as.Engine.ValidateToken(tok.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, "u-42", grant.Subject)
+
+	// The browser's history replays the callback: refused, no second token.
+	resp, err = http.Get(cb)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Empty(t, got)
+
+	// A user who presses Deny gets 403 from the app.
+	resp, err = nofollow.Get(appSrv.URL + "/login")
+	require.NoError(t, err)
+	resp.Body.Close()
+	_, err = as.Browser("alice", "pw").Declining().LoginAndVisit(ctx, resp.Header.Get("Location"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "403")
+}
