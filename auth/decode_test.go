@@ -132,7 +132,7 @@ func TestDecodeTokenResponseShapes(t *testing.T) {
 		},
 		{
 			name: "expires_in as a numeric string", file: "expires_in_string.json",
-			want: auth.Token{AccessToken: "str-access", TokenType: "Bearer", Expiry: decodeNow.Add(time.Hour)},
+			want:    auth.Token{AccessToken: "str-access", TokenType: "Bearer", Expiry: decodeNow.Add(time.Hour)},
 			noExtra: true,
 		},
 		{
