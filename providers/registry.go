@@ -1,0 +1,235 @@
+package providers
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/just2trade"
+	"github.com/brokerkit/brokerkit/spotware"
+	"github.com/brokerkit/brokerkit/tradestation"
+)
+
+// The registry names of the supported brokers.
+const (
+	TradeStation = tradestation.Name
+	Just2Trade   = just2trade.Name
+	AutoShares   = autoshares.Name
+	Spotware     = spotware.Name
+)
+
+var names = []string{AutoShares, Just2Trade, Spotware, TradeStation}
+
+// Names returns the registry names of every supported broker, sorted.
+func Names() []string { return slices.Clone(names) }
+
+// Config is what an app knows about its registration at a broker. The
+// broker packages take richer configurations; this one covers what every
+// broker needs, so that an app can switch brokers by name.
+type Config struct {
+	// ClientID and ClientSecret are the application's credentials. The
+	// secret never appears in an error or log line.
+	ClientID, ClientSecret string
+	// RedirectURL is the callback registered with the broker. Give each
+	// broker its own callback path (RFC 9700 mix-up defence).
+	RedirectURL string
+	// Environment picks the broker deployment; empty means the broker's
+	// default (live, or Just2Trade's own host).
+	Environment auth.Environment
+	// Scopes override the broker's default scopes.
+	Scopes []string
+	// Domain is the AutoShares Auth0 tenant (required for AutoShares).
+	Domain string
+	// APIKey is the AutoShares API secret key, sent on every API call. The
+	// provider does not use it; pass it to autoshares.WithAPIKey.
+	APIKey string
+	// BaseURL points every host of the broker at one server: an emulator
+	// from the broker's test package, say. Empty means the real hosts.
+	BaseURL string
+	// HTTPClient makes the token requests; nil means a client with a
+	// 30-second timeout.
+	HTTPClient *http.Client
+	// Now is the clock token expiry is counted from; nil means time.Now.
+	Now func() time.Time
+}
+
+// UnknownBrokerError says a registry name is not one of Names.
+type UnknownBrokerError struct {
+	// Name is the name that was asked for.
+	Name string
+}
+
+func (e *UnknownBrokerError) Error() string {
+	return fmt.Sprintf("providers: unknown broker %q (valid: %s)", e.Name, strings.Join(names, ", "))
+}
+
+// New returns the auth.Provider of the named broker configured with cfg.
+// A misspelt name gives an *UnknownBrokerError listing the valid ones.
+func New(name string, cfg Config) (auth.Provider, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case TradeStation:
+		c := tradestation.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, Scopes: cfg.Scopes,
+			HTTPClient: cfg.HTTPClient, Now: cfg.Now}
+		if cfg.BaseURL != "" {
+			c.Endpoints = tradestation.Endpoints{Signin: cfg.BaseURL, Live: cfg.BaseURL,
+				Sim: cfg.BaseURL + "/sim", AOP: cfg.BaseURL + "/aop"}
+		}
+		return tradestation.New(c)
+	case Just2Trade:
+		return just2trade.New(just2trade.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, AuthURL: cfg.BaseURL,
+			APIURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now})
+	case AutoShares:
+		domain := cfg.Domain
+		if cfg.BaseURL != "" {
+			domain = cfg.BaseURL
+		}
+		return autoshares.New(autoshares.Config{Domain: domain, ClientID: cfg.ClientID,
+			ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL, Scopes: cfg.Scopes,
+			RefreshEnabled: slices.Contains(cfg.Scopes, autoshares.ScopeOfflineAccess),
+			HTTPClient:     cfg.HTTPClient, Now: cfg.Now})
+	case Spotware:
+		c := spotware.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			RedirectURL: cfg.RedirectURL, Host: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now}
+		if len(cfg.Scopes) == 1 {
+			c.Scope = spotware.Scope(cfg.Scopes[0])
+		}
+		return spotware.New(c)
+	}
+	return nil, &UnknownBrokerError{Name: name}
+}
+
+// EnvPrefix is the start of every environment variable FromEnv reads.
+const EnvPrefix = "BROKERKIT_"
+
+// envVar is one environment variable FromEnv reads.
+type envVar struct {
+	suffix   string
+	required bool
+	set      func(*Config, string)
+	doc      string
+}
+
+var commonVars = []envVar{
+	{"CLIENT_ID", true, func(c *Config, v string) { c.ClientID = v }, "the application's client ID (API key)"},
+	{"CLIENT_SECRET", false, func(c *Config, v string) { c.ClientSecret = v }, "the client secret"},
+	{"REDIRECT_URL", true, func(c *Config, v string) { c.RedirectURL = v }, "the callback registered with the broker"},
+	{"ENVIRONMENT", false, func(c *Config, v string) { c.Environment = auth.Environment(v) }, "the deployment (live, sim, demo, lime)"},
+	{"SCOPES", false, func(c *Config, v string) { c.Scopes = strings.Fields(v) }, "space-separated scopes overriding the defaults"},
+	{"BASE_URL", false, func(c *Config, v string) { c.BaseURL = v }, "one host for every endpoint (an emulator)"},
+}
+
+// brokerVars are the variables only some brokers read, and which of the
+// common ones they require.
+var brokerVars = map[string][]envVar{
+	TradeStation: nil,
+	Just2Trade: {
+		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = v }, "the client secret"},
+	},
+	AutoShares: {
+		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = v }, "the client secret"},
+		{"DOMAIN", true, func(c *Config, v string) { c.Domain = v }, "the Auth0 tenant domain"},
+		{"API_KEY", true, func(c *Config, v string) { c.APIKey = v }, "the API secret key sent as Et-App-Key"},
+	},
+	Spotware: {
+		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = v }, "the client secret"},
+	},
+}
+
+// EnvVars returns the environment variables FromEnv reads for the named
+// broker, each with what it holds and whether it is required.
+func EnvVars(name string) ([]string, error) {
+	vars, err := varsFor(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(vars))
+	for _, v := range vars {
+		req := "optional"
+		if v.required {
+			req = "required"
+		}
+		out = append(out, fmt.Sprintf("%s (%s): %s", envName(name, v.suffix), req, v.doc))
+	}
+	return out, nil
+}
+
+func envName(broker, suffix string) string {
+	return EnvPrefix + strings.ToUpper(broker) + "_" + suffix
+}
+
+func varsFor(name string) ([]envVar, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	extra, ok := brokerVars[name]
+	if !ok {
+		return nil, &UnknownBrokerError{Name: name}
+	}
+	vars := slices.Clone(commonVars)
+	for _, e := range extra {
+		if i := slices.IndexFunc(vars, func(v envVar) bool { return v.suffix == e.suffix }); i >= 0 {
+			vars[i] = e
+		} else {
+			vars = append(vars, e)
+		}
+	}
+	return vars, nil
+}
+
+// MissingEnvError lists the required environment variables that are unset.
+type MissingEnvError struct {
+	// Broker is the registry name.
+	Broker string
+	// Missing are the names of the unset variables.
+	Missing []string
+}
+
+func (e *MissingEnvError) Error() string {
+	return fmt.Sprintf("providers: %s: missing environment variables: %s", e.Broker, strings.Join(e.Missing, ", "))
+}
+
+// FromEnv reads the named broker's Config from environment variables
+// BROKERKIT_<BROKER>_<SETTING> (EnvVars lists them). It reports every
+// missing required variable at once. It returns a Config rather than a
+// Provider so that the caller can also use APIKey and adjust the rest.
+func FromEnv(name string) (Config, error) {
+	return fromLookup(name, os.LookupEnv)
+}
+
+// Configured reports whether the named broker's required environment
+// variables are all set, so a program can choose between a real broker and
+// an emulator.
+func Configured(name string) bool {
+	_, err := FromEnv(name)
+	return err == nil
+}
+
+func fromLookup(name string, lookup func(string) (string, bool)) (Config, error) {
+	vars, err := varsFor(name)
+	if err != nil {
+		return Config{}, err
+	}
+	name = strings.ToLower(strings.TrimSpace(name))
+	var cfg Config
+	var missing []string
+	for _, v := range vars {
+		val, ok := lookup(envName(name, v.suffix))
+		val = strings.TrimSpace(val)
+		if !ok || val == "" {
+			if v.required {
+				missing = append(missing, envName(name, v.suffix))
+			}
+			continue
+		}
+		v.set(&cfg, val)
+	}
+	if len(missing) > 0 {
+		return Config{}, &MissingEnvError{Broker: name, Missing: missing}
+	}
+	return cfg, nil
+}

@@ -1,0 +1,92 @@
+package providers
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewEveryBroker(t *testing.T) {
+	for _, n := range Names() {
+		p, err := New(n, baseConfig(n))
+		require.NoError(t, err, n)
+		assert.Equal(t, n, p.Name())
+		assert.Contains(t, p.AuthCodeURL("st"), "client_id=client-id")
+	}
+}
+
+func TestNewUnknownBroker(t *testing.T) {
+	_, err := New("tradestaton", baseConfig("x"))
+	var ue *UnknownBrokerError
+	require.True(t, errors.As(err, &ue))
+	for _, n := range Names() {
+		assert.Contains(t, err.Error(), n, "the error lists the valid names")
+	}
+}
+
+func TestNewBaseURLPointsEveryHost(t *testing.T) {
+	for _, n := range Names() {
+		cfg := baseConfig(n)
+		cfg.BaseURL = "http://127.0.0.1:9999"
+		p, err := New(n, cfg)
+		require.NoError(t, err, n)
+		assert.Contains(t, p.AuthCodeURL("st"), "http://127.0.0.1:9999/", n)
+	}
+}
+
+func TestNewRefusesInsecureEndpoint(t *testing.T) {
+	for _, n := range Names() {
+		cfg := baseConfig(n)
+		cfg.BaseURL = "http://broker.example.com"
+		_, err := New(n, cfg)
+		assert.Error(t, err, n)
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	env := map[string]string{
+		"BROKERKIT_AUTOSHARES_CLIENT_ID":    "id",
+		"BROKERKIT_AUTOSHARES_REDIRECT_URL": "https://app.example.com/callback/autoshares",
+		"BROKERKIT_AUTOSHARES_SCOPES":       "openid offline_access",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	_, err := fromLookup("autoshares", lookup)
+	var me *MissingEnvError
+	require.True(t, errors.As(err, &me))
+	assert.Equal(t, []string{"BROKERKIT_AUTOSHARES_CLIENT_SECRET", "BROKERKIT_AUTOSHARES_DOMAIN",
+		"BROKERKIT_AUTOSHARES_API_KEY"}, me.Missing)
+
+	env["BROKERKIT_AUTOSHARES_CLIENT_SECRET"] = "the-secret"
+	env["BROKERKIT_AUTOSHARES_DOMAIN"] = "tenant.example.com"
+	env["BROKERKIT_AUTOSHARES_API_KEY"] = "the-key"
+	cfg, err := fromLookup("AutoShares", lookup)
+	require.NoError(t, err)
+	assert.Equal(t, "the-key", cfg.APIKey)
+	assert.Equal(t, []string{"openid", "offline_access"}, cfg.Scopes)
+	p, err := New("autoshares", cfg)
+	require.NoError(t, err)
+	assert.True(t, p.Capabilities().Refresh, "offline_access in the scopes enables refresh")
+
+	_, err = fromLookup("nope", lookup)
+	var ue *UnknownBrokerError
+	assert.True(t, errors.As(err, &ue))
+}
+
+func TestFromEnvReal(t *testing.T) {
+	t.Setenv("BROKERKIT_TRADESTATION_CLIENT_ID", "id")
+	t.Setenv("BROKERKIT_TRADESTATION_REDIRECT_URL", "http://localhost:3000/callback")
+	t.Setenv("BROKERKIT_TRADESTATION_ENVIRONMENT", "sim")
+	cfg, err := FromEnv("tradestation")
+	require.NoError(t, err)
+	assert.Equal(t, "sim", string(cfg.Environment))
+	assert.True(t, Configured("tradestation"))
+	assert.False(t, Configured("spotware"))
+}
+
+func TestEnvVars(t *testing.T) {
+	vars, err := EnvVars("spotware")
+	require.NoError(t, err)
+	assert.Contains(t, vars[1], "BROKERKIT_SPOTWARE_CLIENT_SECRET (required)")
+}
