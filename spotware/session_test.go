@@ -247,3 +247,5 @@ func TestDialRefusedApplication(t *testing.T) {
 
 var _ = errors.New
 var _ = context.Background
+
+var errReauth = auth.ErrReauthRequired

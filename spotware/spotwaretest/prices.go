@@ -22,9 +22,14 @@ func PriceAt(symbolID int64, n uint64) (t Tick, ok bool) {
 	for range 5 - s.digits {
 		step *= 10
 	}
-	// A bounded pseudo-random walk: mid oscillates within ±64 steps.
-	h := mix(uint64(symbolID)*0x9e3779b97f4a7c15 + n)
-	offset := int64(h%129) - 64
+	// Mid moves one step per tick along a triangle wave of ±64 steps
+	// with a per-symbol phase, so a side left stale for two ticks never
+	// crosses the other.
+	w := (n + mix(uint64(symbolID))%256) % 256
+	offset := int64(w) - 64
+	if w >= 128 {
+		offset = 192 - int64(w)
+	}
 	mid := int64(s.mid) + offset*int64(step)
 	half := int64(s.spread / 2 / step * step)
 	t.Bid = uint64(mid - half)

@@ -114,7 +114,9 @@ func WithTokenErrorCodes(codes map[string]string) Option {
 }
 
 // WithRedirectURL registers another redirect URI for the application.
-func WithRedirectURL(u string) Option { return func(o *options) { o.redirects = append(o.redirects, u) } }
+func WithRedirectURL(u string) Option {
+	return func(o *options) { o.redirects = append(o.redirects, u) }
+}
 
 // WithAccessLifetime overrides the 2,628,000-second access-token lifetime.
 func WithAccessLifetime(d time.Duration) Option { return func(o *options) { o.accessTTL = d } }
@@ -128,12 +130,12 @@ type Server struct {
 	// Addr is the Protobuf API's host:port.
 	Addr string
 
-	opts options
-	eng  *oauthsim.Engine
+	opts  options
+	eng   *oauthsim.Engine
 	http  *httptest.Server
 	oauth http.Handler
-	ln   net.Listener
-	pool *x509.CertPool
+	ln    net.Listener
+	pool  *x509.CertPool
 
 	mu     sync.Mutex
 	peers  map[*peer]struct{}
@@ -166,7 +168,7 @@ func NewServer(opts ...Option) *Server {
 func Start(opts ...Option) (*Server, error) {
 	o := options{now: time.Now, heartbeat: DefaultHeartbeat, idle: DefaultIdle, spotPeriod: DefaultSpotPeriod,
 		spotsPerTck: 1, rate: DefaultRateLimit, hist: DefaultHistLimit,
-		rateCode:    openapi.ProtoOAErrorCode_REQUEST_FREQUENCY_EXCEEDED.String(), retryAfter: time.Second,
+		rateCode: openapi.ProtoOAErrorCode_REQUEST_FREQUENCY_EXCEEDED.String(), retryAfter: time.Second,
 		expiredCode: openapi.ProtoOAErrorCode_CH_ACCESS_TOKEN_INVALID.String(), accessTTL: AccessLifetime}
 	for _, opt := range opts {
 		if opt != nil {

@@ -1,0 +1,205 @@
+package spotware_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/brokerkit/brokerkit/spotware"
+	"github.com/brokerkit/brokerkit/spotware/internal/wire"
+	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
+	"github.com/stretchr/testify/require"
+)
+
+// streaming authorizes the demo account and subscribes to three symbols.
+func streaming(t *testing.T, e *env) *spotware.Subscription {
+	t.Helper()
+	ctx := t.Context()
+	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount))
+	sub, err := e.sess.SubscribeSpots(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD, spotwaretest.GBPUSD, spotwaretest.USDJPY)
+	require.NoError(t, err)
+	require.NotEmpty(t, collect(t, sub, 200*time.Millisecond))
+	return sub
+}
+
+// flowsAgain drains sub and checks that quotes of every symbol keep coming.
+func flowsAgain(t *testing.T, sub *spotware.Subscription) {
+	t.Helper()
+	got := map[int64]int{}
+	for _, q := range collect(t, sub, 600*time.Millisecond) {
+		require.True(t, q.HasBid && q.HasAsk)
+		require.True(t, q.Bid.IsPositive() && q.Ask.GreaterThan(q.Bid))
+		got[q.SymbolID]++
+	}
+	for _, id := range sub.Symbols() {
+		require.Greater(t, got[id], 3, "symbol %d after recovery", id)
+	}
+}
+
+// TestRefreshWhileStreaming: a refresh rotates both tokens; the server
+// closes the account sessions of the old token (token-invalidated event);
+// the session authorizes again with the new token and the stream goes on.
+// The old refresh token is refused from then on.
+func TestRefreshWhileStreaming(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := t.Context()
+	sub := streaming(t, e)
+
+	before, err := e.tokens.TokenContext(ctx)
+	require.NoError(t, err)
+	after, err := e.tokens.ForceRefresh(ctx, before)
+	require.NoError(t, err)
+	require.NotEqual(t, before.AccessToken, after.AccessToken)
+	require.NotEqual(t, before.RefreshToken, after.RefreshToken, "the refresh token rotates")
+	stored, err := e.store.Load(ctx, e.tokens.Key())
+	require.NoError(t, err)
+	require.Equal(t, after.RefreshToken, stored.RefreshToken, "the rotated refresh token is saved")
+
+	e.events.waitFor(t, spotware.EventTokenInvalidated, 1, 2*time.Second)
+	e.events.waitFor(t, spotware.EventAccountAuthorized, 2, 2*time.Second)
+	collect(t, sub, 100*time.Millisecond)
+	flowsAgain(t, sub)
+	require.Equal(t, 3, e.srv.Subscriptions())
+
+	_, err = e.prov.Refresh(ctx, before)
+	require.Error(t, err, "a used refresh token is refused")
+	require.ErrorIs(t, err, errReauth)
+}
+
+// TestReconnectRestoresSubscriptions: a dropped connection is re-dialled,
+// the application and the account authorized again and the spots
+// subscribed again, and the caller sees it all as events.
+func TestReconnectRestoresSubscriptions(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+
+	require.Equal(t, 1, e.srv.DropConnections())
+	e.events.waitFor(t, spotware.EventDisconnected, 1, 2*time.Second)
+	e.events.waitFor(t, spotware.EventRestored, 1, 3*time.Second)
+	flowsAgain(t, sub)
+	require.Equal(t, 3, e.srv.Subscriptions())
+	require.Equal(t, 1, e.srv.Connections())
+	require.GreaterOrEqual(t, e.events.count(spotware.EventReconnecting), 1)
+
+	// Calls made after the reconnect work on the new connection.
+	tr, err := e.sess.Trader(t.Context(), spotwaretest.DemoAccount)
+	require.NoError(t, err)
+	require.Equal(t, "10000", tr.Balance.String())
+}
+
+func TestServerDisconnectEvent(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+	require.Equal(t, 1, e.srv.DisconnectClients("maintenance window"))
+	e.events.waitFor(t, spotware.EventServerDisconnect, 1, 2*time.Second)
+	e.events.waitFor(t, spotware.EventRestored, 1, 3*time.Second)
+	e.events.mu.Lock()
+	var reason string
+	for _, ev := range e.events.all {
+		if ev.Kind == spotware.EventServerDisconnect {
+			reason = ev.Reason
+		}
+	}
+	e.events.mu.Unlock()
+	require.Equal(t, "maintenance window", reason)
+	flowsAgain(t, sub)
+}
+
+func TestAccountDisconnectEvent(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+	require.Equal(t, 1, e.srv.DisconnectAccount(spotwaretest.DemoAccount))
+	e.events.waitFor(t, spotware.EventAccountDisconnected, 1, 2*time.Second)
+	e.events.waitFor(t, spotware.EventAccountAuthorized, 2, 2*time.Second)
+	collect(t, sub, 50*time.Millisecond)
+	flowsAgain(t, sub)
+	require.Zero(t, e.events.count(spotware.EventDisconnected), "the connection stays up")
+}
+
+func TestTokenInvalidatedEvent(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+	require.Equal(t, 1, e.srv.InvalidateAccounts("token was revoked", spotwaretest.DemoAccount))
+	e.events.waitFor(t, spotware.EventTokenInvalidated, 1, 2*time.Second)
+	e.events.waitFor(t, spotware.EventAccountAuthorized, 2, 2*time.Second)
+	collect(t, sub, 50*time.Millisecond)
+	flowsAgain(t, sub)
+}
+
+// TestWatchdog: a server that stops sending anything (no heartbeats, no
+// spots) while the connection stays open is detected and replaced.
+func TestWatchdog(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+	e.srv.Freeze(true)
+	e.events.waitFor(t, spotware.EventStalled, 1, 3*time.Second)
+	e.srv.Freeze(false)
+	e.events.waitFor(t, spotware.EventRestored, 1, 3*time.Second)
+	collect(t, sub, 50*time.Millisecond)
+	flowsAgain(t, sub)
+}
+
+// TestIdleDisconnect: a client that does not send heartbeats often enough
+// is dropped by the server; one that does is kept.
+func TestIdleDisconnect(t *testing.T) {
+	e := newEnv(t, []spotwaretest.Option{spotwaretest.WithIdleTimeout(300 * time.Millisecond)},
+		func(c *spotware.SessionConfig) { c.HeartbeatInterval = 100 * time.Millisecond })
+	time.Sleep(900 * time.Millisecond)
+	require.Zero(t, e.events.count(spotware.EventDisconnected), "heartbeats keep the connection")
+
+	slow := newEnv(t, []spotwaretest.Option{spotwaretest.WithIdleTimeout(300 * time.Millisecond)},
+		func(c *spotware.SessionConfig) { c.HeartbeatInterval = 5 * time.Second })
+	slow.events.waitFor(t, spotware.EventDisconnected, 1, 3*time.Second)
+	slow.events.waitFor(t, spotware.EventRestored, 1, 3*time.Second)
+}
+
+// TestSplitFrames: frames that arrive cut in the middle are reassembled.
+func TestSplitFrames(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.srv.SetSplitFrames(true)
+	sub := streaming(t, e)
+	syms, err := e.sess.Symbols(t.Context(), spotwaretest.DemoAccount)
+	require.NoError(t, err)
+	require.Len(t, syms, 4)
+	flowsAgain(t, sub)
+	require.Zero(t, e.events.count(spotware.EventDisconnected))
+}
+
+// TestCutFrame: a connection that ends inside a frame is reported and
+// replaced.
+func TestCutFrame(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+	e.srv.CutNextFrame()
+	e.events.waitFor(t, spotware.EventDisconnected, 1, 2*time.Second)
+	e.events.mu.Lock()
+	var cause error
+	for _, ev := range e.events.all {
+		if ev.Kind == spotware.EventDisconnected {
+			cause = ev.Err
+		}
+	}
+	e.events.mu.Unlock()
+	require.ErrorIs(t, cause, wire.ErrTruncated)
+	e.events.waitFor(t, spotware.EventRestored, 1, 3*time.Second)
+	flowsAgain(t, sub)
+}
+
+// TestFrameSizeCap: an answer larger than MaxFrameSize ends the connection
+// with an error instead of an allocation.
+func TestFrameSizeCap(t *testing.T) {
+	e := newEnv(t, nil, func(c *spotware.SessionConfig) { c.MaxFrameSize = 64; c.MaxReconnectAttempts = 1 })
+	require.NoError(t, e.sess.AuthorizeAccount(t.Context(), spotwaretest.DemoAccount))
+	_, err := e.sess.Symbols(t.Context(), spotwaretest.DemoAccount)
+	require.Error(t, err)
+	e.events.waitFor(t, spotware.EventDisconnected, 1, 2*time.Second)
+	e.events.mu.Lock()
+	defer e.events.mu.Unlock()
+	var cause error
+	for _, ev := range e.events.all {
+		if ev.Kind == spotware.EventDisconnected {
+			cause = ev.Err
+			break
+		}
+	}
+	require.ErrorIs(t, cause, wire.ErrFrameTooLarge)
+}
