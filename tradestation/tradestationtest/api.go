@@ -219,6 +219,9 @@ func (s *Server) v3Balances(w http.ResponseWriter, env auth.Environment, list st
 		mv, upl := decimal.Zero, decimal.Zero
 		for _, p := range a.positions {
 			_, v, pl, _ := s.valuation(p)
+			if a.typ == "Futures" {
+				v = pl // futures are marked to market: only open trade equity counts
+			}
 			mv, upl = mv.Add(v), upl.Add(pl)
 		}
 		equity := a.cash.Add(mv)

@@ -1,0 +1,79 @@
+package tradestation_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/tradestation"
+	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
+)
+
+// BenchmarkQuotes compares a 20-symbol quote call through the brokerkit
+// client (auth.Transport, TokenSource, audience check, internal/rest) with
+// a plain net/http GET carrying a static bearer header and decoding the
+// same JSON into the same structs, against the same emulator.
+//
+//	go test ./tradestation -run '^$' -bench BenchmarkQuotes -benchmem -count 6
+func BenchmarkQuotes(b *testing.B) {
+	srv := tradestationtest.NewServer(tradestationtest.WithRateLimits(tradestationtest.RateLimits{}))
+	defer srv.Close()
+	ctx := context.Background()
+	p, err := tradestation.New(srv.Config(tradestation.V3))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := srv.IssueV3()
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := src.SetToken(ctx, tok); err != nil {
+		b.Fatal(err)
+	}
+
+	b.Run("brokerkit", func(b *testing.B) {
+		c := tradestation.NewClient(tradestation.HTTPClient(src), srv.ClientOptions()...)
+		b.ReportAllocs()
+		for b.Loop() {
+			q, _, err := c.Quotes.Get(ctx, twentySymbols...)
+			if err != nil || len(q) != 20 {
+				b.Fatal(err, len(q))
+			}
+		}
+	})
+
+	b.Run("plain", func(b *testing.B) {
+		hc := &http.Client{}
+		u := srv.URL + "/v3/marketdata/quotes/" + strings.Join(twentySymbols, ",")
+		b.ReportAllocs()
+		for b.Loop() {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var out struct {
+				Quotes []tradestation.Quote        `json:"Quotes"`
+				Errors []tradestation.PartialError `json:"Errors"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&out)
+			_, _ = io.Copy(io.Discard, resp.Body) // keep the connection reusable
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || len(out.Quotes) != 20 {
+				b.Fatal(err, resp.StatusCode)
+			}
+		}
+	})
+}

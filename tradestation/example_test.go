@@ -1,0 +1,55 @@
+package tradestation_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/tradestation"
+	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
+)
+
+// A complete v3 login and a quotes call, against the emulator.
+func Example() {
+	ctx := context.Background()
+	srv := tradestationtest.NewServer()
+	defer srv.Close()
+
+	p, err := tradestation.New(srv.Config(tradestation.V3))
+	if err != nil {
+		panic(err)
+	}
+	flow, err := auth.Begin(p)
+	if err != nil {
+		panic(err)
+	}
+	callback, err := srv.Login(flow.URL) // a browser signing in and approving
+	if err != nil {
+		panic(err)
+	}
+	tok, err := flow.CompleteURL(ctx, p, callback)
+	if err != nil {
+		panic(err)
+	}
+	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(tradestation.Name, "trader"))
+	if err != nil {
+		panic(err)
+	}
+	if err := src.SetToken(ctx, tok); err != nil {
+		panic(err)
+	}
+
+	c := tradestation.NewClient(tradestation.HTTPClient(src), srv.ClientOptions()...)
+	quotes, invalid, err := c.Quotes.Get(ctx, "MSFT", "AAPL", "NOPE")
+	if err != nil {
+		panic(err)
+	}
+	for _, q := range quotes {
+		fmt.Println(q.Symbol, q.Last, q.Bid, q.Ask)
+	}
+	fmt.Println(invalid[0])
+	// Output:
+	// MSFT 412.37 412.36 412.38
+	// AAPL 227.52 227.51 227.53
+	// NOPE: FAILED, INVALID SYMBOL
+}

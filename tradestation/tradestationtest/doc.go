@@ -1,0 +1,27 @@
+// Package tradestationtest is an in-process TradeStation for tests, in the
+// style of net/http/httptest: NewServer starts, on 127.0.0.1, the Auth0
+// sign-in server (authorize with a consent page, token, revoke, userinfo),
+// API v3, WebAPI v2 with its own login, the SIM host and a stand-in for the
+// account-opening API, seeded with one user who has a cash, a margin and a
+// futures account, positions, and quotes for some thirty symbols.
+//
+// It behaves as TradeStation documents: 20-minute access tokens, 30-second
+// v2 codes, non-expiring or rotating refresh tokens (24-hour absolute
+// limit), revocation of all of a key's refresh tokens, audiences kept
+// apart, numbers as JSON strings in v3 and as JSON numbers in v2, partial
+// Errors[], rate limits with X-RateLimit-* headers (429 in v3, 403 "Quota
+// Exceeded" in v2), case-insensitive v2 paths. WithClock shares a test
+// clock with the SDK; Faults injects 5xx, 429, delays, cut connections and
+// invalidated tokens.
+//
+//	srv := tradestationtest.NewServer()
+//	defer srv.Close()
+//	p, _ := tradestation.New(srv.Config(tradestation.V3))
+//	flow, _ := auth.Begin(p)
+//	cb, _ := srv.Login(flow.URL) // signs in and approves as the seeded user
+//	tok, _ := flow.CompleteURL(ctx, p, cb)
+//	src, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), "trader")
+//	_ = src.SetToken(ctx, tok)
+//	c := tradestation.NewClient(tradestation.HTTPClient(src), srv.ClientOptions()...)
+//	quotes, _, _ := c.Quotes.Get(ctx, "MSFT") // Last 412.37
+package tradestationtest
