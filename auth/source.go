@@ -40,6 +40,7 @@ type sourceOptions struct {
 	slideSave      time.Duration
 	slideLifetime  time.Duration
 	now            func() time.Time
+	custom         bool // now was given: read it on every call
 	onChange       func(old, new *Token)
 }
 
@@ -58,9 +59,11 @@ func WithRefreshTimeout(d time.Duration) SourceOption {
 }
 
 // WithSourceClock makes the source read time from now instead of
-// time.Now, for tests that move an emulator's clock.
+// time.Now, for tests that move an emulator's clock. The hot path then
+// calls now on every request; with the real clock it reads no clock at all
+// (a timer marks the cached token stale at its refresh time).
 func WithSourceClock(now func() time.Time) SourceOption {
-	return func(o *sourceOptions) { o.now = now }
+	return func(o *sourceOptions) { o.now, o.custom = now, now != nil }
 }
 
 // WithOnChange calls fn after the source has obtained a new token from the
@@ -89,7 +92,10 @@ func WithSlideSaveInterval(d time.Duration) SourceOption {
 // caller sees it. It is safe for concurrent use, and it satisfies
 // golang.org/x/oauth2.TokenSource.
 //
-// The cached token is read without a lock. When it is stale, one refresh
+// The cached token is read without a lock and without reading the clock:
+// a timer marks it stale at its refresh time (looking at the wall clock at
+// least once a minute, so a suspended machine or a stepped clock is
+// noticed). When it is stale, one refresh
 // runs for all callers (single flight). If the Store is also a Locker, the
 // refresh takes the key's lock, re-reads the Store and refreshes only if
 // the stored token is still stale, so processes sharing a rotating refresh
@@ -132,12 +138,76 @@ type TokenSource struct {
 	lastSlideSave atomic.Int64
 }
 
-// entry is one immutable cached token with what the hot path needs.
+// entry is one cached token with what the hot path needs. Only stale
+// changes after it is published.
 type entry struct {
 	tok       *Token
 	o2        *oauth2.Token
-	refreshAt time.Time // zero: never stale
+	refreshAt time.Time // wall clock, no monotonic reading; zero: never stale
 	lifetime  time.Duration
+	// clock is the source's custom clock, read on every call; nil means
+	// the real clock, and then a timer sets stale instead.
+	clock func() time.Time
+	stale atomic.Bool
+
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+}
+
+// clockRecheck is the longest a cached token's timer sleeps before it
+// looks at the wall clock again, so that a suspended machine or a stepped
+// clock is noticed within this time.
+const clockRecheck = time.Minute
+
+// fresh reports whether the hot path may hand out e.
+func (e *entry) fresh() bool {
+	if e.clock != nil {
+		return e.refreshAt.IsZero() || e.clock().Before(e.refreshAt)
+	}
+	return !e.stale.Load()
+}
+
+// arm starts the timer that marks e stale at its refresh time.
+func (e *entry) arm(now time.Time) {
+	if e.clock != nil || e.refreshAt.IsZero() {
+		return
+	}
+	d := e.refreshAt.Sub(now)
+	if d <= 0 {
+		e.stale.Store(true)
+		return
+	}
+	e.mu.Lock()
+	e.timer = time.AfterFunc(min(d, clockRecheck), e.check)
+	e.mu.Unlock()
+}
+
+func (e *entry) check() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return
+	}
+	d := time.Until(e.refreshAt)
+	if d <= 0 {
+		e.stale.Store(true)
+		return
+	}
+	e.timer = time.AfterFunc(min(d, clockRecheck), e.check)
+}
+
+// stop releases e's timer once e is no longer the cached entry.
+func (e *entry) stop() {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	e.stopped = true
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.mu.Unlock()
 }
 
 type flight struct {
@@ -190,7 +260,7 @@ func (s *TokenSource) Key() string { return s.key }
 // runs under context.Background, bounded by the refresh timeout; prefer
 // TokenContext where a context is at hand.
 func (s *TokenSource) Token() (*oauth2.Token, error) {
-	if e := s.cur.Load(); e != nil && e.usable(s.o.now()) {
+	if e := s.cur.Load(); e != nil && e.fresh() {
 		return e.o2, nil
 	}
 	e, err := s.slow(context.Background())
@@ -203,7 +273,7 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 // TokenContext returns a token that is valid for at least the leeway,
 // refreshing it first when needed. ctx bounds how long this caller waits.
 func (s *TokenSource) TokenContext(ctx context.Context) (*Token, error) {
-	if e := s.cur.Load(); e != nil && e.usable(s.o.now()) {
+	if e := s.cur.Load(); e != nil && e.fresh() {
 		return e.tok, nil
 	}
 	e, err := s.slow(ctx)
@@ -224,7 +294,7 @@ func (s *TokenSource) slow(ctx context.Context) (*entry, error) {
 			return nil, err
 		}
 		s.mu.Lock()
-		if e := s.cur.Load(); e != nil && e.usable(s.o.now()) {
+		if e := s.cur.Load(); e != nil && e.fresh() && e.usable(s.o.now()) {
 			s.mu.Unlock()
 			return e, nil
 		}
@@ -293,19 +363,14 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 
 	refused := stored.AccessToken == rejected
 	if !refused && !stored.ExpiresWithin(now, s.o.leeway) && stored.AccessToken != "" {
-		e := s.newEntry(stored, now, false)
-		s.cur.Store(e)
-		return e, nil
+		return s.publish(stored, now, s.refreshTime(stored, now, false)), nil
 	}
 	usable := !refused && stored.Valid(now)
 
 	if !s.caps.Refresh || stored.RefreshToken == "" {
 		if usable {
 			// Nothing can renew it; serve it until it lapses.
-			e := s.newEntry(stored, now, false)
-			e.refreshAt = stored.Expiry
-			s.cur.Store(e)
-			return e, nil
+			return s.publish(stored, now, stored.Expiry), nil
 		}
 		why := "the access token has lapsed and the provider has no refresh grant"
 		if s.caps.Refresh {
@@ -321,10 +386,7 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 			s.key, stored.RefreshExpiry.UTC().Format(time.RFC3339), ErrReauthRequired))
 	}
 	if usable && now.Before(backoff) {
-		e := s.newEntry(stored, now, false)
-		e.refreshAt = backoff
-		s.cur.Store(e)
-		return e, nil
+		return s.publish(stored, now, backoff), nil
 	}
 
 	nt, err := s.p.Refresh(ctx, stored)
@@ -338,13 +400,11 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 			s.mu.Lock()
 			s.backoff = now.Add(retryDelay)
 			s.mu.Unlock()
-			e := s.newEntry(stored, now, false)
-			e.refreshAt = now.Add(retryDelay)
-			if !stored.Expiry.IsZero() && stored.Expiry.Before(e.refreshAt) {
-				e.refreshAt = stored.Expiry
+			at := now.Add(retryDelay)
+			if !stored.Expiry.IsZero() && stored.Expiry.Before(at) {
+				at = stored.Expiry
 			}
-			s.cur.Store(e)
-			return e, nil
+			return s.publish(stored, now, at), nil
 		}
 		return nil, fmt.Errorf("auth: %s: refresh: %w", s.key, err)
 	}
@@ -363,12 +423,10 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 	s.mu.Lock()
 	s.rejected, s.backoff, s.failed = "", time.Time{}, nil
 	s.mu.Unlock()
-	e := s.newEntry(nt, now, true)
 	if s.o.onChange != nil {
 		s.o.onChange(stored, nt)
 	}
-	s.cur.Store(e)
-	return e, nil
+	return s.publish(nt, now, s.refreshTime(nt, now, true)), nil
 }
 
 // loadLocked reads the store, first saving a refreshed token the store
@@ -404,24 +462,41 @@ func (s *TokenSource) fail(t *Token, err error) error {
 	s.mu.Lock()
 	s.failed = &failure{err: err, access: t.AccessToken, rtok: t.RefreshToken}
 	s.mu.Unlock()
-	s.cur.Store(nil)
+	s.cur.Swap(nil).stop()
 	return err
 }
 
-// newEntry prepares t for the hot path. fresh says t was issued just now,
-// so that a lifetime shorter than twice the leeway is split in half rather
-// than leaving the token stale on arrival.
-func (s *TokenSource) newEntry(t *Token, now time.Time, fresh bool) *entry {
-	e := &entry{tok: t, o2: t.OAuth2(), lifetime: s.lifetime(t)}
-	if !t.Expiry.IsZero() {
-		exp := t.Expiry.Round(0)
-		e.refreshAt = exp.Add(-s.o.leeway)
-		if fresh {
-			if half := now.Add(exp.Sub(now) / 2); e.refreshAt.Before(half) {
-				e.refreshAt = half
-			}
+// refreshTime is when t must be refreshed: the leeway before its expiry.
+// fresh says t was issued just now, so that a lifetime shorter than twice
+// the leeway is split in half rather than leaving t stale on arrival.
+func (s *TokenSource) refreshTime(t *Token, now time.Time, fresh bool) time.Time {
+	if t.Expiry.IsZero() {
+		return time.Time{}
+	}
+	exp := t.Expiry.Round(0)
+	at := exp.Add(-s.o.leeway)
+	if fresh {
+		if half := now.Add(exp.Sub(now) / 2); at.Before(half) {
+			at = half
 		}
 	}
+	return at
+}
+
+// newEntry prepares t for the hot path, to be refreshed at refreshAt.
+func (s *TokenSource) newEntry(t *Token, now, refreshAt time.Time) *entry {
+	e := &entry{tok: t, o2: t.OAuth2(), lifetime: s.lifetime(t), refreshAt: refreshAt.Round(0)}
+	if s.o.custom {
+		e.clock = s.o.now
+	}
+	e.arm(now)
+	return e
+}
+
+// publish makes t the cached token.
+func (s *TokenSource) publish(t *Token, now, refreshAt time.Time) *entry {
+	e := s.newEntry(t, now, refreshAt)
+	s.cur.Swap(e).stop()
 	return e
 }
 
@@ -506,7 +581,7 @@ func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
 	if s.o.onChange != nil {
 		s.o.onChange(old, t)
 	}
-	s.cur.Store(s.newEntry(t, now, true))
+	s.publish(t, now, s.refreshTime(t, now, true))
 	return nil
 }
 
@@ -529,7 +604,9 @@ func (s *TokenSource) Invalidate(stale *Token) {
 	}
 	s.failed = nil
 	s.backoff = time.Time{}
-	s.cur.CompareAndSwap(e, nil)
+	if s.cur.CompareAndSwap(e, nil) {
+		e.stop()
+	}
 }
 
 // ForceRefresh replaces stale even though it has not expired, because a
@@ -561,10 +638,13 @@ func (s *TokenSource) Touch(ctx context.Context, used *Token) error {
 	}
 	nt := e.tok.Clone()
 	nt.Expiry = exp
-	ne := &entry{tok: nt, o2: nt.OAuth2(), lifetime: e.lifetime, refreshAt: exp.Add(-s.o.leeway)}
+	ne := s.newEntry(nt, now, exp.Add(-s.o.leeway))
+	ne.lifetime = e.lifetime
 	if !s.cur.CompareAndSwap(e, ne) {
+		ne.stop()
 		return nil
 	}
+	e.stop()
 	last := s.lastSlideSave.Load()
 	if last != 0 && now.UnixNano()-last < int64(s.o.slideSave) {
 		return nil

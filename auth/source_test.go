@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -454,4 +455,58 @@ func TestNewTokenSourceValidates(t *testing.T) {
 	assert.Error(t, src.SetToken(context.Background(), nil))
 	assert.Error(t, src.SetToken(context.Background(), &auth.Token{}))
 	assert.False(t, errors.Is(src.SetToken(context.Background(), &auth.Token{AccessToken: "a"}), auth.ErrNoToken))
+}
+
+// stubProvider issues tokens that live for life, on the real clock.
+type stubProvider struct {
+	life      time.Duration
+	refreshes atomic.Int64
+}
+
+func (p *stubProvider) Name() string { return "stub" }
+func (p *stubProvider) Capabilities() auth.Capabilities {
+	return auth.Capabilities{Refresh: true}
+}
+func (p *stubProvider) AuthCodeURL(string, ...auth.AuthCodeOption) string { return "" }
+func (p *stubProvider) Exchange(context.Context, string, ...auth.AuthCodeOption) (*auth.Token, error) {
+	return nil, auth.ErrUnsupported
+}
+func (p *stubProvider) ClientCredentials(context.Context, ...string) (*auth.Token, error) {
+	return nil, auth.ErrUnsupported
+}
+func (p *stubProvider) Refresh(_ context.Context, t *auth.Token) (*auth.Token, error) {
+	n := p.refreshes.Add(1)
+	return &auth.Token{AccessToken: fmt.Sprintf("at-%d", n), RefreshToken: t.RefreshToken,
+		Expiry: time.Now().Add(p.life)}, nil
+}
+
+func TestSourceRealClockMarksTokenStale(t *testing.T) {
+	p := &stubProvider{life: 400 * time.Millisecond}
+	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "k", auth.WithLeeway(100*time.Millisecond))
+	require.NoError(t, err)
+	require.NoError(t, src.SetToken(context.Background(), &auth.Token{AccessToken: "at-0", RefreshToken: "rt",
+		Expiry: time.Now().Add(300 * time.Millisecond)}))
+	got, err := src.TokenContext(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "at-0", got.AccessToken)
+	assert.Zero(t, p.refreshes.Load())
+
+	// Past the refresh time (expiry - leeway) the cached token is not
+	// served again, although the hot path reads no clock.
+	time.Sleep(250 * time.Millisecond)
+	got, err = src.TokenContext(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "at-1", got.AccessToken)
+	o, err := src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "at-1", o.AccessToken)
+	assert.EqualValues(t, 1, p.refreshes.Load())
+
+	// A token without expiry is never refreshed.
+	require.NoError(t, src.SetToken(context.Background(), &auth.Token{AccessToken: "forever", RefreshToken: "rt"}))
+	time.Sleep(50 * time.Millisecond)
+	got, err = src.TokenContext(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "forever", got.AccessToken)
+	assert.EqualValues(t, 1, p.refreshes.Load())
 }
