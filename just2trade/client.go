@@ -2,7 +2,6 @@ package just2trade
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -131,7 +130,7 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 // checkAccount refuses an empty account number before a request is built.
 func checkAccount(account string) error {
 	if account == "" {
-		return errors.New("just2trade: account number is empty")
+		return fmt.Errorf("just2trade: %w: account number is empty", ErrValidation)
 	}
 	return nil
 }

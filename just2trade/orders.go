@@ -3,7 +3,6 @@ package just2trade
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -278,7 +277,7 @@ func (s *OrdersService) Place(ctx context.Context, r OrderRequest) (string, erro
 // Get returns one order by ID (GET /orders/{id}).
 func (s *OrdersService) Get(ctx context.Context, id string) (*Order, error) {
 	if id == "" {
-		return nil, errors.New("just2trade: order ID is empty")
+		return nil, fmt.Errorf("just2trade: %w: order ID is empty", ErrValidation)
 	}
 	var o Order
 	if err := s.c.get(ctx, rest.Pathf("orders/%s", id), nil, &o); err != nil {
@@ -309,7 +308,7 @@ type cancelBody struct {
 // order's status moves to canceled asynchronously.
 func (s *OrdersService) Cancel(ctx context.Context, id, message string) (string, error) {
 	if id == "" {
-		return "", errors.New("just2trade: order ID is empty")
+		return "", fmt.Errorf("just2trade: %w: order ID is empty", ErrValidation)
 	}
 	var out result
 	if err := s.c.post(ctx, rest.Pathf("orders/%s/cancel", id), cancelBody{Message: message}, &out); err != nil {
