@@ -6,23 +6,30 @@ import (
 	"time"
 )
 
-// limiter is a token bucket: rate requests per second, bursts of up to
-// rate. One per connection and class, as cTrader counts per connection.
+// limitWindow is the window a limiter counts in: a second, plus a margin
+// so that arrival jitter cannot squeeze n+1 requests into the server's
+// second.
+const limitWindow = time.Second + 50*time.Millisecond
+
+// limiter keeps at most n sends in any one-second window, a guarantee a
+// token bucket with a burst of n does not give (it allows nearly 2n
+// across a window boundary). One per connection and class, as cTrader
+// counts per connection.
 type limiter struct {
-	mu     sync.Mutex
-	rate   float64
-	tokens float64
-	last   time.Time
+	mu   sync.Mutex
+	ring []time.Time // the last n send times, oldest at next
+	next int
 }
 
 func newLimiter(perSecond int) *limiter {
 	if perSecond <= 0 {
 		return nil
 	}
-	return &limiter{rate: float64(perSecond), tokens: float64(perSecond), last: time.Now()}
+	return &limiter{ring: make([]time.Time, perSecond)}
 }
 
-// wait takes one token, sleeping until one is available or ctx ends.
+// wait reserves a send slot, sleeping until the n-th most recent send is a
+// second old or ctx ends.
 func (l *limiter) wait(ctx context.Context) error {
 	if l == nil {
 		return nil
@@ -30,14 +37,14 @@ func (l *limiter) wait(ctx context.Context) error {
 	for {
 		l.mu.Lock()
 		now := time.Now()
-		l.tokens = min(l.rate, l.tokens+now.Sub(l.last).Seconds()*l.rate)
-		l.last = now
-		if l.tokens >= 1 {
-			l.tokens--
+		oldest := l.ring[l.next]
+		if oldest.IsZero() || now.Sub(oldest) >= limitWindow {
+			l.ring[l.next] = now
+			l.next = (l.next + 1) % len(l.ring)
 			l.mu.Unlock()
 			return nil
 		}
-		need := time.Duration((1 - l.tokens) / l.rate * float64(time.Second))
+		need := limitWindow - now.Sub(oldest)
 		l.mu.Unlock()
 		t := time.NewTimer(need)
 		select {

@@ -435,7 +435,9 @@ func (s *Session) refresh(ctx context.Context, stale *auth.Token) (*auth.Token, 
 	if err != nil {
 		return nil, fmt.Errorf("spotware: refreshing the access token: %w", err)
 	}
-	s.emit(Event{Kind: EventTokenRefreshed})
+	if stale == nil || t.AccessToken != stale.AccessToken {
+		s.emit(Event{Kind: EventTokenRefreshed})
+	}
 	return t, nil
 }
 
