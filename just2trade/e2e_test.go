@@ -29,9 +29,15 @@ type session struct {
 
 func login(t *testing.T, opts ...just2tradetest.Option) *session {
 	t.Helper()
-	// The clock starts at the real time so that the login flow's own
-	// deadline (wall clock) holds.
-	clock := just2tradetest.NewTestClock(time.Now())
+	return loginAt(t, time.Now(), opts...)
+}
+
+// loginAt logs in with the emulator's clock (shared with the token
+// source) starting at start. The login flow's own deadline is counted on
+// the wall clock, so start may be any moment.
+func loginAt(t *testing.T, start time.Time, opts ...just2tradetest.Option) *session {
+	t.Helper()
+	clock := just2tradetest.NewTestClock(start)
 	srv := just2tradetest.NewServer(append([]just2tradetest.Option{just2tradetest.WithClock(clock.Now)}, opts...)...)
 	t.Cleanup(srv.Close)
 	p, err := srv.Provider()
@@ -179,6 +185,11 @@ func TestSteadyUseStaysLoggedIn(t *testing.T) {
 	serverExp, ok := s.srv.TokenExpiry(tok.AccessToken)
 	require.True(t, ok)
 	assert.WithinDuration(t, serverExp, tok.Expiry, time.Second, "local expiry follows the server's")
+
+	// The window counts from the last call: 23 idle hours more are fine.
+	s.clock.Advance(23 * time.Hour)
+	_, err = s.c.Profile.Get(ctx)
+	require.NoError(t, err)
 }
 
 func TestIdleBeyond24HoursNeedsLogin(t *testing.T) {
@@ -209,26 +220,21 @@ func TestRevokedTokenNeedsLogin(t *testing.T) {
 }
 
 func TestLimeFixedExpiry(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		ny = time.FixedZone("EST", -5*3600) // winter date below: same offset
-	}
-	// Start at 10:00 ET on a winter day; the flow deadline uses the wall
-	// clock, so the emulator's clock starts at now and is then moved.
-	s := login(t, just2tradetest.WithLime())
+	// Logged in at 10:00 EST (15:00 UTC) on a winter day: the token
+	// lapses at 3:00 EST (8:00 UTC) the next morning.
+	s := loginAt(t, time.Date(2026, 1, 15, 15, 0, 0, 0, time.UTC), just2tradetest.WithLime())
 	ctx := context.Background()
 	assert.Equal(t, just2trade.EnvLime, s.p.Environment())
 	assert.False(t, s.p.Capabilities().SlidingExpiry)
-	want := just2trade.NextDailyExpiry(s.clock.Now(), just2trade.DailyExpiry{})
+	want := time.Date(2026, 1, 16, 8, 0, 0, 0, time.UTC)
 	assert.True(t, s.tok.Expiry.Equal(want), "token expiry %s, want %s", s.tok.Expiry, want)
 	serverExp, ok := s.srv.TokenExpiry(s.tok.AccessToken)
 	require.True(t, ok)
 	assert.True(t, serverExp.Equal(want))
-	assert.Equal(t, 3, want.In(ny).Hour())
 
 	// Use does not prolong it.
 	for range 5 {
-		_, err = s.c.Accounts.List(ctx)
+		_, err := s.c.Accounts.List(ctx)
 		require.NoError(t, err)
 		s.clock.Advance(time.Minute)
 	}
