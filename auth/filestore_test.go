@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -262,7 +263,9 @@ func TestFileStoreSurvivesKilledWriter(t *testing.T) {
 		for seq := start + 1; ; seq++ {
 			tok := &auth.Token{AccessToken: fmt.Sprintf("at-%d", seq), RefreshToken: "rt",
 				Extra: map[string]json.RawMessage{"pad": padFor(seq)}}
+			t0 := time.Now()
 			require.NoError(t, s.Save(context.Background(), "k", tok))
+			fmt.Printf("saved %d\n", time.Since(t0))
 		}
 	}
 	dir := t.TempDir()
@@ -277,8 +280,16 @@ func TestFileStoreSurvivesKilledWriter(t *testing.T) {
 	for i := 0; i < 30 && time.Now().Before(deadline); i++ {
 		cmd := runChild(t, "TestFileStoreSurvivesKilledWriter", "writer",
 			"STORE_DIR="+dir, "START_SEQ="+strconv.Itoa(last))
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
-		time.Sleep(time.Duration(30+rand.IntN(90)) * time.Millisecond)
+		// Once it has saved a token, kill it at a random moment of the
+		// next Save.
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		require.NoError(t, err)
+		took, err := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(line, "saved ")), 10, 64)
+		require.NoError(t, err, "child said %q", line)
+		time.Sleep(time.Duration(rand.Int64N(took + 1)))
 		require.NoError(t, cmd.Process.Kill())
 		_ = cmd.Wait()
 
