@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -226,6 +227,13 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) 
 	if r.Body != nil {
 		if body, err = json.Marshal(r.Body); err != nil {
 			return nil, fmt.Errorf("%s%s %s: encoding request body: %w", c.prefix(), method, pathOnly(r.Path), err)
+		}
+	}
+	if out != nil {
+		// Checked before sending: a POST must not reach the broker when
+		// its answer cannot be stored.
+		if rv := reflect.ValueOf(out); rv.Kind() != reflect.Pointer || rv.IsNil() {
+			return nil, fmt.Errorf("rest: %s %s: out must be a non-nil pointer, not %T", method, pathOnly(r.Path), out)
 		}
 	}
 	retryable := isIdempotent(method, r.Idempotent)

@@ -409,3 +409,16 @@ func TestCutConnectionIsUnavailable(t *testing.T) {
 	assert.NotErrorIs(t, err, auth.ErrInvalidResponse)
 	assert.True(t, errors.Is(err, io.ErrUnexpectedEOF), err)
 }
+
+func TestOutMustBeAPointerAndNothingIsSent(t *testing.T) {
+	c, mux, _ := setup(t)
+	hits := &counter{}
+	mux.HandleFunc("/orders", func(w http.ResponseWriter, r *http.Request) { hits.inc(); writeJSON(w, 200, `{}`) })
+	var m map[string]any
+	for _, out := range []any{m, struct{}{}, (*struct{})(nil)} {
+		_, err := c.Post(context.Background(), "orders", map[string]string{"Symbol": "MSFT"}, out)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "non-nil pointer")
+	}
+	assert.Equal(t, 0, hits.get())
+}

@@ -68,7 +68,7 @@ func TestErrorShapes(t *testing.T) {
 			body: `{"Model":null,"Errors":["Account is blocked","Try later"],"StatusCode":500,"IsSucceed":false}`,
 			is:   auth.ErrUnavailable, msg: "Account is blocked; Try later"},
 		{name: "autoshares 500 pair", status: 500,
-			body: `{"message":"An error occurred while processing your request","error":"Unexpected server error"}`,
+			body:   `{"message":"An error occurred while processing your request","error":"Unexpected server error"}`,
 			fields: &rest.ErrorFields{Message: []string{"message", "error"}},
 			is:     auth.ErrUnavailable, msg: "An error occurred while processing your request"},
 		{name: "autoshares order check", status: 400,
