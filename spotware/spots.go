@@ -185,7 +185,7 @@ func (s *Session) resubscribe(ctx context.Context, c *conn, account int64) error
 // onSpot decodes a spot event and hands the quote to its subscription.
 // It runs on the reader goroutine, which owns c.spot.
 func (s *Session) onSpot(c *conn, payload []byte) {
-	if err := lenient.Unmarshal(payload, &c.spot); err != nil {
+	if err := decodeSpot(payload, &c.spot); err != nil {
 		return
 	}
 	now := time.Now()
@@ -195,6 +195,11 @@ func (s *Session) onSpot(c *conn, payload []byte) {
 		sub.deliver(&c.spot, now)
 	}
 	s.subsMu.RUnlock()
+}
+
+// decodeSpot decodes a spot event into ev, reusing its memory.
+func decodeSpot(payload []byte, ev *openapi.ProtoOASpotEvent) error {
+	return lenient.Unmarshal(payload, ev)
 }
 
 // deliver merges ev into the last known prices and sends the quote,

@@ -1,0 +1,45 @@
+// Package spotware connects to the Spotware cTrader Open API 2.0: the
+// OAuth provider for logging users in, and a session client for the API
+// itself, which is Protobuf over TLS (a 4-byte big-endian length and a
+// ProtoMessage per frame), not REST.
+//
+// Log in with auth.Flow like any brokerkit provider. cTrader's token
+// endpoint is a GET and its refresh token is single use, rotating on every
+// refresh, so keep tokens in an auth.TokenSource over a Store: it saves
+// each new refresh token before handing it out.
+//
+//	p, _ := spotware.New(spotware.Config{ClientID: id, ClientSecret: secret,
+//		RedirectURL: "https://app.example.com/callback/ctrader"})
+//	flow, _ := auth.Begin(p)                 // redirect the user to flow.URL
+//	tok, _ := flow.Complete(ctx, p, callbackQuery)
+//	tokens, _ := auth.NewTokenSource(p, store, auth.Key(spotware.Name, user))
+//	_ = tokens.SetToken(ctx, tok)
+//
+// Then dial a session, authorize an account and stream quotes:
+//
+//	s, err := spotware.Dial(ctx, spotware.SessionConfig{Addr: "demo.ctraderapi.com:5035",
+//		ClientID: id, ClientSecret: secret, Tokens: tokens})
+//	defer s.Close()
+//	list, _ := s.Accounts(ctx)                          // live and demo accounts
+//	_ = s.AuthorizeAccount(ctx, list.Accounts[0].ID)    // on the host its IsLive says
+//	sub, _ := s.SubscribeSpots(ctx, list.Accounts[0].ID, 1, 2)
+//	for q := range sub.C() {
+//		fmt.Println(q.SymbolID, q.Bid, q.Ask)           // exact decimals
+//	}
+//
+// The session keeps itself usable: it matches answers to requests by
+// clientMsgId with a timeout per request, sends a heartbeat every 10
+// seconds, caps frame sizes, throttles to the documented 50 (and 5
+// historical) requests per second, refreshes the token through the
+// TokenSource when the server answers CH_ACCESS_TOKEN_INVALID or
+// OA_AUTH_TOKEN_EXPIRED, authorizes accounts again after token-invalidated
+// and account-disconnect events, reconnects with backoff after a dropped or
+// stalled connection and restores spot subscriptions. Each of these is
+// reported on Session.Events. Server errors are *Error values that match
+// the auth sentinels (auth.ErrInvalidClient, auth.ErrRateLimited with
+// RetryAfter, auth.ErrUnavailable for maintenance).
+//
+// Package spotwaretest is an in-process emulator of both sides, and
+// package openapi holds the Protobuf messages for calls not wrapped here
+// (Session.Do).
+package spotware

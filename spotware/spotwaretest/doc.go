@@ -1,0 +1,31 @@
+// Package spotwaretest is an in-process emulator of the cTrader Open API,
+// in the style of net/http/httptest: the authorization server
+// (/apps/auth, GET /apps/token with camelCase answers, errors with HTTP
+// 200, single-use codes living 60 seconds, refresh tokens that rotate and
+// refuse reuse) on internal/oauthsim, and the Protobuf API over TLS on
+// 127.0.0.1 with a generated self-signed certificate that TLSConfig
+// trusts.
+//
+//	srv := spotwaretest.NewServer()
+//	defer srv.Close()
+//	p, _ := srv.Provider()
+//	tok, _ := srv.Login(ctx, p)                     // consent page played by a Browser
+//	tokens, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), "user")
+//	_ = tokens.SetToken(ctx, tok)
+//	s, _ := spotware.Dial(ctx, srv.SessionConfig(tokens))
+//
+// The Protobuf side enforces the documented order and codes (application
+// auth first, else CH_CLIENT_NOT_AUTHENTICATED; wrong credentials
+// CH_CLIENT_AUTH_FAILURE and the connection closed; a second application
+// auth CH_CLIENT_ALREADY_AUTHENTICATED; a second account auth
+// ALREADY_LOGGED_IN; an expired token CH_ACCESS_TOKEN_INVALID "Access token
+// expired" or OA_AUTH_TOKEN_EXPIRED), serves accounts, profile, trader,
+// assets, symbols and spot streams from a deterministic price generator
+// (PriceAt), sends heartbeats, drops idle clients and applies rate limits
+// with retryAfter. A refresh closes the account sessions of the user's
+// older tokens with ProtoOAAccountsTokenInvalidatedEvent. Faults are
+// injected with FailNext, RateLimitNext, MaintenanceNext, SilenceNext,
+// DisconnectAccount, InvalidateAccounts, DisconnectClients,
+// DropConnections, SetUnknownFields, SetSplitFrames, CutNextFrame and
+// Freeze.
+package spotwaretest
