@@ -155,12 +155,32 @@ func RateLimitErrorFrom(resp *http.Response, message string, now time.Time) *aut
 func (c *Client) errorFrom(req *http.Request, resp *Response) error {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, min(c.maxBody, maxErrorRead)))
 	resp.Body.Close()
+	return c.newError(req.Method, req.URL.EscapedPath(), resp, resp.StatusCode, raw)
+}
 
+// NewError builds the *Error for a failure a broker reports inside a 2xx
+// body, such as AutoShares' {"IsSucceed":false,"StatusCode":500,...}:
+// status is the status the body states and body the raw body. The error is
+// decoded and classified exactly like a non-2xx answer (ErrorFields, status
+// class, rate-limit check, error hook), so one broker shape has one
+// mapping. resp is the answer as Do returned it.
+func (c *Client) NewError(resp *Response, status int, body []byte) *Error {
+	if resp == nil || resp.Response == nil {
+		resp = &Response{Response: &http.Response{StatusCode: status, Header: http.Header{}}}
+	}
+	method, path := "", ""
+	if resp.Request != nil {
+		method, path = resp.Request.Method, resp.Request.URL.EscapedPath()
+	}
+	return c.newError(method, path, resp, status, body)
+}
+
+func (c *Client) newError(method, path string, resp *Response, status int, raw []byte) *Error {
 	e := &Error{
 		Name:       c.name,
-		Method:     req.Method,
-		Path:       req.URL.EscapedPath(),
-		StatusCode: resp.StatusCode,
+		Method:     method,
+		Path:       path,
+		StatusCode: status,
 		RequestID:  resp.RequestID,
 		Response:   resp.Response,
 	}
@@ -172,11 +192,12 @@ func (c *Client) errorFrom(req *http.Request, resp *Response) error {
 		resp.RequestID = e.RequestID
 	}
 
-	status := resp.StatusCode
 	switch {
 	case status == http.StatusTooManyRequests,
 		c.isRateLimit != nil && c.isRateLimit(resp.Response, raw):
-		e.Err = RateLimitErrorFrom(resp.Response, e.Message, c.now())
+		rl := RateLimitErrorFrom(resp.Response, e.Message, c.now())
+		rl.StatusCode = status
+		e.Err = rl
 	case status == http.StatusUnauthorized:
 		e.Err = auth.ErrInvalidToken
 	case status == http.StatusForbidden:

@@ -3,6 +3,7 @@ package rest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -315,4 +316,31 @@ func TestMessageIsClippedAndControlCharactersFolded(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "line1 INFO forged log line [31m", e.Message)
 	assert.NotContains(t, err.Error(), "\n")
+}
+
+func TestNewErrorForFailureInA2xxBody(t *testing.T) {
+	hooked := 0
+	c, mux, _ := setup(t, rest.WithErrorHook(func(*rest.Error) { hooked++ }))
+	mux.HandleFunc("/orders", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "rq-200")
+		writeJSON(w, 200, `{"Model":null,"Errors":["Account is blocked"],"StatusCode":403,"IsSucceed":false}`)
+	})
+	var raw json.RawMessage
+	resp, err := c.Get(context.Background(), "orders", nil, &raw)
+	require.NoError(t, err)
+
+	e := c.NewError(resp, http.StatusForbidden, raw)
+	assert.ErrorIs(t, e, rest.ErrForbidden)
+	assert.Equal(t, "Account is blocked", e.Message)
+	assert.Equal(t, "rq-200", e.RequestID)
+	assert.Equal(t, 1, hooked)
+	assert.Equal(t, "testbroker: GET /api/v3/orders: HTTP 403 Forbidden: Account is blocked (request ID rq-200)", e.Error())
+
+	e = c.NewError(resp, http.StatusTooManyRequests, []byte(`{"Message":"slow down"}`))
+	var rl *auth.RateLimitError
+	require.ErrorAs(t, e, &rl)
+	assert.Equal(t, 429, rl.StatusCode)
+	assert.Equal(t, "slow down", rl.Message)
+
+	assert.ErrorIs(t, c.NewError(nil, 500, nil), auth.ErrUnavailable, "no panic without a response")
 }
