@@ -12,10 +12,10 @@ import (
 
 // BenchmarkSpotThroughput measures quotes delivered end to end: the
 // emulator streams three symbols over TLS on loopback as fast as it can
-// (up to 500 events per symbol per millisecond) and the benchmark reads b.N
+// (up to 200 events per symbol per millisecond) and the benchmark reads b.N
 // quotes from the subscription. events/s is the figure to read.
 func BenchmarkSpotThroughput(b *testing.B) {
-	srv := spotwaretest.NewServer(spotwaretest.WithSpotPeriod(time.Millisecond, 500))
+	srv := spotwaretest.NewServer(spotwaretest.WithSpotPeriod(time.Millisecond, 200))
 	defer srv.Close()
 	ctx := context.Background()
 	p, err := srv.Provider()
