@@ -495,3 +495,32 @@ func TestE2EDeclinedConsent(t *testing.T) {
 	_, err = flow.CompleteURL(context.Background(), p, cb)
 	assert.True(t, errors.Is(err, auth.ErrAccessDenied))
 }
+
+func TestE2EV2ImplicitLegacy(t *testing.T) {
+	srv := tradestationtest.NewServer()
+	defer srv.Close()
+	ctx := context.Background()
+	cfg := srv.Config(tradestation.V2)
+	cfg.LegacyImplicit = true
+	p, err := tradestation.New(cfg)
+	require.NoError(t, err)
+	authURL, err := p.ImplicitURL("st-implicit")
+	require.NoError(t, err)
+	cb, err := srv.Login(authURL)
+	require.NoError(t, err)
+	u, _ := url.Parse(cb)
+	assert.Empty(t, u.RawQuery, "the token travels in the fragment")
+	tok, err := p.ParseImplicitFragment(cb, "st-implicit")
+	require.NoError(t, err)
+	assert.Equal(t, tradestationtest.V2UserID, tok.Subject)
+	assert.Empty(t, tok.RefreshToken, "implicit tokens cannot be refreshed")
+	assert.WithinDuration(t, time.Now().Add(24*time.Hour), tok.Expiry, 5*time.Second)
+
+	c, _, _ := session(t, srv, p, tok, nil)
+	quotes, _, err := c.V2.Quotes(ctx, "MSFT")
+	require.NoError(t, err)
+	assert.Len(t, quotes, 1)
+
+	_, err = p.ParseImplicitFragment(cb, "another-state")
+	assert.ErrorIs(t, err, auth.ErrStateMismatch)
+}
