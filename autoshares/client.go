@@ -319,7 +319,8 @@ func (c *Client) call(ctx context.Context, r call, out any) error {
 	if oc := orderCheck(r.method, path, status, raw); oc != nil {
 		return oc
 	}
-	if we := wrappedFailure(Name, r.method, path, status, raw); we != nil {
+	if sc, failed := wrappedFailure(raw); failed {
+		we := c.rest.NewError(resp, sc, raw)
 		if errors.Is(we, ErrAgreementsPending) {
 			return c.pendingError(ctx, we)
 		}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
@@ -168,38 +167,24 @@ func orderCheck(method, path string, status int, body []byte) *OrderRejectedErro
 	return e
 }
 
-// wrappedFailure reads a 2xx body that is the {"Errors":[…],"IsSucceed":
-// false} envelope as an *APIError; nil when it is not one.
-func wrappedFailure(name, method, path string, status int, body []byte) *APIError {
+// wrappedFailure reports whether a 2xx body is the {"Errors":[…],
+// "IsSucceed":false} envelope, and the status it states (500 when none).
+func wrappedFailure(body []byte) (status int, failed bool) {
 	obj := object(body)
 	raw, ok := obj["IsSucceed"]
 	if !ok {
-		return nil
+		return 0, false
 	}
 	var succeed bool
 	if json.Unmarshal(raw, &succeed) != nil || succeed {
-		return nil
+		return 0, false
 	}
-	e := &APIError{Name: name, Method: method, Path: path, StatusCode: http.StatusInternalServerError,
-		Message: strings.Join(stringList(obj["Errors"]), "; "), Body: truncate(body, 4096)}
+	status = http.StatusInternalServerError
 	var sc int
 	if json.Unmarshal(obj["StatusCode"], &sc) == nil && sc >= 400 && sc <= 599 {
-		e.StatusCode = sc
+		status = sc
 	}
-	switch {
-	case e.StatusCode == http.StatusUnauthorized:
-		e.Err = auth.ErrInvalidToken
-	case e.StatusCode == http.StatusForbidden:
-		e.Err = rest.ErrForbidden
-	case e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusGone:
-		e.Err = rest.ErrNotFound
-	case e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity:
-		e.Err = rest.ErrBadRequest
-	case e.StatusCode >= 500:
-		e.Err = auth.ErrUnavailable
-	}
-	classify(e)
-	return e
+	return status, true
 }
 
 func object(body []byte) map[string]json.RawMessage {
