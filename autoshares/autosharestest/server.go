@@ -72,14 +72,14 @@ func NewTestClock(start time.Time) *TestClock { return oauthsim.NewTestClock(sta
 type Option func(*options)
 
 type options struct {
-	now            func() time.Time
-	refresh        bool
-	apiKey         string
-	apiKeyHeader   string
-	badKeyStatus   int
-	codeTTL        time.Duration
-	accessTTL      time.Duration
-	paths          autoshares.Paths
+	now               func() time.Time
+	refresh           bool
+	apiKey            string
+	apiKeyHeader      string
+	badKeyStatus      int
+	codeTTL           time.Duration
+	accessTTL         time.Duration
+	paths             autoshares.Paths
 	minimalAgreements bool
 }
 
