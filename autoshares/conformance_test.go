@@ -1,0 +1,35 @@
+package autoshares_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/auth/authtest"
+	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
+	"github.com/stretchr/testify/require"
+)
+
+func TestConformance(t *testing.T) {
+	for _, refresh := range []bool{true, false} {
+		t.Run("refresh="+strconv.FormatBool(refresh), func(t *testing.T) {
+			srv := autosharestest.NewServer(autosharestest.WithRefresh(refresh))
+			defer srv.Close()
+			p, err := autoshares.New(srv.ProviderConfig())
+			require.NoError(t, err)
+			browser := srv.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword)
+			authtest.Run(t, authtest.Config{
+				Provider: p,
+				Login:    browser.Login,
+				Decline:  browser.Declining().Login,
+				Use: func(ctx context.Context, tok *auth.Token) error {
+					_, err := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...).Users.Me(ctx)
+					return err
+				},
+				Secrets: []string{autosharestest.APIKey},
+			})
+		})
+	}
+}
