@@ -1,0 +1,50 @@
+package autoshares_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTimeForms(t *testing.T) {
+	want := time.Date(2019, 2, 19, 14, 53, 28, 0, time.UTC)
+	for _, in := range []string{
+		`"2019-02-19T14:53:28Z"`, `"2019-02-19T14:53:28"`, `"2019-02-19T16:53:28+02:00"`,
+		`"02/19/2019 14:53:28"`, `1550588008`, `"1550588008"`, `636861848080000000`,
+	} {
+		var tm autoshares.Time
+		require.NoError(t, json.Unmarshal([]byte(in), &tm), in)
+		assert.True(t, want.Equal(tm.Time), "%s gave %s", in, tm.Time)
+	}
+	var tm autoshares.Time
+	require.NoError(t, json.Unmarshal([]byte(`null`), &tm))
+	assert.True(t, tm.IsZero())
+	assert.Error(t, json.Unmarshal([]byte(`"yesterday"`), &tm))
+	assert.Error(t, json.Unmarshal([]byte(`{}`), &tm))
+
+	b, err := json.Marshal(autoshares.UnixTime{Time: want})
+	require.NoError(t, err)
+	assert.Equal(t, `1550588008`, string(b))
+	b, err = json.Marshal(autoshares.Time{Time: want})
+	require.NoError(t, err)
+	assert.Equal(t, `"2019-02-19T14:53:28Z"`, string(b))
+}
+
+func TestPageShapes(t *testing.T) {
+	var p autoshares.Page[int]
+	require.NoError(t, json.Unmarshal([]byte(`[1,2]`), &p))
+	assert.Equal(t, []int{1, 2}, p.Items)
+	assert.Equal(t, -1, p.TotalCount)
+	require.NoError(t, json.Unmarshal([]byte(`{"Result":[3],"TotalCount":9,"NextPageLink":"/n","PreviousPageLink":null}`), &p))
+	assert.Equal(t, []int{3}, p.Items)
+	assert.Equal(t, 9, p.TotalCount)
+	assert.True(t, p.HasNext())
+	assert.Error(t, json.Unmarshal([]byte(`"x"`), &p))
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"Result":[3],"TotalCount":9,"NextPageLink":"/n","PreviousPageLink":null}`, string(b))
+}
