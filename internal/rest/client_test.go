@@ -340,6 +340,9 @@ func TestParseRateLimit(t *testing.T) {
 		{"NaN", time.Time{}},
 		{"Inf", time.Time{}},
 		{"99999999", time.Time{}}, // neither a sane delta nor an epoch
+		{"9999999999.5", time.Unix(9999999999, 5e8)},
+		{"200000000000", time.Time{}},
+		{"1e300", time.Time{}},
 	} {
 		h := http.Header{}
 		if tc.reset != "" {

@@ -170,7 +170,10 @@ func (c *Client) NewError(resp *Response, status int, body []byte) *Error {
 	}
 	method, path := "", ""
 	if resp.Request != nil {
-		method, path = resp.Request.Method, resp.Request.URL.EscapedPath()
+		method = resp.Request.Method
+		if resp.Request.URL != nil {
+			path = resp.Request.URL.EscapedPath()
+		}
 	}
 	return c.newError(method, path, resp, status, body)
 }

@@ -53,7 +53,9 @@ const epochThreshold = 1e9
 
 // ParseRateLimit reads the X-RateLimit-* headers of h. X-RateLimit-Reset is
 // accepted as seconds from now or as a Unix epoch in seconds (values above
-// 1e9) or milliseconds (above 1e12), whole or fractional.
+// 1e9) or milliseconds (above 1e12), whole or fractional; values that are
+// none of these credibly (a delta over a week, a date past the year 5138)
+// leave Reset zero.
 func ParseRateLimit(h http.Header, now time.Time) RateLimit {
 	return parseRateLimit(h, func() time.Time { return now })
 }
@@ -82,10 +84,15 @@ func parseReset(v string, now func() time.Time) time.Time {
 		return time.Time{}
 	}
 	switch {
+	case f > epochThreshold*1e5: // past the year 5138 even in milliseconds
+		return time.Time{}
 	case f > epochThreshold*1000: // Unix milliseconds
 		return time.UnixMilli(int64(f))
+	case f > epochThreshold*100: // past the year 5138 in seconds
+		return time.Time{}
 	case f > epochThreshold: // Unix seconds
-		return time.Unix(0, int64(f*1e9))
+		sec := math.Floor(f)
+		return time.Unix(int64(sec), int64((f-sec)*1e9))
 	case f > 7*24*3600: // neither a credible delta nor an epoch
 		return time.Time{}
 	default:
