@@ -289,10 +289,12 @@ func TestTokenRequestChecks(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, st)
 	assert.Equal(t, "invalid_request", str(body, "error"))
 	st, body, _ = v.post("/token", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}})
+	assert.Equal(t, http.StatusBadRequest, st)
 	assert.Equal(t, "unsupported_grant_type", str(body, "error"))
 	st, _, _ = v.post("/token", url.Values{"grant_type": {"authorization_code"}, "code": {"a", "b"}})
 	assert.Equal(t, http.StatusBadRequest, st, "repeated parameter")
 	st, body, _ = v.post("/token", url.Values{"grant_type": {"authorization_code"}, "code": {"never-issued"}})
+	assert.Equal(t, http.StatusBadRequest, st)
 	assert.Equal(t, "invalid_grant", str(body, "error"))
 
 	req, _ := http.NewRequest(http.MethodGet, v.url("/token?grant_type=client_credentials&client_id=app&client_secret="+testSecret), nil)
