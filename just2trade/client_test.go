@@ -466,3 +466,23 @@ func TestTimestampAndID(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`{}`), &id))
 	assert.True(t, errors.Is(&ValidationError{}, ErrValidation))
 }
+
+func TestOrderWaitStopsWithContext(t *testing.T) {
+	c, mt := newMockClient(t)
+	mt.RegisterResponder(http.MethodGet, api+"/orders/0000-aaaa", httpmock.NewStringResponder(200,
+		`{"client_id":"0000-aaaa","order_status":"pending_new"}`))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	o, err := c.Orders.Wait(ctx, "0000-aaaa", 5*time.Millisecond)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NotNil(t, o)
+	assert.Equal(t, StatusPendingNew, o.Status)
+	assert.Greater(t, mt.GetTotalCallCount(), 1, "polled more than once")
+
+	mt.RegisterResponder(http.MethodGet, api+"/orders/0000-bbbb", httpmock.NewStringResponder(200,
+		`{"client_id":"0000-bbbb","order_status":"pending_new"}`).Then(httpmock.NewStringResponder(200,
+		`{"client_id":"0000-bbbb","order_status":"rejected"}`)))
+	o, err = c.Orders.Wait(context.Background(), "0000-bbbb", time.Millisecond)
+	require.NoError(t, err)
+	assert.Equal(t, StatusRejected, o.Status)
+}

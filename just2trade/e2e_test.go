@@ -130,6 +130,12 @@ func TestEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, trades.Count)
 	assert.Equal(t, just2trade.TradeBuy, trades.Trades[0].Side)
+	txs, err := s.c.Accounts.Transactions(ctx, just2tradetest.PrimaryAccount,
+		&just2trade.TransactionsOptions{Start: s.clock.Now(), End: s.clock.Now()})
+	require.NoError(t, err)
+	require.Equal(t, 1, txs.Count)
+	assert.Equal(t, "BUY:EXCH:STD", txs.Transactions[0].Type)
+	assert.True(t, txs.Transactions[0].Asset.Price.Equal(ask))
 
 	// A buy the broker refuses: Validate says so, Place takes it and
 	// rejects it later.

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
-
-	"github.com/shopspring/decimal"
 )
 
 // Side is an order's side.

@@ -21,7 +21,7 @@ import (
 const maxRequestBody = 1 << 20
 
 // maxBars caps one history answer.
-const maxBars = 10000
+const maxBars = 20000
 
 // num writes a decimal as a JSON number, as the broker does.
 func num(v decimal.Decimal) json.Number { return json.Number(v.String()) }
@@ -355,6 +355,10 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ time.Time) {
 		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "from and to must be Unix seconds, from <= to")
 		return
 	}
+	if s.opts.lime && time.Duration(to-from)*time.Second > limeHistoryCap(step) {
+		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "range too large for period "+qv.Get("period"))
+		return
+	}
 	secs := int64(step / time.Second)
 	first := (from + secs - 1) / secs
 	last := to / secs
@@ -377,6 +381,22 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ time.Time) {
 			"high": num(high), "low": num(low), "close": num(cls), "volume": 1000 + (k*7919)%50000})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// limeHistoryCap is Lime's longest history range for a bar length: a week
+// of minutes, a month of 5 to 60 minutes, a year of days, five years of
+// longer bars.
+func limeHistoryCap(step time.Duration) time.Duration {
+	const day = 24 * time.Hour
+	switch {
+	case step < 5*time.Minute:
+		return 7 * day
+	case step <= time.Hour:
+		return 31 * day
+	case step <= day:
+		return 366 * day
+	}
+	return 5 * 366 * day
 }
 
 func (s *Server) securities(w http.ResponseWriter, r *http.Request, _ time.Time) {

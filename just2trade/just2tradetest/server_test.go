@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +231,18 @@ func TestStartRejectsBadOptions(t *testing.T) {
 	assert.Error(t, err)
 	_, err = Start(WithDailyExpiry(just2trade.DailyExpiry{Hour: 25}))
 	assert.Error(t, err)
+}
+
+func TestLimeHistoryCaps(t *testing.T) {
+	s := NewServer(WithLime())
+	defer s.Close()
+	tok := token(t, s)
+	week := int64(7 * 24 * 3600)
+	status, _ := api(t, s, http.MethodGet, "/marketdata/history?symbol=AAPL&period=minute&from=0&to="+strconv.FormatInt(week, 10), tok, "")
+	assert.Equal(t, http.StatusOK, status)
+	status, b := api(t, s, http.MethodGet, "/marketdata/history?symbol=AAPL&period=minute&from=0&to="+strconv.FormatInt(week+60, 10), tok, "")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, string(b), "validation_error")
+	status, _ = api(t, s, http.MethodGet, "/marketdata/history?symbol=AAPL&period=day&from=0&to="+strconv.FormatInt(300*24*3600, 10), tok, "")
+	assert.Equal(t, http.StatusOK, status)
 }
