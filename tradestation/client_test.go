@@ -103,6 +103,31 @@ func TestQuotesSplitsLongLists(t *testing.T) {
 	assert.Equal(t, "S229", quotes[229].Symbol)
 }
 
+func TestV2QuotesSplitsAtFifty(t *testing.T) {
+	c, mt := mockClient(t)
+	var calls []int
+	mt.RegisterResponder(http.MethodGet, `=~^https://api\.tradestation\.com/v2/data/quote/`,
+		func(r *http.Request) (*http.Response, error) {
+			syms := strings.Split(strings.TrimPrefix(r.URL.Path, "/v2/data/quote/"), ",")
+			calls = append(calls, len(syms))
+			items := make([]string, len(syms))
+			for i, s := range syms {
+				items[i] = fmt.Sprintf(`{"Symbol":%q,"Last":1.25,"Error":null}`, s)
+			}
+			return jsonResponder(200, "["+strings.Join(items, ",")+"]")(r)
+		})
+	syms := make([]string, 120)
+	for i := range syms {
+		syms[i] = fmt.Sprintf("S%03d", i)
+	}
+	quotes, errs, err := c.V2.Quotes(context.Background(), syms...)
+	require.NoError(t, err)
+	assert.Empty(t, errs)
+	assert.Equal(t, []int{50, 50, 20}, calls)
+	require.Len(t, quotes, 120)
+	assertDec(t, "1.25", quotes[119].Last, "Last")
+}
+
 func TestQuotesEscapesAndRejectsSymbols(t *testing.T) {
 	c, mt := mockClient(t)
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/marketdata/quotes/MSFT%20201218C200,@ES",

@@ -269,8 +269,6 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 
 	// And each token works where it belongs.
 	var app struct{ ApplicationId string }
-	c, _, _ := session(t, srv, p, aopTok, nil)
-	_ = c
 	aopSrc, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "aop")
 	require.NoError(t, err)
 	require.NoError(t, aopSrc.SetToken(ctx, aopTok))
