@@ -80,5 +80,6 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 // queries.
 const dateLayout = "2006-01-02"
 
-// FormatDate renders t's calendar day as the API expects it.
+// FormatDate renders t's calendar day, in t's location, as the API
+// expects it. Convert t first to the day's zone you mean.
 func FormatDate(t time.Time) string { return t.Format(dateLayout) }
