@@ -109,6 +109,12 @@ func TestE2EV3LoginAndCalls(t *testing.T) {
 			assert.Equal(t, []tradestation.PartialError{{Symbol: "NOPE", Error: "FAILED, INVALID SYMBOL"}}, qerrs)
 			assert.Equal(t, "412.37", quotes[0].Last.String())
 			assert.True(t, quotes[0].Ask.GreaterThan(quotes[0].Bid))
+
+			sug, err := c.V2.Suggest(ctx, "AA", nil)
+			require.NoError(t, err, "v3 tokens may use the v2 symbol lookups")
+			assert.Equal(t, "AAPL", sug[0].Name)
+			_, err = c.V2.Accounts(ctx)
+			assert.ErrorIs(t, err, tradestation.ErrWrongAudience, "but not other v2 calls")
 		})
 	}
 }

@@ -96,9 +96,10 @@ type SuggestOptions struct {
 }
 
 // Suggest returns symbols matching text as typed so far
-// (GET /v2/data/symbols/suggest/{text}). opts may be nil.
+// (GET /v2/data/symbols/suggest/{text}). opts may be nil. API v3 still
+// offers this endpoint, so v3 trading tokens work too.
 func (s *V2Service) Suggest(ctx context.Context, text string, opts *SuggestOptions) ([]V2Symbol, error) {
-	if _, err := s.c.check(ctx, V2Audience); err != nil {
+	if _, err := s.c.check(ctx, V2Audience, TradingAudience); err != nil {
 		return nil, err
 	}
 	if text == "" || len(text) > 64 || strings.ContainsAny(text, "/?#") {
@@ -171,9 +172,9 @@ func (sc SearchCriteria) encode() (string, error) {
 }
 
 // Search finds symbols by criteria (GET /v2/data/symbols/search/{criteria},
-// at most 500 results).
+// at most 500 results). v3 trading tokens work too.
 func (s *V2Service) Search(ctx context.Context, criteria SearchCriteria) ([]V2Symbol, error) {
-	if _, err := s.c.check(ctx, V2Audience); err != nil {
+	if _, err := s.c.check(ctx, V2Audience, TradingAudience); err != nil {
 		return nil, err
 	}
 	path, err := criteria.encode()

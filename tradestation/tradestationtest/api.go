@@ -346,6 +346,12 @@ func (s *Server) serveV2(w http.ResponseWriter, r *http.Request, env auth.Enviro
 		opts = append(opts, oauthsim.AllowAppOnly())
 	}
 	g, err := s.v2.Validate(r, opts...)
+	if err != nil && rt.appOnly {
+		// API v3 still serves the v2 symbol lookups to its own tokens.
+		if g3, err3 := s.v3.Validate(r, oauthsim.WithAudience(tradestation.TradingAudience)); err3 == nil {
+			g, err = g3, nil
+		}
+	}
 	if err != nil {
 		var te *oauthsim.TokenError
 		if errors.As(err, &te) && errors.Is(te, oauthsim.ErrAppOnly) {
