@@ -28,6 +28,7 @@ const (
 	V2
 )
 
+// String returns "v3", "aop" or "v2".
 func (a API) String() string {
 	switch a {
 	case V3:

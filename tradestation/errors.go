@@ -25,6 +25,7 @@ type AudienceError struct {
 	Want, Got string
 }
 
+// Error says which audience the token has and which the API wants.
 func (e *AudienceError) Error() string {
 	return fmt.Sprintf("tradestation: token was issued for audience %s and cannot call %s; log in with that audience",
 		e.Got, e.Want)

@@ -316,6 +316,7 @@ func (s *Server) IssueV3(scopes ...string) (*auth.Token, error) {
 		Provider: tradestation.Name}, nil
 }
 
+// String names the server by its URL.
 func (s *Server) String() string {
 	return fmt.Sprintf("tradestationtest.Server{%s}", s.URL)
 }
