@@ -170,7 +170,7 @@ func (c *Client) BaseURL() string { return c.base }
 
 // Request describes one call. Only Method and Path are required.
 type Request struct {
-	// Method is the HTTP method ("GET", "POST", ...).
+	// Method is the HTTP method ("GET", "POST", ...); empty means GET.
 	Method string
 	// Path is joined to the client's base URL. Build it with Pathf so that
 	// caller-supplied segments (account IDs, symbols) are escaped. A query
@@ -209,8 +209,9 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) (*Respons
 // and never quote the URL, whose query may hold secrets. The returned
 // *Response is non-nil whenever an answer arrived, error or not.
 //
-// Idempotent requests are retried within the client's RetryPolicy; once ctx
-// is done Do stops and returns an error matching ctx.Err().
+// Idempotent requests are retried within the client's RetryPolicy. Once
+// ctx is done no further attempt is made; a wait between attempts cut short
+// by ctx returns an error matching both ctx.Err() and the last failure.
 func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) {
 	if ctx == nil {
 		return nil, errors.New("rest: nil context")
@@ -270,7 +271,9 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) 
 // url joins path and the encoded query to the base URL.
 func (c *Client) url(path string, q any) (string, error) {
 	path = strings.TrimLeft(path, "/")
-	if strings.Contains(path, "://") || strings.ContainsAny(path, "#") {
+	// Joining is concatenation, so nothing can leave the base URL's host;
+	// an absolute URL or a fragment here is a caller's mistake.
+	if p, _, _ := strings.Cut(path, "?"); strings.Contains(p, "://") || strings.Contains(path, "#") {
 		return "", fmt.Errorf("rest: path %q must be relative to the base URL", pathOnly(path))
 	}
 	if q == nil {

@@ -183,7 +183,14 @@ func TestPathJoiningWithAndWithoutSlashes(t *testing.T) {
 		_, err := c.Get(context.Background(), p, nil, nil)
 		require.NoError(t, err, p)
 	}
-	_, err := c.Get(context.Background(), "https://evil.example.com/steal", nil, nil)
+	mux.HandleFunc("/quotes/{sym}", func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "ESZ26:CME", r.PathValue("sym"))
+		testQuery(t, r, "next=https://x")
+		writeJSON(w, 200, `{}`)
+	})
+	_, err := c.Get(context.Background(), rest.Pathf("quotes/%s", "ESZ26:CME")+"?next=https://x", nil, nil)
+	require.NoError(t, err, "a colon in a segment or a URL in the query is fine")
+	_, err = c.Get(context.Background(), "https://evil.example.com/steal", nil, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "relative")
 }
