@@ -1,0 +1,136 @@
+package providers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// View is a normalized, read-only view of one user's data at one broker.
+// Every broker package has an adapter (NewTradeStationView and friends).
+// A broker that cannot provide something answers with an error matching
+// auth.ErrUnsupported, never with an empty success.
+type View interface {
+	// Broker is the registry name of the broker behind the view.
+	Broker() string
+	// Profile is the logged-in user.
+	Profile(ctx context.Context) (*Profile, error)
+	// Accounts are the user's trading accounts.
+	Accounts(ctx context.Context) ([]Account, error)
+	// Balances are one account's money figures.
+	Balances(ctx context.Context, accountID string) (*Balance, error)
+	// Positions are one account's open positions.
+	Positions(ctx context.Context, accountID string) ([]Position, error)
+	// Quotes are the latest prices of symbols. When some symbols fail and
+	// others do not, the quotes that succeeded come back together with a
+	// *PartialError naming the failed ones.
+	Quotes(ctx context.Context, symbols ...string) ([]Quote, error)
+}
+
+// Profile is the logged-in user.
+type Profile struct {
+	// Broker is the registry name.
+	Broker string
+	// UserID is the broker's identifier of the user.
+	UserID string
+	// Name and Email are empty when the broker does not tell.
+	Name, Email string
+	// Raw is the broker's own value this was made from.
+	Raw any
+}
+
+// Account is a trading account.
+type Account struct {
+	// Broker is the registry name.
+	Broker string
+	// ID is what the other View methods take as accountID.
+	ID string
+	// Name is the account's alias or display name, if any.
+	Name string
+	// Type is the broker's account type (Cash, Margin, ...).
+	Type string
+	// Currency is the account currency, when known.
+	Currency string
+	// Live is false for simulated or demo accounts.
+	Live bool
+	// Raw is the broker's own value this was made from.
+	Raw any
+}
+
+// Balance is an account's money figures. A figure the broker does not
+// report is invalid (Valid false), not zero.
+type Balance struct {
+	// Broker is the registry name.
+	Broker string
+	// AccountID is the account.
+	AccountID string
+	// Currency is the currency of the figures, when known.
+	Currency string
+	// Cash is the cash balance.
+	Cash decimal.Decimal
+	// Equity is the account value: cash plus positions at market.
+	Equity decimal.NullDecimal
+	// BuyingPower is what the account can spend on new positions.
+	BuyingPower decimal.NullDecimal
+	// Raw is the broker's own value this was made from.
+	Raw any
+}
+
+// Position is an open position.
+type Position struct {
+	// Broker is the registry name.
+	Broker string
+	// AccountID is the account holding it.
+	AccountID string
+	// Symbol is the instrument.
+	Symbol string
+	// Quantity is signed: negative for a short position.
+	Quantity decimal.Decimal
+	// AveragePrice is the average open price.
+	AveragePrice decimal.Decimal
+	// MarketPrice is the latest price, when known.
+	MarketPrice decimal.NullDecimal
+	// MarketValue is the position's value at MarketPrice, when known.
+	MarketValue decimal.NullDecimal
+	// UnrealizedPL is the open profit (positive) or loss (negative).
+	UnrealizedPL decimal.NullDecimal
+	// Raw is the broker's own value this was made from.
+	Raw any
+}
+
+// Quote is a symbol's latest prices. A side the broker has not reported
+// is invalid (Valid false).
+type Quote struct {
+	// Broker is the registry name.
+	Broker string
+	// Symbol is the instrument as asked for.
+	Symbol string
+	// Bid, Ask and Last are exact decimals.
+	Bid, Ask, Last decimal.NullDecimal
+	// Time is when the broker priced the quote, when it said.
+	Time time.Time
+	// Raw is the broker's own value this was made from.
+	Raw any
+}
+
+// PartialError reports the symbols (or accounts) a call could not serve
+// while it served others.
+type PartialError struct {
+	// Broker is the registry name.
+	Broker string
+	// Failed maps each failed symbol or account to the broker's reason.
+	Failed map[string]string
+}
+
+func (e *PartialError) Error() string {
+	parts := make([]string, 0, len(e.Failed))
+	for k, v := range e.Failed {
+		parts = append(parts, k+": "+v)
+	}
+	return fmt.Sprintf("%s: %d failed: %s", e.Broker, len(e.Failed), strings.Join(parts, "; "))
+}
+
+func valid(d decimal.Decimal) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d, Valid: true} }

@@ -1,0 +1,178 @@
+package providers_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
+	"github.com/brokerkit/brokerkit/just2trade"
+	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
+	"github.com/brokerkit/brokerkit/providers"
+	"github.com/brokerkit/brokerkit/spotware"
+	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
+	"github.com/brokerkit/brokerkit/tradestation"
+	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
+)
+
+func manager(t *testing.T, p auth.Provider, tok *auth.Token, opts ...auth.ManagerOption) *auth.Manager {
+	t.Helper()
+	m, err := auth.NewManager(p, auth.NewMemoryStore(), opts...)
+	require.NoError(t, err)
+	require.NoError(t, m.SetToken(context.Background(), "u1", tok))
+	return m
+}
+
+// checkView runs every View method against a logged-in emulator user and
+// checks the shapes every adapter must produce.
+func checkView(t *testing.T, v providers.View, broker string, symbols []string) []providers.Account {
+	t.Helper()
+	ctx := context.Background()
+	assert.Equal(t, broker, v.Broker())
+	prof, err := v.Profile(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, broker, prof.Broker)
+	assert.NotEmpty(t, prof.UserID)
+	assert.NotNil(t, prof.Raw)
+
+	accts, err := v.Accounts(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, accts)
+	for _, a := range accts {
+		assert.NotEmpty(t, a.ID)
+		assert.NotNil(t, a.Raw)
+	}
+	bal, err := v.Balances(ctx, accts[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, accts[0].ID, bal.AccountID)
+	assert.False(t, bal.Cash.IsZero(), "seeded accounts hold cash")
+
+	qs, err := v.Quotes(ctx, symbols...)
+	require.NoError(t, err)
+	require.Len(t, qs, len(symbols))
+	for i, q := range qs {
+		assert.Equal(t, symbols[i], q.Symbol)
+		require.True(t, q.Bid.Valid && q.Ask.Valid, "%s has both sides", q.Symbol)
+		assert.True(t, q.Ask.Decimal.GreaterThanOrEqual(q.Bid.Decimal), "%s: ask %s < bid %s", q.Symbol, q.Ask.Decimal, q.Bid.Decimal)
+		assert.True(t, q.Bid.Decimal.IsPositive())
+	}
+	_, err = v.Balances(ctx, "no-such-account")
+	assert.Error(t, err)
+	return accts
+}
+
+func checkPositions(t *testing.T, v providers.View, account string) []providers.Position {
+	t.Helper()
+	ps, err := v.Positions(context.Background(), account)
+	require.NoError(t, err)
+	require.NotEmpty(t, ps)
+	for _, p := range ps {
+		assert.NotEmpty(t, p.Symbol)
+		assert.False(t, p.Quantity.IsZero())
+		require.True(t, p.MarketPrice.Valid, p.Symbol)
+		require.True(t, p.UnrealizedPL.Valid, p.Symbol)
+	}
+	return ps
+}
+
+func TestTradeStationView(t *testing.T) {
+	srv := tradestationtest.NewServer()
+	defer srv.Close()
+	ctx := context.Background()
+	p, err := tradestation.New(srv.Config(tradestation.V3))
+	require.NoError(t, err)
+	flow, err := auth.Begin(p)
+	require.NoError(t, err)
+	cb, err := srv.Login(flow.URL)
+	require.NoError(t, err)
+	tok, err := flow.CompleteURL(ctx, p, cb)
+	require.NoError(t, err)
+	m := manager(t, p, tok)
+	v := providers.NewTradeStationView(tradestation.NewClient(m.Client("u1"), srv.ClientOptions()...))
+	accts := checkView(t, v, providers.TradeStation, []string{"MSFT", "AAPL"})
+	ps := checkPositions(t, v, accts[0].ID)
+	// TradeStation reports its own figures: the adapter passes them through.
+	raw := ps[0].Raw.(tradestation.Position)
+	assert.True(t, raw.UnrealizedProfitLoss.Equal(ps[0].UnrealizedPL.Decimal))
+
+	qs, err := v.Quotes(ctx, "MSFT", "NOSUCHSYMBOL")
+	var pe *providers.PartialError
+	require.True(t, errors.As(err, &pe), "%v", err)
+	assert.Contains(t, pe.Failed, "NOSUCHSYMBOL")
+	assert.Len(t, qs, 1, "the good quote comes back beside the partial error")
+}
+
+func TestJust2TradeView(t *testing.T) {
+	srv := just2tradetest.NewServer()
+	defer srv.Close()
+	p, err := srv.Provider()
+	require.NoError(t, err)
+	tok, err := srv.Login(context.Background(), p)
+	require.NoError(t, err)
+	m := manager(t, p, tok)
+	v := providers.NewJust2TradeView(just2trade.NewClient(m.Client("u1"), srv.ClientOptions()...))
+	accts := checkView(t, v, providers.Just2Trade, []string{"AAPL", "MSFT"})
+	ps := checkPositions(t, v, accts[0].ID)
+	raw := ps[0].Raw.(just2trade.Position)
+	want := raw.CurrentPrice.Sub(raw.AverageOpenPrice).Mul(raw.Quantity)
+	assert.True(t, want.Equal(ps[0].UnrealizedPL.Decimal), "P/L is (price - average) x quantity, exactly")
+}
+
+func TestAutoSharesView(t *testing.T) {
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	ctx := context.Background()
+	p, err := autoshares.New(srv.ProviderConfig())
+	require.NoError(t, err)
+	tok, err := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	require.NoError(t, err)
+	m := manager(t, p, tok)
+	c := autoshares.NewClient(m.Client("u1"), srv.ClientOptions()...)
+	_, err = c.Agreements.SignAllRequired(ctx, autoshares.Me) // the seeded trader has agreements pending
+	require.NoError(t, err)
+	v := providers.NewAutoSharesView(c)
+	accts := checkView(t, v, providers.AutoShares, []string{"AAPL", "MSFT"})
+	ps := checkPositions(t, v, accts[0].ID)
+	for _, p := range ps {
+		assert.True(t, p.MarketPrice.Decimal.Sub(p.AveragePrice).Mul(p.Quantity).Equal(p.UnrealizedPL.Decimal))
+	}
+	_, err = v.Balances(ctx, "not-a-number")
+	assert.ErrorContains(t, err, "not a number")
+}
+
+func TestSpotwareView(t *testing.T) {
+	srv := spotwaretest.NewServer()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := srv.Provider()
+	require.NoError(t, err)
+	tok, err := srv.Login(ctx, p)
+	require.NoError(t, err)
+	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "u1")
+	require.NoError(t, err)
+	require.NoError(t, src.SetToken(ctx, tok))
+	s, err := spotware.Dial(ctx, srv.SessionConfig(src))
+	require.NoError(t, err)
+	defer s.Close()
+	list, err := s.Accounts(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, list.Accounts)
+	account := list.Accounts[0].ID
+	require.NoError(t, s.AuthorizeAccount(ctx, account))
+
+	v := providers.NewSpotwareView(s, account)
+	checkView(t, v, providers.Spotware, []string{"EURUSD", "GBPUSD"})
+	_, err = v.Positions(ctx, "1")
+	assert.ErrorIs(t, err, auth.ErrUnsupported, "what a broker cannot provide is ErrUnsupported, not an empty list")
+	qs, err := v.Quotes(ctx, "EURUSD", "NOPE")
+	var pe *providers.PartialError
+	require.True(t, errors.As(err, &pe), "%v", err)
+	assert.Len(t, qs, 1)
+}
