@@ -43,6 +43,7 @@ type ValidationError struct {
 	Field string
 }
 
+// Error says which order field or broker message made the order invalid.
 func (e *ValidationError) Error() string {
 	if e.Field != "" {
 		return fmt.Sprintf("just2trade: invalid order: %s: %s", e.Field, e.Message)
