@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
 )
@@ -292,6 +293,7 @@ func (e *Engine) approve(w http.ResponseWriter, r *http.Request, ar *authzReques
 	}
 	code := newSecret()
 	e.mu.Lock()
+	e.sweepCodesLocked(now)
 	e.codes[code] = &codeRec{clientID: ar.client.ID, userID: u.ID, redirectURI: ar.redirectSent,
 		challenge: ar.challenge, scopes: ar.scopes, audience: ar.audience, nonce: ar.nonce,
 		expires: now.Add(e.cfg.CodeTTL)}
@@ -303,6 +305,24 @@ func (e *Engine) approve(w http.ResponseWriter, r *http.Request, ar *authzReques
 	http.Redirect(w, r, withQuery(ar.redirectURI, params), http.StatusFound)
 }
 
+// sweepCodesLocked forgets expired codes once there are many, so that a
+// long-running emulator does not grow without bound. Used codes are kept
+// until they expire, so that a replay is still recognised as one.
+func (e *Engine) sweepCodesLocked(now time.Time) {
+	if len(e.codes) < maxCodes {
+		return
+	}
+	for c, rec := range e.codes {
+		if !now.Before(rec.expires) {
+			delete(e.codes, c)
+		}
+	}
+}
+
+// maxCodes is the number of stored codes that triggers a sweep.
+const maxCodes = 1024
+
+// redirectError sends an error back to the client's redirect URI.
 func (e *Engine) redirectError(w http.ResponseWriter, r *http.Request, ar *authzRequest, oe *Error) {
 	params := url.Values{"error": {oe.Code}, "error_description": {oe.Description}}
 	if ar.state != "" && !e.cfg.Wire.OmitState {

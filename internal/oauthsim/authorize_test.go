@@ -3,6 +3,7 @@ package oauthsim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -375,4 +376,24 @@ func TestBrowserErrors(t *testing.T) {
 	_, err = v.srv.Browser("alice", "pw").Login(ctx, v.authURL(nil))
 	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
 	assert.NotContains(t, err.Error(), "state=st", "no URL in the error")
+}
+
+func TestExpiredCodesAreSwept(t *testing.T) {
+	v := newEnv(t, nil)
+	e := v.srv.Engine
+	e.mu.Lock()
+	for i := range maxCodes {
+		e.codes[fmt.Sprint("old-", i)] = &codeRec{clientID: "app", expires: v.clock.Now().Add(-time.Second)}
+	}
+	e.codes["live"] = &codeRec{clientID: "app", expires: v.clock.Now().Add(time.Minute), used: true}
+	e.mu.Unlock()
+	code := v.code(nil)
+	e.mu.Lock()
+	n := len(e.codes)
+	_, live := e.codes["live"]
+	e.mu.Unlock()
+	assert.Equal(t, 2, n, "expired codes were dropped")
+	assert.True(t, live, "a used code is kept until it expires, to spot a replay")
+	st, _ := v.exchange(code, nil)
+	assert.Equal(t, http.StatusOK, st)
 }

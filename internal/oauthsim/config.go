@@ -59,6 +59,7 @@ const (
 	PKCEUnsupported
 )
 
+// String names the mode.
 func (m PKCEMode) String() string {
 	switch m {
 	case PKCEOptional:
@@ -88,6 +89,7 @@ const (
 	RefreshRotate
 )
 
+// String names the mode.
 func (m RefreshMode) String() string {
 	switch m {
 	case RefreshNone:

@@ -13,10 +13,14 @@ type Endpoint string
 
 // The endpoints an Error can come from.
 const (
+	// EndpointAuthorize is the authorization (consent) endpoint.
 	EndpointAuthorize Endpoint = "authorize"
-	EndpointToken     Endpoint = "token"
-	EndpointRevoke    Endpoint = "revoke"
-	EndpointUserinfo  Endpoint = "userinfo"
+	// EndpointToken is the token endpoint.
+	EndpointToken Endpoint = "token"
+	// EndpointRevoke is the revocation endpoint.
+	EndpointRevoke Endpoint = "revoke"
+	// EndpointUserinfo is the userinfo endpoint.
+	EndpointUserinfo Endpoint = "userinfo"
 )
 
 // Error is an RFC 6749 error the server is about to answer. An ErrorWriter
@@ -36,6 +40,7 @@ type Error struct {
 	Description string
 }
 
+// Error describes the error; it holds no secret.
 func (e *Error) Error() string {
 	return fmt.Sprintf("oauthsim: %s endpoint: %s: %s", e.Endpoint, e.Code, e.Description)
 }
@@ -46,24 +51,49 @@ type Reason string
 // The causes the engine reports. Code says the RFC 6749 class; Reason
 // says which check failed.
 const (
-	ReasonUnknownClient       Reason = "unknown_client"
-	ReasonBadClientSecret     Reason = "bad_client_secret"
-	ReasonRedirectMismatch    Reason = "redirect_uri_mismatch"
-	ReasonBadRequest          Reason = "bad_request"
-	ReasonLoginFailed         Reason = "login_failed"
-	ReasonDenied              Reason = "denied"
-	ReasonCodeUnknown         Reason = "code_unknown"
-	ReasonCodeExpired         Reason = "code_expired"
-	ReasonCodeUsed            Reason = "code_used"
-	ReasonVerifierMismatch    Reason = "verifier_mismatch"
-	ReasonRefreshUnknown      Reason = "refresh_unknown"
-	ReasonRefreshExpired      Reason = "refresh_expired"
-	ReasonRefreshReused       Reason = "refresh_reused"
-	ReasonRefreshRevoked      Reason = "refresh_revoked"
-	ReasonGrantUnsupported    Reason = "grant_unsupported"
-	ReasonScope               Reason = "scope"
-	ReasonMethodNotAllowed    Reason = "method_not_allowed"
-	ReasonWrongClient         Reason = "wrong_client"
+	// ReasonUnknownClient: the client_id is not registered.
+	ReasonUnknownClient Reason = "unknown_client"
+	// ReasonBadClientSecret: the secret is wrong or missing, or the client
+	// used an authentication method the wire does not accept.
+	ReasonBadClientSecret Reason = "bad_client_secret"
+	// ReasonRedirectMismatch: the redirect_uri is not registered, or the
+	// token request's differs from the authorization request's.
+	ReasonRedirectMismatch Reason = "redirect_uri_mismatch"
+	// ReasonBadRequest: a parameter is missing, repeated, too long or
+	// malformed.
+	ReasonBadRequest Reason = "bad_request"
+	// ReasonLoginFailed: the user's username or password is wrong.
+	ReasonLoginFailed Reason = "login_failed"
+	// ReasonDenied: the user pressed Deny.
+	ReasonDenied Reason = "denied"
+	// ReasonCodeUnknown: the code was never issued to this client.
+	ReasonCodeUnknown Reason = "code_unknown"
+	// ReasonCodeExpired: the code outlived Config.CodeTTL.
+	ReasonCodeExpired Reason = "code_expired"
+	// ReasonCodeUsed: the code was presented before.
+	ReasonCodeUsed Reason = "code_used"
+	// ReasonVerifierMismatch: the PKCE verifier is missing, malformed,
+	// wrong, or sent for a code issued without a challenge.
+	ReasonVerifierMismatch Reason = "verifier_mismatch"
+	// ReasonRefreshUnknown: the refresh token was never issued to this
+	// client.
+	ReasonRefreshUnknown Reason = "refresh_unknown"
+	// ReasonRefreshExpired: the refresh token or its family has expired.
+	ReasonRefreshExpired Reason = "refresh_expired"
+	// ReasonRefreshReused: a rotated-out refresh token was presented.
+	ReasonRefreshReused Reason = "refresh_reused"
+	// ReasonRefreshRevoked: the refresh token was revoked.
+	ReasonRefreshRevoked Reason = "refresh_revoked"
+	// ReasonGrantUnsupported: the grant is off, or not for this client.
+	ReasonGrantUnsupported Reason = "grant_unsupported"
+	// ReasonScope: a scope is missing or not allowed.
+	ReasonScope Reason = "scope"
+	// ReasonMethodNotAllowed: the endpoint does not take this HTTP method.
+	ReasonMethodNotAllowed Reason = "method_not_allowed"
+	// ReasonWrongClient: a client tried to revoke another client's token.
+	ReasonWrongClient Reason = "wrong_client"
+	// ReasonResponseTypeInvalid: response_type is missing (when required)
+	// or not supported.
 	ReasonResponseTypeInvalid Reason = "response_type_invalid"
 )
 
@@ -164,6 +194,7 @@ type TokenError struct {
 	Detail string
 }
 
+// Error names the reason; it never holds the token.
 func (e *TokenError) Error() string {
 	if e.Detail == "" {
 		return "oauthsim: " + e.Reason.Error()
