@@ -24,7 +24,6 @@ func apiError(t *testing.T, err error, code string) *spotware.Error {
 }
 
 var (
-	ptTrader      = uint32(openapi.ProtoOAPayloadType_PROTO_OA_TRADER_REQ)
 	ptAccountAuth = uint32(openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNT_AUTH_REQ)
 	ptProfile     = uint32(openapi.ProtoOAPayloadType_PROTO_OA_GET_CTID_PROFILE_BY_TOKEN_REQ)
 )

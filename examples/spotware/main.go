@@ -81,11 +81,16 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
 		for ev := range s.Events() {
 			pr.f("  (%s)", ev)
 		}
+	}()
+	defer func() {
+		_ = s.Close() // closes Events, which ends the watcher
+		<-watched
 	}()
 
 	prof, err := s.Profile(ctx)
