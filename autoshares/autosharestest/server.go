@@ -81,6 +81,7 @@ type options struct {
 	accessTTL         time.Duration
 	paths             autoshares.Paths
 	minimalAgreements bool
+	redirects         []string
 }
 
 // WithClock makes the emulator read time from now (a TestClock's Now).
@@ -90,6 +91,13 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // default). With them on, logins that request offline_access get a
 // refresh token that never expires.
 func WithRefresh(on bool) Option { return func(o *options) { o.refresh = on } }
+
+// WithRedirectURL registers another redirect URI for the application,
+// beside RedirectURL: a web app's per-broker callback such as
+// "http://127.0.0.1/callback/autoshares" (any loopback port is accepted).
+func WithRedirectURL(u string) Option {
+	return func(o *options) { o.redirects = append(o.redirects, u) }
+}
 
 // WithAPIKey changes the API secret key the emulator expects.
 func WithAPIKey(key string) Option { return func(o *options) { o.apiKey = key } }
@@ -172,7 +180,7 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	eng, err := oauthsim.New(oauthsim.Config{
 		Name:          "AutoShares",
-		Clients:       []oauthsim.Client{{ID: ClientID, Secret: ClientSecret, RedirectURIs: []string{RedirectURL}, NoRefresh: !o.refresh}},
+		Clients:       []oauthsim.Client{{ID: ClientID, Secret: ClientSecret, RedirectURIs: append([]string{RedirectURL}, o.redirects...), NoRefresh: !o.refresh}},
 		Users:         users,
 		Now:           o.now,
 		CodeTTL:       o.codeTTL,

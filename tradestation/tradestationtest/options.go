@@ -21,6 +21,7 @@ type options struct {
 	authCodeParam bool
 	rateLimits    RateLimits
 	invalidAs404  bool
+	redirects     []string
 }
 
 func defaultOptions() options {
@@ -37,6 +38,13 @@ func WithClock(now func() time.Time) Option {
 			o.now = now
 		}
 	}
+}
+
+// WithRedirectURL registers another redirect URI for every key, beside
+// RedirectURL: a web app's per-broker callback such as
+// "http://127.0.0.1/callback/tradestation" (any loopback port is accepted).
+func WithRedirectURL(u string) Option {
+	return func(o *options) { o.redirects = append(o.redirects, u) }
 }
 
 // WithRotatingRefresh configures the v3 keys for refresh-token rotation:

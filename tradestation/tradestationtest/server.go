@@ -102,8 +102,8 @@ func (s *Server) v3Config() oauthsim.Config {
 		Issuer: s.URL + "/",
 		Now:    s.now,
 		Clients: []oauthsim.Client{
-			{ID: V3ClientID, Secret: V3ClientSecret, RedirectURIs: []string{RedirectURL}, Audiences: auds},
-			{ID: PKCEClientID, RedirectURIs: []string{RedirectURL}, Audiences: auds},
+			{ID: V3ClientID, Secret: V3ClientSecret, RedirectURIs: s.redirectURIs(), Audiences: auds},
+			{ID: PKCEClientID, RedirectURIs: s.redirectURIs(), Audiences: auds},
 		},
 		Users:          []oauthsim.User{s.user(V3UserID)},
 		CodeTTL:        time.Minute,
@@ -121,6 +121,11 @@ func (s *Server) v3Config() oauthsim.Config {
 			Fields: oauthsim.TokenFields{IDToken: "id_token"},
 		},
 	}
+}
+
+// redirectURIs are the redirect URIs registered for every key.
+func (s *Server) redirectURIs() []string {
+	return append([]string{RedirectURL}, s.o.redirects...)
 }
 
 func (s *Server) v2Config() oauthsim.Config {
@@ -152,7 +157,7 @@ func (s *Server) v2Config() oauthsim.Config {
 		Name: "TradeStation WebAPI",
 		Now:  s.now,
 		Clients: []oauthsim.Client{
-			{ID: V2ClientID, Secret: V2ClientSecret, RedirectURIs: []string{RedirectURL}},
+			{ID: V2ClientID, Secret: V2ClientSecret, RedirectURIs: s.redirectURIs()},
 		},
 		Users:                []oauthsim.User{s.user(V2UserID)},
 		CodeTTL:              30 * time.Second,
