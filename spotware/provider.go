@@ -61,6 +61,17 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Format prints the configuration with the client secret redacted, for
+// every verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	type plain Config
+	p := plain(c)
+	if p.ClientSecret != "" {
+		p.ClientSecret = "[redacted]"
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), p)
+}
+
 // Provider is the cTrader Open API authorization server: consent at
 // /apps/auth with client_id, redirect_uri and scope (no response_type);
 // token exchange and refresh at /apps/token by GET with every parameter in

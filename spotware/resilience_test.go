@@ -1,6 +1,7 @@
 package spotware_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -202,4 +203,42 @@ func TestFrameSizeCap(t *testing.T) {
 		}
 	}
 	require.ErrorIs(t, cause, wire.ErrFrameTooLarge)
+}
+
+// TestSpotWatchdog: quotes that stop while the connection stays up are
+// reported and the symbols subscribed again, which brings a fresh quote.
+func TestSpotWatchdog(t *testing.T) {
+	e := newEnv(t, nil, func(c *spotware.SessionConfig) { c.SpotStallTimeout = 300 * time.Millisecond })
+	sub := streaming(t, e)
+	e.srv.PauseSpots(true)
+	collect(t, sub, 100*time.Millisecond)
+	e.events.waitFor(t, spotware.EventStalled, 1, 2*time.Second)
+	got := collect(t, sub, 300*time.Millisecond)
+	require.NotEmpty(t, got, "subscribing again brings the current quotes")
+	e.srv.PauseSpots(false)
+	flowsAgain(t, sub)
+	require.Zero(t, e.events.count(spotware.EventDisconnected))
+	e.events.mu.Lock()
+	defer e.events.mu.Unlock()
+	for _, ev := range e.events.all {
+		if ev.Kind == spotware.EventStalled {
+			require.Equal(t, spotwaretest.DemoAccount, ev.AccountID)
+			require.ErrorIs(t, ev.Err, spotware.ErrStalled)
+		}
+	}
+}
+
+// TestConfigsDoNotPrintSecrets: %v, %+v, %#v and %s of the configurations
+// leave the client secret out.
+func TestConfigsDoNotPrintSecrets(t *testing.T) {
+	const secret = "very-secret-value"
+	sc := spotware.SessionConfig{ClientID: "id", ClientSecret: secret}
+	pc := spotware.Config{ClientID: "id", ClientSecret: secret}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, v := range []any{sc, pc, &sc, &pc} {
+			out := fmt.Sprintf(verb, v)
+			require.NotContains(t, out, secret, verb)
+			require.Contains(t, out, "id", verb)
+		}
+	}
 }

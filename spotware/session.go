@@ -59,6 +59,12 @@ type SessionConfig struct {
 	// ReconnectMin and ReconnectMax bound the exponential backoff between
 	// reconnect attempts; defaults 0.5 s and 30 s.
 	ReconnectMin, ReconnectMax time.Duration
+	// SpotStallTimeout, when positive, is how long a subscription may go
+	// without a quote before the session reports EventStalled for its
+	// account and subscribes again (quotes have been seen to stop while
+	// the connection stays up). Markets that are closed send nothing, so
+	// it is off by default.
+	SpotStallTimeout time.Duration
 	// MaxReconnectAttempts ends the session after that many failed attempts
 	// in a row; 0 means keep trying.
 	MaxReconnectAttempts int
@@ -176,7 +182,22 @@ func Dial(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go s.supervise(c)
+	if cfg.SpotStallTimeout > 0 {
+		s.wg.Add(1)
+		go s.watchSpots()
+	}
 	return s, nil
+}
+
+// Format prints the configuration with the client secret redacted, for
+// every verb.
+func (c SessionConfig) Format(f fmt.State, verb rune) {
+	type plain SessionConfig
+	p := plain(c)
+	if p.ClientSecret != "" {
+		p.ClientSecret = "[redacted]"
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), p)
 }
 
 // connect dials and authorizes the application.

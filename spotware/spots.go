@@ -61,6 +61,7 @@ type Subscription struct {
 	state   map[int64]*quoteState
 	ended   bool
 	dropped atomic.Uint64
+	last    atomic.Int64 // unix nanoseconds of the last quote, or of (re)subscribing
 }
 
 // C delivers the quotes. It is closed by Unsubscribe and by Session.Close.
@@ -90,6 +91,7 @@ func (s *Session) SubscribeSpots(ctx context.Context, account int64, symbols ...
 	for _, id := range symbols {
 		sub.state[id] = &quoteState{}
 	}
+	sub.last.Store(time.Now().UnixNano())
 	s.subsMu.Lock()
 	if s.ctx.Err() != nil {
 		s.subsMu.Unlock()
@@ -213,6 +215,7 @@ func (sub *Subscription) deliver(ev *openapi.ProtoOASpotEvent, now time.Time) {
 	}
 	q := st.merge(ev, now)
 	q.AccountID = sub.account
+	sub.last.Store(now.UnixNano())
 	for {
 		select {
 		case sub.ch <- q:
@@ -254,4 +257,56 @@ func Price(v uint64) decimal.Decimal {
 		return decimal.NewFromBigInt(new(big.Int).SetUint64(v), PriceExponent)
 	}
 	return decimal.New(int64(v), PriceExponent)
+}
+
+// watchSpots reports subscriptions that went quiet for longer than
+// SpotStallTimeout and subscribes them again.
+func (s *Session) watchSpots() {
+	defer s.wg.Done()
+	limit := s.cfg.SpotStallTimeout
+	t := time.NewTicker(max(limit/4, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		s.subsMu.RLock()
+		var quiet []*Subscription
+		for _, sub := range s.subs {
+			if now.Sub(time.Unix(0, sub.last.Load())) > limit && !slices.Contains(quiet, sub) {
+				quiet = append(quiet, sub)
+			}
+		}
+		s.subsMu.RUnlock()
+		for _, sub := range quiet {
+			sub.last.Store(now.UnixNano())
+			s.emit(Event{Kind: EventStalled, AccountID: sub.account,
+				Err: fmt.Errorf("%w: no quote for symbols %v in %s", ErrStalled, sub.symbols, limit)})
+			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+			_ = s.renew(ctx, sub)
+			cancel()
+		}
+	}
+}
+
+// renew unsubscribes and subscribes sub's symbols again on the server,
+// keeping the Subscription and its channel.
+func (s *Session) renew(ctx context.Context, sub *Subscription) error {
+	c, err := s.ready(ctx)
+	if err != nil {
+		return err
+	}
+	err = c.roundTrip(ctx, &openapi.ProtoOAUnsubscribeSpotsReq{CtidTraderAccountId: proto.Int64(sub.account),
+		SymbolId: slices.Clone(sub.symbols)}, &openapi.ProtoOAUnsubscribeSpotsRes{})
+	if err != nil && errorCode(err) != openapi.ProtoOAErrorCode_NOT_SUBSCRIBED_TO_SPOTS.String() {
+		return err
+	}
+	err = c.roundTrip(ctx, subscribeReq(sub.account, sub.symbols), &openapi.ProtoOASubscribeSpotsRes{})
+	if errorCode(err) == openapi.ProtoOAErrorCode_ALREADY_SUBSCRIBED.String() {
+		return nil
+	}
+	return err
 }

@@ -26,6 +26,6 @@
 // older tokens with ProtoOAAccountsTokenInvalidatedEvent. Faults are
 // injected with FailNext, RateLimitNext, MaintenanceNext, SilenceNext,
 // DisconnectAccount, InvalidateAccounts, DisconnectClients,
-// DropConnections, SetUnknownFields, SetSplitFrames, CutNextFrame and
+// DropConnections, PauseSpots, SetUnknownFields, SetSplitFrames, CutNextFrame and
 // Freeze.
 package spotwaretest

@@ -115,6 +115,15 @@ func (s *Server) Freeze(on bool) {
 	s.flags.frozen = on
 }
 
+// PauseSpots stops (or resumes) the spot streams while everything else,
+// heartbeats included, goes on: quotes that silently stop. A new
+// subscription still gets its first quote.
+func (s *Server) PauseSpots(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flags.spotsPaused = on
+}
+
 // DisconnectAccount drops account's session on every connection, with
 // ProtoOAAccountDisconnectEvent; the connections stay up. It returns how
 // many sessions were dropped.

@@ -632,6 +632,12 @@ func (p *peer) appendSpot(dst []byte, acct, sid int64, n uint64) []byte {
 // sendSpots sends the next ticks of every subscribed symbol in one write.
 func (p *peer) sendSpots() {
 	per := p.s.opts.spotsPerTck
+	p.s.mu.Lock()
+	paused := p.s.flags.spotsPaused
+	p.s.mu.Unlock()
+	if paused {
+		return
+	}
 	p.spotMu.Lock()
 	defer p.spotMu.Unlock()
 	type item struct {

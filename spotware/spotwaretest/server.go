@@ -151,6 +151,7 @@ type flags struct {
 	splitFrames   bool
 	cutNext       bool
 	frozen        bool
+	spotsPaused   bool
 }
 
 // NewServer starts an emulator. It panics only if it cannot listen on
