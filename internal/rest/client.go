@@ -209,6 +209,12 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) (*Respons
 // and never quote the URL, whose query may hold secrets. The returned
 // *Response is non-nil whenever an answer arrived, error or not.
 //
+// A 2xx answer means the broker carried the request out. When its body
+// cannot be read or decoded, the error matches auth.ErrInvalidResponse and,
+// for a request that is not idempotent, never auth.ErrUnavailable: a POST
+// whose answer was cut must not look retryable, or an order could be placed
+// twice. With out nil the body is drained and ignored.
+//
 // Idempotent requests are retried within the client's RetryPolicy. Once
 // ctx is done no further attempt is made; a wait between attempts cut short
 // by ctx returns an error matching both ctx.Err() and the last failure.
@@ -244,7 +250,7 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*Response, error) 
 		waited time.Duration
 	)
 	for attempt := 1; ; attempt++ {
-		resp, err = c.once(ctx, method, target, body, r.Header, out)
+		resp, err = c.once(ctx, method, target, body, r.Header, out, retryable)
 		if resp != nil {
 			resp.Attempts = attempt
 		}
@@ -301,7 +307,7 @@ func (c *Client) url(path string, q any) (string, error) {
 }
 
 // once sends one attempt and reads its answer.
-func (c *Client) once(ctx context.Context, method, target string, body []byte, extra http.Header, out any) (*Response, error) {
+func (c *Client) once(ctx context.Context, method, target string, body []byte, extra http.Header, out any, idempotent bool) (*Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -328,7 +334,7 @@ func (c *Client) once(ctx context.Context, method, target string, body []byte, e
 	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
 		return resp, c.errorFrom(req, resp)
 	}
-	return resp, c.decode(req, resp, out)
+	return resp, c.decode(req, resp, out, idempotent)
 }
 
 // prefix is the "name: " that starts every error message.

@@ -230,16 +230,18 @@ func TestBodyCap(t *testing.T) {
 	assert.Len(t, out.S, limit-8)
 
 	for _, p := range []string{"over", "huge", "chunked"} {
-		for _, dst := range []any{&out, nil} {
-			_, err = c.Get(context.Background(), p, nil, dst)
-			require.Error(t, err, p)
-			assert.ErrorIs(t, err, rest.ErrBodyTooLarge, p)
-			assert.ErrorIs(t, err, auth.ErrInvalidResponse, p)
-			assert.NotErrorIs(t, err, auth.ErrUnavailable, p)
-			var re *auth.ResponseError
-			require.ErrorAs(t, err, &re)
-			assert.Equal(t, 200, re.StatusCode)
-		}
+		_, err = c.Get(context.Background(), p, nil, &out)
+		require.Error(t, err, p)
+		assert.ErrorIs(t, err, rest.ErrBodyTooLarge, p)
+		assert.ErrorIs(t, err, auth.ErrInvalidResponse, p)
+		assert.NotErrorIs(t, err, auth.ErrUnavailable, p)
+		var re *auth.ResponseError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, 200, re.StatusCode)
+
+		// Discarded, the body does not matter: the call succeeded.
+		_, err = c.Post(context.Background(), p, nil, nil)
+		require.NoError(t, err, p)
 	}
 }
 
@@ -431,4 +433,26 @@ func TestOutMustBeAPointerAndNothingIsSent(t *testing.T) {
 		assert.Contains(t, err.Error(), "non-nil pointer")
 	}
 	assert.Equal(t, 0, hits.get())
+}
+
+func TestCutAnswerToPostIsNotRetryable(t *testing.T) {
+	c, mux, sl := setup(t)
+	hits := &counter{}
+	mux.HandleFunc("/orders", func(w http.ResponseWriter, r *http.Request) {
+		hits.inc()
+		w.Header().Set("Content-Length", "1000")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"Orders":[{"OrderID":"2862`)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	})
+	var out map[string]any
+	_, err := c.Post(context.Background(), "orders", map[string]string{"Symbol": "MSFT"}, &out)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, auth.ErrInvalidResponse)
+	assert.NotErrorIs(t, err, auth.ErrUnavailable, "the order was accepted: a retry would place it twice")
+	assert.Contains(t, err.Error(), "the request was carried out")
+	assert.Equal(t, 1, hits.get())
+	assert.Empty(t, sl.all())
 }

@@ -161,7 +161,7 @@ func (cr *capReader) Read(p []byte) (int, error) {
 }
 
 // decode reads a 2xx answer into out and closes the body.
-func (c *Client) decode(req *http.Request, resp *Response, out any) error {
+func (c *Client) decode(req *http.Request, resp *Response, out any, idempotent bool) error {
 	body := resp.Body
 	defer body.Close()
 	if req.Method == http.MethodHead {
@@ -169,9 +169,9 @@ func (c *Client) decode(req *http.Request, resp *Response, out any) error {
 	}
 	cr := &capReader{r: body, n: c.maxBody}
 	if out == nil {
-		if _, err := io.Copy(io.Discard, cr); err != nil {
-			return c.bodyError(req, resp, cr, err)
-		}
+		// Drained so the connection can be reused; what it held does not
+		// matter, and the request was carried out.
+		_, _ = io.Copy(io.Discard, cr)
 		return nil
 	}
 	dec := json.NewDecoder(cr)
@@ -179,7 +179,7 @@ func (c *Client) decode(req *http.Request, resp *Response, out any) error {
 		if err == io.EOF && cr.err == nil {
 			return nil // empty body: nothing to decode
 		}
-		return c.bodyError(req, resp, cr, err)
+		return c.bodyError(req, resp, cr, err, idempotent)
 	}
 	// Only whitespace may follow the value; reading to EOF also lets the
 	// transport reuse the connection.
@@ -187,24 +187,34 @@ func (c *Client) decode(req *http.Request, resp *Response, out any) error {
 		if err == nil {
 			err = errors.New("data after the JSON value")
 		}
-		return c.bodyError(req, resp, cr, err)
+		return c.bodyError(req, resp, cr, err, idempotent)
 	}
 	return nil
 }
 
 // bodyError classifies a failure to read a 2xx body: over the cap, a cut
-// connection (retryable), or JSON that does not fit.
-func (c *Client) bodyError(req *http.Request, resp *Response, cr *capReader, err error) error {
+// connection (retryable only for an idempotent request), or JSON that does
+// not fit.
+func (c *Client) bodyError(req *http.Request, resp *Response, cr *capReader, err error, idempotent bool) error {
 	where := c.prefix() + req.Method + " " + req.URL.EscapedPath()
 	switch {
 	case cr.err == errTooLarge:
 		return fmt.Errorf("%s: %w", where, &auth.ResponseError{StatusCode: resp.StatusCode,
 			Reason: fmt.Sprintf("body exceeds the %d-byte limit", c.maxBody), Err: ErrBodyTooLarge})
 	case cr.err != nil:
-		if ctxErr := req.Context().Err(); ctxErr != nil {
+		cause := redactURLError(cr.err)
+		ctxErr := req.Context().Err()
+		if ctxErr != nil {
+			cause = ctxErr
+		}
+		switch {
+		case !idempotent:
+			return fmt.Errorf("%s: %w", where, &auth.ResponseError{StatusCode: resp.StatusCode,
+				Reason: "answer cut short; the request was carried out", Err: cause})
+		case ctxErr != nil:
 			return fmt.Errorf("%s: reading response: %w", where, ctxErr)
 		}
-		return fmt.Errorf("%s: reading response: %w: %w", where, auth.ErrUnavailable, redactURLError(cr.err))
+		return fmt.Errorf("%s: reading response: %w: %w", where, auth.ErrUnavailable, cause)
 	}
 	return fmt.Errorf("%s: %w", where, &auth.ResponseError{StatusCode: resp.StatusCode,
 		Reason: "malformed JSON", Err: err})
