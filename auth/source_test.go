@@ -192,6 +192,7 @@ func TestSourceRefreshStorm(t *testing.T) {
 
 	const n = 1000
 	release := s.holdTokens()
+	defer release()
 	var start, done sync.WaitGroup
 	start.Add(1)
 	got := make([]string, n)
