@@ -26,6 +26,12 @@ type Client struct {
 	// server issues them (AutoShares issues them only to clients that are
 	// "refresh-enabled").
 	NoRefresh bool
+	// PKCEWithoutSecret lets this confidential client leave its secret out
+	// of a code exchange whose authorization request carried a PKCE
+	// challenge, and out of refreshes of the tokens that exchange issued
+	// (TradeStation: "client_secret ... not required for Auth Code Flow with
+	// PKCE"). Every other request still needs the secret.
+	PKCEWithoutSecret bool
 	// NoClientCredentials refuses the client_credentials grant to this
 	// client even when Config.ClientCredentials is on.
 	NoClientCredentials bool
@@ -119,6 +125,10 @@ type RefreshPolicy struct {
 	// revoke every token of its family, as Auth0's reuse detection does.
 	// The reused token is refused either way.
 	ReuseRevokesFamily bool
+	// RevokeOldAccess makes a refresh revoke the access tokens issued
+	// before it in the same login (cTrader closes sessions authorised with
+	// the old token).
+	RevokeOldAccess bool
 	// RequireScope, when set, issues refresh tokens only to logins granted
 	// this scope ("offline_access" for Auth0-hosted brokers).
 	RequireScope string
@@ -192,6 +202,13 @@ type Config struct {
 	// ExactLoopbackPort turns off RFC 8252's any-port rule: loopback
 	// redirect URIs then need an exact match like any other.
 	ExactLoopbackPort bool
+
+	// OnInvalidate, when set, is told of access tokens that stopped being
+	// valid before their expiry (revocation, a replayed code or refresh
+	// token, RevokeOldAccess, Invalidate), so that an emulator can close
+	// sessions authorised with them. It is called without the engine's lock
+	// held, from the goroutine that caused the change.
+	OnInvalidate func(accessTokens []string)
 
 	// Wire describes the broker's endpoints and wire format.
 	Wire Wire

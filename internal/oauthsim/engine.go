@@ -74,6 +74,7 @@ type Engine struct {
 	access      map[string]*accessRec
 	refresh     map[string]*refreshRec
 	families    map[string]*family
+	invalidated []string // access tokens revoked since the last notify
 }
 
 type codeRec struct {
@@ -110,6 +111,7 @@ type family struct {
 	audience string
 	nonce    string
 	deadline time.Time // zero: none
+	pkce     bool      // begun by a code bound to a PKCE challenge
 	revoked  bool
 	access   []string
 	refresh  []string
@@ -407,10 +409,11 @@ func (e *Engine) Issue(req IssueRequest) (*Issued, error) {
 // family and that family's access tokens with it. It reports whether the
 // token was known.
 func (e *Engine) Invalidate(token string) bool {
+	defer e.notify()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if a, ok := e.access[token]; ok {
-		a.revoked = true
+	if _, ok := e.access[token]; ok {
+		e.revokeAccessLocked(token)
 		return true
 	}
 	if rt, ok := e.refresh[token]; ok {
@@ -423,11 +426,12 @@ func (e *Engine) Invalidate(token string) bool {
 // InvalidateUser revokes every token issued for the user with this ID, as
 // a password change or a broker-side logout would.
 func (e *Engine) InvalidateUser(userID string) {
+	defer e.notify()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, a := range e.access {
+	for tok, a := range e.access {
 		if a.grant.UserID == userID {
-			a.revoked = true
+			e.revokeAccessLocked(tok)
 		}
 	}
 	for id, f := range e.families {
@@ -444,8 +448,52 @@ func (e *Engine) revokeFamilyLocked(id string) {
 	}
 	f.revoked = true
 	for _, at := range f.access {
-		if a, ok := e.access[at]; ok {
-			a.revoked = true
-		}
+		e.revokeAccessLocked(at)
 	}
+}
+
+// revokeAccessLocked revokes one access token and queues it for
+// OnInvalidate.
+func (e *Engine) revokeAccessLocked(tok string) {
+	a, ok := e.access[tok]
+	if !ok || a.revoked {
+		return
+	}
+	a.revoked = true
+	if e.cfg.OnInvalidate != nil {
+		e.invalidated = append(e.invalidated, tok)
+	}
+}
+
+// notify hands the access tokens revoked so far to OnInvalidate. Call it
+// without the lock.
+func (e *Engine) notify() {
+	if e.cfg.OnInvalidate == nil {
+		return
+	}
+	e.mu.Lock()
+	toks := e.invalidated
+	e.invalidated = nil
+	e.mu.Unlock()
+	if len(toks) > 0 {
+		e.cfg.OnInvalidate(toks)
+	}
+}
+
+// Refresh runs the refresh_token grant outside HTTP, for brokers that also
+// refresh over another channel (cTrader's ProtoOARefreshTokenReq). It
+// shares rotation state with the token endpoint. The error is an *Error.
+func (e *Engine) Refresh(clientID, refreshToken string) (*Issued, error) {
+	defer e.notify()
+	e.mu.Lock()
+	c, ok := e.clients[clientID]
+	e.mu.Unlock()
+	if !ok {
+		return nil, oauthErr(EndpointToken, http.StatusUnauthorized, "invalid_client", ReasonUnknownClient, "unknown client")
+	}
+	set, oe := e.refreshGrant(c, url.Values{"refresh_token": {refreshToken}}, false, e.now())
+	if oe != nil {
+		return nil, oe
+	}
+	return &Issued{AccessToken: set.access, RefreshToken: set.refresh, Grant: *set.grant.clone()}, nil
 }

@@ -20,7 +20,8 @@ func (e *Engine) serveRevoke(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, r, oauthErr(EndpointRevoke, http.StatusBadRequest, "invalid_request", ReasonBadRequest, err.Error()))
 		return
 	}
-	c, oe := e.authenticateClient(r, v, EndpointRevoke, e.cfg.RevokeSecretOptional)
+	defer e.notify()
+	c, _, oe := e.authenticateClient(r, v, EndpointRevoke, e.cfg.RevokeSecretOptional)
 	if oe != nil {
 		e.writeError(w, r, oe)
 		return
@@ -69,7 +70,7 @@ func (e *Engine) revoke(c *Client, tok string) *Error {
 		if a.grant.ClientID != c.ID {
 			return wrongClient
 		}
-		a.revoked = true
+		e.revokeAccessLocked(tok)
 	}
 	return nil
 }

@@ -73,21 +73,23 @@ func readParams(w http.ResponseWriter, r *http.Request, allowJSON bool) (url.Val
 
 // authenticateClient finds and checks the calling client per the wire's
 // accepted methods. allowNoSecret accepts a confidential client's bare
-// client_id (TradeStation revocation).
-func (e *Engine) authenticateClient(r *http.Request, v url.Values, ep Endpoint, allowNoSecret bool) (*Client, *Error) {
+// client_id (TradeStation revocation). proved is false when a confidential
+// client was let through without its secret (allowNoSecret or
+// PKCEWithoutSecret): the grant must then be one that allows it.
+func (e *Engine) authenticateClient(r *http.Request, v url.Values, ep Endpoint, allowNoSecret bool) (c *Client, proved bool, oe *Error) {
 	methods := e.cfg.Wire.ClientAuth
 	if methods == 0 {
 		methods = ClientAuthAny
 	}
-	bad := func(reason Reason, desc string) (*Client, *Error) {
-		return nil, oauthErr(ep, http.StatusUnauthorized, "invalid_client", reason, desc)
+	bad := func(reason Reason, desc string) (*Client, bool, *Error) {
+		return nil, false, oauthErr(ep, http.StatusUnauthorized, "invalid_client", reason, desc)
 	}
 	basicID, basicSecret, hasBasic := r.BasicAuth()
 	paramID, paramSecret := v.Get("client_id"), v.Get("client_secret")
 	var id, secret string
 	switch {
 	case hasBasic && paramSecret != "":
-		return nil, oauthErr(ep, http.StatusBadRequest, "invalid_request", ReasonBadRequest,
+		return nil, false, oauthErr(ep, http.StatusBadRequest, "invalid_request", ReasonBadRequest,
 			"the client authenticated with more than one method")
 	case hasBasic:
 		if methods&ClientAuthBasic == 0 {
@@ -100,7 +102,7 @@ func (e *Engine) authenticateClient(r *http.Request, v url.Values, ep Endpoint, 
 			return bad(ReasonBadClientSecret, "Basic credentials are not form-encoded")
 		}
 		if paramID != "" && paramID != id {
-			return nil, oauthErr(ep, http.StatusBadRequest, "invalid_request", ReasonBadRequest,
+			return nil, false, oauthErr(ep, http.StatusBadRequest, "invalid_request", ReasonBadRequest,
 				"client_id differs from the Basic credentials")
 		}
 	case paramSecret != "":
@@ -123,12 +125,16 @@ func (e *Engine) authenticateClient(r *http.Request, v url.Values, ep Endpoint, 
 	switch {
 	case c.Secret == "" && secret != "":
 		return bad(ReasonBadClientSecret, "a public client has no secret")
-	case c.Secret != "" && secret == "" && !allowNoSecret:
+	case c.Secret != "" && secret == "" && !allowNoSecret && !c.PKCEWithoutSecret:
 		return bad(ReasonBadClientSecret, "client secret is missing")
 	case c.Secret != "" && secret != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(c.Secret)) != 1:
 		return bad(ReasonBadClientSecret, "client secret is wrong")
 	}
-	return c, nil
+	return c, c.Secret == "" || secret != "", nil
+}
+
+func secretMissing() *Error {
+	return oauthErr(EndpointToken, http.StatusUnauthorized, "invalid_client", ReasonBadClientSecret, "client secret is missing")
 }
 
 func (e *Engine) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -147,23 +153,29 @@ func (e *Engine) serveToken(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, r, oauthErr(EndpointToken, http.StatusBadRequest, "invalid_request", ReasonBadRequest, err.Error()))
 		return
 	}
-	c, oe := e.authenticateClient(r, v, EndpointToken, false)
+	defer e.notify()
+	c, proved, oe := e.authenticateClient(r, v, EndpointToken, false)
 	if oe != nil {
 		e.writeError(w, r, oe)
 		return
 	}
+	pkceOnly := !proved
 	grantType := v.Get("grant_type")
 	now := e.now()
 	var set *tokenSet
 	switch grantType {
 	case "authorization_code":
-		set, oe = e.exchangeCode(c, v, now)
+		set, oe = e.exchangeCode(c, v, pkceOnly, now)
 	case "refresh_token":
-		set, oe = e.refreshGrant(c, v, now)
+		set, oe = e.refreshGrant(c, v, pkceOnly, now)
 	case "client_credentials":
-		set, oe = e.clientCredentials(c, v, now)
+		if oe = secretMissing(); !pkceOnly {
+			set, oe = e.clientCredentials(c, v, now)
+		}
 	case "password":
-		set, oe = e.passwordGrant(c, v, now)
+		if oe = secretMissing(); !pkceOnly {
+			set, oe = e.passwordGrant(c, v, now)
+		}
 	case "":
 		oe = oauthErr(EndpointToken, http.StatusBadRequest, "invalid_request", ReasonBadRequest, "grant_type is missing")
 	default:
@@ -205,7 +217,9 @@ func validVerifier(s string) bool {
 	return true
 }
 
-func (e *Engine) exchangeCode(c *Client, v url.Values, now time.Time) (*tokenSet, *Error) {
+// exchangeCode is the authorization_code grant. pkceOnly means the client
+// did not show its secret: only a PKCE-bound code will do.
+func (e *Engine) exchangeCode(c *Client, v url.Values, pkceOnly bool, now time.Time) (*tokenSet, *Error) {
 	code := v.Get("code")
 	if code == "" {
 		return nil, oauthErr(EndpointToken, http.StatusBadRequest, "invalid_request", ReasonBadRequest, "code is missing")
@@ -218,12 +232,14 @@ func (e *Engine) exchangeCode(c *Client, v url.Values, now time.Time) (*tokenSet
 		// that a client cannot probe for other clients' codes.
 		return nil, invalidGrant(ReasonCodeUnknown, "authorization code is unknown")
 	}
+	if pkceOnly && (rec.challenge == "" || e.cfg.PKCE == PKCEUnsupported) {
+		// Not consumed: the caller has not proved it is the client.
+		return nil, secretMissing()
+	}
 	if rec.used {
 		// RFC 6749 §4.1.2: a reused code should revoke what it issued.
 		for _, at := range rec.issuedAccess {
-			if a, ok := e.access[at]; ok {
-				a.revoked = true
-			}
+			e.revokeAccessLocked(at)
 		}
 		e.revokeFamilyLocked(rec.familyID)
 		return nil, invalidGrant(ReasonCodeUsed, "authorization code was already used")
@@ -257,11 +273,14 @@ func (e *Engine) exchangeCode(c *Client, v url.Values, now time.Time) (*tokenSet
 	rec.issuedAccess = append(rec.issuedAccess, set.access)
 	if rt, ok := e.refresh[set.refresh]; ok {
 		rec.familyID = rt.familyID
+		e.families[rt.familyID].pkce = rec.challenge != ""
 	}
 	return set, nil
 }
 
-func (e *Engine) refreshGrant(c *Client, v url.Values, now time.Time) (*tokenSet, *Error) {
+// refreshGrant is the refresh_token grant. pkceOnly means the client did
+// not show its secret: only a login begun with PKCE may refresh so.
+func (e *Engine) refreshGrant(c *Client, v url.Values, pkceOnly bool, now time.Time) (*tokenSet, *Error) {
 	pol := e.cfg.Refresh
 	if pol.Mode == RefreshNone {
 		return nil, unsupportedGrant("refresh_token")
@@ -279,6 +298,9 @@ func (e *Engine) refreshGrant(c *Client, v url.Values, now time.Time) (*tokenSet
 	}
 	if !ok || f == nil || f.clientID != c.ID {
 		return nil, invalidGrant(ReasonRefreshUnknown, "refresh token is unknown")
+	}
+	if pkceOnly && !f.pkce {
+		return nil, secretMissing()
 	}
 	switch {
 	case f.revoked:
@@ -308,6 +330,11 @@ func (e *Engine) refreshGrant(c *Client, v url.Values, now time.Time) (*tokenSet
 	g := &Grant{ClientID: c.ID, UserID: u.ID, Username: u.Username, Subject: u.ID, Scopes: slices.Clone(scopes),
 		Audience: f.audience, GrantType: "refresh_token", IssuedAt: now,
 		Expiry: e.accessExpiry("refresh_token", now)}
+	if pol.RevokeOldAccess {
+		for _, at := range f.access {
+			e.revokeAccessLocked(at)
+		}
+	}
 	set := &tokenSet{grant: g, access: e.newAccessLocked(g, f.id)}
 	switch {
 	case pol.Mode == RefreshRotate:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 )
 
 func TestRefreshStatic(t *testing.T) {
@@ -382,4 +383,83 @@ func TestIDTokenAndUserinfo(t *testing.T) {
 	st, _, h := v.do(req)
 	assert.Equal(t, http.StatusUnauthorized, st)
 	assert.True(t, strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer"))
+}
+
+func TestPKCEWithoutSecret(t *testing.T) {
+	// TradeStation: one API key, secret optional when the code is PKCE-bound.
+	v := newEnv(t, func(c *Config) { c.Clients[0].PKCEWithoutSecret = true })
+	challenge := oauth2.S256ChallengeFromVerifier(verifier)
+	noSecret := func(f url.Values) (int, map[string]any) {
+		f.Set("client_id", "app")
+		req, _ := http.NewRequest(http.MethodPost, v.url("/token"), strings.NewReader(f.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		st, body, _ := v.do(req)
+		return st, body
+	}
+	code := v.code(url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}})
+	st, body := noSecret(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {testRedirect},
+		"code_verifier": {verifier}})
+	require.Equal(t, http.StatusOK, st, "%v", body)
+	st, body = noSecret(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {str(body, "refresh_token")}})
+	require.Equal(t, http.StatusOK, st, "a PKCE login refreshes without the secret: %v", body)
+
+	plain := v.code(nil)
+	st, body = noSecret(url.Values{"grant_type": {"authorization_code"}, "code": {plain}, "redirect_uri": {testRedirect}})
+	assert.Equal(t, http.StatusUnauthorized, st)
+	assert.Equal(t, "invalid_client", str(body, "error"))
+	st, body = v.exchange(plain, nil)
+	require.Equal(t, http.StatusOK, st, "the refused attempt did not consume the code")
+	st, _ = noSecret(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {str(body, "refresh_token")}})
+	assert.Equal(t, http.StatusUnauthorized, st, "a login without PKCE needs the secret to refresh")
+	st, _ = noSecret(url.Values{"grant_type": {"client_credentials"}})
+	assert.Equal(t, http.StatusUnauthorized, st)
+	st, _ = noSecret(url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"pw"}})
+	assert.Equal(t, http.StatusUnauthorized, st)
+}
+
+func TestRefreshOutsideHTTPAndInvalidationHook(t *testing.T) {
+	var mu sync.Mutex
+	var dropped []string
+	v := newEnv(t, func(c *Config) {
+		c.Refresh.RevokeOldAccess = true
+		c.OnInvalidate = func(toks []string) {
+			mu.Lock()
+			dropped = append(dropped, toks...)
+			mu.Unlock()
+		}
+	})
+	body := v.tokens(nil)
+	at, rt := str(body, "access_token"), str(body, "refresh_token")
+
+	is, err := v.srv.Engine.Refresh("app", rt)
+	require.NoError(t, err)
+	assert.NotEqual(t, rt, is.RefreshToken)
+	_, err = v.apiGet(at)
+	assert.ErrorIs(t, err, ErrRevokedToken, "RevokeOldAccess")
+	_, err = v.apiGet(is.AccessToken)
+	assert.NoError(t, err)
+	mu.Lock()
+	assert.Equal(t, []string{at}, dropped)
+	mu.Unlock()
+
+	st, _ := v.refresh(rt)
+	assert.Equal(t, http.StatusBadRequest, st, "the HTTP endpoint shares rotation state")
+	_, err = v.srv.Engine.Refresh("app", rt)
+	var oe *Error
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "invalid_grant", oe.Code)
+	assert.Equal(t, ReasonRefreshReused, oe.Reason)
+	_, err = v.srv.Engine.Refresh("nobody", is.RefreshToken)
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "invalid_client", oe.Code)
+
+	st, _, _ = v.post("/revoke", url.Values{"token": {is.RefreshToken}})
+	require.Equal(t, http.StatusOK, st)
+	mu.Lock()
+	assert.Equal(t, []string{at, is.AccessToken}, dropped, "revocation reports the login's live access token")
+	mu.Unlock()
+	v.srv.Engine.Invalidate(is.AccessToken)
+	mu.Lock()
+	assert.Len(t, dropped, 2, "an already revoked token is not reported twice")
+	mu.Unlock()
 }
