@@ -27,11 +27,10 @@ const DefaultUserAgent = "brokerkit (+https://github.com/brokerkit/brokerkit)"
 // Client sends JSON requests to one API base URL. It is safe for concurrent
 // use and immutable once built.
 type Client struct {
-	name      string
-	base      string // absolute, ends in "/"
-	hc        *http.Client
-	userAgent string
-	header    http.Header
+	name   string
+	base   string // absolute, ends in "/"
+	hc     *http.Client
+	header http.Header
 
 	maxBody      int64
 	fields       ErrorFields
@@ -50,8 +49,11 @@ type Option func(*Client)
 // WithName names the broker in every error message ("tradestation: GET ...").
 func WithName(name string) Option { return func(c *Client) { c.name = name } }
 
-// WithUserAgent sets the User-Agent header of every request.
-func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+// WithUserAgent sets the User-Agent header of every request (DefaultUserAgent
+// otherwise); an empty ua sends none.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) { c.header["User-Agent"] = []string{ua} }
+}
 
 // WithHeader adds a header sent with every request, such as an application
 // key the broker wants beside the bearer token. A per-request header of the
@@ -138,14 +140,13 @@ func New(baseURL string, hc *http.Client, opts ...Option) (*Client, error) {
 		hc = http.DefaultClient
 	}
 	c := &Client{
-		base:      base,
-		hc:        hc,
-		userAgent: DefaultUserAgent,
-		header:    http.Header{},
-		maxBody:   DefaultMaxBodyBytes,
-		fields:    DefaultErrorFields,
-		sleep:     sleepCtx,
-		now:       time.Now,
+		base:    base,
+		hc:      hc,
+		header:  http.Header{},
+		maxBody: DefaultMaxBodyBytes,
+		fields:  DefaultErrorFields,
+		sleep:   sleepCtx,
+		now:     time.Now,
 	}
 	for _, n := range DefaultRequestIDHeaders {
 		c.requestIDHdr = append(c.requestIDHdr, http.CanonicalHeaderKey(n))
@@ -158,8 +159,8 @@ func New(baseURL string, hc *http.Client, opts ...Option) (*Client, error) {
 	if c.header.Get("Accept") == "" {
 		c.header.Set("Accept", "application/json")
 	}
-	if c.userAgent != "" {
-		c.header.Set("User-Agent", c.userAgent)
+	if _, set := c.header["User-Agent"]; !set {
+		c.header.Set("User-Agent", DefaultUserAgent)
 	}
 	c.retry = c.retry.withDefaults()
 	return c, nil

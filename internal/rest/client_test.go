@@ -456,3 +456,27 @@ func TestCutAnswerToPostIsNotRetryable(t *testing.T) {
 	assert.Equal(t, 1, hits.get())
 	assert.Empty(t, sl.all())
 }
+
+func TestUserAgentAndAccept(t *testing.T) {
+	for _, tc := range []struct {
+		opts       []rest.Option
+		ua, accept string
+		uaSent     bool
+	}{
+		{nil, rest.DefaultUserAgent, "application/json", true},
+		{[]rest.Option{rest.WithUserAgent("app/2")}, "app/2", "application/json", true},
+		{[]rest.Option{rest.WithHeader("User-Agent", "hdr/1"), rest.WithHeader("Accept", "application/vnd.x+json")}, "hdr/1", "application/vnd.x+json", true},
+		{[]rest.Option{rest.WithUserAgent("")}, "", "application/json", false},
+	} {
+		c, mux, _ := setup(t, tc.opts...)
+		mux.HandleFunc("/h", func(w http.ResponseWriter, r *http.Request) {
+			_, sent := r.Header["User-Agent"]
+			assert.Equal(t, tc.uaSent, sent)
+			testHeader(t, r, "User-Agent", tc.ua)
+			testHeader(t, r, "Accept", tc.accept)
+			writeJSON(w, 200, `{}`)
+		})
+		_, err := c.Get(context.Background(), "h", nil, nil)
+		require.NoError(t, err)
+	}
+}
