@@ -141,6 +141,11 @@ func TestDecodeTokenResponseShapes(t *testing.T) {
 				Scopes: []string{"user:email", "repo"}},
 			noExtra: true,
 		},
+		{
+			name: "form-encoded body with escaped names", file: "form_encoded_escaped_keys.txt", ctype: "text/plain; charset=utf-8",
+			want:    auth.Token{AccessToken: "esc", TokenType: "Bearer", RefreshToken: "r/1"},
+			noExtra: true,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -235,7 +235,10 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		writePage(w, http.StatusOK, "Login complete", "You are logged in to "+l.p.Name()+". You can close this window.")
 	}
-	l.result <- loopbackResult{tok, err}
+	select {
+	case l.result <- loopbackResult{tok, err}:
+	default: // unreachable: only the one CompareAndSwap winner gets here
+	}
 }
 
 // refuse answers a redirect that is not this login's without ending it.
