@@ -235,14 +235,14 @@ func (f *ErrorFields) fill(e *Error, body []byte, contentType string) {
 	if json.Unmarshal(trimmed, &obj) != nil {
 		return
 	}
-	e.Code = scalar(obj, f.Code)
+	e.Code = clip(scalar(obj, f.Code))
 	e.Message = clip(message(obj, f.Message))
 	if e.Code == "" && e.Message == "" {
 		// {"error": {"code": ..., "message": ...}}
 		for _, n := range append(f.Code[:len(f.Code):len(f.Code)], f.Message...) {
 			var inner map[string]json.RawMessage
 			if raw, ok := obj[n]; ok && json.Unmarshal(raw, &inner) == nil && inner != nil {
-				e.Code = scalar(inner, f.Code)
+				e.Code = clip(scalar(inner, f.Code))
 				e.Message = clip(message(inner, f.Message))
 				break
 			}
@@ -255,7 +255,7 @@ func (f *ErrorFields) fill(e *Error, body []byte, contentType string) {
 		}
 	}
 	if e.RequestID == "" {
-		e.RequestID = scalar(obj, f.RequestID)
+		e.RequestID = clip(scalar(obj, f.RequestID))
 	}
 }
 

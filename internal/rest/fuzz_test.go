@@ -40,6 +40,7 @@ func FuzzErrorBody(f *testing.F) {
 		`{"error":{"code":1,"message":{"deep":true}}}`,
 		`<html><body>Quota Exceeded</body></html>`,
 		"plain\x00text\n\x1b[31m",
+		`{"Error":"a\nb\u001b","TraceId":"x\r\ny","Message":"m"}`,
 		`{"Message":"` + strings.Repeat("\u00e9", 900) + `"}`,
 		`{"Error":-1e999}`, `{"Errors":"x"}`, `{`, ``, `null`, `[]`,
 	} {
@@ -54,10 +55,10 @@ func FuzzErrorBody(f *testing.F) {
 		resp := &rest.Response{Response: &http.Response{StatusCode: status,
 			Header: http.Header{"Content-Type": {ctype}}, Request: &http.Request{Method: "GET"}}}
 		e := c.NewError(resp, status, body)
-		if len(e.Message) > 1024+len("…") || len(e.Body) > 4096 {
+		if len(e.Message) > 1024+len("…") || len(e.Code) > 1024+len("…") || len(e.Body) > 4096 {
 			t.Fatalf("unbounded: message %d bytes, body %d bytes", len(e.Message), len(e.Body))
 		}
-		for _, s := range []string{e.Code, e.Message} {
+		for _, s := range []string{e.Code, e.Message, e.RequestID} {
 			if strings.ContainsAny(s, "\n\r\x1b") {
 				t.Fatalf("control character kept: %q", s)
 			}
