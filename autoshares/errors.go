@@ -147,6 +147,9 @@ func (e *OrderRejectedError) Unwrap() error {
 
 // orderCheck reads body as an order-check failure; nil when it is not one.
 func orderCheck(method, path string, status int, body []byte) *OrderRejectedError {
+	if !bytes.Contains(body, []byte(`"IsSuccessful"`)) {
+		return nil // the common case, decided without parsing
+	}
 	obj := object(body)
 	raw, ok := obj["IsSuccessful"]
 	if !ok {
@@ -170,6 +173,9 @@ func orderCheck(method, path string, status int, body []byte) *OrderRejectedErro
 // wrappedFailure reports whether a 2xx body is the {"Errors":[…],
 // "IsSucceed":false} envelope, and the status it states (500 when none).
 func wrappedFailure(body []byte) (status int, failed bool) {
+	if !bytes.Contains(body, []byte(`"IsSucceed"`)) {
+		return 0, false
+	}
 	obj := object(body)
 	raw, ok := obj["IsSucceed"]
 	if !ok {

@@ -1,0 +1,66 @@
+package autoshares_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
+)
+
+// Log in, look at the agreements a new trader must sign, and see trading
+// refused until they are signed.
+func Example() {
+	ctx := context.Background()
+	srv := autosharestest.NewServer() // an AutoShares emulator on 127.0.0.1
+	defer srv.Close()
+
+	p, err := autoshares.New(srv.ProviderConfig())
+	if err != nil {
+		panic(err)
+	}
+	tok, err := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	if err != nil {
+		panic(err)
+	}
+	src, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "trader"))
+	_ = src.SetToken(ctx, tok)
+	c := autoshares.NewClient(&http.Client{Transport: &auth.Transport{Source: src, Base: srv.Client().Transport}},
+		autoshares.WithBaseURL(srv.URL), autoshares.WithAPIKey(autosharestest.APIKey))
+
+	_, err = c.Quotes.Get(ctx, "AAPL")
+	fmt.Println(errors.Is(err, autoshares.ErrAgreementsPending))
+	fmt.Println(err)
+
+	signed, _ := c.Agreements.SignAllRequired(ctx, autoshares.Me)
+	fmt.Println("signed", len(signed))
+	quotes, _ := c.Quotes.Get(ctx, "AAPL")
+	fmt.Println(quotes[0].Symbol, quotes[0].Bid, quotes[0].Ask)
+	// Output:
+	// true
+	// autoshares: GET /v1.0/quotes: agreements must be signed first: Platform Agreement (id 101), Market Data Agreement (id 102)
+	// signed 2
+	// AAPL 196.28 196.31
+}
+
+// Orders the broker's checks refuse arrive as HTTP 200 with IsSuccessful
+// false; the client turns them into an *OrderRejectedError.
+func ExampleOrdersService_Place() {
+	ctx := context.Background()
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	p, _ := autoshares.New(srv.ProviderConfig())
+	tok, _ := srv.Login(ctx, p, autosharestest.AdminLogin, autosharestest.AdminPassword)
+	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
+
+	_, err := c.Orders.Place(ctx, autosharestest.TraderAccountID, autoshares.OrderRequest{
+		Symbol: "MSFT", Type: autoshares.OrderMarket, Side: autoshares.SideBuy, Quantity: dec("500")})
+	var rejected *autoshares.OrderRejectedError
+	if errors.As(err, &rejected) {
+		fmt.Println(rejected.Reason)
+	}
+	// Output: DayTradingBuyingPowerExceeded
+}
