@@ -75,6 +75,8 @@ type OAuthError struct {
 	StatusCode int
 }
 
+// Error describes the error with the provider, endpoint, code, description
+// and HTTP status.
 func (e *OAuthError) Error() string {
 	var b strings.Builder
 	if e.Provider != "" {
@@ -134,6 +136,7 @@ type RateLimitError struct {
 	Message string
 }
 
+// Error describes the limit and, when known, how long to wait.
 func (e *RateLimitError) Error() string {
 	msg := fmt.Sprintf("rate limited (HTTP %d)", e.StatusCode)
 	if e.Message != "" {
@@ -167,6 +170,7 @@ type HTTPError struct {
 	Body []byte
 }
 
+// Error names the status and content type; it never includes Body.
 func (e *HTTPError) Error() string {
 	prefix := ""
 	if e.Provider != "" {
@@ -201,6 +205,7 @@ type ResponseError struct {
 	Err error
 }
 
+// Error says which answer was unusable and why.
 func (e *ResponseError) Error() string {
 	prefix := ""
 	if e.Provider != "" {

@@ -53,6 +53,7 @@ const (
 	AuthStylePublic
 )
 
+// String describes the style in words.
 func (s AuthStyle) String() string {
 	switch s {
 	case AuthStyleInParams:
