@@ -201,6 +201,15 @@ func FromEnv(name string) (Config, error) {
 	return fromLookup(name, os.LookupEnv)
 }
 
+// FromEnvFunc is FromEnv reading variables through getenv (os.Getenv, or a
+// map in a test); an empty value counts as unset.
+func FromEnvFunc(name string, getenv func(string) string) (Config, error) {
+	return fromLookup(name, func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	})
+}
+
 // Configured reports whether the named broker's required environment
 // variables are all set, so a program can choose between a real broker and
 // an emulator.

@@ -13,6 +13,7 @@ import (
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/just2trade"
 	"github.com/brokerkit/brokerkit/spotware"
+	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"github.com/brokerkit/brokerkit/tradestation"
 )
 
@@ -357,6 +358,13 @@ func (v *swView) Balances(ctx context.Context, accountID string) (*Balance, erro
 	id, err := swAccount(accountID)
 	if err != nil {
 		return nil, err
+	}
+	// cTrader answers only for accounts authorized on the session.
+	if err := v.s.AuthorizeAccount(ctx, id); err != nil {
+		var se *spotware.Error
+		if !errors.As(err, &se) || se.OACode() != openapi.ProtoOAErrorCode_ALREADY_LOGGED_IN {
+			return nil, err
+		}
 	}
 	t, err := v.s.Trader(ctx, id)
 	if err != nil {
