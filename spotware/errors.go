@@ -138,6 +138,8 @@ var (
 	codeMaintenance        = openapi.ProtoOAErrorCode_SERVER_IS_UNDER_MAINTENANCE.String()
 	codeTimeout            = openapi.ProtoErrorCode_TIMEOUT_ERROR.String()
 	codeServerNotReachable = openapi.ProtoOAErrorCode_CH_SERVER_NOT_REACHABLE.String()
+	codeAlreadySubscribed  = openapi.ProtoOAErrorCode_ALREADY_SUBSCRIBED.String()
+	codeNotSubscribed      = openapi.ProtoOAErrorCode_NOT_SUBSCRIBED_TO_SPOTS.String()
 )
 
 func isTokenCode(code string) bool { return code == codeTokenExpired || code == codeTokenInvalid }

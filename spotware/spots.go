@@ -111,6 +111,12 @@ func (s *Session) SubscribeSpots(ctx context.Context, account int64, symbols ...
 	err := s.call(ctx, account, false, func(string) proto.Message {
 		return subscribeReq(account, symbols)
 	}, &openapi.ProtoOASubscribeSpotsRes{})
+	if errorCode(err) == codeAlreadySubscribed {
+		// Only this session subscribes on its connection: the server has
+		// the subscription already (a reconnect restored it before the
+		// request was sent again).
+		err = nil
+	}
 	if err != nil {
 		s.removeSub(sub)
 		return nil, err
@@ -129,9 +135,14 @@ func (sub *Subscription) Unsubscribe(ctx context.Context) error {
 	if !sub.s.removeSub(sub) {
 		return ErrNotSubscribed
 	}
-	return sub.s.call(ctx, sub.account, false, func(string) proto.Message {
+	err := sub.s.call(ctx, sub.account, false, func(string) proto.Message {
 		return &openapi.ProtoOAUnsubscribeSpotsReq{CtidTraderAccountId: proto.Int64(sub.account), SymbolId: slices.Clone(sub.symbols)}
 	}, &openapi.ProtoOAUnsubscribeSpotsRes{})
+	if errorCode(err) == codeNotSubscribed {
+		// The server had already forgotten them (a new connection).
+		return nil
+	}
+	return err
 }
 
 // removeSub unregisters sub and closes its channel; false if it was gone.
@@ -178,7 +189,7 @@ func (s *Session) resubscribe(ctx context.Context, c *conn, account int64) error
 	}
 	slices.Sort(symbols)
 	err := c.roundTrip(ctx, subscribeReq(account, symbols), &openapi.ProtoOASubscribeSpotsRes{})
-	if errorCode(err) == openapi.ProtoOAErrorCode_ALREADY_SUBSCRIBED.String() {
+	if errorCode(err) == codeAlreadySubscribed {
 		return nil
 	}
 	return err
@@ -301,11 +312,11 @@ func (s *Session) renew(ctx context.Context, sub *Subscription) error {
 	}
 	err = c.roundTrip(ctx, &openapi.ProtoOAUnsubscribeSpotsReq{CtidTraderAccountId: proto.Int64(sub.account),
 		SymbolId: slices.Clone(sub.symbols)}, &openapi.ProtoOAUnsubscribeSpotsRes{})
-	if err != nil && errorCode(err) != openapi.ProtoOAErrorCode_NOT_SUBSCRIBED_TO_SPOTS.String() {
+	if err != nil && errorCode(err) != codeNotSubscribed {
 		return err
 	}
 	err = c.roundTrip(ctx, subscribeReq(sub.account, sub.symbols), &openapi.ProtoOASubscribeSpotsRes{})
-	if errorCode(err) == openapi.ProtoOAErrorCode_ALREADY_SUBSCRIBED.String() {
+	if errorCode(err) == codeAlreadySubscribed {
 		return nil
 	}
 	return err
