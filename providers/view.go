@@ -133,4 +133,6 @@ func (e *PartialError) Error() string {
 	return fmt.Sprintf("%s: %d failed: %s", e.Broker, len(e.Failed), strings.Join(parts, "; "))
 }
 
-func valid(d decimal.Decimal) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d, Valid: true} }
+func valid(d decimal.Decimal) decimal.NullDecimal {
+	return decimal.NullDecimal{Decimal: d, Valid: true}
+}

@@ -452,4 +452,3 @@ func (v *swView) firstQuotes(ctx context.Context, ids []int64, names map[int64]s
 	}
 	return out, nil
 }
-
