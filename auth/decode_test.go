@@ -459,3 +459,45 @@ func FuzzDecodeTokenResponse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeTokenResponse measures the decoder on three wire shapes
+// against a baseline measured in the same run: encoding/json into a fixed
+// RFC 6749 struct, which knows one spelling and keeps no extras.
+func BenchmarkDecodeTokenResponse(b *testing.B) {
+	for _, file := range []string{"rfc6749_bearer_scope.json", "tradestation_v3.json", "ctrader.json"} {
+		body := tokenFixture(b, file)
+		b.Run(strings.TrimSuffix(file, ".json")+"/auth", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(bytes.NewReader(body))}
+				if _, err := auth.DecodeTokenResponse("bench", resp, decodeNow, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(strings.TrimSuffix(file, ".json")+"/baseline-json", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(bytes.NewReader(body))}
+				raw, err := io.ReadAll(io.LimitReader(resp.Body, auth.MaxResponseBytes+1))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var v struct {
+					AccessToken  string `json:"access_token"`
+					TokenType    string `json:"token_type"`
+					RefreshToken string `json:"refresh_token"`
+					ExpiresIn    int64  `json:"expires_in"`
+					Scope        string `json:"scope"`
+				}
+				if err := json.Unmarshal(raw, &v); err != nil {
+					b.Fatal(err)
+				}
+				_ = decodeNow.Add(time.Duration(v.ExpiresIn) * time.Second)
+				_ = strings.Fields(v.Scope)
+			}
+		})
+	}
+}
