@@ -3,6 +3,8 @@ package providers
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,9 +128,10 @@ type PartialError struct {
 }
 
 func (e *PartialError) Error() string {
-	parts := make([]string, 0, len(e.Failed))
-	for k, v := range e.Failed {
-		parts = append(parts, k+": "+v)
+	keys := slices.Sorted(maps.Keys(e.Failed))
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e.Failed[k])
 	}
 	return fmt.Sprintf("%s: %d failed: %s", e.Broker, len(e.Failed), strings.Join(parts, "; "))
 }
