@@ -105,7 +105,7 @@ func (s *AgreementsService) Outstanding(ctx context.Context, user UserRef) ([]Ag
 		return nil, err
 	}
 	var raw []json.RawMessage
-	if err := s.c.call(ctx, call{method: http.MethodGet, path: p}, &raw); err != nil {
+	if err := s.c.call(ctx, call{method: http.MethodGet, path: p, noLookup: true}, &raw); err != nil {
 		return nil, err
 	}
 	out := make([]Agreement, 0, len(raw))

@@ -286,6 +286,9 @@ type call struct {
 	query      any
 	body       any
 	idempotent bool
+	// noLookup keeps an agreements refusal from triggering the lookup of
+	// the agreements (the lookup itself sets it).
+	noLookup bool
 }
 
 // call sends r and decodes the answer into out (nil to discard it). It
@@ -304,7 +307,7 @@ func (c *Client) call(ctx context.Context, r call, out any) error {
 				oc.Err = ae
 				return oc
 			}
-			if errors.Is(ae, ErrAgreementsPending) && !strings.Contains(r.path, "/agreements") {
+			if errors.Is(ae, ErrAgreementsPending) && !r.noLookup {
 				return c.pendingError(ctx, ae)
 			}
 		}
@@ -321,7 +324,7 @@ func (c *Client) call(ctx context.Context, r call, out any) error {
 	}
 	if sc, failed := wrappedFailure(raw); failed {
 		we := c.rest.NewError(resp, sc, raw)
-		if errors.Is(we, ErrAgreementsPending) {
+		if errors.Is(we, ErrAgreementsPending) && !r.noLookup {
 			return c.pendingError(ctx, we)
 		}
 		return we

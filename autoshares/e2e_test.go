@@ -29,8 +29,7 @@ func session(t *testing.T, srv *autosharestest.Server, p *autoshares.Provider, l
 	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), login))
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(ctx, tok))
-	hc := &http.Client{Transport: &auth.Transport{Source: src, Base: srv.Client().Transport}}
-	return autoshares.NewClient(hc, append(srv.ClientOptions(), opts...)...)
+	return autoshares.NewClient(autoshares.NewHTTPClient(src, srv.Client().Transport), append(srv.ClientOptions(), opts...)...)
 }
 
 func newProvider(t *testing.T, srv *autosharestest.Server) *autoshares.Provider {
@@ -389,6 +388,27 @@ func TestExpiredTokenIsInvalidToken(t *testing.T) {
 	_, err = c.Users.Me(ctx)
 	require.ErrorIs(t, err, auth.ErrInvalidToken)
 	assert.False(t, errors.Is(err, autoshares.ErrAPIKeyRejected))
+}
+
+func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
+	ctx := context.Background()
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	trader := session(t, srv, newProvider(t, srv), autosharestest.TraderLogin, autosharestest.TraderPassword)
+	// The broker drops the access token: the 401 is answered by one
+	// refresh and the call goes through.
+	srv.Faults().Next("/v1.0/users/@me/info", autosharestest.Fault{InvalidateToken: true}, 1)
+	me, err := trader.Users.Me(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(autosharestest.TraderUserID), me.ID)
+
+	// Without refresh tokens the user must log in again.
+	srv2 := autosharestest.NewServer(autosharestest.WithRefresh(false))
+	defer srv2.Close()
+	trader = session(t, srv2, newProvider(t, srv2), autosharestest.TraderLogin, autosharestest.TraderPassword)
+	srv2.Faults().Next("/v1.0/users/@me/info", autosharestest.Fault{InvalidateToken: true}, 1)
+	_, err = trader.Users.Me(ctx)
+	require.ErrorIs(t, err, auth.ErrReauthRequired)
 }
 
 func TestUserinfoAndLogout(t *testing.T) {

@@ -106,7 +106,8 @@ func (s *Server) protect(h apiHandler) http.Handler {
 		}
 		g, err := s.eng.Validate(r)
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			// ASP.NET's bearer middleware challenges without an error code.
+			w.Header().Set("WWW-Authenticate", "Bearer")
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"Message": deniedMessage})
 			return
 		}

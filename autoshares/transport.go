@@ -1,0 +1,20 @@
+package autoshares
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+)
+
+// NewHTTPClient returns an HTTP client for NewClient that authorizes every
+// request with src's token, refreshing it ahead of expiry. AutoShares'
+// documented 401 ({"Message":"Authorization has been denied for this
+// request."}) carries no RFC 6750 error challenge, so any 401 counts as a
+// refused token: with refresh tokens enabled the token is refreshed once
+// and the request sent again; without, the call fails with an error
+// matching auth.ErrReauthRequired. base nil means http.DefaultTransport.
+func NewHTTPClient(src *auth.TokenSource, base http.RoundTripper) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second,
+		Transport: &auth.Transport{Source: src, Base: base, RefreshOn: auth.Any401}}
+}
