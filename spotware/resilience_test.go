@@ -7,6 +7,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/spotware"
 	"github.com/brokerkit/brokerkit/spotware/internal/wire"
+	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
 	"github.com/stretchr/testify/require"
 )
@@ -241,4 +242,23 @@ func TestConfigsDoNotPrintSecrets(t *testing.T) {
 			require.Contains(t, out, "id", verb)
 		}
 	}
+}
+
+// TestSubscribeAcrossReconnect: a subscribe left unanswered when the
+// connection drops is sent again on the new one; the restore has already
+// subscribed, and the call still succeeds.
+func TestSubscribeAcrossReconnect(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := t.Context()
+	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount))
+	e.srv.SilenceNext(uint32(openapi.ProtoOAPayloadType_PROTO_OA_SUBSCRIBE_SPOTS_REQ), 1)
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		e.srv.DropConnections()
+	}()
+	sub, err := e.sess.SubscribeSpots(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD)
+	require.NoError(t, err)
+	flowsAgain(t, sub)
+	require.Equal(t, 1, e.events.count(spotware.EventRestored))
+	require.NoError(t, sub.Unsubscribe(ctx))
 }
