@@ -10,8 +10,9 @@
 // WithAPIKeyHeader, WithBaseURL), so a partner who receives the real
 // contract changes configuration, not code.
 //
-// Log in with auth.Begin and Flow.Complete, then call the API with a client
-// whose transport adds the bearer token; the API secret key goes beside it:
+// Log in with auth.Begin and Flow.Complete, then call the API through
+// NewHTTPClient, which adds the bearer token and refreshes it; the client
+// adds the API secret key beside it:
 //
 //	p, err := autoshares.New(autoshares.Config{Domain: "autosharesdev.us.auth0.com",
 //		ClientID: id, ClientSecret: secret, RedirectURL: "https://app.example.com/cb",

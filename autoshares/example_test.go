@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
@@ -28,7 +27,7 @@ func Example() {
 	}
 	src, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "trader"))
 	_ = src.SetToken(ctx, tok)
-	c := autoshares.NewClient(&http.Client{Transport: &auth.Transport{Source: src, Base: srv.Client().Transport}},
+	c := autoshares.NewClient(autoshares.NewHTTPClient(src, srv.Client().Transport),
 		autoshares.WithBaseURL(srv.URL), autoshares.WithAPIKey(autosharestest.APIKey))
 
 	_, err = c.Quotes.Get(ctx, "AAPL")

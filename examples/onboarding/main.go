@@ -240,12 +240,12 @@ func (e *env) client(ctx context.Context, tok *auth.Token) *autoshares.Client {
 	if err == nil {
 		err = src.SetToken(ctx, tok)
 	}
-	var rt http.RoundTripper = &auth.Transport{Source: src, Base: e.base}
+	hc := autoshares.NewHTTPClient(src, e.base)
 	if err != nil {
 		// Cannot happen with a memory store; fail every call clearly.
-		rt = failing{err}
+		hc = &http.Client{Transport: failing{err}}
 	}
-	return autoshares.NewClient(&http.Client{Transport: rt, Timeout: 30 * time.Second}, e.opts...)
+	return autoshares.NewClient(hc, e.opts...)
 }
 
 type failing struct{ err error }
