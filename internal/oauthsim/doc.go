@@ -37,4 +37,10 @@
 // Flow.CompleteURL; Declining() makes it press Deny. Faults().Next injects
 // a 5xx, a 429 with Retry-After, a delay, a cut connection, a truncated
 // body or an invalidated token into the next requests of a path.
+//
+// Brokers with a second channel use the engine from there too: Refresh
+// runs the refresh grant outside HTTP (sharing rotation state with the
+// token endpoint), ValidateToken checks a token taken from a protobuf
+// message, and Config.OnInvalidate reports access tokens that die early so
+// that sessions authorised with them can be closed.
 package oauthsim
