@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/textproto"
 	"strings"
 
 	"github.com/brokerkit/brokerkit/auth"
@@ -77,8 +76,9 @@ func DefaultPaths() Paths {
 	}
 }
 
-// merge fills p's empty fields from d.
-func (p Paths) merge(d Paths) Paths {
+// WithDefaults returns p with its empty fields set to DefaultPaths.
+func (p Paths) WithDefaults() Paths {
+	d := DefaultPaths()
 	for _, f := range []struct {
 		dst *string
 		def string
@@ -204,7 +204,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		baseURL:          strings.TrimRight(o.baseURL, "/"),
 		apiKey:           o.apiKey,
 		apiKeyHeader:     o.apiKeyHeader,
-		paths:            o.paths.merge(DefaultPaths()),
+		paths:            o.paths.WithDefaults(),
 		agreementIDField: o.agreementIDField,
 	}
 	c.Users = &UsersService{c}
@@ -219,7 +219,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		c.err = fmt.Errorf("autoshares: unknown environment %q", strings.TrimPrefix(o.baseURL, "environment:"))
 		return c
 	}
-	if c.apiKeyHeader == "" || textproto.CanonicalMIMEHeaderKey(c.apiKeyHeader) == "" || strings.ContainsAny(c.apiKeyHeader, " :\r\n") {
+	if !validHeaderName(c.apiKeyHeader) {
 		c.err = fmt.Errorf("autoshares: API-key header name %q is not a valid header name", c.apiKeyHeader)
 		return c
 	}
@@ -247,6 +247,23 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	}
 	c.rest = rc
 	return c
+}
+
+// validHeaderName reports whether s is an RFC 9110 field name (a token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Err reports a configuration problem (bad base URL, bad header name, no

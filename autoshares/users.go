@@ -187,7 +187,9 @@ func (s *UsersService) Update(ctx context.Context, user UserRef, upd UserUpdate)
 		return nil, err
 	}
 	var out User
-	if err := s.c.call(ctx, call{method: http.MethodPatch, path: p, body: upd}, &out); err != nil {
+	// Setting the same fields twice is harmless, so a failed update is
+	// retried like a read.
+	if err := s.c.call(ctx, call{method: http.MethodPatch, path: p, body: upd, idempotent: true}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/shopspring/decimal"
 )
 
@@ -29,28 +28,6 @@ const (
 type caller struct{ u *user }
 
 type apiHandler func(w http.ResponseWriter, r *http.Request, c caller)
-
-func mergePaths(p autoshares.Paths) autoshares.Paths {
-	d := autoshares.DefaultPaths()
-	for _, f := range []struct {
-		dst *string
-		def string
-	}{
-		{&p.CreateUser, d.CreateUser}, {&p.UserInfo, d.UserInfo}, {&p.UpdateUser, d.UpdateUser},
-		{&p.UserAccounts, d.UserAccounts}, {&p.CreateAccount, d.CreateAccount},
-		{&p.BindAccount, d.BindAccount}, {&p.BindAccountByUsername, d.BindAccountByUsername},
-		{&p.UnbindAccount, d.UnbindAccount}, {&p.AccountBalances, d.AccountBalances},
-		{&p.Agreements, d.Agreements}, {&p.SignAgreement, d.SignAgreement}, {&p.Quotes, d.Quotes},
-		{&p.Security, d.Security}, {&p.PriceAlerts, d.PriceAlerts}, {&p.PriceAlert, d.PriceAlert},
-		{&p.Orders, d.Orders}, {&p.Order, d.Order}, {&p.PreviewOrder, d.PreviewOrder},
-		{&p.Positions, d.Positions},
-	} {
-		if *f.dst == "" {
-			*f.dst = f.def
-		}
-	}
-	return p
-}
 
 // routes mounts the API on mux; a path set that ServeMux cannot hold is an
 // error, not a panic.

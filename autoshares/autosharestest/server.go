@@ -172,7 +172,7 @@ func Start(opts ...Option) (*Server, error) {
 	if o.refresh {
 		refresh = oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic, RequireScope: autoshares.ScopeOfflineAccess}
 	}
-	s := &Server{opts: o, paths: mergePaths(o.paths)}
+	s := &Server{opts: o, paths: o.paths.WithDefaults()}
 	s.st = seed(o.now())
 	var users []oauthsim.User
 	for _, u := range s.st.users {
