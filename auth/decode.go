@@ -113,7 +113,8 @@ func decodeTokenBody(provider string, status int, h http.Header, body []byte, no
 	if status < 200 || status > 299 {
 		e := httpErrorFrom(provider, status, h, body)
 		if obj != nil {
-			e.Message, _ = str(obj, f.ErrorDescription)
+			msg, _ := str(obj, f.ErrorDescription)
+			e.Message = cleanText(msg)
 		}
 		return nil, e
 	}
@@ -206,7 +207,8 @@ func oauthErrorFrom(provider string, status int, obj map[string]json.RawMessage,
 	}
 	desc, _ := str(obj, f.ErrorDescription)
 	uri, _ := str(obj, f.ErrorURI)
-	return &OAuthError{Provider: provider, Endpoint: "token", Code: code, Description: desc, URI: uri, StatusCode: status}
+	return &OAuthError{Provider: provider, Endpoint: "token", Code: cleanText(code), Description: cleanText(desc),
+		URI: cleanText(uri), StatusCode: status}
 }
 
 func rateLimitFrom(status int, h http.Header, now time.Time, msg string) *RateLimitError {

@@ -273,6 +273,8 @@ func TestDecodeErrors(t *testing.T) {
 			isOAuth("INVALID_REQUEST", "Authorization code is expired", 200)},
 		{"RFC 6749 error with HTTP 200", 200, "application/json", []byte(`{"error":"invalid_grant"}`), nil,
 			isOAuth("invalid_grant", "", 200)},
+		{"description with line breaks", 400, "application/json", []byte(`{"error":"invalid_grant","error_description":"a\nb\r\u0000c"}`), nil,
+			isOAuth("invalid_grant", "a b  c", 400)},
 		{"form-encoded error", 400, "text/plain", []byte("error=invalid_grant&error_description=code+expired"), nil,
 			isOAuth("invalid_grant", "code expired", 400)},
 		{"429 with Retry-After seconds", 429, "text/plain", []byte("Too Many Requests"),

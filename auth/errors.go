@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Every error returned by this package and by the broker
@@ -248,4 +249,28 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// maxErrorText bounds the text a server or a callback can put into an
+// error.
+const maxErrorText = 512
+
+// cleanText makes a server- or callback-supplied string safe to embed in an
+// error message and a log line: control characters (newlines included)
+// become spaces, surrounding space is trimmed, and it is cut to about
+// maxErrorText bytes on a rune boundary.
+func cleanText(s string) string {
+	if len(s) > maxErrorText {
+		cut := maxErrorText
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s))
 }

@@ -203,7 +203,8 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 	} else if code != "" {
 		desc, _ := single(q, "error_description")
 		uri, _ := single(q, "error_uri")
-		return nil, &OAuthError{Provider: f.Provider, Endpoint: "authorize", Code: code, Description: desc, URI: uri}
+		return nil, &OAuthError{Provider: f.Provider, Endpoint: "authorize", Code: cleanText(code),
+			Description: cleanText(desc), URI: cleanText(uri)}
 	}
 	state, err := single(q, "state")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -441,4 +442,23 @@ func FuzzFlowComplete(f *testing.F) {
 			t.Fatalf("untyped error: %v", err)
 		}
 	})
+}
+
+// TestCompleteErrorTextIsClean checks that a callback cannot put line
+// breaks or an unbounded text into an error (and so into a log line).
+func TestCompleteErrorTextIsClean(t *testing.T) {
+	p := newExchangeRecorder(t, false)
+	f, err := auth.Begin(p)
+	require.NoError(t, err)
+	desc := "first line\nlevel=ERROR forged=entry\r\x1b[31m" + strings.Repeat("é", 1500)
+	_, err = f.Complete(context.Background(), p, cbQuery("error", "access_denied\n", "error_description", desc, "state", f.State))
+	var oe *auth.OAuthError
+	require.ErrorAs(t, err, &oe)
+	assert.ErrorIs(t, err, auth.ErrAccessDenied, "a cleaned code still matches")
+	assert.NotContains(t, err.Error(), "\n")
+	assert.NotContains(t, err.Error(), "\r")
+	assert.NotContains(t, err.Error(), "\x1b")
+	assert.Contains(t, err.Error(), "first line level=ERROR")
+	assert.Less(t, len(err.Error()), 700)
+	assert.True(t, utf8.ValidString(err.Error()))
 }

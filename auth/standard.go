@@ -84,7 +84,9 @@ type Config struct {
 	// are filled in from the fields above.
 	Capabilities Capabilities
 	// HTTPClient makes the token requests; nil means a client with a
-	// 30-second timeout.
+	// 30-second timeout. Redirects from token and revocation endpoints are
+	// not followed (a 307 would re-send the code and the client secret to
+	// another address): a 3xx answer is an *HTTPError.
 	HTTPClient *http.Client
 	// Now is the clock expiry is counted from; nil means time.Now.
 	Now func() time.Time
@@ -97,8 +99,6 @@ type Standard struct {
 	caps Capabilities
 	hc   *http.Client
 }
-
-var defaultHTTPClient = &http.Client{Timeout: 30 * time.Second}
 
 // NewStandard validates cfg and returns a provider for it.
 func NewStandard(cfg Config) (*Standard, error) {
@@ -150,10 +150,12 @@ func NewStandard(cfg Config) (*Standard, error) {
 	caps.AuthStyle = cfg.AuthStyle
 	caps.TokenMethod = cfg.TokenMethod
 	caps.Revoke = cfg.Endpoint.RevokeURL != ""
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient // a copy: the caller's client keeps its own redirect policy
+		hc = &c
 	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Standard{cfg: cfg, caps: caps, hc: hc}, nil
 }
 

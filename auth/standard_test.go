@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -613,4 +614,29 @@ func TestNewStandardValidation(t *testing.T) {
 	assert.Equal(t, "unset", auth.AuthStyle(0).String())
 	assert.NotEqual(t, auth.AuthStyleInParams.String(), auth.AuthStyleInHeader.String())
 	assert.Equal(t, "public client (no secret)", auth.AuthStylePublic.String())
+}
+
+// TestTokenEndpointRedirectNotFollowed checks that a redirecting token
+// endpoint does not get the code and secret re-sent elsewhere, and that the
+// caller's own client keeps its redirect policy.
+func TestTokenEndpointRedirectNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		_, _ = io.WriteString(w, `{"access_token":"stolen"}`)
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/token", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	hc := srv.Client()
+	p := stdProvider(t, auth.Config{Name: "redir", ClientID: "id", ClientSecret: "redir-secret", AuthStyle: auth.AuthStyleInParams,
+		Endpoint: auth.Endpoint{AuthURL: srv.URL + "/a", TokenURL: srv.URL + "/token"}, HTTPClient: hc})
+	_, err := p.Exchange(context.Background(), "code")
+	var he *auth.HTTPError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, http.StatusTemporaryRedirect, he.StatusCode)
+	assert.Zero(t, elsewhere.Load(), "the request was not re-sent")
+	assert.Nil(t, hc.CheckRedirect, "the caller's client is not modified")
 }
