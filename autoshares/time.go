@@ -52,28 +52,39 @@ func parseTime(b []byte) (time.Time, error) {
 			}
 		}
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return fromNumber(n), nil
+			return fromNumber(n)
 		}
 		return time.Time{}, fmt.Errorf("autoshares: time %q is in no known format", s)
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(string(b), 64)
-		if ferr != nil {
-			return time.Time{}, fmt.Errorf("autoshares: time %s is in no known format", b)
+		if ferr != nil || f < -maxUnix || f > maxTicks {
+			return time.Time{}, fmt.Errorf("autoshares: time %.40s is in no known format", b)
 		}
 		n = int64(f)
 	}
-	return fromNumber(n), nil
+	return fromNumber(n)
 }
+
+// Bounds of the numeric forms: unix seconds within years 1..9999, .NET
+// ticks up to the end of year 9999.
+const (
+	maxUnix  = 253402300799
+	minTicks = 1e15
+	maxTicks = 3155378975999999999
+)
 
 // fromNumber reads n as .NET ticks when it is too large to be unix seconds
 // of any plausible date, else as unix seconds.
-func fromNumber(n int64) time.Time {
-	if n > 1e15 {
-		return time.Unix(0, 0).UTC().Add(time.Duration(n-ticksAtUnixEpoch) * 100)
+func fromNumber(n int64) (time.Time, error) {
+	switch {
+	case n >= minTicks && n <= maxTicks:
+		return time.Unix(0, 0).UTC().Add(time.Duration(n-ticksAtUnixEpoch) * 100), nil
+	case n >= -62135596800 && n <= maxUnix:
+		return time.Unix(n, 0).UTC(), nil
 	}
-	return time.Unix(n, 0).UTC()
+	return time.Time{}, fmt.Errorf("autoshares: number %d is neither unix seconds nor .NET ticks of a date", n)
 }
 
 // UnmarshalJSON reads any of the forms listed on Time.

@@ -1,0 +1,56 @@
+package autoshares
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzDecode feeds untrusted answer bodies to every parser of this
+// package: error shapes, pages, agreements, users, times. None may panic,
+// and a time that parses must survive its own round trip.
+func FuzzDecode(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{`"2019-02-19T14:53:28"`, `636861848080000000`, `"08/20/2015 20:00:00"`, `-1`, `1e300`,
+		`{"IsSuccessful":false}`, `{"IsSucceed":false,"StatusCode":"x"}`, `[{"Id":"x"}]`, `{"Result":null}`} {
+		f.Add([]byte(s))
+	}
+	c := NewClient(nil, WithAPIKey("k"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if oc := orderCheck("POST", "/p", 200, body); oc != nil && oc.Reason == "" {
+			t.Fatal("an order-check failure without a reason")
+		}
+		if sc, failed := wrappedFailure(body); failed && (sc < 400 || sc > 599) {
+			t.Fatalf("wrapped failure with status %d", sc)
+		}
+		var page Page[Position]
+		_ = json.Unmarshal(body, &page)
+		var users []User
+		_ = json.Unmarshal(body, &users)
+		var u User
+		_ = json.Unmarshal(body, &u)
+		var raw []json.RawMessage
+		if json.Unmarshal(body, &raw) == nil {
+			for _, r := range raw {
+				_, _ = c.decodeAgreement(r)
+			}
+		}
+		var tm Time
+		if json.Unmarshal(body, &tm) == nil && !tm.IsZero() {
+			out, err := json.Marshal(tm)
+			if err != nil {
+				return // a year outside RFC 3339's range
+			}
+			var back Time
+			if err := json.Unmarshal(out, &back); err != nil || !back.Equal(tm.Time) {
+				t.Fatalf("time %s did not survive a round trip: %s, %v", body, out, err)
+			}
+		}
+	})
+}
