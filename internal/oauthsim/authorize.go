@@ -285,9 +285,7 @@ func (e *Engine) approve(w http.ResponseWriter, r *http.Request, ar *authzReques
 			}
 			params.Set(k, fmt.Sprint(v))
 		}
-		if ar.state != "" && !e.cfg.Wire.OmitState {
-			params.Set("state", ar.state)
-		}
+		e.addStateAndIssuer(params, ar)
 		http.Redirect(w, r, withFragment(ar.redirectURI, params), http.StatusFound)
 		return
 	}
@@ -299,10 +297,18 @@ func (e *Engine) approve(w http.ResponseWriter, r *http.Request, ar *authzReques
 		expires: now.Add(e.cfg.CodeTTL)}
 	e.mu.Unlock()
 	params.Set(nameOr(e.cfg.Wire.CodeParam, "code"), code)
+	e.addStateAndIssuer(params, ar)
+	http.Redirect(w, r, withQuery(ar.redirectURI, params), http.StatusFound)
+}
+
+// addStateAndIssuer echoes state and adds iss, as the wire says.
+func (e *Engine) addStateAndIssuer(params url.Values, ar *authzRequest) {
 	if ar.state != "" && !e.cfg.Wire.OmitState {
 		params.Set("state", ar.state)
 	}
-	http.Redirect(w, r, withQuery(ar.redirectURI, params), http.StatusFound)
+	if e.cfg.Wire.SendIssuer && e.cfg.Issuer != "" {
+		params.Set("iss", e.cfg.Issuer)
+	}
 }
 
 // sweepCodesLocked forgets expired codes once there are many, so that a
@@ -325,9 +331,7 @@ const maxCodes = 1024
 // redirectError sends an error back to the client's redirect URI.
 func (e *Engine) redirectError(w http.ResponseWriter, r *http.Request, ar *authzRequest, oe *Error) {
 	params := url.Values{"error": {oe.Code}, "error_description": {oe.Description}}
-	if ar.state != "" && !e.cfg.Wire.OmitState {
-		params.Set("state", ar.state)
-	}
+	e.addStateAndIssuer(params, ar)
 	if ar.responseType == "token" {
 		http.Redirect(w, r, withFragment(ar.redirectURI, params), http.StatusFound)
 		return

@@ -397,3 +397,20 @@ func TestExpiredCodesAreSwept(t *testing.T) {
 	st, _ := v.exchange(code, nil)
 	assert.Equal(t, http.StatusOK, st)
 }
+
+func TestIssuerParameter(t *testing.T) {
+	v := newEnv(t, func(c *Config) { c.Issuer = "https://signin.example.com/"; c.Wire.SendIssuer = true })
+	cb := v.login(nil)
+	assert.Equal(t, "https://signin.example.com/", cb.Query().Get("iss"))
+	assert.Equal(t, "https://signin.example.com/", v.login(url.Values{"response_type": {"bogus"}}).Query().Get("iss"))
+
+	// The SDK's flow detects a mix-up when it expects another issuer.
+	p := standard(t, v, nil)
+	flow, err := auth.Begin(p, auth.WithClock(v.clock.Now), auth.WithIssuer("https://other.example.com/"))
+	require.NoError(t, err)
+	cbURL, err := v.srv.Browser("alice", "pw").Login(context.Background(), flow.URL)
+	require.NoError(t, err)
+	_, err = flow.CompleteURL(context.Background(), p, cbURL)
+	assert.ErrorIs(t, err, auth.ErrIssuerMismatch)
+	assert.False(t, newEnv(t, nil).login(nil).Query().Has("iss"), "off by default")
+}

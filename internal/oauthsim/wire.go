@@ -53,6 +53,9 @@ type Wire struct {
 	RequireResponseType bool
 	// OmitState drops state from redirects instead of echoing it.
 	OmitState bool
+	// SendIssuer adds iss=Config.Issuer to every authorization response
+	// (RFC 9207), so that clients can detect mix-up attacks.
+	SendIssuer bool
 	// RequireAuthorizeParams must be present on every authorization
 	// request (TradeStation v3: "audience", "scope").
 	RequireAuthorizeParams []string
