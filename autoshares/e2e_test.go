@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -430,4 +431,33 @@ func TestUserinfoAndLogout(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusFound, resp.StatusCode)
 	assert.Equal(t, "http://127.0.0.1:9/bye", resp.Header.Get("Location"))
+}
+
+func TestCodeLifetime(t *testing.T) {
+	ctx := context.Background()
+	clock := autosharestest.NewTestClock(time.Time{})
+	srv := autosharestest.NewServer(autosharestest.WithClock(clock.Now))
+	defer srv.Close()
+	p := newProvider(t, srv)
+	assert.Equal(t, 10*time.Minute, p.Lifetimes().Code)
+	code := func() (string, string) {
+		flow, err := auth.Begin(p)
+		require.NoError(t, err)
+		cb, err := srv.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword).Login(ctx, flow.URL)
+		require.NoError(t, err)
+		u, err := url.Parse(cb)
+		require.NoError(t, err)
+		return u.Query().Get("code"), flow.Verifier
+	}
+	c, v := code()
+	clock.Advance(9 * time.Minute)
+	_, err := p.Exchange(ctx, c, auth.VerifierOption(v))
+	require.NoError(t, err, "a 9-minute-old code is still good")
+
+	c, v = code()
+	clock.Advance(10*time.Minute + time.Second)
+	_, err = p.Exchange(ctx, c, auth.VerifierOption(v))
+	var oe *auth.OAuthError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "invalid_grant", oe.Code)
 }
