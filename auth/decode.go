@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,16 +61,16 @@ func (f *Fields) orDefault() *Fields {
 	return f
 }
 
-// fieldsUsed returns every name f consumes, so that the rest land in Extra.
-func (f *Fields) known() map[string]bool {
-	m := map[string]bool{}
-	for _, l := range [][]string{f.AccessToken, f.TokenType, f.RefreshToken, f.ExpiresIn,
+// isKnown reports whether f consumes the member name, so that the rest land
+// in Extra. A scan of the short lists beats building a set per response.
+func (f *Fields) isKnown(name string) bool {
+	for _, l := range [...][]string{f.AccessToken, f.TokenType, f.RefreshToken, f.ExpiresIn,
 		f.RefreshExpiresIn, f.Scope, f.Subject, f.ErrorCode, f.ErrorDescription, f.ErrorURI} {
-		for _, n := range l {
-			m[n] = true
+		if slices.Contains(l, name) {
+			return true
 		}
 	}
-	return m
+	return false
 }
 
 // DecodeTokenResponse turns a token-endpoint answer into a Token or a typed
@@ -291,9 +292,8 @@ func tokenFrom(provider string, status int, obj map[string]json.RawMessage, now 
 	}
 	t.Scopes = scopesFrom(obj, f.Scope)
 
-	known := f.known()
 	for k, v := range obj {
-		if known[k] {
+		if f.isKnown(k) {
 			continue
 		}
 		if t.Extra == nil {
