@@ -216,13 +216,13 @@ func (s *Session) Assets(ctx context.Context, account int64) ([]Asset, error) {
 
 // Symbol is a tradable symbol of the broker. Symbol ids are per broker.
 type Symbol struct {
-	ID          int64
-	Name        string
-	Description string
-	Enabled     bool
-	BaseAssetID int64
-	QuoteAsset  int64
-	CategoryID  int64
+	ID           int64
+	Name         string
+	Description  string
+	Enabled      bool
+	BaseAssetID  int64
+	QuoteAssetID int64
+	CategoryID   int64
 	// Digits is how many decimals prices are quoted with; PipPosition
 	// where the pip is. Both come from the full symbol definition.
 	Digits, PipPosition int32
@@ -248,7 +248,7 @@ func (s *Session) Symbols(ctx context.Context, account int64) ([]Symbol, error) 
 		index[ls.GetSymbolId()] = len(out)
 		ids = append(ids, ls.GetSymbolId())
 		out = append(out, Symbol{ID: ls.GetSymbolId(), Name: ls.GetSymbolName(), Description: ls.GetDescription(),
-			Enabled: ls.GetEnabled(), BaseAssetID: ls.GetBaseAssetId(), QuoteAsset: ls.GetQuoteAssetId(),
+			Enabled: ls.GetEnabled(), BaseAssetID: ls.GetBaseAssetId(), QuoteAssetID: ls.GetQuoteAssetId(),
 			CategoryID: ls.GetSymbolCategoryId()})
 	}
 	for batch := range slices.Chunk(ids, symbolBatch) {
