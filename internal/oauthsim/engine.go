@@ -58,10 +58,11 @@ func (g *Grant) clone() *Grant {
 // API handlers call. Mount it beside the API routes on one server. All
 // methods are safe for concurrent use.
 type Engine struct {
-	cfg    Config
-	now    func() time.Time
-	faults *Faults
-	idKey  []byte // signs ID tokens of public clients
+	cfg     Config
+	now     func() time.Time
+	faults  *Faults
+	handler http.Handler // faults in front of serve
+	idKey   []byte       // signs ID tokens of public clients
 
 	authorizePath, tokenPath, revokePath, userinfoPath string
 
@@ -175,6 +176,7 @@ func New(cfg Config) (*Engine, error) {
 		families:      map[string]*family{},
 	}
 	e.faults = newFaults(e)
+	e.handler = e.faults.Wrap(http.HandlerFunc(e.serve))
 	for _, c := range cfg.Clients {
 		if err := e.AddClient(c); err != nil {
 			return nil, err
@@ -312,7 +314,7 @@ func (e *Engine) route(path string) Endpoint {
 // ServeHTTP serves the engine's endpoints, after any fault injected for the
 // request's path. Other paths get 404.
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	e.faults.Wrap(http.HandlerFunc(e.serve)).ServeHTTP(w, r)
+	e.handler.ServeHTTP(w, r)
 }
 
 func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
