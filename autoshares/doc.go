@@ -22,7 +22,7 @@
 //
 //	src, _ := auth.NewTokenSource(p, store, auth.Key(p.Name(), userID))
 //	_ = src.SetToken(ctx, tok)
-//	c := autoshares.NewClient(&http.Client{Transport: &auth.Transport{Source: src}},
+//	c := autoshares.NewClient(autoshares.NewHTTPClient(src, nil),
 //		autoshares.WithEnvironment(auth.Live), autoshares.WithAPIKey(apiKey))
 //	if _, err := c.Agreements.SignAllRequired(ctx, autoshares.Me); err != nil { … }
 //	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT")

@@ -34,9 +34,9 @@ const (
 	DefaultAccessLifetime = 24 * time.Hour
 )
 
-// Scopes requested by default; ScopeOfflineAccess is added when refresh
-// tokens are enabled for the application, because Auth0 issues a refresh
-// token only when it is asked for.
+// DefaultScopes are requested by default; ScopeOfflineAccess is added when
+// refresh tokens are enabled for the application, because Auth0 issues a
+// refresh token only when it is asked for.
 var DefaultScopes = []string{"openid", "profile", "email"}
 
 // ScopeOfflineAccess asks Auth0 for a refresh token.

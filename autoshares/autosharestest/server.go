@@ -278,6 +278,7 @@ type staticBearer struct {
 	base http.RoundTripper
 }
 
+// RoundTrip sends r with the bearer token.
 func (t staticBearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+t.tok)

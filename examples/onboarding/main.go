@@ -250,6 +250,7 @@ func (e *env) client(ctx context.Context, tok *auth.Token) *autoshares.Client {
 
 type failing struct{ err error }
 
+// RoundTrip fails with the stored error.
 func (f failing) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }
 
 func setup(getenv func(string) string, out io.Writer) (*env, func(), error) {
