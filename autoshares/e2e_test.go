@@ -461,3 +461,42 @@ func TestCodeLifetime(t *testing.T) {
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "invalid_grant", oe.Code)
 }
+
+func TestNewAccountBindAndUnbind(t *testing.T) {
+	ctx := context.Background()
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	p := newProvider(t, srv)
+	admin := session(t, srv, p, autosharestest.AdminLogin, autosharestest.AdminPassword)
+	trader := session(t, srv, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+
+	acc, err := admin.Accounts.Create(ctx, autoshares.NewAccount{MarginType: autoshares.MarginCash, Alias: "second"})
+	require.NoError(t, err)
+	require.NotZero(t, acc.ID)
+	_, err = admin.Accounts.Create(ctx, autoshares.NewAccount{MarginType: "Crypto"})
+	assert.ErrorContains(t, err, "MarginType")
+
+	_, err = admin.Accounts.Bind(ctx, acc.ID, autoshares.UserID(autosharestest.TraderUserID), autoshares.AccessReadOnly)
+	require.NoError(t, err)
+	_, err = admin.Accounts.BindByUsername(ctx, acc.ID, autosharestest.TraderLogin, autoshares.AccessReadOnly)
+	require.NoError(t, err, "binding is idempotent")
+	list, err := trader.Accounts.List(ctx, autoshares.Me)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Equal(t, autoshares.AccessReadOnly, list[1].AccessType)
+	assert.Equal(t, "second", list[1].Alias)
+
+	_, err = admin.Accounts.Bind(ctx, 999999, autoshares.Me, autoshares.AccessFull)
+	assert.ErrorIs(t, err, autoshares.ErrNotFound)
+
+	require.NoError(t, admin.Accounts.Unbind(ctx, acc.ID, autoshares.UserID(autosharestest.TraderUserID)))
+	list, err = trader.Accounts.List(ctx, autoshares.Me)
+	require.NoError(t, err)
+	assert.Len(t, list, 1)
+
+	upd := "Thomas"
+	u, err := trader.Users.Update(ctx, autoshares.Me, autoshares.UserUpdate{FirstName: &upd})
+	require.NoError(t, err)
+	assert.Equal(t, "Thomas", u.FirstName)
+	assert.Equal(t, "Trader", u.LastName)
+}
