@@ -256,7 +256,7 @@ func (s *Server) Browser(login, password string) *Browser {
 // Login runs a whole login for the user against p (a provider from
 // ProviderConfig): Begin, the consent page, Complete.
 func (s *Server) Login(ctx context.Context, p auth.Provider, login, password string) (*auth.Token, error) {
-	flow, err := auth.Begin(p, auth.WithClock(s.opts.now))
+	flow, err := auth.Begin(p)
 	if err != nil {
 		return nil, err
 	}
