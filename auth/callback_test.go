@@ -306,3 +306,57 @@ func TestCallbackHandlerWithOAuthSim(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "403")
 }
+
+// FuzzCallbackHandler sends arbitrary callback queries to a web app's
+// callback route: no panic, a token only for this flow's state and one
+// code, and an error page that never echoes the query.
+func FuzzCallbackHandler(f *testing.F) {
+	const state = "cb-fuzz-state-0123456789abcdefghijklmnopqrst"
+	f.Add("code=c&state=" + state)
+	f.Add("error=access_denied&error_description=%3Cscript%3E&state=" + state)
+	f.Add("code=c&code=d&state=" + state)
+	f.Add("code=%zz&state=" + state)
+	f.Add("state=" + state + "&iss=x")
+	f.Add("code=<b>x</b>")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, raw string) {
+		a := newCBApp(t)
+		a.flows.Put(&auth.Flow{Provider: "fake", State: state, Verifier: "v", Expires: time.Now().Add(time.Hour)})
+		r := (&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/callback/fake", RawQuery: raw},
+			Header: http.Header{}, Host: "app.example"}).WithContext(context.Background())
+		w := httptest.NewRecorder()
+		a.h.ServeHTTP(w, r)
+		switch w.Code {
+		case http.StatusFound:
+			q, err := url.ParseQuery(raw)
+			if err != nil || len(q["state"]) != 1 || q.Get("state") != state || len(a.tokens) != 1 {
+				t.Fatalf("token for %q", raw)
+			}
+		case http.StatusBadRequest, http.StatusForbidden:
+			if len(a.tokens) != 0 {
+				t.Fatal("token despite an error")
+			}
+			// The page is one of the fixed ones: nothing of the query in it.
+			body := w.Body.String()
+			_, msg, _ := strings.Cut(body, "<p>")
+			msg, _, _ = strings.Cut(msg, "</p>")
+			if !strings.Contains(body, "<h1>Login failed</h1>") || !fixedCallbackMessages[msg] {
+				t.Fatalf("unexpected page %q", body)
+			}
+		default:
+			t.Fatalf("status %d for %q", w.Code, raw)
+		}
+	})
+}
+
+// fixedCallbackMessages are the texts WriteCallbackError may show.
+var fixedCallbackMessages = map[string]bool{
+	"The login was declined. You can close this window or start the login again.":        true,
+	"This login has already been completed.":                                             true,
+	"This login took too long. Please start it again.":                                   true,
+	"This answer does not belong to a login in progress. Please start the login again.":  true,
+	"The answer came from an unexpected server. Please start the login again.":           true,
+	"The broker&#39;s answer was incomplete or malformed. Please start the login again.": true,
+	"The broker did not complete the login. Please try again in a moment.":               true,
+	"The login could not be completed.":                                                  true,
+}
