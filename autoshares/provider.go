@@ -165,6 +165,11 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, u := range []string{joinURL(base, cfg.UserinfoPath), joinURL(base, cfg.LogoutPath)} {
+		if err := auth.CheckEndpoint(u); err != nil {
+			return nil, fmt.Errorf("autoshares: %w", err)
+		}
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}

@@ -78,6 +78,7 @@ func TestProviderConfigErrors(t *testing.T) {
 		{"no client id", func(c *autoshares.Config) { c.ClientID = "" }, "client ID"},
 		{"no secret", func(c *autoshares.Config) { c.ClientSecret = "" }, "client secret"},
 		{"negative lifetime", func(c *autoshares.Config) { c.AccessLifetime = -time.Second }, "negative"},
+		{"http userinfo", func(c *autoshares.Config) { c.UserinfoPath = "http://userinfo.example.com/me" }, "https"},
 		{"http redirect", func(c *autoshares.Config) { c.RedirectURL = "http://app.example.com/cb" }, "https"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
