@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
+	"github.com/brokerkit/brokerkit/just2trade"
+	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
+	"github.com/brokerkit/brokerkit/providers"
+	"github.com/brokerkit/brokerkit/spotware"
+	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
+	"github.com/brokerkit/brokerkit/tradestation"
+	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
+)
+
+// broker is one broker a user can link: its provider, the users' tokens
+// and how to read a user's data there.
+type broker struct {
+	name string
+	// tokens keeps every user's token at this broker. All brokers share
+	// one Store; each Manager keys it by broker and user.
+	tokens *auth.Manager
+	// callback is the path of the redirect URL registered for this
+	// broker. Each broker has its own (RFC 9700 §4.4.2, mix-up defence).
+	callback string
+	// view opens a normalized view of user's data; done releases what it
+	// holds.
+	view func(ctx context.Context, user string) (v providers.View, done func(), err error)
+	// afterLogin, when set, runs once the new token is stored.
+	afterLogin func(ctx context.Context, user string) error
+	// hint is shown beside the login link.
+	hint string
+}
+
+// newBroker gives p a token manager over store. The REST brokers answer a
+// refused token with a bare 401 (no RFC 6750 challenge), so any 401 is
+// worth one refresh.
+func newBroker(p auth.Provider, store auth.Store, redirectURL string) (*broker, error) {
+	u, err := url.Parse(redirectURL)
+	if err != nil || u.Path == "" || u.Path == "/" {
+		return nil, fmt.Errorf("%s: redirect URL %q needs a path of its own, such as /callback/%s",
+			p.Name(), redirectURL, p.Name())
+	}
+	m, err := auth.NewManager(p, store, auth.WithRefreshOn(auth.Any401))
+	if err != nil {
+		return nil, err
+	}
+	return &broker{name: p.Name(), tokens: m, callback: u.Path}, nil
+}
+
+func noop() {}
+
+func tradeStationBroker(p auth.Provider, store auth.Store, redirectURL string, opts ...tradestation.Option) (*broker, error) {
+	b, err := newBroker(p, store, redirectURL)
+	if err != nil {
+		return nil, err
+	}
+	b.view = func(_ context.Context, user string) (providers.View, func(), error) {
+		return providers.NewTradeStationView(tradestation.NewClient(b.tokens.Client(user), opts...)), noop, nil
+	}
+	return b, nil
+}
+
+func just2TradeBroker(p auth.Provider, store auth.Store, redirectURL string, opts ...just2trade.Option) (*broker, error) {
+	b, err := newBroker(p, store, redirectURL)
+	if err != nil {
+		return nil, err
+	}
+	b.view = func(_ context.Context, user string) (providers.View, func(), error) {
+		return providers.NewJust2TradeView(just2trade.NewClient(b.tokens.Client(user), opts...)), noop, nil
+	}
+	return b, nil
+}
+
+func autoSharesBroker(p auth.Provider, store auth.Store, redirectURL string, opts ...autoshares.Option) (*broker, error) {
+	b, err := newBroker(p, store, redirectURL)
+	if err != nil {
+		return nil, err
+	}
+	b.view = func(_ context.Context, user string) (providers.View, func(), error) {
+		return providers.NewAutoSharesView(autoshares.NewClient(b.tokens.Client(user), opts...)), noop, nil
+	}
+	return b, nil
+}
+
+// spotwareBroker reads data over a cTrader session per page view: dial,
+// authorize the accounts the host serves (live or demo), read, close.
+func spotwareBroker(p auth.Provider, store auth.Store, redirectURL string,
+	session func(spotware.TokenSource) spotware.SessionConfig, live bool) (*broker, error) {
+	b, err := newBroker(p, store, redirectURL)
+	if err != nil {
+		return nil, err
+	}
+	b.view = func(ctx context.Context, user string) (providers.View, func(), error) {
+		s, err := spotware.Dial(ctx, session(b.tokens.TokenSource(user)))
+		if err != nil {
+			return nil, nil, err
+		}
+		var first int64
+		list, err := s.Accounts(ctx)
+		for i := 0; err == nil && i < len(list.Accounts); i++ {
+			if a := list.Accounts[i]; a.IsLive == live {
+				err = s.AuthorizeAccount(ctx, a.ID)
+				if first == 0 {
+					first = a.ID
+				}
+			}
+		}
+		if err == nil && first == 0 {
+			err = errors.New("spotware: no account is served by this host")
+		}
+		if err != nil {
+			s.Close()
+			return nil, nil, err
+		}
+		return hostAccounts{providers.NewSpotwareView(s, first), live}, func() { s.Close() }, nil
+	}
+	return b, nil
+}
+
+// hostAccounts lists only the accounts its session's host serves: a
+// cTrader token covers live and demo accounts, a connection one kind.
+type hostAccounts struct {
+	providers.View
+	live bool
+}
+
+func (v hostAccounts) Accounts(ctx context.Context) ([]providers.Account, error) {
+	accts, err := v.View.Accounts(ctx)
+	return slices.DeleteFunc(accts, func(a providers.Account) bool { return a.Live != v.live }), err
+}
+
+// configuredBrokers builds the brokers whose BROKERKIT_<BROKER>_* variables
+// are set (providers.FromEnv), for real accounts.
+func configuredBrokers(store auth.Store, getenv func(string) string) ([]*broker, error) {
+	var out []*broker
+	for _, name := range providers.Names() {
+		if !configured(name, getenv) {
+			continue
+		}
+		cfg, err := providers.FromEnv(name)
+		if err != nil {
+			return nil, err
+		}
+		p, err := providers.New(name, cfg)
+		if err != nil {
+			return nil, err
+		}
+		var b *broker
+		switch name {
+		case providers.TradeStation:
+			var opts []tradestation.Option
+			if cfg.Environment != "" {
+				opts = append(opts, tradestation.WithEnvironment(cfg.Environment))
+			}
+			b, err = tradeStationBroker(p, store, cfg.RedirectURL, opts...)
+		case providers.Just2Trade:
+			var opts []just2trade.Option
+			if cfg.Environment != "" {
+				opts = append(opts, just2trade.WithEnvironment(cfg.Environment))
+			}
+			b, err = just2TradeBroker(p, store, cfg.RedirectURL, opts...)
+		case providers.AutoShares:
+			// Real users sign their agreements themselves, at AutoShares;
+			// until then the dashboard lists what is pending.
+			b, err = autoSharesBroker(p, store, cfg.RedirectURL, autoshares.WithAPIKey(cfg.APIKey))
+		case providers.Spotware:
+			env := cfg.Environment
+			if env == "" {
+				env = auth.Demo
+			}
+			addr, aerr := spotware.Addr(env, "")
+			if aerr != nil {
+				return nil, aerr
+			}
+			session := func(ts spotware.TokenSource) spotware.SessionConfig {
+				return spotware.SessionConfig{Addr: addr, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Tokens: ts}
+			}
+			b, err = spotwareBroker(p, store, cfg.RedirectURL, session, env == auth.Live)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// emulators are the four in-process brokers the app uses when none is
+// configured.
+type emulators struct {
+	tradeStation *tradestationtest.Server
+	just2Trade   *just2tradetest.Server
+	autoShares   *autosharestest.Server
+	spotware     *spotwaretest.Server
+}
+
+func (e *emulators) Close() {
+	for _, c := range []interface{ Close() }{e.tradeStation, e.just2Trade, e.autoShares, e.spotware} {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// emulatedBrokers starts the four emulators and points a broker at each.
+// base is the app's own address (http://127.0.0.1:PORT). Each emulator
+// registers the app's callback path for its broker; being loopback URLs,
+// they match on any port (RFC 8252 §7.3).
+func emulatedBrokers(base string, store auth.Store) (_ []*broker, _ *emulators, err error) {
+	callback := func(name string) string { return "/callback/" + name }
+	registered := func(name string) string { return "http://127.0.0.1" + callback(name) }
+	e := &emulators{}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+
+	e.tradeStation = tradestationtest.NewServer(tradestationtest.WithRedirectURL(registered(providers.TradeStation)))
+	tsCfg := e.tradeStation.Config(tradestation.V3)
+	tsCfg.RedirectURL = base + callback(providers.TradeStation)
+	tsProvider, err := tradestation.New(tsCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := tradeStationBroker(tsProvider, store, tsCfg.RedirectURL, e.tradeStation.ClientOptions()...)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts.hint = "emulator user " + tradestationtest.Username + " / " + tradestationtest.Password
+
+	e.just2Trade = just2tradetest.NewServer(just2tradetest.WithRedirectURL(registered(providers.Just2Trade)))
+	j2tCfg := e.just2Trade.ProviderConfig()
+	j2tCfg.RedirectURL = base + callback(providers.Just2Trade)
+	j2tProvider, err := just2trade.New(j2tCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	j2t, err := just2TradeBroker(j2tProvider, store, j2tCfg.RedirectURL, e.just2Trade.ClientOptions()...)
+	if err != nil {
+		return nil, nil, err
+	}
+	j2t.hint = "emulator user " + just2tradetest.Username + " / " + just2tradetest.Password
+
+	e.autoShares = autosharestest.NewServer(autosharestest.WithRedirectURL(registered(providers.AutoShares)))
+	asCfg := e.autoShares.ProviderConfig()
+	asCfg.RedirectURL = base + callback(providers.AutoShares)
+	asProvider, err := autoshares.New(asCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	as, err := autoSharesBroker(asProvider, store, asCfg.RedirectURL, e.autoShares.ClientOptions()...)
+	if err != nil {
+		return nil, nil, err
+	}
+	as.hint = "emulator user " + autosharestest.TraderLogin + " / " + autosharestest.TraderPassword
+	// The seeded trader has required agreements pending, which block
+	// quotes and trading. Sign them for the demo; a real app shows them
+	// to the user instead.
+	asOpts := e.autoShares.ClientOptions()
+	as.afterLogin = func(ctx context.Context, user string) error {
+		c := autoshares.NewClient(as.tokens.Client(user), asOpts...)
+		_, err := c.Agreements.SignAllRequired(ctx, autoshares.Me)
+		return err
+	}
+
+	e.spotware = spotwaretest.NewServer(spotwaretest.WithRedirectURL(registered(providers.Spotware)))
+	swCfg := e.spotware.ProviderConfig()
+	swCfg.RedirectURL = base + callback(providers.Spotware)
+	swProvider, err := spotware.New(swCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sw, err := spotwareBroker(swProvider, store, swCfg.RedirectURL, e.spotware.SessionConfig, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	sw.hint = "emulator user " + spotwaretest.Username + " / " + spotwaretest.Password
+
+	return []*broker{as, j2t, sw, ts}, e, nil
+}

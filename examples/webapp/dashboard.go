@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/providers"
+)
+
+// topN is how many winners and losers the movers widget shows.
+const topN = 3
+
+// page is what the dashboard template shows.
+type page struct {
+	Emulated  bool
+	Brokers   []panel
+	TopProfit []providers.Position
+	TopLoss   []providers.Position
+	// NoPositions names the linked brokers whose positions cannot be read
+	// (auth.ErrUnsupported); the movers widget leaves them out.
+	NoPositions []string
+}
+
+// panel is one broker on the dashboard.
+type panel struct {
+	Name, Hint string
+	Linked     bool
+	UserID     string
+	Accounts   []accountRow
+	Err        string // why the broker's data could not be read
+
+	positions   []providers.Position
+	noPositions bool // the broker answered ErrUnsupported for positions
+}
+
+type accountRow struct {
+	providers.Account
+	Balance *providers.Balance
+	Err     string
+}
+
+// dashboard shows every linked account across brokers, with balances, and
+// the positions with the highest profit and the highest loss among them.
+func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
+	s, ok := a.current(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
+	defer cancel()
+
+	p := page{Emulated: a.emulated, Brokers: make([]panel, len(a.brokers))}
+	var wg sync.WaitGroup
+	for i, b := range a.brokers {
+		p.Brokers[i] = panel{Name: b.name, Hint: b.hint}
+		if _, err := a.store.Load(ctx, auth.Key(b.name, s.id)); err != nil {
+			continue // not linked (or the stored token is unusable: log in again)
+		}
+		wg.Go(func() { p.Brokers[i] = a.read(ctx, b, s.id) })
+	}
+	wg.Wait()
+
+	var all []providers.Position
+	for _, bp := range p.Brokers {
+		all = append(all, bp.positions...)
+		if bp.noPositions {
+			p.NoPositions = append(p.NoPositions, bp.Name)
+		}
+	}
+	p.TopProfit, p.TopLoss = movers(all, topN)
+
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := dashboardPage.Execute(w, p); err != nil {
+		a.log.Error("render dashboard", "err", err)
+	}
+}
+
+// read fetches one broker's accounts, balances and positions for user.
+func (a *app) read(ctx context.Context, b *broker, user string) panel {
+	bp := panel{Name: b.name, Hint: b.hint, Linked: true}
+	v, done, err := b.view(ctx, user)
+	if err != nil {
+		bp.Err = describe(err)
+		return bp
+	}
+	defer done()
+	if prof, err := v.Profile(ctx); err == nil {
+		bp.UserID = prof.UserID
+	}
+	accts, err := v.Accounts(ctx)
+	if err != nil {
+		bp.Err = describe(err)
+		return bp
+	}
+	for _, acct := range accts {
+		row := accountRow{Account: acct}
+		if bal, err := v.Balances(ctx, acct.ID); err != nil {
+			row.Err = describe(err)
+		} else {
+			row.Balance = bal
+		}
+		switch ps, err := v.Positions(ctx, acct.ID); {
+		case errors.Is(err, auth.ErrUnsupported):
+			bp.noPositions = true
+		case err != nil:
+			if row.Err == "" {
+				row.Err = describe(err)
+			}
+		default:
+			bp.positions = append(bp.positions, ps...)
+		}
+		bp.Accounts = append(bp.Accounts, row)
+	}
+	return bp
+}
+
+// describe says what went wrong in words for the user. Errors from
+// brokerkit never carry a token or a secret, and the template escapes
+// them.
+func describe(err error) string {
+	var pending *autoshares.AgreementsPendingError
+	switch {
+	case errors.Is(err, auth.ErrReauthRequired):
+		return "the login has expired: log in again"
+	case errors.As(err, &pending):
+		return "agreements to sign at AutoShares first: " + autoshares.AgreementTitles(pending.Agreements)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the broker did not answer in time"
+	}
+	return err.Error()
+}
+
+// movers returns up to n positions with the highest profit and up to n
+// with the highest loss, by unrealized P/L. Positions whose P/L the broker
+// did not report are left out.
+func movers(ps []providers.Position, n int) (profit, loss []providers.Position) {
+	ps = slices.DeleteFunc(slices.Clone(ps), func(p providers.Position) bool { return !p.UnrealizedPL.Valid })
+	slices.SortStableFunc(ps, func(a, b providers.Position) int {
+		return b.UnrealizedPL.Decimal.Cmp(a.UnrealizedPL.Decimal)
+	})
+	for _, p := range ps {
+		if len(profit) < n && p.UnrealizedPL.Decimal.IsPositive() {
+			profit = append(profit, p)
+		}
+	}
+	for _, p := range slices.Backward(ps) {
+		if len(loss) < n && p.UnrealizedPL.Decimal.IsNegative() {
+			loss = append(loss, p)
+		}
+	}
+	return profit, loss
+}
+
+func money(d decimal.Decimal) string { return d.StringFixed(2) }
+
+func nullMoney(d decimal.NullDecimal) string {
+	if !d.Valid {
+		return "–"
+	}
+	return d.Decimal.StringFixed(2)
+}
+
+var dashboardPage = template.Must(template.New("dashboard").Funcs(template.FuncMap{
+	"money": money, "nullMoney": nullMoney,
+}).Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>brokerkit dashboard</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; }
+table { border-collapse: collapse; margin-bottom: 1rem; }
+td, th { padding: .2rem .8rem; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.profit { color: #080; } .loss { color: #b00; } .note { color: #666; }
+</style>
+</head>
+<body>
+<h1>Your brokers</h1>
+{{if .Emulated}}<p class="note">Running against in-process emulators: no real account is involved.</p>{{end}}
+
+<h2>Biggest movers</h2>
+<table id="movers">
+<tr><th>Top profit</th><th>Broker</th><th>Account</th><th>Qty</th><th>P/L</th></tr>
+{{range .TopProfit}}<tr class="profit"><td>{{.Symbol}}</td><td>{{.Broker}}</td><td>{{.AccountID}}</td><td class="n">{{.Quantity}}</td><td class="n">{{nullMoney .UnrealizedPL}}</td></tr>
+{{else}}<tr><td colspan="5" class="note">no position in profit</td></tr>
+{{end}}
+<tr><th>Top loss</th><th></th><th></th><th></th><th></th></tr>
+{{range .TopLoss}}<tr class="loss"><td>{{.Symbol}}</td><td>{{.Broker}}</td><td>{{.AccountID}}</td><td class="n">{{.Quantity}}</td><td class="n">{{nullMoney .UnrealizedPL}}</td></tr>
+{{else}}<tr><td colspan="5" class="note">no position at a loss</td></tr>
+{{end}}
+</table>
+{{with .NoPositions}}<p class="note">Not included, positions not available: {{range $i, $b := .}}{{if $i}}, {{end}}{{$b}}{{end}}.</p>{{end}}
+
+{{range $b := .Brokers}}
+<section id="broker-{{.Name}}">
+<h2>{{.Name}}</h2>
+{{if .Linked}}
+<p>Linked{{with .UserID}} as {{.}}{{end}}.
+<form method="post" action="/logout/{{.Name}}" style="display:inline"><button>Log out</button></form></p>
+{{with .Err}}<p class="loss">{{.}}. <a href="/login/{{$b.Name}}">Log in again</a></p>{{end}}
+{{if .Accounts}}
+<table>
+<tr><th>Account</th><th>Type</th><th>Currency</th><th>Cash</th><th>Equity</th><th>Buying power</th><th></th></tr>
+{{range .Accounts}}<tr><td>{{.ID}}{{with .Name}} ({{.}}){{end}}</td><td>{{.Type}}{{if not .Live}} (demo){{end}}</td>
+{{with .Balance}}<td>{{.Currency}}</td><td class="n">{{money .Cash}}</td><td class="n">{{nullMoney .Equity}}</td><td class="n">{{nullMoney .BuyingPower}}</td>{{else}}<td></td><td></td><td></td><td></td>{{end}}
+<td class="note">{{.Err}}</td></tr>
+{{end}}
+</table>
+{{end}}
+{{else}}
+<p><a href="/login/{{.Name}}">Link your {{.Name}} account</a>{{with .Hint}} <span class="note">({{.}})</span>{{end}}</p>
+{{end}}
+</section>
+{{end}}
+</body>
+</html>
+`))
