@@ -267,8 +267,10 @@ func TestCompleteConcurrentReplay(t *testing.T) {
 
 func TestCompleteExpired(t *testing.T) {
 	p := newExchangeRecorder(t, true)
-	f, err := auth.Begin(p, auth.WithTTL(time.Minute), auth.WithClock(func() time.Time { return time.Now().Add(-2 * time.Minute) }))
+	now := time.Now()
+	f, err := auth.Begin(p, auth.WithTTL(time.Minute), auth.WithClock(func() time.Time { return now }))
 	require.NoError(t, err)
+	now = now.Add(2 * time.Minute) // Complete reads the Begin clock
 	_, err = f.Complete(context.Background(), p, cbQuery("code", "late", "state", f.State))
 	assert.ErrorIs(t, err, auth.ErrFlowExpired)
 	assert.Zero(t, p.calls.Load())
@@ -461,4 +463,23 @@ func TestCompleteErrorTextIsClean(t *testing.T) {
 	assert.Contains(t, err.Error(), "first line level=ERROR")
 	assert.Less(t, len(err.Error()), 700)
 	assert.True(t, utf8.ValidString(err.Error()))
+}
+
+// TestCompleteUsesBeginClock: a flow begun on a test clock far from the wall
+// clock (an emulator's) is checked against that clock; restored from JSON,
+// it has only the wall clock left.
+func TestCompleteUsesBeginClock(t *testing.T) {
+	p := newExchangeRecorder(t, true)
+	past := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	f, err := auth.Begin(p, auth.WithClock(func() time.Time { return past }))
+	require.NoError(t, err)
+	b, err := json.Marshal(f)
+	require.NoError(t, err)
+	var restored auth.Flow
+	require.NoError(t, json.Unmarshal(b, &restored))
+
+	_, err = f.Complete(context.Background(), p, cbQuery("code", "c1", "state", f.State))
+	require.NoError(t, err)
+	_, err = restored.Complete(context.Background(), p, cbQuery("code", "c2", "state", restored.State))
+	assert.ErrorIs(t, err, auth.ErrFlowExpired)
 }

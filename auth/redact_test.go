@@ -146,7 +146,9 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 		_, err := fl.CompleteURL(ctx, p, "http://127.0.0.1:31022/cb?"+q)
 		collect("flow "+name, err)
 	}
-	exp, err := auth.Begin(p, auth.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+	skew := -time.Hour
+	exp, err := auth.Begin(p, auth.WithClock(func() time.Time { return time.Now().Add(skew) }))
+	skew = 0
 	require.NoError(t, err)
 	flowSecrets = append(flowSecrets, exp.Verifier)
 	_, err = exp.CompleteURL(ctx, p, "http://127.0.0.1:31022/cb?code="+rdxAccess+"&state="+exp.State)
