@@ -9,7 +9,7 @@ import (
 // limitWindow is the window a limiter counts in: a second, plus a margin
 // so that arrival jitter cannot squeeze n+1 requests into the server's
 // second.
-const limitWindow = time.Second + 50*time.Millisecond
+const limitWindow = time.Second + 100*time.Millisecond
 
 // limiter keeps at most n sends in any one-second window, a guarantee a
 // token bucket with a burst of n does not give (it allows nearly 2n

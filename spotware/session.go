@@ -128,7 +128,9 @@ func (c SessionConfig) withDefaults() (SessionConfig, error) {
 // authorizes the application, keeps the accounts it was asked to authorize
 // authorized, restores spot subscriptions, refreshes the token when the
 // server refuses it, and reconnects with backoff. Every state change is
-// reported on Events. A Session is safe for concurrent use.
+// reported on Events. Calls made while it reconnects wait for the new
+// connection, as long as their context allows. A Session is safe for
+// concurrent use.
 type Session struct {
 	cfg        SessionConfig
 	historical map[uint32]bool
