@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
@@ -217,3 +218,18 @@ func TestFaultsAndRetries(t *testing.T) {
 }
 
 func decimalOne() decimal.Decimal { return decimal.NewFromInt(1) }
+
+func TestRateLimitFault(t *testing.T) {
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	tok := login(t, srv, autosharestest.AdminLogin, autosharestest.AdminPassword)
+	c := autoshares.NewClient(srv.HTTPClient(tok), append(srv.ClientOptions(),
+		autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 2, MaxWait: time.Millisecond}))...)
+	srv.Faults().Next("/v1.0/quotes", autosharestest.Fault{Status: 429, RetryAfter: 30 * time.Second}, 2)
+	_, err := c.Quotes.Get(context.Background(), "AAPL")
+	require.ErrorIs(t, err, auth.ErrRateLimited)
+	var rl *auth.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.Equal(t, 30*time.Second, rl.RetryAfter)
+	assert.Equal(t, 1, srv.Faults().Pending(), "a wait over the budget is not made")
+}
