@@ -1,0 +1,43 @@
+package tradestationtest_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/tradestation"
+	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
+)
+
+func TestWithRedirectURL(t *testing.T) {
+	const cb = "http://127.0.0.1:4567/callback/tradestation"
+	login := func(srv *tradestationtest.Server) (string, error) {
+		cfg := srv.Config(tradestation.V3)
+		cfg.RedirectURL = cb
+		p, err := tradestation.New(cfg)
+		require.NoError(t, err)
+		flow, err := auth.Begin(p)
+		require.NoError(t, err)
+		u, err := srv.Login(flow.URL)
+		if err != nil {
+			return "", err
+		}
+		_, err = flow.CompleteURL(context.Background(), p, u)
+		return u, err
+	}
+
+	plain := tradestationtest.NewServer()
+	defer plain.Close()
+	_, err := login(plain)
+	assert.Error(t, err, "only RedirectURL is registered by default")
+
+	srv := tradestationtest.NewServer(tradestationtest.WithRedirectURL("http://127.0.0.1/callback/tradestation"))
+	defer srv.Close()
+	u, err := login(srv)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(u, cb+"?"), u)
+}
