@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -38,8 +38,8 @@ func (a *app) routes() (http.Handler, error) {
 	seen := map[string]string{}
 	for _, b := range a.brokers {
 		if other, ok := seen[b.callback]; ok {
-			return nil, errors.New("brokers " + other + " and " + b.name + " share the callback path " + b.callback +
-				": give each broker its own redirect URL")
+			return nil, fmt.Errorf("brokers %s and %s share the callback path %s: give each broker its own redirect URL",
+				other, b.name, b.callback)
 		}
 		seen[b.callback] = b.name
 		mux.Handle("GET "+b.callback, a.callback(b))

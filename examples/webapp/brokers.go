@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
@@ -34,6 +35,9 @@ type broker struct {
 	view func(ctx context.Context, user string) (v providers.View, done func(), err error)
 	// afterLogin, when set, runs once the new token is stored.
 	afterLogin func(ctx context.Context, user string) error
+	// notice, when set, tells what the user must do at the broker before
+	// everything works ("" when nothing).
+	notice func(ctx context.Context, user string) (string, error)
 	// hint is shown beside the login link.
 	hint string
 }
@@ -43,7 +47,7 @@ type broker struct {
 // worth one refresh.
 func newBroker(p auth.Provider, store auth.Store, redirectURL string) (*broker, error) {
 	u, err := url.Parse(redirectURL)
-	if err != nil || u.Path == "" || u.Path == "/" {
+	if err != nil || u.Path == "" || u.Path == "/" || strings.ContainsAny(u.Path, "{} ") {
 		return nil, fmt.Errorf("%s: redirect URL %q needs a path of its own, such as /callback/%s",
 			p.Name(), redirectURL, p.Name())
 	}
@@ -87,6 +91,21 @@ func autoSharesBroker(p auth.Provider, store auth.Store, redirectURL string, opt
 		return providers.NewAutoSharesView(autoshares.NewClient(b.tokens.Client(user), opts...)), noop, nil
 	}
 	return b, nil
+}
+
+// pendingAgreements lists the required AutoShares agreements the user has
+// not signed. Real users sign them themselves, at AutoShares; until then
+// quotes and trading are refused.
+func pendingAgreements(b *broker, opts []autoshares.Option) func(context.Context, string) (string, error) {
+	return func(ctx context.Context, user string) (string, error) {
+		c := autoshares.NewClient(b.tokens.Client(user), opts...)
+		list, err := c.Agreements.Outstanding(ctx, autoshares.Me)
+		list = slices.DeleteFunc(list, func(a autoshares.Agreement) bool { return !a.IsRequired() })
+		if err != nil || len(list) == 0 {
+			return "", err
+		}
+		return "sign these agreements at AutoShares to unlock quotes and trading: " + autoshares.AgreementTitles(list), nil
+	}
 }
 
 // spotwareBroker reads data over a cTrader session per page view: dial,
@@ -159,17 +178,29 @@ func configuredBrokers(store auth.Store, getenv func(string) string) ([]*broker,
 			if cfg.Environment != "" {
 				opts = append(opts, tradestation.WithEnvironment(cfg.Environment))
 			}
+			if base := cfg.BaseURL; base != "" {
+				opts = append(opts, tradestation.WithEndpoints(tradestation.Endpoints{
+					Signin: base, Live: base, Sim: base + "/sim", AOP: base + "/aop"}))
+			}
 			b, err = tradeStationBroker(p, store, cfg.RedirectURL, opts...)
 		case providers.Just2Trade:
 			var opts []just2trade.Option
 			if cfg.Environment != "" {
 				opts = append(opts, just2trade.WithEnvironment(cfg.Environment))
 			}
+			if cfg.BaseURL != "" {
+				opts = append(opts, just2trade.WithBaseURL(cfg.BaseURL))
+			}
 			b, err = just2TradeBroker(p, store, cfg.RedirectURL, opts...)
 		case providers.AutoShares:
-			// Real users sign their agreements themselves, at AutoShares;
-			// until then the dashboard lists what is pending.
-			b, err = autoSharesBroker(p, store, cfg.RedirectURL, autoshares.WithAPIKey(cfg.APIKey))
+			opts := []autoshares.Option{autoshares.WithAPIKey(cfg.APIKey)}
+			if cfg.BaseURL != "" {
+				opts = append(opts, autoshares.WithBaseURL(cfg.BaseURL))
+			}
+			b, err = autoSharesBroker(p, store, cfg.RedirectURL, opts...)
+			if err == nil {
+				b.notice = pendingAgreements(b, opts)
+			}
 		case providers.Spotware:
 			env := cfg.Environment
 			if env == "" {

@@ -37,6 +37,7 @@ type panel struct {
 	UserID     string
 	Accounts   []accountRow
 	Err        string // why the broker's data could not be read
+	Notice     string // what the user must do at the broker
 
 	positions   []providers.Position
 	noPositions bool // the broker answered ErrUnsupported for positions
@@ -96,6 +97,11 @@ func (a *app) read(ctx context.Context, b *broker, user string) panel {
 	defer done()
 	if prof, err := v.Profile(ctx); err == nil {
 		bp.UserID = prof.UserID
+	}
+	if b.notice != nil {
+		if bp.Notice, err = b.notice(ctx, user); err != nil {
+			bp.Notice = describe(err)
+		}
 	}
 	accts, err := v.Accounts(ctx)
 	if err != nil {
@@ -208,6 +214,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 {{if .Linked}}
 <p>Linked{{with .UserID}} as {{.}}{{end}}.
 <form method="post" action="/logout/{{.Name}}" style="display:inline"><button>Log out</button></form></p>
+{{with .Notice}}<p class="notice">Before you trade: {{.}}.</p>{{end}}
 {{with .Err}}<p class="loss">{{.}}. <a href="/login/{{$b.Name}}">Log in again</a></p>{{end}}
 {{if .Accounts}}
 <table>

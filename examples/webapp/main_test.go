@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
@@ -82,29 +85,36 @@ func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 	return resp, string(b)
 }
 
-// consent plays the user at the broker's consent page with the emulator's
-// browser: sign in as the seeded user, approve, and return the URL the
-// broker redirects back to (not yet visited).
-func consent(t *testing.T, s *server, broker, authURL string) string {
+// loginBrowser is an emulator's browser: it signs in on the consent page
+// as the seeded user, approves, and returns the URL the broker redirects
+// back to (not yet visited).
+type loginBrowser interface {
+	Login(ctx context.Context, authURL string) (string, error)
+}
+
+// browserFor returns the browser of the app's emulator of broker.
+func browserFor(s *server, broker string) loginBrowser {
+	e := s.emulators
+	switch broker {
+	case providers.TradeStation:
+		return e.tradeStation.Browser(tradestationtest.Username, tradestationtest.Password)
+	case providers.Just2Trade:
+		return e.just2Trade.Browser(just2tradetest.Username, just2tradetest.Password)
+	case providers.AutoShares:
+		return e.autoShares.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword)
+	case providers.Spotware:
+		return e.spotware.Browser(spotwaretest.Username, spotwaretest.Password)
+	}
+	return nil
+}
+
+// consent plays the user at the broker's consent page.
+func consent(t *testing.T, b loginBrowser, authURL string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e := s.emulators
-	var b interface {
-		Login(context.Context, string) (string, error)
-	}
-	switch broker {
-	case providers.TradeStation:
-		b = e.tradeStation.Browser(tradestationtest.Username, tradestationtest.Password)
-	case providers.Just2Trade:
-		b = e.just2Trade.Browser(just2tradetest.Username, just2tradetest.Password)
-	case providers.AutoShares:
-		b = e.autoShares.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword)
-	case providers.Spotware:
-		b = e.spotware.Browser(spotwaretest.Username, spotwaretest.Password)
-	}
 	cb, err := b.Login(ctx, authURL)
-	require.NoError(t, err, broker)
+	require.NoError(t, err)
 	return cb
 }
 
@@ -121,8 +131,13 @@ func beginLogin(t *testing.T, s *server, c *http.Client, broker string) string {
 // the app's callback.
 func link(t *testing.T, s *server, c *http.Client, broker string) {
 	t.Helper()
+	linkWith(t, s, c, broker, browserFor(s, broker))
+}
+
+func linkWith(t *testing.T, s *server, c *http.Client, broker string, b loginBrowser) {
+	t.Helper()
 	authURL := beginLogin(t, s, c, broker)
-	cb := consent(t, s, broker, authURL)
+	cb := consent(t, b, authURL)
 	require.True(t, strings.HasPrefix(cb, s.URL+"/callback/"+broker+"?"), "each broker has its own callback: %s", cb)
 	resp, body := get(t, c, cb)
 	require.Equal(t, http.StatusFound, resp.StatusCode, "%s callback: %s", broker, body)
@@ -183,6 +198,14 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 	} {
 		assert.Contains(t, body, want)
 	}
+	// The emulated trader's required agreements were signed after login.
+	user, _, _ := strings.Cut(ck.Value, ".")
+	asc := autoshares.NewClient(s.app.byName[providers.AutoShares].tokens.Client(user), s.emulators.autoShares.ClientOptions()...)
+	pending, err := asc.Agreements.Outstanding(context.Background(), autoshares.Me)
+	require.NoError(t, err)
+	for _, a := range pending {
+		assert.False(t, a.IsRequired(), "required agreement %s still pending", a.Title)
+	}
 	for _, b := range providers.Names() {
 		section := body[strings.Index(body, `<section id="broker-`+b+`">`):]
 		section = section[:strings.Index(section, "</section>")]
@@ -196,7 +219,7 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 	// against every position the brokers report for this user.
 	var all []providers.Position
 	for _, b := range s.app.brokers {
-		v, done, err := b.view(context.Background(), ck.Value[:strings.Index(ck.Value, ".")])
+		v, done, err := b.view(context.Background(), user)
 		require.NoError(t, err)
 		accts, err := v.Accounts(context.Background())
 		require.NoError(t, err)
@@ -248,14 +271,14 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 
 	// No token reaches the page or the log.
 	for _, b := range providers.Names() {
-		tok, err := s.app.store.Load(context.Background(), auth.Key(b, ck.Value[:strings.Index(ck.Value, ".")]))
+		tok, err := s.app.store.Load(context.Background(), auth.Key(b, user))
 		require.NoError(t, err, b)
 		assert.NotContains(t, body, tok.AccessToken)
 		assert.NotContains(t, logs.String(), tok.AccessToken)
 	}
 
 	// Logging out of one broker unlinks it and leaves the others.
-	resp, err := c.Post(s.URL+"/logout/"+providers.TradeStation, "", nil)
+	resp, err = c.Post(s.URL+"/logout/"+providers.TradeStation, "", nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
@@ -303,7 +326,7 @@ func TestCallbackWithWrongStateIsRefused(t *testing.T) {
 	s, _ := startApp(t)
 	c := visitor(t)
 	authURL := beginLogin(t, s, c, providers.Just2Trade)
-	cb := consent(t, s, providers.Just2Trade, authURL)
+	cb := consent(t, browserFor(s, providers.Just2Trade), authURL)
 
 	u, err := url.Parse(cb)
 	require.NoError(t, err)
@@ -331,7 +354,7 @@ func TestCallbackNeedsTheSessionThatBegan(t *testing.T) {
 	s, _ := startApp(t)
 	alice, mallory := visitor(t), visitor(t)
 	authURL := beginLogin(t, s, alice, providers.Spotware)
-	cb := consent(t, s, providers.Spotware, authURL)
+	cb := consent(t, browserFor(s, providers.Spotware), authURL)
 
 	// Another browser (no session, or its own) cannot complete it.
 	resp, _ := get(t, mallory, cb)
@@ -407,4 +430,67 @@ func TestStartChecksItsConfiguration(t *testing.T) {
 			assert.Error(t, err)
 		})
 	}
+}
+
+// TestConfiguredBrokers runs the app as with real brokers, configured from
+// BROKERKIT_<BROKER>_* variables, with two emulators standing in for
+// Just2Trade and AutoShares.
+func TestConfiguredBrokers(t *testing.T) {
+	j2t := just2tradetest.NewServer(just2tradetest.WithRedirectURL("http://127.0.0.1/callback/just2trade"))
+	defer j2t.Close()
+	as := autosharestest.NewServer(autosharestest.WithRedirectURL("http://127.0.0.1/callback/autoshares"))
+	defer as.Close()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for the registered callbacks
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	for k, v := range map[string]string{
+		"BROKERKIT_JUST2TRADE_CLIENT_ID":     just2tradetest.ClientID,
+		"BROKERKIT_JUST2TRADE_CLIENT_SECRET": just2tradetest.ClientSecret,
+		"BROKERKIT_JUST2TRADE_REDIRECT_URL":  "http://" + addr + "/callback/just2trade",
+		"BROKERKIT_JUST2TRADE_BASE_URL":      j2t.URL,
+		"BROKERKIT_AUTOSHARES_CLIENT_ID":     autosharestest.ClientID,
+		"BROKERKIT_AUTOSHARES_CLIENT_SECRET": autosharestest.ClientSecret,
+		"BROKERKIT_AUTOSHARES_REDIRECT_URL":  "http://" + addr + "/callback/autoshares",
+		"BROKERKIT_AUTOSHARES_DOMAIN":        as.URL,
+		"BROKERKIT_AUTOSHARES_API_KEY":       autosharestest.APIKey,
+		"BROKERKIT_AUTOSHARES_BASE_URL":      as.URL,
+		"BROKERKIT_WEBAPP_ADDR":              addr,
+		"BROKERKIT_WEBAPP_KEY":               strings.Repeat("5a", 32),
+	} {
+		t.Setenv(k, v)
+	}
+	out := &syncBuffer{}
+	s, err := start(out, os.Getenv)
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Nil(t, s.emulators)
+	assert.Contains(t, out.String(), "Brokers: autoshares, just2trade\n")
+
+	c := visitor(t)
+	linkWith(t, s, c, providers.Just2Trade, j2t.Browser(just2tradetest.Username, just2tradetest.Password))
+	linkWith(t, s, c, providers.AutoShares, as.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword))
+	_, body := get(t, c, s.URL+"/")
+	assert.Contains(t, body, just2tradetest.PrimaryAccount)
+	assert.Contains(t, body, strconv.Itoa(autosharestest.TraderAccountID))
+	assert.NotContains(t, body, "broker-spotware")
+	assert.NotContains(t, body, "broker-tradestation")
+	// A real user signs agreements at the broker: the app lists them.
+	assert.Regexp(t, `Before you trade: sign these agreements at AutoShares to unlock quotes and trading: \S`, body)
+}
+
+func TestSharedCallbackPathIsRefused(t *testing.T) {
+	for k, v := range map[string]string{
+		"BROKERKIT_TRADESTATION_CLIENT_ID":    "a",
+		"BROKERKIT_TRADESTATION_REDIRECT_URL": "https://app.example.com/callback",
+		"BROKERKIT_SPOTWARE_CLIENT_ID":        "b",
+		"BROKERKIT_SPOTWARE_CLIENT_SECRET":    "c",
+		"BROKERKIT_SPOTWARE_REDIRECT_URL":     "https://app.example.com/callback",
+		"BROKERKIT_WEBAPP_ADDR":               "127.0.0.1:0",
+	} {
+		t.Setenv(k, v)
+	}
+	_, err := start(io.Discard, os.Getenv)
+	assert.ErrorContains(t, err, "share the callback path /callback")
 }
