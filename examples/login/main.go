@@ -99,20 +99,20 @@ func run(ctx context.Context, out io.Writer, args []string, getenv func(string) 
 	if err != nil {
 		return err
 	}
-	b, err := open(ctx, out, broker, getenv)
+	s, err := open(ctx, out, broker, getenv)
 	if err != nil {
 		return err
 	}
-	defer b.close()
+	defer s.close()
 	for _, c := range commands {
 		var err error
 		switch c {
 		case "login":
-			err = b.login(ctx)
+			err = s.login(ctx)
 		case "status":
-			err = b.status(ctx)
+			err = s.status(ctx)
 		case "logout":
-			err = b.logout(ctx)
+			err = s.logout(ctx)
 		}
 		if err != nil {
 			return err

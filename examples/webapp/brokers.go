@@ -121,30 +121,43 @@ func spotwareBroker(p auth.Provider, store auth.Store, redirectURL string,
 		if err != nil {
 			return nil, nil, err
 		}
-		var first int64
-		list, err := s.Accounts(ctx)
-		for i := 0; err == nil && i < len(list.Accounts); i++ {
-			if a := list.Accounts[i]; a.IsLive == live {
-				err = s.AuthorizeAccount(ctx, a.ID)
-				if first == 0 {
-					first = a.ID
-				}
-			}
-		}
-		if err == nil && first == 0 {
-			err = errors.New("spotware: no account is served by this host")
-		}
+		v, err := authorizeAccounts(ctx, s, live)
 		if err != nil {
 			s.Close()
 			return nil, nil, err
 		}
-		return hostAccounts{providers.NewSpotwareView(s, first), live}, func() { s.Close() }, nil
+		return v, func() { s.Close() }, nil
 	}
 	return b, nil
 }
 
-// hostAccounts lists only the accounts its session's host serves: a
-// cTrader token covers live and demo accounts, a connection one kind.
+// authorizeAccounts authorizes on s every account of the user that its
+// host serves (a cTrader token covers live and demo accounts, a connection
+// one kind) and returns a view of them.
+func authorizeAccounts(ctx context.Context, s *spotware.Session, live bool) (providers.View, error) {
+	list, err := s.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var first int64
+	for _, a := range list.Accounts {
+		if a.IsLive != live {
+			continue // served by the other host
+		}
+		if err := s.AuthorizeAccount(ctx, a.ID); err != nil {
+			return nil, err
+		}
+		if first == 0 {
+			first = a.ID
+		}
+	}
+	if first == 0 {
+		return nil, errors.New("spotware: no account is served by this host")
+	}
+	return hostAccounts{providers.NewSpotwareView(s, first), live}, nil
+}
+
+// hostAccounts lists only the accounts its session's host serves.
 type hostAccounts struct {
 	providers.View
 	live bool
