@@ -177,11 +177,8 @@ func Dial(ctx context.Context, cfg SessionConfig) (*Session, error) {
 		s.cancel()
 		return nil, err
 	}
-	s.mu.Lock()
-	s.conn = c
 	s.up = make(chan struct{})
-	close(s.up)
-	s.mu.Unlock()
+	s.install(c)
 	s.wg.Add(1)
 	go s.supervise(c)
 	if cfg.SpotStallTimeout > 0 {
@@ -215,6 +212,23 @@ func (s *Session) connect(ctx context.Context) (*conn, error) {
 	}
 	s.emit(Event{Kind: EventConnected})
 	return c, nil
+}
+
+// install makes c the usable connection, unless it has already ended or
+// the session is closed.
+func (s *Session) install(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || c.isDone() {
+		return false
+	}
+	s.conn = c
+	select {
+	case <-s.up:
+	default:
+		close(s.up)
+	}
+	return true
 }
 
 // connDone is called when c ends: the session stops handing it out.
@@ -284,23 +298,20 @@ func (s *Session) reconnect() (*conn, error) {
 		if err == nil {
 			err = s.restore(c)
 			if err == nil {
-				s.mu.Lock()
-				if s.closed {
-					s.mu.Unlock()
-					c.close(ErrClosed)
-					return nil, ErrClosed
+				if s.install(c) {
+					s.emit(Event{Kind: EventRestored, Attempt: attempt})
+					return c, nil
 				}
-				if !c.isDone() {
-					s.conn = c
-					close(s.up)
+				// Either c ended during the restore or the session was
+				// closed meanwhile.
+				err = ErrClosed
+				if c.isDone() {
+					err = c.lostErr()
 				}
-				s.mu.Unlock()
-				s.emit(Event{Kind: EventRestored, Attempt: attempt})
-				return c, nil
 			}
 			c.close(err)
 		}
-		if s.ctx.Err() != nil {
+		if s.ctx.Err() != nil || errors.Is(err, ErrClosed) {
 			return nil, ErrClosed
 		}
 		s.emit(Event{Kind: EventReconnectFailed, Attempt: attempt, Err: err})
