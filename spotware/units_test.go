@@ -1,0 +1,91 @@
+package spotware
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/spotware/openapi"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+)
+
+func TestPriceAndMoney(t *testing.T) {
+	require.Equal(t, "1.23", Price(123000).String())
+	require.Equal(t, "534.23782", Price(53423782).String())
+	require.Equal(t, "0", Price(0).String())
+	require.Equal(t, "184467440737095.51615", Price(math.MaxUint64).String(), "no overflow above MaxInt64")
+	require.Equal(t, "100.53099944", Money(10053099944, 8).String())
+	require.Equal(t, "-12.5", Money(-1250, 2).String())
+}
+
+func TestEpochUnits(t *testing.T) {
+	sec := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
+	require.True(t, sec.Equal(epoch(sec.Unix())))
+	require.True(t, sec.Equal(epoch(sec.UnixMilli())))
+	require.True(t, epoch(0).IsZero())
+	require.True(t, epoch(-5).IsZero())
+}
+
+func TestErrorText(t *testing.T) {
+	m := &openapi.ProtoOAErrorRes{ErrorCode: proto.String("REQUEST_FREQUENCY_EXCEEDED"), Description: proto.String("slow down"),
+		CtidTraderAccountId: proto.Int64(5001), RetryAfter: proto.Uint64(3)}
+	e := errorFromOA(m, 2121)
+	require.Equal(t, "spotware: PROTO_OA_TRADER_REQ: REQUEST_FREQUENCY_EXCEEDED: slow down (account 5001); retry after 3s", e.Error())
+	require.ErrorIs(t, e, auth.ErrRateLimited)
+	require.Equal(t, openapi.ProtoOAErrorCode_REQUEST_FREQUENCY_EXCEEDED, e.OACode())
+
+	huge := errorFromOA(&openapi.ProtoOAErrorRes{ErrorCode: proto.String("BLOCKED_PAYLOAD_TYPE"), RetryAfter: proto.Uint64(math.MaxUint64)}, 0)
+	require.Zero(t, huge.RetryAfter, "an absurd retryAfter is ignored, not overflowed")
+
+	c := errorFromCommon(&openapi.ProtoErrorRes{ErrorCode: proto.String("FRAME_TOO_LONG")}, 51)
+	require.True(t, c.Common)
+	require.Zero(t, c.OACode())
+	require.Equal(t, "spotware: HEARTBEAT_EVENT: FRAME_TOO_LONG", c.Error())
+	require.Contains(t, payloadName(9999), "9999")
+}
+
+// TestLimiter: n sends in any window, the next one waits for the window.
+func TestLimiter(t *testing.T) {
+	l := newLimiter(5)
+	ctx := context.Background()
+	start := time.Now()
+	for range 5 {
+		require.NoError(t, l.wait(ctx))
+	}
+	require.Less(t, time.Since(start), 100*time.Millisecond)
+	require.NoError(t, l.wait(ctx))
+	require.GreaterOrEqual(t, time.Since(start), limitWindow)
+
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	for range 4 {
+		require.NoError(t, l.wait(ctx))
+	}
+	require.ErrorIs(t, l.wait(cctx), context.DeadlineExceeded)
+	require.NoError(t, (*limiter)(nil).wait(ctx), "a nil limiter never waits")
+	require.Nil(t, newLimiter(-1))
+}
+
+func TestSessionConfigDefaults(t *testing.T) {
+	_, err := SessionConfig{}.withDefaults()
+	require.Error(t, err)
+	_, err = SessionConfig{ClientID: "a", ClientSecret: "b", Addr: "no-port"}.withDefaults()
+	require.Error(t, err)
+	c, err := SessionConfig{ClientID: "a", ClientSecret: "b", ReconnectMin: time.Minute, ReconnectMax: time.Second}.withDefaults()
+	require.NoError(t, err)
+	require.Equal(t, "demo.ctraderapi.com:5035", c.Addr)
+	require.Equal(t, DefaultHeartbeatInterval, c.HeartbeatInterval)
+	require.Equal(t, DefaultRequestsPerSecond, c.RequestsPerSecond)
+	require.Equal(t, DefaultHistoricalPerSecond, c.HistoricalPerSecond)
+	require.Equal(t, time.Minute, c.ReconnectMax)
+
+	s := &Session{cfg: SessionConfig{ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second}}
+	for n := 1; n < 10; n++ {
+		d := s.backoff(n)
+		want := min(100*time.Millisecond<<(n-1), time.Second)
+		require.InDelta(t, float64(want), float64(d), float64(want)*0.2+1, "attempt %d", n)
+	}
+}
