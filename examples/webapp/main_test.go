@@ -184,6 +184,7 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 		link(t, s, c, b)
 	}
 	assert.Equal(t, ck.Value, sessionCookie(t, s, c).Value, "one session throughout")
+	assert.Regexp(t, `^[\w-]{43}\.[\w-]{43}$`, ck.Value, "the cookie holds an ID and its HMAC, nothing else")
 
 	resp, body = get(t, c, s.URL+"/")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -195,6 +196,7 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 		strconv.FormatInt(spotwaretest.DemoAccount, 10),
 		"10000.00", // the Spotware demo account's cash
 		"Not included, positions not available: spotware.",
+		"Tom&#39;s margin", // the AutoShares account's name, escaped by html/template
 	} {
 		assert.Contains(t, body, want)
 	}

@@ -27,7 +27,9 @@ var errForgedCookie = errors.New("session cookie is not signed by this server")
 // session is one browser's state. The session ID also names the user in
 // the token store: this example has no accounts of its own, so each
 // browser is a user. An app with its own users keys the store by its user
-// ID instead and keeps the session ID secret to the cookie.
+// ID instead, keeps the session ID to the cookie, and gives the browser a
+// new session ID when the user signs in to the app (against session
+// fixation).
 type session struct {
 	id string
 

@@ -244,6 +244,8 @@ func (s *Server) Endpoints() tradestation.Endpoints {
 
 // Config returns a provider configuration for api with the confidential
 // key of that family, the emulator's hosts, its HTTP client and its clock.
+// (It hides the embedded httptest.Server's Config field; reach that as
+// s.Server.Config.)
 func (s *Server) Config(api tradestation.API) tradestation.Config {
 	cfg := tradestation.Config{ClientID: V3ClientID, ClientSecret: V3ClientSecret, RedirectURL: RedirectURL,
 		API: api, Refresh: s.o.refresh, AbsoluteLifetime: s.o.absolute, HTTPClient: s.Client(),
