@@ -264,3 +264,15 @@ func TestClose(t *testing.T) {
 	require.ErrorIs(t, err, spotware.ErrClosed)
 	require.Eventually(t, func() bool { return e.srv.Connections() == 0 }, time.Second, 10*time.Millisecond)
 }
+
+// TestLiveHost: a live host serves live accounts and routes demo ones
+// nowhere, as live.ctraderapi.com does.
+func TestLiveHost(t *testing.T) {
+	e := newEnv(t, []spotwaretest.Option{spotwaretest.WithLive()}, nil)
+	ctx := t.Context()
+	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.LiveAccount))
+	tr, err := e.sess.Trader(ctx, spotwaretest.LiveAccount)
+	require.NoError(t, err)
+	require.Equal(t, "2500", tr.Balance.String())
+	apiError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount), "CANT_ROUTE_REQUEST")
+}
