@@ -69,6 +69,7 @@ type Error struct {
 	PayloadType uint32
 }
 
+// Error describes the server's answer and the request it refused.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("spotware: ")

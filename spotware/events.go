@@ -59,6 +59,7 @@ var eventNames = map[EventKind]string{
 	EventClosed: "closed",
 }
 
+// String names the kind.
 func (k EventKind) String() string {
 	if n, ok := eventNames[k]; ok {
 		return n
@@ -68,6 +69,7 @@ func (k EventKind) String() string {
 
 // Event is a state change of a session.
 type Event struct {
+	// Kind says what happened; Time when the session noticed.
 	Kind EventKind
 	Time time.Time
 	// AccountID is the account concerned, when one is.
@@ -84,6 +86,7 @@ type Event struct {
 	Err error
 }
 
+// String describes the event on one line.
 func (e Event) String() string {
 	s := "spotware event: " + e.Kind.String()
 	if e.AccountID != 0 {

@@ -28,6 +28,7 @@ var ErrAlreadySubscribed = errors.New("spotware: symbol already subscribed")
 // only; a Quote always carries the last known value of both, and HasBid and
 // HasAsk say whether a side has been seen at all.
 type Quote struct {
+	// AccountID and SymbolID say whose price it is.
 	AccountID int64
 	SymbolID  int64
 	// Bid and Ask are exact decimals.

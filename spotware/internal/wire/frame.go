@@ -43,6 +43,7 @@ type FrameSizeError struct {
 	Size, Max uint32
 }
 
+// Error says how large the frame was and the limit.
 func (e *FrameSizeError) Error() string {
 	return fmt.Sprintf("frame of %d bytes is larger than the %d-byte limit", e.Size, e.Max)
 }
@@ -116,8 +117,12 @@ func truncated(err error, got, size int) error {
 // Envelope is a decoded ProtoMessage. Payload aliases the frame it was
 // parsed from.
 type Envelope struct {
+	// PayloadType says which message Payload holds.
 	PayloadType uint32
-	Payload     []byte
+	// Payload is the serialized inner message.
+	Payload []byte
+	// ClientMsgID is the request's id, echoed in its answer; empty in
+	// server events.
 	ClientMsgID string
 }
 
