@@ -96,13 +96,13 @@ func (s *AccountsService) each(ctx context.Context, accountIDs []string, what st
 		return err
 	}
 	if len(accountIDs) == 0 {
-		return fmt.Errorf("tradestation: %s: no account IDs given", what)
+		return fmt.Errorf("tradestation: %w: %s: no account IDs given", ErrInvalidInput, what)
 	}
 	for _, id := range accountIDs {
 		if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
 			return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-' || r == '_')
 		}) {
-			return fmt.Errorf("tradestation: %s: account ID %.64q is not valid", what, id)
+			return fmt.Errorf("tradestation: %w: %s: account ID %.64q is not valid", ErrInvalidInput, what, id)
 		}
 	}
 	for _, batch := range chunks(accountIDs, maxAccountsPerCall) {

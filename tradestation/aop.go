@@ -2,7 +2,6 @@ package tradestation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -40,7 +39,7 @@ func (a *AOPClient) Do(ctx context.Context, method, path string, body, out any) 
 		return err
 	}
 	if method == "" {
-		return errors.New("tradestation: AOP request needs a method")
+		return fmt.Errorf("tradestation: %w: AOP request needs a method", ErrInvalidInput)
 	}
 	_, err := a.aop.Do(ctx, rest.Request{Method: method, Path: path, Body: body}, out)
 	return err

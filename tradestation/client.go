@@ -143,7 +143,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	c.User = &UserService{c: c}
 	c.V2 = &V2Service{c: c}
 	if o.env != auth.Live && o.env != auth.Sim {
-		c.err = fmt.Errorf("tradestation: environment %q is neither live nor sim", o.env)
+		c.err = fmt.Errorf("tradestation: %w: environment %q is neither live nor sim", ErrInvalidInput, o.env)
 		return c
 	}
 	ep := o.endpoints.withDefaults()
@@ -177,7 +177,7 @@ func (c *Client) check(ctx context.Context, audiences ...string) (*auth.Token, e
 		return nil, c.err
 	}
 	if ctx == nil {
-		return nil, errors.New("tradestation: nil context")
+		return nil, fmt.Errorf("tradestation: %w: nil context", ErrInvalidInput)
 	}
 	if c.tokens == nil {
 		return nil, nil
@@ -205,7 +205,7 @@ func checkSymbols(symbols []string) error {
 	}
 	for _, s := range symbols {
 		if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, ",/?#") || len(s) > 64 {
-			return fmt.Errorf("tradestation: symbol %.64q is not a valid symbol", s)
+			return fmt.Errorf("tradestation: %w: symbol %.64q is not a valid symbol", ErrInvalidInput, s)
 		}
 	}
 	return nil

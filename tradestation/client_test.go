@@ -136,7 +136,7 @@ func TestQuotesEscapesAndRejectsSymbols(t *testing.T) {
 	require.NoError(t, err)
 	for _, bad := range [][]string{nil, {""}, {"A,B"}, {"../x"}, {" MSFT"}} {
 		_, _, err := c.Quotes.Get(context.Background(), bad...)
-		assert.Error(t, err, "%q", bad)
+		assert.ErrorIs(t, err, ErrInvalidInput, "%q", bad)
 	}
 	assert.Equal(t, 1, mt.GetTotalCallCount())
 }
@@ -178,9 +178,9 @@ func TestAccountsFixtures(t *testing.T) {
 	assert.Equal(t, time.Date(2020, 11, 16, 16, 53, 37, 0, time.UTC), pos[0].Timestamp.Time)
 
 	_, _, err = c.Accounts.Balances(ctx)
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, ErrInvalidInput)
 	_, _, err = c.Accounts.Balances(ctx, "12/../x")
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, ErrInvalidInput)
 	assert.Equal(t, 3, mt.GetTotalCallCount())
 }
 
@@ -321,9 +321,11 @@ func TestV2Fixtures(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, found, 1)
 	_, err = c.V2.Search(ctx, SearchCriteria{})
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, ErrInvalidInput)
 	_, err = c.V2.Search(ctx, SearchCriteria{Name: "A&C=B"})
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, ErrInvalidInput)
+	_, err = c.V2.Suggest(ctx, "a/b", nil)
+	assert.ErrorIs(t, err, ErrInvalidInput)
 	assert.Equal(t, 4, mt.GetTotalCallCount())
 }
 

@@ -1,7 +1,6 @@
 package tradestation
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -210,17 +209,17 @@ var (
 // New validates cfg and returns a Provider.
 func New(cfg Config) (*Provider, error) {
 	if cfg.ClientID == "" {
-		return nil, errors.New("tradestation: ClientID (the API key) is empty")
+		return nil, fmt.Errorf("tradestation: %w: ClientID (the API key) is empty", ErrInvalidInput)
 	}
 	switch cfg.Environment {
 	case "":
 		cfg.Environment = auth.Live
 	case auth.Live, auth.Sim:
 	default:
-		return nil, fmt.Errorf("tradestation: environment %q is neither live nor sim", cfg.Environment)
+		return nil, fmt.Errorf("tradestation: %w: environment %q is neither live nor sim", ErrInvalidInput, cfg.Environment)
 	}
 	if cfg.AbsoluteLifetime < 0 {
-		return nil, errors.New("tradestation: AbsoluteLifetime is negative")
+		return nil, fmt.Errorf("tradestation: %w: AbsoluteLifetime is negative", ErrInvalidInput)
 	}
 	if cfg.AbsoluteLifetime == 0 {
 		cfg.AbsoluteLifetime = DefaultAbsoluteLifetime
@@ -244,7 +243,7 @@ func New(cfg Config) (*Provider, error) {
 	switch cfg.API {
 	case V3, AOP:
 		if cfg.LegacyImplicit {
-			return nil, errors.New("tradestation: the implicit grant exists only in WebAPI v2")
+			return nil, fmt.Errorf("tradestation: %w: the implicit grant exists only in WebAPI v2", ErrInvalidInput)
 		}
 		pkce := cfg.PKCE || cfg.ClientSecret == ""
 		sc.Endpoint = auth.Endpoint{AuthURL: ep.Signin + "/authorize", TokenURL: ep.Signin + "/oauth/token",
@@ -263,7 +262,7 @@ func New(cfg Config) (*Provider, error) {
 		}
 		sc.Scopes = slices.Clone(sc.Scopes)
 		if !slices.Contains(sc.Scopes, "openid") {
-			return nil, errors.New("tradestation: v3 scopes must include openid")
+			return nil, fmt.Errorf("tradestation: %w: v3 scopes must include openid", ErrInvalidInput)
 		}
 		sc.AuthParams = url.Values{"audience": {sc.Audience}}
 		sc.Issuer = ep.Signin + "/"
@@ -271,16 +270,16 @@ func New(cfg Config) (*Provider, error) {
 			RefreshRotates: cfg.Refresh == RefreshRotating, Environments: envs}
 	case V2:
 		if cfg.PKCE {
-			return nil, errors.New("tradestation: WebAPI v2 has no PKCE; use V3")
+			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 has no PKCE; use V3", ErrInvalidInput)
 		}
 		if cfg.ClientSecret == "" {
-			return nil, errors.New("tradestation: WebAPI v2 needs the ClientSecret")
+			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 needs the ClientSecret", ErrInvalidInput)
 		}
 		if len(cfg.Scopes) > 0 {
-			return nil, errors.New("tradestation: WebAPI v2 takes no scopes (they are set on the key)")
+			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 takes no scopes (they are set on the key)", ErrInvalidInput)
 		}
 		if cfg.Refresh != RefreshNonExpiring {
-			return nil, errors.New("tradestation: WebAPI v2 refresh tokens do not rotate")
+			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 refresh tokens do not rotate", ErrInvalidInput)
 		}
 		base := ep.host(cfg.Environment) + "/v2"
 		// The documented examples keep the trailing slash on /v2/authorize/.
@@ -294,7 +293,7 @@ func New(cfg Config) (*Provider, error) {
 		sc.Audience = V2Audience
 		sc.Capabilities = auth.Capabilities{Refresh: true, ClientCredentials: true, Environments: envs}
 	default:
-		return nil, fmt.Errorf("tradestation: unknown API %d", int(cfg.API))
+		return nil, fmt.Errorf("tradestation: %w: unknown API %d", ErrInvalidInput, int(cfg.API))
 	}
 	std, err := auth.NewStandard(sc)
 	if err != nil {

@@ -40,7 +40,8 @@
 // Errors are typed: *Error for API answers (errors.Is with ErrNotFound,
 // ErrForbidden, auth.ErrInvalidToken), *auth.RateLimitError (errors.As) for
 // a v3 429 and for v2's 403 "Quota Exceeded" page, with the reset time.
-// GET calls are retried on 429 and 5xx within WithRetry's budget.
+// GET calls are retried on 429 and 5xx within WithRetry's budget. Bad
+// arguments and configurations match ErrInvalidInput and send nothing.
 //
 // Package tradestationtest is an in-process emulator of all of it, for
 // tests and for trying the SDK without an account.

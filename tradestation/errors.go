@@ -50,3 +50,8 @@ var (
 	ErrForbidden  = rest.ErrForbidden
 	ErrBadRequest = rest.ErrBadRequest
 )
+
+// ErrInvalidInput matches every error about a bad argument or
+// configuration, reported before anything is sent: an empty or malformed
+// symbol or account ID, empty search criteria, a Config that cannot work.
+var ErrInvalidInput = errors.New("invalid input")

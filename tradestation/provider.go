@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -91,7 +90,7 @@ func (p *Provider) ClientCredentials(ctx context.Context, scopes ...string) (*au
 		return nil, fmt.Errorf("tradestation %s: client credentials grant: %w", p.api, auth.ErrUnsupported)
 	}
 	if len(scopes) > 0 {
-		return nil, errors.New("tradestation v2: the client credentials grant takes no scopes")
+		return nil, fmt.Errorf("tradestation v2: %w: the client credentials grant takes no scopes", ErrInvalidInput)
 	}
 	return p.std.ClientCredentials(ctx)
 }

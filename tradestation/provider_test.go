@@ -360,6 +360,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			cfg.ClientSecret = strings.TrimSpace(cfg.ClientSecret)
 			_, err := New(cfg)
 			require.Error(t, err)
+			if !errors.Is(err, auth.ErrInsecureEndpoint) {
+				assert.ErrorIs(t, err, ErrInvalidInput)
+			}
 			assert.NotContains(t, fmt.Sprint(err), "s3cret")
 		})
 	}

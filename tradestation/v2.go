@@ -2,7 +2,6 @@ package tradestation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -17,7 +16,7 @@ import (
 // V2Service.Quotes splits longer lists.
 const MaxV2QuoteSymbols = 50
 
-var errNoSymbols = errors.New("tradestation: no symbols given")
+var errNoSymbols = fmt.Errorf("tradestation: %w: no symbols given", ErrInvalidInput)
 
 // V2Service calls the legacy WebAPI v2 with a token from a V2 Provider.
 // Symbol lookups also work with a client-credentials token.
@@ -38,7 +37,7 @@ func (s *V2Service) userID(ctx context.Context) (string, error) {
 	case strings.EqualFold(id, ClientOnlyUser):
 		return "", fmt.Errorf("tradestation v2: %w", ErrClientOnlyToken)
 	case id == "":
-		return "", errors.New("tradestation v2: user ID unknown: use WithTokenSource or WithUserID")
+		return "", fmt.Errorf("tradestation v2: %w: user ID unknown: use WithTokenSource or WithUserID", ErrInvalidInput)
 	}
 	return id, nil
 }
@@ -103,7 +102,7 @@ func (s *V2Service) Suggest(ctx context.Context, text string, opts *SuggestOptio
 		return nil, err
 	}
 	if text == "" || len(text) > 64 || strings.ContainsAny(text, "/?#") {
-		return nil, fmt.Errorf("tradestation v2: suggest text %.64q is empty or not valid", text)
+		return nil, fmt.Errorf("tradestation v2: %w: suggest text %.64q is empty or not valid", ErrInvalidInput, text)
 	}
 	var q any
 	if opts != nil {
@@ -145,7 +144,7 @@ func (sc SearchCriteria) encode() (string, error) {
 	}
 	for k, val := range sc.Extra {
 		if k == "" || strings.ContainsAny(k, "&=/?#") {
-			return "", fmt.Errorf("tradestation v2: search key %.32q is not valid", k)
+			return "", fmt.Errorf("tradestation v2: %w: search key %.32q is not valid", ErrInvalidInput, k)
 		}
 		v.Set(k, val)
 	}
@@ -154,14 +153,14 @@ func (sc SearchCriteria) encode() (string, error) {
 		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
-		return "", errors.New("tradestation v2: search criteria are empty")
+		return "", fmt.Errorf("tradestation v2: %w: search criteria are empty", ErrInvalidInput)
 	}
 	sort.Strings(keys)
 	var b strings.Builder
 	for i, k := range keys {
 		val := v.Get(k)
 		if val == "" || strings.ContainsAny(val, "&=/?#") || len(val) > 64 {
-			return "", fmt.Errorf("tradestation v2: search value for %s is empty or not valid", k)
+			return "", fmt.Errorf("tradestation v2: %w: search value for %s is empty or not valid", ErrInvalidInput, k)
 		}
 		if i > 0 {
 			b.WriteByte('&')
