@@ -128,8 +128,13 @@ type TokenSource struct {
 
 	cur atomic.Pointer[entry]
 
+	// rmu serializes the writers of the cache and the store within this
+	// process: a refresh, SetToken and a sliding-expiry save.
+	rmu sync.Mutex
+
+	flight atomic.Pointer[flight] // the refresh in progress, if any
+
 	mu       sync.Mutex
-	flight   *flight
 	failed   *failure // a refusal remembered until the store changes
 	rejected string   // an access token a resource server refused
 	backoff  time.Time
@@ -214,6 +219,9 @@ type flight struct {
 	done chan struct{}
 	e    *entry
 	err  error
+	// refused is set when e holds a token refused (Invalidate) while the
+	// flight ran.
+	refused bool
 }
 
 type failure struct {
@@ -293,18 +301,22 @@ func (s *TokenSource) slow(ctx context.Context) (*entry, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s.mu.Lock()
-		if e := s.cur.Load(); e != nil && e.fresh() && e.usable(s.o.now()) {
-			s.mu.Unlock()
-			return e, nil
-		}
-		f := s.flight
+		// Joining a flight takes no lock, so that a storm of callers does
+		// not queue on a mutex.
+		f := s.flight.Load()
 		if f == nil {
-			f = &flight{done: make(chan struct{})}
-			s.flight = f
-			go s.run(context.WithoutCancel(ctx), f)
+			s.mu.Lock()
+			if e := s.cur.Load(); e != nil && e.fresh() && e.usable(s.o.now()) {
+				s.mu.Unlock()
+				return e, nil
+			}
+			if f = s.flight.Load(); f == nil {
+				f = &flight{done: make(chan struct{})}
+				s.flight.Store(f)
+				go s.run(context.WithoutCancel(ctx), f)
+			}
+			s.mu.Unlock()
 		}
-		s.mu.Unlock()
 		select {
 		case <-f.done:
 		case <-ctx.Done():
@@ -315,10 +327,7 @@ func (s *TokenSource) slow(ctx context.Context) (*entry, error) {
 		}
 		// A flight that began before an Invalidate may return the token
 		// that was just refused: go round once more.
-		s.mu.Lock()
-		refused := f.e.tok.AccessToken == s.rejected
-		s.mu.Unlock()
-		if !refused || attempt > 0 {
+		if !f.refused || attempt > 0 {
 			return f.e, nil
 		}
 	}
@@ -327,10 +336,13 @@ func (s *TokenSource) slow(ctx context.Context) (*entry, error) {
 func (s *TokenSource) run(ctx context.Context, f *flight) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.refreshTimeout)
 	defer cancel()
+	s.rmu.Lock()
 	e, err := s.refresh(ctx)
+	s.rmu.Unlock()
 	s.mu.Lock()
 	f.e, f.err = e, err
-	s.flight = nil
+	f.refused = e != nil && e.tok.AccessToken == s.rejected
+	s.flight.Store(nil)
 	s.mu.Unlock()
 	close(f.done)
 }
@@ -559,6 +571,8 @@ func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
 	if t.Provider == "" {
 		t.Provider = s.p.Name()
 	}
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
 	now := s.o.now()
 	s.noteLifetime(t, now)
 	if l, ok := s.store.(Locker); ok {
@@ -658,6 +672,12 @@ func (s *TokenSource) Touch(ctx context.Context, used *Token) error {
 // saveSlide writes a slid expiry, but only over the same token: a refresh
 // or a login that saved another token in the meantime wins.
 func (s *TokenSource) saveSlide(ctx context.Context, nt *Token) error {
+	if !s.rmu.TryLock() {
+		// A refresh or a login is writing a newer token right now.
+		s.lastSlideSave.Store(0)
+		return nil
+	}
+	defer s.rmu.Unlock()
 	if l, ok := s.store.(Locker); ok {
 		unlock, err := l.Lock(ctx, s.key)
 		if err != nil {
