@@ -39,6 +39,9 @@
 // the auth sentinels (auth.ErrInvalidClient, auth.ErrRateLimited with
 // RetryAfter, auth.ErrUnavailable for maintenance).
 //
+// brokerkit speaks Protobuf (port 5035) over TLS TCP only, not the JSON
+// port or WebSocket.
+//
 // Package spotwaretest is an in-process emulator of both sides, and
 // package openapi holds the Protobuf messages for calls not wrapped here
 // (Session.Do).

@@ -129,6 +129,9 @@ func TestRefreshFailureReachesCaller(t *testing.T) {
 	_, err = e.sess.Profile(ctx)
 	apiError(t, err, "CH_ACCESS_TOKEN_INVALID")
 	require.ErrorIs(t, err, auth.ErrReauthRequired)
+	for _, secret := range []string{tok.AccessToken, tok.RefreshToken, spotwaretest.ClientSecret} {
+		require.NotContains(t, err.Error(), secret)
+	}
 }
 
 func TestRateLimitErrors(t *testing.T) {
