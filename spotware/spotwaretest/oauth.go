@@ -115,13 +115,22 @@ type refreshTokenAnswer struct {
 
 // refreshOverProto runs ProtoOARefreshTokenReq through the same token
 // endpoint, so HTTP and Protobuf refreshes share rotation state.
-func (s *Server) refreshOverProto(refreshToken string) refreshTokenAnswer {
+func (s *Server) refreshOverProto(refreshToken string) (a refreshTokenAnswer) {
+	defer func() {
+		// A Cut fault on the token path aborts the handler with
+		// http.ErrAbortHandler, which only net/http's server expects.
+		if r := recover(); r != nil {
+			if r != http.ErrAbortHandler {
+				panic(r)
+			}
+			a = refreshTokenAnswer{ErrorCode: "TIMEOUT_ERROR", Description: "token endpoint dropped the request"}
+		}
+	}()
 	q := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken},
 		"client_id": {ClientID}, "client_secret": {ClientSecret}}
 	req := httptest.NewRequest(http.MethodGet, TokenPath+"?"+q.Encode(), nil)
 	rec := httptest.NewRecorder()
 	s.serveRefresh(rec, req, s.oauth)
-	var a refreshTokenAnswer
 	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || (a.AccessToken == "" && a.ErrorCode == "") {
 		a.ErrorCode, a.Description = "INVALID_REQUEST", "token endpoint gave no usable answer"
 	}

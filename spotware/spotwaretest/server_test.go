@@ -221,3 +221,16 @@ func TestProtobufRefreshSharesRotation(t *testing.T) {
 	require.Contains(t, body, "errorCode")
 	require.Nil(t, body["errorCode"])
 }
+
+// TestProtobufRefreshSurvivesHTTPFaults: a fault injected on the token
+// path reaches the Protobuf refresh as an error answer, not a crash.
+func TestProtobufRefreshSurvivesHTTPFaults(t *testing.T) {
+	srv := spotwaretest.NewServer()
+	t.Cleanup(srv.Close)
+	r := dialRaw(t, srv)
+	r.send(appAuth(spotwaretest.ClientSecret))
+	r.next()
+	srv.Faults().Next(spotwaretest.TokenPath, spotwaretest.Fault{Cut: true}, 1)
+	id := r.send(&openapi.ProtoOARefreshTokenReq{RefreshToken: proto.String("whatever")})
+	require.Equal(t, "CH_ACCESS_TOKEN_INVALID", r.oaError(id).GetErrorCode())
+}
