@@ -83,7 +83,9 @@ func WithUserID(id string) Option {
 // WithRetry bounds the retries of GET calls on 429 and 5xx answers:
 // attempts is the most tries per call (1 disables retrying) and maxWait
 // the most time spent waiting between them. Retries honour Retry-After
-// and X-RateLimit-Reset, with jittered exponential backoff.
+// and X-RateLimit-Reset, with jittered exponential backoff. Without this
+// option a GET makes at most 3 attempts and waits at most 30 seconds in
+// all; other methods are never retried.
 func WithRetry(attempts int, maxWait time.Duration) Option {
 	return func(o *clientOptions) { o.retry = rest.RetryPolicy{MaxAttempts: attempts, MaxWait: maxWait} }
 }
