@@ -45,8 +45,9 @@ func (s *Server) startOAuth() error {
 		Wire: oauthsim.Wire{
 			AuthorizePath: AuthorizePath, TokenPath: TokenPath, RevokePath: "-", UserinfoPath: "-",
 			TokenMethods: []string{http.MethodGet}, ClientAuth: oauthsim.ClientAuthParams,
-			Fields: fields,
-			Errors: oauthsim.Status200Errors("errorCode", "description", o.errorCodes),
+			OmitState: o.omitState,
+			Fields:    fields,
+			Errors:    oauthsim.Status200Errors("errorCode", "description", o.errorCodes),
 		},
 	})
 	if err != nil {

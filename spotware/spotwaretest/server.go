@@ -62,6 +62,7 @@ type options struct {
 	errorCodes  map[string]string
 	redirects   []string
 	accessTTL   time.Duration
+	omitState   bool
 }
 
 // WithClock makes the authorization server read time from now (share a
@@ -117,6 +118,12 @@ func WithTokenErrorCodes(codes map[string]string) Option {
 func WithRedirectURL(u string) Option {
 	return func(o *options) { o.redirects = append(o.redirects, u) }
 }
+
+// WithoutStateEcho leaves state out of the consent redirect. Spotware's
+// own SDKs send no state and whether the server echoes one is not
+// documented; with this option a login through auth.Flow fails with
+// auth.ErrStateMismatch, which is how the SDK would tell.
+func WithoutStateEcho() Option { return func(o *options) { o.omitState = true } }
 
 // WithAccessLifetime overrides the 2,628,000-second access-token lifetime.
 func WithAccessLifetime(d time.Duration) Option { return func(o *options) { o.accessTTL = d } }

@@ -234,3 +234,12 @@ func TestProtobufRefreshSurvivesHTTPFaults(t *testing.T) {
 	id := r.send(&openapi.ProtoOARefreshTokenReq{RefreshToken: proto.String("whatever")})
 	require.Equal(t, "CH_ACCESS_TOKEN_INVALID", r.oaError(id).GetErrorCode())
 }
+
+func TestWithoutStateEcho(t *testing.T) {
+	srv := spotwaretest.NewServer(spotwaretest.WithoutStateEcho())
+	t.Cleanup(srv.Close)
+	p, err := srv.Provider()
+	require.NoError(t, err)
+	_, err = srv.Login(t.Context(), p)
+	require.ErrorIs(t, err, auth.ErrStateMismatch)
+}
