@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -54,206 +56,182 @@ func loginReal(ctx context.Context, p auth.Provider, redirect string) (*auth.Tok
 	return auth.LoginLoopback(ctx, p, opts...)
 }
 
-// manage stores tok and returns the Manager that hands out an HTTP client
-// which authorizes every request and refreshes the token when it must.
-func manage(ctx context.Context, p auth.Provider, tok *auth.Token, opts ...auth.ManagerOption) (*auth.Manager, error) {
-	m, err := auth.NewManager(p, auth.NewMemoryStore(), opts...)
+// target is where one broker's login happens: its emulator, or the real
+// broker when its environment variables are set (then cfg holds them).
+type target struct {
+	p      auth.Provider
+	cfg    providers.Config
+	real   bool
+	where  string
+	browse func(ctx context.Context, authURL string) (string, error)
+	close  func()
+}
+
+// open picks the real broker when getenv configures it, else the emulator,
+// and logs the user in.
+func open(ctx context.Context, name string, getenv func(string) string, emulate func() (*target, error)) (*target, *auth.Token, error) {
+	var t *target
+	if cfg, err := providers.FromEnvFunc(name, getenv); err == nil {
+		p, err := providers.New(name, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		t = &target{p: p, cfg: cfg, real: true, where: "real broker", close: func() {}}
+	} else if t, err = emulate(); err != nil {
+		return nil, nil, err
+	}
+	var tok *auth.Token
+	var err error
+	if t.real {
+		tok, err = loginReal(ctx, t.p, t.cfg.RedirectURL)
+	} else {
+		tok, err = login(ctx, t.p, t.browse)
+	}
 	if err != nil {
+		t.close()
+		return nil, nil, err
+	}
+	return t, tok, nil
+}
+
+// client returns the HTTP client that authorizes every request with the
+// user's token and refreshes it when it must.
+func (t *target) client(ctx context.Context, tok *auth.Token) (*http.Client, error) {
+	m, err := auth.NewManager(t.p, auth.NewMemoryStore())
+	if err == nil {
+		err = m.SetToken(ctx, user, tok)
+	}
+	if err != nil {
+		t.close()
 		return nil, err
 	}
-	return m, m.SetToken(ctx, user, tok)
+	return m.Client(user), nil
 }
 
 func connectTradeStation(ctx context.Context, getenv func(string) string) (*session, error) {
-	s := &session{title: "TradeStation", symbols: []string{"MSFT", "AAPL", "SPY"}, close: func() {}}
-	var (
-		p    auth.Provider
-		tok  *auth.Token
-		opts []tradestation.Option
-		err  error
-	)
-	if cfg, envErr := providers.FromEnvFunc(providers.TradeStation, getenv); envErr == nil {
-		s.where = "live API"
-		if p, err = providers.New(providers.TradeStation, cfg); err != nil {
-			return nil, err
-		}
-		tok, err = loginReal(ctx, p, cfg.RedirectURL)
-	} else {
+	var opts []tradestation.Option
+	t, tok, err := open(ctx, providers.TradeStation, getenv, func() (*target, error) {
 		srv := tradestationtest.NewServer()
-		s.where, s.close, opts = "emulator at "+srv.URL, srv.Close, srv.ClientOptions()
-		if p, err = tradestation.New(srv.Config(tradestation.V3)); err != nil {
-			return nil, err
-		}
-		tok, err = login(ctx, p, srv.Browser(tradestationtest.Username, tradestationtest.Password).Login)
-	}
+		opts = srv.ClientOptions()
+		p, err := tradestation.New(srv.Config(tradestation.V3))
+		return &target{p: p, where: "emulator at " + srv.URL, close: srv.Close,
+			browse: srv.Browser(tradestationtest.Username, tradestationtest.Password).Login}, err
+	})
 	if err != nil {
-		s.close()
 		return nil, err
 	}
-	m, err := manage(ctx, p, tok)
+	hc, err := t.client(ctx, tok)
 	if err != nil {
-		s.close()
 		return nil, err
 	}
-	s.token = tok
-	s.view = providers.NewTradeStationView(tradestation.NewClient(m.Client(user), opts...))
-	return s, nil
+	return &session{title: "TradeStation", where: t.where, token: tok, close: t.close, symbols: []string{"MSFT", "AAPL", "SPY"},
+		view: providers.NewTradeStationView(tradestation.NewClient(hc, opts...))}, nil
 }
 
 func connectJust2Trade(ctx context.Context, getenv func(string) string) (*session, error) {
-	s := &session{title: "Just2Trade", symbols: []string{"AAPL", "MSFT", "TSLA"}, close: func() {}}
-	var (
-		p    auth.Provider
-		tok  *auth.Token
-		opts []just2trade.Option
-		err  error
-	)
-	if cfg, envErr := providers.FromEnvFunc(providers.Just2Trade, getenv); envErr == nil {
-		s.where = "live API"
-		if p, err = providers.New(providers.Just2Trade, cfg); err != nil {
-			return nil, err
-		}
-		opts = append(opts, just2trade.WithEnvironment(cfg.Environment))
-		tok, err = loginReal(ctx, p, cfg.RedirectURL)
-	} else {
+	var opts []just2trade.Option
+	t, tok, err := open(ctx, providers.Just2Trade, getenv, func() (*target, error) {
 		srv := just2tradetest.NewServer()
-		s.where, s.close, opts = "emulator at "+srv.URL, srv.Close, srv.ClientOptions()
-		if p, err = srv.Provider(); err != nil {
-			return nil, err
-		}
-		tok, err = login(ctx, p, srv.Browser(just2tradetest.Username, just2tradetest.Password).Login)
-	}
+		opts = srv.ClientOptions()
+		p, err := srv.Provider()
+		return &target{p: p, where: "emulator at " + srv.URL, close: srv.Close,
+			browse: srv.Browser(just2tradetest.Username, just2tradetest.Password).Login}, err
+	})
 	if err != nil {
-		s.close()
 		return nil, err
+	}
+	if t.real {
+		opts = append(opts, just2trade.WithEnvironment(t.cfg.Environment))
 	}
 	// Just2Trade has no refresh grant: its token lives 24 hours after its
-	// last use. The Manager's transport keeps that sliding expiry in step.
-	m, err := manage(ctx, p, tok)
+	// last use, and the Manager's transport keeps that sliding expiry in step.
+	hc, err := t.client(ctx, tok)
 	if err != nil {
-		s.close()
 		return nil, err
 	}
-	s.token = tok
-	s.view = providers.NewJust2TradeView(just2trade.NewClient(m.Client(user), opts...))
-	return s, nil
+	return &session{title: "Just2Trade", where: t.where, token: tok, close: t.close, symbols: []string{"AAPL", "MSFT", "TSLA"},
+		view: providers.NewJust2TradeView(just2trade.NewClient(hc, opts...))}, nil
 }
 
 func connectAutoShares(ctx context.Context, getenv func(string) string) (*session, error) {
-	s := &session{title: "AutoShares", symbols: []string{"AAPL", "MSFT", "TSLA"}, close: func() {}}
-	var (
-		p    auth.Provider
-		tok  *auth.Token
-		opts []autoshares.Option
-		err  error
-	)
-	if cfg, envErr := providers.FromEnvFunc(providers.AutoShares, getenv); envErr == nil {
-		s.where = "tenant " + cfg.Domain
-		if p, err = providers.New(providers.AutoShares, cfg); err != nil {
-			return nil, err
-		}
-		opts = append(opts, autoshares.WithAPIKey(cfg.APIKey))
-		tok, err = loginReal(ctx, p, cfg.RedirectURL)
-	} else {
+	var opts []autoshares.Option
+	t, tok, err := open(ctx, providers.AutoShares, getenv, func() (*target, error) {
 		srv := autosharestest.NewServer()
-		s.where, s.close, opts = "emulator at "+srv.URL, srv.Close, srv.ClientOptions()
-		if p, err = autoshares.New(srv.ProviderConfig()); err != nil {
-			return nil, err
-		}
-		tok, err = login(ctx, p, srv.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword).Login)
-	}
+		opts = srv.ClientOptions()
+		p, err := autoshares.New(srv.ProviderConfig())
+		return &target{p: p, where: "emulator at " + srv.URL, close: srv.Close,
+			browse: srv.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword).Login}, err
+	})
 	if err != nil {
-		s.close()
 		return nil, err
 	}
-	m, err := manage(ctx, p, tok)
+	if t.real {
+		opts = append(opts, autoshares.WithAPIKey(t.cfg.APIKey))
+	}
+	hc, err := t.client(ctx, tok)
 	if err != nil {
-		s.close()
 		return nil, err
 	}
-	c := autoshares.NewClient(m.Client(user), opts...)
+	c := autoshares.NewClient(hc, opts...)
 	// AutoShares refuses market data and trading until the user has signed
 	// the required agreements; an onboarding app signs them once.
 	signed, err := c.Agreements.SignAllRequired(ctx, autoshares.Me)
 	if err != nil {
-		s.close()
+		t.close()
 		return nil, err
 	}
+	where := t.where
 	if len(signed) > 0 {
-		s.where += fmt.Sprintf("; signed %d pending agreements", len(signed))
+		where += fmt.Sprintf("; signed %d pending agreements", len(signed))
 	}
-	s.token = tok
-	s.view = providers.NewAutoSharesView(c)
-	return s, nil
+	return &session{title: "AutoShares", where: where, token: tok, close: t.close, symbols: []string{"AAPL", "MSFT", "TSLA"},
+		view: providers.NewAutoSharesView(c)}, nil
 }
 
 func connectSpotware(ctx context.Context, getenv func(string) string) (*session, error) {
-	s := &session{title: "Spotware cTrader", symbols: []string{"EURUSD", "GBPUSD", "XAUUSD"}, close: func() {}}
-	var (
-		p   auth.Provider
-		tok *auth.Token
-		sc  spotware.SessionConfig
-		err error
-	)
-	cfg, envErr := providers.FromEnvFunc(providers.Spotware, getenv)
 	var srv *spotwaretest.Server
-	if envErr == nil {
-		s.where = "demo server"
-		if p, err = providers.New(providers.Spotware, cfg); err != nil {
-			return nil, err
-		}
-		tok, err = loginReal(ctx, p, cfg.RedirectURL)
-	} else {
+	t, tok, err := open(ctx, providers.Spotware, getenv, func() (*target, error) {
 		srv = spotwaretest.NewServer()
-		s.where, s.close = "emulator at "+srv.Addr+" (protobuf over TLS)", srv.Close
-		if p, err = srv.Provider(); err != nil {
-			return nil, err
-		}
-		tok, err = login(ctx, p, srv.Browser(spotwaretest.Username, spotwaretest.Password).Login)
-	}
+		p, err := srv.Provider()
+		return &target{p: p, where: "emulator at " + srv.Addr + ", protobuf over TLS", close: srv.Close,
+			browse: srv.Browser(spotwaretest.Username, spotwaretest.Password).Login}, err
+	})
 	if err != nil {
-		s.close()
 		return nil, err
 	}
+	fail := func(err error) (*session, error) { t.close(); return nil, err }
 	// cTrader rotates its refresh token on every use: the TokenSource saves
 	// each new one before anyone sees it.
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), user)
+	src, err := auth.NewTokenSource(t.p, auth.NewMemoryStore(), user)
 	if err == nil {
 		err = src.SetToken(ctx, tok)
 	}
 	if err != nil {
-		s.close()
-		return nil, err
+		return fail(err)
 	}
+	sc := spotware.SessionConfig{ClientID: t.cfg.ClientID, ClientSecret: t.cfg.ClientSecret, Tokens: src}
 	if srv != nil {
 		sc = srv.SessionConfig(src)
-	} else {
-		sc = spotware.SessionConfig{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Tokens: src}
 	}
 	sess, err := spotware.Dial(ctx, sc)
 	if err != nil {
-		s.close()
-		return nil, err
+		return fail(err)
 	}
-	stop := s.close
-	s.close = func() { _ = sess.Close(); stop() }
+	stop := t.close
+	t.close = func() { _ = sess.Close(); stop() }
 	list, err := sess.Accounts(ctx)
-	if err != nil {
-		s.close()
-		return nil, err
+	if err == nil && len(list.Accounts) == 0 {
+		err = errors.New("spotware: the token grants no trading account")
 	}
-	if len(list.Accounts) == 0 {
-		s.close()
-		return nil, fmt.Errorf("spotware: the token grants no trading account")
+	if err != nil {
+		return fail(err)
 	}
 	account := list.Accounts[0].ID
 	if err := sess.AuthorizeAccount(ctx, account); err != nil {
-		s.close()
-		return nil, err
+		return fail(err)
 	}
-	s.token = tok
-	s.view = providers.NewSpotwareView(sess, account)
-	return s, nil
+	return &session{title: "Spotware cTrader", where: t.where, token: tok, close: t.close,
+		symbols: []string{"EURUSD", "GBPUSD", "XAUUSD"}, view: providers.NewSpotwareView(sess, account)}, nil
 }
 
 // price shows d exactly, with at least two decimals.
