@@ -595,6 +595,11 @@ func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
 	if s.o.onChange != nil {
 		s.o.onChange(old, t)
 	}
+	if t.AccessToken == "" {
+		// A refresh token alone: the first call trades it.
+		s.cur.Swap(nil).stop()
+		return nil
+	}
 	s.publish(t, now, s.refreshTime(t, now, true))
 	return nil
 }

@@ -511,3 +511,16 @@ func TestSourceRealClockMarksTokenStale(t *testing.T) {
 	assert.Equal(t, "forever", got.AccessToken)
 	assert.EqualValues(t, 1, p.refreshes.Load())
 }
+
+func TestSourceRefreshTokenOnlySeed(t *testing.T) {
+	s := newSim(t, nil, rotatingCaps())
+	src, err := auth.NewTokenSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	require.NoError(t, err)
+	login := s.login()
+	require.NoError(t, src.SetToken(context.Background(), &auth.Token{RefreshToken: login.RefreshToken}))
+	got, err := src.TokenContext(context.Background())
+	require.NoError(t, err)
+	assert.NotEmpty(t, got.AccessToken)
+	assert.NotEqual(t, login.AccessToken, got.AccessToken)
+	assert.EqualValues(t, 1, s.tokenCalls.Load())
+}
