@@ -22,6 +22,9 @@ import (
 // the 401 back, and the token is invalidated so that the next request
 // refreshes first.
 //
+// It refuses to send a token over plain http to anything but a loopback
+// address (ErrInsecureEndpoint).
+//
 // Like every RoundTripper it returns 4xx and 5xx answers as responses, not
 // errors; CheckResponse turns them into the typed errors of this package.
 // After a 2xx answer it calls the source's Touch, which slides the expiry
@@ -64,6 +67,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.Source == nil {
 		closeBody(req)
 		return nil, errors.New("auth: Transport has no Source")
+	}
+	if req.URL == nil || (req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname())) {
+		closeBody(req)
+		scheme, host := "", ""
+		if req.URL != nil {
+			scheme, host = req.URL.Scheme, req.URL.Host
+		}
+		return nil, fmt.Errorf("auth: not sending a token to %s://%s: %w", scheme, host, ErrInsecureEndpoint)
 	}
 	ctx := req.Context()
 	tok, err := t.Source.TokenContext(ctx)

@@ -294,3 +294,20 @@ type closeRecorder struct {
 }
 
 func (c *closeRecorder) Close() error { c.closed = true; return nil }
+
+func TestTransportRefusesPlainHTTP(t *testing.T) {
+	s := newSim(t, nil, rotatingCaps())
+	src, _ := s.source(auth.NewMemoryStore())
+	for _, u := range []string{"http://api.example.com/accounts", "http://10.0.0.1/x", "ftp://api.example.com/"} {
+		req := httptest.NewRequest(http.MethodGet, u, nil)
+		_, err := (&auth.Transport{Source: src, Base: failingTransport{t}}).RoundTrip(req)
+		require.ErrorIs(t, err, auth.ErrInsecureEndpoint, u)
+	}
+}
+
+type failingTransport struct{ t *testing.T }
+
+func (f failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	f.t.Error("request sent")
+	return nil, io.ErrUnexpectedEOF
+}
