@@ -143,3 +143,18 @@ func (m *Manager) Logout(ctx context.Context, user string) error {
 	}
 	return revokeErr
 }
+
+// String describes the manager by provider, never its headers or tokens.
+func (m *Manager) String() string {
+	m.mu.Lock()
+	n := len(m.users)
+	m.mu.Unlock()
+	return fmt.Sprintf("auth.Manager{provider=%s users=%d}", m.p.Name(), n)
+}
+
+// GoString is String.
+func (m *Manager) GoString() string { return m.String() }
+
+// Format makes every fmt verb print String, so a static header's value
+// never reaches a log line.
+func (m *Manager) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(m.String())) }

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -99,4 +100,24 @@ func TestNewManagerValidates(t *testing.T) {
 	assert.Error(t, err)
 	_, err = auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithSourceOptions(auth.WithLeeway(-1)))
 	assert.Error(t, err)
+}
+
+func TestManagerAndSourceNeverPrintSecrets(t *testing.T) {
+	s := newSim(t, nil, rotatingCaps())
+	m, err := auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithStaticHeader("Et-App-Key", apiKey),
+		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+	require.NoError(t, err)
+	tok := s.login()
+	require.NoError(t, m.SetToken(context.Background(), "alice", tok))
+	src := m.TokenSource("alice")
+	src.Invalidate(tok) // the refused token is remembered inside the source
+	for _, v := range []any{m, src} {
+		for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(format, v)
+			assert.NotContains(t, out, apiKey, format)
+			assert.NotContains(t, out, tok.AccessToken, format)
+			assert.NotContains(t, out, tok.RefreshToken, format)
+		}
+	}
+	assert.Equal(t, "auth.TokenSource{provider=sim key=sim/alice}", fmt.Sprint(src))
 }

@@ -702,3 +702,14 @@ func (s *TokenSource) saveSlide(ctx context.Context, nt *Token) error {
 	}
 	return nil
 }
+
+// String describes the source by provider and key, never its tokens.
+func (s *TokenSource) String() string {
+	return "auth.TokenSource{provider=" + s.p.Name() + " key=" + s.key + "}"
+}
+
+// GoString is String.
+func (s *TokenSource) GoString() string { return s.String() }
+
+// Format makes every fmt verb print String.
+func (s *TokenSource) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
