@@ -164,9 +164,12 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 // HTTPClient returns an *http.Client that authorizes every request with
 // src's token, refreshing it ahead of expiry and once more when the API
 // answers 401 (TradeStation's 401s carry no RFC 6750 challenge). A Client
-// built on it checks the token's audience before each call.
+// built on it checks the token's audience before each call. It shares
+// http.DefaultTransport's connections and sets no overall timeout (which
+// would cost a timer goroutine per request): bound calls with their
+// context.
 func HTTPClient(src *auth.TokenSource) *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &auth.Transport{Source: src, RefreshOn: auth.Any401}}
+	return &http.Client{Transport: &auth.Transport{Source: src, RefreshOn: auth.Any401}}
 }
 
 // Environment returns the environment the client calls.
