@@ -460,3 +460,37 @@ func redactURLError(err error) error {
 	}
 	return err
 }
+
+// Describe names p for humans and logs: its name and client ID, never its
+// secret. Broker providers use it for their String and Format methods.
+func Describe(p Provider) string {
+	id := ""
+	if s, ok := p.(interface{ ClientID() string }); ok {
+		id = " client_id=" + s.ClientID()
+	}
+	return fmt.Sprintf("%s provider{%s%s}", p.Name(), p.Capabilities().AuthStyle, id)
+}
+
+// ClientID returns the application's client ID (not a secret).
+func (p *Standard) ClientID() string { return p.cfg.ClientID }
+
+// String describes the provider without its client secret.
+func (p *Standard) String() string { return Describe(p) }
+
+// GoString is String: %#v must not print the secret either.
+func (p *Standard) GoString() string { return p.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (p *Standard) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, p.String()) }
+
+// String describes the configuration without its client secret.
+func (c Config) String() string {
+	return fmt.Sprintf("auth.Config{Name:%s ClientID:%s ClientSecret:%s RedirectURL:%s}",
+		c.Name, c.ClientID, present(c.ClientSecret), c.RedirectURL)
+}
+
+// GoString is String.
+func (c Config) GoString() string { return c.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }

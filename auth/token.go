@@ -186,6 +186,10 @@ func (t *Token) OAuth2() *oauth2.Token {
 	return o.WithExtra(extra)
 }
 
+// Redact stands in for a secret in printed output: "redacted" when s is
+// set, "none" when it is empty.
+func Redact(s string) string { return present(s) }
+
 func present(s string) string {
 	if s == "" {
 		return "none"

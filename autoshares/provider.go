@@ -306,3 +306,17 @@ func unwrapURLError(err error) error {
 	}
 	return err
 }
+
+// String shows the configuration with its secrets redacted.
+func (c Config) String() string {
+	type plain Config
+	v := plain(c)
+	v.ClientSecret = auth.Redact(v.ClientSecret)
+	return fmt.Sprintf("autoshares.Config%+v", v)
+}
+
+// GoString is String: %#v must not print a secret either.
+func (c Config) GoString() string { return c.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

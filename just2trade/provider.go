@@ -233,3 +233,26 @@ func NextDailyExpiry(t time.Time, d DailyExpiry) time.Time {
 	}
 	return next
 }
+
+// String describes the provider without its client secret.
+func (p *Provider) String() string { return auth.Describe(p.std) }
+
+// GoString is String: %#v must not print the secret either.
+func (p *Provider) GoString() string { return p.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (p *Provider) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.String())) }
+
+// String shows the configuration with its secrets redacted.
+func (c Config) String() string {
+	type plain Config
+	v := plain(c)
+	v.ClientSecret = auth.Redact(v.ClientSecret)
+	return fmt.Sprintf("just2trade.Config%+v", v)
+}
+
+// GoString is String: %#v must not print a secret either.
+func (c Config) GoString() string { return c.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

@@ -242,3 +242,18 @@ func fromLookup(name string, lookup func(string) (string, bool)) (Config, error)
 	}
 	return cfg, nil
 }
+
+// String shows the configuration with its secrets redacted.
+func (c Config) String() string {
+	type plain Config
+	v := plain(c)
+	v.ClientSecret = auth.Redact(v.ClientSecret)
+	v.APIKey = auth.Redact(v.APIKey)
+	return fmt.Sprintf("providers.Config%+v", v)
+}
+
+// GoString is String: %#v must not print a secret either.
+func (c Config) GoString() string { return c.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
