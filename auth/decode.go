@@ -103,13 +103,13 @@ func decodeTokenBody(provider string, status int, h http.Header, body []byte, no
 	if obj != nil {
 		if oerr := oauthErrorFrom(provider, status, obj, f); oerr != nil {
 			if status == http.StatusTooManyRequests {
-				return nil, rateLimitFrom(status, h, now, oerr.Description)
+				return nil, NewRateLimitError(status, h, now, oerr.Description)
 			}
 			return nil, oerr
 		}
 	}
 	if status == http.StatusTooManyRequests {
-		return nil, rateLimitFrom(status, h, now, "")
+		return nil, NewRateLimitError(status, h, now, "")
 	}
 	if status < 200 || status > 299 {
 		e := httpErrorFrom(provider, status, h, body)
@@ -210,18 +210,6 @@ func oauthErrorFrom(provider string, status int, obj map[string]json.RawMessage,
 	uri, _ := str(obj, f.ErrorURI)
 	return &OAuthError{Provider: provider, Endpoint: "token", Code: cleanText(code), Description: cleanText(desc),
 		URI: cleanText(uri), StatusCode: status}
-}
-
-func rateLimitFrom(status int, h http.Header, now time.Time, msg string) *RateLimitError {
-	e := &RateLimitError{StatusCode: status, Message: msg, Limit: -1, Remaining: -1,
-		RetryAfter: ParseRetryAfter(h.Get("Retry-After"), now)}
-	if v, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil {
-		e.Limit = v
-	}
-	if v, err := strconv.Atoi(h.Get("X-RateLimit-Remaining")); err == nil {
-		e.Remaining = v
-	}
-	return e
 }
 
 func httpErrorFrom(provider string, status int, h http.Header, body []byte) *HTTPError {

@@ -406,7 +406,7 @@ func CheckResponse(resp *http.Response) error {
 				Description: c.Params["error_description"], URI: c.Params["error_uri"], StatusCode: resp.StatusCode}
 		}
 	case http.StatusTooManyRequests:
-		return rateLimitFrom(resp.StatusCode, resp.Header, time.Now(), "")
+		return NewRateLimitError(resp.StatusCode, resp.Header, time.Now(), "")
 	}
 	e := httpErrorFrom("", resp.StatusCode, resp.Header, peekBody(resp, 512))
 	if resp.StatusCode == http.StatusUnauthorized {

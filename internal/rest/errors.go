@@ -140,15 +140,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // from its Retry-After and X-RateLimit-* headers, with message as the
 // broker's text. Error hooks use it to classify exotic answers.
 func RateLimitErrorFrom(resp *http.Response, message string, now time.Time) *auth.RateLimitError {
-	rl := ParseRateLimit(resp.Header, now)
-	return &auth.RateLimitError{
-		StatusCode: resp.StatusCode,
-		RetryAfter: auth.ParseRetryAfter(first(resp.Header, hdrRetryAfter), now),
-		Reset:      rl.Reset,
-		Limit:      rl.Limit,
-		Remaining:  rl.Remaining,
-		Message:    message,
-	}
+	return auth.NewRateLimitError(resp.StatusCode, resp.Header, now, message)
 }
 
 // errorFrom reads a non-2xx answer into an *Error and closes its body.

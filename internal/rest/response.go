@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -38,18 +36,8 @@ type RateLimit struct {
 	Reset time.Time
 }
 
-// Canonical header names, so that lookups skip canonicalisation.
-const (
-	hdrLimit      = "X-Ratelimit-Limit"
-	hdrRemaining  = "X-Ratelimit-Remaining"
-	hdrReset      = "X-Ratelimit-Reset"
-	hdrRetryAfter = "Retry-After"
-)
-
-// epochThreshold separates the two meanings brokers give X-RateLimit-Reset:
-// a value above it (2001-09-09 as Unix seconds) is an epoch, anything
-// smaller is seconds from now.
-const epochThreshold = 1e9
+// hdrRetryAfter is canonical, so that lookups skip canonicalisation.
+const hdrRetryAfter = "Retry-After"
 
 // ParseRateLimit reads the X-RateLimit-* headers of h. X-RateLimit-Reset is
 // accepted as seconds from now or as a Unix epoch in seconds (values above
@@ -61,43 +49,9 @@ func ParseRateLimit(h http.Header, now time.Time) RateLimit {
 }
 
 func parseRateLimit(h http.Header, now func() time.Time) RateLimit {
-	rl := RateLimit{Limit: -1, Remaining: -1}
-	if v := first(h, hdrLimit); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			rl.Limit = n
-		}
-	}
-	if v := first(h, hdrRemaining); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			rl.Remaining = n
-		}
-	}
-	if v := first(h, hdrReset); v != "" {
-		rl.Reset = parseReset(v, now)
-	}
+	var rl RateLimit
+	rl.Limit, rl.Remaining, rl.Reset = auth.ParseRateLimit(h, now)
 	return rl
-}
-
-func parseReset(v string, now func() time.Time) time.Time {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
-		return time.Time{}
-	}
-	switch {
-	case f > epochThreshold*1e5: // past the year 5138 even in milliseconds
-		return time.Time{}
-	case f > epochThreshold*1000: // Unix milliseconds
-		return time.UnixMilli(int64(f))
-	case f > epochThreshold*100: // past the year 5138 in seconds
-		return time.Time{}
-	case f > epochThreshold: // Unix seconds
-		sec := math.Floor(f)
-		return time.Unix(int64(sec), int64((f-sec)*1e9))
-	case f > 7*24*3600: // neither a credible delta nor an epoch
-		return time.Time{}
-	default:
-		return now().Add(time.Duration(f * float64(time.Second)))
-	}
 }
 
 // first returns the first value of a canonical header key, without the
