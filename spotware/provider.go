@@ -165,3 +165,12 @@ func (p *Provider) ClientCredentials(ctx context.Context, scopes ...string) (*au
 }
 
 var _ auth.Provider = (*Provider)(nil)
+
+// String describes the provider without its client secret.
+func (p *Provider) String() string { return auth.Describe(p.std) }
+
+// GoString is String: %#v must not print the secret either.
+func (p *Provider) GoString() string { return p.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (p *Provider) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.String())) }
