@@ -38,8 +38,8 @@ type Transport struct {
 	// String and Format print only the header names.
 	Header http.Header
 	// RefreshOn reports whether a 401 answer means the access token was
-	// refused and a refresh may help. Nil means InvalidTokenChallenge
-	// (RFC 6750); use Any401 for brokers that send bare 401s.
+	// refused and a refresh may help. Nil means the provider's rule when it
+	// is a RefusalDetector, else InvalidTokenChallenge (RFC 6750).
 	RefreshOn func(*http.Response) bool
 }
 
@@ -133,7 +133,19 @@ func (t *Transport) refreshOn(resp *http.Response) bool {
 	if t.RefreshOn != nil {
 		return t.RefreshOn(resp)
 	}
+	if d, ok := t.Source.p.(RefusalDetector); ok {
+		return d.TokenRefused(resp)
+	}
 	return InvalidTokenChallenge(resp)
+}
+
+// RefusalDetector is implemented by providers whose APIs refuse a token
+// other than with RFC 6750's invalid_token challenge (a bare 401, say).
+// Transport asks it when its RefreshOn is nil, so the broker's rule is data
+// of the provider rather than something every app must know.
+type RefusalDetector interface {
+	// TokenRefused reports whether resp means the access token was refused.
+	TokenRefused(resp *http.Response) bool
 }
 
 // authorize returns a copy of req with body, the static headers and tok's

@@ -134,6 +134,31 @@ func TestTransportIgnores401WithoutInvalidToken(t *testing.T) {
 	assert.EqualValues(t, 1, s.tokenCalls.Load())
 }
 
+// bare401Provider is a broker whose API refuses tokens with bare 401s and
+// says so as data (auth.RefusalDetector).
+type bare401Provider struct{ *auth.Standard }
+
+func (bare401Provider) TokenRefused(resp *http.Response) bool { return auth.Any401(resp) }
+
+func TestTransportUsesProviderRefusalRule(t *testing.T) {
+	s := newSim(t, nil, rotatingCaps())
+	src, err := auth.NewTokenSource(bare401Provider{s.p}, auth.NewMemoryStore(), auth.Key("sim", "bob"),
+		auth.WithSourceClock(s.clock.Now))
+	require.NoError(t, err)
+	require.NoError(t, src.SetToken(context.Background(), s.login()))
+	s.apiHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.apiCalls.Load() == 1 {
+			w.WriteHeader(http.StatusUnauthorized) // bare 401
+		}
+	})
+	resp, err := simClient(s, src).Get(s.apiURL())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "no RefreshOn given: the provider's rule applies")
+	assert.EqualValues(t, 1, s.tokenCalls.Load())
+	assert.EqualValues(t, 2, s.apiCalls.Load())
+}
+
 func TestTransportRefreshFailureIsTyped(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	src, first := s.source(auth.NewMemoryStore())

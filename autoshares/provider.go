@@ -320,3 +320,7 @@ func (c Config) GoString() string { return c.String() }
 
 // Format makes every fmt verb print the redacted String.
 func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// TokenRefused implements auth.RefusalDetector: the API answers a wrong,
+// revoked or expired token with a 401 that carries no RFC 6750 challenge.
+func (p *Provider) TokenRefused(resp *http.Response) bool { return auth.Any401(resp) }

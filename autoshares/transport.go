@@ -16,5 +16,5 @@ import (
 // matching auth.ErrReauthRequired. base nil means http.DefaultTransport.
 func NewHTTPClient(src *auth.TokenSource, base http.RoundTripper) *http.Client {
 	return &http.Client{Timeout: 30 * time.Second,
-		Transport: &auth.Transport{Source: src, Base: base, RefreshOn: auth.Any401}}
+		Transport: &auth.Transport{Source: src, Base: base}}
 }

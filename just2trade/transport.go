@@ -14,5 +14,5 @@ import (
 // call prolongs a sliding (EnvJust2Trade) token's local expiry, as the
 // broker prolongs it. base nil means http.DefaultTransport.
 func NewHTTPClient(src *auth.TokenSource, base http.RoundTripper) *http.Client {
-	return &http.Client{Transport: &auth.Transport{Source: src, Base: base, RefreshOn: auth.Any401}}
+	return &http.Client{Transport: &auth.Transport{Source: src, Base: base}}
 }
