@@ -169,7 +169,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 // would cost a timer goroutine per request): bound calls with their
 // context.
 func HTTPClient(src *auth.TokenSource) *http.Client {
-	return &http.Client{Transport: &auth.Transport{Source: src, RefreshOn: auth.Any401}}
+	return &http.Client{Transport: &auth.Transport{Source: src}}
 }
 
 // Environment returns the environment the client calls.

@@ -303,3 +303,17 @@ func New(cfg Config) (*Provider, error) {
 		absolute: cfg.AbsoluteLifetime, implicit: cfg.LegacyImplicit, now: cfg.Now,
 		clientID: cfg.ClientID, redirect: cfg.RedirectURL}, nil
 }
+
+// String shows the configuration with its client secret redacted.
+func (c Config) String() string {
+	type plain Config
+	v := plain(c)
+	v.ClientSecret = auth.Redact(v.ClientSecret)
+	return fmt.Sprintf("tradestation.Config%+v", v)
+}
+
+// GoString is String: %#v must not print the secret either.
+func (c Config) GoString() string { return c.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

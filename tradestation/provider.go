@@ -184,3 +184,17 @@ func (p *Provider) ParseImplicitFragment(fragment, state string) (*auth.Token, e
 	t.Audience = V2Audience
 	return t, nil
 }
+
+// TokenRefused implements auth.RefusalDetector: WebAPI v2 answers a dead
+// token with a bare 401, and the v3 API's 401 carries no RFC 6750
+// challenge either.
+func (p *Provider) TokenRefused(resp *http.Response) bool { return auth.Any401(resp) }
+
+// String describes the provider without its client secret.
+func (p *Provider) String() string { return auth.Describe(p.std) + " " + p.api.String() }
+
+// GoString is String: %#v must not print the secret either.
+func (p *Provider) GoString() string { return p.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (p *Provider) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.String())) }

@@ -51,7 +51,7 @@ func newBroker(p auth.Provider, store auth.Store, redirectURL string) (*broker, 
 		return nil, fmt.Errorf("%s: redirect URL %q needs a path of its own, such as /callback/%s",
 			p.Name(), redirectURL, p.Name())
 	}
-	m, err := auth.NewManager(p, store, auth.WithRefreshOn(auth.Any401))
+	m, err := auth.NewManager(p, store) // each provider states how its API refuses tokens
 	if err != nil {
 		return nil, err
 	}
