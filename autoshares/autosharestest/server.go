@@ -256,15 +256,7 @@ func (s *Server) Browser(login, password string) *Browser {
 // Login runs a whole login for the user against p (a provider from
 // ProviderConfig): Begin, the consent page, Complete.
 func (s *Server) Login(ctx context.Context, p auth.Provider, login, password string) (*auth.Token, error) {
-	flow, err := auth.Begin(p)
-	if err != nil {
-		return nil, err
-	}
-	cb, err := s.Browser(login, password).Login(ctx, flow.URL)
-	if err != nil {
-		return nil, err
-	}
-	return flow.CompleteURL(ctx, p, cb)
+	return s.Browser(login, password).Token(ctx, p)
 }
 
 // HTTPClient returns an HTTP client that sends tok with every request

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/brokerkit/brokerkit/auth"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -65,6 +66,21 @@ func (b *Browser) Declining() *Browser {
 	c := *b
 	c.decline = true
 	return &c
+}
+
+// Token runs a whole login with p as an app does: auth.Begin, this
+// browser at the consent page, then Flow.CompleteURL. Emulators' Login
+// helpers are this with their seeded user.
+func (b *Browser) Token(ctx context.Context, p auth.Provider, opts ...auth.FlowOption) (*auth.Token, error) {
+	flow, err := auth.Begin(p, opts...)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := b.Login(ctx, flow.URL)
+	if err != nil {
+		return nil, err
+	}
+	return flow.CompleteURL(ctx, p, cb)
 }
 
 // Login follows authURL as the user and returns the callback URL (with the

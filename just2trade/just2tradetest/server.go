@@ -247,15 +247,7 @@ func (s *Server) Browser(username, password string) *Browser {
 // Login runs a whole login of the seeded user against p (a provider from
 // ProviderConfig): Begin, the consent page, Complete.
 func (s *Server) Login(ctx context.Context, p auth.Provider) (*auth.Token, error) {
-	flow, err := auth.Begin(p)
-	if err != nil {
-		return nil, err
-	}
-	cb, err := s.Browser(Username, Password).Login(ctx, flow.URL)
-	if err != nil {
-		return nil, err
-	}
-	return flow.CompleteURL(ctx, p, cb)
+	return s.Browser(Username, Password).Token(ctx, p)
 }
 
 // Faults returns the fault injector: Faults().Next("/accounts",
