@@ -55,6 +55,7 @@ type StoreError struct {
 	Err error
 }
 
+// Error implements the error interface.
 func (e *StoreError) Error() string {
 	msg := "auth: token store: key " + e.Key
 	if e.Path != "" {

@@ -202,6 +202,7 @@ type InsufficientScopeError struct {
 	Description string
 }
 
+// Error implements the error interface.
 func (e *InsufficientScopeError) Error() string {
 	msg := fmt.Sprintf("insufficient scope (HTTP %d)", e.StatusCode)
 	if len(e.Scope) > 0 {

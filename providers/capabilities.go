@@ -23,6 +23,7 @@ const (
 	OptIn
 )
 
+// String names the value for humans.
 func (s Support) String() string {
 	switch s {
 	case Yes:

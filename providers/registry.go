@@ -64,6 +64,7 @@ type UnknownBrokerError struct {
 	Name string
 }
 
+// Error implements the error interface.
 func (e *UnknownBrokerError) Error() string {
 	return fmt.Sprintf("providers: unknown broker %q (valid: %s)", e.Name, strings.Join(names, ", "))
 }
@@ -188,7 +189,7 @@ type MissingEnvError struct {
 	// Missing are the names of the unset variables.
 	Missing []string
 }
-
+// Error implements the error interface.
 func (e *MissingEnvError) Error() string {
 	return fmt.Sprintf("providers: %s: missing environment variables: %s", e.Broker, strings.Join(e.Missing, ", "))
 }

@@ -127,6 +127,7 @@ type PartialError struct {
 	Failed map[string]string
 }
 
+// Error implements the error interface.
 func (e *PartialError) Error() string {
 	keys := slices.Sorted(maps.Keys(e.Failed))
 	parts := make([]string, 0, len(keys))

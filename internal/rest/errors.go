@@ -94,6 +94,7 @@ type Error struct {
 	Err error
 }
 
+// Error implements the error interface.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Name != "" {
