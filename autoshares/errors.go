@@ -126,6 +126,7 @@ type OrderRejectedError struct {
 	// Err is the broker's answer when it came with an error status.
 	Err *APIError
 }
+
 // Error implements the error interface.
 func (e *OrderRejectedError) Error() string {
 	msg := fmt.Sprintf("autoshares: %s %s: order rejected: %s", e.Method, e.Path, e.Reason)

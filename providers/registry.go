@@ -189,6 +189,7 @@ type MissingEnvError struct {
 	// Missing are the names of the unset variables.
 	Missing []string
 }
+
 // Error implements the error interface.
 func (e *MissingEnvError) Error() string {
 	return fmt.Sprintf("providers: %s: missing environment variables: %s", e.Broker, strings.Join(e.Missing, ", "))
