@@ -397,6 +397,8 @@ func (p *challengeParser) params(c *Challenge) bool {
 //   - 401 or 403 with a Bearer challenge: *InsufficientScopeError for
 //     insufficient_scope, else an *OAuthError (Endpoint "resource") whose
 //     Code is the challenge's error (invalid_token matches ErrInvalidToken);
+//     the challenge's text is cleaned and cut like every server text that
+//     reaches an error;
 //   - 401 without one: an *HTTPError wrapped to match ErrInvalidToken;
 //   - 429: *RateLimitError (Retry-After and X-RateLimit-* read), matching
 //     ErrRateLimited and ErrUnavailable;
@@ -413,10 +415,11 @@ func CheckResponse(resp *http.Response) error {
 		if c, ok := BearerChallenge(resp.Header); ok && c.Params["error"] != "" {
 			if strings.EqualFold(c.Params["error"], "insufficient_scope") {
 				return &InsufficientScopeError{StatusCode: resp.StatusCode,
-					Scope: strings.Fields(c.Params["scope"]), Description: c.Params["error_description"]}
+					Scope: strings.Fields(cleanText(c.Params["scope"])), Description: cleanText(c.Params["error_description"])}
 			}
-			return &OAuthError{Endpoint: "resource", Code: c.Params["error"],
-				Description: c.Params["error_description"], URI: c.Params["error_uri"], StatusCode: resp.StatusCode}
+			return &OAuthError{Endpoint: "resource", Code: cleanText(c.Params["error"]),
+				Description: cleanText(c.Params["error_description"]), URI: cleanText(c.Params["error_uri"]),
+				StatusCode: resp.StatusCode}
 		}
 	case http.StatusTooManyRequests:
 		return NewRateLimitError(resp.StatusCode, resp.Header, time.Now(), "")

@@ -241,6 +241,28 @@ func TestCheckResponseScopeAndToken(t *testing.T) {
 	assert.NoError(t, auth.CheckResponse(mk(302, "")))
 }
 
+// A resource server's challenge text reaches error strings and log lines:
+// it is cleaned of control characters and cut, as the token endpoint's is.
+func TestCheckResponseCleansChallengeText(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	mk := func(status int, challenge string) *http.Response {
+		return &http.Response{StatusCode: status, Header: http.Header{"Www-Authenticate": {challenge}},
+			Body: http.NoBody}
+	}
+	err := auth.CheckResponse(mk(401, "Bearer error=\"invalid_token\", error_description=\"line1\x1b[2Jline2 "+long+"\""))
+	require.ErrorIs(t, err, auth.ErrInvalidToken)
+	var oe *auth.OAuthError
+	require.ErrorAs(t, err, &oe)
+	assert.NotContains(t, oe.Description, "\x1b")
+	assert.Less(t, len(err.Error()), 1024, "a 5000-byte description is cut")
+
+	err = auth.CheckResponse(mk(403, "Bearer error=\"insufficient_scope\", scope=\"trade\x07 read\", error_description=\""+long+"\""))
+	var se *auth.InsufficientScopeError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, []string{"trade", "read"}, se.Scope)
+	assert.Less(t, len(err.Error()), 1024)
+}
+
 func TestParseChallenges(t *testing.T) {
 	h := http.Header{}
 	h.Add("WWW-Authenticate", `Newauth realm="apps", type=1, title="Login to \"apps\"", Basic realm="simple"`)
