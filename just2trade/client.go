@@ -51,9 +51,14 @@ func WithEnvironment(env auth.Environment) Option {
 // WithUserAgent sets the User-Agent header of every request.
 func WithUserAgent(ua string) Option { return func(o *clientOptions) { o.userAgent = ua } }
 
+// RetryPolicy is the retry budget of idempotent reads: attempts, backoff
+// and the longest total wait. Zero fields take their defaults (3 attempts,
+// 30 seconds of waiting in all).
+type RetryPolicy = rest.RetryPolicy
+
 // WithRetry sets how idempotent reads are retried on 429, 5xx and
 // connection failures. Placing and cancelling orders are never retried.
-func WithRetry(p rest.RetryPolicy) Option {
+func WithRetry(p RetryPolicy) Option {
 	return func(o *clientOptions) { o.restOpts = append(o.restOpts, rest.WithRetry(p)) }
 }
 

@@ -296,3 +296,15 @@ func TestFaultsReachTheClient(t *testing.T) {
 	assert.ErrorIs(t, err, auth.ErrInvalidResponse)
 	assert.False(t, errors.Is(err, auth.ErrReauthRequired))
 }
+
+// WithRetry is usable outside the module: its policy type is exported
+// from this package, not only from internal/rest.
+func TestRetryPolicyFromOutside(t *testing.T) {
+	s := login(t)
+	hc := just2trade.NewHTTPClient(s.src, s.srv.Client().Transport)
+	c := just2trade.NewClient(hc, append(s.srv.ClientOptions(),
+		just2trade.WithRetry(just2trade.RetryPolicy{MaxAttempts: 1}))...)
+	s.srv.Faults().Next("/accounts", just2tradetest.Fault{Status: http.StatusServiceUnavailable}, 1)
+	_, err := c.Accounts.List(context.Background())
+	assert.ErrorIs(t, err, auth.ErrUnavailable, "one attempt: the 503 is not retried")
+}
