@@ -454,7 +454,7 @@ func TestTimestampAndID(t *testing.T) {
 	assert.True(t, ts.IsZero())
 	require.NoError(t, json.Unmarshal([]byte(`1508949000.5`), &ts))
 	assert.Equal(t, 500*time.Millisecond, time.Duration(ts.Nanosecond()))
-	for _, bad := range []string{`"x"`, `-1`, `true`, `1e300`} {
+	for _, bad := range []string{`"x"`, `-1`, `true`, `1e300`, `"NaN"`, `"Inf"`, `"0x10"`, `""`} {
 		assert.Error(t, json.Unmarshal([]byte(bad), &ts), bad)
 	}
 	b, _ := json.Marshal(Timestamp{time.Unix(42, 0)})

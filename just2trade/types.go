@@ -28,8 +28,11 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		}
 		b = []byte(s)
 	}
-	sec, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || sec < 0 || sec > 1e11 {
+	// Only a JSON number literal: ParseFloat alone would also take "NaN",
+	// "Inf" and hex floats.
+	var sec float64
+	err := json.Unmarshal(b, &sec)
+	if err != nil || !(sec >= 0 && sec <= 1e11) {
 		return fmt.Errorf("just2trade: timestamp %q is not Unix seconds", b)
 	}
 	if sec == 0 {
