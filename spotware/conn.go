@@ -90,6 +90,8 @@ func (s *Session) dialConn(ctx context.Context) (*conn, error) {
 	c := &conn{s: s, nc: nc, pending: map[string]chan reply{}, done: make(chan struct{}),
 		normal: newLimiter(s.cfg.RequestsPerSecond), historical: newLimiter(s.cfg.HistoricalPerSecond)}
 	c.lastRecv.Store(time.Now().UnixNano())
+	// Close waits for both: nothing of the connection runs after it.
+	s.wg.Add(2)
 	go c.readLoop()
 	go c.keepalive()
 	return c, nil
@@ -118,6 +120,7 @@ func (c *conn) isDone() bool {
 }
 
 func (c *conn) readLoop() {
+	defer c.s.wg.Done()
 	r := wire.NewReader(bufio.NewReaderSize(c.nc, readBufferSize), c.s.cfg.MaxFrameSize)
 	for {
 		body, err := r.Next()
@@ -146,6 +149,7 @@ func (c *conn) readLoop() {
 }
 
 func (c *conn) keepalive() {
+	defer c.s.wg.Done()
 	hb := time.NewTicker(c.s.cfg.HeartbeatInterval)
 	defer hb.Stop()
 	check := c.s.cfg.StallTimeout / 4
