@@ -139,8 +139,11 @@ func NewFlowStore() *FlowStore {
 }
 
 // Put keeps f until its callback arrives or it expires. Expired flows are
-// dropped as new ones are added.
+// dropped as new ones are added. A nil flow is ignored.
 func (s *FlowStore) Put(f *Flow) {
+	if f == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()

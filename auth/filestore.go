@@ -63,7 +63,9 @@ func WithEncryptionKey(key []byte) FileStoreOption {
 func NewFileStore(dir string, opts ...FileStoreOption) (*FileStore, error) {
 	var o fileStoreOptions
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	if dir == "" {
 		return nil, errors.New("auth: file store: directory is empty")

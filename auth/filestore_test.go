@@ -308,3 +308,13 @@ func TestFileStoreSurvivesKilledWriter(t *testing.T) {
 	temps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp*"))
 	t.Logf("%d kills with progress, last token %d, %d temporary files left by killed writers", progressed, last, len(temps))
 }
+
+func TestFileStoreNilOption(t *testing.T) {
+	s, err := auth.NewFileStore(t.TempDir(), nil)
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, s.Save(ctx, "k", &auth.Token{AccessToken: "a"}))
+	got, err := s.Load(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, "a", got.AccessToken)
+}

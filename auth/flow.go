@@ -99,19 +99,28 @@ func WithAuthParams(opts ...AuthCodeOption) FlowOption {
 }
 
 // WithClock sets the clock the flow's deadline is counted from and checked
-// against by Complete (an emulator's test clock, say). A flow restored from
-// JSON is checked against the wall clock.
+// against by Complete (an emulator's test clock, say); nil means time.Now.
+// A flow restored from JSON is checked against the wall clock.
 func WithClock(now func() time.Time) FlowOption {
-	return func(o *flowOptions) { o.now = now }
+	return func(o *flowOptions) {
+		if now != nil {
+			o.now = now
+		}
+	}
 }
 
 // Begin starts a login with p: it creates the state (32 random bytes) and,
 // when p supports PKCE, an S256 verifier and challenge, and returns the flow
 // whose URL the user must visit.
 func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
+	if p == nil {
+		return nil, errors.New("auth: Begin needs a Provider")
+	}
 	o := flowOptions{ttl: DefaultFlowTTL, now: time.Now}
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	if o.ttl <= 0 {
 		return nil, errors.New("auth: flow TTL must be positive")
@@ -204,6 +213,9 @@ func single(q url.Values, key string) (string, error) {
 }
 
 func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.Time) (*Token, error) {
+	if p == nil {
+		return nil, errors.New("auth: Complete needs the Provider the flow was begun with")
+	}
 	if p.Name() != f.Provider {
 		return nil, fmt.Errorf("auth: flow was begun with %s, not %s: %w", f.Provider, p.Name(), ErrStateMismatch)
 	}

@@ -483,3 +483,22 @@ func TestCompleteUsesBeginClock(t *testing.T) {
 	_, err = restored.Complete(context.Background(), p, cbQuery("code", "c2", "state", restored.State))
 	assert.ErrorIs(t, err, auth.ErrFlowExpired)
 }
+
+// Nil arguments from the app are errors or defaults, never panics.
+func TestFlowNilArguments(t *testing.T) {
+	_, err := auth.Begin(nil)
+	assert.Error(t, err)
+
+	p := newExchangeRecorder(t, true)
+	f, err := auth.Begin(p, nil, auth.WithClock(nil))
+	require.NoError(t, err, "a nil option and a nil clock are ignored")
+	assert.WithinDuration(t, time.Now().Add(auth.DefaultFlowTTL), f.Expires, 5*time.Second)
+
+	_, err = f.Complete(context.Background(), nil, cbQuery("code", "c", "state", f.State))
+	assert.Error(t, err)
+	assert.Zero(t, p.calls.Load())
+
+	s := auth.NewFlowStore()
+	s.Put(nil)
+	assert.Zero(t, s.Len())
+}

@@ -62,9 +62,15 @@ func LoopbackOpen(open func(authURL string) error) LoopbackOption {
 	return func(o *loopbackOptions) { o.open = open }
 }
 
-// LoopbackOutput sets where instructions are printed (default os.Stderr).
+// LoopbackOutput sets where instructions are printed (default os.Stderr);
+// nil prints nothing.
 func LoopbackOutput(w io.Writer) LoopbackOption {
-	return func(o *loopbackOptions) { o.out = w }
+	return func(o *loopbackOptions) {
+		o.out = w
+		if w == nil {
+			o.out = io.Discard
+		}
+	}
 }
 
 // LoopbackTimeout sets how long to wait for the browser's redirect
@@ -97,7 +103,9 @@ func LoopbackFlowOptions(opts ...FlowOption) LoopbackOption {
 func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*Token, error) {
 	o := loopbackOptions{host: "127.0.0.1", path: "/callback", out: os.Stderr, timeout: DefaultLoopbackTimeout}
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	if !IsLoopback(o.host) {
 		return nil, fmt.Errorf("auth: loopback login: host %q is not a loopback name", o.host)

@@ -254,3 +254,13 @@ func TestLoginLoopbackWithOAuthSim(t *testing.T) {
 		}))
 	assert.ErrorIs(t, err, auth.ErrAccessDenied)
 }
+
+// A nil option is skipped and a nil output prints nothing, rather than
+// panicking when the browser cannot be opened.
+func TestLoginLoopbackNilOptions(t *testing.T) {
+	p := newExchangeRecorder(t, true)
+	_, err := auth.LoginLoopback(context.Background(), p, nil, auth.LoopbackOutput(nil),
+		auth.LoopbackTimeout(50*time.Millisecond),
+		auth.LoopbackOpen(func(string) error { return errors.New("no browser") }))
+	assert.ErrorIs(t, err, auth.ErrFlowExpired)
+}
