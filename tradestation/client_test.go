@@ -324,6 +324,12 @@ func TestV2Fixtures(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidInput)
 	_, err = c.V2.Search(ctx, SearchCriteria{Name: "A&C=B"})
 	assert.ErrorIs(t, err, ErrInvalidInput)
+	// An Extra key is written into the path unescaped: only letters and
+	// digits pass.
+	for _, key := range []string{"a%zz", "a%2Fb", "a b", "Ex\u00e9"} {
+		_, err = c.V2.Search(ctx, SearchCriteria{Extra: map[string]string{key: "1"}})
+		assert.ErrorIs(t, err, ErrInvalidInput, key)
+	}
 	_, err = c.V2.Suggest(ctx, "a/b", nil)
 	assert.ErrorIs(t, err, ErrInvalidInput)
 	assert.Equal(t, 4, mt.GetTotalCallCount())

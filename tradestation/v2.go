@@ -143,7 +143,11 @@ func (sc SearchCriteria) encode() (string, error) {
 		return "", err
 	}
 	for k, val := range sc.Extra {
-		if k == "" || strings.ContainsAny(k, "&=/?#") {
+		// The documented keys are short words (Stk, Exd, OT); a key is
+		// written into the path as it is, so nothing else may pass.
+		if k == "" || len(k) > 16 || strings.ContainsFunc(k, func(r rune) bool {
+			return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z')
+		}) {
 			return "", fmt.Errorf("tradestation v2: %w: search key %.32q is not valid", ErrInvalidInput, k)
 		}
 		v.Set(k, val)
