@@ -148,24 +148,15 @@ func (e *Engine) checkAuthorize(q url.Values) (*authzRequest, *Error) {
 	if len(ar.scopes) == 0 {
 		ar.scopes = slices.Clone(e.cfg.DefaultScopes)
 	}
-	for _, s := range e.cfg.RequiredScopes {
-		if !slices.Contains(ar.scopes, s) {
-			return back(ReasonScope, "invalid_scope", "scope must include "+s)
-		}
+	if s, ok := missing(ar.scopes, e.cfg.RequiredScopes); ok {
+		return back(ReasonScope, "invalid_scope", "scope must include "+s)
 	}
-	if len(c.Scopes) > 0 {
-		for _, s := range ar.scopes {
-			if !slices.Contains(c.Scopes, s) {
-				return back(ReasonScope, "invalid_scope", "scope "+s+" is not allowed for this client")
-			}
-		}
+	if oe := c.checkScopes(EndpointAuthorize, ar.scopes); oe != nil {
+		return ar, oe
 	}
-	ar.audience = q.Get(nameOr(e.cfg.Wire.AudienceParam, "audience"))
-	if ar.audience == "" {
-		ar.audience = e.cfg.DefaultAudience
-	}
-	if len(c.Audiences) > 0 && !slices.Contains(c.Audiences, ar.audience) {
-		return back(ReasonBadRequest, "invalid_request", "audience is not allowed for this client")
+	var oe *Error
+	if ar.audience, oe = e.audience(c, q, EndpointAuthorize); oe != nil {
+		return ar, oe
 	}
 
 	if e.cfg.PKCE != PKCEUnsupported {

@@ -163,10 +163,10 @@ func New(cfg Config) (*Engine, error) {
 		cfg:           cfg,
 		now:           now,
 		idKey:         key,
-		authorizePath: pathOr(cfg.Wire.AuthorizePath, defaultAuthorizePath),
-		tokenPath:     pathOr(cfg.Wire.TokenPath, defaultTokenPath),
-		revokePath:    pathOr(cfg.Wire.RevokePath, defaultRevokePath),
-		userinfoPath:  pathOr(cfg.Wire.UserinfoPath, defaultUserinfoPath),
+		authorizePath: nameOr(cfg.Wire.AuthorizePath, defaultAuthorizePath),
+		tokenPath:     nameOr(cfg.Wire.TokenPath, defaultTokenPath),
+		revokePath:    nameOr(cfg.Wire.RevokePath, defaultRevokePath),
+		userinfoPath:  nameOr(cfg.Wire.UserinfoPath, defaultUserinfoPath),
 		clients:       map[string]*Client{},
 		users:         map[string]*User{},
 		byUsername:    map[string]*User{},
@@ -498,4 +498,40 @@ func (e *Engine) Refresh(clientID, refreshToken string) (*Issued, error) {
 		return nil, oe
 	}
 	return &Issued{AccessToken: set.access, RefreshToken: set.refresh, Grant: *set.grant.clone()}, nil
+}
+
+// missing returns the first of want that is not in have; ok is false when
+// have holds them all.
+func missing(have, want []string) (s string, ok bool) {
+	for _, s := range want {
+		if !slices.Contains(have, s) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// checkScopes refuses scopes c may not request (Client.Scopes).
+func (c *Client) checkScopes(ep Endpoint, scopes []string) *Error {
+	if len(c.Scopes) == 0 {
+		return nil
+	}
+	if s, ok := missing(c.Scopes, scopes); ok {
+		return oauthErr(ep, http.StatusBadRequest, "invalid_scope", ReasonScope, "scope "+s+" is not allowed for this client")
+	}
+	return nil
+}
+
+// audience returns the audience a request names, or Config.DefaultAudience,
+// refusing one c may not request (Client.Audiences). Every grant that
+// records an audience reads it here.
+func (e *Engine) audience(c *Client, v url.Values, ep Endpoint) (string, *Error) {
+	aud := v.Get(nameOr(e.cfg.Wire.AudienceParam, "audience"))
+	if aud == "" {
+		aud = e.cfg.DefaultAudience
+	}
+	if len(c.Audiences) > 0 && !slices.Contains(c.Audiences, aud) {
+		return "", oauthErr(ep, http.StatusBadRequest, "invalid_request", ReasonBadRequest, "audience is not allowed for this client")
+	}
+	return aud, nil
 }

@@ -3,7 +3,6 @@ package oauthsim
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -95,10 +94,8 @@ func (e *Engine) ValidateToken(token string, opts ...ValidateOption) (*Grant, er
 	case o.audience != "" && a.grant.Audience != o.audience:
 		return nil, &TokenError{Reason: ErrWrongAudience, Detail: "want " + o.audience}
 	}
-	for _, s := range o.scopes {
-		if !slices.Contains(a.grant.Scopes, s) {
-			return nil, &TokenError{Reason: ErrInsufficientScope, Detail: "want " + s}
-		}
+	if s, ok := missing(a.grant.Scopes, o.scopes); ok {
+		return nil, &TokenError{Reason: ErrInsufficientScope, Detail: "want " + s}
 	}
 	if e.cfg.Sliding && e.cfg.AccessExpiry == nil && !o.noTouch {
 		a.grant.Expiry = now.Add(e.cfg.AccessTTL)

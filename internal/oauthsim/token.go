@@ -316,11 +316,9 @@ func (e *Engine) refreshGrant(c *Client, v url.Values, pkceOnly bool, now time.T
 	scopes := f.scopes
 	if s := v.Get("scope"); s != "" {
 		scopes = strings.Fields(s)
-		for _, sc := range scopes {
-			if !slices.Contains(f.scopes, sc) {
-				return nil, oauthErr(EndpointToken, http.StatusBadRequest, "invalid_scope", ReasonScope,
-					"scope "+sc+" was not granted to this refresh token")
-			}
+		if sc, ok := missing(f.scopes, scopes); ok {
+			return nil, oauthErr(EndpointToken, http.StatusBadRequest, "invalid_scope", ReasonScope,
+				"scope "+sc+" was not granted to this refresh token")
 		}
 	}
 	u, ok := e.users[f.userID]
@@ -358,18 +356,12 @@ func (e *Engine) clientCredentials(c *Client, v url.Values, now time.Time) (*tok
 			"this client may not use client_credentials")
 	}
 	scopes := strings.Fields(v.Get("scope"))
-	if len(c.Scopes) > 0 {
-		for _, s := range scopes {
-			if !slices.Contains(c.Scopes, s) {
-				return nil, oauthErr(EndpointToken, http.StatusBadRequest, "invalid_scope", ReasonScope,
-					"scope "+s+" is not allowed for this client")
-			}
-		}
+	if oe := c.checkScopes(EndpointToken, scopes); oe != nil {
+		return nil, oe
 	}
-	aud := v.Get(nameOr(e.cfg.Wire.AudienceParam, "audience"))
-	if aud != "" && len(c.Audiences) > 0 && !slices.Contains(c.Audiences, aud) {
-		return nil, oauthErr(EndpointToken, http.StatusBadRequest, "invalid_request", ReasonBadRequest,
-			"audience is not allowed for this client")
+	aud, oe := e.audience(c, v, EndpointToken)
+	if oe != nil {
+		return nil, oe
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -389,17 +381,12 @@ func (e *Engine) passwordGrant(c *Client, v url.Values, now time.Time) (*tokenSe
 	if len(scopes) == 0 {
 		scopes = slices.Clone(e.cfg.DefaultScopes)
 	}
-	if len(c.Scopes) > 0 {
-		for _, s := range scopes {
-			if !slices.Contains(c.Scopes, s) {
-				return nil, oauthErr(EndpointToken, http.StatusBadRequest, "invalid_scope", ReasonScope,
-					"scope "+s+" is not allowed for this client")
-			}
-		}
+	if oe := c.checkScopes(EndpointToken, scopes); oe != nil {
+		return nil, oe
 	}
-	aud := v.Get(nameOr(e.cfg.Wire.AudienceParam, "audience"))
-	if aud == "" {
-		aud = e.cfg.DefaultAudience
+	aud, oe := e.audience(c, v, EndpointToken)
+	if oe != nil {
+		return nil, oe
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

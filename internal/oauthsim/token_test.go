@@ -463,3 +463,44 @@ func TestRefreshOutsideHTTPAndInvalidationHook(t *testing.T) {
 	assert.Len(t, dropped, 2, "an already revoked token is not reported twice")
 	mu.Unlock()
 }
+
+// Client.Scopes and Client.Audiences bind every grant that takes a scope
+// or an audience, not only the authorization request.
+func TestTokenGrantsHonourClientAllowLists(t *testing.T) {
+	const api, aop = "https://api.example.com", "https://aop.example.com"
+	v := newEnv(t, func(c *Config) {
+		c.Password = true
+		c.Clients[0].Scopes = []string{"read"}
+		c.Clients[0].Audiences = []string{api}
+	})
+	for _, grant := range []url.Values{
+		{"grant_type": {"password"}, "username": {"alice"}, "password": {"pw"}},
+		{"grant_type": {"client_credentials"}},
+	} {
+		gt := grant.Get("grant_type")
+		form := func(extra url.Values) url.Values {
+			f := url.Values{}
+			for k, vs := range grant {
+				f[k] = vs
+			}
+			for k, vs := range extra {
+				f[k] = vs
+			}
+			return f
+		}
+		st, body, _ := v.post("/token", form(url.Values{"scope": {"read"}, "audience": {aop}}))
+		assert.Equal(t, http.StatusBadRequest, st, "%s: audience outside the client's list", gt)
+		assert.Equal(t, "invalid_request", str(body, "error"), gt)
+		st, body, _ = v.post("/token", form(url.Values{"scope": {"read trade"}, "audience": {api}}))
+		assert.Equal(t, http.StatusBadRequest, st, "%s: scope outside the client's list", gt)
+		assert.Equal(t, "invalid_scope", str(body, "error"), gt)
+		st, body, _ = v.post("/token", form(url.Values{"scope": {"read"}, "audience": {api}}))
+		require.Equal(t, http.StatusOK, st, "%s: %v", gt, body)
+		g, err := v.apiGet(str(body, "access_token"))
+		if gt == "client_credentials" {
+			g, err = v.srv.Engine.ValidateToken(str(body, "access_token"), AllowAppOnly())
+		}
+		require.NoError(t, err, gt)
+		assert.Equal(t, api, g.Audience, gt)
+	}
+}

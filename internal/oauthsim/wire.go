@@ -110,16 +110,8 @@ const (
 	defaultUserinfoPath  = "/userinfo"
 )
 
-func pathOr(p, def string) string {
-	switch p {
-	case "":
-		return def
-	case "-":
-		return ""
-	}
-	return p
-}
-
+// nameOr resolves a Wire path or name: empty means def, "-" means none
+// ("").
 func nameOr(n, def string) string {
 	switch n {
 	case "":
