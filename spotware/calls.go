@@ -164,14 +164,21 @@ func (s *Session) Trader(ctx context.Context, account int64) (*Trader, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := res.GetTrader()
-	digits := int32(DefaultMoneyDigits)
+	return traderFrom(res.GetTrader())
+}
+
+// traderFrom converts the wire trader, refusing a moneyDigits no int64
+// amount can have (checked before the uint32 is narrowed, so that a huge
+// value cannot turn negative and scale money up).
+func traderFrom(t *openapi.ProtoOATrader) (*Trader, error) {
+	raw := uint32(DefaultMoneyDigits)
 	if t.MoneyDigits != nil {
-		digits = int32(t.GetMoneyDigits())
+		raw = t.GetMoneyDigits()
 	}
-	if digits > 18 {
-		return nil, fmt.Errorf("%w: moneyDigits %d", ErrUnexpectedResponse, digits)
+	if raw > 18 {
+		return nil, fmt.Errorf("%w: moneyDigits %d", ErrUnexpectedResponse, raw)
 	}
+	digits := int32(raw)
 	return &Trader{
 		AccountID:      t.GetCtidTraderAccountId(),
 		Balance:        Money(t.GetBalance(), digits),

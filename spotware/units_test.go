@@ -89,3 +89,18 @@ func TestSessionConfigDefaults(t *testing.T) {
 		require.InDelta(t, float64(want), float64(d), float64(want)*0.2+1, "attempt %d", n)
 	}
 }
+
+// TestTraderMoneyDigitsOutOfRange: a moneyDigits that does not fit int32
+// is refused, not narrowed to a negative scale that multiplies the
+// balance.
+func TestTraderMoneyDigitsOutOfRange(t *testing.T) {
+	tr, err := traderFrom(&openapi.ProtoOATrader{CtidTraderAccountId: proto.Int64(1), Balance: proto.Int64(12345),
+		MoneyDigits: proto.Uint32(2)})
+	require.NoError(t, err)
+	require.Equal(t, "123.45", tr.Balance.String())
+	for _, d := range []uint32{19, math.MaxUint32, 1 << 31} {
+		_, err := traderFrom(&openapi.ProtoOATrader{CtidTraderAccountId: proto.Int64(1), Balance: proto.Int64(12345),
+			MoneyDigits: proto.Uint32(d)})
+		require.ErrorIs(t, err, ErrUnexpectedResponse, "moneyDigits %d", d)
+	}
+}
