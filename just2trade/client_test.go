@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -308,6 +309,8 @@ func TestOrderLocalChecks(t *testing.T) {
 		"stop limit no stop":  func(r *OrderRequest) { r.Type = StopLimit },
 		"negative stop":       func(r *OrderRequest) { r.StopPrice = dec("-2") },
 		"long tag":            func(r *OrderRequest) { r.Tag = "0123456789012345678901234567890123" },
+		"long client order":   func(r *OrderRequest) { r.ClientOrderID = "0123456789012345678901234567890123" },
+		"client order dash":   func(r *OrderRequest) { r.ClientOrderID = "order-1" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -321,6 +324,12 @@ func TestOrderLocalChecks(t *testing.T) {
 		})
 	}
 	assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+
+	// The tag limit counts characters, not bytes.
+	r := sampleOrder()
+	r.Tag = strings.Repeat("é", 32)
+	r.ClientOrderID = "Order1"
+	require.NoError(t, r.check())
 }
 
 func TestOrderPlaceIsNeverRetried(t *testing.T) {

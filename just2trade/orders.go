@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -202,10 +203,12 @@ func (r *OrderRequest) check() error {
 			return bad("stop_price", "required for a stop_limit order")
 		}
 	}
-	if len(r.ClientOrderID) > 32 {
-		return bad("client_order_id", "at most 32 characters")
+	if len(r.ClientOrderID) > 32 || strings.ContainsFunc(r.ClientOrderID, func(c rune) bool {
+		return !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z')
+	}) {
+		return bad("client_order_id", "at most 32 letters and digits")
 	}
-	if len(r.Tag) > 32 {
+	if utf8.RuneCountInString(r.Tag) > 32 {
 		return bad("tag", "at most 32 characters")
 	}
 	return nil
