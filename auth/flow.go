@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -289,23 +288,15 @@ func callbackCode(p Provider, q url.Values) (string, error) {
 
 // String describes the flow without its state or verifier.
 func (f Flow) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "auth.Flow{provider=%s expires=%s pkce=%t used=%t}", f.Provider,
+	return fmt.Sprintf("auth.Flow{provider=%s expires=%s pkce=%t used=%t}", f.Provider,
 		f.Expires.UTC().Format(time.RFC3339), f.Verifier != "", f.Used)
-	return b.String()
 }
 
 // GoString is String.
 func (f Flow) GoString() string { return f.String() }
 
 // Format makes every fmt verb print the redacted String.
-func (f Flow) Format(s fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(s, "%q", f.String())
-		return
-	}
-	_, _ = s.Write([]byte(f.String()))
-}
+func (f Flow) Format(s fmt.State, verb rune) { formatRedacted(s, verb, f.String()) }
 
 // LogValue gives log/slog a view of the flow without its state or
 // verifier; without it slog's JSON handler would marshal them.

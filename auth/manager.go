@@ -157,4 +157,4 @@ func (m *Manager) GoString() string { return m.String() }
 
 // Format makes every fmt verb print String, so a static header's value
 // never reaches a log line.
-func (m *Manager) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(m.String())) }
+func (m *Manager) Format(f fmt.State, verb rune) { formatRedacted(f, verb, m.String()) }

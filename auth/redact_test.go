@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -252,4 +253,24 @@ func TestFormattedValuesCarryNoSecrets(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&b, nil)).Info("x", "tok", tok, "flow", flow)
 	assert.Contains(t, b.String(), `"access":"redacted"`)
 	assert.Contains(t, b.String(), `"pkce":true`)
+}
+
+// Every type that holds a secret prints its redacted description for any
+// verb, quoted for %q like a string.
+func TestRedactedFormatVerbs(t *testing.T) {
+	p := stdProvider(t, auth.Config{Name: "rdx", ClientID: "rdx-client", ClientSecret: rdxSecret,
+		Endpoint:  auth.Endpoint{AuthURL: "https://as.example.com/authorize", TokenURL: "https://as.example.com/token"},
+		AuthStyle: auth.AuthStyleInHeader})
+	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "rdx/u")
+	require.NoError(t, err)
+	m, err := auth.NewManager(p, auth.NewMemoryStore())
+	require.NoError(t, err)
+	tok := auth.Token{AccessToken: rdxAccess}
+	flow := auth.Flow{Provider: "rdx", State: "s", Verifier: rdxVerifier}
+	for _, v := range []fmt.Stringer{p, p.Config(), src, m, &auth.Transport{Source: src}, tok, flow} {
+		s := v.String()
+		assert.Equal(t, s, fmt.Sprintf("%v", v))
+		assert.Equal(t, s, fmt.Sprintf("%x", v), "every verb prints the description")
+		assert.Equal(t, strconv.Quote(s), fmt.Sprintf("%q", v))
+	}
 }

@@ -712,4 +712,4 @@ func (s *TokenSource) String() string {
 func (s *TokenSource) GoString() string { return s.String() }
 
 // Format makes every fmt verb print String.
-func (s *TokenSource) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+func (s *TokenSource) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String()) }

@@ -481,16 +481,16 @@ func (p *Standard) String() string { return Describe(p) }
 func (p *Standard) GoString() string { return p.String() }
 
 // Format makes every fmt verb print the redacted String.
-func (p *Standard) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, p.String()) }
+func (p *Standard) Format(f fmt.State, verb rune) { formatRedacted(f, verb, p.String()) }
 
 // String describes the configuration without its client secret.
 func (c Config) String() string {
 	return fmt.Sprintf("auth.Config{Name:%s ClientID:%s ClientSecret:%s RedirectURL:%s}",
-		c.Name, c.ClientID, present(c.ClientSecret), c.RedirectURL)
+		c.Name, c.ClientID, Redact(c.ClientSecret), c.RedirectURL)
 }
 
 // GoString is String.
 func (c Config) GoString() string { return c.String() }
 
 // Format makes every fmt verb print the redacted String.
-func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+func (c Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String()) }

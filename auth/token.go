@@ -3,8 +3,10 @@ package auth
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,13 +190,21 @@ func (t *Token) OAuth2() *oauth2.Token {
 
 // Redact stands in for a secret in printed output: "redacted" when s is
 // set, "none" when it is empty.
-func Redact(s string) string { return present(s) }
-
-func present(s string) string {
+func Redact(s string) string {
 	if s == "" {
 		return "none"
 	}
 	return "redacted"
+}
+
+// formatRedacted is the Format method of every type here that holds a
+// secret: whatever the verb, it prints the type's redacted description s,
+// quoted for %q.
+func formatRedacted(f fmt.State, verb rune, s string) {
+	if verb == 'q' {
+		s = strconv.Quote(s)
+	}
+	_, _ = io.WriteString(f, s)
 }
 
 // String describes t without its secrets.
@@ -204,7 +214,7 @@ func (t Token) String() string {
 	if t.Provider != "" {
 		fmt.Fprintf(&b, "provider=%s ", t.Provider)
 	}
-	fmt.Fprintf(&b, "type=%s access=%s refresh=%s", t.Type(), present(t.AccessToken), present(t.RefreshToken))
+	fmt.Fprintf(&b, "type=%s access=%s refresh=%s", t.Type(), Redact(t.AccessToken), Redact(t.RefreshToken))
 	if !t.Expiry.IsZero() {
 		fmt.Fprintf(&b, " expiry=%s", t.Expiry.UTC().Format(time.RFC3339))
 	}
@@ -231,21 +241,15 @@ func (t Token) String() string {
 func (t Token) GoString() string { return t.String() }
 
 // Format makes every fmt verb print the redacted String.
-func (t Token) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", t.String())
-		return
-	}
-	_, _ = f.Write([]byte(t.String()))
-}
+func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
 
 // LogValue gives log/slog a view of t without secrets.
 func (t Token) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("provider", t.Provider),
 		slog.String("type", t.Type()),
-		slog.String("access", present(t.AccessToken)),
-		slog.String("refresh", present(t.RefreshToken)),
+		slog.String("access", Redact(t.AccessToken)),
+		slog.String("refresh", Redact(t.RefreshToken)),
 	}
 	if !t.Expiry.IsZero() {
 		attrs = append(attrs, slog.Time("expiry", t.Expiry))

@@ -188,7 +188,7 @@ func (t *Transport) GoString() string { return t.String() }
 
 // Format makes every fmt verb print String, so header values never reach
 // a log line.
-func (t *Transport) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(t.String())) }
+func (t *Transport) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
 
 // InsufficientScopeError is a resource server's refusal because the token
 // lacks a scope (RFC 6750 error="insufficient_scope"). It matches
