@@ -53,6 +53,18 @@ type DailyExpiry struct {
 	Location *time.Location
 }
 
+// withDefaults fills in the zero value's meaning: without a Location the
+// time zone is US Eastern, and 00:00 there means Lime's 3:00 AM.
+func (d DailyExpiry) withDefaults() DailyExpiry {
+	if d.Location == nil {
+		d.Location = usEastern()
+		if d.Hour == 0 && d.Minute == 0 {
+			d.Hour = 3
+		}
+	}
+	return d
+}
+
 // Config configures a Just2Trade (or Lime) provider.
 type Config struct {
 	// ClientID and ClientSecret are the application's credentials (issued
@@ -126,12 +138,7 @@ func New(cfg Config) (*Provider, error) {
 	if daily.Hour < 0 || daily.Hour > 23 || daily.Minute < 0 || daily.Minute > 59 {
 		return nil, fmt.Errorf("just2trade: daily expiry %02d:%02d is not a time of day", daily.Hour, daily.Minute)
 	}
-	if daily.Hour == 0 && daily.Minute == 0 && daily.Location == nil {
-		daily.Hour = 3
-	}
-	if daily.Location == nil {
-		daily.Location = usEastern()
-	}
+	daily = daily.withDefaults()
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -218,13 +225,8 @@ func (p *Provider) ClientCredentials(ctx context.Context, scopes ...string) (*au
 // wall-clock time occurs in d's location. The zero DailyExpiry is 3:00 AM
 // US Eastern.
 func NextDailyExpiry(t time.Time, d DailyExpiry) time.Time {
+	d = d.withDefaults()
 	loc := d.Location
-	if loc == nil {
-		loc = usEastern()
-		if d.Hour == 0 && d.Minute == 0 {
-			d.Hour = 3
-		}
-	}
 	local := t.In(loc)
 	next := time.Date(local.Year(), local.Month(), local.Day(), d.Hour, d.Minute, 0, 0, loc)
 	for !next.After(t) {
