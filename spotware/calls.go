@@ -96,7 +96,7 @@ func (s *Session) AuthorizeAccount(ctx context.Context, account int64) error {
 	}, res)
 	if err == nil || errorCode(err) == codeAlreadyLoggedIn {
 		s.mu.Lock()
-		s.accounts[account] = true
+		s.accounts[account] = struct{}{}
 		s.mu.Unlock()
 	}
 	if err == nil {

@@ -140,9 +140,9 @@ type Session struct {
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
-	conn     *conn         // the usable connection; nil while down
-	up       chan struct{} // closed when conn is usable
-	accounts map[int64]bool
+	conn     *conn              // the usable connection; nil while down
+	up       chan struct{}      // closed when conn is usable
+	accounts map[int64]struct{} // the accounts to keep authorized
 	closed   bool
 
 	subsMu sync.RWMutex
@@ -166,7 +166,7 @@ func Dial(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, historical: map[uint32]bool{}, accounts: map[int64]bool{},
+	s := &Session{cfg: cfg, historical: map[uint32]bool{}, accounts: map[int64]struct{}{},
 		subs: map[subKey]*Subscription{}, events: make(chan Event, cfg.EventBuffer)}
 	for _, pt := range cfg.HistoricalPayloadTypes {
 		s.historical[pt] = true
@@ -255,11 +255,6 @@ func (s *Session) supervise(c *conn) {
 			return
 		}
 		s.emit(Event{Kind: EventDisconnected, Err: c.err})
-		s.mu.Lock()
-		for id := range s.accounts {
-			s.accounts[id] = false
-		}
-		s.mu.Unlock()
 		nc, err := s.reconnect()
 		if err != nil {
 			s.shutdown(err)
@@ -325,14 +320,7 @@ func (s *Session) reconnect() (*conn, error) {
 // subscribes their spots again. A connection failure fails the attempt;
 // an account that cannot be authorized is reported and skipped.
 func (s *Session) restore(c *conn) error {
-	s.mu.Lock()
-	ids := make([]int64, 0, len(s.accounts))
-	for id := range s.accounts {
-		ids = append(ids, id)
-	}
-	s.mu.Unlock()
-	slices.Sort(ids)
-	return s.reauthorize(s.ctx, c, ids, false)
+	return s.reauthorize(s.ctx, c, s.accountIDs(), false)
 }
 
 // reauthorize authorizes ids on c and restores their subscriptions. With
@@ -356,7 +344,6 @@ func (s *Session) reauthorize(ctx context.Context, c *conn, ids []int64, report 
 			s.emit(Event{Kind: EventReauthFailed, AccountID: id, Err: err})
 			continue
 		}
-		s.setAuthorized(id, true)
 		s.emit(Event{Kind: EventAccountAuthorized, AccountID: id})
 	}
 	return nil
@@ -367,14 +354,6 @@ func (s *Session) wanted(id int64) bool {
 	defer s.mu.Unlock()
 	_, ok := s.accounts[id]
 	return ok
-}
-
-func (s *Session) setAuthorized(id int64, v bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.accounts[id]; ok {
-		s.accounts[id] = v
-	}
 }
 
 // authorizeOn sends ProtoOAAccountAuthReq for id, refreshing the token once
@@ -414,9 +393,6 @@ func (s *Session) push(c *conn, env wire.Envelope) {
 			return
 		}
 		ids := slices.Clone(m.GetCtidTraderAccountIds())
-		for _, id := range ids {
-			s.setAuthorized(id, false)
-		}
 		s.emit(Event{Kind: EventTokenInvalidated, Accounts: ids, Reason: m.GetReason()})
 		s.reauthAsync(c, ids)
 	case ptAccountDisconnect:
@@ -425,7 +401,6 @@ func (s *Session) push(c *conn, env wire.Envelope) {
 			return
 		}
 		id := m.GetCtidTraderAccountId()
-		s.setAuthorized(id, false)
 		s.emit(Event{Kind: EventAccountDisconnected, AccountID: id})
 		s.reauthAsync(c, []int64{id})
 	case ptClientDisconnect:
@@ -545,7 +520,7 @@ func (s *Session) call(ctx context.Context, account int64, needsToken bool, buil
 			}
 			tok = nt
 			if account != 0 {
-				_ = s.reauthorize(ctx, c, s.authorizedIDs(), true)
+				_ = s.reauthorize(ctx, c, s.accountIDs(), true)
 			}
 		case code == codeNotAuthorized && account != 0 && s.wanted(account):
 			_ = s.reauthorize(ctx, c, []int64{account}, true)
@@ -556,7 +531,8 @@ func (s *Session) call(ctx context.Context, account int64, needsToken bool, buil
 	}
 }
 
-func (s *Session) authorizedIDs() []int64 {
+// accountIDs returns the accounts the session keeps authorized, sorted.
+func (s *Session) accountIDs() []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ids := make([]int64, 0, len(s.accounts))
