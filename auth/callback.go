@@ -69,8 +69,7 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writePage(w, http.StatusMethodNotAllowed, "Login failed", "This address only accepts the broker's redirect.")
+		writeOnlyGet(w)
 		return
 	}
 	onError := h.OnError
@@ -90,9 +89,9 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), flowContextKey{}, f))
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := callbackQuery(r.URL.RawQuery)
 	if err != nil {
-		onError(w, r, fmt.Errorf("auth: %w: callback query does not parse", ErrBadCallback))
+		onError(w, r, err)
 		return
 	}
 	tok, err := f.Complete(r.Context(), h.Provider, q)
@@ -108,9 +107,9 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // overlong is refused without calling lookup.
 func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) func(*http.Request) (*Flow, error) {
 	return func(r *http.Request) (*Flow, error) {
-		q, err := url.ParseQuery(r.URL.RawQuery)
+		q, err := callbackQuery(r.URL.RawQuery)
 		if err != nil {
-			return nil, fmt.Errorf("auth: %w: callback query does not parse", ErrBadCallback)
+			return nil, err
 		}
 		state, err := single(q, "state")
 		if err != nil {
@@ -231,6 +230,22 @@ func callbackMessage(err error) string {
 // Nothing from the request or the error text is written.
 func WriteCallbackError(w http.ResponseWriter, err error) {
 	writePage(w, CallbackStatus(err), "Login failed", callbackMessage(err))
+}
+
+// callbackQuery parses a callback's raw query; a malformed one is
+// ErrBadCallback.
+func callbackQuery(raw string) (url.Values, error) {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w: callback query does not parse", ErrBadCallback)
+	}
+	return q, nil
+}
+
+// writeOnlyGet answers a redirect URI requested with another method.
+func writeOnlyGet(w http.ResponseWriter) {
+	w.Header().Set("Allow", http.MethodGet)
+	writePage(w, http.StatusMethodNotAllowed, "Login failed", "This address only accepts the broker's redirect.")
 }
 
 // writePage writes a minimal self-contained HTML page.

@@ -191,9 +191,9 @@ func (f *Flow) CompleteURL(ctx context.Context, p Provider, callback string) (*T
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w: callback URL does not parse", ErrBadCallback)
 	}
-	q, err := url.ParseQuery(u.RawQuery)
+	q, err := callbackQuery(u.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("auth: %w: callback query does not parse", ErrBadCallback)
+		return nil, err
 	}
 	return f.Complete(ctx, p, q)
 }

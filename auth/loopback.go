@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -211,17 +210,16 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writePage(w, http.StatusMethodNotAllowed, "Login failed", "This address only accepts the broker's redirect.")
+		writeOnlyGet(w)
 		return
 	}
 	if l.done.Load() {
-		writePage(w, http.StatusGone, "Login finished", "This login has already finished. You can close this window.")
+		writeFinished(w)
 		return
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := callbackQuery(r.URL.RawQuery)
 	if err != nil {
-		l.refuse(w, fmt.Errorf("auth: %w: callback query does not parse", ErrBadCallback))
+		l.refuse(w, err)
 		return
 	}
 	state, err := single(q, "state")
@@ -234,7 +232,7 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !l.done.CompareAndSwap(false, true) {
-		writePage(w, http.StatusGone, "Login finished", "This login has already finished. You can close this window.")
+		writeFinished(w)
 		return
 	}
 	tok, err := l.flow.Complete(l.ctx, l.p, q)
@@ -247,6 +245,11 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case l.result <- loopbackResult{tok, err}:
 	default: // unreachable: only the one CompareAndSwap winner gets here
 	}
+}
+
+// writeFinished answers a request that arrives after the login's redirect.
+func writeFinished(w http.ResponseWriter) {
+	writePage(w, http.StatusGone, "Login finished", "This login has already finished. You can close this window.")
 }
 
 // refuse answers a redirect that is not this login's without ending it.
