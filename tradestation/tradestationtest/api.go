@@ -175,19 +175,26 @@ func (s *Server) v3Accounts(w http.ResponseWriter, env auth.Environment) {
 	writeJSON(w, http.StatusOK, map[string]any{"Accounts": out})
 }
 
-// splitAccounts parses a comma list of account IDs, answering 400 itself
+// accountsOf resolves a comma list of account IDs into the known
+// accounts and an Errors[] item for each unknown one, answering 400 itself
 // when there are too many.
-func splitAccounts(w http.ResponseWriter, list string) ([]string, bool) {
+func (s *Server) accountsOf(w http.ResponseWriter, env auth.Environment, list string) ([]*account, []map[string]string, bool) {
 	ids := strings.Split(list, ",")
 	if len(ids) > maxV3Accounts {
 		v3Error(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("at most %d accounts per request", maxV3Accounts))
-		return nil, false
+		return nil, nil, false
 	}
-	return ids, true
-}
-
-func unknownAccount(id string) map[string]string {
-	return map[string]string{"AccountID": id, "Error": "Forbidden", "Message": "Not authorized for this account."}
+	var found []*account
+	errs := []map[string]string{}
+	for _, id := range ids {
+		if a := s.data.account(env, id); a != nil {
+			found = append(found, a)
+		} else {
+			errs = append(errs, map[string]string{"AccountID": id, "Error": "Forbidden",
+				"Message": "Not authorized for this account."})
+		}
+	}
+	return found, errs, true
 }
 
 // valuation is a position marked to the seeded last price.
@@ -204,18 +211,12 @@ func (s *Server) valuation(p position) (last, value, pl decimal.Decimal, pointVa
 }
 
 func (s *Server) v3Balances(w http.ResponseWriter, env auth.Environment, list string) {
-	ids, ok := splitAccounts(w, list)
+	accts, errs, ok := s.accountsOf(w, env, list)
 	if !ok {
 		return
 	}
 	bals := []map[string]any{}
-	errs := []map[string]string{}
-	for _, id := range ids {
-		a := s.data.account(env, id)
-		if a == nil {
-			errs = append(errs, unknownAccount(id))
-			continue
-		}
+	for _, a := range accts {
 		mv, upl := decimal.Zero, decimal.Zero
 		for _, p := range a.positions {
 			_, v, pl, _ := s.valuation(p)
@@ -270,18 +271,12 @@ func symbolMatch(filter, sym string) bool {
 }
 
 func (s *Server) v3Positions(w http.ResponseWriter, env auth.Environment, list, filter string) {
-	ids, ok := splitAccounts(w, list)
+	accts, errs, ok := s.accountsOf(w, env, list)
 	if !ok {
 		return
 	}
 	out := []map[string]any{}
-	errs := []map[string]string{}
-	for _, id := range ids {
-		a := s.data.account(env, id)
-		if a == nil {
-			errs = append(errs, unknownAccount(id))
-			continue
-		}
+	for _, a := range accts {
 		for _, p := range a.positions {
 			if !symbolMatch(filter, p.symbol) {
 				continue
