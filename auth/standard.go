@@ -239,11 +239,15 @@ func (p *Standard) AuthCodeURL(state string, opts ...AuthCodeOption) string {
 		v[k] = slices.Clone(vals)
 	}
 	applyOptions(v, opts)
-	sep := "?"
-	if strings.Contains(p.cfg.Endpoint.AuthURL, "?") {
-		sep = "&"
+	return withQuery(p.cfg.Endpoint.AuthURL, v.Encode())
+}
+
+// withQuery appends the encoded query q to u, which may have one already.
+func withQuery(u, q string) string {
+	if strings.Contains(u, "?") {
+		return u + "&" + q
 	}
-	return p.cfg.Endpoint.AuthURL + sep + v.Encode()
+	return u + "?" + q
 }
 
 // Exchange implements Provider.
@@ -346,7 +350,7 @@ func (p *Standard) Revoke(ctx context.Context, t *Token) error {
 		}
 	default:
 		v := url.Values{"token": {tok}, "token_type_hint": {hint}}
-		req, err = p.newPost(ctx, p.cfg.Endpoint.RevokeURL, v)
+		req, err = p.newRequest(ctx, http.MethodPost, p.cfg.Endpoint.RevokeURL, v)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: revocation request: %v", p.cfg.Name, err)
@@ -368,33 +372,33 @@ func (p *Standard) Revoke(ctx context.Context, t *Token) error {
 	return err
 }
 
-// authenticate adds the client credentials to v or req per AuthStyle.
-func (p *Standard) authenticate(v url.Values, req *http.Request) {
+// newRequest builds a request to endpoint carrying v and the client's
+// credentials per AuthStyle: v goes in the query of a GET and in the form
+// body of a POST.
+func (p *Standard) newRequest(ctx context.Context, method, endpoint string, v url.Values) (*http.Request, error) {
 	switch p.cfg.AuthStyle {
-	case AuthStyleInHeader:
-		if req != nil {
-			req.SetBasicAuth(url.QueryEscape(p.cfg.ClientID), url.QueryEscape(p.cfg.ClientSecret))
-		}
 	case AuthStyleInParams:
-		if v != nil {
-			v.Set("client_id", p.cfg.ClientID)
-			v.Set("client_secret", p.cfg.ClientSecret)
-		}
+		v.Set("client_id", p.cfg.ClientID)
+		v.Set("client_secret", p.cfg.ClientSecret)
 	case AuthStylePublic:
-		if v != nil {
-			v.Set("client_id", p.cfg.ClientID)
-		}
+		v.Set("client_id", p.cfg.ClientID)
 	}
-}
-
-func (p *Standard) newPost(ctx context.Context, endpoint string, v url.Values) (*http.Request, error) {
-	p.authenticate(v, nil)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(v.Encode()))
+	var body io.Reader
+	if method == http.MethodGet {
+		endpoint = withQuery(endpoint, v.Encode())
+	} else {
+		body = strings.NewReader(v.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, body)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	p.authenticate(nil, req)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if p.cfg.AuthStyle == AuthStyleInHeader {
+		req.SetBasicAuth(url.QueryEscape(p.cfg.ClientID), url.QueryEscape(p.cfg.ClientSecret))
+	}
 	return req, nil
 }
 
@@ -403,22 +407,7 @@ func (p *Standard) tokenRequest(ctx context.Context, v url.Values) (*Token, erro
 	for k, vals := range p.cfg.GrantParams[grant] {
 		v[k] = slices.Clone(vals)
 	}
-	var req *http.Request
-	var err error
-	if p.cfg.TokenMethod == http.MethodGet {
-		p.authenticate(v, nil)
-		u := p.cfg.Endpoint.TokenURL
-		sep := "?"
-		if strings.Contains(u, "?") {
-			sep = "&"
-		}
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, u+sep+v.Encode(), nil)
-		if err == nil {
-			p.authenticate(nil, req)
-		}
-	} else {
-		req, err = p.newPost(ctx, p.cfg.Endpoint.TokenURL, v)
-	}
+	req, err := p.newRequest(ctx, p.cfg.TokenMethod, p.cfg.Endpoint.TokenURL, v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: building %s request: %v", p.cfg.Name, grant, redactURLError(err))
 	}
