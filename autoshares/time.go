@@ -80,7 +80,10 @@ const (
 func fromNumber(n int64) (time.Time, error) {
 	switch {
 	case n >= minTicks && n <= maxTicks:
-		return time.Unix(0, 0).UTC().Add(time.Duration(n-ticksAtUnixEpoch) * 100), nil
+		// Seconds and remainder apart: as one time.Duration the offset
+		// overflows for dates more than 292 years from 1970.
+		d := n - ticksAtUnixEpoch
+		return time.Unix(d/1e7, d%1e7*100).UTC(), nil
 	case n >= -62135596800 && n <= maxUnix:
 		return time.Unix(n, 0).UTC(), nil
 	}

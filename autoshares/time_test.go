@@ -48,3 +48,17 @@ func TestPageShapes(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"Result":[3],"TotalCount":9,"NextPageLink":"/n","PreviousPageLink":null}`, string(b))
 }
+
+// TestTimeTicksFarFromEpoch: .NET ticks of dates more than 292 years from
+// 1970 (DateTime.MaxValue, a far expiry, an early date) are read exactly.
+func TestTimeTicksFarFromEpoch(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		`3155378975999999999`: time.Date(9999, 12, 31, 23, 59, 59, 999999900, time.UTC),
+		`790815744000000000`:  time.Date(2506, 12, 31, 0, 0, 0, 0, time.UTC),
+		`504911232000000000`:  time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		var tm autoshares.Time
+		require.NoError(t, json.Unmarshal([]byte(in), &tm), in)
+		assert.True(t, want.Equal(tm.Time), "%s gave %s, want %s", in, tm.Time, want)
+	}
+}
