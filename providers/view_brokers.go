@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -221,16 +222,18 @@ func (v asView) Accounts(ctx context.Context) ([]Account, error) {
 	return out, nil
 }
 
-func asAccount(id string) (int64, error) {
+// accountNumber parses the numeric account ID of a broker whose accounts
+// are numbered (AutoShares, cTrader).
+func accountNumber(broker, id string) (int64, error) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("autoshares: account ID %q is not a number", id)
+		return 0, fmt.Errorf("%s: account ID %q is not a number", broker, id)
 	}
 	return n, nil
 }
 
 func (v asView) Balances(ctx context.Context, accountID string) (*Balance, error) {
-	id, err := asAccount(accountID)
+	id, err := accountNumber(AutoShares, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +252,7 @@ const maxPages = 100
 // Positions lists every page; AutoShares positions carry no market price,
 // so the latest quotes fill MarketPrice, MarketValue and UnrealizedPL.
 func (v asView) Positions(ctx context.Context, accountID string) ([]Position, error) {
-	id, err := asAccount(accountID)
+	id, err := accountNumber(AutoShares, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -346,16 +349,8 @@ func (v *swView) Accounts(ctx context.Context) ([]Account, error) {
 	return out, nil
 }
 
-func swAccount(id string) (int64, error) {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("spotware: account ID %q is not a number", id)
-	}
-	return n, nil
-}
-
 func (v *swView) Balances(ctx context.Context, accountID string) (*Balance, error) {
-	id, err := swAccount(accountID)
+	id, err := accountNumber(Spotware, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -387,32 +382,42 @@ func (v *swView) Positions(ctx context.Context, accountID string) ([]Position, e
 }
 
 // Quotes subscribes to the symbols' spots, waits for a price on both sides
-// of each, and unsubscribes.
+// of each, and unsubscribes. A symbol asked for twice, in any spelling, is
+// subscribed once and quoted under each spelling.
 func (v *swView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) {
 	all, err := v.s.Symbols(ctx, v.account)
 	if err != nil {
 		return nil, err
 	}
-	byName := make(map[string]spotware.Symbol, len(all))
+	byName := make(map[string]int64, len(all))
 	for _, s := range all {
-		byName[symbolKey(s.Name)] = s
+		byName[symbolKey(s.Name)] = s.ID
 	}
 	pe := &PartialError{Broker: Spotware, Failed: map[string]string{}}
+	asked := make([]int64, len(symbols)) // 0: unknown
 	var ids []int64
-	names := map[int64]string{}
-	for _, sym := range symbols {
-		s, ok := byName[symbolKey(sym)]
+	for i, sym := range symbols {
+		id, ok := byName[symbolKey(sym)]
 		if !ok {
 			pe.Failed[sym] = "unknown symbol"
 			continue
 		}
-		ids = append(ids, s.ID)
-		names[s.ID] = sym
+		asked[i] = id
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
 	var out []Quote
 	if len(ids) > 0 {
-		if out, err = v.firstQuotes(ctx, ids, names); err != nil {
+		got, err := v.firstQuotes(ctx, ids)
+		if err != nil {
 			return nil, err
+		}
+		for i, id := range asked {
+			if q, ok := got[id]; ok {
+				out = append(out, Quote{Broker: Spotware, Symbol: symbols[i], Bid: valid(q.Bid), Ask: valid(q.Ask),
+					Time: q.Time, Raw: q})
+			}
 		}
 	}
 	if len(pe.Failed) > 0 {
@@ -424,13 +429,15 @@ func (v *swView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error)
 // symbolKey matches "EURUSD" with "EUR/USD", in any case.
 func symbolKey(name string) string { return strings.ToUpper(strings.ReplaceAll(name, "/", "")) }
 
-func (v *swView) firstQuotes(ctx context.Context, ids []int64, names map[int64]string) ([]Quote, error) {
+// firstQuotes returns the first two-sided quote of each of ids, which must
+// be distinct.
+func (v *swView) firstQuotes(ctx context.Context, ids []int64) (map[int64]spotware.Quote, error) {
 	sub, err := v.s.SubscribeSpots(ctx, v.account, ids...)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = sub.Unsubscribe(context.WithoutCancel(ctx)) }()
-	got := map[int64]spotware.Quote{}
+	got := make(map[int64]spotware.Quote, len(ids))
 	for len(got) < len(ids) {
 		select {
 		case <-ctx.Done():
@@ -439,16 +446,10 @@ func (v *swView) firstQuotes(ctx context.Context, ids []int64, names map[int64]s
 			if !ok {
 				return nil, errors.New("spotware: spot subscription ended before every price arrived")
 			}
-			if q.HasBid && q.HasAsk {
+			if q.HasBid && q.HasAsk && slices.Contains(ids, q.SymbolID) {
 				got[q.SymbolID] = q
 			}
 		}
 	}
-	out := make([]Quote, 0, len(ids))
-	for _, id := range ids {
-		q := got[id]
-		out = append(out, Quote{Broker: Spotware, Symbol: names[id], Bid: valid(q.Bid), Ask: valid(q.Ask),
-			Time: q.Time, Raw: q})
-	}
-	return out, nil
+	return got, nil
 }

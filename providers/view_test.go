@@ -146,11 +146,12 @@ func TestAutoSharesView(t *testing.T) {
 	assert.ErrorContains(t, err, "not a number")
 }
 
-func TestSpotwareView(t *testing.T) {
+// spotwareSession logs in at a cTrader emulator and returns a session with
+// its first account authorized.
+func spotwareSession(t *testing.T, ctx context.Context) (*spotware.Session, int64) {
+	t.Helper()
 	srv := spotwaretest.NewServer()
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	t.Cleanup(srv.Close)
 	p, err := srv.Provider()
 	require.NoError(t, err)
 	tok, err := srv.Login(ctx, p)
@@ -160,19 +161,48 @@ func TestSpotwareView(t *testing.T) {
 	require.NoError(t, src.SetToken(ctx, tok))
 	s, err := spotware.Dial(ctx, srv.SessionConfig(src))
 	require.NoError(t, err)
-	defer s.Close()
+	t.Cleanup(func() { _ = s.Close() })
 	list, err := s.Accounts(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, list.Accounts)
 	account := list.Accounts[0].ID
 	require.NoError(t, s.AuthorizeAccount(ctx, account))
+	return s, account
+}
+
+func TestSpotwareView(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, account := spotwareSession(t, ctx)
 
 	v := providers.NewSpotwareView(s, account)
 	checkView(t, v, providers.Spotware, []string{"EURUSD", "GBPUSD"})
-	_, err = v.Positions(ctx, "1")
+	_, err := v.Positions(ctx, "1")
 	assert.ErrorIs(t, err, auth.ErrUnsupported, "what a broker cannot provide is ErrUnsupported, not an empty list")
 	qs, err := v.Quotes(ctx, "EURUSD", "NOPE")
 	var pe *providers.PartialError
 	require.True(t, errors.As(err, &pe), "%v", err)
 	assert.Len(t, qs, 1)
+}
+
+// A symbol asked for twice (or spelt two ways) is one subscription and one
+// price, and each asked-for spelling gets its quote: the wait for prices
+// must not count the duplicate as a price still to come.
+func TestSpotwareViewDuplicateSymbols(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, account := spotwareSession(t, ctx)
+
+	v := providers.NewSpotwareView(s, account)
+	qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer qcancel()
+	symbols := []string{"EURUSD", "GBPUSD", "eur/usd", "EURUSD"}
+	qs, err := v.Quotes(qctx, symbols...)
+	require.NoError(t, err)
+	require.Len(t, qs, len(symbols))
+	for i, q := range qs {
+		assert.Equal(t, symbols[i], q.Symbol)
+		assert.True(t, q.Bid.Valid && q.Ask.Valid, q.Symbol)
+	}
+	assert.True(t, qs[0].Bid.Decimal.Equal(qs[2].Bid.Decimal), "one symbol, one price")
 }
