@@ -168,7 +168,7 @@ const clockRecheck = time.Minute
 // fresh reports whether the hot path may hand out e.
 func (e *entry) fresh() bool {
 	if e.clock != nil {
-		return e.refreshAt.IsZero() || e.clock().Before(e.refreshAt)
+		return e.usable(e.clock())
 	}
 	return !e.stale.Load()
 }
@@ -291,6 +291,7 @@ func (s *TokenSource) TokenContext(ctx context.Context) (*Token, error) {
 	return e.tok, nil
 }
 
+// usable reports whether now is before e's refresh time.
 func (e *entry) usable(now time.Time) bool {
 	return e.refreshAt.IsZero() || now.Before(e.refreshAt)
 }
@@ -516,6 +517,9 @@ func (s *TokenSource) publish(t *Token, now, refreshAt time.Time) *entry {
 // across restarts: the token response's own expires_in, in seconds.
 const lifetimeField = "expires_in"
 
+// lifetimeFields is lifetimeField as the name list seconds reads.
+var lifetimeFields = []string{lifetimeField}
+
 // noteLifetime records a sliding-expiry token's lifetime in its Extra, so
 // that a Store keeps it.
 func (s *TokenSource) noteLifetime(t *Token, now time.Time) {
@@ -542,23 +546,11 @@ func (s *TokenSource) lifetime(t *Token) time.Duration {
 	if s.o.slideLifetime > 0 {
 		return s.o.slideLifetime
 	}
-	raw, ok := t.Extra[lifetimeField]
-	if !ok {
+	d, _, err := seconds(t.Extra, lifetimeFields)
+	if err != nil {
 		return 0
 	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) != nil {
-		var str string
-		if json.Unmarshal(raw, &str) != nil {
-			return 0
-		}
-		n = json.Number(str)
-	}
-	secs, err := n.Int64()
-	if err != nil || secs <= 0 || time.Duration(secs)*time.Second > maxLifetime {
-		return 0
-	}
-	return time.Duration(secs) * time.Second
+	return d
 }
 
 // SetToken installs t, typically just after a login: it saves t to the
