@@ -168,7 +168,7 @@ func New(cfg Config) (*Provider, error) {
 		Now:        now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("just2trade: %w", err)
+		return nil, err // already "auth: just2trade: ..."
 	}
 	return &Provider{std: std, env: env, apiURL: apiBase, daily: daily, now: now}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, p)
 			assert.NotContains(t, err.Error(), "app-secret")
+			assert.Equal(t, 1, strings.Count(err.Error(), "just2trade:"), "the broker is named once: %v", err)
 		})
 	}
 	_, err := New(Config{ClientID: "a", ClientSecret: "b", RedirectURL: "https://x/cb", APIURL: "http://api.example.com"})
