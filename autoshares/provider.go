@@ -265,19 +265,17 @@ func (p *Provider) UserInfo(ctx context.Context, tok *auth.Token) (*UserInfo, er
 		return nil, fmt.Errorf("autoshares: userinfo: %w: %v", auth.ErrUnavailable, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
+	// The shared resource-answer mapping: a Bearer challenge, a bare 401,
+	// a 429 with Retry-After, 5xx.
+	if err := auth.CheckResponse(resp); err != nil {
+		return nil, fmt.Errorf("autoshares: userinfo: %w", err)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, auth.MaxResponseBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("autoshares: userinfo: %w: %v", auth.ErrUnavailable, err)
 	}
 	if len(body) > auth.MaxResponseBytes {
 		return nil, &auth.ResponseError{Provider: Name, StatusCode: resp.StatusCode, Reason: "userinfo body too large"}
-	}
-	if resp.StatusCode == http.StatusUnauthorized {
-		return nil, fmt.Errorf("autoshares: userinfo: %w (HTTP 401)", auth.ErrInvalidToken)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &auth.HTTPError{Provider: Name, StatusCode: resp.StatusCode,
-			ContentType: resp.Header.Get("Content-Type"), Body: truncate(body, 512)}
 	}
 	var ui UserInfo
 	if err := json.Unmarshal(body, &ui); err != nil {
@@ -290,13 +288,6 @@ func (p *Provider) UserInfo(ctx context.Context, tok *auth.Token) (*UserInfo, er
 		return nil, &auth.ResponseError{Provider: Name, StatusCode: resp.StatusCode, Reason: "userinfo has no sub claim"}
 	}
 	return &ui, nil
-}
-
-func truncate(b []byte, n int) []byte {
-	if len(b) > n {
-		b = b[:n]
-	}
-	return append([]byte(nil), b...)
 }
 
 func unwrapURLError(err error) error {

@@ -160,3 +160,43 @@ func TestProviderUserinfoFixture(t *testing.T) {
 	_, err = p.UserInfo(context.Background(), nil)
 	assert.ErrorIs(t, err, auth.ErrNoToken)
 }
+
+// TestProviderUserinfoRefusals: userinfo answers map like any resource's
+// (auth.CheckResponse): Auth0's Bearer challenge, a rate limit with its
+// Retry-After, a 5xx.
+func TestProviderUserinfoRefusals(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	status := 0
+	mt.RegisterResponder("GET", tenant+"/userinfo", func(r *http.Request) (*http.Response, error) {
+		resp := httpmock.NewStringResponse(status, `{"error":"x"}`)
+		switch status {
+		case http.StatusUnauthorized:
+			resp.Header.Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="expired"`)
+		case http.StatusTooManyRequests:
+			resp.Header.Set("Retry-After", "7")
+		}
+		return resp, nil
+	})
+	p, err := autoshares.New(testConfig(mt))
+	require.NoError(t, err)
+	tok := &auth.Token{AccessToken: "at-secret"}
+
+	status = http.StatusUnauthorized
+	_, err = p.UserInfo(context.Background(), tok)
+	require.ErrorIs(t, err, auth.ErrInvalidToken)
+	var oe *auth.OAuthError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "invalid_token", oe.Code)
+
+	status = http.StatusTooManyRequests
+	_, err = p.UserInfo(context.Background(), tok)
+	require.ErrorIs(t, err, auth.ErrRateLimited)
+	var rl *auth.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.Equal(t, 7*time.Second, rl.RetryAfter)
+
+	status = http.StatusBadGateway
+	_, err = p.UserInfo(context.Background(), tok)
+	require.ErrorIs(t, err, auth.ErrUnavailable)
+	assert.NotContains(t, err.Error(), "at-secret")
+}
