@@ -198,3 +198,13 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendMessageErrorKeepsDst: a message that fails to marshal leaves
+// the frames already in dst alone.
+func TestAppendMessageErrorKeepsDst(t *testing.T) {
+	first, err := AppendMessage(nil, &openapi.ProtoHeartbeatEvent{}, "", proto.MarshalOptions{})
+	require.NoError(t, err)
+	got, err := AppendMessage(bytes.Clone(first), &openapi.ProtoOAApplicationAuthReq{ClientId: proto.String("id")}, "m1", proto.MarshalOptions{})
+	require.Error(t, err, "clientSecret is required")
+	require.Equal(t, first, got)
+}

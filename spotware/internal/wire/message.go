@@ -21,8 +21,10 @@ func PayloadType(m proto.Message) (uint32, bool) {
 
 // AppendMessage appends a frame carrying m to dst, marshalling m in place
 // behind the envelope header. opts decides whether required fields are
-// checked (they are unless opts.AllowPartial).
+// checked (they are unless opts.AllowPartial). On error dst comes back as
+// it was given, so frames already in it survive.
 func AppendMessage(dst []byte, m proto.Message, clientMsgID string, opts proto.MarshalOptions) ([]byte, error) {
+	orig := len(dst)
 	pt, ok := PayloadType(m)
 	if !ok {
 		return dst, fmt.Errorf("%s has no payloadType default", m.ProtoReflect().Descriptor().FullName())
@@ -39,10 +41,10 @@ func AppendMessage(dst []byte, m proto.Message, clientMsgID string, opts proto.M
 		var err error
 		dst, err = opts.MarshalAppend(dst, m)
 		if err != nil {
-			return dst[:0], err
+			return dst[:orig], err
 		}
 		if len(dst)-start != size {
-			return dst[:0], fmt.Errorf("%s changed size while being marshalled", m.ProtoReflect().Descriptor().FullName())
+			return dst[:orig], fmt.Errorf("%s changed size while being marshalled", m.ProtoReflect().Descriptor().FullName())
 		}
 	}
 	if clientMsgID != "" {
