@@ -98,8 +98,14 @@ func New(name string, cfg Config) (auth.Provider, error) {
 	case Spotware:
 		c := spotware.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 			RedirectURL: cfg.RedirectURL, Host: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now}
-		if len(cfg.Scopes) == 1 {
+		switch len(cfg.Scopes) {
+		case 0:
+		case 1:
 			c.Scope = spotware.Scope(cfg.Scopes[0])
+		default:
+			// Dropping the extra scopes would fall back to the broadest one.
+			return nil, fmt.Errorf("providers: %s takes one scope (%s or %s), not %d",
+				Spotware, spotware.ScopeTrading, spotware.ScopeAccounts, len(cfg.Scopes))
 		}
 		return spotware.New(c)
 	}

@@ -90,3 +90,16 @@ func TestEnvVars(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, vars[1], "BROKERKIT_SPOTWARE_CLIENT_SECRET (required)")
 }
+
+// cTrader grants one scope per login; a second one must not be dropped
+// silently, which would request the default (and broadest) scope instead.
+func TestNewSpotwareScopes(t *testing.T) {
+	cfg := baseConfig(Spotware)
+	cfg.Scopes = []string{"accounts"}
+	p, err := New(Spotware, cfg)
+	require.NoError(t, err)
+	assert.Contains(t, p.AuthCodeURL("st"), "scope=accounts")
+	cfg.Scopes = []string{"accounts", "trading"}
+	_, err = New(Spotware, cfg)
+	assert.ErrorContains(t, err, "one scope")
+}
