@@ -58,6 +58,9 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	symbols := []string{"MSFT", "AAPL", "SPY"}
 	if s := getenv("TS_SYMBOLS"); s != "" {
 		symbols = strings.Split(s, ",")
+		for i := range symbols {
+			symbols[i] = strings.TrimSpace(symbols[i]) // "MSFT, AAPL" as typed
+		}
 	}
 
 	var (

@@ -16,7 +16,7 @@ func TestRunAgainstEmulator(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	env := map[string]string{"TS_SYMBOLS": "MSFT,AAPL,NOPE"}
+	env := map[string]string{"TS_SYMBOLS": "MSFT, AAPL,NOPE"}
 	require.NoError(t, run(ctx, &out, func(k string) string { return env[k] }))
 	s := out.String()
 	assert.Contains(t, s, "Logged in as Terry Trader")
