@@ -177,7 +177,7 @@ func (c *Client) newError(method, path string, resp *Response, status int, raw [
 		Method:     method,
 		Path:       path,
 		StatusCode: status,
-		RequestID:  resp.RequestID,
+		RequestID:  clip(resp.RequestID), // a header: any length, any byte but CR and LF
 		Response:   resp.Response,
 	}
 	if len(raw) > 0 {
@@ -326,7 +326,9 @@ func joinMessages(raw json.RawMessage, names []string) string {
 }
 
 // clip bounds a message to maxMessage bytes without splitting a rune and
-// folds control characters, so a hostile body cannot forge log lines.
+// folds control characters (C0, DEL and C1, whose NEL some log viewers
+// break lines at), so a hostile answer cannot forge log lines. It is
+// auth's cleanText with a longer limit.
 func clip(s string) string {
 	if len(s) > maxMessage {
 		cut := maxMessage
@@ -336,7 +338,7 @@ func clip(s string) string {
 		s = s[:cut] + "…"
 	}
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return ' '
 		}
 		return r

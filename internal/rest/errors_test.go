@@ -316,6 +316,18 @@ func TestMessageIsClippedAndControlCharactersFolded(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "line1 INFO forged log line [31m", e.Message)
 	assert.NotContains(t, err.Error(), "\n")
+
+	// C1 controls (NEL breaks lines in some viewers) and a request-ID
+	// header, which may be kilobytes long and hold tabs.
+	mux.HandleFunc("/c1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "rq\t"+strings.Repeat("x", 8000))
+		writeJSON(w, 400, `{"Message":"line1\u0085INFO forged\u009b31m"}`)
+	})
+	_, err = c.Get(context.Background(), "c1", nil, nil)
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "line1 INFO forged 31m", e.Message)
+	assert.True(t, strings.HasPrefix(e.RequestID, "rq x"), e.RequestID[:8])
+	assert.LessOrEqual(t, len(err.Error()), 2048+len("…"), "the request ID is clipped too")
 }
 
 func TestNewErrorForFailureInA2xxBody(t *testing.T) {
