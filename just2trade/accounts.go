@@ -218,12 +218,8 @@ func (s *AccountsService) Trades(ctx context.Context, account string, day time.T
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	var q any
-	if opts != nil {
-		q = opts
-	}
 	var out TradesPage
-	if err := s.c.get(ctx, rest.Pathf("accounts/%s/trades/%s", account, FormatDate(day)), q, &out); err != nil {
+	if err := s.c.get(ctx, rest.Pathf("accounts/%s/trades/%s", account, FormatDate(day)), opts, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -239,8 +235,7 @@ type TransactionsOptions struct {
 type transactionsQuery struct {
 	StartDate string `url:"start_date,omitempty"`
 	EndDate   string `url:"end_date,omitempty"`
-	Limit     int    `url:"limit,omitempty"`
-	Skip      int    `url:"skip,omitempty"`
+	ListOptions
 }
 
 // Transactions returns one page of an account's cash and security
@@ -263,7 +258,7 @@ func (s *AccountsService) Transactions(ctx context.Context, account string, opts
 		if !opts.End.IsZero() {
 			q.EndDate = FormatDate(opts.End)
 		}
-		q.Limit, q.Skip = opts.Limit, opts.Skip
+		q.ListOptions = opts.ListOptions
 	}
 	var out TransactionsPage
 	if err := s.c.get(ctx, rest.Pathf("accounts/%s/transactions", account), q, &out); err != nil {

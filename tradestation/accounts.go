@@ -70,15 +70,11 @@ func (s *AccountsService) Positions(ctx context.Context, opts *PositionsOptions,
 		Positions []Position     `json:"Positions"`
 		Errors    []PartialError `json:"Errors"`
 	}
-	var query any
-	if opts != nil {
-		query = opts
-	}
 	var all []Position
 	var errs []PartialError
 	err := s.each(ctx, accountIDs, "positions", func(path string) error {
 		out.Positions, out.Errors = nil, nil
-		if _, err := s.c.v3.Get(ctx, path, query, &out); err != nil {
+		if _, err := s.c.v3.Get(ctx, path, opts, &out); err != nil {
 			return err
 		}
 		all, errs = append(all, out.Positions...), append(errs, out.Errors...)

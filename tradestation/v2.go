@@ -104,12 +104,8 @@ func (s *V2Service) Suggest(ctx context.Context, text string, opts *SuggestOptio
 	if text == "" || len(text) > 64 || strings.ContainsAny(text, "/?#") {
 		return nil, fmt.Errorf("tradestation v2: %w: suggest text %.64q is empty or not valid", ErrInvalidInput, text)
 	}
-	var q any
-	if opts != nil {
-		q = opts
-	}
 	var out []V2Symbol
-	if _, err := s.c.v2.Get(ctx, rest.Pathf("data/symbols/suggest/%s", text), q, &out); err != nil {
+	if _, err := s.c.v2.Get(ctx, rest.Pathf("data/symbols/suggest/%s", text), opts, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
