@@ -141,6 +141,22 @@ func TestTokenInvalidatedEvent(t *testing.T) {
 	flowsAgain(t, sub)
 }
 
+// TestRevokedTokenClosesAccountSessions: revoking the access token an
+// account was authorized with closes its session with a token-invalidated
+// event; the session refreshes, authorizes again and the stream goes on.
+func TestRevokedTokenClosesAccountSessions(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+	tok, err := e.tokens.TokenContext(t.Context())
+	require.NoError(t, err)
+	require.True(t, e.srv.InvalidateToken(tok.AccessToken))
+	e.events.waitFor(t, spotware.EventTokenInvalidated, 1, 2*time.Second)
+	e.events.waitFor(t, spotware.EventAccountAuthorized, 2, 2*time.Second)
+	require.Positive(t, e.events.count(spotware.EventTokenRefreshed))
+	collect(t, sub, 50*time.Millisecond)
+	flowsAgain(t, sub)
+}
+
 // TestWatchdog: a server that stops sending anything (no heartbeats, no
 // spots) while the connection stays open is detected and replaced.
 func TestWatchdog(t *testing.T) {

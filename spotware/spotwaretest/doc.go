@@ -22,8 +22,9 @@
 // expired" or OA_AUTH_TOKEN_EXPIRED), serves accounts, profile, trader,
 // assets, symbols and spot streams from a deterministic price generator
 // (PriceAt), sends heartbeats, drops idle clients and applies rate limits
-// with retryAfter. A refresh closes the account sessions of the user's
-// older tokens with ProtoOAAccountsTokenInvalidatedEvent. Faults are
+// with retryAfter. A refresh (which revokes its login's older access
+// tokens) or a revocation closes the account sessions authorized with the
+// dead tokens with ProtoOAAccountsTokenInvalidatedEvent. Faults are
 // injected with FailNext, RateLimitNext, MaintenanceNext, SilenceNext,
 // DisconnectAccount, InvalidateAccounts, DisconnectClients,
 // DropConnections, PauseSpots, SetUnknownFields, SetSplitFrames, CutNextFrame and

@@ -1,6 +1,7 @@
 package spotwaretest
 
 import (
+	"slices"
 	"time"
 
 	"github.com/brokerkit/brokerkit/spotware/openapi"
@@ -167,32 +168,26 @@ func (s *Server) InvalidateAccounts(reason string, accounts ...int64) int {
 	return n
 }
 
-// tokenRefreshed closes, after a refresh issued access, the account
-// sessions authorized with the same user's older tokens, and revokes those
-// tokens: cTrader closes them with ProtoOAAccountsTokenInvalidatedEvent.
-func (s *Server) tokenRefreshed(access string) {
-	g, err := s.eng.ValidateToken(access)
-	if err != nil {
-		return
-	}
+// tokensInvalidated closes the account sessions authorized with access
+// tokens that died early — revoked, or replaced by a refresh of their
+// login — with ProtoOAAccountsTokenInvalidatedEvent, as cTrader does; the
+// connections stay up. The engine calls it (Config.OnInvalidate).
+func (s *Server) tokensInvalidated(tokens []string) {
 	for _, p := range s.snapshotPeers() {
 		var hit []int64
-		var old []string
 		p.mu.Lock()
 		for a, sess := range p.accounts {
-			if sess.userID == g.UserID && sess.token != access {
+			if slices.Contains(tokens, sess.token) {
 				hit = append(hit, a)
-				old = append(old, sess.token)
 				delete(p.accounts, a)
 				delete(p.subs, a)
 			}
 		}
 		p.mu.Unlock()
-		for _, t := range old {
-			s.eng.Invalidate(t)
-		}
 		if len(hit) > 0 {
-			p.send("", &openapi.ProtoOAAccountsTokenInvalidatedEvent{CtidTraderAccountIds: hit, Reason: proto.String("Access token was refreshed")})
+			slices.Sort(hit)
+			p.send("", &openapi.ProtoOAAccountsTokenInvalidatedEvent{CtidTraderAccountIds: hit,
+				Reason: proto.String("Access token was refreshed or revoked")})
 		}
 	}
 }

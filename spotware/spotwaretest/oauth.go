@@ -39,7 +39,8 @@ func (s *Server) startOAuth() error {
 		Now:           o.now,
 		CodeTTL:       CodeLifetime,
 		AccessTTL:     o.accessTTL,
-		Refresh:       oauthsim.RefreshPolicy{Mode: oauthsim.RefreshRotate},
+		Refresh:       oauthsim.RefreshPolicy{Mode: oauthsim.RefreshRotate, RevokeOldAccess: true},
+		OnInvalidate:  s.tokensInvalidated,
 		PKCE:          oauthsim.PKCEUnsupported,
 		DefaultScopes: []string{"trading"},
 		Wire: oauthsim.Wire{
@@ -57,50 +58,14 @@ func (s *Server) startOAuth() error {
 	mux := http.NewServeMux()
 	eng.Mount(mux)
 	s.oauth = mux
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == TokenPath && r.URL.Query().Get("grant_type") == "refresh_token" {
-			s.serveRefresh(w, r, mux)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("spotwaretest: listening on 127.0.0.1: %w", err)
 	}
-	s.http = &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
+	s.http = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
 	s.http.Start()
 	s.URL = s.http.URL
 	return nil
-}
-
-// serveRefresh lets the engine answer a refresh and, when it issued a new
-// token, closes the account sessions authorized with the user's older
-// tokens: their connections get ProtoOAAccountsTokenInvalidatedEvent.
-func (s *Server) serveRefresh(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	rec := httptest.NewRecorder()
-	next.ServeHTTP(rec, r)
-	if access := accessTokenIn(rec); access != "" {
-		s.tokenRefreshed(access)
-	}
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(rec.Body.Bytes())
-}
-
-func accessTokenIn(rec *httptest.ResponseRecorder) string {
-	if rec.Code != http.StatusOK {
-		return ""
-	}
-	var body struct {
-		AccessToken string `json:"accessToken"`
-	}
-	if json.Unmarshal(rec.Body.Bytes(), &body) != nil {
-		return ""
-	}
-	return body.AccessToken
 }
 
 // refreshTokenAnswer is the token endpoint's answer, as the Protobuf
@@ -115,7 +80,8 @@ type refreshTokenAnswer struct {
 }
 
 // refreshOverProto runs ProtoOARefreshTokenReq through the same token
-// endpoint, so HTTP and Protobuf refreshes share rotation state.
+// endpoint, so HTTP and Protobuf refreshes share rotation state and the
+// endpoint's faults.
 func (s *Server) refreshOverProto(refreshToken string) (a refreshTokenAnswer) {
 	defer func() {
 		// A Cut fault on the token path aborts the handler with
@@ -131,7 +97,7 @@ func (s *Server) refreshOverProto(refreshToken string) (a refreshTokenAnswer) {
 		"client_id": {ClientID}, "client_secret": {ClientSecret}}
 	req := httptest.NewRequest(http.MethodGet, TokenPath+"?"+q.Encode(), nil)
 	rec := httptest.NewRecorder()
-	s.serveRefresh(rec, req, s.oauth)
+	s.oauth.ServeHTTP(rec, req)
 	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || (a.AccessToken == "" && a.ErrorCode == "") {
 		a.ErrorCode, a.Description = "INVALID_REQUEST", "token endpoint gave no usable answer"
 	}
