@@ -66,19 +66,18 @@ func matchRedirect(registered, requested string, exactLoopbackPort bool) bool {
 	return rp == qp && ru.RawQuery == qu.RawQuery
 }
 
-// single returns the one value of key, or an error when it is repeated or
-// too long.
-func single(q url.Values, key string) (string, error) {
-	vals := q[key]
-	switch {
-	case len(vals) == 0:
-		return "", nil
-	case len(vals) > 1:
-		return "", fmt.Errorf("parameter %s is repeated", key)
-	case len(vals[0]) > maxParam:
-		return "", fmt.Errorf("parameter %s is too long", key)
+// paramProblem describes the first parameter of v that is repeated (RFC
+// 6749 §3.1, §3.2) or longer than maxParam; "" when there is none.
+func paramProblem(v url.Values) string {
+	for k, vals := range v {
+		if len(vals) > 1 {
+			return "parameter " + k + " is repeated"
+		}
+		if len(vals) == 1 && len(vals[0]) > maxParam {
+			return "parameter " + k + " is too long"
+		}
 	}
-	return vals[0], nil
+	return ""
 }
 
 // checkAuthorize validates an authorization request. An error with a nil
@@ -88,13 +87,8 @@ func (e *Engine) checkAuthorize(q url.Values) (*authzRequest, *Error) {
 	page := func(reason Reason, code, desc string) (*authzRequest, *Error) {
 		return nil, oauthErr(EndpointAuthorize, http.StatusBadRequest, code, reason, desc)
 	}
-	for k, vals := range q {
-		if len(vals) > 1 {
-			return page(ReasonBadRequest, "invalid_request", "parameter "+k+" is repeated")
-		}
-		if len(vals[0]) > maxParam {
-			return page(ReasonBadRequest, "invalid_request", "parameter "+k+" is too long")
-		}
+	if p := paramProblem(q); p != "" {
+		return page(ReasonBadRequest, "invalid_request", p)
 	}
 	clientID := q.Get("client_id")
 	if clientID == "" {
@@ -223,11 +217,11 @@ func (e *Engine) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
+	if err := r.ParseForm(); err != nil || paramProblem(r.PostForm) != "" {
 		e.consentPage(w, r, ar, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	decision, _ := single(r.PostForm, "decision")
+	decision := r.PostForm.Get("decision")
 	if decision == "deny" {
 		e.redirectError(w, r, ar, oauthErr(EndpointAuthorize, http.StatusBadRequest, "access_denied",
 			ReasonDenied, "the user declined the request"))
@@ -237,9 +231,7 @@ func (e *Engine) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		e.consentPage(w, r, ar, http.StatusBadRequest, "Choose Allow or Deny.")
 		return
 	}
-	username, _ := single(r.PostForm, "username")
-	password, _ := single(r.PostForm, "password")
-	u := e.checkUser(username, password)
+	u := e.checkUser(r.PostForm.Get("username"), r.PostForm.Get("password"))
 	if u == nil {
 		e.consentPage(w, r, ar, http.StatusUnauthorized, "Authorization failed: wrong username or password.")
 		return

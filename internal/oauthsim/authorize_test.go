@@ -266,6 +266,14 @@ func TestAuthorizeRequestChecks(t *testing.T) {
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		// The consent form is held to the same rule: no approval from a
+		// form that names the user twice.
+		form := "decision=approve&username=alice&username=bob&password=pw"
+		resp, err = v.hc.Post(v.authURL(nil), "application/x-www-form-urlencoded", strings.NewReader(form))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		assert.Empty(t, resp.Header.Get("Location"))
 	})
 	t.Run("state omitted when the wire says so", func(t *testing.T) {
 		v := newEnv(t, func(c *Config) { c.Wire.OmitState = true })

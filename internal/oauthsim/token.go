@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -26,7 +27,7 @@ func readParams(w http.ResponseWriter, r *http.Request, allowJSON bool) (url.Val
 	if r.Method == http.MethodGet {
 		var err error
 		if v, err = url.ParseQuery(r.URL.RawQuery); err != nil {
-			return nil, fmt.Errorf("the query does not parse")
+			return nil, errors.New("the query does not parse")
 		}
 	} else {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -38,7 +39,7 @@ func readParams(w http.ResponseWriter, r *http.Request, allowJSON bool) (url.Val
 		case mt == "application/json" && allowJSON:
 			var obj map[string]any
 			if err := json.Unmarshal(body, &obj); err != nil {
-				return nil, fmt.Errorf("the body is not a JSON object")
+				return nil, errors.New("the body is not a JSON object")
 			}
 			v = url.Values{}
 			for k, x := range obj {
@@ -54,19 +55,14 @@ func readParams(w http.ResponseWriter, r *http.Request, allowJSON bool) (url.Val
 			}
 		case mt == "application/x-www-form-urlencoded" || (mt == "" && len(body) == 0):
 			if v, err = url.ParseQuery(string(body)); err != nil {
-				return nil, fmt.Errorf("the form body does not parse")
+				return nil, errors.New("the form body does not parse")
 			}
 		default:
 			return nil, fmt.Errorf("content type %q is not accepted", mt)
 		}
 	}
-	for k, vals := range v {
-		if len(vals) > 1 {
-			return nil, fmt.Errorf("parameter %s is repeated", k)
-		}
-		if len(vals[0]) > maxParam {
-			return nil, fmt.Errorf("parameter %s is too long", k)
-		}
+	if p := paramProblem(v); p != "" {
+		return nil, errors.New(p)
 	}
 	return v, nil
 }
