@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/brokerkit/brokerkit/auth"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
 )
 
 // Browser plays the user agent of a login: it opens the authorize URL,

@@ -141,9 +141,10 @@ type Config struct {
 	Name string
 	// Issuer is the iss of ID tokens; empty means none.
 	Issuer string
-	// Clients and Users are seeded at start; AddClient and AddUser add more.
+	// Clients are registered at start; AddClient adds more.
 	Clients []Client
-	Users   []User
+	// Users are seeded at start; AddUser adds more.
+	Users []User
 
 	// Now is the server's clock; nil means time.Now. Share a TestClock's
 	// Now with the SDK under test.

@@ -369,8 +369,9 @@ type IssueRequest struct {
 	ClientID string
 	// UserID must be seeded; empty issues an application-only token.
 	UserID string
-	// Scopes and Audience are recorded on the grant as given.
-	Scopes   []string
+	// Scopes are recorded on the grant as given.
+	Scopes []string
+	// Audience is recorded on the grant as given.
 	Audience string
 }
 

@@ -25,8 +25,11 @@ type Fault struct {
 	Status int
 	// RetryAfter sets a Retry-After header (whole seconds, rounded up) on a
 	// Status answer.
-	RetryAfter  time.Duration
-	Body        string
+	RetryAfter time.Duration
+	// Body is the Status answer's body; empty means the status text.
+	Body string
+	// ContentType is the Status answer's Content-Type; empty means
+	// text/plain.
 	ContentType string
 	// Malformed runs the handler but truncates its body mid-way, so that
 	// the client reads invalid JSON with the real status and headers.

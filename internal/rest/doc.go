@@ -21,7 +21,8 @@
 //	case errors.Is(err, auth.ErrRateLimited): // *auth.RateLimitError via errors.As
 //	}
 //
-// GET and HEAD are retried on 429, 5xx and connection failures; PUT, DELETE
-// and PATCH only when the Request says it is idempotent; POST never, so an
-// order is never placed twice by this package.
+// GET, HEAD and OPTIONS are retried on 408, 429 (or the broker's own
+// rate-limit answer), 5xx and connection failures; PUT, DELETE and PATCH
+// only when the Request says it is idempotent; POST never, so an order is
+// never placed twice by this package.
 package rest
