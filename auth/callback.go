@@ -129,8 +129,15 @@ func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) 
 type FlowStore struct {
 	mu    sync.Mutex
 	flows map[string]*Flow
-	now   func() time.Time
+	// sweepAt is the size at which Put next drops expired flows: twice the
+	// size after the last sweep, so a flood of logins costs each Put O(1)
+	// on average rather than a scan of every pending flow.
+	sweepAt int
+	now     func() time.Time
 }
+
+// minSweep is the least sweepAt.
+const minSweep = 64
 
 // NewFlowStore returns an empty FlowStore.
 func NewFlowStore() *FlowStore {
@@ -145,13 +152,21 @@ func (s *FlowStore) Put(f *Flow) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.flows) >= s.sweepAt {
+		s.sweep()
+	}
+	s.flows[f.State] = f
+}
+
+// sweep drops the expired flows. The caller holds s.mu.
+func (s *FlowStore) sweep() {
 	now := s.now()
-	for k, old := range s.flows {
-		if !now.Before(old.Expires) {
+	for k, f := range s.flows {
+		if !now.Before(f.Expires) {
 			delete(s.flows, k)
 		}
 	}
-	s.flows[f.State] = f
+	s.sweepAt = max(2*len(s.flows), minSweep)
 }
 
 // Take removes and returns the flow begun with state; nil when there is
@@ -165,10 +180,11 @@ func (s *FlowStore) Take(_ context.Context, state string) (*Flow, error) {
 	return f, nil
 }
 
-// Len reports how many flows are pending.
+// Len reports how many flows are pending; expired ones are dropped first.
 func (s *FlowStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.sweep()
 	return len(s.flows)
 }
 

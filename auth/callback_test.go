@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -361,4 +362,20 @@ var fixedCallbackMessages = map[string]bool{
 	"The broker&#39;s answer was incomplete or malformed. Please start the login again.": true,
 	"The broker did not complete the login. Please try again in a moment.":               true,
 	"The login could not be completed.":                                                  true,
+}
+
+// BenchmarkFlowStorePut is a login start with many logins pending, as
+// under a flood of login requests: Put must not scan them all each time.
+func BenchmarkFlowStorePut(b *testing.B) {
+	s := auth.NewFlowStore()
+	exp := time.Now().Add(time.Hour)
+	for i := range 50_000 {
+		s.Put(&auth.Flow{State: strconv.Itoa(i), Expires: exp})
+	}
+	f := &auth.Flow{State: "new", Expires: exp}
+	ctx := context.Background()
+	for b.Loop() {
+		s.Put(f)
+		_, _ = s.Take(ctx, "new")
+	}
 }
