@@ -54,9 +54,11 @@
 // # Using tokens
 //
 // A TokenSource serves a user's token from a Store, refreshes it shortly
-// before it expires (one refresh at a time, with the caller's context) and
-// saves every new token, so a rotated refresh token is never lost. A
-// Manager hands out one TokenSource and one *http.Client per user:
+// before it expires (one refresh at a time, which no caller's cancellation
+// aborts) and saves every new token, so a rotated refresh token is never
+// lost. A Transport puts the token on each request and refreshes once when
+// the API refuses it; CheckResponse turns error answers into typed errors.
+// A Manager hands out one TokenSource and one *http.Client per user:
 //
 //	m, err := auth.NewManager(p, store)           // store: NewMemoryStore, NewFileStore, or your own
 //	err = m.SetToken(ctx, userID, tok)            // right after the login
@@ -68,13 +70,17 @@
 // must log in again, ErrInvalidClient, ErrStateMismatch, ErrFlowExpired,
 // ErrAccessDenied, ErrUnsupported, ErrRateLimited, ErrUnavailable, ...) and
 // carry details reachable with errors.As (*OAuthError, *RateLimitError,
-// *HTTPError, *ResponseError). Bad input from a server or a callback is
-// always one of these, never a panic.
+// *HTTPError, *ResponseError, *InsufficientScopeError, *StoreError). Bad
+// input from a server or a callback is always one of these, never a panic.
 //
 // # Secrets
 //
 // No error text contains a token, a client secret or a PKCE verifier. A
 // Token or Flow printed with fmt (any verb, also inside another value) or
-// logged with log/slog shows what it holds, not the secrets. Only their
-// JSON encodings, which are what stores and sessions keep, carry them.
+// logged with log/slog shows what it holds, not the secrets; so do a
+// Config, Standard, TokenSource, Transport and Manager printed with fmt.
+// Only the JSON encodings of Token and Flow, which are what stores and
+// sessions keep, carry secrets. Endpoints must be https unless they are on
+// a loopback address (CheckEndpoint), and Transport never sends a token
+// over plain http elsewhere.
 package auth

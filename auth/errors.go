@@ -155,8 +155,8 @@ func (e *RateLimitError) Is(target error) bool {
 }
 
 // HTTPError is an unexpected HTTP answer that carried no usable error
-// document: an HTML page, an empty body, a gateway error. A 5xx matches
-// ErrUnavailable.
+// document: an HTML page, an empty body, a gateway error. A 5xx or a 408
+// matches ErrUnavailable.
 type HTTPError struct {
 	// Provider is the provider's name, when known.
 	Provider string
@@ -188,7 +188,8 @@ func (e *HTTPError) Error() string {
 	return msg
 }
 
-// Is reports whether a 5xx answer is asked about as ErrUnavailable.
+// Is reports whether target is ErrUnavailable and the answer a 5xx or a
+// 408.
 func (e *HTTPError) Is(target error) bool {
 	return target == ErrUnavailable && (e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout)
 }
