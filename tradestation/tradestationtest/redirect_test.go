@@ -2,6 +2,7 @@ package tradestationtest_test
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -40,4 +41,31 @@ func TestWithRedirectURL(t *testing.T) {
 	u, err := login(srv)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(u, cb+"?"), u)
+}
+
+func TestStartReportsBadOptions(t *testing.T) {
+	srv, err := tradestationtest.Start(tradestationtest.WithRedirectURL("::bad"))
+	require.Error(t, err)
+	assert.Nil(t, srv)
+	assert.Contains(t, err.Error(), "::bad")
+	assert.Panics(t, func() { tradestationtest.NewServer(tradestationtest.WithRedirectURL("::bad")) })
+
+	// A started server's v3 issuer is the URL it serves: the ID token says
+	// so.
+	srv, err = tradestationtest.Start()
+	require.NoError(t, err)
+	defer srv.Close()
+	p, err := tradestation.New(srv.Config(tradestation.V3))
+	require.NoError(t, err)
+	flow, err := auth.Begin(p)
+	require.NoError(t, err)
+	cb, err := srv.Login(flow.URL)
+	require.NoError(t, err)
+	tok, err := flow.CompleteURL(context.Background(), p, cb)
+	require.NoError(t, err)
+	parts := strings.Split(tok.ExtraString("id_token"), ".")
+	require.Len(t, parts, 3)
+	claims, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	assert.Contains(t, string(claims), `"iss":"`+srv.URL+`/"`)
 }

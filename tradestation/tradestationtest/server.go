@@ -68,8 +68,20 @@ type Server struct {
 	traces atomic.Int64 // numbers v2 TraceIds and AOP applications
 }
 
-// NewServer starts an emulator. Close it when done.
+// NewServer starts an emulator. Close it when done. Like
+// httptest.NewServer it panics when it cannot start: when it cannot listen
+// on 127.0.0.1, or when an option is bad (a redirect URL that does not
+// parse). Start returns the error instead.
 func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start is NewServer returning an error instead of panicking.
+func Start(opts ...Option) (*Server, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		if opt != nil {
@@ -78,19 +90,25 @@ func NewServer(opts ...Option) *Server {
 	}
 	s := &Server{o: o, now: o.now, data: newDataset()}
 	s.limits = newLimiter(o.rateLimits, o.now)
-	s.Server = httptest.NewServer(http.HandlerFunc(s.route))
+	// The engines need the URL (the v3 issuer), which the listener fixes:
+	// listen first, serve only once everything is built.
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.route))
 	var err error
-	if s.v3, err = oauthsim.New(s.v3Config()); err != nil {
-		panic("tradestationtest: " + err.Error()) // the configuration is ours: a bug, not input
+	if s.v3, err = oauthsim.New(s.v3Config("http://" + s.Listener.Addr().String())); err == nil {
+		s.v2, err = oauthsim.New(s.v2Config())
 	}
-	if s.v2, err = oauthsim.New(s.v2Config()); err != nil {
-		panic("tradestationtest: " + err.Error())
+	if err != nil {
+		s.Server.Close()
+		return nil, fmt.Errorf("tradestationtest: %w", err)
 	}
 	s.api = s.v3.Faults().Wrap(http.HandlerFunc(s.serveAPI))
-	return s
+	s.Server.Start()
+	return s, nil
 }
 
-func (s *Server) v3Config() oauthsim.Config {
+// v3Config is the sign-in server's configuration; base is the URL the
+// emulator will serve.
+func (s *Server) v3Config(base string) oauthsim.Config {
 	refresh := oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic, RequireScope: "offline_access"}
 	if s.o.refresh == tradestation.RefreshRotating {
 		refresh = oauthsim.RefreshPolicy{Mode: oauthsim.RefreshRotate, TTL: s.o.rotation,
@@ -99,7 +117,7 @@ func (s *Server) v3Config() oauthsim.Config {
 	auds := []string{tradestation.TradingAudience, tradestation.AOPAudience}
 	return oauthsim.Config{
 		Name:   "TradeStation",
-		Issuer: s.URL + "/",
+		Issuer: base + "/",
 		Now:    s.now,
 		Clients: []oauthsim.Client{
 			{ID: V3ClientID, Secret: V3ClientSecret, RedirectURIs: s.redirectURIs(), Audiences: auds},
