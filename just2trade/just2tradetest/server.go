@@ -121,9 +121,11 @@ type Server struct {
 }
 
 // NewServer starts an emulator seeded with one user and two accounts,
-// positions, quotes, trades and transactions. Close it when done. It
-// panics only if it cannot listen on 127.0.0.1, as httptest.NewServer
-// does; Start returns the error instead.
+// positions, quotes, trades and transactions. Close it when done. Like
+// httptest.NewServer it panics when it cannot start: when it cannot listen
+// on 127.0.0.1, or when an option is bad (a negative order delay, a daily
+// expiry that is not a time of day, a redirect URL that does not parse).
+// Start returns the error instead.
 func NewServer(opts ...Option) *Server {
 	s, err := Start(opts...)
 	if err != nil {
