@@ -308,6 +308,22 @@ func (s *FileStore) Lock(ctx context.Context, key string) (func(), error) {
 	return unlock, nil
 }
 
+// lockBackoff waits *wait before the next try at a lock another process
+// holds, doubling it up to 20 ms; it returns ctx's error if ctx ends first.
+func lockBackoff(ctx context.Context, wait *time.Duration) error {
+	t := time.NewTimer(*wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	if *wait < 20*time.Millisecond {
+		*wait *= 2
+	}
+	return nil
+}
+
 // staleTempAge is how old a temporary file left by a killed writer must be
 // before NewFileStore removes it.
 const staleTempAge = 10 * time.Minute

@@ -33,15 +33,8 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 			_ = os.Remove(path)
 			continue
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-		if wait < 20*time.Millisecond {
-			wait *= 2
+		if err := lockBackoff(ctx, &wait); err != nil {
+			return nil, err
 		}
 	}
 }

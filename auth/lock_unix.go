@@ -31,16 +31,9 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 			f.Close()
 			return nil, err
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if err := lockBackoff(ctx, &wait); err != nil {
 			f.Close()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-		if wait < 20*time.Millisecond {
-			wait *= 2
+			return nil, err
 		}
 	}
 }
