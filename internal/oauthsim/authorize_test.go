@@ -359,6 +359,11 @@ func TestHandlerBrowserAndVisit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, cb, "code=")
 
+	// A cut connection is an error of the login, not a panic of the test.
+	v.srv.Engine.Faults().Next("/authorize", Fault{Cut: true}, 1)
+	_, err = b.Login(context.Background(), v.authURL(nil))
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+
 	// A loopback listener, as a CLI runs it, receives the callback.
 	got := make(chan url.Values, 1)
 	lis := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {

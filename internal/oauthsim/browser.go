@@ -50,13 +50,23 @@ func NewHandlerBrowser(h http.Handler, username, password string) *Browser {
 
 type handlerTransport struct{ h http.Handler }
 
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t handlerTransport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	if err := r.Context().Err(); err != nil {
 		return nil, err
 	}
+	defer func() {
+		// A handler that drops the connection (Fault.Cut) panics with
+		// ErrAbortHandler, which only a server would recover.
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				panic(p)
+			}
+			resp, err = nil, fmt.Errorf("connection cut by the handler: %w", io.ErrUnexpectedEOF)
+		}
+	}()
 	rec := httptest.NewRecorder()
 	t.h.ServeHTTP(rec, r)
-	resp := rec.Result()
+	resp = rec.Result()
 	resp.Request = r
 	return resp, nil
 }

@@ -498,7 +498,7 @@ func (e *Engine) Refresh(clientID, refreshToken string) (*Issued, error) {
 	if oe != nil {
 		return nil, oe
 	}
-	return &Issued{AccessToken: set.access, RefreshToken: set.refresh, Grant: *set.grant.clone()}, nil
+	return &Issued{AccessToken: set.access, RefreshToken: set.refresh, Grant: *set.grant}, nil
 }
 
 // missing returns the first of want that is not in have; ok is false when
