@@ -11,3 +11,6 @@ func SetSleep(c *Client, f func(context.Context, time.Duration) error) { c.sleep
 
 // SetNow replaces the client's clock.
 func SetNow(c *Client, f func() time.Time) { c.now = f }
+
+// SleepCtx is the client's own sleep, for tests that wrap it.
+var SleepCtx = sleepCtx

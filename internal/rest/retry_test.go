@@ -241,7 +241,7 @@ func TestContextCancelledDuringBackoff(t *testing.T) {
 	c, mux, _ := setup(t)
 	rest.SetSleep(c, func(ctx context.Context, d time.Duration) error {
 		// The real sleep would wait 30s; cancel shortly after it starts.
-		return realSleep(ctx, d)
+		return rest.SleepCtx(ctx, d)
 	})
 	hits := &counter{}
 	mux.HandleFunc("/q", failThen(hits, 100, 429, "30"))
@@ -254,19 +254,6 @@ func TestContextCancelledDuringBackoff(t *testing.T) {
 	var rl *auth.RateLimitError
 	assert.ErrorAs(t, err, &rl, "the last answer stays reachable")
 	assert.Equal(t, 1, hits.get())
-}
-
-// realSleep is the behaviour of the client's own sleep, used where a test
-// needs a real wait.
-func realSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func TestNoRetryOnceContextDone(t *testing.T) {
