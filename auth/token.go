@@ -243,7 +243,8 @@ func (t Token) GoString() string { return t.String() }
 // Format makes every fmt verb print the redacted String.
 func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
 
-// LogValue gives log/slog a view of t without secrets.
+// LogValue gives log/slog a view of t without secrets: what String shows,
+// as attributes.
 func (t Token) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("provider", t.Provider),
@@ -254,8 +255,17 @@ func (t Token) LogValue() slog.Value {
 	if !t.Expiry.IsZero() {
 		attrs = append(attrs, slog.Time("expiry", t.Expiry))
 	}
+	if !t.RefreshExpiry.IsZero() {
+		attrs = append(attrs, slog.Time("refresh_expiry", t.RefreshExpiry))
+	}
 	if t.Subject != "" {
 		attrs = append(attrs, slog.String("subject", t.Subject))
+	}
+	if t.Audience != "" {
+		attrs = append(attrs, slog.String("audience", t.Audience))
+	}
+	if len(t.Scopes) > 0 {
+		attrs = append(attrs, slog.String("scopes", strings.Join(t.Scopes, " ")))
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -116,4 +118,19 @@ func TestTokenHelpers(t *testing.T) {
 	assert.Equal(t, fullToken().Expiry, o.Expiry)
 	assert.Equal(t, "eyJ.e30.sig", o.Extra("id_token"))
 	assert.Nil(t, (&auth.Token{AccessToken: "a"}).OAuth2().Extra("id_token"))
+}
+
+// A logged token shows what its String shows, secrets aside.
+func TestTokenLogValueMatchesString(t *testing.T) {
+	exp := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	tok := auth.Token{AccessToken: "a-secret", RefreshToken: "r-secret", Provider: "p", Expiry: exp,
+		RefreshExpiry: exp.Add(time.Hour), Subject: "u1", Audience: "https://api.example", Scopes: []string{"read", "Trade"}}
+	var b bytes.Buffer
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("x", "tok", tok)
+	out := b.String()
+	for _, want := range []string{`"audience":"https://api.example"`, `"scopes":"read Trade"`,
+		`"refresh_expiry":"2026-11-22T13:00:00Z"`, `"subject":"u1"`, `"access":"redacted"`} {
+		assert.Contains(t, out, want)
+	}
+	assert.NotContains(t, out, "secret")
 }
