@@ -121,7 +121,7 @@ type Client struct {
 	rest             *rest.Client
 	err              error // a configuration error, reported by every call
 	baseURL          string
-	apiKey           string
+	hasAPIKey        bool // the key itself lives only in rest's headers, out of fmt's reach
 	apiKeyHeader     string
 	paths            Paths
 	agreementIDField string
@@ -202,7 +202,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	}
 	c := &Client{
 		baseURL:          strings.TrimRight(o.baseURL, "/"),
-		apiKey:           o.apiKey,
+		hasAPIKey:        o.apiKey != "",
 		apiKeyHeader:     o.apiKeyHeader,
 		paths:            o.paths.WithDefaults(),
 		agreementIDField: o.agreementIDField,
@@ -231,8 +231,8 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		rest.WithErrorFields(errorFields),
 		rest.WithErrorHook(classify),
 	}
-	if c.apiKey != "" {
-		ropts = append(ropts, rest.WithHeader(c.apiKeyHeader, c.apiKey))
+	if o.apiKey != "" {
+		ropts = append(ropts, rest.WithHeader(c.apiKeyHeader, o.apiKey))
 	}
 	if o.userAgent != "" {
 		ropts = append(ropts, rest.WithUserAgent(o.userAgent))
@@ -272,7 +272,7 @@ func (c *Client) Err() error {
 	if c.err != nil {
 		return c.err
 	}
-	if c.apiKey == "" {
+	if !c.hasAPIKey {
 		return ErrMissingAPIKey
 	}
 	return nil
@@ -281,20 +281,22 @@ func (c *Client) Err() error {
 // BaseURL returns the API base URL.
 func (c *Client) BaseURL() string { return c.baseURL }
 
-// String describes the client without its API key.
-func (c *Client) String() string {
+// String describes the client without its API key. Client holds no copy
+// of the key (only its HTTP plumbing does), so no fmt verb on a Client, a
+// *Client or a service can print it.
+func (c Client) String() string {
 	key := "none"
-	if c.apiKey != "" {
+	if c.hasAPIKey {
 		key = "redacted"
 	}
 	return fmt.Sprintf("autoshares.Client{base=%s %s=%s}", c.baseURL, c.apiKeyHeader, key)
 }
 
 // GoString is String: %#v must not print the key either.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Format makes every fmt verb print the redacted String.
-func (c *Client) Format(s fmt.State, _ rune) { _, _ = s.Write([]byte(c.String())) }
+func (c Client) Format(s fmt.State, _ rune) { _, _ = s.Write([]byte(c.String())) }
 
 // call describes one request.
 type call struct {

@@ -461,14 +461,19 @@ func TestClientConfigurationErrors(t *testing.T) {
 
 func TestAPIKeyNeverPrinted(t *testing.T) {
 	c, _ := mocked(t)
-	for _, s := range []string{c.String(), fmtAll(c)} {
+	for _, s := range []string{c.String(), fmtAll(c), fmtAll(*c)} {
 		assert.NotContains(t, s, fixtureKey)
 		assert.Contains(t, s, "redacted")
+	}
+	// The services reach the client through a pointer, which fmt expands
+	// under a verb it does not fit (%s, %d).
+	for _, svc := range []any{c.Users, c.Accounts, c.Agreements, c.Quotes, c.PriceAlerts, c.Orders, c.Positions} {
+		assert.NotContains(t, fmtAll(svc), fixtureKey)
 	}
 }
 
 func fmtAll(v any) string {
-	b, _ := json.Marshal(struct{ A, B, C string }{fmtS("%v", v), fmtS("%+v", v), fmtS("%#v", v)})
+	b, _ := json.Marshal(struct{ A, B, C, D, E string }{fmtS("%v", v), fmtS("%+v", v), fmtS("%#v", v), fmtS("%s", v), fmtS("%d", v)})
 	return string(b)
 }
 
