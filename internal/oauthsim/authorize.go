@@ -145,11 +145,8 @@ func (e *Engine) checkAuthorize(q url.Values) (*authzRequest, *Error) {
 	if s, ok := missing(ar.scopes, e.cfg.RequiredScopes); ok {
 		return back(ReasonScope, "invalid_scope", "scope must include "+s)
 	}
-	if oe := c.checkScopes(EndpointAuthorize, ar.scopes); oe != nil {
-		return ar, oe
-	}
 	var oe *Error
-	if ar.audience, oe = e.audience(c, q, EndpointAuthorize); oe != nil {
+	if ar.audience, oe = e.allowed(c, ar.scopes, q, EndpointAuthorize); oe != nil {
 		return ar, oe
 	}
 

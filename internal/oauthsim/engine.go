@@ -512,21 +512,14 @@ func missing(have, want []string) (s string, ok bool) {
 	return "", false
 }
 
-// checkScopes refuses scopes c may not request (Client.Scopes).
-func (c *Client) checkScopes(ep Endpoint, scopes []string) *Error {
-	if len(c.Scopes) == 0 {
-		return nil
+// allowed checks a request's scopes against Client.Scopes and its audience
+// (the wire's audience parameter, else Config.DefaultAudience) against
+// Client.Audiences, and returns the audience. Every grant that takes
+// scopes and an audience from its request checks them here.
+func (e *Engine) allowed(c *Client, scopes []string, v url.Values, ep Endpoint) (string, *Error) {
+	if s, ok := missing(c.Scopes, scopes); ok && len(c.Scopes) > 0 {
+		return "", oauthErr(ep, http.StatusBadRequest, "invalid_scope", ReasonScope, "scope "+s+" is not allowed for this client")
 	}
-	if s, ok := missing(c.Scopes, scopes); ok {
-		return oauthErr(ep, http.StatusBadRequest, "invalid_scope", ReasonScope, "scope "+s+" is not allowed for this client")
-	}
-	return nil
-}
-
-// audience returns the audience a request names, or Config.DefaultAudience,
-// refusing one c may not request (Client.Audiences). Every grant that
-// records an audience reads it here.
-func (e *Engine) audience(c *Client, v url.Values, ep Endpoint) (string, *Error) {
 	aud := v.Get(nameOr(e.cfg.Wire.AudienceParam, "audience"))
 	if aud == "" {
 		aud = e.cfg.DefaultAudience

@@ -352,10 +352,7 @@ func (e *Engine) clientCredentials(c *Client, v url.Values, now time.Time) (*tok
 			"this client may not use client_credentials")
 	}
 	scopes := strings.Fields(v.Get("scope"))
-	if oe := c.checkScopes(EndpointToken, scopes); oe != nil {
-		return nil, oe
-	}
-	aud, oe := e.audience(c, v, EndpointToken)
+	aud, oe := e.allowed(c, scopes, v, EndpointToken)
 	if oe != nil {
 		return nil, oe
 	}
@@ -377,10 +374,7 @@ func (e *Engine) passwordGrant(c *Client, v url.Values, now time.Time) (*tokenSe
 	if len(scopes) == 0 {
 		scopes = slices.Clone(e.cfg.DefaultScopes)
 	}
-	if oe := c.checkScopes(EndpointToken, scopes); oe != nil {
-		return nil, oe
-	}
-	aud, oe := e.audience(c, v, EndpointToken)
+	aud, oe := e.allowed(c, scopes, v, EndpointToken)
 	if oe != nil {
 		return nil, oe
 	}
