@@ -40,7 +40,6 @@ var encMagic = []byte("brokerkit-token-aes256gcm-v1\n")
 type FileStore struct {
 	dir  string
 	aead cipher.AEAD
-	now  func() time.Time
 }
 
 // FileStoreOption configures NewFileStore.
@@ -70,7 +69,7 @@ func NewFileStore(dir string, opts ...FileStoreOption) (*FileStore, error) {
 	if dir == "" {
 		return nil, errors.New("auth: file store: directory is empty")
 	}
-	s := &FileStore{dir: dir, now: time.Now}
+	s := &FileStore{dir: dir}
 	if o.keySet {
 		if len(o.key) != 32 {
 			return nil, fmt.Errorf("auth: file store: encryption key must be 32 bytes, got %d", len(o.key))
@@ -331,7 +330,7 @@ const staleTempAge = 10 * time.Minute
 func (s *FileStore) removeStaleTemps() {
 	matches, _ := filepath.Glob(filepath.Join(s.dir, ".*.token.tmp*"))
 	for _, m := range matches {
-		if fi, err := os.Stat(m); err == nil && s.now().Sub(fi.ModTime()) > staleTempAge {
+		if fi, err := os.Stat(m); err == nil && time.Since(fi.ModTime()) > staleTempAge {
 			_ = os.Remove(m)
 		}
 	}

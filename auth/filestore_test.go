@@ -318,3 +318,23 @@ func TestFileStoreNilOption(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "a", got.AccessToken)
 }
+
+// A temporary file left by a killed writer is removed by the next
+// NewFileStore once it is old enough; a recent one may be a live writer's.
+func TestFileStoreRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".k.token.tmp123")
+	recent := filepath.Join(dir, ".k.token.tmp456")
+	other := filepath.Join(dir, ".notes.tmp1")
+	for _, p := range []string{stale, recent, other} {
+		require.NoError(t, os.WriteFile(p, []byte("{"), 0o600))
+	}
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(stale, old, old))
+	require.NoError(t, os.Chtimes(other, old, old))
+	_, err := auth.NewFileStore(dir)
+	require.NoError(t, err)
+	assert.NoFileExists(t, stale)
+	assert.FileExists(t, recent)
+	assert.FileExists(t, other, "only the store's own temporary files are touched")
+}
