@@ -195,9 +195,13 @@ type loopbackResult struct {
 
 // loopback serves the redirect of one login.
 type loopback struct {
-	p       Provider
-	flow    *Flow
-	path    string
+	p    Provider
+	flow *Flow
+	path string
+	// ctx is the login's context, which LoginLoopback cancels on return.
+	// The exchange runs under it rather than the request's, so a browser
+	// that drops the connection does not cut a one-time code's exchange
+	// short.
 	ctx     context.Context
 	done    atomic.Bool
 	refused atomic.Pointer[error]
