@@ -3,6 +3,7 @@ package providers
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,7 +102,16 @@ func TestWriteTable(t *testing.T) {
 }
 
 func ExampleWriteTable() {
-	_ = WriteTable(&bytes.Buffer{})
+	_ = WriteTable(os.Stdout)
+	// Output:
+	// BROKER        PKCE    REFRESH  ROTATION  CLIENT CREDS  REVOKE  SLIDING  ENVIRONMENTS
+	// autoshares    yes     opt-in   no        no            no      no       live, demo
+	// just2trade    opt-in  no       no        no            no      yes      just2trade, lime
+	// spotware      no      yes      yes       no            no      no       live, demo
+	// tradestation  opt-in  yes      opt-in    no            yes     no       live, sim
+}
+
+func ExampleTable() {
 	for _, r := range Table() {
 		fmt.Printf("%s: refresh %s, rotation %s\n", r.Broker, r.Refresh, r.Rotation)
 	}
