@@ -274,6 +274,20 @@ func TestConfigsDoNotPrintSecrets(t *testing.T) {
 	}
 }
 
+// TestSessionDoesNotPrintSecret: no fmt verb prints the client secret of
+// a session or of a subscription (which reaches the session through a
+// pointer that fmt expands under %s).
+func TestSessionDoesNotPrintSecret(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d"} {
+		for _, v := range []any{e.sess, sub} {
+			require.NotContains(t, fmt.Sprintf(verb, v), spotwaretest.ClientSecret, "%s of %T", verb, v)
+		}
+	}
+	require.Contains(t, e.sess.String(), spotwaretest.ClientID)
+}
+
 // TestSubscribeAcrossReconnect: a subscribe left unanswered when the
 // connection drops is sent again on the new one; the restore has already
 // subscribed, and the call still succeeds.

@@ -132,7 +132,10 @@ func (c SessionConfig) withDefaults() (SessionConfig, error) {
 // connection, as long as their context allows. A Session is safe for
 // concurrent use.
 type Session struct {
-	cfg        SessionConfig
+	// cfg is behind a pointer so that fmt, which expands a *Session field
+	// one level under a verb it does not fit (%s), prints its address, not
+	// the client secret.
+	cfg        *SessionConfig
 	historical map[uint32]bool
 	msgSeq     atomic.Uint64
 
@@ -166,7 +169,7 @@ func Dial(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, historical: map[uint32]bool{}, accounts: map[int64]struct{}{},
+	s := &Session{cfg: &cfg, historical: map[uint32]bool{}, accounts: map[int64]struct{}{},
 		subs: map[subKey]*Subscription{}, events: make(chan Event, cfg.EventBuffer)}
 	for _, pt := range cfg.HistoricalPayloadTypes {
 		s.historical[pt] = true
@@ -198,6 +201,18 @@ func (c SessionConfig) Format(f fmt.State, verb rune) {
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), p)
 }
+
+// String names the session's server and application, never the client
+// secret.
+func (s *Session) String() string {
+	return fmt.Sprintf("spotware.Session{addr=%s client=%s}", s.cfg.Addr, s.cfg.ClientID)
+}
+
+// GoString is String: %#v must not print the secret either.
+func (s *Session) GoString() string { return s.String() }
+
+// Format makes every fmt verb print String.
+func (s *Session) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
 // connect dials and authorizes the application.
 func (s *Session) connect(ctx context.Context) (*conn, error) {

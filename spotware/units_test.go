@@ -82,7 +82,7 @@ func TestSessionConfigDefaults(t *testing.T) {
 	require.Equal(t, DefaultHistoricalPerSecond, c.HistoricalPerSecond)
 	require.Equal(t, time.Minute, c.ReconnectMax)
 
-	s := &Session{cfg: SessionConfig{ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second}}
+	s := &Session{cfg: &SessionConfig{ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second}}
 	for n := 1; n < 10; n++ {
 		d := s.backoff(n)
 		want := min(100*time.Millisecond<<(n-1), time.Second)
