@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,12 +23,12 @@ const (
 	AccessOwner              AccessType = "Owner"
 )
 
-func (a AccessType) valid() bool {
+func (a AccessType) check() error {
 	switch a {
 	case AccessFull, AccessReadOnly, AccessClosePositionsOnly, AccessOwner:
-		return true
+		return nil
 	}
-	return false
+	return fmt.Errorf("autoshares: access type %q is not Full, ReadOnly, ClosePositionsOnly or Owner", a)
 }
 
 // Account is one of a user's trading accounts (UserAccountModel).
@@ -108,11 +109,15 @@ type Balances struct {
 // AccountsService lists, creates and binds trading accounts.
 type AccountsService struct{ c *Client }
 
-func accountSeg(id int64) (string, error) {
-	if id <= 0 {
-		return "", fmt.Errorf("autoshares: account id %d is not positive", id)
+// accountPath expands tmpl for accountID (which must be positive), user
+// ("" when tmpl has no {userId}) and the other placeholders in extra.
+func (c *Client) accountPath(tmpl string, accountID int64, user UserRef, extra map[string]string) (string, error) {
+	if accountID <= 0 {
+		return "", fmt.Errorf("autoshares: account id %d is not positive", accountID)
 	}
-	return strconv.FormatInt(id, 10), nil
+	vars := map[string]string{"accountId": strconv.FormatInt(accountID, 10)}
+	maps.Copy(vars, extra)
+	return c.path(tmpl, user, vars)
 }
 
 // List returns the user's trading accounts.
@@ -146,14 +151,10 @@ func (s *AccountsService) Create(ctx context.Context, a NewAccount) (*Account, e
 // requires an administrator's (or the owner's) token. Binding is
 // idempotent, so it is retried like a GET.
 func (s *AccountsService) Bind(ctx context.Context, accountID int64, user UserRef, access AccessType) (*AccountBinding, error) {
-	if !access.valid() {
-		return nil, fmt.Errorf("autoshares: access type %q is not Full, ReadOnly, ClosePositionsOnly or Owner", access)
-	}
-	acc, err := accountSeg(accountID)
-	if err != nil {
+	if err := access.check(); err != nil {
 		return nil, err
 	}
-	p, err := s.c.path(s.c.paths.BindAccount, user, map[string]string{"accountId": acc})
+	p, err := s.c.accountPath(s.c.paths.BindAccount, accountID, user, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -162,17 +163,13 @@ func (s *AccountsService) Bind(ctx context.Context, accountID int64, user UserRe
 
 // BindByUsername is Bind for a user named by login.
 func (s *AccountsService) BindByUsername(ctx context.Context, accountID int64, username string, access AccessType) (*AccountBinding, error) {
-	if !access.valid() {
-		return nil, fmt.Errorf("autoshares: access type %q is not Full, ReadOnly, ClosePositionsOnly or Owner", access)
+	if err := access.check(); err != nil {
+		return nil, err
 	}
 	if username == "" {
 		return nil, fmt.Errorf("autoshares: bind account: empty username")
 	}
-	acc, err := accountSeg(accountID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.c.path(s.c.paths.BindAccountByUsername, "", map[string]string{"accountId": acc, "username": username})
+	p, err := s.c.accountPath(s.c.paths.BindAccountByUsername, accountID, "", map[string]string{"username": username})
 	if err != nil {
 		return nil, err
 	}
@@ -198,11 +195,7 @@ func (s *AccountsService) bind(ctx context.Context, p string, access AccessType)
 
 // Unbind removes user's access to the account.
 func (s *AccountsService) Unbind(ctx context.Context, accountID int64, user UserRef) error {
-	acc, err := accountSeg(accountID)
-	if err != nil {
-		return err
-	}
-	p, err := s.c.path(s.c.paths.UnbindAccount, user, map[string]string{"accountId": acc})
+	p, err := s.c.accountPath(s.c.paths.UnbindAccount, accountID, user, nil)
 	if err != nil {
 		return err
 	}
@@ -211,11 +204,7 @@ func (s *AccountsService) Unbind(ctx context.Context, accountID int64, user User
 
 // Balances returns the account's balance information.
 func (s *AccountsService) Balances(ctx context.Context, accountID int64) (*Balances, error) {
-	acc, err := accountSeg(accountID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.c.path(s.c.paths.AccountBalances, "", map[string]string{"accountId": acc})
+	p, err := s.c.accountPath(s.c.paths.AccountBalances, accountID, "", nil)
 	if err != nil {
 		return nil, err
 	}

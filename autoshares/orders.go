@@ -227,25 +227,13 @@ type OrderListOptions struct {
 // OrdersService previews, places, reads and cancels orders.
 type OrdersService struct{ c *Client }
 
-func (s *OrdersService) accountPath(tmpl string, accountID int64, extra map[string]string) (string, error) {
-	acc, err := accountSeg(accountID)
-	if err != nil {
-		return "", err
-	}
-	vars := map[string]string{"accountId": acc}
-	for k, v := range extra {
-		vars[k] = v
-	}
-	return s.c.path(tmpl, "", vars)
-}
-
 // Preview runs the broker's checks on o without placing it. A failed check
 // is an *OrderRejectedError whose Check holds the full result.
 func (s *OrdersService) Preview(ctx context.Context, accountID int64, o OrderRequest) (*OrderPreview, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	p, err := s.accountPath(s.c.paths.PreviewOrder, accountID, nil)
+	p, err := s.c.accountPath(s.c.paths.PreviewOrder, accountID, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +253,7 @@ func (s *OrdersService) Place(ctx context.Context, accountID int64, o OrderReque
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	p, err := s.accountPath(s.c.paths.Orders, accountID, nil)
+	p, err := s.c.accountPath(s.c.paths.Orders, accountID, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +272,7 @@ func (s *OrdersService) Get(ctx context.Context, accountID, orderID int64) (*Ord
 	if orderID <= 0 {
 		return nil, fmt.Errorf("autoshares: order id %d is not positive", orderID)
 	}
-	p, err := s.accountPath(s.c.paths.Order, accountID, map[string]string{"orderId": strconv.FormatInt(orderID, 10)})
+	p, err := s.c.accountPath(s.c.paths.Order, accountID, "", map[string]string{"orderId": strconv.FormatInt(orderID, 10)})
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +288,7 @@ func (s *OrdersService) List(ctx context.Context, accountID int64, opts *OrderLi
 	if opts != nil && (opts.PageSize < 0 || opts.PageNumber < 0) {
 		return nil, errors.New("autoshares: orders: negative page number or size")
 	}
-	p, err := s.accountPath(s.c.paths.Orders, accountID, nil)
+	p, err := s.c.accountPath(s.c.paths.Orders, accountID, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +305,7 @@ func (s *OrdersService) Cancel(ctx context.Context, accountID, orderID int64) er
 	if orderID <= 0 {
 		return fmt.Errorf("autoshares: order id %d is not positive", orderID)
 	}
-	p, err := s.accountPath(s.c.paths.Order, accountID, map[string]string{"orderId": strconv.FormatInt(orderID, 10)})
+	p, err := s.c.accountPath(s.c.paths.Order, accountID, "", map[string]string{"orderId": strconv.FormatInt(orderID, 10)})
 	if err != nil {
 		return err
 	}

@@ -63,11 +63,7 @@ func (s *PositionsService) List(ctx context.Context, accountID int64, opts *Posi
 			return nil, fmt.Errorf("autoshares: positions: page number %d is negative", opts.PageNumber)
 		}
 	}
-	acc, err := accountSeg(accountID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.c.path(s.c.paths.Positions, "", map[string]string{"accountId": acc})
+	p, err := s.c.accountPath(s.c.paths.Positions, accountID, "", nil)
 	if err != nil {
 		return nil, err
 	}
