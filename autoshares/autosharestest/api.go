@@ -85,7 +85,7 @@ func (s *Server) protect(h apiHandler) http.Handler {
 		if err != nil {
 			// ASP.NET's bearer middleware challenges without an error code.
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"Message": deniedMessage})
+			denied(w)
 			return
 		}
 		id, _ := strconv.ParseInt(g.UserID, 10, 64)
@@ -93,7 +93,7 @@ func (s *Server) protect(h apiHandler) http.Handler {
 		defer s.mu.Unlock()
 		u := s.st.users[id]
 		if u == nil {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"Message": deniedMessage})
+			denied(w)
 			return
 		}
 		h(w, r, caller{u: u})
