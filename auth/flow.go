@@ -248,13 +248,15 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 		return nil, err
 	}
 	if code == "" {
-		if f.Used || atomic.LoadInt32(&f.claimed) != 0 {
+		// Used is not read here: the claim's winner may be writing it.
+		if atomic.LoadInt32(&f.claimed) != 0 {
 			return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrFlowUsed)
 		}
 		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrMissingCode)
 	}
 	// Only the caller that wins the claim reads and writes Used, so two
-	// concurrent callbacks cannot both exchange.
+	// concurrent callbacks cannot both exchange, and Used is never read
+	// while it is written.
 	if !atomic.CompareAndSwapInt32(&f.claimed, 0, 1) || f.Used {
 		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrFlowUsed)
 	}

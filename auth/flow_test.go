@@ -502,3 +502,30 @@ func TestFlowNilArguments(t *testing.T) {
 	s.Put(nil)
 	assert.Zero(t, s.Len())
 }
+
+// TestCompleteConcurrentWithoutCode races a genuine callback against
+// code-less ones carrying the same state: exactly one exchange, and (under
+// -race) no unsynchronized access to the flow.
+func TestCompleteConcurrentWithoutCode(t *testing.T) {
+	for range 20 {
+		p := newExchangeRecorder(t, true)
+		f, err := auth.Begin(p)
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			q := cbQuery("state", f.State)
+			if i == 4 {
+				q.Set("code", "c")
+			}
+			wg.Go(func() {
+				_, err := f.Complete(context.Background(), p, q)
+				if q.Get("code") == "" {
+					assert.True(t, errors.Is(err, auth.ErrMissingCode) || errors.Is(err, auth.ErrFlowUsed), "%v", err)
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), p.calls.Load())
+		assert.True(t, f.Used)
+	}
+}
