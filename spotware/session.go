@@ -479,15 +479,17 @@ func (s *Session) ready(ctx context.Context) (*conn, error) {
 		if closed {
 			return nil, ErrClosed
 		}
-		if c != nil && !c.isDone() {
-			return c, nil
+		if c != nil {
+			if !c.isDone() {
+				return c, nil
+			}
+			// c ended and its close has not told the session yet; do it
+			// here (connDone is idempotent) rather than poll.
+			s.connDone(c)
+			continue
 		}
 		select {
 		case <-up:
-			if c != nil {
-				// c ended but connDone has not run yet.
-				time.Sleep(time.Millisecond)
-			}
 		case <-ctx.Done():
 			return nil, fmt.Errorf("spotware: waiting for the connection: %w", ctx.Err())
 		case <-s.ctx.Done():
