@@ -56,7 +56,9 @@ func LoopbackPath(path string) LoopbackOption {
 
 // LoopbackOpen sets how the authorization URL reaches the user, typically
 // by starting their browser. When it fails, the URL is printed to the
-// output instead and the login goes on. The default only prints.
+// output instead and the login goes on. The default only prints. open
+// should return once it has handed the URL on (start the browser, do not
+// wait for it to exit): LoginLoopback watches ctx only after open returns.
 func LoopbackOpen(open func(authURL string) error) LoopbackOption {
 	return func(o *loopbackOptions) { o.open = open }
 }
