@@ -140,11 +140,12 @@ func (t *Token) ExtraString(key string) string {
 
 // Type returns the scheme for the Authorization header ("Bearer" unless the
 // provider issued another recognised type).
+// It runs on every request a Transport sends, so it does not allocate.
 func (t *Token) Type() string {
-	switch strings.ToLower(t.TokenType) {
-	case "mac":
+	switch {
+	case strings.EqualFold(t.TokenType, "mac"):
 		return "MAC"
-	case "basic":
+	case strings.EqualFold(t.TokenType, "basic"):
 		return "Basic"
 	default:
 		return "Bearer"

@@ -107,6 +107,8 @@ func TestTokenHelpers(t *testing.T) {
 	for typ, want := range map[string]string{"": "Bearer", "bearer": "Bearer", "AccessToken": "Bearer", "mac": "MAC", "Basic": "Basic"} {
 		assert.Equal(t, want, (&auth.Token{TokenType: typ}).Type(), typ)
 	}
+	bearer := &auth.Token{TokenType: "Bearer"}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = bearer.Type() }), "Type runs on every request")
 	req, _ := http.NewRequest(http.MethodGet, "https://api.example/", nil)
 	(&auth.Token{AccessToken: "hdr"}).SetAuthHeader(req)
 	assert.Equal(t, "Bearer hdr", req.Header.Get("Authorization"))
