@@ -143,6 +143,19 @@ func NewStandard(cfg Config) (*Standard, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	// The provider keeps its own copies: a caller that reuses or changes
+	// its Config afterwards does not change the provider under it.
+	cfg.Scopes = slices.Clone(cfg.Scopes)
+	cfg.ReauthCodes = slices.Clone(cfg.ReauthCodes)
+	cfg.AuthParams = cloneValues(cfg.AuthParams)
+	if cfg.GrantParams != nil {
+		gp := make(map[string]url.Values, len(cfg.GrantParams))
+		for grant, v := range cfg.GrantParams {
+			gp[grant] = cloneValues(v)
+		}
+		cfg.GrantParams = gp
+	}
+	cfg.Capabilities.Environments = slices.Clone(cfg.Capabilities.Environments)
 	if cfg.ReauthCodes == nil {
 		cfg.ReauthCodes = []string{"invalid_grant"}
 	}
@@ -157,6 +170,18 @@ func NewStandard(cfg Config) (*Standard, error) {
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Standard{cfg: cfg, caps: caps, hc: hc}, nil
+}
+
+// cloneValues returns a deep copy of v (nil for nil).
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	c := make(url.Values, len(v))
+	for k, vals := range v {
+		c[k] = slices.Clone(vals)
+	}
+	return c
 }
 
 // CheckEndpoint returns an error matching ErrInsecureEndpoint unless raw is
@@ -213,7 +238,8 @@ func (p *Standard) Capabilities() Capabilities {
 
 // Config returns a copy of the provider's configuration. Broker packages
 // use it to build related endpoints; the copy still holds the secret, so
-// do not print it.
+// do not print it. Its slices and maps are the provider's own: read them,
+// do not change them.
 func (p *Standard) Config() Config { return p.cfg }
 
 // Issuer returns the expected callback issuer, if configured.

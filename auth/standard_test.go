@@ -640,3 +640,21 @@ func TestTokenEndpointRedirectNotFollowed(t *testing.T) {
 	assert.Zero(t, elsewhere.Load(), "the request was not re-sent")
 	assert.Nil(t, hc.CheckRedirect, "the caller's client is not modified")
 }
+
+// A provider keeps its own copy of the Config's slices and maps: an app
+// that reuses or changes its Config afterwards does not change it.
+func TestStandardCopiesConfig(t *testing.T) {
+	cfg := auth.Config{Name: "cp", ClientID: "id", AuthStyle: auth.AuthStylePublic,
+		Endpoint:     auth.Endpoint{AuthURL: "https://as.example/authorize", TokenURL: "https://as.example/token"},
+		Scopes:       []string{"read"},
+		AuthParams:   url.Values{"audience": {"https://api.example"}},
+		Capabilities: auth.Capabilities{Environments: []auth.Environment{auth.Live}}}
+	p := stdProvider(t, cfg)
+	before := p.AuthCodeURL("s")
+	cfg.Scopes[0] = "trade"
+	cfg.AuthParams["audience"][0] = "https://evil.example"
+	cfg.AuthParams.Set("prompt", "none")
+	cfg.Capabilities.Environments[0] = auth.Sim
+	assert.Equal(t, before, p.AuthCodeURL("s"))
+	assert.Equal(t, []auth.Environment{auth.Live}, p.Capabilities().Environments)
+}
