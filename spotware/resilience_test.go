@@ -276,7 +276,8 @@ func TestConfigsDoNotPrintSecrets(t *testing.T) {
 
 // TestSessionDoesNotPrintSecret: no fmt verb prints the client secret of
 // a session or of a subscription (which reaches the session through a
-// pointer that fmt expands under %s).
+// pointer that fmt expands under %s), and printing a streaming
+// subscription does not race with its quotes (run with -race).
 func TestSessionDoesNotPrintSecret(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	sub := streaming(t, e)

@@ -79,6 +79,19 @@ func (sub *Subscription) Symbols() []int64 { return slices.Clone(sub.symbols) }
 // Dropped counts quotes dropped because C was full.
 func (sub *Subscription) Dropped() uint64 { return sub.dropped.Load() }
 
+// String names the account and symbols. It reads only what never changes,
+// so printing a live subscription neither races with its quotes nor
+// reaches into the session.
+func (sub *Subscription) String() string {
+	return fmt.Sprintf("spotware.Subscription{account=%d symbols=%v}", sub.account, sub.symbols)
+}
+
+// GoString is String.
+func (sub *Subscription) GoString() string { return sub.String() }
+
+// Format makes every fmt verb print String.
+func (sub *Subscription) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(sub.String())) }
+
 // SubscribeSpots subscribes account (authorized with AuthorizeAccount) to
 // the spot prices of symbols. The first quote of each symbol carries both
 // sides, even when the market is closed.
