@@ -145,7 +145,7 @@ func (b *Browser) LoginAndVisit(ctx context.Context, authURL string) (string, er
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cb, nil)
 	if err != nil {
-		return "", fmt.Errorf("oauthsim browser: callback URL: %w", err)
+		return "", fmt.Errorf("oauthsim browser: callback URL: %w", redact(err))
 	}
 	resp, err := b.visit.Do(req)
 	if err != nil {
