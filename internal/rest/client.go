@@ -346,12 +346,14 @@ func (c *Client) prefix() string {
 	return c.name + ": "
 }
 
-// isIdempotent reports whether a request may be sent again.
+// isIdempotent reports whether a request may be sent again. A POST is
+// never, however its method is spelt: servers that fold method case would
+// place an order twice.
 func isIdempotent(method string, marked bool) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	switch {
+	case method == http.MethodGet, method == http.MethodHead, method == http.MethodOptions:
 		return true
-	case http.MethodPost:
+	case strings.EqualFold(method, http.MethodPost):
 		return false
 	}
 	return marked

@@ -120,6 +120,14 @@ func TestNoRetryOnPost(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, 1, hits2.get())
 		assert.Empty(t, sl.all())
+
+		// However it is spelt.
+		hits3 := &counter{}
+		mux.HandleFunc("/orders3", failThen(hits3, 100, status, "1"))
+		_, err = c.Do(context.Background(), rest.Request{Method: "post", Path: "orders3", Idempotent: true}, nil)
+		require.Error(t, err)
+		assert.Equal(t, 1, hits3.get(), "a lower-case post is a POST")
+		assert.Empty(t, sl.all())
 	}
 }
 
