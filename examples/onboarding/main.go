@@ -91,7 +91,10 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 		if err != nil {
 			return fmt.Errorf("administrator login: %w", err)
 		}
-		admin := e.client(ctx, adminTok)
+		admin, err := e.client(ctx, adminTok)
+		if err != nil {
+			return err
+		}
 		u, err := admin.Users.Create(ctx, e.newUser, &autoshares.CreateUserOptions{SendInvitationEmail: e.emu == nil})
 		if err != nil {
 			return fmt.Errorf("creating the user: %w", err)
@@ -111,7 +114,10 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return fmt.Errorf("user login: %w", err)
 	}
-	c := e.client(ctx, tok)
+	c, err := e.client(ctx, tok)
+	if err != nil {
+		return err
+	}
 	me, err := c.Users.Me(ctx)
 	if err != nil {
 		return fmt.Errorf("reading @me: %w", err)
@@ -234,24 +240,17 @@ func label(a autoshares.Agreement) string {
 
 // client returns an API client for tok, refreshing it when the provider
 // can.
-func (e *env) client(ctx context.Context, tok *auth.Token) *autoshares.Client {
+func (e *env) client(ctx context.Context, tok *auth.Token) (*autoshares.Client, error) {
 	e.logins++
 	src, err := auth.NewTokenSource(e.p, auth.NewMemoryStore(), auth.Key(e.p.Name(), "login-"+strconv.Itoa(e.logins)))
-	if err == nil {
-		err = src.SetToken(ctx, tok)
-	}
-	hc := autoshares.NewHTTPClient(src, e.base)
 	if err != nil {
-		// Cannot happen with a memory store; fail every call clearly.
-		hc = &http.Client{Transport: failing{err}}
+		return nil, err
 	}
-	return autoshares.NewClient(hc, e.opts...)
+	if err := src.SetToken(ctx, tok); err != nil {
+		return nil, err
+	}
+	return autoshares.NewClient(autoshares.NewHTTPClient(src, e.base), e.opts...), nil
 }
-
-type failing struct{ err error }
-
-// RoundTrip fails with the stored error.
-func (f failing) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }
 
 func setup(getenv func(string) string, out io.Writer) (*env, func(), error) {
 	if getenv("AUTOSHARES_DOMAIN") == "" {
