@@ -517,8 +517,10 @@ func missing(have, want []string) (s string, ok bool) {
 // Client.Audiences, and returns the audience. Every grant that takes
 // scopes and an audience from its request checks them here.
 func (e *Engine) allowed(c *Client, scopes []string, v url.Values, ep Endpoint) (string, *Error) {
-	if s, ok := missing(c.Scopes, scopes); ok && len(c.Scopes) > 0 {
-		return "", oauthErr(ep, http.StatusBadRequest, "invalid_scope", ReasonScope, "scope "+s+" is not allowed for this client")
+	if len(c.Scopes) > 0 {
+		if s, ok := missing(c.Scopes, scopes); ok {
+			return "", oauthErr(ep, http.StatusBadRequest, "invalid_scope", ReasonScope, "scope "+s+" is not allowed for this client")
+		}
 	}
 	aud := v.Get(nameOr(e.cfg.Wire.AudienceParam, "audience"))
 	if aud == "" {
