@@ -274,6 +274,18 @@ func TestConfigsDoNotPrintSecrets(t *testing.T) {
 	}
 }
 
+// TestRenewAfterUnsubscribe: the stall watchdog's renewal of a
+// subscription that Unsubscribe ended meanwhile does not subscribe its
+// symbols again on the server.
+func TestRenewAfterUnsubscribe(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	sub := streaming(t, e)
+	require.Equal(t, 3, e.srv.Subscriptions())
+	require.NoError(t, sub.Unsubscribe(t.Context()))
+	require.NoError(t, e.sess.Renew(t.Context(), sub))
+	require.Zero(t, e.srv.Subscriptions())
+}
+
 // TestSessionDoesNotPrintSecret: no fmt verb prints the client secret of
 // a session or of a subscription (which reaches the session through a
 // pointer that fmt expands under %s), and printing a streaming

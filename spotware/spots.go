@@ -318,20 +318,40 @@ func (s *Session) watchSpots() {
 }
 
 // renew unsubscribes and subscribes sub's symbols again on the server,
-// keeping the Subscription and its channel.
+// keeping the Subscription and its channel. A subscription ended by
+// Unsubscribe meanwhile is left unsubscribed on the server.
 func (s *Session) renew(ctx context.Context, sub *Subscription) error {
+	if sub.isEnded() {
+		return nil
+	}
 	c, err := s.ready(ctx)
 	if err != nil {
 		return err
 	}
-	err = c.roundTrip(ctx, &openapi.ProtoOAUnsubscribeSpotsReq{CtidTraderAccountId: proto.Int64(sub.account),
-		SymbolId: slices.Clone(sub.symbols)}, &openapi.ProtoOAUnsubscribeSpotsRes{})
-	if err != nil && errorCode(err) != codeNotSubscribed {
+	unsubscribe := func() error {
+		err := c.roundTrip(ctx, &openapi.ProtoOAUnsubscribeSpotsReq{CtidTraderAccountId: proto.Int64(sub.account),
+			SymbolId: slices.Clone(sub.symbols)}, &openapi.ProtoOAUnsubscribeSpotsRes{})
+		if errorCode(err) == codeNotSubscribed {
+			return nil
+		}
+		return err
+	}
+	if err := unsubscribe(); err != nil {
 		return err
 	}
 	err = c.roundTrip(ctx, subscribeReq(sub.account, sub.symbols), &openapi.ProtoOASubscribeSpotsRes{})
 	if errorCode(err) == codeAlreadySubscribed {
-		return nil
+		err = nil
+	}
+	if err == nil && sub.isEnded() {
+		// Unsubscribe's request may have reached the server before ours.
+		return unsubscribe()
 	}
 	return err
+}
+
+func (sub *Subscription) isEnded() bool {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return sub.ended
 }
