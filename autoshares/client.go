@@ -138,6 +138,7 @@ type clientOptions struct {
 	agreementIDField string
 	userAgent        string
 	retry            *rest.RetryPolicy
+	err              error // a bad option, reported by every call
 }
 
 // WithBaseURL sets the API base URL (an emulator's URL, say). It must be
@@ -153,7 +154,7 @@ func WithEnvironment(env auth.Environment) Option {
 		case auth.Demo, auth.Sim:
 			o.baseURL = DemoBaseURL
 		default:
-			o.baseURL = "environment:" + string(env)
+			o.err = fmt.Errorf("autoshares: unknown environment %q", env)
 		}
 	}
 }
@@ -215,8 +216,8 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	c.Orders = &OrdersService{c}
 	c.Positions = &PositionsService{c}
 
-	if strings.HasPrefix(o.baseURL, "environment:") {
-		c.err = fmt.Errorf("autoshares: unknown environment %q", strings.TrimPrefix(o.baseURL, "environment:"))
+	if o.err != nil {
+		c.err = o.err
 		return c
 	}
 	if !validHeaderName(c.apiKeyHeader) {

@@ -441,6 +441,8 @@ func TestClientConfigurationErrors(t *testing.T) {
 	}{
 		{"insecure base", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithBaseURL("http://api.example.com")}, "https"},
 		{"bad environment", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithEnvironment("paper")}, "unknown environment"},
+		{"bad environment, then a base URL", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithEnvironment("paper"),
+			autoshares.WithBaseURL("https://api.example.com")}, "unknown environment"},
 		{"bad header", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithAPIKeyHeader("Et App Key")}, "not a valid header name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
