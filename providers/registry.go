@@ -78,8 +78,7 @@ func New(name string, cfg Config) (auth.Provider, error) {
 			RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, Scopes: cfg.Scopes,
 			HTTPClient: cfg.HTTPClient, Now: cfg.Now}
 		if cfg.BaseURL != "" {
-			c.Endpoints = tradestation.Endpoints{Signin: cfg.BaseURL, Live: cfg.BaseURL,
-				Sim: cfg.BaseURL + "/sim", AOP: cfg.BaseURL + "/aop"}
+			c.Endpoints = tradestation.EndpointsAt(cfg.BaseURL)
 		}
 		return tradestation.New(c)
 	case Just2Trade:

@@ -84,6 +84,15 @@ type Endpoints struct {
 	AOP string
 }
 
+// EndpointsAt returns the Endpoints of one server that serves every
+// TradeStation host under base: sign-in and the live API at base, the SIM
+// API under base/sim and the AOP API under base/aop. tradestationtest
+// serves this layout; so can a proxy in front of the real hosts.
+func EndpointsAt(base string) Endpoints {
+	base = strings.TrimRight(base, "/")
+	return Endpoints{Signin: base, Live: base, Sim: base + "/sim", AOP: base + "/aop"}
+}
+
 // The real hosts.
 const (
 	defaultSignin = "https://signin.tradestation.com"

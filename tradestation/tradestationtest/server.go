@@ -257,7 +257,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 // Endpoints returns the emulator's hosts for tradestation.Config and
 // tradestation.WithEndpoints.
 func (s *Server) Endpoints() tradestation.Endpoints {
-	return tradestation.Endpoints{Signin: s.URL, Live: s.URL, Sim: s.URL + "/sim", AOP: s.URL + "/aop"}
+	return tradestation.EndpointsAt(s.URL)
 }
 
 // Config returns a provider configuration for api with the confidential
