@@ -124,11 +124,17 @@ func (s *AgreementsService) Outstanding(ctx context.Context, user UserRef) ([]Ag
 
 // decodeAgreement reads one item, taking the id from the configured field.
 func (c *Client) decodeAgreement(r json.RawMessage) (Agreement, error) {
-	var a Agreement
-	if err := json.Unmarshal(r, &a); err != nil {
-		return a, err
+	type plain Agreement
+	var v struct {
+		plain
+		// Id shadows plain's, which would refuse a string id: the id is
+		// read below from the configured field, number or string.
+		RawID json.RawMessage `json:"Id"`
 	}
-	a.ID = 0
+	if err := json.Unmarshal(r, &v); err != nil {
+		return Agreement{}, err
+	}
+	a := Agreement(v.plain)
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(r, &obj); err != nil {
 		return a, err

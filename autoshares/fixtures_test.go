@@ -293,6 +293,19 @@ func TestFixtureAgreements(t *testing.T) {
 	assert.Contains(t, err.Error(), "Platform Agreement (id 101)")
 }
 
+// TestFixtureAgreementStringID: an id sent as a string in the default Id
+// field is read like one in a configured field.
+func TestFixtureAgreementStringID(t *testing.T) {
+	c, mt := mocked(t)
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements",
+		httpmock.NewStringResponder(200, `[{"Id":"77","Type":"Platform","CanSkip":false}]`))
+	list, err := c.Agreements.Outstanding(context.Background(), autoshares.Me)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.True(t, list[0].HasID)
+	assert.Equal(t, int64(77), list[0].ID)
+}
+
 func TestFixtureAgreementIDField(t *testing.T) {
 	c, mt := mocked(t, autoshares.WithAgreementIDField("AgreementId"),
 		autoshares.WithPaths(autoshares.Paths{SignAgreement: "/gapp/agreements/{agreementId}/accept"}))
