@@ -2,7 +2,6 @@ package autoshares
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
 )
@@ -14,7 +13,8 @@ import (
 // refused token: with refresh tokens enabled the token is refreshed once
 // and the request sent again; without, the call fails with an error
 // matching auth.ErrReauthRequired. base nil means http.DefaultTransport.
+// Like the other brokers' clients it sets no client-wide timeout (that
+// costs a timer per request): bound calls with their context.
 func NewHTTPClient(src *auth.TokenSource, base http.RoundTripper) *http.Client {
-	return &http.Client{Timeout: 30 * time.Second,
-		Transport: &auth.Transport{Source: src, Base: base}}
+	return &http.Client{Transport: &auth.Transport{Source: src, Base: base}}
 }
