@@ -343,7 +343,11 @@ func (v *swView) Accounts(ctx context.Context) ([]Account, error) {
 	}
 	out := make([]Account, len(l.Accounts))
 	for i, a := range l.Accounts {
-		out[i] = Account{Broker: Spotware, ID: strconv.FormatInt(a.ID, 10),
+		kind := "demo"
+		if a.IsLive {
+			kind = "live"
+		}
+		out[i] = Account{Broker: Spotware, ID: strconv.FormatInt(a.ID, 10), Type: kind,
 			Name: fmt.Sprintf("%s %d", a.BrokerName, a.TraderLogin), Live: a.IsLive, Raw: a}
 	}
 	return out, nil

@@ -176,7 +176,9 @@ func TestSpotwareView(t *testing.T) {
 	s, account := spotwareSession(t, ctx)
 
 	v := providers.NewSpotwareView(s, account)
-	checkView(t, v, providers.Spotware, []string{"EURUSD", "GBPUSD"})
+	for _, a := range checkView(t, v, providers.Spotware, []string{"EURUSD", "GBPUSD"}) {
+		assert.Equal(t, map[bool]string{true: "live", false: "demo"}[a.Live], a.Type)
+	}
 	_, err := v.Positions(ctx, "1")
 	assert.ErrorIs(t, err, auth.ErrUnsupported, "what a broker cannot provide is ErrUnsupported, not an empty list")
 	qs, err := v.Quotes(ctx, "EURUSD", "NOPE")

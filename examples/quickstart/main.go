@@ -113,7 +113,7 @@ func report(ctx context.Context, out io.Writer, s *session) error {
 	fmt.Fprintf(out, "  Accounts (%d):\n", len(accounts))
 	for _, a := range accounts {
 		kind := orDash(a.Type)
-		if !a.Live {
+		if !a.Live && !strings.Contains(strings.ToLower(kind), "demo") {
 			kind += " (demo)"
 		}
 		b, err := s.view.Balances(ctx, a.ID)
