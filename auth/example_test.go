@@ -210,8 +210,10 @@ func ExampleLoginLoopback() {
 	// auth.Token{provider=example type=Bearer access=redacted refresh=redacted expiry=2026-01-02T15:24:00Z scopes="read trade"}
 }
 
-// A web app's redirect route: CallbackHandler finds the flow by its state,
-// completes it, and hands over the token.
+// The back-end pattern: /login begins a flow and redirects; the redirect
+// route is a CallbackHandler, which finds the flow by its state, completes
+// it and hands the token to the Manager; every later request of that user
+// goes through the Manager's client, which refreshes and saves the token.
 func ExampleCallbackHandler() {
 	as := newExampleAS()
 	defer as.Close()
@@ -222,6 +224,10 @@ func ExampleCallbackHandler() {
 		AuthStyle:    auth.AuthStyleInParams,
 		Capabilities: auth.Capabilities{PKCE: true},
 	})
+	if err != nil {
+		panic(err)
+	}
+	m, err := auth.NewManager(p, auth.NewMemoryStore()) // a FileStore or a database in production
 	if err != nil {
 		panic(err)
 	}
@@ -241,7 +247,11 @@ func ExampleCallbackHandler() {
 		Path:     "/callback/example",
 		Flow:     auth.FlowByState(flows.Take),
 		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
-			// Save tok for the signed-in user here.
+			// The signed-in user of the app's own session; "user-42" here.
+			if err := m.SetToken(r.Context(), "user-42", tok); err != nil {
+				http.Error(w, "could not keep the login", http.StatusInternalServerError)
+				return
+			}
 			fmt.Println("got a token from", tok.Provider)
 			http.Redirect(w, r, "/home", http.StatusFound)
 		},
@@ -261,6 +271,10 @@ func ExampleCallbackHandler() {
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, cb.RequestURI(), nil))
 	fmt.Println(rec.Code, rec.Header().Get("Location"))
 
+	// Later requests of user-42: m.Client("user-42") carries the token.
+	tok, err := m.TokenSource("user-42").TokenContext(context.Background())
+	fmt.Println(tok.Provider, err)
+
 	// Replaying the callback finds no login in progress.
 	rec = httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, cb.RequestURI(), nil))
@@ -268,5 +282,6 @@ func ExampleCallbackHandler() {
 	// Output:
 	// got a token from example
 	// 302 /home
+	// example <nil>
 	// 400
 }
