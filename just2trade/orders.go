@@ -322,24 +322,37 @@ func (s *OrdersService) Cancel(ctx context.Context, id, message string) (string,
 
 // Wait polls an order every interval (a second when interval <= 0) until
 // its status is final (filled, rejected, canceled, ...) or ctx is done,
-// and returns the last state read.
+// and returns the last state read: when ctx ends, also during a poll, the
+// last state read comes back with an error wrapping ctx.Err().
 func (s *OrdersService) Wait(ctx context.Context, id string, interval time.Duration) (*Order, error) {
 	if interval <= 0 {
 		interval = time.Second
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var last *Order
+	ended := func() (*Order, error) {
+		status := OrderStatus("unknown")
+		if last != nil {
+			status = last.Status
+		}
+		return last, fmt.Errorf("just2trade: waiting for order %s (last status %s): %w", id, status, ctx.Err())
+	}
 	for {
 		o, err := s.Get(ctx, id)
 		if err != nil {
-			return o, err
+			if ctx.Err() != nil {
+				return ended() // the context ended during a poll
+			}
+			return last, err
 		}
 		if o.Status.Final() {
 			return o, nil
 		}
+		last = o
 		select {
 		case <-ctx.Done():
-			return o, fmt.Errorf("just2trade: waiting for order %s (last status %s): %w", id, o.Status, ctx.Err())
+			return ended()
 		case <-t.C:
 		}
 	}
