@@ -1,10 +1,10 @@
 // The subset of the cTrader Open API 2.0 messages that brokerkit uses,
 // written by the brokerkit project from the published wire facts: message
 // names, payloadType numbers and field numbers follow Spotware's schema
-// (openapi-proto-messages, MIT, see LICENSE in this directory) so that the
-// bytes on the wire are identical. Fields brokerkit does not read are left
-// out; proto2 keeps them as unknown fields, so nothing the server sends is
-// lost when a message is decoded and encoded again.
+// (openapi-proto-messages) so that the bytes on the wire are identical.
+// Fields brokerkit does not read are left out; proto2 keeps them as unknown
+// fields, so nothing the server sends is lost when a message is decoded and
+// encoded again.
 //
 // The package name keeps these types apart from an application's own copy
 // of Spotware's files in the global protobuf registry.
