@@ -89,7 +89,7 @@ func TestTradeStationView(t *testing.T) {
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
-	cb, err := srv.Login(flow.URL)
+	cb, err := srv.Consent(context.Background(), flow.URL)
 	require.NoError(t, err)
 	tok, err := flow.CompleteURL(ctx, p, cb)
 	require.NoError(t, err)
@@ -207,4 +207,55 @@ func TestSpotwareViewDuplicateSymbols(t *testing.T) {
 		assert.True(t, q.Bid.Valid && q.Ask.Valid, q.Symbol)
 	}
 	assert.True(t, qs[0].Bid.Decimal.Equal(qs[2].Bid.Decimal), "one symbol, one price")
+}
+
+// TestEmulatorsShareHelpers: every emulator answers Consent (the callback
+// URL for a flow) and Login (a whole login) the same way.
+func TestEmulatorsShareHelpers(t *testing.T) {
+	ctx := context.Background()
+	type emulator interface {
+		Consent(ctx context.Context, authURL string) (string, error)
+		Close()
+	}
+	ts := tradestationtest.NewServer()
+	tsP, err := tradestation.New(ts.Config(tradestation.V3))
+	require.NoError(t, err)
+	j2t := just2tradetest.NewServer()
+	j2tP, err := j2t.Provider()
+	require.NoError(t, err)
+	as := autosharestest.NewServer()
+	asP, err := autoshares.New(as.ProviderConfig())
+	require.NoError(t, err)
+	sw := spotwaretest.NewServer()
+	swP, err := sw.Provider()
+	require.NoError(t, err)
+	logins := map[string]func() (*auth.Token, error){
+		providers.TradeStation: func() (*auth.Token, error) { return ts.Login(ctx, tsP) },
+		providers.Just2Trade:   func() (*auth.Token, error) { return j2t.Login(ctx, j2tP) },
+		providers.AutoShares: func() (*auth.Token, error) {
+			return as.Login(ctx, asP, autosharestest.TraderLogin, autosharestest.TraderPassword)
+		},
+		providers.Spotware: func() (*auth.Token, error) { return sw.Login(ctx, swP) },
+	}
+	for name, c := range map[string]struct {
+		emu emulator
+		p   auth.Provider
+	}{
+		providers.TradeStation: {ts, tsP}, providers.Just2Trade: {j2t, j2tP},
+		providers.AutoShares: {as, asP}, providers.Spotware: {sw, swP},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer c.emu.Close()
+			flow, err := auth.Begin(c.p)
+			require.NoError(t, err)
+			cb, err := c.emu.Consent(ctx, flow.URL)
+			require.NoError(t, err)
+			tok, err := flow.CompleteURL(ctx, c.p, cb)
+			require.NoError(t, err)
+			assert.Equal(t, name, tok.Provider)
+			tok2, err := logins[name]()
+			require.NoError(t, err)
+			assert.NotEqual(t, tok.AccessToken, tok2.AccessToken, "a second login gets its own token")
+		})
+	}
 }

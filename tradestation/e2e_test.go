@@ -26,7 +26,7 @@ func login(t *testing.T, srv *tradestationtest.Server, p *tradestation.Provider,
 	t.Helper()
 	flow, err := auth.Begin(p, opts...)
 	require.NoError(t, err)
-	cb, err := srv.Login(flow.URL)
+	cb, err := srv.Consent(context.Background(), flow.URL)
 	require.NoError(t, err)
 	tok, err := flow.CompleteURL(context.Background(), p, cb)
 	require.NoError(t, err)
@@ -126,7 +126,7 @@ func TestE2EPKCERequiredRefusesPlainLogin(t *testing.T) {
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
-	cb, err := srv.Login(flow.URL)
+	cb, err := srv.Consent(context.Background(), flow.URL)
 	require.NoError(t, err)
 	_, err = flow.CompleteURL(context.Background(), p, cb)
 	var oe *auth.OAuthError
@@ -149,7 +149,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestE2EStaysLoggedInForThreeHours(t *testing.T) {
-	clock := tradestationtest.NewClock(time.Now())
+	clock := tradestationtest.NewTestClock(time.Now())
 	srv := tradestationtest.NewServer(tradestationtest.WithClock(clock.Now))
 	defer srv.Close()
 	cfg := srv.Config(tradestation.V3)
@@ -178,7 +178,7 @@ func TestE2EStaysLoggedInForThreeHours(t *testing.T) {
 }
 
 func TestE2ERotatingRefreshUntilAbsoluteLimit(t *testing.T) {
-	clock := tradestationtest.NewClock(time.Now())
+	clock := tradestationtest.NewTestClock(time.Now())
 	srv := tradestationtest.NewServer(tradestationtest.WithClock(clock.Now),
 		tradestationtest.WithRotatingRefresh(30*time.Minute, 24*time.Hour, true))
 	defer srv.Close()
@@ -338,14 +338,14 @@ func TestE2EV2LoginAccountsQuotes(t *testing.T) {
 }
 
 func TestE2EV2CodeLivesThirtySeconds(t *testing.T) {
-	clock := tradestationtest.NewClock(time.Now())
+	clock := tradestationtest.NewTestClock(time.Now())
 	srv := tradestationtest.NewServer(tradestationtest.WithClock(clock.Now))
 	defer srv.Close()
 	p, err := tradestation.New(srv.Config(tradestation.V2))
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
-	cb, err := srv.Login(flow.URL)
+	cb, err := srv.Consent(context.Background(), flow.URL)
 	require.NoError(t, err)
 	clock.Advance(31 * time.Second)
 	_, err = flow.CompleteURL(context.Background(), p, cb)
@@ -388,7 +388,7 @@ func TestE2EV2ClientCredentials(t *testing.T) {
 }
 
 func TestE2ERateLimits(t *testing.T) {
-	clock := tradestationtest.NewClock(time.Now())
+	clock := tradestationtest.NewTestClock(time.Now())
 	srv := tradestationtest.NewServer(tradestationtest.WithClock(clock.Now),
 		tradestationtest.WithRateLimits(tradestationtest.RateLimits{Quotes: 2, V2: 1, Window: 5 * time.Minute}))
 	defer srv.Close()
@@ -510,7 +510,7 @@ func TestE2EV2ImplicitLegacy(t *testing.T) {
 	require.NoError(t, err)
 	authURL, err := p.ImplicitURL("st-implicit")
 	require.NoError(t, err)
-	cb, err := srv.Login(authURL)
+	cb, err := srv.Consent(context.Background(), authURL)
 	require.NoError(t, err)
 	u, _ := url.Parse(cb)
 	assert.Empty(t, u.RawQuery, "the token travels in the fragment")

@@ -23,7 +23,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	callback, err := srv.Login(flow.URL) // a browser signing in and approving
+	callback, err := srv.Consent(ctx, flow.URL) // a browser signing in and approving
 	if err != nil {
 		panic(err)
 	}

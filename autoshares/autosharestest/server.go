@@ -253,6 +253,12 @@ func (s *Server) Browser(login, password string) *Browser {
 	return oauthsim.NewBrowser(s.srv.Client(), login, password)
 }
 
+// Consent plays the seeded user in a browser: it follows authURL, signs
+// in, approves, and returns the callback URL for auth.Flow.CompleteURL.
+func (s *Server) Consent(ctx context.Context, authURL string) (string, error) {
+	return s.Browser(TraderLogin, TraderPassword).Login(ctx, authURL)
+}
+
 // Login runs a whole login for the user against p (a provider from
 // ProviderConfig): Begin, the consent page, Complete.
 func (s *Server) Login(ctx context.Context, p auth.Provider, login, password string) (*auth.Token, error) {

@@ -246,6 +246,12 @@ func (s *Server) Browser(username, password string) *Browser {
 	return oauthsim.NewBrowser(s.srv.Client(), username, password)
 }
 
+// Consent plays the seeded user in a browser: it follows authURL, signs
+// in, approves, and returns the callback URL for auth.Flow.CompleteURL.
+func (s *Server) Consent(ctx context.Context, authURL string) (string, error) {
+	return s.Browser(Username, Password).Login(ctx, authURL)
+}
+
 // Login runs a whole login of the seeded user against p (a provider from
 // ProviderConfig): Begin, the consent page, Complete.
 func (s *Server) Login(ctx context.Context, p auth.Provider) (*auth.Token, error) {

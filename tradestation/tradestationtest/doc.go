@@ -18,7 +18,7 @@
 //	defer srv.Close()
 //	p, _ := tradestation.New(srv.Config(tradestation.V3))
 //	flow, _ := auth.Begin(p)
-//	cb, _ := srv.Login(flow.URL) // signs in and approves as the seeded user
+//	cb, _ := srv.Consent(ctx, flow.URL) // signs in and approves as the seeded user
 //	tok, _ := flow.CompleteURL(ctx, p, cb)
 //	src, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), "trader")
 //	_ = src.SetToken(ctx, tok)

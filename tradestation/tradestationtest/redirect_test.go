@@ -23,7 +23,7 @@ func TestWithRedirectURL(t *testing.T) {
 		require.NoError(t, err)
 		flow, err := auth.Begin(p)
 		require.NoError(t, err)
-		u, err := srv.Login(flow.URL)
+		u, err := srv.Consent(context.Background(), flow.URL)
 		if err != nil {
 			return "", err
 		}
@@ -59,7 +59,7 @@ func TestStartReportsBadOptions(t *testing.T) {
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
-	cb, err := srv.Login(flow.URL)
+	cb, err := srv.Consent(context.Background(), flow.URL)
 	require.NoError(t, err)
 	tok, err := flow.CompleteURL(context.Background(), p, cb)
 	require.NoError(t, err)

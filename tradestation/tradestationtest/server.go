@@ -38,12 +38,13 @@ const (
 	V2UserID = "testUser"
 )
 
-// Clock is a settable clock to share between the emulator (WithClock)
+// TestClock is a settable clock to share between the emulator (WithClock)
 // and the SDK under test (tradestation.Config.Now, auth.WithSourceClock).
-type Clock = oauthsim.TestClock
+type TestClock = oauthsim.TestClock
 
-// NewClock returns a Clock reading start (a fixed moment when zero).
-func NewClock(start time.Time) *Clock { return oauthsim.NewTestClock(start) }
+// NewTestClock returns a TestClock reading start (the current time when
+// zero).
+func NewTestClock(start time.Time) *TestClock { return oauthsim.NewTestClock(start) }
 
 // Fault is a misbehaviour to inject with Server.Faults().Next: a 5xx, a
 // 429, a delay, a cut connection, a truncated body, an invalidated token.
@@ -287,11 +288,16 @@ func (s *Server) ClientOptions() []tradestation.Option {
 	return []tradestation.Option{tradestation.WithEndpoints(s.Endpoints())}
 }
 
-// Login plays the user in a browser: it follows authURL, signs in as the
-// seeded user, approves, and returns the callback URL for
-// auth.Flow.CompleteURL.
-func (s *Server) Login(authURL string) (string, error) {
-	return oauthsim.NewBrowser(s.Client(), Username, Password).Login(context.Background(), authURL)
+// Consent plays the seeded user in a browser: it follows authURL, signs
+// in, approves, and returns the callback URL for auth.Flow.CompleteURL.
+func (s *Server) Consent(ctx context.Context, authURL string) (string, error) {
+	return s.Browser(Username, Password).Login(ctx, authURL)
+}
+
+// Login runs a whole login of the seeded user against p (a provider from
+// Config or PKCEConfig): auth.Begin, the consent page, Complete.
+func (s *Server) Login(ctx context.Context, p auth.Provider, opts ...auth.FlowOption) (*auth.Token, error) {
+	return s.Browser(Username, Password).Token(ctx, p, opts...)
 }
 
 // Browser returns a browser signing in as username, for tests that need a

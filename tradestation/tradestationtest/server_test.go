@@ -48,7 +48,7 @@ func v2Code(t *testing.T, srv *Server, param string) string {
 	t.Helper()
 	auth := srv.URL + "/v2/authorize/?" + url.Values{"client_id": {V2ClientID}, "redirect_uri": {RedirectURL},
 		"response_type": {"code"}}.Encode()
-	cb, err := srv.Login(auth)
+	cb, err := srv.Consent(context.Background(), auth)
 	require.NoError(t, err)
 	u, err := url.Parse(cb)
 	require.NoError(t, err)
@@ -87,7 +87,7 @@ func TestV3QuoteNumbersAreStrings(t *testing.T) {
 }
 
 func TestV3ErrorShapes(t *testing.T) {
-	clock := NewClock(time.Now())
+	clock := NewTestClock(time.Now())
 	srv := NewServer(WithClock(clock.Now), WithRateLimits(RateLimits{Accounts: 1, Window: time.Minute, ResetEpoch: true}))
 	defer srv.Close()
 	tok, err := srv.IssueV3()
@@ -178,7 +178,7 @@ func TestV2TokenShapesOnTheWire(t *testing.T) {
 }
 
 func TestV2CodeExpiresAfterThirtySeconds(t *testing.T) {
-	clock := NewClock(time.Now())
+	clock := NewTestClock(time.Now())
 	srv := NewServer(WithClock(clock.Now))
 	defer srv.Close()
 	code := v2Code(t, srv, "code")
