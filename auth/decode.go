@@ -24,7 +24,7 @@ const maxLifetime = 10 * 365 * 24 * time.Hour
 
 // Fields tells the decoder which JSON names a provider uses for each part of
 // a token response and of an error. Each list is tried in order; the first
-// name present with a non-null value wins. The zero Fields is DefaultFields.
+// name present with a non-null value wins. The zero Fields means DefaultFields().
 type Fields struct {
 	AccessToken      []string
 	TokenType        []string
@@ -38,10 +38,10 @@ type Fields struct {
 	ErrorURI         []string
 }
 
-// DefaultFields knows every spelling the supported brokers document: RFC 6749
+// defaultFields knows every spelling the supported brokers document: RFC 6749
 // snake_case, cTrader's camelCase, TradeStation v2's token/RefreshToken and
 // userid, and the errorCode/description pair delivered with HTTP 200.
-var DefaultFields = Fields{
+var defaultFields = Fields{
 	AccessToken:      []string{"access_token", "accessToken", "token"},
 	TokenType:        []string{"token_type", "tokenType"},
 	RefreshToken:     []string{"refresh_token", "refreshToken", "RefreshToken"},
@@ -54,9 +54,22 @@ var DefaultFields = Fields{
 	ErrorURI:         []string{"error_uri", "errorUri"},
 }
 
+// DefaultFields returns a copy of the names the decoder knows by default,
+// for a provider to extend: every spelling the supported brokers document
+// (RFC 6749 snake_case, cTrader's camelCase, TradeStation v2's
+// token/RefreshToken and userid, errorCode/description with HTTP 200).
+func DefaultFields() Fields {
+	f := defaultFields
+	for _, l := range []*[]string{&f.AccessToken, &f.TokenType, &f.RefreshToken, &f.ExpiresIn,
+		&f.RefreshExpiresIn, &f.Scope, &f.Subject, &f.ErrorCode, &f.ErrorDescription, &f.ErrorURI} {
+		*l = slices.Clone(*l)
+	}
+	return f
+}
+
 func (f *Fields) orDefault() *Fields {
 	if f == nil || len(f.AccessToken) == 0 {
-		return &DefaultFields
+		return &defaultFields
 	}
 	return f
 }

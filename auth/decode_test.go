@@ -503,3 +503,19 @@ func BenchmarkDecodeTokenResponse(b *testing.B) {
 		})
 	}
 }
+
+// TestDefaultFieldsIsACopy: a provider extending the defaults cannot change
+// what every other provider decodes.
+func TestDefaultFieldsIsACopy(t *testing.T) {
+	f := auth.DefaultFields()
+	f.AccessToken[0] = "changed"
+	f.ErrorCode = append(f.ErrorCode, "code")
+	g := auth.DefaultFields()
+	assert.Equal(t, "access_token", g.AccessToken[0])
+	assert.NotContains(t, g.ErrorCode, "code")
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"access_token":"a"}`))}
+	tok, err := auth.DecodeTokenResponse("p", resp, time.Now(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "a", tok.AccessToken)
+}

@@ -74,7 +74,7 @@ type Config struct {
 	Issuer string
 	// Audience is recorded on every token this provider issues.
 	Audience string
-	// Fields names the token-response members; nil means DefaultFields.
+	// Fields names the token-response members; nil means DefaultFields().
 	Fields *Fields
 	// ReauthCodes are the error codes that, on refresh, mean the user must
 	// log in again. Nil means just invalid_grant.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -143,10 +142,10 @@ func New(cfg Config) (*Provider, error) {
 	if now == nil {
 		now = time.Now
 	}
-	fields := auth.DefaultFields
+	fields := auth.DefaultFields()
 	// The REST error envelope {"code","message"} may also answer a token
 	// request; RFC 6749 "error" is tried first.
-	fields.ErrorCode = append(slices.Clone(fields.ErrorCode), "code")
+	fields.ErrorCode = append(fields.ErrorCode, "code")
 	std, err := auth.NewStandard(auth.Config{
 		Name:         Name,
 		ClientID:     cfg.ClientID,
