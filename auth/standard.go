@@ -189,7 +189,7 @@ func cloneValues(v url.Values) url.Values {
 func CheckEndpoint(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("endpoint %q is not an absolute URL", raw)
+		return fmt.Errorf("endpoint %q is not an absolute URL", urlForError(raw))
 	}
 	switch {
 	case u.Scheme == "https":
@@ -205,15 +205,29 @@ func CheckEndpoint(raw string) error {
 func CheckRedirectURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
-		return fmt.Errorf("redirect URL %q is not an absolute URL", raw)
+		return fmt.Errorf("redirect URL %q is not an absolute URL", urlForError(raw))
 	}
 	if u.Fragment != "" {
-		return fmt.Errorf("redirect URL %q must not have a fragment", raw)
+		return fmt.Errorf("redirect URL %q must not have a fragment", urlForError(raw))
 	}
 	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
 		return fmt.Errorf("%w: redirect %s://%s", ErrInsecureEndpoint, u.Scheme, u.Host)
 	}
 	return nil
+}
+
+// urlForError shows a URL in an error without the parts that may carry a
+// secret: user information, query and fragment.
+func urlForError(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		raw = raw[:i] + "?…"
+	}
+	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+		if at := strings.LastIndex(rest, "@"); at >= 0 && !strings.Contains(rest[:at], "/") {
+			raw = scheme + "://…@" + rest[at+1:]
+		}
+	}
+	return raw
 }
 
 // IsLoopback reports whether host names this machine: localhost or a

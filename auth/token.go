@@ -132,6 +132,9 @@ func (t *Token) Clone() *Token {
 // ExtraString returns the response field key when it is a JSON string.
 func (t *Token) ExtraString(key string) string {
 	var s string
+	if t == nil {
+		return s
+	}
 	if raw, ok := t.Extra[key]; ok {
 		_ = json.Unmarshal(raw, &s)
 	}
@@ -143,6 +146,8 @@ func (t *Token) ExtraString(key string) string {
 // It runs on every request a Transport sends, so it does not allocate.
 func (t *Token) Type() string {
 	switch {
+	case t == nil:
+		return "Bearer"
 	case strings.EqualFold(t.TokenType, "mac"):
 		return "MAC"
 	case strings.EqualFold(t.TokenType, "basic"):
@@ -154,13 +159,16 @@ func (t *Token) Type() string {
 
 // SetAuthHeader sets the Authorization header of r from t.
 func (t *Token) SetAuthHeader(r *http.Request) {
+	if t == nil || t.AccessToken == "" {
+		return // no credential is better than an empty one
+	}
 	r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
 }
 
 // ExpiresWithin reports whether the access token lapses within d of now.
 // A token without an expiry never does.
 func (t *Token) ExpiresWithin(now time.Time, d time.Duration) bool {
-	return !t.Expiry.IsZero() && !now.Add(d).Before(t.Expiry)
+	return t != nil && !t.Expiry.IsZero() && !now.Add(d).Before(t.Expiry)
 }
 
 // Valid reports whether t has an access token that has not expired at now.

@@ -136,3 +136,33 @@ func TestTokenLogValueMatchesString(t *testing.T) {
 	}
 	assert.NotContains(t, out, "secret")
 }
+
+// TestNilTokenMethods: methods that callers reach through a possibly nil
+// *Token answer instead of panicking.
+func TestNilTokenMethods(t *testing.T) {
+	var tok *auth.Token
+	assert.Equal(t, "", tok.ExtraString("id_token"))
+	assert.Equal(t, "Bearer", tok.Type())
+	assert.False(t, tok.ExpiresWithin(time.Now(), time.Hour))
+	assert.False(t, tok.Valid(time.Now()))
+	r, err := http.NewRequest(http.MethodGet, "https://api.example.com/", nil)
+	require.NoError(t, err)
+	tok.SetAuthHeader(r)
+	(&auth.Token{}).SetAuthHeader(r)
+	assert.Empty(t, r.Header.Get("Authorization"), "no credential rather than an empty one")
+}
+
+func TestEndpointErrorsHideURLSecrets(t *testing.T) {
+	for _, raw := range []string{"/token?api_key=SECRETKEY", "https//broker?client_secret=SECRETKEY",
+		"ftp://user:SECRETKEY@host/x?y", "com.example.app:/cb#SECRETKEY"} {
+		err := auth.CheckEndpoint(raw)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "SECRETKEY", raw)
+		}
+		err = auth.CheckRedirectURL(raw)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "SECRETKEY", raw)
+		}
+	}
+	assert.ErrorContains(t, auth.CheckEndpoint("/token?x=1"), `"/token?…"`)
+}
