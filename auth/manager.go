@@ -144,6 +144,20 @@ func (m *Manager) Logout(ctx context.Context, user string) error {
 	return revokeErr
 }
 
+// Forget drops user's token source and client from memory, keeping the
+// stored token: the next TokenSource or Client call for user loads it
+// again. Call it when a user's session ends, so that a server with many
+// occasional users does not keep them all in memory.
+func (m *Manager) Forget(user string) {
+	m.mu.Lock()
+	u := m.users[user]
+	delete(m.users, user)
+	m.mu.Unlock()
+	if u != nil {
+		u.src.Close()
+	}
+}
+
 // String describes the manager by provider, never its headers or tokens.
 func (m *Manager) String() string {
 	m.mu.Lock()

@@ -92,6 +92,35 @@ func TestManagerLogout(t *testing.T) {
 	require.ErrorIs(t, err, auth.ErrReauthRequired, "a client kept from before the logout stops working")
 }
 
+// TestManagerForget: a forgotten user holds no source in memory, keeps the
+// stored token, and is served again from the store on the next request.
+func TestManagerForget(t *testing.T) {
+	s := newSim(t, nil, rotatingCaps())
+	store := auth.NewMemoryStore()
+	m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
+		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+	require.NoError(t, err)
+	ctx := context.Background()
+	tok := s.login()
+	require.NoError(t, m.SetToken(ctx, "alice", tok))
+	before := m.TokenSource("alice")
+
+	m.Forget("alice")
+	m.Forget("nobody") // no such user: nothing to do
+	after := m.TokenSource("alice")
+	assert.NotSame(t, before, after, "the source was dropped")
+	got, err := after.TokenContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, tok.AccessToken, got.AccessToken, "the stored token is kept")
+	assert.Zero(t, s.tokenCalls.Load(), "and served without asking the provider")
+
+	// A closed source also serves from the store.
+	before.Close()
+	got, err = before.TokenContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, tok.AccessToken, got.AccessToken)
+}
+
 func TestNewManagerValidates(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	_, err := auth.NewManager(nil, auth.NewMemoryStore())

@@ -620,6 +620,18 @@ func (s *TokenSource) Invalidate(stale *Token) {
 	}
 }
 
+// Close lets go of the cached token and stops its timer; the stored token
+// is kept, and a later call loads it again. A long-running server calls it
+// (through Manager.Forget) for users it stops serving, so that idle users
+// hold no memory or timers.
+func (s *TokenSource) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.cur.Load(); e != nil && s.cur.CompareAndSwap(e, nil) {
+		e.stop()
+	}
+}
+
 // ForceRefresh replaces stale even though it has not expired, because a
 // resource server refused it (a 401 invalid_token), and returns the new
 // token. If another caller has already replaced stale, it returns that
