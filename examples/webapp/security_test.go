@@ -369,14 +369,31 @@ func TestEndedSessionDropsItsTokens(t *testing.T) {
 	assert.Nil(t, old, "the old ID has ended")
 	assert.NotNil(t, s2.takeFlow("b", "st"), "pending logins move along")
 
+	// Two callbacks that finish together rotate the same session twice:
+	// the user then has two sessions, and keeps the tokens until both end.
+	rec3 := httptest.NewRecorder()
+	s3, err := ss.rotate(rec3, req, s)
+	require.NoError(t, err)
+	assert.Equal(t, s.user, s3.user)
+
 	now = now.Add(pendingTTL + time.Minute) // a linked session outlives a pending one
 	got, err := ss.lookup(withCookie(rec2))
 	require.NoError(t, err)
 	require.NotNil(t, got)
 	assert.Empty(t, ended)
-	now = now.Add(sessionTTL + time.Minute)
+	now = now.Add(sessionTTL - time.Hour)
+	got, err = ss.lookup(withCookie(rec3))
+	require.NoError(t, err)
+	require.NotNil(t, got)
+	now = now.Add(2 * time.Hour)
 	got, err = ss.lookup(withCookie(rec2))
+	require.NoError(t, err)
+	assert.Nil(t, got, "s2 idled out")
+	assert.Empty(t, ended, "s3 still holds the user")
+	now = now.Add(sessionTTL + time.Minute)
+	got, err = ss.lookup(withCookie(rec3))
 	require.NoError(t, err)
 	assert.Nil(t, got)
 	assert.Equal(t, []string{s.user}, ended)
+	assert.Empty(t, ss.users)
 }

@@ -119,12 +119,13 @@ type sessions struct {
 
 	mu      sync.Mutex
 	byID    map[string]*session
+	users   map[string]int // sessions per user: two callbacks may rotate one session twice
 	pending *list.List
 	linked  *list.List
 }
 
 func newSessions(key []byte) *sessions {
-	return &sessions{key: key, now: time.Now, byID: map[string]*session{},
+	return &sessions{key: key, now: time.Now, byID: map[string]*session{}, users: map[string]int{},
 		pending: list.New(), linked: list.New()}
 }
 
@@ -198,10 +199,14 @@ func (ss *sessions) listOf(s *session) *list.List {
 }
 
 // removeLocked forgets s and adds its user to ended when it had a linked
-// broker. The caller holds ss.mu.
+// broker and was the user's last session. The caller holds ss.mu.
 func (ss *sessions) removeLocked(s *session, ended []string) []string {
 	delete(ss.byID, s.id)
 	ss.listOf(s).Remove(s.elem)
+	if ss.users[s.user]--; ss.users[s.user] > 0 {
+		return ended
+	}
+	delete(ss.users, s.user)
 	if s.linked {
 		ended = append(ended, s.user)
 	}
@@ -239,7 +244,7 @@ func (ss *sessions) start(w http.ResponseWriter, r *http.Request) (*session, err
 	if err != nil {
 		return nil, err
 	}
-	return ss.add(w, r, user, map[string][]*auth.Flow{}, false)
+	return ss.add(w, r, user, map[string][]*auth.Flow{}, false, nil)
 }
 
 // rotate replaces old, once it has a linked broker, with a session under
@@ -253,20 +258,16 @@ func (ss *sessions) rotate(w http.ResponseWriter, r *http.Request, old *session)
 		flows[b] = append([]*auth.Flow(nil), fs...)
 	}
 	old.mu.Unlock()
-	ss.mu.Lock()
-	if ss.byID[old.id] == old {
-		delete(ss.byID, old.id)
-		ss.listOf(old).Remove(old.elem)
-	}
-	ss.mu.Unlock()
-	return ss.add(w, r, old.user, flows, true)
+	return ss.add(w, r, old.user, flows, true, old)
 }
 
-// add keeps a new session for user and sets its cookie: HttpOnly, so
-// scripts cannot read it; SameSite=Lax, so other sites' forms do not
-// carry it (the redirect back from a broker is a top-level GET, which
-// still does); Secure when the switch is on or the request came over TLS.
-func (ss *sessions) add(w http.ResponseWriter, r *http.Request, user string, flows map[string][]*auth.Flow, linked bool) (*session, error) {
+// add keeps a new session for user, in place of replaced when that is
+// set, and sets its cookie: HttpOnly, so scripts cannot read it;
+// SameSite=Lax, so other sites' forms do not carry it (the redirect back
+// from a broker is a top-level GET, which still does); Secure when the
+// switch is on or the request came over TLS.
+func (ss *sessions) add(w http.ResponseWriter, r *http.Request, user string, flows map[string][]*auth.Flow,
+	linked bool, replaced *session) (*session, error) {
 	id, err := randomID()
 	if err != nil {
 		return nil, err
@@ -278,6 +279,10 @@ func (ss *sessions) add(w http.ResponseWriter, r *http.Request, user string, flo
 	s := &session{id: id, user: user, csrf: csrf, flows: flows, linked: linked}
 	var ended []string
 	ss.mu.Lock()
+	ss.users[user]++                                         // first, so that no removal below ends this user
+	if replaced != nil && ss.byID[replaced.id] == replaced { // not yet replaced by a concurrent callback
+		ended = ss.removeLocked(replaced, ended)
+	}
 	s.seen = ss.now()
 	l, limit := ss.pending, maxPending
 	if linked {
