@@ -237,8 +237,13 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s == nil {
+		a.message(w, http.StatusForbidden, "Logout refused",
+			"Your session has ended, so there is nothing to log out of here.")
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if s == nil || r.ParseForm() != nil || !s.checkCSRF(r.PostForm.Get("csrf")) {
+	if r.ParseForm() != nil || !s.checkCSRF(r.PostForm.Get("csrf")) {
 		a.log.Warn("logout without a valid CSRF token refused", "broker", b.name)
 		a.message(w, http.StatusForbidden, "Logout refused",
 			"This logout did not come from your dashboard in this browser, so nothing was changed.")
@@ -274,7 +279,7 @@ var messagePage = template.Must(template.New("message").Parse(`<!doctype html>
 <body>
 <h1>{{.Title}}</h1>
 <p id="message">{{.Message}}</p>
-<p><a href="/">Back to your brokers</a></p>
+<p><a href="/" id="back">Back to your brokers</a></p>
 </body>
 </html>
 `))

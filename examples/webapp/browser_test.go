@@ -188,4 +188,20 @@ func TestBrowserLinksEveryBrokerAndRefusesForgedLogout(t *testing.T) {
 	assert.NotContains(t, body, "11827461")
 	assert.Contains(t, body, "Link your tradestation account")
 	assert.Contains(t, body, just2tradetest.PrimaryAccount, "the other brokers stay linked")
+
+	// Declining at the broker says so and leads back to the dashboard.
+	do("decline tradestation",
+		chromedp.Click(chromedp.ID("link-tradestation")),
+		chromedp.WaitVisible(chromedp.CSS(`#oauthsim-consent button[value="deny"]`)),
+		chromedp.Click(chromedp.CSS(`#oauthsim-consent button[value="deny"]`)),
+		chromedp.WaitVisible(chromedp.ID("message")),
+	)
+	assert.Contains(t, text("#message"), "You declined the request at tradestation")
+	do("back to the dashboard",
+		chromedp.Click(chromedp.ID("back")),
+		chromedp.WaitVisible(chromedp.ID("link-tradestation")),
+	)
+	loc, err = chromedp.Run(ctx, chromedp.Location())
+	require.NoError(t, err)
+	assert.Equal(t, s.URL+"/", loc)
 }

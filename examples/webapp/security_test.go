@@ -184,15 +184,17 @@ func TestSessionCreationIsConstantTimeAndCapped(t *testing.T) {
 		}
 		return time.Since(t0)
 	}
-	first := batch()
+	// The fastest of a few batches, at the start and at the end, so that
+	// a busy machine does not decide the outcome.
+	first := min(batch(), batch(), batch())
 	deadline := time.Now().Add(60 * time.Second)
-	for i := 1000; i < n-1000; i += 1000 {
+	for i := 3000; i < n-3000; i += 1000 {
 		batch()
 		require.True(t, time.Now().Before(deadline), "creating %d sessions took over a minute", i)
 	}
-	last := batch()
-	t.Logf("first 1000 sessions: %v, last 1000: %v", first, last)
-	assert.Less(t, last, 10*first+50*time.Millisecond, "creating a session does not grow with the number of sessions")
+	last := min(batch(), batch(), batch())
+	t.Logf("1000 sessions: %v at the start, %v at the end", first, last)
+	assert.Less(t, last, 20*first+200*time.Millisecond, "creating a session does not grow with the number of sessions")
 	ss.mu.Lock()
 	kept := len(ss.byID)
 	ss.mu.Unlock()
@@ -329,7 +331,7 @@ func TestDeclinedConsentLinksBack(t *testing.T) {
 	resp, body := get(t, c, cb)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 	assert.Contains(t, body, "You declined")
-	assert.Contains(t, body, `<a href="/">`)
+	assert.Contains(t, body, `<a href="/" id="back">Back to your brokers</a>`)
 	assert.Contains(t, logs.String(), "callback refused")
 
 	// The declined flow is spent.
