@@ -13,6 +13,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/internal/redact"
 	"github.com/brokerkit/brokerkit/providers"
 )
 
@@ -22,6 +23,7 @@ const topN = 3
 // page is what the dashboard template shows.
 type page struct {
 	Emulated  bool
+	CSRF      string // the session's token, for the logout forms
 	Brokers   []panel
 	TopProfit []providers.Position
 	TopLoss   []providers.Position
@@ -36,7 +38,8 @@ type panel struct {
 	Linked     bool
 	UserID     string
 	Accounts   []accountRow
-	Err        string // why the broker's data could not be read
+	Err        string // why the broker's data could not be read, in words
+	Reauth     bool   // Err asks for a new login
 	Notice     string // what the user must do at the broker
 
 	positions   []providers.Position
@@ -52,7 +55,7 @@ type accountRow struct {
 // dashboard shows every linked account across brokers, with balances, and
 // the positions with the highest profit and the highest loss among them.
 func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
-	s, ok := a.current(w, r)
+	s, ok := a.session(w, r, false) // a visitor who has not logged in needs no session
 	if !ok {
 		return
 	}
@@ -63,10 +66,16 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 	var wg sync.WaitGroup
 	for i, b := range a.brokers {
 		p.Brokers[i] = panel{Name: b.name, Hint: b.hint}
-		if _, err := a.store.Load(ctx, auth.Key(b.name, s.id)); err != nil {
+		if s == nil {
+			continue
+		}
+		if _, err := a.store.Load(ctx, auth.Key(b.name, s.user)); err != nil {
 			continue // not linked (or the stored token is unusable: log in again)
 		}
-		wg.Go(func() { p.Brokers[i] = a.read(ctx, b, s.id) })
+		wg.Go(func() { p.Brokers[i] = a.read(ctx, b, s.user) })
+	}
+	if s != nil {
+		p.CSRF = s.csrf
 	}
 	wg.Wait()
 
@@ -91,7 +100,7 @@ func (a *app) read(ctx context.Context, b *broker, user string) panel {
 	bp := panel{Name: b.name, Hint: b.hint, Linked: true}
 	v, done, err := b.view(ctx, user)
 	if err != nil {
-		bp.Err = describe(err)
+		bp.Err, bp.Reauth = a.explain(b.name, "connect", err)
 		return bp
 	}
 	defer done()
@@ -100,18 +109,19 @@ func (a *app) read(ctx context.Context, b *broker, user string) panel {
 	}
 	if b.notice != nil {
 		if bp.Notice, err = b.notice(ctx, user); err != nil {
-			bp.Notice = describe(err)
+			bp.Notice = ""
+			a.explain(b.name, "notice", err)
 		}
 	}
 	accts, err := v.Accounts(ctx)
 	if err != nil {
-		bp.Err = describe(err)
+		bp.Err, bp.Reauth = a.explain(b.name, "accounts", err)
 		return bp
 	}
 	for _, acct := range accts {
 		row := accountRow{Account: acct}
 		if bal, err := v.Balances(ctx, acct.ID); err != nil {
-			row.Err = describe(err)
+			row.Err, _ = a.explain(b.name, "balances", err)
 		} else {
 			row.Balance = bal
 		}
@@ -119,8 +129,8 @@ func (a *app) read(ctx context.Context, b *broker, user string) panel {
 		case errors.Is(err, auth.ErrUnsupported):
 			bp.noPositions = true
 		case err != nil:
-			if row.Err == "" {
-				row.Err = describe(err)
+			if msg, _ := a.explain(b.name, "positions", err); row.Err == "" {
+				row.Err = msg
 			}
 		default:
 			bp.positions = append(bp.positions, ps...)
@@ -130,20 +140,21 @@ func (a *app) read(ctx context.Context, b *broker, user string) panel {
 	return bp
 }
 
-// describe says what went wrong in words for the user. Errors from
-// brokerkit never carry a token or a secret, and the template escapes
-// them.
-func describe(err error) string {
+// explain logs a failed read of broker (what says which) and returns
+// what to tell the user: a fixed sentence for the kind of failure, never
+// the error's text, and whether a new login would help.
+func (a *app) explain(broker, what string, err error) (msg string, reauth bool) {
+	a.log.Warn("read broker", "broker", broker, "what", what, "err", redact.Text(err.Error()))
 	var pending *autoshares.AgreementsPendingError
 	switch {
 	case errors.Is(err, auth.ErrReauthRequired):
-		return "the login has expired: log in again"
+		return "Your " + broker + " login has expired or was withdrawn.", true
 	case errors.As(err, &pending):
-		return "agreements to sign at AutoShares first: " + autoshares.AgreementTitles(pending.Agreements)
+		return "Agreements to sign at AutoShares first: " + autoshares.AgreementTitles(pending.Agreements) + ".", false
 	case errors.Is(err, context.DeadlineExceeded):
-		return "the broker did not answer in time"
+		return broker + " did not answer in time. Try again in a few minutes.", false
 	}
-	return err.Error()
+	return broker + " is not answering as expected right now. Try again in a few minutes.", false
 }
 
 // movers returns up to n positions with the highest profit and up to n
@@ -183,13 +194,7 @@ var dashboardPage = template.Must(template.New("dashboard").Funcs(template.FuncM
 <head>
 <meta charset="utf-8">
 <title>brokerkit dashboard</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2rem; }
-table { border-collapse: collapse; margin-bottom: 1rem; }
-td, th { padding: .2rem .8rem; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.profit { color: #080; } .loss { color: #b00; } .note { color: #666; }
-</style>
+<link rel="stylesheet" href="/style.css">
 </head>
 <body>
 <h1>Your brokers</h1>
@@ -213,9 +218,9 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 <h2>{{.Name}}</h2>
 {{if .Linked}}
 <p>Linked{{with .UserID}} as {{.}}{{end}}.
-<form method="post" action="/logout/{{.Name}}" style="display:inline"><button>Log out</button></form></p>
+<form method="post" action="/logout/{{.Name}}" class="inline"><input type="hidden" name="csrf" value="{{$.CSRF}}"><button id="logout-{{.Name}}">Log out</button></form></p>
 {{with .Notice}}<p class="notice">Before you trade: {{.}}.</p>{{end}}
-{{with .Err}}<p class="loss">{{.}}. <a href="/login/{{$b.Name}}">Log in again</a></p>{{end}}
+{{with .Err}}<p class="loss">{{.}}{{if $b.Reauth}} <a href="/login/{{$b.Name}}">Log in again</a>{{end}}</p>{{end}}
 {{if .Accounts}}
 <table>
 <tr><th>Account</th><th>Type</th><th>Currency</th><th>Cash</th><th>Equity</th><th>Buying power</th><th></th></tr>
@@ -226,10 +231,26 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 </table>
 {{end}}
 {{else}}
-<p><a href="/login/{{.Name}}">Link your {{.Name}} account</a>{{with .Hint}} <span class="note">({{.}})</span>{{end}}</p>
+<p><a href="/login/{{.Name}}" id="link-{{.Name}}">Link your {{.Name}} account</a>{{with .Hint}} <span class="note">({{.}})</span>{{end}}</p>
 {{end}}
 </section>
 {{end}}
 </body>
 </html>
 `))
+
+// style is the pages' style sheet, served from the app so that the
+// content security policy needs no 'unsafe-inline'.
+const style = `body { font-family: system-ui, sans-serif; margin: 2rem; }
+table { border-collapse: collapse; margin-bottom: 1rem; }
+td, th { padding: .2rem .8rem; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.profit { color: #080; } .loss { color: #b00; } .note { color: #666; }
+form.inline { display: inline; }
+`
+
+func serveStyle(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "max-age=3600")
+	_, _ = w.Write([]byte(style))
+}

@@ -14,9 +14,23 @@
 //     from one broker is never taken for another's (mix-up defence).
 //     auth.CallbackHandler checks state (constant time), iss, the deadline
 //     and single use before it exchanges the code.
+//   - The callback takes from the session only the pending login whose
+//     state it carries, so a forged callback (error= or a wrong state)
+//     cannot spend the real one, and a second login does not replace the
+//     first.
 //   - The session cookie holds a random ID and its HMAC-SHA256 under a
 //     server key, nothing else; it is HttpOnly, SameSite=Lax, and Secure
-//     when served over TLS. A cookie the server did not sign is refused.
+//     when served over TLS (or when told it is behind a TLS proxy). A
+//     cookie the server did not sign is refused. Linking a broker moves
+//     the browser to a new session ID, so a cookie planted before the
+//     login never reaches the linked broker. Only a login starts a
+//     session; sessions are capped in number and cost O(1) to start.
+//   - Logout is a POST with a per-session CSRF token, and requests that
+//     change something are refused from other origins
+//     (http.CrossOriginProtection). Every page carries a content security
+//     policy (no framing, no inline code), Referrer-Policy and nosniff.
+//   - A broker that fails is logged on the server; the dashboard says in
+//     words what to do and offers a new login only when it would help.
 //   - Tokens live in one auth.Store shared by one auth.Manager per broker,
 //     which refreshes them (and saves rotated refresh tokens) on its own.
 //   - The dashboard reads every broker through the normalized
@@ -52,6 +66,12 @@
 //	                           end when the process does
 //	BROKERKIT_WEBAPP_TLS_CERT  with BROKERKIT_WEBAPP_TLS_KEY: serve HTTPS with this
 //	BROKERKIT_WEBAPP_TLS_KEY   certificate and key (cookies then get Secure)
+//	BROKERKIT_WEBAPP_SECURE_COOKIES  true behind a proxy that terminates TLS:
+//	                           cookies get Secure (and the __Host- prefix) and
+//	                           pages HSTS although the app itself sees plain
+//	                           HTTP. The proxy must pass the Host header on, so
+//	                           that the cross-origin check can compare it
+//	                           with Origin.
 //
 // Sessions and tokens are kept in memory here. A real deployment keeps
 // tokens in a database-backed auth.Store (encrypted), keys them by its own
@@ -71,6 +91,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,6 +159,14 @@ func start(out io.Writer, getenv func(string) string) (_ *server, err error) {
 	if (certFile == "") != (keyFile == "") {
 		return nil, errors.New("set both BROKERKIT_WEBAPP_TLS_CERT and BROKERKIT_WEBAPP_TLS_KEY, or neither")
 	}
+	secure := certFile != ""
+	if v := getenv("BROKERKIT_WEBAPP_SECURE_COOKIES"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, errors.New("BROKERKIT_WEBAPP_SECURE_COOKIES must be true or false")
+		}
+		secure = secure || on
+	}
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -173,7 +202,7 @@ func start(out io.Writer, getenv func(string) string) (_ *server, err error) {
 	}
 
 	log := slog.New(slog.NewTextHandler(out, nil))
-	s.app = newApp(key, store, brokers, log, s.emulators != nil)
+	s.app = newApp(key, store, brokers, log, s.emulators != nil, secure)
 	handler, err := s.app.routes()
 	if err != nil {
 		return nil, err
