@@ -58,7 +58,7 @@ func TestAlreadyLoggedIn(t *testing.T) {
 }
 
 func TestAccountNotAuthorizedAndWrongHost(t *testing.T) {
-	e := newEnv(t, nil, nil)
+	e := newEnv(t, nil, oneHost)
 	ctx := t.Context()
 	_, err := e.sess.Trader(ctx, spotwaretest.DemoAccount)
 	apiError(t, err, "ACCOUNT_NOT_AUTHORIZED")
@@ -269,9 +269,10 @@ func TestClose(t *testing.T) {
 }
 
 // TestLiveHost: a live host serves live accounts and routes demo ones
-// nowhere, as live.ctraderapi.com does.
+// nowhere, as live.ctraderapi.com does (seen by a session that knows only
+// that host).
 func TestLiveHost(t *testing.T) {
-	e := newEnv(t, []spotwaretest.Option{spotwaretest.WithLive()}, nil)
+	e := newEnv(t, []spotwaretest.Option{spotwaretest.WithLive()}, oneHost)
 	ctx := t.Context()
 	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.LiveAccount))
 	tr, err := e.sess.Trader(ctx, spotwaretest.LiveAccount)

@@ -250,8 +250,8 @@ func (s *Server) Provider() (*spotware.Provider, error) { return spotware.New(s.
 // at this server, with tokens as its TokenSource: it starts on Addr and
 // knows both hosts, so it serves live and demo accounts alike.
 func (s *Server) SessionConfig(tokens spotware.TokenSource) spotware.SessionConfig {
-	return spotware.SessionConfig{Addr: s.Addr, ClientID: ClientID, ClientSecret: ClientSecret,
-		Tokens: tokens, TLSConfig: s.TLSConfig()}
+	return spotware.SessionConfig{Addr: s.Addr, LiveAddr: s.LiveAddr, DemoAddr: s.DemoAddr, ClientID: ClientID,
+		ClientSecret: ClientSecret, Tokens: tokens, TLSConfig: s.TLSConfig()}
 }
 
 // Browser plays a user who signs in on the consent page.
