@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/spotware"
+	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 )
 
 const (
@@ -99,4 +101,24 @@ func (l *eventLog) snapshot() []spotware.Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]spotware.Event(nil), l.all...)
+}
+
+// TestVersionThroughDo: ProtoOAVersionReq, which no wrapper covers, is
+// answered with a version through Session.Do.
+func TestVersionThroughDo(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	var res openapi.ProtoOAVersionRes
+	require.NoError(t, e.sess.Do(t.Context(), &openapi.ProtoOAVersionReq{}, &res))
+	require.Equal(t, spotwaretest.Version, res.GetVersion())
+}
+
+// TestDoRoutesByAccount: a request naming a live account goes to the live
+// host through Do as well.
+func TestDoRoutesByAccount(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := t.Context()
+	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.LiveAccount))
+	var res openapi.ProtoOATraderRes
+	require.NoError(t, e.sess.Do(ctx, &openapi.ProtoOATraderReq{CtidTraderAccountId: proto.Int64(spotwaretest.LiveAccount)}, &res))
+	require.Equal(t, int64(250_000), res.GetTrader().GetBalance())
 }

@@ -265,23 +265,37 @@ func (s *Session) start(ctx context.Context, l *link) error {
 	l.dialMu.Lock()
 	defer l.dialMu.Unlock()
 	s.mu.Lock()
-	started := l.started
-	s.mu.Unlock()
-	if started {
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if l.started {
+		s.mu.Unlock()
 		return nil
 	}
+	// Added under mu, before Close can wait: held while connecting, then
+	// handed to the supervisor.
+	s.wg.Add(1)
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer context.AfterFunc(s.ctx, cancel)()
+	defer cancel()
 	c, err := s.connect(ctx, l)
 	if err != nil {
+		s.wg.Done()
+		if s.ctx.Err() != nil {
+			return ErrClosed
+		}
 		return err
 	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		c.close(ErrClosed)
+		s.wg.Done()
 		return ErrClosed
 	}
 	l.started = true
-	s.wg.Add(1) // under mu: once Close has set closed, nothing new starts
 	s.mu.Unlock()
 	s.install(c)
 	go s.supervise(l, c)
