@@ -51,8 +51,8 @@ type AccountList struct {
 	Accounts []Account
 }
 
-// Accounts lists the live and demo accounts of the session's token. Only
-// those whose IsLive matches the session's host can be authorized on it.
+// Accounts lists the live and demo accounts of the session's token. The
+// session remembers each account's IsLive to send its calls to its host.
 func (s *Session) Accounts(ctx context.Context) (*AccountList, error) {
 	res := &openapi.ProtoOAGetAccountListByAccessTokenRes{}
 	err := s.call(ctx, 0, true, func(access string) proto.Message {
@@ -74,6 +74,11 @@ func (s *Session) Accounts(ctx context.Context) (*AccountList, error) {
 			BrokerName: a.GetBrokerTitleShort(), LastClosingDeal: msTime(a.GetLastClosingDealTimestamp()),
 			LastBalanceUpdate: msTime(a.GetLastBalanceUpdateTimestamp())})
 	}
+	s.mu.Lock()
+	for _, a := range l.Accounts {
+		s.isLive[a.ID] = a.IsLive
+	}
+	s.mu.Unlock()
 	return l, nil
 }
 
@@ -85,13 +90,14 @@ func msTime(ms int64) time.Time {
 }
 
 // AuthorizeAccount authorizes account on the session with the session's
-// token. From then on the session keeps it authorized: after a reconnect,
+// token, on the host its IsLive names (connecting to that host on first
+// use). From then on the session keeps it authorized: after a reconnect,
 // a token refresh, a token-invalidated or an account-disconnect event. The
 // server answers a second authorization on one connection with
 // ALREADY_LOGGED_IN, returned as an *Error.
 func (s *Session) AuthorizeAccount(ctx context.Context, account int64) error {
 	res := &openapi.ProtoOAAccountAuthRes{}
-	err := s.call(ctx, 0, true, func(access string) proto.Message {
+	err := s.call(ctx, account, true, func(access string) proto.Message {
 		return &openapi.ProtoOAAccountAuthReq{CtidTraderAccountId: proto.Int64(account), AccessToken: proto.String(access)}
 	}, res)
 	if err == nil || errorCode(err) == codeAlreadyLoggedIn {
@@ -122,7 +128,7 @@ func (s *Session) LogoutAccount(ctx context.Context, account int64) error {
 	for _, sub := range subs {
 		s.removeSub(sub)
 	}
-	return s.call(ctx, 0, false, func(string) proto.Message {
+	return s.call(ctx, account, false, func(string) proto.Message {
 		return &openapi.ProtoOAAccountLogoutReq{CtidTraderAccountId: proto.Int64(account)}
 	}, &openapi.ProtoOAAccountLogoutRes{})
 }

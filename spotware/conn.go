@@ -44,6 +44,7 @@ type reply struct {
 // sends heartbeats and watches for silence.
 type conn struct {
 	s  *Session
+	l  *link // the host's link
 	nc net.Conn
 
 	wmu  sync.Mutex
@@ -63,16 +64,16 @@ type conn struct {
 	spot openapi.ProtoOASpotEvent // owned by the reader goroutine
 }
 
-func (s *Session) dialConn(ctx context.Context) (*conn, error) {
+func (s *Session) dialConn(ctx context.Context, l *link) (*conn, error) {
 	tc := s.cfg.TLSConfig
 	if tc == nil {
 		tc = &tls.Config{}
 	}
 	tc = tc.Clone()
 	if tc.ServerName == "" {
-		host, _, err := net.SplitHostPort(s.cfg.Addr)
+		host, _, err := net.SplitHostPort(l.addr)
 		if err != nil {
-			return nil, fmt.Errorf("spotware: address %q: %v", s.cfg.Addr, err)
+			return nil, fmt.Errorf("spotware: address %q: %v", l.addr, err)
 		}
 		tc.ServerName = host
 	}
@@ -80,14 +81,14 @@ func (s *Session) dialConn(ctx context.Context) (*conn, error) {
 		tc.MinVersion = tls.VersionTLS12
 	}
 	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: s.cfg.RequestTimeout}, Config: tc}
-	nc, err := d.DialContext(ctx, "tcp", s.cfg.Addr)
+	nc, err := d.DialContext(ctx, "tcp", l.addr)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("spotware: connecting to %s: %w", s.cfg.Addr, ctx.Err())
+			return nil, fmt.Errorf("spotware: connecting to %s: %w", l.addr, ctx.Err())
 		}
-		return nil, retryable(ErrConnectionLost, "connecting to %s: %v", s.cfg.Addr, err)
+		return nil, retryable(ErrConnectionLost, "connecting to %s: %v", l.addr, err)
 	}
-	c := &conn{s: s, nc: nc, pending: map[string]chan reply{}, done: make(chan struct{}),
+	c := &conn{s: s, l: l, nc: nc, pending: map[string]chan reply{}, done: make(chan struct{}),
 		normal: newLimiter(s.cfg.RequestsPerSecond), historical: newLimiter(s.cfg.HistoricalPerSecond)}
 	c.lastRecv.Store(time.Now().UnixNano())
 	// Close waits for both: nothing of the connection runs after it.
@@ -164,7 +165,7 @@ func (c *conn) keepalive() {
 		case <-wd.C:
 			silent := time.Since(time.Unix(0, c.lastRecv.Load()))
 			if silent > c.s.cfg.StallTimeout {
-				c.s.emit(Event{Kind: EventStalled, Err: fmt.Errorf("%w: nothing received for %s", ErrStalled, silent.Round(time.Millisecond))})
+				c.s.emit(Event{Kind: EventStalled, Host: c.l.addr, Err: fmt.Errorf("%w: nothing received for %s", ErrStalled, silent.Round(time.Millisecond))})
 				c.close(retryable(ErrStalled, "nothing received for %s", silent.Round(time.Millisecond)))
 				return
 			}

@@ -21,11 +21,17 @@
 //		ClientID: id, ClientSecret: secret, Tokens: tokens})
 //	defer s.Close()
 //	list, _ := s.Accounts(ctx)                          // live and demo accounts
-//	_ = s.AuthorizeAccount(ctx, list.Accounts[0].ID)    // on the host its IsLive says
+//	_ = s.AuthorizeAccount(ctx, list.Accounts[0].ID)    // live or demo: routed to its host
 //	sub, _ := s.SubscribeSpots(ctx, list.Accounts[0].ID, 1, 2)
 //	for q := range sub.C() {
 //		fmt.Println(q.SymbolID, q.Bid, q.Ask)           // exact decimals
 //	}
+//
+// Live and demo accounts are served by separate hosts. A session keeps one
+// connection per host: it sends each account's calls to the host its
+// IsLive names, connecting to the other host (demo.ctraderapi.com and
+// live.ctraderapi.com, or SessionConfig.LiveAddr and DemoAddr) on first
+// use, so callers never meet CANT_ROUTE_REQUEST.
 //
 // The session keeps itself usable: it matches answers to requests by
 // clientMsgId with a timeout per request, sends a heartbeat every 10

@@ -58,7 +58,7 @@ func TestAlreadyLoggedIn(t *testing.T) {
 }
 
 func TestAccountNotAuthorizedAndWrongHost(t *testing.T) {
-	e := newEnv(t, nil, nil)
+	e := newEnv(t, nil, oneHost)
 	ctx := t.Context()
 	_, err := e.sess.Trader(ctx, spotwaretest.DemoAccount)
 	apiError(t, err, "ACCOUNT_NOT_AUTHORIZED")
@@ -84,6 +84,7 @@ func TestExpiredTokenRefreshesAndRetries(t *testing.T) {
 			tr, err := e.sess.Trader(ctx, spotwaretest.DemoAccount)
 			require.NoError(t, err)
 			require.Equal(t, "10000", tr.Balance.String())
+			e.events.waitFor(t, spotware.EventTokenRefreshed, 1, time.Second) // the log reads Events on its own goroutine
 			require.Equal(t, 1, e.events.count(spotware.EventTokenRefreshed))
 			now, err := e.tokens.TokenContext(ctx)
 			require.NoError(t, err)
@@ -94,6 +95,7 @@ func TestExpiredTokenRefreshesAndRetries(t *testing.T) {
 			prof, err := e.sess.Profile(ctx)
 			require.NoError(t, err)
 			require.Equal(t, spotwaretest.UserID, prof.UserID)
+			e.events.waitFor(t, spotware.EventTokenRefreshed, 2, time.Second) // the log reads Events on its own goroutine
 			require.Equal(t, 2, e.events.count(spotware.EventTokenRefreshed))
 		})
 	}
@@ -109,6 +111,7 @@ func TestTokenErrorReachesCaller(t *testing.T) {
 	se := apiError(t, err, "CH_ACCESS_TOKEN_INVALID")
 	require.Equal(t, "Access token expired", se.Description)
 	require.ErrorIs(t, err, auth.ErrInvalidToken)
+	e.events.waitFor(t, spotware.EventTokenRefreshed, 1, time.Second)
 	require.Equal(t, 1, e.events.count(spotware.EventTokenRefreshed), "one refresh, then the error")
 
 	e.srv.FailNext(ptAccountAuth, "OA_AUTH_TOKEN_EXPIRED", "token expired", 2)
@@ -269,9 +272,10 @@ func TestClose(t *testing.T) {
 }
 
 // TestLiveHost: a live host serves live accounts and routes demo ones
-// nowhere, as live.ctraderapi.com does.
+// nowhere, as live.ctraderapi.com does (seen by a session that knows only
+// that host).
 func TestLiveHost(t *testing.T) {
-	e := newEnv(t, []spotwaretest.Option{spotwaretest.WithLive()}, nil)
+	e := newEnv(t, []spotwaretest.Option{spotwaretest.WithLive()}, oneHost)
 	ctx := t.Context()
 	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.LiveAccount))
 	tr, err := e.sess.Trader(ctx, spotwaretest.LiveAccount)

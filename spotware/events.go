@@ -72,6 +72,9 @@ type Event struct {
 	// Kind says what happened; Time when the session noticed.
 	Kind EventKind
 	Time time.Time
+	// Host is the host:port of the connection concerned, for connection
+	// events: a session has one connection per host (live and demo).
+	Host string
 	// AccountID is the account concerned, when one is.
 	AccountID int64
 	// Accounts lists the accounts concerned by EventTokenInvalidated.
@@ -89,6 +92,9 @@ type Event struct {
 // String describes the event on one line.
 func (e Event) String() string {
 	s := "spotware event: " + e.Kind.String()
+	if e.Host != "" {
+		s += " host=" + e.Host
+	}
 	if e.AccountID != 0 {
 		s += fmt.Sprintf(" account=%d", e.AccountID)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/brokerkit/brokerkit/auth"
 )
@@ -52,4 +53,29 @@ func Addr(env auth.Environment, region Region) (string, error) {
 		return "", fmt.Errorf("spotware: unknown region %q", region)
 	}
 	return net.JoinHostPort(host, strconv.Itoa(ProtobufPort)), nil
+}
+
+// pairedHosts returns the live and the demo address of a Spotware host
+// (live.ctraderapi.com:5035 gives demo.ctraderapi.com:5035, a regional or
+// individual proxy its counterpart of the same name), or "" for both when
+// addr is not one.
+func pairedHosts(addr string) (live, demo string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", ""
+	}
+	name := strings.ToLower(host)
+	if !strings.HasSuffix(name, ".ctraderapi.com") {
+		return "", ""
+	}
+	for _, p := range [][2]string{{"live", "demo"}, {"demo", "live"}} {
+		if rest, ok := strings.CutPrefix(name, p[0]); ok && (strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, "-")) {
+			pair := [2]string{addr, net.JoinHostPort(p[1]+rest, port)}
+			if p[0] == "demo" {
+				pair[0], pair[1] = pair[1], pair[0]
+			}
+			return pair[0], pair[1]
+		}
+	}
+	return "", ""
 }

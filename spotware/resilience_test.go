@@ -219,7 +219,7 @@ func TestCutFrame(t *testing.T) {
 // TestFrameSizeCap: an answer larger than MaxFrameSize ends the connection
 // with an error instead of an allocation.
 func TestFrameSizeCap(t *testing.T) {
-	e := newEnv(t, nil, func(c *spotware.SessionConfig) { c.MaxFrameSize = 64; c.MaxReconnectAttempts = 1 })
+	e := newEnv(t, nil, func(c *spotware.SessionConfig) { oneHost(c); c.MaxFrameSize = 64; c.MaxReconnectAttempts = 1 })
 	require.NoError(t, e.sess.AuthorizeAccount(t.Context(), spotwaretest.DemoAccount))
 	_, err := e.sess.Symbols(t.Context(), spotwaretest.DemoAccount)
 	require.Error(t, err)

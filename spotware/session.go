@@ -1,6 +1,7 @@
 package spotware
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"github.com/brokerkit/brokerkit/spotware/internal/wire"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Documented limits and recommended intervals, the defaults of
@@ -35,8 +37,10 @@ const (
 // ClientSecret and, for anything past application auth, Tokens are needed;
 // the rest has the documented defaults.
 type SessionConfig struct {
-	// Addr is the Protobuf API's host:port; empty means the demo host. See
-	// Addr (the function) for live, demo and regional hosts.
+	// Addr is the Protobuf host:port the session connects to first: Dial
+	// authorizes the application there, and calls that name no account
+	// (Accounts, Profile) go there. Empty means DemoAddr, else the demo
+	// host. See Addr (the function) for live, demo and regional hosts.
 	Addr string
 	// ClientID and ClientSecret authorize the application. Wrong ones get
 	// CH_CLIENT_AUTH_FAILURE and the server closes the connection.
@@ -44,9 +48,18 @@ type SessionConfig struct {
 	// Tokens supplies the user's access token and refreshes it when the
 	// server refuses it. Usually an *auth.TokenSource over a Store.
 	Tokens TokenSource
-	// TLSConfig is used for the connection; nil means the system roots.
-	// ServerName defaults to Addr's host.
+	// TLSConfig is used for the connections; nil means the system roots.
+	// ServerName defaults to the host dialled.
 	TLSConfig *tls.Config
+	// LiveAddr and DemoAddr are the hosts of live and demo accounts. Live
+	// and demo are separate systems; the session routes each account to
+	// the host its IsLive names (from the account list), connecting to the
+	// other host on first use, so that no call meets CANT_ROUTE_REQUEST.
+	// An empty one is derived from Addr when Addr is a Spotware host
+	// (live.ctraderapi.com and demo.ctraderapi.com, regional hosts alike);
+	// otherwise it is Addr, and Addr serves every account. When either is
+	// set, Addr must be one of them.
+	LiveAddr, DemoAddr string
 	// RequestTimeout bounds each request (and the dial); default 15 s.
 	RequestTimeout time.Duration
 	// HeartbeatInterval is how often a heartbeat is sent; default 10 s as
@@ -87,11 +100,8 @@ func (c SessionConfig) withDefaults() (SessionConfig, error) {
 	if c.ClientID == "" || c.ClientSecret == "" {
 		return c, errors.New("spotware: SessionConfig needs ClientID and ClientSecret")
 	}
-	if c.Addr == "" {
-		c.Addr = net.JoinHostPort(DemoHost, strconv.Itoa(ProtobufPort))
-	}
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return c, fmt.Errorf("spotware: address %q is not host:port", c.Addr)
+	if err := c.hosts(); err != nil {
+		return c, err
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -142,10 +152,14 @@ type Session struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 
+	// home is the link to Addr; demo and live those to DemoAddr and
+	// LiveAddr (one of them is home; all three are one link when the
+	// session has a single host).
+	home, demo, live *link
+
 	mu       sync.Mutex
-	conn     *conn              // the usable connection; nil while down
-	up       chan struct{}      // closed when conn is usable
 	accounts map[int64]struct{} // the accounts to keep authorized
+	isLive   map[int64]bool     // each account's kind, from the account list
 	closed   bool
 
 	subsMu sync.RWMutex
@@ -169,21 +183,25 @@ func Dial(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: &cfg, historical: map[uint32]bool{}, accounts: map[int64]struct{}{},
+	s := &Session{cfg: &cfg, historical: map[uint32]bool{}, accounts: map[int64]struct{}{}, isLive: map[int64]bool{},
 		subs: map[subKey]*Subscription{}, events: make(chan Event, cfg.EventBuffer)}
 	for _, pt := range cfg.HistoricalPayloadTypes {
 		s.historical[pt] = true
 	}
+	s.demo = newLink(cfg.DemoAddr)
+	s.live = s.demo
+	if cfg.LiveAddr != cfg.DemoAddr {
+		s.live = newLink(cfg.LiveAddr)
+	}
+	s.home = s.demo
+	if cfg.Addr == cfg.LiveAddr {
+		s.home = s.live
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	c, err := s.connect(ctx)
-	if err != nil {
+	if err := s.start(ctx, s.home); err != nil {
 		s.cancel()
 		return nil, err
 	}
-	s.up = make(chan struct{})
-	s.install(c)
-	s.wg.Add(1)
-	go s.supervise(c)
 	if cfg.SpotStallTimeout > 0 {
 		s.wg.Add(1)
 		go s.watchSpots()
@@ -214,9 +232,9 @@ func (s *Session) GoString() string { return s.String() }
 // Format makes every fmt verb print String.
 func (s *Session) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
-// connect dials and authorizes the application.
-func (s *Session) connect(ctx context.Context) (*conn, error) {
-	c, err := s.dialConn(ctx)
+// connect dials l and authorizes the application.
+func (s *Session) connect(ctx context.Context, l *link) (*conn, error) {
+	c, err := s.dialConn(ctx, l)
 	if err != nil {
 		return nil, err
 	}
@@ -225,23 +243,79 @@ func (s *Session) connect(ctx context.Context) (*conn, error) {
 		c.close(err)
 		return nil, err
 	}
-	s.emit(Event{Kind: EventConnected})
+	s.emit(Event{Kind: EventConnected, Host: l.addr})
 	return c, nil
 }
 
-// install makes c the usable connection, unless it has already ended or
-// the session is closed.
+// link is the session's connection to one host. Its fields other than
+// addr and dialMu are guarded by Session.mu.
+type link struct {
+	addr    string
+	dialMu  sync.Mutex    // one first connect at a time
+	started bool          // connected once; supervised since
+	conn    *conn         // the usable connection; nil while down
+	up      chan struct{} // closed when conn is usable
+}
+
+func newLink(addr string) *link { return &link{addr: addr, up: make(chan struct{})} }
+
+// start connects l for the first time and supervises it from then on.
+// A failed first connect leaves l as it was, for the next call to try.
+func (s *Session) start(ctx context.Context, l *link) error {
+	l.dialMu.Lock()
+	defer l.dialMu.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if l.started {
+		s.mu.Unlock()
+		return nil
+	}
+	// Added under mu, before Close can wait: held while connecting, then
+	// handed to the supervisor.
+	s.wg.Add(1)
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer context.AfterFunc(s.ctx, cancel)()
+	defer cancel()
+	c, err := s.connect(ctx, l)
+	if err != nil {
+		s.wg.Done()
+		if s.ctx.Err() != nil {
+			return ErrClosed
+		}
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.close(ErrClosed)
+		s.wg.Done()
+		return ErrClosed
+	}
+	l.started = true
+	s.mu.Unlock()
+	s.install(c)
+	go s.supervise(l, c)
+	return nil
+}
+
+// install makes c the usable connection of its link, unless it has
+// already ended or the session is closed.
 func (s *Session) install(c *conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || c.isDone() {
 		return false
 	}
-	s.conn = c
+	l := c.l
+	l.conn = c
 	select {
-	case <-s.up:
+	case <-l.up:
 	default:
-		close(s.up)
+		close(l.up)
 	}
 	return true
 }
@@ -250,14 +324,14 @@ func (s *Session) install(c *conn) bool {
 func (s *Session) connDone(c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.conn == c {
-		s.conn = nil
-		s.up = make(chan struct{})
+	if l := c.l; l.conn == c {
+		l.conn = nil
+		l.up = make(chan struct{})
 	}
 }
 
-// supervise waits for the connection to end and reconnects.
-func (s *Session) supervise(c *conn) {
+// supervise waits for l's connection to end and reconnects.
+func (s *Session) supervise(l *link, c *conn) {
 	defer s.wg.Done()
 	for {
 		select {
@@ -269,8 +343,8 @@ func (s *Session) supervise(c *conn) {
 		if s.ctx.Err() != nil {
 			return
 		}
-		s.emit(Event{Kind: EventDisconnected, Err: c.err})
-		nc, err := s.reconnect()
+		s.emit(Event{Kind: EventDisconnected, Host: l.addr, Err: c.err})
+		nc, err := s.reconnect(l)
 		if err != nil {
 			s.shutdown(err)
 			return
@@ -290,13 +364,13 @@ func (s *Session) backoff(n int) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
-func (s *Session) reconnect() (*conn, error) {
+func (s *Session) reconnect(l *link) (*conn, error) {
 	for attempt := 1; ; attempt++ {
 		if s.cfg.MaxReconnectAttempts > 0 && attempt > s.cfg.MaxReconnectAttempts {
 			return nil, retryable(ErrConnectionLost, "gave up after %d reconnect attempts", s.cfg.MaxReconnectAttempts)
 		}
 		delay := s.backoff(attempt)
-		s.emit(Event{Kind: EventReconnecting, Attempt: attempt, Delay: delay})
+		s.emit(Event{Kind: EventReconnecting, Host: l.addr, Attempt: attempt, Delay: delay})
 		t := time.NewTimer(delay)
 		select {
 		case <-s.ctx.Done():
@@ -304,12 +378,12 @@ func (s *Session) reconnect() (*conn, error) {
 			return nil, ErrClosed
 		case <-t.C:
 		}
-		c, err := s.connect(s.ctx)
+		c, err := s.connect(s.ctx, l)
 		if err == nil {
 			err = s.restore(c)
 			if err == nil {
 				if s.install(c) {
-					s.emit(Event{Kind: EventRestored, Attempt: attempt})
+					s.emit(Event{Kind: EventRestored, Host: l.addr, Attempt: attempt})
 					return c, nil
 				}
 				// Either c ended during the restore or the session was
@@ -324,18 +398,19 @@ func (s *Session) reconnect() (*conn, error) {
 		if s.ctx.Err() != nil || errors.Is(err, ErrClosed) {
 			return nil, ErrClosed
 		}
-		s.emit(Event{Kind: EventReconnectFailed, Attempt: attempt, Err: err})
+		s.emit(Event{Kind: EventReconnectFailed, Host: l.addr, Attempt: attempt, Err: err})
 		if errors.Is(err, auth.ErrInvalidClient) {
 			return nil, err
 		}
 	}
 }
 
-// restore authorizes the session's accounts on a new connection and
-// subscribes their spots again. A connection failure fails the attempt;
-// an account that cannot be authorized is reported and skipped.
+// restore authorizes the session's accounts of c's host on a new
+// connection and subscribes their spots again. A connection failure fails
+// the attempt; an account that cannot be authorized is reported and
+// skipped.
 func (s *Session) restore(c *conn) error {
-	return s.reauthorize(s.ctx, c, s.accountIDs(), false)
+	return s.reauthorize(s.ctx, c, s.accountIDs(c.l), false)
 }
 
 // reauthorize authorizes ids on c and restores their subscriptions. With
@@ -421,7 +496,7 @@ func (s *Session) push(c *conn, env wire.Envelope) {
 	case ptClientDisconnect:
 		var m openapi.ProtoOAClientDisconnectEvent
 		_ = lenient.Unmarshal(env.Payload, &m)
-		s.emit(Event{Kind: EventServerDisconnect, Reason: m.GetReason()})
+		s.emit(Event{Kind: EventServerDisconnect, Host: c.l.addr, Reason: m.GetReason()})
 		c.close(retryable(ErrConnectionLost, "server disconnected the client: %s", m.GetReason()))
 	case ptOAError, ptCommonError:
 		if err := decodeReply(reply{pt: env.PayloadType, payload: env.Payload}, 0, nil); err != nil {
@@ -469,15 +544,25 @@ func (s *Session) nextMsgID() string {
 	return "bk" + strconv.FormatUint(s.msgSeq.Add(1), 36)
 }
 
-// ready returns the usable connection, waiting while the session
-// reconnects.
-func (s *Session) ready(ctx context.Context) (*conn, error) {
+// ready returns the usable connection of account's host (the first host
+// for 0), connecting to it on first use and waiting while it reconnects.
+func (s *Session) ready(ctx context.Context, account int64) (*conn, error) {
+	l, err := s.linkFor(ctx, account)
+	if err != nil {
+		return nil, err
+	}
 	for {
 		s.mu.Lock()
-		closed, c, up := s.closed, s.conn, s.up
+		closed, started, c, up := s.closed, l.started, l.conn, l.up
 		s.mu.Unlock()
 		if closed {
 			return nil, ErrClosed
+		}
+		if !started {
+			if err := s.start(ctx, l); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if c != nil {
 			if !c.isDone() {
@@ -498,15 +583,57 @@ func (s *Session) ready(ctx context.Context) (*conn, error) {
 	}
 }
 
+// linkFor returns the link of account's host: the first host for 0 or
+// when the session has one host, else the host its IsLive names, asking
+// the account list when the session does not know it yet. An account the
+// list does not name goes to the first host, which answers for it.
+func (s *Session) linkFor(ctx context.Context, account int64) (*link, error) {
+	if account == 0 || s.live == s.demo {
+		return s.home, nil
+	}
+	if l, ok := s.knownLink(account); ok {
+		return l, nil
+	}
+	if _, err := s.Accounts(ctx); err != nil {
+		return nil, fmt.Errorf("spotware: finding the host of account %d: %w", account, err)
+	}
+	if l, ok := s.knownLink(account); ok {
+		return l, nil
+	}
+	return s.home, nil
+}
+
+// knownLink returns account's link if the session knows its kind.
+func (s *Session) knownLink(account int64) (*link, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.knownLinkLocked(account)
+}
+
+func (s *Session) knownLinkLocked(account int64) (*link, bool) {
+	live, ok := s.isLive[account]
+	switch {
+	case s.live == s.demo:
+		return s.home, true
+	case !ok:
+		return nil, false
+	case live:
+		return s.live, true
+	default:
+		return s.demo, true
+	}
+}
+
 // call sends a request on the usable connection. build makes the request
 // from the access token (ignored by requests that carry none). When the
 // server refuses the token it is refreshed, the accounts are authorized
 // again and the request is retried once; the same happens for an account
-// the server forgot, and for a connection lost before the answer.
+// the server forgot, and for a connection lost before the answer. account
+// (0 for none) picks the host.
 func (s *Session) call(ctx context.Context, account int64, needsToken bool, build func(access string) proto.Message, res proto.Message) error {
 	var tok *auth.Token
 	for attempt := 0; ; attempt++ {
-		c, err := s.ready(ctx)
+		c, err := s.ready(ctx, account)
 		if err != nil {
 			return err
 		}
@@ -537,7 +664,7 @@ func (s *Session) call(ctx context.Context, account int64, needsToken bool, buil
 			}
 			tok = nt
 			if account != 0 {
-				_ = s.reauthorize(ctx, c, s.accountIDs(), true)
+				_ = s.reauthorize(ctx, c, s.accountIDs(c.l), true)
 			}
 		case code == codeNotAuthorized && account != 0 && s.wanted(account):
 			_ = s.reauthorize(ctx, c, []int64{account}, true)
@@ -548,13 +675,16 @@ func (s *Session) call(ctx context.Context, account int64, needsToken bool, buil
 	}
 }
 
-// accountIDs returns the accounts the session keeps authorized, sorted.
-func (s *Session) accountIDs() []int64 {
+// accountIDs returns the accounts the session keeps authorized on l's
+// host, sorted.
+func (s *Session) accountIDs(l *link) []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ids := make([]int64, 0, len(s.accounts))
 	for id := range s.accounts {
-		ids = append(ids, id)
+		if al, ok := s.knownLinkLocked(id); (ok && al == l) || (!ok && l == s.home) {
+			ids = append(ids, id)
+		}
 	}
 	slices.Sort(ids)
 	return ids
@@ -601,10 +731,15 @@ func (s *Session) shutdown(cause error) {
 		return
 	}
 	s.closed = true
-	c := s.conn
+	var conns []*conn
+	for _, l := range []*link{s.demo, s.live} {
+		if l.conn != nil && !slices.Contains(conns, l.conn) {
+			conns = append(conns, l.conn)
+		}
+	}
 	s.mu.Unlock()
 	s.cancel()
-	if c != nil {
+	for _, c := range conns {
 		c.close(ErrClosed)
 	}
 	s.subsMu.Lock()
@@ -622,11 +757,37 @@ func (s *Session) shutdown(cause error) {
 
 // Do sends any request message and decodes the answer into res, for calls
 // brokerkit does not wrap. Server errors come back as *Error. The request's
-// payload type is the default of its payloadType field.
+// payload type is the default of its payloadType field. A request with a
+// ctidTraderAccountId goes to that account's host, others to Addr.
 func (s *Session) Do(ctx context.Context, req, res proto.Message) error {
-	c, err := s.ready(ctx)
+	var account int64
+	m := req.ProtoReflect()
+	if f := m.Descriptor().Fields().ByName("ctidTraderAccountId"); f != nil && f.Kind() == protoreflect.Int64Kind &&
+		f.Cardinality() != protoreflect.Repeated && m.Has(f) {
+		account = m.Get(f).Int()
+	}
+	c, err := s.ready(ctx, account)
 	if err != nil {
 		return err
 	}
 	return c.roundTrip(ctx, req, res)
+}
+
+// hosts fills in Addr, LiveAddr and DemoAddr and checks them.
+func (c *SessionConfig) hosts() error {
+	if c.Addr == "" {
+		c.Addr = cmp.Or(c.DemoAddr, c.LiveAddr, net.JoinHostPort(DemoHost, strconv.Itoa(ProtobufPort)))
+	}
+	for _, a := range []string{c.Addr, c.LiveAddr, c.DemoAddr} {
+		if _, _, err := net.SplitHostPort(a); a != "" && err != nil {
+			return fmt.Errorf("spotware: address %q is not host:port", a)
+		}
+	}
+	live, demo := pairedHosts(c.Addr)
+	c.LiveAddr = cmp.Or(c.LiveAddr, live, c.Addr)
+	c.DemoAddr = cmp.Or(c.DemoAddr, demo, c.Addr)
+	if c.Addr != c.LiveAddr && c.Addr != c.DemoAddr {
+		return fmt.Errorf("spotware: Addr %q is neither LiveAddr %q nor DemoAddr %q", c.Addr, c.LiveAddr, c.DemoAddr)
+	}
+	return nil
 }

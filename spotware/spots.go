@@ -324,7 +324,7 @@ func (s *Session) renew(ctx context.Context, sub *Subscription) error {
 	if sub.isEnded() {
 		return nil
 	}
-	c, err := s.ready(ctx)
+	c, err := s.ready(ctx, sub.account)
 	if err != nil {
 		return err
 	}

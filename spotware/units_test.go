@@ -104,3 +104,30 @@ func TestTraderMoneyDigitsOutOfRange(t *testing.T) {
 		require.ErrorIs(t, err, ErrUnexpectedResponse, "moneyDigits %d", d)
 	}
 }
+
+// TestSessionConfigHosts: the live and demo hosts are derived from a
+// Spotware Addr, regional proxies alike; any other Addr is one host.
+func TestSessionConfigHosts(t *testing.T) {
+	base := SessionConfig{ClientID: "a", ClientSecret: "b"}
+	for _, tc := range []struct{ addr, live, demo, wantAddr, wantLive, wantDemo string }{
+		{"", "", "", "demo.ctraderapi.com:5035", "live.ctraderapi.com:5035", "demo.ctraderapi.com:5035"},
+		{"live.ctraderapi.com:5035", "", "", "live.ctraderapi.com:5035", "live.ctraderapi.com:5035", "demo.ctraderapi.com:5035"},
+		{"demo-eu.ctraderapi.com:5035", "", "", "demo-eu.ctraderapi.com:5035", "live-eu.ctraderapi.com:5035", "demo-eu.ctraderapi.com:5035"},
+		{"127.0.0.1:1", "", "", "127.0.0.1:1", "127.0.0.1:1", "127.0.0.1:1"},
+		{"", "127.0.0.1:2", "127.0.0.1:1", "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:1"},
+		{"127.0.0.1:2", "127.0.0.1:2", "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:2", "127.0.0.1:1"},
+	} {
+		c := base
+		c.Addr, c.LiveAddr, c.DemoAddr = tc.addr, tc.live, tc.demo
+		got, err := c.withDefaults()
+		require.NoError(t, err, tc.addr)
+		require.Equal(t, [3]string{tc.wantAddr, tc.wantLive, tc.wantDemo}, [3]string{got.Addr, got.LiveAddr, got.DemoAddr}, tc.addr)
+	}
+	c := base
+	c.Addr, c.LiveAddr, c.DemoAddr = "127.0.0.1:3", "127.0.0.1:2", "127.0.0.1:1"
+	_, err := c.withDefaults()
+	require.Error(t, err, "Addr must be one of the two hosts")
+	c.Addr, c.LiveAddr = "", "no-port"
+	_, err = c.withDefaults()
+	require.Error(t, err)
+}

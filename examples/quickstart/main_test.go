@@ -29,6 +29,10 @@ func TestQuickstart(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(got, "  Quotes:\n"))
 	assert.Equal(t, 4, strings.Count(got, "Logged in as "))
 	assert.NotContains(t, got, "error:")
+	// Every account shows its balance: live and demo cTrader accounts
+	// alike, each read on its own host.
+	assert.NotContains(t, got, "unavailable")
+	assert.Regexp(t, `(?m)^    6001 +live +cash +2,500\.00 USD$`, got)
 	for _, sym := range []string{"MSFT", "AAPL", "SPY", "TSLA", "EURUSD", "GBPUSD", "XAUUSD"} {
 		assert.Regexp(t, `(?m)^    `+sym+` +bid \d`, got, sym)
 	}

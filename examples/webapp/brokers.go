@@ -109,7 +109,8 @@ func pendingAgreements(b *broker, opts []autoshares.Option) func(context.Context
 }
 
 // spotwareBroker reads data over a cTrader session per page view: dial,
-// authorize the accounts the host serves (live or demo), read, close.
+// authorize the live and demo accounts, read, close. live picks the kind
+// of account quotes are read through.
 func spotwareBroker(p auth.Provider, store auth.Store, redirectURL string,
 	session func(spotware.TokenSource) spotware.SessionConfig, live bool) (*broker, error) {
 	b, err := newBroker(p, store, redirectURL)
@@ -131,41 +132,29 @@ func spotwareBroker(p auth.Provider, store auth.Store, redirectURL string,
 	return b, nil
 }
 
-// authorizeAccounts authorizes on s every account of the user that its
-// host serves (a cTrader token covers live and demo accounts, a connection
-// one kind) and returns a view of them.
+// authorizeAccounts authorizes on s every account of the user, live and
+// demo alike (the session takes each to its own host), and returns a view
+// of them that reads quotes through the first account of the kind live
+// asks for, or else the first account.
 func authorizeAccounts(ctx context.Context, s *spotware.Session, live bool) (providers.View, error) {
 	list, err := s.Accounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var first int64
+	var quotes int64
+	preferred := false // quotes is of the kind live asks for
 	for _, a := range list.Accounts {
-		if a.IsLive != live {
-			continue // served by the other host
-		}
 		if err := s.AuthorizeAccount(ctx, a.ID); err != nil {
 			return nil, err
 		}
-		if first == 0 {
-			first = a.ID
+		if quotes == 0 || (a.IsLive == live && !preferred) {
+			quotes, preferred = a.ID, a.IsLive == live
 		}
 	}
-	if first == 0 {
-		return nil, errors.New("spotware: no account is served by this host")
+	if quotes == 0 {
+		return nil, errors.New("spotware: the token grants no trading account")
 	}
-	return hostAccounts{providers.NewSpotwareView(s, first), live}, nil
-}
-
-// hostAccounts lists only the accounts its session's host serves.
-type hostAccounts struct {
-	providers.View
-	live bool
-}
-
-func (v hostAccounts) Accounts(ctx context.Context) ([]providers.Account, error) {
-	accts, err := v.View.Accounts(ctx)
-	return slices.DeleteFunc(accts, func(a providers.Account) bool { return a.Live != v.live }), err
+	return providers.NewSpotwareView(s, quotes), nil
 }
 
 // configuredBrokers builds the brokers whose BROKERKIT_<BROKER>_* variables

@@ -218,6 +218,7 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 		strconv.Itoa(autosharestest.TraderAccountID),
 		strconv.FormatInt(spotwaretest.DemoAccount, 10),
 		"10000.00", // the Spotware demo account's cash
+		strconv.FormatInt(spotwaretest.LiveAccount, 10), "2500.00", // and the live one's, not hidden
 		"Not included, positions not available: spotware.",
 		"Tom&#39;s margin", // the AutoShares account's name, escaped by html/template
 	} {

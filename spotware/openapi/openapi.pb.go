@@ -1756,6 +1756,114 @@ func (x *ProtoOAAccountAuthRes) GetCtidTraderAccountId() int64 {
 	return 0
 }
 
+// ProtoOAVersionReq asks the server for its version.
+type ProtoOAVersionReq struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType   *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2104" json:"payloadType,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+// Default values for ProtoOAVersionReq fields.
+const (
+	Default_ProtoOAVersionReq_PayloadType = ProtoOAPayloadType_PROTO_OA_VERSION_REQ
+)
+
+func (x *ProtoOAVersionReq) Reset() {
+	*x = ProtoOAVersionReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAVersionReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAVersionReq) ProtoMessage() {}
+
+func (x *ProtoOAVersionReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAVersionReq.ProtoReflect.Descriptor instead.
+func (*ProtoOAVersionReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ProtoOAVersionReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAVersionReq_PayloadType
+}
+
+// ProtoOAVersionRes carries the server's version.
+type ProtoOAVersionRes struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType   *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2105" json:"payloadType,omitempty"`
+	Version       *string                `protobuf:"bytes,2,req,name=version" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+// Default values for ProtoOAVersionRes fields.
+const (
+	Default_ProtoOAVersionRes_PayloadType = ProtoOAPayloadType_PROTO_OA_VERSION_RES
+)
+
+func (x *ProtoOAVersionRes) Reset() {
+	*x = ProtoOAVersionRes{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAVersionRes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAVersionRes) ProtoMessage() {}
+
+func (x *ProtoOAVersionRes) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAVersionRes.ProtoReflect.Descriptor instead.
+func (*ProtoOAVersionRes) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ProtoOAVersionRes) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAVersionRes_PayloadType
+}
+
+func (x *ProtoOAVersionRes) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
 // ProtoOAAccountLogoutReq ends an account's session; it is over when ProtoOAAccountDisconnectEvent arrives.
 type ProtoOAAccountLogoutReq struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
@@ -1772,7 +1880,7 @@ const (
 
 func (x *ProtoOAAccountLogoutReq) Reset() {
 	*x = ProtoOAAccountLogoutReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[14]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +1892,7 @@ func (x *ProtoOAAccountLogoutReq) String() string {
 func (*ProtoOAAccountLogoutReq) ProtoMessage() {}
 
 func (x *ProtoOAAccountLogoutReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[14]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +1905,7 @@ func (x *ProtoOAAccountLogoutReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAAccountLogoutReq.ProtoReflect.Descriptor instead.
 func (*ProtoOAAccountLogoutReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{14}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ProtoOAAccountLogoutReq) GetPayloadType() ProtoOAPayloadType {
@@ -1830,7 +1938,7 @@ const (
 
 func (x *ProtoOAAccountLogoutRes) Reset() {
 	*x = ProtoOAAccountLogoutRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[15]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1842,7 +1950,7 @@ func (x *ProtoOAAccountLogoutRes) String() string {
 func (*ProtoOAAccountLogoutRes) ProtoMessage() {}
 
 func (x *ProtoOAAccountLogoutRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[15]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1855,7 +1963,7 @@ func (x *ProtoOAAccountLogoutRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAAccountLogoutRes.ProtoReflect.Descriptor instead.
 func (*ProtoOAAccountLogoutRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{15}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ProtoOAAccountLogoutRes) GetPayloadType() ProtoOAPayloadType {
@@ -1888,7 +1996,7 @@ const (
 
 func (x *ProtoOAGetAccountListByAccessTokenReq) Reset() {
 	*x = ProtoOAGetAccountListByAccessTokenReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[16]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1900,7 +2008,7 @@ func (x *ProtoOAGetAccountListByAccessTokenReq) String() string {
 func (*ProtoOAGetAccountListByAccessTokenReq) ProtoMessage() {}
 
 func (x *ProtoOAGetAccountListByAccessTokenReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[16]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1913,7 +2021,7 @@ func (x *ProtoOAGetAccountListByAccessTokenReq) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use ProtoOAGetAccountListByAccessTokenReq.ProtoReflect.Descriptor instead.
 func (*ProtoOAGetAccountListByAccessTokenReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{16}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ProtoOAGetAccountListByAccessTokenReq) GetPayloadType() ProtoOAPayloadType {
@@ -1948,7 +2056,7 @@ const (
 
 func (x *ProtoOAGetAccountListByAccessTokenRes) Reset() {
 	*x = ProtoOAGetAccountListByAccessTokenRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[17]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1960,7 +2068,7 @@ func (x *ProtoOAGetAccountListByAccessTokenRes) String() string {
 func (*ProtoOAGetAccountListByAccessTokenRes) ProtoMessage() {}
 
 func (x *ProtoOAGetAccountListByAccessTokenRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[17]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1973,7 +2081,7 @@ func (x *ProtoOAGetAccountListByAccessTokenRes) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use ProtoOAGetAccountListByAccessTokenRes.ProtoReflect.Descriptor instead.
 func (*ProtoOAGetAccountListByAccessTokenRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{17}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ProtoOAGetAccountListByAccessTokenRes) GetPayloadType() ProtoOAPayloadType {
@@ -2020,7 +2128,7 @@ const (
 
 func (x *ProtoOAGetCtidProfileByTokenReq) Reset() {
 	*x = ProtoOAGetCtidProfileByTokenReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[18]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2032,7 +2140,7 @@ func (x *ProtoOAGetCtidProfileByTokenReq) String() string {
 func (*ProtoOAGetCtidProfileByTokenReq) ProtoMessage() {}
 
 func (x *ProtoOAGetCtidProfileByTokenReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[18]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2045,7 +2153,7 @@ func (x *ProtoOAGetCtidProfileByTokenReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAGetCtidProfileByTokenReq.ProtoReflect.Descriptor instead.
 func (*ProtoOAGetCtidProfileByTokenReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{18}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ProtoOAGetCtidProfileByTokenReq) GetPayloadType() ProtoOAPayloadType {
@@ -2078,7 +2186,7 @@ const (
 
 func (x *ProtoOAGetCtidProfileByTokenRes) Reset() {
 	*x = ProtoOAGetCtidProfileByTokenRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[19]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2090,7 +2198,7 @@ func (x *ProtoOAGetCtidProfileByTokenRes) String() string {
 func (*ProtoOAGetCtidProfileByTokenRes) ProtoMessage() {}
 
 func (x *ProtoOAGetCtidProfileByTokenRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[19]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2103,7 +2211,7 @@ func (x *ProtoOAGetCtidProfileByTokenRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAGetCtidProfileByTokenRes.ProtoReflect.Descriptor instead.
 func (*ProtoOAGetCtidProfileByTokenRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{19}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ProtoOAGetCtidProfileByTokenRes) GetPayloadType() ProtoOAPayloadType {
@@ -2136,7 +2244,7 @@ const (
 
 func (x *ProtoOARefreshTokenReq) Reset() {
 	*x = ProtoOARefreshTokenReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[20]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2148,7 +2256,7 @@ func (x *ProtoOARefreshTokenReq) String() string {
 func (*ProtoOARefreshTokenReq) ProtoMessage() {}
 
 func (x *ProtoOARefreshTokenReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[20]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2161,7 +2269,7 @@ func (x *ProtoOARefreshTokenReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOARefreshTokenReq.ProtoReflect.Descriptor instead.
 func (*ProtoOARefreshTokenReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{20}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProtoOARefreshTokenReq) GetPayloadType() ProtoOAPayloadType {
@@ -2197,7 +2305,7 @@ const (
 
 func (x *ProtoOARefreshTokenRes) Reset() {
 	*x = ProtoOARefreshTokenRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[21]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2209,7 +2317,7 @@ func (x *ProtoOARefreshTokenRes) String() string {
 func (*ProtoOARefreshTokenRes) ProtoMessage() {}
 
 func (x *ProtoOARefreshTokenRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[21]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2222,7 +2330,7 @@ func (x *ProtoOARefreshTokenRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOARefreshTokenRes.ProtoReflect.Descriptor instead.
 func (*ProtoOARefreshTokenRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{21}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ProtoOARefreshTokenRes) GetPayloadType() ProtoOAPayloadType {
@@ -2276,7 +2384,7 @@ const (
 
 func (x *ProtoOATraderReq) Reset() {
 	*x = ProtoOATraderReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[22]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2288,7 +2396,7 @@ func (x *ProtoOATraderReq) String() string {
 func (*ProtoOATraderReq) ProtoMessage() {}
 
 func (x *ProtoOATraderReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[22]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2301,7 +2409,7 @@ func (x *ProtoOATraderReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOATraderReq.ProtoReflect.Descriptor instead.
 func (*ProtoOATraderReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{22}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ProtoOATraderReq) GetPayloadType() ProtoOAPayloadType {
@@ -2335,7 +2443,7 @@ const (
 
 func (x *ProtoOATraderRes) Reset() {
 	*x = ProtoOATraderRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[23]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2347,7 +2455,7 @@ func (x *ProtoOATraderRes) String() string {
 func (*ProtoOATraderRes) ProtoMessage() {}
 
 func (x *ProtoOATraderRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[23]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2360,7 +2468,7 @@ func (x *ProtoOATraderRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOATraderRes.ProtoReflect.Descriptor instead.
 func (*ProtoOATraderRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{23}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ProtoOATraderRes) GetPayloadType() ProtoOAPayloadType {
@@ -2400,7 +2508,7 @@ const (
 
 func (x *ProtoOAAssetListReq) Reset() {
 	*x = ProtoOAAssetListReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[24]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2412,7 +2520,7 @@ func (x *ProtoOAAssetListReq) String() string {
 func (*ProtoOAAssetListReq) ProtoMessage() {}
 
 func (x *ProtoOAAssetListReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[24]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2425,7 +2533,7 @@ func (x *ProtoOAAssetListReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAAssetListReq.ProtoReflect.Descriptor instead.
 func (*ProtoOAAssetListReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{24}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ProtoOAAssetListReq) GetPayloadType() ProtoOAPayloadType {
@@ -2459,7 +2567,7 @@ const (
 
 func (x *ProtoOAAssetListRes) Reset() {
 	*x = ProtoOAAssetListRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[25]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +2579,7 @@ func (x *ProtoOAAssetListRes) String() string {
 func (*ProtoOAAssetListRes) ProtoMessage() {}
 
 func (x *ProtoOAAssetListRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[25]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +2592,7 @@ func (x *ProtoOAAssetListRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAAssetListRes.ProtoReflect.Descriptor instead.
 func (*ProtoOAAssetListRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{25}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ProtoOAAssetListRes) GetPayloadType() ProtoOAPayloadType {
@@ -2526,7 +2634,7 @@ const (
 
 func (x *ProtoOASymbolsListReq) Reset() {
 	*x = ProtoOASymbolsListReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[26]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2538,7 +2646,7 @@ func (x *ProtoOASymbolsListReq) String() string {
 func (*ProtoOASymbolsListReq) ProtoMessage() {}
 
 func (x *ProtoOASymbolsListReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[26]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2551,7 +2659,7 @@ func (x *ProtoOASymbolsListReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOASymbolsListReq.ProtoReflect.Descriptor instead.
 func (*ProtoOASymbolsListReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{26}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ProtoOASymbolsListReq) GetPayloadType() ProtoOAPayloadType {
@@ -2593,7 +2701,7 @@ const (
 
 func (x *ProtoOASymbolsListRes) Reset() {
 	*x = ProtoOASymbolsListRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[27]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2605,7 +2713,7 @@ func (x *ProtoOASymbolsListRes) String() string {
 func (*ProtoOASymbolsListRes) ProtoMessage() {}
 
 func (x *ProtoOASymbolsListRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[27]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2618,7 +2726,7 @@ func (x *ProtoOASymbolsListRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOASymbolsListRes.ProtoReflect.Descriptor instead.
 func (*ProtoOASymbolsListRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{27}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ProtoOASymbolsListRes) GetPayloadType() ProtoOAPayloadType {
@@ -2666,7 +2774,7 @@ const (
 
 func (x *ProtoOASymbolByIdReq) Reset() {
 	*x = ProtoOASymbolByIdReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[28]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2678,7 +2786,7 @@ func (x *ProtoOASymbolByIdReq) String() string {
 func (*ProtoOASymbolByIdReq) ProtoMessage() {}
 
 func (x *ProtoOASymbolByIdReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[28]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2691,7 +2799,7 @@ func (x *ProtoOASymbolByIdReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOASymbolByIdReq.ProtoReflect.Descriptor instead.
 func (*ProtoOASymbolByIdReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{28}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ProtoOASymbolByIdReq) GetPayloadType() ProtoOAPayloadType {
@@ -2733,7 +2841,7 @@ const (
 
 func (x *ProtoOASymbolByIdRes) Reset() {
 	*x = ProtoOASymbolByIdRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[29]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2745,7 +2853,7 @@ func (x *ProtoOASymbolByIdRes) String() string {
 func (*ProtoOASymbolByIdRes) ProtoMessage() {}
 
 func (x *ProtoOASymbolByIdRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[29]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2758,7 +2866,7 @@ func (x *ProtoOASymbolByIdRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOASymbolByIdRes.ProtoReflect.Descriptor instead.
 func (*ProtoOASymbolByIdRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{29}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ProtoOASymbolByIdRes) GetPayloadType() ProtoOAPayloadType {
@@ -2808,7 +2916,7 @@ const (
 
 func (x *ProtoOASubscribeSpotsReq) Reset() {
 	*x = ProtoOASubscribeSpotsReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[30]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2820,7 +2928,7 @@ func (x *ProtoOASubscribeSpotsReq) String() string {
 func (*ProtoOASubscribeSpotsReq) ProtoMessage() {}
 
 func (x *ProtoOASubscribeSpotsReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[30]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2833,7 +2941,7 @@ func (x *ProtoOASubscribeSpotsReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOASubscribeSpotsReq.ProtoReflect.Descriptor instead.
 func (*ProtoOASubscribeSpotsReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{30}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ProtoOASubscribeSpotsReq) GetPayloadType() ProtoOAPayloadType {
@@ -2880,7 +2988,7 @@ const (
 
 func (x *ProtoOASubscribeSpotsRes) Reset() {
 	*x = ProtoOASubscribeSpotsRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[31]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2892,7 +3000,7 @@ func (x *ProtoOASubscribeSpotsRes) String() string {
 func (*ProtoOASubscribeSpotsRes) ProtoMessage() {}
 
 func (x *ProtoOASubscribeSpotsRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[31]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2905,7 +3013,7 @@ func (x *ProtoOASubscribeSpotsRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOASubscribeSpotsRes.ProtoReflect.Descriptor instead.
 func (*ProtoOASubscribeSpotsRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{31}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ProtoOASubscribeSpotsRes) GetPayloadType() ProtoOAPayloadType {
@@ -2939,7 +3047,7 @@ const (
 
 func (x *ProtoOAUnsubscribeSpotsReq) Reset() {
 	*x = ProtoOAUnsubscribeSpotsReq{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[32]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2951,7 +3059,7 @@ func (x *ProtoOAUnsubscribeSpotsReq) String() string {
 func (*ProtoOAUnsubscribeSpotsReq) ProtoMessage() {}
 
 func (x *ProtoOAUnsubscribeSpotsReq) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[32]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2964,7 +3072,7 @@ func (x *ProtoOAUnsubscribeSpotsReq) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAUnsubscribeSpotsReq.ProtoReflect.Descriptor instead.
 func (*ProtoOAUnsubscribeSpotsReq) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{32}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ProtoOAUnsubscribeSpotsReq) GetPayloadType() ProtoOAPayloadType {
@@ -3004,7 +3112,7 @@ const (
 
 func (x *ProtoOAUnsubscribeSpotsRes) Reset() {
 	*x = ProtoOAUnsubscribeSpotsRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[33]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3016,7 +3124,7 @@ func (x *ProtoOAUnsubscribeSpotsRes) String() string {
 func (*ProtoOAUnsubscribeSpotsRes) ProtoMessage() {}
 
 func (x *ProtoOAUnsubscribeSpotsRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[33]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3029,7 +3137,7 @@ func (x *ProtoOAUnsubscribeSpotsRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAUnsubscribeSpotsRes.ProtoReflect.Descriptor instead.
 func (*ProtoOAUnsubscribeSpotsRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{33}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ProtoOAUnsubscribeSpotsRes) GetPayloadType() ProtoOAPayloadType {
@@ -3068,7 +3176,7 @@ const (
 
 func (x *ProtoOASpotEvent) Reset() {
 	*x = ProtoOASpotEvent{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[34]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3080,7 +3188,7 @@ func (x *ProtoOASpotEvent) String() string {
 func (*ProtoOASpotEvent) ProtoMessage() {}
 
 func (x *ProtoOASpotEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[34]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3093,7 +3201,7 @@ func (x *ProtoOASpotEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOASpotEvent.ProtoReflect.Descriptor instead.
 func (*ProtoOASpotEvent) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{34}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ProtoOASpotEvent) GetPayloadType() ProtoOAPayloadType {
@@ -3166,7 +3274,7 @@ const (
 
 func (x *ProtoOAErrorRes) Reset() {
 	*x = ProtoOAErrorRes{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[35]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3178,7 +3286,7 @@ func (x *ProtoOAErrorRes) String() string {
 func (*ProtoOAErrorRes) ProtoMessage() {}
 
 func (x *ProtoOAErrorRes) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[35]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3191,7 +3299,7 @@ func (x *ProtoOAErrorRes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAErrorRes.ProtoReflect.Descriptor instead.
 func (*ProtoOAErrorRes) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{35}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ProtoOAErrorRes) GetPayloadType() ProtoOAPayloadType {
@@ -3253,7 +3361,7 @@ const (
 
 func (x *ProtoOAAccountsTokenInvalidatedEvent) Reset() {
 	*x = ProtoOAAccountsTokenInvalidatedEvent{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[36]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3265,7 +3373,7 @@ func (x *ProtoOAAccountsTokenInvalidatedEvent) String() string {
 func (*ProtoOAAccountsTokenInvalidatedEvent) ProtoMessage() {}
 
 func (x *ProtoOAAccountsTokenInvalidatedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[36]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3278,7 +3386,7 @@ func (x *ProtoOAAccountsTokenInvalidatedEvent) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use ProtoOAAccountsTokenInvalidatedEvent.ProtoReflect.Descriptor instead.
 func (*ProtoOAAccountsTokenInvalidatedEvent) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{36}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ProtoOAAccountsTokenInvalidatedEvent) GetPayloadType() ProtoOAPayloadType {
@@ -3318,7 +3426,7 @@ const (
 
 func (x *ProtoOAClientDisconnectEvent) Reset() {
 	*x = ProtoOAClientDisconnectEvent{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[37]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3330,7 +3438,7 @@ func (x *ProtoOAClientDisconnectEvent) String() string {
 func (*ProtoOAClientDisconnectEvent) ProtoMessage() {}
 
 func (x *ProtoOAClientDisconnectEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[37]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3343,7 +3451,7 @@ func (x *ProtoOAClientDisconnectEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAClientDisconnectEvent.ProtoReflect.Descriptor instead.
 func (*ProtoOAClientDisconnectEvent) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{37}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ProtoOAClientDisconnectEvent) GetPayloadType() ProtoOAPayloadType {
@@ -3376,7 +3484,7 @@ const (
 
 func (x *ProtoOAAccountDisconnectEvent) Reset() {
 	*x = ProtoOAAccountDisconnectEvent{}
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[38]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3388,7 +3496,7 @@ func (x *ProtoOAAccountDisconnectEvent) String() string {
 func (*ProtoOAAccountDisconnectEvent) ProtoMessage() {}
 
 func (x *ProtoOAAccountDisconnectEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_spotware_openapi_openapi_proto_msgTypes[38]
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3401,7 +3509,7 @@ func (x *ProtoOAAccountDisconnectEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtoOAAccountDisconnectEvent.ProtoReflect.Descriptor instead.
 func (*ProtoOAAccountDisconnectEvent) Descriptor() ([]byte, []int) {
-	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{38}
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ProtoOAAccountDisconnectEvent) GetPayloadType() ProtoOAPayloadType {
@@ -3506,7 +3614,12 @@ const file_spotware_openapi_openapi_proto_rawDesc = "" +
 	"\vaccessToken\x18\x03 \x02(\tR\vaccessToken\"\xb6\x01\n" +
 	"\x15ProtoOAAccountAuthRes\x12k\n" +
 	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x19PROTO_OA_ACCOUNT_AUTH_RESR\vpayloadType\x120\n" +
-	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\"\xba\x01\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\"{\n" +
+	"\x11ProtoOAVersionReq\x12f\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x14PROTO_OA_VERSION_REQR\vpayloadType\"\x95\x01\n" +
+	"\x11ProtoOAVersionRes\x12f\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x14PROTO_OA_VERSION_RESR\vpayloadType\x12\x18\n" +
+	"\aversion\x18\x02 \x02(\tR\aversion\"\xba\x01\n" +
 	"\x17ProtoOAAccountLogoutReq\x12m\n" +
 	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x1bPROTO_OA_ACCOUNT_LOGOUT_REQR\vpayloadType\x120\n" +
 	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\"\xba\x01\n" +
@@ -3722,7 +3835,7 @@ func file_spotware_openapi_openapi_proto_rawDescGZIP() []byte {
 }
 
 var file_spotware_openapi_openapi_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_spotware_openapi_openapi_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_spotware_openapi_openapi_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_spotware_openapi_openapi_proto_goTypes = []any{
 	(ProtoPayloadType)(0),                         // 0: brokerkit.spotware.openapi.ProtoPayloadType
 	(ProtoErrorCode)(0),                           // 1: brokerkit.spotware.openapi.ProtoErrorCode
@@ -3746,31 +3859,33 @@ var file_spotware_openapi_openapi_proto_goTypes = []any{
 	(*ProtoOAApplicationAuthRes)(nil),             // 19: brokerkit.spotware.openapi.ProtoOAApplicationAuthRes
 	(*ProtoOAAccountAuthReq)(nil),                 // 20: brokerkit.spotware.openapi.ProtoOAAccountAuthReq
 	(*ProtoOAAccountAuthRes)(nil),                 // 21: brokerkit.spotware.openapi.ProtoOAAccountAuthRes
-	(*ProtoOAAccountLogoutReq)(nil),               // 22: brokerkit.spotware.openapi.ProtoOAAccountLogoutReq
-	(*ProtoOAAccountLogoutRes)(nil),               // 23: brokerkit.spotware.openapi.ProtoOAAccountLogoutRes
-	(*ProtoOAGetAccountListByAccessTokenReq)(nil), // 24: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenReq
-	(*ProtoOAGetAccountListByAccessTokenRes)(nil), // 25: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes
-	(*ProtoOAGetCtidProfileByTokenReq)(nil),       // 26: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenReq
-	(*ProtoOAGetCtidProfileByTokenRes)(nil),       // 27: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes
-	(*ProtoOARefreshTokenReq)(nil),                // 28: brokerkit.spotware.openapi.ProtoOARefreshTokenReq
-	(*ProtoOARefreshTokenRes)(nil),                // 29: brokerkit.spotware.openapi.ProtoOARefreshTokenRes
-	(*ProtoOATraderReq)(nil),                      // 30: brokerkit.spotware.openapi.ProtoOATraderReq
-	(*ProtoOATraderRes)(nil),                      // 31: brokerkit.spotware.openapi.ProtoOATraderRes
-	(*ProtoOAAssetListReq)(nil),                   // 32: brokerkit.spotware.openapi.ProtoOAAssetListReq
-	(*ProtoOAAssetListRes)(nil),                   // 33: brokerkit.spotware.openapi.ProtoOAAssetListRes
-	(*ProtoOASymbolsListReq)(nil),                 // 34: brokerkit.spotware.openapi.ProtoOASymbolsListReq
-	(*ProtoOASymbolsListRes)(nil),                 // 35: brokerkit.spotware.openapi.ProtoOASymbolsListRes
-	(*ProtoOASymbolByIdReq)(nil),                  // 36: brokerkit.spotware.openapi.ProtoOASymbolByIdReq
-	(*ProtoOASymbolByIdRes)(nil),                  // 37: brokerkit.spotware.openapi.ProtoOASymbolByIdRes
-	(*ProtoOASubscribeSpotsReq)(nil),              // 38: brokerkit.spotware.openapi.ProtoOASubscribeSpotsReq
-	(*ProtoOASubscribeSpotsRes)(nil),              // 39: brokerkit.spotware.openapi.ProtoOASubscribeSpotsRes
-	(*ProtoOAUnsubscribeSpotsReq)(nil),            // 40: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsReq
-	(*ProtoOAUnsubscribeSpotsRes)(nil),            // 41: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsRes
-	(*ProtoOASpotEvent)(nil),                      // 42: brokerkit.spotware.openapi.ProtoOASpotEvent
-	(*ProtoOAErrorRes)(nil),                       // 43: brokerkit.spotware.openapi.ProtoOAErrorRes
-	(*ProtoOAAccountsTokenInvalidatedEvent)(nil),  // 44: brokerkit.spotware.openapi.ProtoOAAccountsTokenInvalidatedEvent
-	(*ProtoOAClientDisconnectEvent)(nil),          // 45: brokerkit.spotware.openapi.ProtoOAClientDisconnectEvent
-	(*ProtoOAAccountDisconnectEvent)(nil),         // 46: brokerkit.spotware.openapi.ProtoOAAccountDisconnectEvent
+	(*ProtoOAVersionReq)(nil),                     // 22: brokerkit.spotware.openapi.ProtoOAVersionReq
+	(*ProtoOAVersionRes)(nil),                     // 23: brokerkit.spotware.openapi.ProtoOAVersionRes
+	(*ProtoOAAccountLogoutReq)(nil),               // 24: brokerkit.spotware.openapi.ProtoOAAccountLogoutReq
+	(*ProtoOAAccountLogoutRes)(nil),               // 25: brokerkit.spotware.openapi.ProtoOAAccountLogoutRes
+	(*ProtoOAGetAccountListByAccessTokenReq)(nil), // 26: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenReq
+	(*ProtoOAGetAccountListByAccessTokenRes)(nil), // 27: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes
+	(*ProtoOAGetCtidProfileByTokenReq)(nil),       // 28: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenReq
+	(*ProtoOAGetCtidProfileByTokenRes)(nil),       // 29: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes
+	(*ProtoOARefreshTokenReq)(nil),                // 30: brokerkit.spotware.openapi.ProtoOARefreshTokenReq
+	(*ProtoOARefreshTokenRes)(nil),                // 31: brokerkit.spotware.openapi.ProtoOARefreshTokenRes
+	(*ProtoOATraderReq)(nil),                      // 32: brokerkit.spotware.openapi.ProtoOATraderReq
+	(*ProtoOATraderRes)(nil),                      // 33: brokerkit.spotware.openapi.ProtoOATraderRes
+	(*ProtoOAAssetListReq)(nil),                   // 34: brokerkit.spotware.openapi.ProtoOAAssetListReq
+	(*ProtoOAAssetListRes)(nil),                   // 35: brokerkit.spotware.openapi.ProtoOAAssetListRes
+	(*ProtoOASymbolsListReq)(nil),                 // 36: brokerkit.spotware.openapi.ProtoOASymbolsListReq
+	(*ProtoOASymbolsListRes)(nil),                 // 37: brokerkit.spotware.openapi.ProtoOASymbolsListRes
+	(*ProtoOASymbolByIdReq)(nil),                  // 38: brokerkit.spotware.openapi.ProtoOASymbolByIdReq
+	(*ProtoOASymbolByIdRes)(nil),                  // 39: brokerkit.spotware.openapi.ProtoOASymbolByIdRes
+	(*ProtoOASubscribeSpotsReq)(nil),              // 40: brokerkit.spotware.openapi.ProtoOASubscribeSpotsReq
+	(*ProtoOASubscribeSpotsRes)(nil),              // 41: brokerkit.spotware.openapi.ProtoOASubscribeSpotsRes
+	(*ProtoOAUnsubscribeSpotsReq)(nil),            // 42: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsReq
+	(*ProtoOAUnsubscribeSpotsRes)(nil),            // 43: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsRes
+	(*ProtoOASpotEvent)(nil),                      // 44: brokerkit.spotware.openapi.ProtoOASpotEvent
+	(*ProtoOAErrorRes)(nil),                       // 45: brokerkit.spotware.openapi.ProtoOAErrorRes
+	(*ProtoOAAccountsTokenInvalidatedEvent)(nil),  // 46: brokerkit.spotware.openapi.ProtoOAAccountsTokenInvalidatedEvent
+	(*ProtoOAClientDisconnectEvent)(nil),          // 47: brokerkit.spotware.openapi.ProtoOAClientDisconnectEvent
+	(*ProtoOAAccountDisconnectEvent)(nil),         // 48: brokerkit.spotware.openapi.ProtoOAAccountDisconnectEvent
 }
 var file_spotware_openapi_openapi_proto_depIdxs = []int32{
 	0,  // 0: brokerkit.spotware.openapi.ProtoErrorRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoPayloadType
@@ -3782,45 +3897,47 @@ var file_spotware_openapi_openapi_proto_depIdxs = []int32{
 	2,  // 6: brokerkit.spotware.openapi.ProtoOAApplicationAuthRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 7: brokerkit.spotware.openapi.ProtoOAAccountAuthReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 8: brokerkit.spotware.openapi.ProtoOAAccountAuthRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 9: brokerkit.spotware.openapi.ProtoOAAccountLogoutReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 10: brokerkit.spotware.openapi.ProtoOAAccountLogoutRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 11: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 12: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	4,  // 13: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.permissionScope:type_name -> brokerkit.spotware.openapi.ProtoOAClientPermissionScope
-	11, // 14: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.ctidTraderAccount:type_name -> brokerkit.spotware.openapi.ProtoOACtidTraderAccount
-	2,  // 15: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 16: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	12, // 17: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes.profile:type_name -> brokerkit.spotware.openapi.ProtoOACtidProfile
-	2,  // 18: brokerkit.spotware.openapi.ProtoOARefreshTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 19: brokerkit.spotware.openapi.ProtoOARefreshTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 20: brokerkit.spotware.openapi.ProtoOATraderReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 21: brokerkit.spotware.openapi.ProtoOATraderRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	13, // 22: brokerkit.spotware.openapi.ProtoOATraderRes.trader:type_name -> brokerkit.spotware.openapi.ProtoOATrader
-	2,  // 23: brokerkit.spotware.openapi.ProtoOAAssetListReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 24: brokerkit.spotware.openapi.ProtoOAAssetListRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	14, // 25: brokerkit.spotware.openapi.ProtoOAAssetListRes.asset:type_name -> brokerkit.spotware.openapi.ProtoOAAsset
-	2,  // 26: brokerkit.spotware.openapi.ProtoOASymbolsListReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 27: brokerkit.spotware.openapi.ProtoOASymbolsListRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	15, // 28: brokerkit.spotware.openapi.ProtoOASymbolsListRes.symbol:type_name -> brokerkit.spotware.openapi.ProtoOALightSymbol
-	16, // 29: brokerkit.spotware.openapi.ProtoOASymbolsListRes.archivedSymbol:type_name -> brokerkit.spotware.openapi.ProtoOAArchivedSymbol
-	2,  // 30: brokerkit.spotware.openapi.ProtoOASymbolByIdReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 31: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	17, // 32: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.symbol:type_name -> brokerkit.spotware.openapi.ProtoOASymbol
-	16, // 33: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.archivedSymbol:type_name -> brokerkit.spotware.openapi.ProtoOAArchivedSymbol
-	2,  // 34: brokerkit.spotware.openapi.ProtoOASubscribeSpotsReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 35: brokerkit.spotware.openapi.ProtoOASubscribeSpotsRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 36: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 37: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 38: brokerkit.spotware.openapi.ProtoOASpotEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 39: brokerkit.spotware.openapi.ProtoOAErrorRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 40: brokerkit.spotware.openapi.ProtoOAAccountsTokenInvalidatedEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 41: brokerkit.spotware.openapi.ProtoOAClientDisconnectEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	2,  // 42: brokerkit.spotware.openapi.ProtoOAAccountDisconnectEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	43, // [43:43] is the sub-list for method output_type
-	43, // [43:43] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	2,  // 9: brokerkit.spotware.openapi.ProtoOAVersionReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 10: brokerkit.spotware.openapi.ProtoOAVersionRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 11: brokerkit.spotware.openapi.ProtoOAAccountLogoutReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 12: brokerkit.spotware.openapi.ProtoOAAccountLogoutRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 13: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 14: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	4,  // 15: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.permissionScope:type_name -> brokerkit.spotware.openapi.ProtoOAClientPermissionScope
+	11, // 16: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.ctidTraderAccount:type_name -> brokerkit.spotware.openapi.ProtoOACtidTraderAccount
+	2,  // 17: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 18: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	12, // 19: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes.profile:type_name -> brokerkit.spotware.openapi.ProtoOACtidProfile
+	2,  // 20: brokerkit.spotware.openapi.ProtoOARefreshTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 21: brokerkit.spotware.openapi.ProtoOARefreshTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 22: brokerkit.spotware.openapi.ProtoOATraderReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 23: brokerkit.spotware.openapi.ProtoOATraderRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	13, // 24: brokerkit.spotware.openapi.ProtoOATraderRes.trader:type_name -> brokerkit.spotware.openapi.ProtoOATrader
+	2,  // 25: brokerkit.spotware.openapi.ProtoOAAssetListReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 26: brokerkit.spotware.openapi.ProtoOAAssetListRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	14, // 27: brokerkit.spotware.openapi.ProtoOAAssetListRes.asset:type_name -> brokerkit.spotware.openapi.ProtoOAAsset
+	2,  // 28: brokerkit.spotware.openapi.ProtoOASymbolsListReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 29: brokerkit.spotware.openapi.ProtoOASymbolsListRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	15, // 30: brokerkit.spotware.openapi.ProtoOASymbolsListRes.symbol:type_name -> brokerkit.spotware.openapi.ProtoOALightSymbol
+	16, // 31: brokerkit.spotware.openapi.ProtoOASymbolsListRes.archivedSymbol:type_name -> brokerkit.spotware.openapi.ProtoOAArchivedSymbol
+	2,  // 32: brokerkit.spotware.openapi.ProtoOASymbolByIdReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 33: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	17, // 34: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.symbol:type_name -> brokerkit.spotware.openapi.ProtoOASymbol
+	16, // 35: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.archivedSymbol:type_name -> brokerkit.spotware.openapi.ProtoOAArchivedSymbol
+	2,  // 36: brokerkit.spotware.openapi.ProtoOASubscribeSpotsReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 37: brokerkit.spotware.openapi.ProtoOASubscribeSpotsRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 38: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 39: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 40: brokerkit.spotware.openapi.ProtoOASpotEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 41: brokerkit.spotware.openapi.ProtoOAErrorRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 42: brokerkit.spotware.openapi.ProtoOAAccountsTokenInvalidatedEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 43: brokerkit.spotware.openapi.ProtoOAClientDisconnectEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 44: brokerkit.spotware.openapi.ProtoOAAccountDisconnectEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	45, // [45:45] is the sub-list for method output_type
+	45, // [45:45] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_spotware_openapi_openapi_proto_init() }
@@ -3834,7 +3951,7 @@ func file_spotware_openapi_openapi_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spotware_openapi_openapi_proto_rawDesc), len(file_spotware_openapi_openapi_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   39,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -4,7 +4,8 @@
 // 200, single-use codes living 60 seconds, refresh tokens that rotate and
 // refuse reuse) on internal/oauthsim, and the Protobuf API over TLS on
 // 127.0.0.1 with a generated self-signed certificate that TLSConfig
-// trusts.
+// trusts, on a demo host (DemoAddr) and a live host (LiveAddr) that each
+// refuse the other's accounts with CANT_ROUTE_REQUEST.
 //
 //	srv := spotwaretest.NewServer()
 //	defer srv.Close()

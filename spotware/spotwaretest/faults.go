@@ -205,10 +205,17 @@ func (s *Server) DisconnectClients(reason string) int {
 
 // DropConnections closes every connection without a word, as a network
 // failure does. It returns how many there were.
-func (s *Server) DropConnections() int {
-	peers := s.snapshotPeers()
-	for _, p := range peers {
-		p.close()
+func (s *Server) DropConnections() int { return s.DropConnectionsTo("") }
+
+// DropConnectionsTo is DropConnections for the connections of one host
+// (DemoAddr or LiveAddr); "" means both.
+func (s *Server) DropConnectionsTo(addr string) int {
+	n := 0
+	for _, p := range s.snapshotPeers() {
+		if addr == "" || p.addr == addr {
+			p.close()
+			n++
+		}
 	}
-	return len(peers)
+	return n
 }

@@ -26,32 +26,54 @@ var (
 	oaCode      = func(c openapi.ProtoOAErrorCode) string { return c.String() }
 )
 
+// startProto opens the two Protobuf hosts, demo and live, as cTrader has
+// them: each serves only its own kind of account.
 func (s *Server) startProto() error {
 	cert, pool, err := selfSigned()
 	if err != nil {
 		return err
 	}
 	s.pool = pool
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-	if err != nil {
-		return fmt.Errorf("spotwaretest: listening on 127.0.0.1: %w", err)
+	for _, live := range []bool{false, true} {
+		ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("spotwaretest: listening on 127.0.0.1: %w", err)
+		}
+		if live {
+			s.lnLive, s.LiveAddr = ln, ln.Addr().String()
+		} else {
+			s.lnDemo, s.DemoAddr = ln, ln.Addr().String()
+		}
 	}
-	s.ln = ln
-	s.Addr = ln.Addr().String()
-	s.wg.Add(1)
-	go s.accept()
+	s.Addr = s.DemoAddr
+	if s.opts.live {
+		s.Addr = s.LiveAddr
+	}
+	s.wg.Add(2)
+	go s.accept(s.lnDemo, false)
+	go s.accept(s.lnLive, true)
 	return nil
 }
 
-func (s *Server) accept() {
+func (s *Server) closeListeners() {
+	for _, ln := range []net.Listener{s.lnDemo, s.lnLive} {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
+}
+
+func (s *Server) accept(ln net.Listener, live bool) {
 	defer s.wg.Done()
+	addr := ln.Addr().String()
 	for {
-		nc, err := s.ln.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		p := &peer{s: s, nc: nc, done: make(chan struct{}), accounts: map[int64]session{},
-			subs: map[int64]map[int64]uint64{}, lastRecv: time.Now()}
+		p := &peer{s: s, nc: nc, live: live, addr: addr, done: make(chan struct{}), accounts: map[int64]session{},
+			subs: map[int64]map[int64]spotSub{}, lastRecv: time.Now()}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -72,10 +94,18 @@ type session struct {
 	userID string
 }
 
+// spotSub is one symbol's subscription on a connection.
+type spotSub struct {
+	next  uint64 // the next tick to send
+	stamp bool   // subscribeToSpotTimestamp was asked for
+}
+
 // peer is one client connection.
 type peer struct {
 	s    *Server
 	nc   net.Conn
+	live bool   // accepted by the live host
+	addr string // the host's address
 	wmu  sync.Mutex
 	done chan struct{}
 	once sync.Once
@@ -87,7 +117,7 @@ type peer struct {
 	mu        sync.Mutex
 	appAuthed bool
 	accounts  map[int64]session
-	subs      map[int64]map[int64]uint64 // account → symbol → next tick
+	subs      map[int64]map[int64]spotSub // account → symbol → subscription
 	lastRecv  time.Time
 	winStart  time.Time
 	winCount  map[bool]int // historical? → requests in the current second
@@ -123,14 +153,18 @@ func (p *peer) readLoop() {
 		p.mu.Lock()
 		p.lastRecv = time.Now()
 		p.mu.Unlock()
-		p.s.count(env.PayloadType)
+		p.s.count(p.addr, env.PayloadType)
 		p.handle(env)
 	}
 }
 
-func (s *Server) count(payloadType uint32) {
+func (s *Server) count(addr string, payloadType uint32) {
 	s.mu.Lock()
 	s.stats[payloadType]++
+	if s.hostStats[addr] == nil {
+		s.hostStats[addr] = map[uint32]int{}
+	}
+	s.hostStats[addr][payloadType]++
 	s.mu.Unlock()
 }
 
@@ -286,6 +320,11 @@ func (p *peer) handle(env wire.Envelope) {
 		return
 	}
 	switch openapi.ProtoOAPayloadType(t) {
+	case openapi.ProtoOAPayloadType_PROTO_OA_VERSION_REQ:
+		var req openapi.ProtoOAVersionReq
+		if p.decode(id, env.Payload, &req) {
+			p.send(id, &openapi.ProtoOAVersionRes{Version: proto.String(Version)})
+		}
 	case openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNT_AUTH_REQ:
 		var req openapi.ProtoOAAccountAuthReq
 		if p.decode(id, env.Payload, &req) {
@@ -334,7 +373,7 @@ func (p *peer) handle(env wire.Envelope) {
 	case openapi.ProtoOAPayloadType_PROTO_OA_SUBSCRIBE_SPOTS_REQ:
 		var req openapi.ProtoOASubscribeSpotsReq
 		if p.decode(id, env.Payload, &req) {
-			p.subscribe(id, req.GetCtidTraderAccountId(), req.GetSymbolId())
+			p.subscribe(id, req.GetCtidTraderAccountId(), req.GetSymbolId(), req.GetSubscribeToSpotTimestamp())
 		}
 	case openapi.ProtoOAPayloadType_PROTO_OA_UNSUBSCRIBE_SPOTS_REQ:
 		var req openapi.ProtoOAUnsubscribeSpotsReq
@@ -408,7 +447,7 @@ func (p *peer) accountAuth(id string, req *openapi.ProtoOAAccountAuthReq) {
 		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_CH_CTID_TRADER_ACCOUNT_NOT_FOUND), "Trading account is not found")
 		return
 	}
-	if a.live != p.s.opts.live {
+	if a.live != p.live {
 		p.sendErr(id, acct, openapi.ProtoErrorCode_CANT_ROUTE_REQUEST.String(), "Trading account is served by the other host")
 		return
 	}
@@ -557,7 +596,7 @@ func (p *peer) symbolsByID(id string, acct int64, ids []int64) {
 	p.send(id, res)
 }
 
-func (p *peer) subscribe(id string, acct int64, ids []int64) {
+func (p *peer) subscribe(id string, acct int64, ids []int64, stamp bool) {
 	if !p.requireAccount(id, acct) {
 		return
 	}
@@ -577,16 +616,16 @@ func (p *peer) subscribe(id string, acct int64, ids []int64) {
 		}
 	}
 	if p.subs[acct] == nil {
-		p.subs[acct] = map[int64]uint64{}
+		p.subs[acct] = map[int64]spotSub{}
 	}
 	for _, sid := range ids {
-		p.subs[acct][sid] = 1 // tick 0 goes out with the answer
+		p.subs[acct][sid] = spotSub{next: 1, stamp: stamp} // tick 0 goes out with the answer
 	}
 	p.mu.Unlock()
 	p.send(id, &openapi.ProtoOASubscribeSpotsRes{CtidTraderAccountId: proto.Int64(acct)})
 	var batch []byte
 	for _, sid := range slices.Sorted(slices.Values(ids)) {
-		batch = p.appendSpot(batch, acct, sid, 0)
+		batch = p.appendSpot(batch, acct, sid, 0, stamp)
 	}
 	p.write(batch)
 }
@@ -610,11 +649,14 @@ func (p *peer) unsubscribe(id string, acct int64, ids []int64) {
 	p.send(id, &openapi.ProtoOAUnsubscribeSpotsRes{CtidTraderAccountId: proto.Int64(acct)})
 }
 
-// appendSpot appends the frame of tick n of a symbol's stream.
-func (p *peer) appendSpot(dst []byte, acct, sid int64, n uint64) []byte {
+// appendSpot appends the frame of tick n of a symbol's stream, with the
+// server's timestamp when stamp (subscribeToSpotTimestamp) says so.
+func (p *peer) appendSpot(dst []byte, acct, sid int64, n uint64, stamp bool) []byte {
 	t, _ := PriceAt(sid, n)
-	ev := &openapi.ProtoOASpotEvent{CtidTraderAccountId: proto.Int64(acct), SymbolId: proto.Int64(sid),
-		Timestamp: proto.Int64(time.Now().UnixMilli())}
+	ev := &openapi.ProtoOASpotEvent{CtidTraderAccountId: proto.Int64(acct), SymbolId: proto.Int64(sid)}
+	if stamp {
+		ev.Timestamp = proto.Int64(time.Now().UnixMilli())
+	}
 	if t.HasBid {
 		ev.Bid = proto.Uint64(t.Bid)
 	}
@@ -645,13 +687,14 @@ func (p *peer) sendSpots() {
 	type item struct {
 		acct, sid int64
 		n         uint64
+		stamp     bool
 	}
 	p.mu.Lock()
 	var items []item
 	for acct, m := range p.subs {
-		for sid, n := range m {
-			items = append(items, item{acct, sid, n})
-			m[sid] = n + uint64(per)
+		for sid, sub := range m {
+			items = append(items, item{acct, sid, sub.next, sub.stamp})
+			m[sid] = spotSub{next: sub.next + uint64(per), stamp: sub.stamp}
 		}
 	}
 	p.mu.Unlock()
@@ -667,7 +710,7 @@ func (p *peer) sendSpots() {
 	var batch []byte
 	for k := range per {
 		for _, it := range items {
-			batch = p.appendSpot(batch, it.acct, it.sid, it.n+uint64(k))
+			batch = p.appendSpot(batch, it.acct, it.sid, it.n+uint64(k), it.stamp)
 		}
 	}
 	p.write(batch)

@@ -69,9 +69,10 @@ type options struct {
 // TestClock with the SDK to test expiry without sleeping).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// WithLive makes the Protobuf server a live host: it serves LiveAccount and
-// refuses the demo accounts, as live.ctraderapi.com does. The default is a
-// demo host.
+// WithLive makes Addr the live host (LiveAddr), which serves LiveAccount
+// and refuses the demo accounts with CANT_ROUTE_REQUEST, as
+// live.ctraderapi.com does. The default Addr is the demo host (DemoAddr).
+// Both hosts are served either way.
 func WithLive() Option { return func(o *options) { o.live = true } }
 
 // WithHeartbeat sets how often the server sends heartbeats (default 10 s).
@@ -128,29 +129,40 @@ func WithoutStateEcho() Option { return func(o *options) { o.omitState = true } 
 // WithAccessLifetime overrides the 2,628,000-second access-token lifetime.
 func WithAccessLifetime(d time.Duration) Option { return func(o *options) { o.accessTTL = d } }
 
+// Version is what the emulator answers ProtoOAVersionReq with.
+const Version = "brokerkit-emulator-1"
+
 // Server is a cTrader Open API emulator on 127.0.0.1: the authorization
 // server (/apps/auth, /apps/token) over HTTP, and the Protobuf API over TLS
-// with a self-signed certificate that TLSConfig trusts.
+// with a self-signed certificate that TLSConfig trusts, on two hosts as
+// cTrader has them: a demo host serving the demo accounts and a live host
+// serving the live ones.
 type Server struct {
 	// URL is the authorization server's base URL.
 	URL string
-	// Addr is the Protobuf API's host:port.
+	// DemoAddr and LiveAddr are the host:port of the demo and the live
+	// Protobuf host. Each refuses the other's accounts with
+	// CANT_ROUTE_REQUEST.
+	DemoAddr, LiveAddr string
+	// Addr is the host a client connects to first: DemoAddr, or LiveAddr
+	// with WithLive.
 	Addr string
 
-	opts  options
-	eng   *oauthsim.Engine
-	http  *httptest.Server
-	oauth http.Handler
-	ln    net.Listener
-	pool  *x509.CertPool
+	opts           options
+	eng            *oauthsim.Engine
+	http           *httptest.Server
+	oauth          http.Handler
+	lnDemo, lnLive net.Listener
+	pool           *x509.CertPool
 
-	mu     sync.Mutex
-	peers  map[*peer]struct{}
-	faults []*tcpFault
-	stats  map[uint32]int
-	flags  flags
-	closed bool
-	wg     sync.WaitGroup
+	mu        sync.Mutex
+	peers     map[*peer]struct{}
+	faults    []*tcpFault
+	stats     map[uint32]int
+	hostStats map[string]map[uint32]int
+	flags     flags
+	closed    bool
+	wg        sync.WaitGroup
 }
 
 type flags struct {
@@ -186,7 +198,7 @@ func Start(opts ...Option) (*Server, error) {
 	if o.heartbeat <= 0 || o.idle <= 0 || o.spotPeriod <= 0 || o.spotsPerTck <= 0 || o.accessTTL <= 0 {
 		return nil, fmt.Errorf("spotwaretest: intervals, lifetimes and spots per tick must be positive")
 	}
-	s := &Server{opts: o, peers: map[*peer]struct{}{}, stats: map[uint32]int{}}
+	s := &Server{opts: o, peers: map[*peer]struct{}{}, stats: map[uint32]int{}, hostStats: map[string]map[uint32]int{}}
 	if err := s.startOAuth(); err != nil {
 		return nil, err
 	}
@@ -207,7 +219,7 @@ func (s *Server) Close() {
 	s.closed = true
 	peers := s.peerList()
 	s.mu.Unlock()
-	_ = s.ln.Close()
+	s.closeListeners()
 	for _, p := range peers {
 		p.close()
 	}
@@ -235,10 +247,11 @@ func (s *Server) ProviderConfig() spotware.Config {
 func (s *Server) Provider() (*spotware.Provider, error) { return spotware.New(s.ProviderConfig()) }
 
 // SessionConfig returns a spotware.SessionConfig for the seeded application
-// at this server, with tokens as its TokenSource.
+// at this server, with tokens as its TokenSource: it starts on Addr and
+// knows both hosts, so it serves live and demo accounts alike.
 func (s *Server) SessionConfig(tokens spotware.TokenSource) spotware.SessionConfig {
-	return spotware.SessionConfig{Addr: s.Addr, ClientID: ClientID, ClientSecret: ClientSecret,
-		Tokens: tokens, TLSConfig: s.TLSConfig()}
+	return spotware.SessionConfig{Addr: s.Addr, LiveAddr: s.LiveAddr, DemoAddr: s.DemoAddr, ClientID: ClientID,
+		ClientSecret: ClientSecret, Tokens: tokens, TLSConfig: s.TLSConfig()}
 }
 
 // Browser plays a user who signs in on the consent page.
@@ -265,11 +278,18 @@ func (s *Server) Faults() *Faults { return s.eng.Faults() }
 func (s *Server) InvalidateToken(token string) bool { return s.eng.Invalidate(token) }
 
 // Received counts the frames of a payload type the Protobuf server has
-// received (heartbeats included).
+// received (heartbeats included), on both hosts.
 func (s *Server) Received(payloadType uint32) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats[payloadType]
+}
+
+// ReceivedOn is Received for one host, DemoAddr or LiveAddr.
+func (s *Server) ReceivedOn(addr string, payloadType uint32) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hostStats[addr][payloadType]
 }
 
 // Connections counts open Protobuf connections.

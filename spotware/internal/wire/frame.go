@@ -177,10 +177,7 @@ func malformed(err error) error { return fmt.Errorf("%w: %v", ErrMalformed, err)
 
 // EnvelopeSize is the encoded size of an envelope, without the prefix.
 func EnvelopeSize(payloadType uint32, payloadLen int, clientMsgID string) int {
-	n := 1 + protowire.SizeVarint(uint64(payloadType))
-	if payloadLen > 0 {
-		n += 1 + protowire.SizeBytes(payloadLen)
-	}
+	n := 1 + protowire.SizeVarint(uint64(payloadType)) + 1 + protowire.SizeBytes(payloadLen)
 	if clientMsgID != "" {
 		n += 1 + protowire.SizeBytes(len(clientMsgID))
 	}
@@ -188,16 +185,15 @@ func EnvelopeSize(payloadType uint32, payloadLen int, clientMsgID string) int {
 }
 
 // AppendFrame appends a whole frame (length prefix and envelope) to dst.
-// An empty payload and an empty clientMsgID are left out, as Go's protobuf
-// encoder leaves out unset fields.
+// The payload field is always written, empty or not ("12 00" for an empty
+// inner message), as Spotware's servers and SDKs write it: some clients
+// read it unconditionally. An empty clientMsgID is left out.
 func AppendFrame(dst []byte, payloadType uint32, payload []byte, clientMsgID string) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, uint32(EnvelopeSize(payloadType, len(payload), clientMsgID)))
 	dst = protowire.AppendTag(dst, 1, protowire.VarintType)
 	dst = protowire.AppendVarint(dst, uint64(payloadType))
-	if len(payload) > 0 {
-		dst = protowire.AppendTag(dst, 2, protowire.BytesType)
-		dst = protowire.AppendBytes(dst, payload)
-	}
+	dst = protowire.AppendTag(dst, 2, protowire.BytesType)
+	dst = protowire.AppendBytes(dst, payload)
 	if clientMsgID != "" {
 		dst = protowire.AppendTag(dst, 3, protowire.BytesType)
 		dst = protowire.AppendString(dst, clientMsgID)

@@ -34,14 +34,15 @@ func TestAppendMessageExactBytes(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, unhex(t, appAuthFrame), got)
 
+	// An empty message still gets its (empty) payload field.
 	got, err = AppendMessage(nil, &openapi.ProtoHeartbeatEvent{}, "", proto.MarshalOptions{})
 	require.NoError(t, err)
-	require.Equal(t, unhex(t, heartbeatFrame), got)
+	require.Equal(t, unhex(t, heartbeatPyFrame), got)
 }
 
 func TestAppendFrameExactBytes(t *testing.T) {
 	require.Equal(t, unhex(t, appAuthFrame), AppendFrame(nil, 2100, unhex(t, appAuthPayloadHex), "m1"))
-	require.Equal(t, unhex(t, heartbeatFrame), AppendFrame(nil, 51, nil, ""))
+	require.Equal(t, unhex(t, heartbeatPyFrame), AppendFrame(nil, 51, nil, ""))
 }
 
 // TestEnvelopeMatchesGenerated: the hand-written envelope codec writes what
@@ -49,7 +50,7 @@ func TestAppendFrameExactBytes(t *testing.T) {
 func TestEnvelopeMatchesGenerated(t *testing.T) {
 	for _, env := range []*openapi.ProtoMessage{
 		{PayloadType: proto.Uint32(2100), Payload: unhex(t, appAuthPayloadHex), ClientMsgId: proto.String("m1")},
-		{PayloadType: proto.Uint32(51)},
+		{PayloadType: proto.Uint32(51), Payload: []byte{}}, // set but empty: "12 00"
 		{PayloadType: proto.Uint32(2131), Payload: bytes.Repeat([]byte{0x10, 0x01}, 200)},
 	} {
 		want, err := proto.Marshal(env)

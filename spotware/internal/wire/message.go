@@ -33,9 +33,10 @@ func AppendMessage(dst []byte, m proto.Message, clientMsgID string, opts proto.M
 	dst = binary.BigEndian.AppendUint32(dst, uint32(EnvelopeSize(pt, size, clientMsgID)))
 	dst = protowire.AppendTag(dst, 1, protowire.VarintType)
 	dst = protowire.AppendVarint(dst, uint64(pt))
+	// The payload field goes out even for an empty message (see AppendFrame).
+	dst = protowire.AppendTag(dst, 2, protowire.BytesType)
+	dst = protowire.AppendVarint(dst, uint64(size))
 	if size > 0 {
-		dst = protowire.AppendTag(dst, 2, protowire.BytesType)
-		dst = protowire.AppendVarint(dst, uint64(size))
 		start := len(dst)
 		opts.UseCachedSize = true
 		var err error
