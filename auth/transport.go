@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/brokerkit/brokerkit/internal/origin"
 )
 
 // Transport is an http.RoundTripper that authorizes requests with a
@@ -24,6 +26,15 @@ import (
 //
 // It refuses to send a token over plain http to anything but a loopback
 // address (ErrInsecureEndpoint).
+//
+// Credentials (the Authorization header and every Header) go only to the
+// origin (scheme, host and port) the request was made to. A redirect
+// within that origin is authorized like the first request; a redirect to
+// another origin is refused, before anything is sent there, with an error
+// matching ErrCrossOriginRedirect, whatever the http.Client's
+// CheckRedirect says. Refusing rather than following without credentials
+// is deliberate: an API that moves elsewhere answers the unauthenticated
+// hop with a 401 the caller would misread as a dead token.
 //
 // Like every RoundTripper it returns 4xx and 5xx answers as responses, not
 // errors; CheckResponse turns them into the typed errors of this package.
@@ -42,6 +53,11 @@ type Transport struct {
 	// is a RefusalDetector, else InvalidTokenChallenge (RFC 6750).
 	RefreshOn func(*http.Response) bool
 }
+
+// ErrCrossOriginRedirect means a server redirected an authorized request
+// to another origin (scheme, host or port) and the redirect was refused
+// rather than followed with the user's credentials.
+var ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
 
 // InvalidTokenChallenge reports whether resp is a 401 whose
 // WWW-Authenticate header carries a Bearer challenge with
@@ -76,6 +92,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("auth: not sending a token to %s://%s: %w", scheme, host, ErrInsecureEndpoint)
 	}
+	if req.Response != nil {
+		// A redirect hop: http.Client has already copied the first
+		// request's headers (an API key set by the caller among them).
+		first := origin.First(req)
+		if first == nil || !origin.Same(first.URL, req.URL) {
+			closeBody(req)
+			from := "an unknown origin"
+			if first != nil {
+				from = origin.Of(first.URL)
+			}
+			return nil, fmt.Errorf("auth: redirect from %s to %s: %w", from, origin.Of(req.URL), ErrCrossOriginRedirect)
+		}
+	}
 	ctx := req.Context()
 	tok, err := t.Source.TokenContext(ctx)
 	if err != nil {
@@ -83,7 +112,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	resp, err := t.base().RoundTrip(t.authorize(req, tok, req.Body))
+	resp, err := t.send(t.authorize(req, tok, req.Body))
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +138,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		resp, err = t.base().RoundTrip(t.authorize(req, tok, body))
+		resp, err = t.send(t.authorize(req, tok, body))
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +149,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = t.Source.Touch(ctx, tok)
 	}
 	return resp, nil
+}
+
+// send passes r to the base transport. The response keeps its request,
+// as net/http's own transport does, so that a redirect hop can be traced
+// back to the origin of its chain even through a base that forgets it.
+func (t *Transport) send(r *http.Request) (*http.Response, error) {
+	resp, err := t.base().RoundTrip(r)
+	if resp != nil && resp.Request == nil {
+		resp.Request = r
+	}
+	return resp, err
 }
 
 func (t *Transport) base() http.RoundTripper {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // Name is the provider's registry name, stamped on every token it issues.
@@ -170,10 +171,11 @@ func New(cfg Config) (*Provider, error) {
 			return nil, fmt.Errorf("autoshares: %w", err)
 		}
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
+	// The userinfo request carries the user's token: like every API call
+	// it follows redirects within the tenant's origin only. Without an
+	// HTTPClient it gets a 30-second timeout.
+	bu, _ := url.Parse(base)
+	hc := rest.SameOriginClient(cfg.HTTPClient, bu)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -261,6 +263,9 @@ func (p *Provider) UserInfo(ctx context.Context, tok *auth.Token) (*UserInfo, er
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, fmt.Errorf("autoshares: userinfo: %w", cerr)
+		}
+		if errors.Is(err, auth.ErrCrossOriginRedirect) {
+			return nil, fmt.Errorf("autoshares: userinfo: %w", unwrapURLError(err))
 		}
 		return nil, fmt.Errorf("autoshares: userinfo: %w: %v", auth.ErrUnavailable, unwrapURLError(err))
 	}
