@@ -116,26 +116,43 @@ func TestTransportSameOriginRedirect(t *testing.T) {
 	assert.Empty(t, pair.ForeignHeaders())
 }
 
-// TestTransportRedirectDowngrade: https to http on the same host and port
-// is another origin too. The hop is judged before anything is sent.
-func TestTransportRedirectDowngrade(t *testing.T) {
+// TestTransportRedirectOrigins: scheme, host and port each make an
+// origin: a downgrade to http on the same host and port, another port,
+// another name for the same machine and a foreign host are all refused,
+// judged before anything is sent; only the same origin is followed.
+func TestTransportRedirectOrigins(t *testing.T) {
 	_, src := staticSource(t)
-	var sent []string
-	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		sent = append(sent, r.URL.String())
-		if r.URL.Scheme == "https" {
-			return &http.Response{StatusCode: http.StatusFound, Request: r, Body: http.NoBody,
-				Header: http.Header{"Location": {"http://127.0.0.1:8443/next"}}}, nil
+	for target, follow := range map[string]bool{
+		"http://127.0.0.1:8443/next":   false,
+		"https://127.0.0.1:9443/next":  false,
+		"https://localhost:8443/next":  false,
+		"http://broker.example/next":   false,
+		"https://broker.example/next":  false,
+		"https://127.0.0.1:8443/next":  true,
+		"HTTPS://127.0.0.1:8443/next2": true,
+	} {
+		var sent []string
+		base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			sent = append(sent, r.URL.String())
+			if r.URL.Path == "/start" {
+				return &http.Response{StatusCode: http.StatusFound, Request: r, Body: http.NoBody,
+					Header: http.Header{"Location": {target}}}, nil
+			}
+			return &http.Response{StatusCode: http.StatusOK, Request: r, Body: http.NoBody, Header: http.Header{}}, nil
+		})
+		hc := &http.Client{Transport: &auth.Transport{Source: src, Base: base}}
+		resp, err := hc.Get("https://127.0.0.1:8443/start")
+		if resp != nil {
+			resp.Body.Close()
 		}
-		return &http.Response{StatusCode: http.StatusOK, Request: r, Body: http.NoBody, Header: http.Header{}}, nil
-	})
-	hc := &http.Client{Transport: &auth.Transport{Source: src, Base: base}}
-	resp, err := hc.Get("https://127.0.0.1:8443/start")
-	if resp != nil {
-		resp.Body.Close()
+		if follow {
+			require.NoError(t, err, target)
+			assert.Len(t, sent, 2, target)
+			continue
+		}
+		require.ErrorIs(t, err, auth.ErrCrossOriginRedirect, target)
+		assert.Equal(t, []string{"https://127.0.0.1:8443/start"}, sent, target)
 	}
-	require.ErrorIs(t, err, auth.ErrCrossOriginRedirect)
-	assert.Equal(t, []string{"https://127.0.0.1:8443/start"}, sent)
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

@@ -33,8 +33,10 @@ import (
 // another origin is refused, before anything is sent there, with an error
 // matching ErrCrossOriginRedirect, whatever the http.Client's
 // CheckRedirect says. Refusing rather than following without credentials
-// is deliberate: an API that moves elsewhere answers the unauthenticated
-// hop with a 401 the caller would misread as a dead token.
+// is deliberate: the other origin would still get the request (after a
+// 307 or 308, its body: an order, say), and an API that has moved answers
+// an unauthenticated hop with a 401 the caller would misread as a dead
+// token. The error names the two origins, never a path or query.
 //
 // Like every RoundTripper it returns 4xx and 5xx answers as responses, not
 // errors; CheckResponse turns them into the typed errors of this package.
@@ -84,15 +86,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, errors.New("auth: Transport has no Source")
 	}
-	if req.URL == nil || (req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname())) {
-		closeBody(req)
-		scheme, host := "", ""
-		if req.URL != nil {
-			scheme, host = req.URL.Scheme, req.URL.Host
-		}
-		return nil, fmt.Errorf("auth: not sending a token to %s://%s: %w", scheme, host, ErrInsecureEndpoint)
-	}
-	if req.Response != nil {
+	if req.Response != nil && req.URL != nil {
 		// A redirect hop: http.Client has already copied the first
 		// request's headers (an API key set by the caller among them).
 		first := origin.First(req)
@@ -104,6 +98,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, fmt.Errorf("auth: redirect from %s to %s: %w", from, origin.Of(req.URL), ErrCrossOriginRedirect)
 		}
+	}
+	if req.URL == nil || (req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname())) {
+		closeBody(req)
+		scheme, host := "", ""
+		if req.URL != nil {
+			scheme, host = req.URL.Scheme, req.URL.Host
+		}
+		return nil, fmt.Errorf("auth: not sending a token to %s://%s: %w", scheme, host, ErrInsecureEndpoint)
 	}
 	ctx := req.Context()
 	tok, err := t.Source.TokenContext(ctx)
