@@ -267,7 +267,7 @@ func TestRedactedFormatVerbs(t *testing.T) {
 	require.NoError(t, err)
 	tok := auth.Token{AccessToken: rdxAccess}
 	flow := auth.Flow{Provider: "rdx", State: "s", Verifier: rdxVerifier}
-	for _, v := range []fmt.Stringer{p, p.Config(), src, m, &auth.Transport{Source: src}, tok, flow} {
+	for _, v := range []fmt.Stringer{p, src, m, &auth.Transport{Source: src}, tok, flow} {
 		s := v.String()
 		assert.Equal(t, s, fmt.Sprintf("%v", v))
 		assert.Equal(t, s, fmt.Sprintf("%x", v), "every verb prints the description")

@@ -42,9 +42,11 @@ const (
 type Config struct {
 	// Name is the provider's name, used in errors and stamped on tokens.
 	Name string
-	// ClientID and ClientSecret are the application's credentials. The
-	// secret never appears in an error or log line.
-	ClientID, ClientSecret string
+	// ClientID is the application's client ID.
+	ClientID string
+	// ClientSecret is the application's client secret; empty for a public
+	// client. As a Secret it never appears in an error, log line or JSON.
+	ClientSecret Secret
 	// RedirectURL is the callback registered with the provider.
 	RedirectURL string
 	// Scopes are requested when a flow does not name its own.
@@ -87,9 +89,9 @@ type Config struct {
 	// 30-second timeout. Redirects from token and revocation endpoints are
 	// not followed (a 307 would re-send the code and the client secret to
 	// another address): a 3xx answer is an *HTTPError.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 	// Now is the clock expiry is counted from; nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `json:"-"`
 }
 
 // Standard is a Provider driven by a Config: an RFC 6749 authorization
@@ -251,9 +253,9 @@ func (p *Standard) Capabilities() Capabilities {
 }
 
 // Config returns a copy of the provider's configuration. Broker packages
-// use it to build related endpoints; the copy still holds the secret, so
-// do not print it. Its slices and maps are the provider's own: read them,
-// do not change them.
+// use it to build related endpoints. Its ClientSecret is a Secret, so the
+// copy prints and marshals without it. Its slices and maps are the
+// provider's own: read them, do not change them.
 func (p *Standard) Config() Config { return p.cfg }
 
 // Issuer returns the expected callback issuer, if configured.
@@ -381,7 +383,7 @@ func (p *Standard) Revoke(ctx context.Context, t *Token) error {
 	case RevokeJSON:
 		body := map[string]string{"client_id": p.cfg.ClientID, "token": tok}
 		if p.cfg.ClientSecret != "" && p.cfg.AuthStyle != AuthStylePublic {
-			body["client_secret"] = p.cfg.ClientSecret
+			body["client_secret"] = p.cfg.ClientSecret.Reveal()
 		}
 		b, _ := json.Marshal(body)
 		req, err = http.NewRequestWithContext(ctx, http.MethodPost, p.cfg.Endpoint.RevokeURL, bytes.NewReader(b))
@@ -419,7 +421,7 @@ func (p *Standard) newRequest(ctx context.Context, method, endpoint string, v ur
 	switch p.cfg.AuthStyle {
 	case AuthStyleInParams:
 		v.Set("client_id", p.cfg.ClientID)
-		v.Set("client_secret", p.cfg.ClientSecret)
+		v.Set("client_secret", p.cfg.ClientSecret.Reveal())
 	case AuthStylePublic:
 		v.Set("client_id", p.cfg.ClientID)
 	}
@@ -437,7 +439,7 @@ func (p *Standard) newRequest(ctx context.Context, method, endpoint string, v ur
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	if p.cfg.AuthStyle == AuthStyleInHeader {
-		req.SetBasicAuth(url.QueryEscape(p.cfg.ClientID), url.QueryEscape(p.cfg.ClientSecret))
+		req.SetBasicAuth(url.QueryEscape(p.cfg.ClientID), url.QueryEscape(p.cfg.ClientSecret.Reveal()))
 	}
 	return req, nil
 }
@@ -511,15 +513,3 @@ func (p *Standard) GoString() string { return p.String() }
 
 // Format makes every fmt verb print the redacted String.
 func (p *Standard) Format(f fmt.State, verb rune) { formatRedacted(f, verb, p.String()) }
-
-// String describes the configuration without its client secret.
-func (c Config) String() string {
-	return fmt.Sprintf("auth.Config{Name:%s ClientID:%s ClientSecret:%s RedirectURL:%s}",
-		c.Name, c.ClientID, Redact(c.ClientSecret), c.RedirectURL)
-}
-
-// GoString is String.
-func (c Config) GoString() string { return c.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (c Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String()) }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/brokerkit/brokerkit/internal/origin"
 )
 
 // Transport is an http.RoundTripper that authorizes requests with a
@@ -24,6 +26,17 @@ import (
 //
 // It refuses to send a token over plain http to anything but a loopback
 // address (ErrInsecureEndpoint).
+//
+// Credentials (the Authorization header and every Header) go only to the
+// origin (scheme, host and port) the request was made to. A redirect
+// within that origin is authorized like the first request; a redirect to
+// another origin is refused, before anything is sent there, with an error
+// matching ErrCrossOriginRedirect, whatever the http.Client's
+// CheckRedirect says. Refusing rather than following without credentials
+// is deliberate: the other origin would still get the request (after a
+// 307 or 308, its body: an order, say), and an API that has moved answers
+// an unauthenticated hop with a 401 the caller would misread as a dead
+// token. The error names the two origins, never a path or query.
 //
 // Like every RoundTripper it returns 4xx and 5xx answers as responses, not
 // errors; CheckResponse turns them into the typed errors of this package.
@@ -42,6 +55,11 @@ type Transport struct {
 	// is a RefusalDetector, else InvalidTokenChallenge (RFC 6750).
 	RefreshOn func(*http.Response) bool
 }
+
+// ErrCrossOriginRedirect means a server redirected an authorized request
+// to another origin (scheme, host or port) and the redirect was refused
+// rather than followed with the user's credentials.
+var ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
 
 // InvalidTokenChallenge reports whether resp is a 401 whose
 // WWW-Authenticate header carries a Bearer challenge with
@@ -68,6 +86,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, errors.New("auth: Transport has no Source")
 	}
+	if req.Response != nil && req.URL != nil {
+		// A redirect hop: http.Client has already copied the first
+		// request's headers (an API key set by the caller among them).
+		first := origin.First(req)
+		if first == nil || !origin.Same(first.URL, req.URL) {
+			closeBody(req)
+			from := "an unknown origin"
+			if first != nil {
+				from = origin.Of(first.URL)
+			}
+			return nil, fmt.Errorf("auth: redirect from %s to %s: %w", from, origin.Of(req.URL), ErrCrossOriginRedirect)
+		}
+	}
 	if req.URL == nil || (req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname())) {
 		closeBody(req)
 		scheme, host := "", ""
@@ -83,7 +114,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	resp, err := t.base().RoundTrip(t.authorize(req, tok, req.Body))
+	resp, err := t.send(t.authorize(req, tok, req.Body))
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +140,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		resp, err = t.base().RoundTrip(t.authorize(req, tok, body))
+		resp, err = t.send(t.authorize(req, tok, body))
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +151,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = t.Source.Touch(ctx, tok)
 	}
 	return resp, nil
+}
+
+// send passes r to the base transport. The response keeps its request,
+// as net/http's own transport does, so that a redirect hop can be traced
+// back to the origin of its chain even through a base that forgets it.
+func (t *Transport) send(r *http.Request) (*http.Response, error) {
+	resp, err := t.base().RoundTrip(r)
+	if resp != nil && resp.Request == nil {
+		resp.Request = r
+	}
+	return resp, err
 }
 
 func (t *Transport) base() http.RoundTripper {

@@ -132,7 +132,7 @@ type Option func(*clientOptions)
 
 type clientOptions struct {
 	baseURL          string
-	apiKey           string
+	apiKey           auth.Secret
 	apiKeyHeader     string
 	paths            Paths
 	agreementIDField string
@@ -160,8 +160,9 @@ func WithEnvironment(env auth.Environment) Option {
 }
 
 // WithAPIKey sets the application's API secret key, sent with every
-// request. It is never logged or printed.
-func WithAPIKey(key string) Option { return func(o *clientOptions) { o.apiKey = key } }
+// request to the base URL's origin and nowhere else. It is never logged or
+// printed.
+func WithAPIKey(key auth.Secret) Option { return func(o *clientOptions) { o.apiKey = key } }
 
 // WithAPIKeyHeader sets the name of the API-key header (default
 // DefaultAPIKeyHeader).
@@ -233,7 +234,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		rest.WithErrorHook(classify),
 	}
 	if o.apiKey != "" {
-		ropts = append(ropts, rest.WithHeader(c.apiKeyHeader, o.apiKey))
+		ropts = append(ropts, rest.WithHeader(c.apiKeyHeader, o.apiKey.Reveal()))
 	}
 	if o.userAgent != "" {
 		ropts = append(ropts, rest.WithUserAgent(o.userAgent))
@@ -283,8 +284,8 @@ func (c *Client) Err() error {
 func (c *Client) BaseURL() string { return c.baseURL }
 
 // String describes the client without its API key. Client holds no copy
-// of the key (only its HTTP plumbing does), so no fmt verb on a Client, a
-// *Client or a service can print it.
+// of the key (only its HTTP plumbing does, behind a pointer), so no fmt
+// verb on a Client, a *Client or a service can print it.
 func (c Client) String() string {
 	key := "none"
 	if c.hasAPIKey {
@@ -292,12 +293,6 @@ func (c Client) String() string {
 	}
 	return fmt.Sprintf("autoshares.Client{base=%s %s=%s}", c.baseURL, c.apiKeyHeader, key)
 }
-
-// GoString is String: %#v must not print the key either.
-func (c Client) GoString() string { return c.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (c Client) Format(s fmt.State, _ rune) { _, _ = s.Write([]byte(c.String())) }
 
 // call describes one request.
 type call struct {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // Name is the provider's registry name, stamped on every token it issues.
@@ -49,8 +50,9 @@ type Config struct {
 	// (an emulator's http://127.0.0.1:port). Required.
 	Domain string
 	// ClientID and ClientSecret are the credentials AutoShares issues for
-	// the application. The secret never appears in an error or log line.
-	ClientID, ClientSecret string
+	// the application. The secret prints and marshals redacted.
+	ClientID     string
+	ClientSecret auth.Secret
 	// RedirectURL is a callback AutoShares added to the application's
 	// Allowed Callback URLs.
 	RedirectURL string
@@ -75,9 +77,9 @@ type Config struct {
 	CodeLifetime, AccessLifetime time.Duration
 	// HTTPClient makes token and userinfo requests; nil means a client with
 	// a 30-second timeout.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 	// Now is the clock token expiry is counted from; nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `json:"-"`
 }
 
 // Provider is the AutoShares authorization server (an Auth0 tenant). It is
@@ -170,10 +172,11 @@ func New(cfg Config) (*Provider, error) {
 			return nil, fmt.Errorf("autoshares: %w", err)
 		}
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
+	// The userinfo request carries the user's token: like every API call
+	// it follows redirects within the tenant's origin only. Without an
+	// HTTPClient it gets a 30-second timeout.
+	bu, _ := url.Parse(base)
+	hc := rest.SameOriginClient(cfg.HTTPClient, bu)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -262,6 +265,9 @@ func (p *Provider) UserInfo(ctx context.Context, tok *auth.Token) (*UserInfo, er
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, fmt.Errorf("autoshares: userinfo: %w", cerr)
 		}
+		if errors.Is(err, auth.ErrCrossOriginRedirect) {
+			return nil, fmt.Errorf("autoshares: userinfo: %w", unwrapURLError(err))
+		}
 		return nil, fmt.Errorf("autoshares: userinfo: %w: %v", auth.ErrUnavailable, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
@@ -297,20 +303,6 @@ func unwrapURLError(err error) error {
 	}
 	return err
 }
-
-// String shows the configuration with its secrets redacted.
-func (c Config) String() string {
-	type plain Config
-	v := plain(c)
-	v.ClientSecret = auth.Redact(v.ClientSecret)
-	return fmt.Sprintf("autoshares.Config%+v", v)
-}
-
-// GoString is String: %#v must not print a secret either.
-func (c Config) GoString() string { return c.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
 // TokenRefused implements auth.RefusalDetector: the API answers a wrong,
 // revoked or expired token with a 401 that carries no RFC 6750 challenge.

@@ -14,7 +14,10 @@ import (
 // and the request sent again; without, the call fails with an error
 // matching auth.ErrReauthRequired. base nil means http.DefaultTransport.
 // Like the other brokers' clients it sets no client-wide timeout (that
-// costs a timer per request): bound calls with their context.
+// costs a timer per request): bound calls with their context. The token,
+// and the API key a Client adds, go to the origin of each request only: a
+// redirect to another scheme, host or port is refused with an error
+// matching auth.ErrCrossOriginRedirect.
 func NewHTTPClient(src *auth.TokenSource, base http.RoundTripper) *http.Client {
 	return &http.Client{Transport: &auth.Transport{Source: src, Base: base}}
 }

@@ -67,8 +67,10 @@ func (d DailyExpiry) withDefaults() DailyExpiry {
 // Config configures a Just2Trade (or Lime) provider.
 type Config struct {
 	// ClientID and ClientSecret are the application's credentials (issued
-	// by support@just2trade.com, or self-service at myaccount.lime.co).
-	ClientID, ClientSecret string
+	// by support@just2trade.com, or self-service at myaccount.lime.co). The
+	// secret prints and marshals redacted.
+	ClientID     string
+	ClientSecret auth.Secret
 	// RedirectURL is the callback registered with the broker; Just2Trade
 	// whitelists redirect URIs in advance, and matches them exactly.
 	RedirectURL string
@@ -86,9 +88,9 @@ type Config struct {
 	PKCE bool
 	// HTTPClient makes the token requests; nil means a client with a
 	// 30-second timeout.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 	// Now is the clock expiry is counted from; nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `json:"-"`
 }
 
 // Provider is the Just2Trade authorization server. It implements
@@ -235,28 +237,10 @@ func NextDailyExpiry(t time.Time, d DailyExpiry) time.Time {
 	return next
 }
 
-// String describes the provider without its client secret.
+// String describes the provider by name and client ID. (Its client
+// secret lives behind a pointer to an auth.Standard, which redacts itself,
+// so no fmt verb on a Provider prints it.)
 func (p *Provider) String() string { return auth.Describe(p.std) }
-
-// GoString is String: %#v must not print the secret either.
-func (p *Provider) GoString() string { return p.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (p *Provider) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.String())) }
-
-// String shows the configuration with its secrets redacted.
-func (c Config) String() string {
-	type plain Config
-	v := plain(c)
-	v.ClientSecret = auth.Redact(v.ClientSecret)
-	return fmt.Sprintf("just2trade.Config%+v", v)
-}
-
-// GoString is String: %#v must not print a secret either.
-func (c Config) GoString() string { return c.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
 // TokenRefused implements auth.RefusalDetector: the API answers a wrong,
 // revoked or expired token with a 401 that carries no RFC 6750 challenge.

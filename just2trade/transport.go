@@ -12,7 +12,9 @@ import (
 // token as refused and the call fails with an error matching
 // auth.ErrReauthRequired: the user must log in again. Every successful
 // call prolongs a sliding (EnvJust2Trade) token's local expiry, as the
-// broker prolongs it. base nil means http.DefaultTransport.
+// broker prolongs it. base nil means http.DefaultTransport. The token goes
+// to the origin of each request only: a redirect to another scheme, host
+// or port is refused with an error matching auth.ErrCrossOriginRedirect.
 func NewHTTPClient(src *auth.TokenSource, base http.RoundTripper) *http.Client {
 	return &http.Client{Transport: &auth.Transport{Source: src, Base: base}}
 }

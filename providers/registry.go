@@ -33,8 +33,9 @@ func Names() []string { return slices.Clone(names) }
 // broker needs, so that an app can switch brokers by name.
 type Config struct {
 	// ClientID and ClientSecret are the application's credentials. The
-	// secret never appears in an error or log line.
-	ClientID, ClientSecret string
+	// secret prints and marshals redacted.
+	ClientID     string
+	ClientSecret auth.Secret
 	// RedirectURL is the callback registered with the broker. Give each
 	// broker its own callback path (RFC 9700 mix-up defence).
 	RedirectURL string
@@ -46,16 +47,17 @@ type Config struct {
 	// Domain is the AutoShares Auth0 tenant (required for AutoShares).
 	Domain string
 	// APIKey is the AutoShares API secret key, sent on every API call. The
-	// provider does not use it; pass it to autoshares.WithAPIKey.
-	APIKey string
+	// provider does not use it; pass it to autoshares.WithAPIKey. It prints
+	// and marshals redacted.
+	APIKey auth.Secret
 	// BaseURL points every host of the broker at one server: an emulator
 	// from the broker's test package, say. Empty means the real hosts.
 	BaseURL string
 	// HTTPClient makes the token requests; nil means a client with a
 	// 30-second timeout.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 	// Now is the clock token expiry is counted from; nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `json:"-"`
 }
 
 // UnknownBrokerError says a registry name is not one of Names.
@@ -124,7 +126,7 @@ type envVar struct {
 
 var commonVars = []envVar{
 	{"CLIENT_ID", true, func(c *Config, v string) { c.ClientID = v }, "the application's client ID (API key)"},
-	{"CLIENT_SECRET", false, func(c *Config, v string) { c.ClientSecret = v }, "the client secret"},
+	{"CLIENT_SECRET", false, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},
 	{"REDIRECT_URL", true, func(c *Config, v string) { c.RedirectURL = v }, "the callback registered with the broker"},
 	{"ENVIRONMENT", false, func(c *Config, v string) { c.Environment = auth.Environment(v) }, "the deployment (live, sim, demo, lime)"},
 	{"SCOPES", false, func(c *Config, v string) { c.Scopes = strings.Fields(v) }, "space-separated scopes overriding the defaults"},
@@ -136,15 +138,15 @@ var commonVars = []envVar{
 var brokerVars = map[string][]envVar{
 	TradeStation: nil,
 	Just2Trade: {
-		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = v }, "the client secret"},
+		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},
 	},
 	AutoShares: {
-		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = v }, "the client secret"},
+		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},
 		{"DOMAIN", true, func(c *Config, v string) { c.Domain = v }, "the Auth0 tenant domain"},
-		{"API_KEY", true, func(c *Config, v string) { c.APIKey = v }, "the API secret key sent as Et-App-Key"},
+		{"API_KEY", true, func(c *Config, v string) { c.APIKey = auth.Secret(v) }, "the API secret key sent as Et-App-Key"},
 	},
 	Spotware: {
-		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = v }, "the client secret"},
+		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},
 	},
 }
 
@@ -249,18 +251,3 @@ func fromLookup(name string, lookup func(string) (string, bool)) (Config, error)
 	}
 	return cfg, nil
 }
-
-// String shows the configuration with its secrets redacted.
-func (c Config) String() string {
-	type plain Config
-	v := plain(c)
-	v.ClientSecret = auth.Redact(v.ClientSecret)
-	v.APIKey = auth.Redact(v.APIKey)
-	return fmt.Sprintf("providers.Config%+v", v)
-}
-
-// GoString is String: %#v must not print a secret either.
-func (c Config) GoString() string { return c.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

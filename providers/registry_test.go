@@ -63,7 +63,8 @@ func TestFromEnv(t *testing.T) {
 	env["BROKERKIT_AUTOSHARES_API_KEY"] = "the-key"
 	cfg, err := fromLookup("AutoShares", lookup)
 	require.NoError(t, err)
-	assert.Equal(t, "the-key", cfg.APIKey)
+	assert.Equal(t, "the-key", cfg.APIKey.Reveal())
+	assert.Equal(t, "the-secret", cfg.ClientSecret.Reveal())
 	assert.Equal(t, []string{"openid", "offline_access"}, cfg.Scopes)
 	p, err := New("autoshares", cfg)
 	require.NoError(t, err)

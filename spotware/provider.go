@@ -42,8 +42,9 @@ var DefaultReauthCodes = []string{"invalid_grant", "ACCESS_DENIED"}
 // Config configures the OAuth provider.
 type Config struct {
 	// ClientID and ClientSecret are the application's credentials from
-	// openapi.ctrader.com/apps. The secret never appears in errors or logs.
-	ClientID, ClientSecret string
+	// openapi.ctrader.com/apps. The secret prints and marshals redacted.
+	ClientID     string
+	ClientSecret auth.Secret
 	// RedirectURL is one of the app's registered redirect URIs.
 	RedirectURL string
 	// Scope is requested at consent; empty means ScopeTrading.
@@ -55,21 +56,10 @@ type Config struct {
 	ReauthCodes []string
 	// HTTPClient makes the token requests; nil means a 30-second-timeout
 	// client.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 	// Now is the clock token lifetimes are counted from; nil means
 	// time.Now.
-	Now func() time.Time
-}
-
-// Format prints the configuration with the client secret redacted, for
-// every verb.
-func (c Config) Format(f fmt.State, verb rune) {
-	type plain Config
-	p := plain(c)
-	if p.ClientSecret != "" {
-		p.ClientSecret = "[redacted]"
-	}
-	fmt.Fprintf(f, fmt.FormatString(f, verb), p)
+	Now func() time.Time `json:"-"`
 }
 
 // Provider is the cTrader Open API authorization server: consent at
@@ -166,11 +156,7 @@ func (p *Provider) ClientCredentials(ctx context.Context, scopes ...string) (*au
 
 var _ auth.Provider = (*Provider)(nil)
 
-// String describes the provider without its client secret.
+// String describes the provider by name and client ID. (Its client
+// secret lives behind a pointer to an auth.Standard, which redacts itself,
+// so no fmt verb on a Provider prints it.)
 func (p *Provider) String() string { return auth.Describe(p.std) }
-
-// GoString is String: %#v must not print the secret either.
-func (p *Provider) GoString() string { return p.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (p *Provider) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.String())) }

@@ -43,14 +43,18 @@ type SessionConfig struct {
 	// host. See Addr (the function) for live, demo and regional hosts.
 	Addr string
 	// ClientID and ClientSecret authorize the application. Wrong ones get
-	// CH_CLIENT_AUTH_FAILURE and the server closes the connection.
-	ClientID, ClientSecret string
+	// CH_CLIENT_AUTH_FAILURE and the server closes the connection. The
+	// secret prints and marshals redacted.
+	ClientID     string
+	ClientSecret auth.Secret
 	// Tokens supplies the user's access token and refreshes it when the
-	// server refuses it. Usually an *auth.TokenSource over a Store.
-	Tokens TokenSource
+	// server refuses it. Usually an *auth.TokenSource over a Store. It is
+	// not part of the JSON form.
+	Tokens TokenSource `json:"-"`
 	// TLSConfig is used for the connections; nil means the system roots.
-	// ServerName defaults to the host dialled.
-	TLSConfig *tls.Config
+	// ServerName defaults to the host dialled. It is not part of the JSON
+	// form.
+	TLSConfig *tls.Config `json:"-"`
 	// LiveAddr and DemoAddr are the hosts of live and demo accounts. Live
 	// and demo are separate systems; the session routes each account to
 	// the host its IsLive names (from the account list), connecting to the
@@ -144,7 +148,7 @@ func (c SessionConfig) withDefaults() (SessionConfig, error) {
 type Session struct {
 	// cfg is behind a pointer so that fmt, which expands a *Session field
 	// one level under a verb it does not fit (%s), prints its address, not
-	// the client secret.
+	// the configuration (whose secret would print redacted anyway).
 	cfg        *SessionConfig
 	historical map[uint32]bool
 	msgSeq     atomic.Uint64
@@ -209,27 +213,17 @@ func Dial(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	return s, nil
 }
 
-// Format prints the configuration with the client secret redacted, for
-// every verb.
-func (c SessionConfig) Format(f fmt.State, verb rune) {
-	type plain SessionConfig
-	p := plain(c)
-	if p.ClientSecret != "" {
-		p.ClientSecret = "[redacted]"
-	}
-	fmt.Fprintf(f, fmt.FormatString(f, verb), p)
-}
-
-// String names the session's server and application, never the client
-// secret.
+// String names the session's server and application.
 func (s *Session) String() string {
 	return fmt.Sprintf("spotware.Session{addr=%s client=%s}", s.cfg.Addr, s.cfg.ClientID)
 }
 
-// GoString is String: %#v must not print the secret either.
+// GoString is String.
 func (s *Session) GoString() string { return s.String() }
 
-// Format makes every fmt verb print String.
+// Format makes every fmt verb print String. This is not for the secret
+// (an auth.Secret prints redacted): it keeps fmt from walking the live
+// state of a running session, whose maps another goroutine writes.
 func (s *Session) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
 // connect dials l and authorizes the application.
@@ -238,7 +232,7 @@ func (s *Session) connect(ctx context.Context, l *link) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := &openapi.ProtoOAApplicationAuthReq{ClientId: proto.String(s.cfg.ClientID), ClientSecret: proto.String(s.cfg.ClientSecret)}
+	req := &openapi.ProtoOAApplicationAuthReq{ClientId: proto.String(s.cfg.ClientID), ClientSecret: proto.String(s.cfg.ClientSecret.Reveal())}
 	if err := c.roundTrip(ctx, req, &openapi.ProtoOAApplicationAuthRes{}); err != nil {
 		c.close(err)
 		return nil, err

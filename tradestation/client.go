@@ -167,7 +167,9 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 // built on it checks the token's audience before each call. It shares
 // http.DefaultTransport's connections and sets no overall timeout (which
 // would cost a timer goroutine per request): bound calls with their
-// context.
+// context. The token goes to the origin of each request only: a redirect
+// to another scheme, host or port is refused with an error matching
+// auth.ErrCrossOriginRedirect.
 func HTTPClient(src *auth.TokenSource) *http.Client {
 	return &http.Client{Transport: &auth.Transport{Source: src}}
 }

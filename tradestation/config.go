@@ -153,8 +153,8 @@ type Config struct {
 	// ClientID is the API key.
 	ClientID string
 	// ClientSecret is the API secret. It is not sent when PKCE is used;
-	// leave it empty for a PKCE-only key.
-	ClientSecret string
+	// leave it empty for a PKCE-only key. It prints and marshals redacted.
+	ClientSecret auth.Secret
 	// RedirectURL is a callback registered for the key. TradeStation
 	// pre-registers only http://localhost callbacks.
 	RedirectURL string
@@ -183,11 +183,11 @@ type Config struct {
 	// move to v3.
 	LegacyImplicit bool
 	// HTTPClient makes token requests; nil means a 30-second-timeout client.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 	// Endpoints override the TradeStation hosts (for tests).
 	Endpoints Endpoints
 	// Now is the clock token expiry is counted from; nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `json:"-"`
 }
 
 // Name is the provider name stamped on tokens.
@@ -312,17 +312,3 @@ func New(cfg Config) (*Provider, error) {
 		absolute: cfg.AbsoluteLifetime, implicit: cfg.LegacyImplicit, now: cfg.Now,
 		clientID: cfg.ClientID, redirect: cfg.RedirectURL}, nil
 }
-
-// String shows the configuration with its client secret redacted.
-func (c Config) String() string {
-	type plain Config
-	v := plain(c)
-	v.ClientSecret = auth.Redact(v.ClientSecret)
-	return fmt.Sprintf("tradestation.Config%+v", v)
-}
-
-// GoString is String: %#v must not print the secret either.
-func (c Config) GoString() string { return c.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

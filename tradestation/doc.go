@@ -7,7 +7,7 @@
 // A v3 login and a quotes call, as a web back end does it:
 //
 //	p, err := tradestation.New(tradestation.Config{
-//		ClientID: os.Getenv("TS_CLIENT_ID"), ClientSecret: os.Getenv("TS_CLIENT_SECRET"),
+//		ClientID: os.Getenv("TS_CLIENT_ID"), ClientSecret: auth.Secret(os.Getenv("TS_CLIENT_SECRET")),
 //		RedirectURL: "http://localhost:3000/callback",
 //	})
 //	flow, err := auth.Begin(p)                      // state, PKCE when the key allows it, deadline

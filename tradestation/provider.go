@@ -190,11 +190,7 @@ func (p *Provider) ParseImplicitFragment(fragment, state string) (*auth.Token, e
 // challenge either.
 func (p *Provider) TokenRefused(resp *http.Response) bool { return auth.Any401(resp) }
 
-// String describes the provider without its client secret.
+// String describes the provider by name, API family and client ID. (Its
+// client secret lives behind a pointer to an auth.Standard, which redacts
+// itself, so no fmt verb on a Provider prints it.)
 func (p *Provider) String() string { return auth.Describe(p.std) + " " + p.api.String() }
-
-// GoString is String: %#v must not print the secret either.
-func (p *Provider) GoString() string { return p.String() }
-
-// Format makes every fmt verb print the redacted String.
-func (p *Provider) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(p.String())) }

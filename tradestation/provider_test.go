@@ -357,7 +357,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {
-			cfg.ClientSecret = strings.TrimSpace(cfg.ClientSecret)
+			cfg.ClientSecret = auth.Secret(strings.TrimSpace(cfg.ClientSecret.Reveal()))
 			_, err := New(cfg)
 			require.Error(t, err)
 			if !errors.Is(err, auth.ErrInsecureEndpoint) {

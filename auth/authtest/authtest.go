@@ -80,9 +80,7 @@ func Run(t *testing.T, cfg Config) {
 		s.cfg.Timeout = 30 * time.Second
 	}
 	if c, ok := cfg.Provider.(interface{ Config() auth.Config }); ok {
-		if sec := c.Config().ClientSecret; sec != "" {
-			s.secret(sec)
-		}
+		s.secret(c.Config().ClientSecret.Reveal())
 	}
 	for _, sec := range cfg.Secrets {
 		s.secret(sec)

@@ -244,7 +244,7 @@ func (s *Server) ProviderConfig() autoshares.Config {
 // ClientOptions returns the options that point an autoshares.Client at
 // this server with the seeded API key.
 func (s *Server) ClientOptions() []autoshares.Option {
-	return []autoshares.Option{autoshares.WithBaseURL(s.URL), autoshares.WithAPIKey(s.opts.apiKey),
+	return []autoshares.Option{autoshares.WithBaseURL(s.URL), autoshares.WithAPIKey(auth.Secret(s.opts.apiKey)),
 		autoshares.WithAPIKeyHeader(s.opts.apiKeyHeader), autoshares.WithPaths(s.paths)}
 }
 

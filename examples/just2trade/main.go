@@ -194,7 +194,7 @@ func live(env func(string) string) (setup, error) {
 	port, _ := strconv.Atoi(u.Port())
 	p, err := just2trade.New(just2trade.Config{
 		ClientID:     env("J2T_CLIENT_ID"),
-		ClientSecret: env("J2T_CLIENT_SECRET"),
+		ClientSecret: auth.Secret(env("J2T_CLIENT_SECRET")),
 		RedirectURL:  redirect,
 		Environment:  auth.Environment(env("J2T_ENV")),
 	})

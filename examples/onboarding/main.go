@@ -306,12 +306,12 @@ func tenantSetup(getenv func(string) string, out io.Writer) (*env, func(), error
 		}
 		port = n
 	}
-	p, err := autoshares.New(autoshares.Config{Domain: vals[3], ClientID: vals[0], ClientSecret: vals[1],
+	p, err := autoshares.New(autoshares.Config{Domain: vals[3], ClientID: vals[0], ClientSecret: auth.Secret(vals[1]),
 		Audience: getenv("AUTOSHARES_AUDIENCE"), RefreshEnabled: getenv("AUTOSHARES_REFRESH") == "1"})
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := []autoshares.Option{autoshares.WithAPIKey(vals[2])}
+	opts := []autoshares.Option{autoshares.WithAPIKey(auth.Secret(vals[2]))}
 	if v := getenv("AUTOSHARES_API_URL"); v != "" {
 		opts = append(opts, autoshares.WithBaseURL(v))
 	}

@@ -239,7 +239,7 @@ func connectConfig(ctx context.Context, pr *printer, getenv func(string) string)
 	if secret == "" {
 		return spotware.SessionConfig{}, nil, errors.New("CTRADER_CLIENT_SECRET is required with CTRADER_CLIENT_ID")
 	}
-	p, err := spotware.New(spotware.Config{ClientID: id, ClientSecret: secret})
+	p, err := spotware.New(spotware.Config{ClientID: id, ClientSecret: auth.Secret(secret)})
 	if err != nil {
 		return spotware.SessionConfig{}, nil, err
 	}
@@ -274,5 +274,5 @@ func connectConfig(ctx context.Context, pr *printer, getenv func(string) string)
 		}
 	}
 	pr.f("Connecting to %s.", addr)
-	return spotware.SessionConfig{Addr: addr, ClientID: id, ClientSecret: secret, Tokens: ts}, func() {}, nil
+	return spotware.SessionConfig{Addr: addr, ClientID: id, ClientSecret: auth.Secret(secret), Tokens: ts}, func() {}, nil
 }

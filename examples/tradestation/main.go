@@ -77,7 +77,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 			}
 			port = n
 		}
-		cfg = tradestation.Config{ClientID: id, ClientSecret: getenv("TS_CLIENT_SECRET"), Environment: env}
+		cfg = tradestation.Config{ClientID: id, ClientSecret: auth.Secret(getenv("TS_CLIENT_SECRET")), Environment: env}
 		loginOpts = append(loginOpts, auth.LoopbackPort(port), auth.LoopbackPath(""))
 		fmt.Fprintf(out, "Logging in to TradeStation (%s)\n", env)
 	} else {

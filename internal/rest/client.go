@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/google/go-querystring/query"
 )
 
@@ -118,8 +119,15 @@ var DefaultRequestIDHeaders = []string{"X-Request-Id", "X-Correlation-Id", "Requ
 // path: with base "https://api.example.com/v3" the path "brokerage/accounts"
 // (or "/brokerage/accounts") becomes "https://api.example.com/v3/brokerage/accounts".
 //
-// hc is used as given; it should carry the authentication transport. A nil
-// hc means http.DefaultClient, which has no timeout.
+// hc should carry the authentication transport. New works on a copy of
+// it whose redirect rule refuses, with an error matching
+// auth.ErrCrossOriginRedirect, any redirect that leaves the base URL's
+// origin (scheme, host, port): the static headers (an application key)
+// and whatever the transport adds are sent to that origin only, whatever
+// transport hc has. Redirects within the origin are left to hc's own
+// CheckRedirect (Go's default: up to 10). A nil hc means a client with
+// DefaultTimeout; a given hc keeps its own timeout (the broker helpers set
+// none, and calls are bounded by their context).
 func New(baseURL string, hc *http.Client, opts ...Option) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -136,12 +144,9 @@ func New(baseURL string, hc *http.Client, opts ...Option) (*Client, error) {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	if hc == nil {
-		hc = http.DefaultClient
-	}
 	c := &Client{
 		base:    base,
-		hc:      hc,
+		hc:      SameOriginClient(hc, u),
 		header:  http.Header{},
 		maxBody: DefaultMaxBodyBytes,
 		fields:  DefaultErrorFields,
@@ -164,6 +169,38 @@ func New(baseURL string, hc *http.Client, opts ...Option) (*Client, error) {
 	}
 	c.retry = c.retry.withDefaults()
 	return c, nil
+}
+
+// DefaultTimeout bounds a whole call (connection, headers and body) of a
+// Client built with a nil *http.Client: the same 30 seconds the broker
+// providers give their token requests.
+const DefaultTimeout = 30 * time.Second
+
+// SameOriginClient returns a copy of hc (a DefaultTimeout client when nil)
+// that follows redirects only within base's origin; a redirect elsewhere
+// is an error matching auth.ErrCrossOriginRedirect. Within the origin,
+// hc's own CheckRedirect still rules. New uses it; so does any broker
+// request made outside a Client that carries a credential.
+func SameOriginClient(hc *http.Client, base *url.URL) *http.Client {
+	c := &http.Client{Timeout: DefaultTimeout}
+	if hc != nil {
+		cp := *hc
+		c = &cp
+	}
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !origin.Same(base, req.URL) {
+			return fmt.Errorf("redirect from %s to %s: %w", origin.Of(base), origin.Of(req.URL), auth.ErrCrossOriginRedirect)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return c
 }
 
 // BaseURL returns the base URL requests are joined to, ending in "/".

@@ -1,0 +1,97 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"github.com/brokerkit/brokerkit/internal/redact"
+)
+
+// Secret is a credential in a configuration: a client secret, an API key.
+// It is a string that prints, marshals and logs as "[redacted]" (or as ""
+// when empty, so that a missing secret still shows): String, GoString,
+// every fmt verb, LogValue, MarshalJSON and MarshalText. Reveal returns
+// the value, for the one place that sends it.
+//
+// A Secret loads from configuration: UnmarshalJSON takes a JSON string and
+// UnmarshalText any text. Both refuse the "[redacted]" placeholder, so that
+// a configuration written by json.Marshal and read back fails at once
+// rather than at the broker as a wrong secret.
+//
+// Two places see through any string type's methods: fmt does not call
+// them on an unexported struct field (a type that keeps a Secret in one
+// must redact itself, as Standard does), and encoding/json writes a map key
+// of string kind as it is. Keep Secrets in exported fields and out of map
+// keys.
+//
+// Tokens are not Secrets: *Token redacts itself, but the *oauth2.Token
+// that TokenSource.Token returns (for golang.org/x/oauth2 interop) prints
+// its access token with %v and json.Marshal. Do not log it.
+type Secret string
+
+// placeholder is what a non-empty Secret renders as.
+const placeholder = redact.Mark
+
+// errPlaceholder refuses to load the placeholder as a secret.
+var errPlaceholder = errors.New(`auth: secret is the "` + placeholder +
+	`" placeholder, not a real secret (was the configuration written by json.Marshal?)`)
+
+// Reveal returns the secret itself. Call it only where the secret is sent.
+func (s Secret) Reveal() string { return string(s) }
+
+// String returns "[redacted]", or "" for an empty secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return placeholder
+}
+
+// GoString is String, quoted as %#v quotes a string.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// Format makes every fmt verb print String (quoted for %q and %#v), so no
+// verb, %x included, shows the secret.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		formatRedacted(f, 's', s.GoString())
+		return
+	}
+	formatRedacted(f, verb, s.String())
+}
+
+// LogValue gives log/slog the redacted String.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON writes the redacted String as a JSON string, so a
+// configuration can be logged or dumped as JSON without its secrets.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// MarshalText writes the redacted String.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalJSON reads a JSON string (null leaves s unchanged), refusing the
+// "[redacted]" placeholder.
+func (s *Secret) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return errors.New("auth: secret must be a JSON string")
+	}
+	return s.UnmarshalText([]byte(v))
+}
+
+// UnmarshalText reads the secret as is, refusing the "[redacted]"
+// placeholder.
+func (s *Secret) UnmarshalText(b []byte) error {
+	if string(b) == placeholder {
+		return errPlaceholder
+	}
+	*s = Secret(b)
+	return nil
+}
