@@ -1,8 +1,13 @@
 package redact
 
 import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -33,4 +38,33 @@ func TestTextCutNeverLeavesPartOfASecret(t *testing.T) {
 
 func TestShortValuesAreNotSecrets(t *testing.T) {
 	assert.Equal(t, "a b c", Text("a b c", "a", ""))
+}
+
+func TestTextRemovesJSONEscapedSecrets(t *testing.T) {
+	sec := "tok/<en>&1"
+	body := `{"echo":"tok\/\u003cen\u003e\u00261","go":"tok/\u003cen\u003e\u00261"}`
+	out := Secrets(body, sec)
+	assert.NotContains(t, out, "tok")
+	assert.Equal(t, 2, strings.Count(out, Mark))
+}
+
+func TestWaitIsBounded(t *testing.T) {
+	assert.Equal(t, time.Duration(0), Wait(-5))
+	assert.Equal(t, time.Duration(0), Wait(math.NaN()))
+	assert.Equal(t, time.Duration(0), Wait(math.Inf(-1)))
+	assert.Equal(t, 1500*time.Millisecond, Wait(1.5))
+	assert.Equal(t, MaxWait, Wait(math.Inf(1)))
+	assert.Equal(t, MaxWait, Wait(1e300))
+	assert.Equal(t, MaxWait, Wait(float64(math.MaxUint64)))
+	assert.Equal(t, MaxWait, Wait(time.Until(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)).Seconds()))
+}
+
+func TestURLErrorDropsTheURL(t *testing.T) {
+	cause := errors.New("connection refused")
+	err := &url.Error{Op: "Get", URL: "https://h/token?client_secret=sekrit", Err: cause}
+	assert.Same(t, cause, URLError(err))
+	assert.Same(t, cause, URLError(fmt.Errorf("wrapped: %w", err)))
+	plain := errors.New("plain")
+	assert.Same(t, plain, URLError(plain))
+	assert.Nil(t, URLError(nil))
 }
