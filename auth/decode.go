@@ -2,7 +2,6 @@ package auth
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -318,33 +317,7 @@ func requestSecrets(req *http.Request) []string {
 		}
 	}
 	for _, h := range [...]string{"Authorization", "Proxy-Authorization"} {
-		out = append(out, credentials(req.Header.Get(h))...)
-	}
-	return out
-}
-
-// credentials lists the secrets of an Authorization header value: the whole
-// value, its credentials without the scheme, and for Basic the decoded user
-// and password, raw and URL-unescaped (RFC 6749 §2.3.1 form-encodes them).
-func credentials(v string) []string {
-	if v == "" {
-		return nil
-	}
-	out := []string{v}
-	scheme, cred, ok := strings.Cut(strings.TrimSpace(v), " ")
-	if !ok {
-		return out
-	}
-	cred = strings.TrimSpace(cred)
-	out = append(out, cred)
-	if strings.EqualFold(scheme, "Basic") {
-		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
-			_, pass, _ := strings.Cut(string(raw), ":")
-			out = append(out, string(raw), pass)
-			if p, err := url.QueryUnescape(pass); err == nil {
-				out = append(out, p)
-			}
-		}
+		out = append(out, redact.Credentials(req.Header.Get(h))...)
 	}
 	return out
 }

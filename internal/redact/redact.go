@@ -10,6 +10,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
@@ -109,6 +110,34 @@ func forms(sec string) []string {
 func jsonEscape(s string) string {
 	j, _ := json.Marshal(s) // a string always marshals
 	return string(j[1 : len(j)-1])
+}
+
+// Credentials lists the secrets in an Authorization (or
+// Proxy-Authorization) header value, for Text to remove: the whole value,
+// its credentials without the scheme and, for Basic, the decoded user:pass
+// and password, raw and URL-unescaped (RFC 6749 §2.3.1 form-encodes them).
+func Credentials(header string) []string {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return nil
+	}
+	out := []string{header}
+	scheme, cred, ok := strings.Cut(header, " ")
+	if !ok {
+		return out
+	}
+	cred = strings.TrimSpace(cred)
+	out = append(out, cred)
+	if strings.EqualFold(scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			_, pass, _ := strings.Cut(string(raw), ":")
+			out = append(out, string(raw), pass)
+			if p, err := url.QueryUnescape(pass); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // MaxWait caps every wait a server asks for: a Retry-After in seconds or as

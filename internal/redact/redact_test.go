@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -67,4 +68,15 @@ func TestURLErrorDropsTheURL(t *testing.T) {
 	plain := errors.New("plain")
 	assert.Same(t, plain, URLError(plain))
 	assert.Nil(t, URLError(nil))
+}
+
+func TestCredentials(t *testing.T) {
+	assert.Nil(t, Credentials(" "))
+	assert.Equal(t, []string{"Bearer tok-123", "tok-123"}, Credentials("Bearer tok-123"))
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("id:s%2Fcret"))
+	got := Credentials(basic)
+	assert.Contains(t, got, "s%2Fcret")
+	assert.Contains(t, got, "s/cret")
+	assert.Contains(t, got, "id:s%2Fcret")
+	assert.Equal(t, []string{"opaque"}, Credentials("opaque"))
 }
