@@ -147,6 +147,22 @@ func (e *Error) GoString() string { return "&rest.Error{" + strconv.Quote(e.Erro
 // Unwrap returns the class of the error.
 func (e *Error) Unwrap() error { return e.Err }
 
+// MarshalJSON renders the error for a JSON log: its message and its
+// cleaned fields, without Body and Response (which encoding/json could not
+// render anyway: a request holds functions).
+func (e *Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Error      string `json:"error"`
+		Name       string `json:"name,omitempty"`
+		Method     string `json:"method,omitempty"`
+		Path       string `json:"path,omitempty"`
+		StatusCode int    `json:"status"`
+		Code       string `json:"code,omitempty"`
+		Message    string `json:"message,omitempty"`
+		RequestID  string `json:"request_id,omitempty"`
+	}{e.Error(), e.Name, e.Method, e.Path, e.StatusCode, e.Code, e.Message, e.RequestID})
+}
+
 // RateLimitErrorFrom builds the *auth.RateLimitError for a rate-limit answer
 // from its Retry-After and X-RateLimit-* headers, with message as the
 // broker's text. Error hooks use it to classify exotic answers.

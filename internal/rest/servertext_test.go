@@ -114,9 +114,10 @@ func TestErrorLeaksNoCredential(t *testing.T) {
 			slog.New(slog.NewJSONHandler(&jb, nil)).Error("call failed", "err", err)
 			slog.New(slog.NewTextHandler(&tb, nil)).Error("call failed", "err", err)
 			out["slog JSON"], out["slog text"] = jb.String(), tb.String()
-			if b, jerr := json.Marshal(e); jerr == nil {
-				out["json.Marshal"] = string(b)
-			}
+			b, jerr := json.Marshal(e)
+			require.NoError(t, jerr)
+			out["json.Marshal"] = string(b)
+			assert.Contains(t, out["json.Marshal"], `"status":`)
 			for how, s := range out {
 				for _, sec := range []string{echoBearer, echoAPIKey} {
 					for _, f := range restLeakForms(sec) {
