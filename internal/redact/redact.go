@@ -31,8 +31,8 @@ const Mark = "[redacted]"
 // "1" from a message would destroy it and protect nothing.
 const minSecret = 4
 
-// Text returns s with every occurrence of each secret (verbatim, and in its
-// URL query and path encodings) replaced by Mark, control characters
+// Text returns s with every occurrence of each secret (in every spelling
+// Secrets knows) replaced by Mark, control characters
 // (C0, DEL, C1 and invalid UTF-8) turned into spaces, surrounding space
 // trimmed, and the result cut to at most MaxText bytes on a rune boundary.
 //
@@ -142,8 +142,9 @@ func Credentials(header string) []string {
 
 // MaxWait caps every wait a server asks for: a Retry-After in seconds or as
 // a date, the time until an X-RateLimit-Reset, a protocol's retry hint. A
-// week covers the longest quota window a supported broker documents; a
-// longer (or absurd: the year 9999) answer is read as MaxWait.
+// week is longer than any quota window the supported brokers use (daily at
+// most) and was already the bound on Retry-After seconds; a longer (or
+// absurd: the year 9999) answer is read as MaxWait.
 const MaxWait = 7 * 24 * time.Hour
 
 // Wait turns a server-supplied wait in seconds into a Duration in
