@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
 // MaxResponseBytes caps every token-endpoint body read by this package.
@@ -95,7 +97,23 @@ func (f *Fields) isKnown(name string) bool {
 // errorCode/description pair with HTTP 200; 429 as *RateLimitError; any other
 // non-2xx without an error document (HTML, empty) as *HTTPError; a 2xx that is
 // not a usable token as *ResponseError.
+//
+// Server text that reaches an error is cleaned where the error is built: the
+// secrets resp.Request carried (code, PKCE verifier, refresh or access
+// token, client secret, in its query, form or JSON body and Authorization
+// header) are removed in every encoding, control characters folded and the
+// length capped, in Error() and in the fields alike.
 func DecodeTokenResponse(provider string, resp *http.Response, now time.Time, fields *Fields) (*Token, error) {
+	var req *http.Request
+	if resp != nil {
+		req = resp.Request
+	}
+	return decodeTokenResponse(provider, resp, now, fields, req)
+}
+
+// decodeTokenResponse is DecodeTokenResponse for an answer to req, whose
+// secrets are kept out of every error.
+func decodeTokenResponse(provider string, resp *http.Response, now time.Time, fields *Fields, req *http.Request) (*Token, error) {
 	f := fields.orDefault()
 	if resp == nil || resp.Body == nil {
 		return nil, &ResponseError{Provider: provider, Reason: "no response"}
@@ -108,13 +126,22 @@ func DecodeTokenResponse(provider string, resp *http.Response, now time.Time, fi
 		return nil, &ResponseError{Provider: provider, StatusCode: resp.StatusCode,
 			Reason: fmt.Sprintf("body larger than %d bytes", MaxResponseBytes)}
 	}
-	return decodeTokenBody(provider, resp.StatusCode, resp.Header, body, now, f)
+	return decodeTokenBody(provider, resp.StatusCode, resp.Header, body, now, f, req)
 }
 
-func decodeTokenBody(provider string, status int, h http.Header, body []byte, now time.Time, f *Fields) (*Token, error) {
+func decodeTokenBody(provider string, status int, h http.Header, body []byte, now time.Time, f *Fields, req *http.Request) (*Token, error) {
+	// The secrets are read from the request only when an error needs them.
+	var sec []string
+	read := false
+	secrets := func() []string {
+		if !read {
+			sec, read = requestSecrets(req), true
+		}
+		return sec
+	}
 	obj, jsonErr := parseObject(body, h.Get("Content-Type"))
 	if obj != nil {
-		if oerr := oauthErrorFrom(provider, status, obj, f); oerr != nil {
+		if oerr := oauthErrorFrom(provider, status, obj, f, secrets); oerr != nil {
 			if status == http.StatusTooManyRequests {
 				return nil, NewRateLimitError(status, h, now, oerr.Description)
 			}
@@ -125,10 +152,10 @@ func decodeTokenBody(provider string, status int, h http.Header, body []byte, no
 		return nil, NewRateLimitError(status, h, now, "")
 	}
 	if status < 200 || status > 299 {
-		e := httpErrorFrom(provider, status, h, body)
+		e := httpErrorFrom(provider, status, h, body, secrets()...)
 		if obj != nil {
 			msg, _ := str(obj, f.ErrorDescription)
-			e.Message = cleanText(msg)
+			e.Message = cleanText(msg, secrets()...)
 		}
 		return nil, e
 	}
@@ -214,23 +241,85 @@ func str(obj map[string]json.RawMessage, names []string) (string, bool) {
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-func oauthErrorFrom(provider string, status int, obj map[string]json.RawMessage, f *Fields) *OAuthError {
+func oauthErrorFrom(provider string, status int, obj map[string]json.RawMessage, f *Fields, secrets func() []string) *OAuthError {
 	code, ok := str(obj, f.ErrorCode)
 	if !ok {
 		return nil
 	}
 	desc, _ := str(obj, f.ErrorDescription)
 	uri, _ := str(obj, f.ErrorURI)
-	return &OAuthError{Provider: provider, Endpoint: "token", Code: cleanText(code), Description: cleanText(desc),
-		URI: cleanText(uri), StatusCode: status}
+	sec := secrets()
+	return &OAuthError{Provider: provider, Endpoint: "token", Code: cleanText(code, sec...),
+		Description: cleanText(desc, sec...), URI: cleanText(uri, sec...), StatusCode: status}
 }
 
-func httpErrorFrom(provider string, status int, h http.Header, body []byte) *HTTPError {
+// httpErrorFrom builds the *HTTPError of an answer without an error
+// document. Its Body keeps the answer's first bytes with the secrets
+// removed: they are taken out of the whole body before the cut, so no part
+// of one can survive at the end.
+func httpErrorFrom(provider string, status int, h http.Header, body []byte, secrets ...string) *HTTPError {
+	// Room past the kept 512 bytes for any secret that starts within them.
+	if len(body) > 512+4096 {
+		body = body[:512+4096]
+	}
+	if len(secrets) > 0 {
+		body = []byte(redact.Secrets(string(body), secrets...))
+	}
 	if len(body) > 512 {
 		body = body[:512]
 	}
 	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	return &HTTPError{Provider: provider, StatusCode: status, ContentType: mt, Body: append([]byte(nil), body...)}
+}
+
+// secretParams are the request parameters whose values are credentials.
+var secretParams = [...]string{"code", "code_verifier", "refresh_token", "access_token", "token", "id_token",
+	"client_secret", "client_assertion", "assertion", "password", "device_code"}
+
+// requestSecrets lists the credentials req carried, so that an error built
+// from the answer can leave them out: the secret parameters of its query and
+// of its form or JSON body (re-read through GetBody), and its Authorization
+// header whole, without its scheme and, for Basic, decoded. A nil req
+// carries none.
+func requestSecrets(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	var out []string
+	fromValues := func(v url.Values) {
+		for _, k := range secretParams {
+			out = append(out, v[k]...)
+		}
+	}
+	if req.URL != nil {
+		fromValues(req.URL.Query())
+	}
+	if req.GetBody != nil {
+		if rc, err := req.GetBody(); err == nil {
+			b, _ := io.ReadAll(io.LimitReader(rc, MaxResponseBytes))
+			rc.Close()
+			mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+			switch mt {
+			case "application/json":
+				var obj map[string]any
+				if json.Unmarshal(b, &obj) == nil {
+					for _, k := range secretParams {
+						if s, ok := obj[k].(string); ok {
+							out = append(out, s)
+						}
+					}
+				}
+			default:
+				if v, err := url.ParseQuery(string(b)); err == nil {
+					fromValues(v)
+				}
+			}
+		}
+	}
+	for _, h := range [...]string{"Authorization", "Proxy-Authorization"} {
+		out = append(out, redact.Credentials(req.Header.Get(h))...)
+	}
+	return out
 }
 
 // seconds reads a lifetime given as a JSON number or numeric string.

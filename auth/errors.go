@@ -3,11 +3,13 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
 // Sentinel errors. Every error returned by this package and by the broker
@@ -232,46 +234,29 @@ func reauth(err error) error {
 }
 
 // ParseRetryAfter reads a Retry-After header value, in seconds or as an
-// HTTP date relative to now. It returns 0 when the value is absent or bad.
+// HTTP date relative to now. It returns 0 when the value is absent, bad or
+// in the past, and at most redact.MaxWait (a week) however far off the
+// server's answer lies.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 || n > 7*24*3600 {
-			return 0
-		}
-		return time.Duration(n) * time.Second
+		return redact.Wait(float64(n))
+	}
+	if strings.TrimLeft(v, "0123456789") == "" {
+		// All digits, but past int64: a wait longer than any cap.
+		return redact.Wait(math.Inf(1))
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
+		return redact.Wait(t.Sub(now).Seconds())
 	}
 	return 0
 }
 
-// maxErrorText bounds the text a server or a callback can put into an
-// error.
-const maxErrorText = 512
-
 // cleanText makes a server- or callback-supplied string safe to embed in an
-// error message and a log line: control characters (newlines included)
-// become spaces, surrounding space is trimmed, and it is cut to about
-// maxErrorText bytes on a rune boundary.
-func cleanText(s string) string {
-	if len(s) > maxErrorText {
-		cut := maxErrorText
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "..."
-	}
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
-			return ' '
-		}
-		return r
-	}, s))
-}
+// error message and a log line: the secrets are removed (in every encoding),
+// control characters (newlines included) become spaces, surrounding space is
+// trimmed, and it is cut to about redact.MaxText bytes on a rune boundary.
+func cleanText(s string, secrets ...string) string { return redact.Text(s, secrets...) }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
 // Canonical header names, so that lookups skip canonicalisation.
@@ -23,10 +25,11 @@ const epochThreshold = 1e9
 // ParseRateLimit reads an answer's X-RateLimit-Limit, -Remaining and -Reset
 // headers. Limit and remaining are -1 when absent. Reset is accepted as
 // seconds from now or as a Unix epoch in seconds (values above 1e9) or
-// milliseconds (above 1e12), whole or fractional; a value that is none of
-// these credibly (a delta over a week, a date past the year 5138) leaves
-// reset zero. now is called only for a delta, so the common answer without
-// these headers costs no clock read.
+// milliseconds (above 1e12), whole or fractional; one further off than
+// redact.MaxWait (a week) from now is read as now plus that cap, the same
+// cap every server-supplied wait gets. A value that is not a finite
+// non-negative number leaves reset zero. now is called only when the
+// header is present, so the common answer without it costs no clock read.
 func ParseRateLimit(h http.Header, now func() time.Time) (limit, remaining int, reset time.Time) {
 	limit, remaining = -1, -1
 	if v := first(h, hdrLimit); v != "" {
@@ -54,26 +57,32 @@ func NewRateLimitError(status int, h http.Header, now time.Time, msg string) *Ra
 		Reset: reset, RetryAfter: ParseRetryAfter(first(h, hdrRetryAfter), now)}
 }
 
+// maxEpochMillis is past every date a Unix-millisecond value can name
+// without overflowing time.Time's arithmetic (the year 33658).
+const maxEpochMillis = 1e15
+
 func parseReset(v string, now func() time.Time) time.Time {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 		return time.Time{}
 	}
+	var at time.Time
 	switch {
-	case f > epochThreshold*1e5: // past the year 5138 even in milliseconds
-		return time.Time{}
+	case f > maxEpochMillis: // as far off as can be: the cap
+		return now().Add(redact.Wait(f))
 	case f > epochThreshold*1000: // Unix milliseconds
-		return time.UnixMilli(int64(f))
-	case f > epochThreshold*100: // past the year 5138 in seconds
-		return time.Time{}
+		at = time.UnixMilli(int64(f))
 	case f > epochThreshold: // Unix seconds
 		sec := math.Floor(f)
-		return time.Unix(int64(sec), int64((f-sec)*1e9))
-	case f > 7*24*3600: // neither a credible delta nor an epoch
-		return time.Time{}
-	default:
-		return now().Add(time.Duration(f * float64(time.Second)))
+		at = time.Unix(int64(sec), int64((f-sec)*1e9))
+	default: // seconds from now
+		return now().Add(redact.Wait(f))
 	}
+	n := now()
+	if d := at.Sub(n); d > 0 {
+		return n.Add(redact.Wait(d.Seconds()))
+	}
+	return at
 }
 
 // first returns the first value of a canonical header key, without the

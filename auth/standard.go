@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
 // Endpoint is where a provider's authorization server lives.
@@ -406,7 +408,7 @@ func (p *Standard) Revoke(ctx context.Context, t *Token) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBytes))
 		return nil
 	}
-	_, err = DecodeTokenResponse(p.cfg.Name, resp, p.cfg.Now(), p.cfg.Fields)
+	_, err = decodeTokenResponse(p.cfg.Name, resp, p.cfg.Now(), p.cfg.Fields, req)
 	var oe *OAuthError
 	if errors.As(err, &oe) {
 		oe.Endpoint = "revoke"
@@ -451,7 +453,7 @@ func (p *Standard) tokenRequest(ctx context.Context, v url.Values) (*Token, erro
 	}
 	req, err := p.newRequest(ctx, p.cfg.TokenMethod, p.cfg.Endpoint.TokenURL, v)
 	if err != nil {
-		return nil, fmt.Errorf("%s: building %s request: %v", p.cfg.Name, grant, redactURLError(err))
+		return nil, fmt.Errorf("%s: building %s request: %v", p.cfg.Name, grant, redact.URLError(err))
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := p.do(req, grant)
@@ -459,7 +461,7 @@ func (p *Standard) tokenRequest(ctx context.Context, v url.Values) (*Token, erro
 		return nil, err
 	}
 	defer resp.Body.Close()
-	t, err := DecodeTokenResponse(p.cfg.Name, resp, p.cfg.Now(), p.cfg.Fields)
+	t, err := decodeTokenResponse(p.cfg.Name, resp, p.cfg.Now(), p.cfg.Fields, req)
 	if err != nil {
 		return nil, err
 	}
@@ -477,19 +479,9 @@ func (p *Standard) do(req *http.Request, what string) (*http.Response, error) {
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return nil, fmt.Errorf("%s: %s request to %s: %w", p.cfg.Name, what, req.URL.Host, ctxErr)
 		}
-		return nil, fmt.Errorf("%s: %s request to %s: %w: %v", p.cfg.Name, what, req.URL.Host, ErrUnavailable, redactURLError(err))
+		return nil, fmt.Errorf("%s: %s request to %s: %w: %v", p.cfg.Name, what, req.URL.Host, ErrUnavailable, redact.URLError(err))
 	}
 	return resp, nil
-}
-
-// redactURLError strips the URL (and with it any query secret) from a
-// *url.Error, keeping the cause.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // Describe names p for humans and logs: its name and client ID, never its

@@ -455,18 +455,19 @@ func CheckResponse(resp *http.Response) error {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		if c, ok := BearerChallenge(resp.Header); ok && c.Params["error"] != "" {
+			sec := requestSecrets(resp.Request) // the bearer token, above all
 			if strings.EqualFold(c.Params["error"], "insufficient_scope") {
 				return &InsufficientScopeError{StatusCode: resp.StatusCode,
-					Scope: strings.Fields(cleanText(c.Params["scope"])), Description: cleanText(c.Params["error_description"])}
+					Scope: strings.Fields(cleanText(c.Params["scope"], sec...)), Description: cleanText(c.Params["error_description"], sec...)}
 			}
-			return &OAuthError{Endpoint: "resource", Code: cleanText(c.Params["error"]),
-				Description: cleanText(c.Params["error_description"]), URI: cleanText(c.Params["error_uri"]),
+			return &OAuthError{Endpoint: "resource", Code: cleanText(c.Params["error"], sec...),
+				Description: cleanText(c.Params["error_description"], sec...), URI: cleanText(c.Params["error_uri"], sec...),
 				StatusCode: resp.StatusCode}
 		}
 	case http.StatusTooManyRequests:
 		return NewRateLimitError(resp.StatusCode, resp.Header, time.Now(), "")
 	}
-	e := httpErrorFrom("", resp.StatusCode, resp.Header, peekBody(resp, 512))
+	e := httpErrorFrom("", resp.StatusCode, resp.Header, peekBody(resp, 512), requestSecrets(resp.Request)...)
 	if resp.StatusCode == http.StatusUnauthorized {
 		return fmt.Errorf("%w: %w", ErrInvalidToken, e)
 	}

@@ -224,6 +224,9 @@ func (c *conn) roundTrip(ctx context.Context, req, res proto.Message) error {
 	if err := lim.wait(ctx); err != nil {
 		return fmt.Errorf("spotware: %s: waiting for the rate limit: %w", payloadName(pt), err)
 	}
+	if sec := requestSecrets(req); sec != nil {
+		c.s.remember(sec...)
+	}
 	id := c.s.nextMsgID()
 	ch := make(chan reply, 1)
 	c.pmu.Lock()
@@ -245,7 +248,7 @@ func (c *conn) roundTrip(ctx context.Context, req, res proto.Message) error {
 	defer timer.Stop()
 	select {
 	case r := <-ch:
-		return decodeReply(r, pt, res)
+		return decodeReply(r, pt, res, c.s.secrets)
 	case <-ctx.Done():
 		return fmt.Errorf("spotware: %s: %w", payloadName(pt), ctx.Err())
 	case <-timer.C:
@@ -253,27 +256,29 @@ func (c *conn) roundTrip(ctx context.Context, req, res proto.Message) error {
 	case <-c.done:
 		select {
 		case r := <-ch:
-			return decodeReply(r, pt, res)
+			return decodeReply(r, pt, res, c.s.secrets)
 		default:
 		}
 		return fmt.Errorf("spotware: %s: %w", payloadName(pt), c.lostErr())
 	}
 }
 
-func decodeReply(r reply, reqType uint32, res proto.Message) error {
+// decodeReply decodes r into res, or into an *Error cleaned of secrets()
+// (called only for an error answer).
+func decodeReply(r reply, reqType uint32, res proto.Message, secrets func() []string) error {
 	switch r.pt {
 	case ptOAError:
 		var m openapi.ProtoOAErrorRes
 		if err := lenient.Unmarshal(r.payload, &m); err != nil {
 			return fmt.Errorf("%w: %s: error answer does not decode: %v", ErrUnexpectedResponse, payloadName(reqType), err)
 		}
-		return errorFromOA(&m, reqType)
+		return errorFromOA(&m, reqType, secrets()...)
 	case ptCommonError:
 		var m openapi.ProtoErrorRes
 		if err := lenient.Unmarshal(r.payload, &m); err != nil {
 			return fmt.Errorf("%w: %s: error answer does not decode: %v", ErrUnexpectedResponse, payloadName(reqType), err)
 		}
-		return errorFromCommon(&m, reqType)
+		return errorFromCommon(&m, reqType, secrets()...)
 	}
 	want, _ := wire.PayloadType(res)
 	if r.pt != want {

@@ -3,11 +3,14 @@ package spotware
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/redact"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
+	"google.golang.org/protobuf/proto"
 )
 
 // Sentinel errors of the session client. Each also matches the auth
@@ -181,19 +184,72 @@ func epoch(v int64) time.Time {
 	return time.Unix(v, 0)
 }
 
-func errorFromOA(m *openapi.ProtoOAErrorRes, pt uint32) *Error {
-	e := &Error{Code: m.GetErrorCode(), Description: m.GetDescription(), AccountID: m.GetCtidTraderAccountId(),
-		MaintenanceEnd: epoch(m.GetMaintenanceEndTimestamp()), PayloadType: pt}
-	if ra := m.GetRetryAfter(); ra > 0 && ra < 7*24*3600 {
-		e.RetryAfter = time.Duration(ra) * time.Second
-	}
+// errorFromOA builds the *Error of a ProtoOAErrorRes. The server's text is
+// cleaned here, where the error is built: secrets (what the session has
+// sent: access and refresh tokens, client secret) removed, control
+// characters folded, length capped; the retry hint is capped like every
+// server-supplied wait.
+func errorFromOA(m *openapi.ProtoOAErrorRes, pt uint32, secrets ...string) *Error {
+	e := &Error{Code: redact.Text(m.GetErrorCode(), secrets...), Description: redact.Text(m.GetDescription(), secrets...),
+		AccountID: m.GetCtidTraderAccountId(), MaintenanceEnd: epoch(m.GetMaintenanceEndTimestamp()), PayloadType: pt,
+		RetryAfter: redact.Wait(float64(m.GetRetryAfter()))}
 	return e
 }
 
-func errorFromCommon(m *openapi.ProtoErrorRes, pt uint32) *Error {
-	e := &Error{Code: m.GetErrorCode(), Description: m.GetDescription(), Common: true, PayloadType: pt}
+// errorFromCommon builds the *Error of a ProtoErrorRes, cleaned like
+// errorFromOA's.
+func errorFromCommon(m *openapi.ProtoErrorRes, pt uint32, secrets ...string) *Error {
+	e := &Error{Code: redact.Text(m.GetErrorCode(), secrets...), Description: redact.Text(m.GetDescription(), secrets...),
+		Common: true, PayloadType: pt}
 	if v := m.GetMaintenanceEndTimestamp(); v > 0 && v < 1<<62 {
 		e.MaintenanceEnd = epoch(int64(v))
 	}
 	return e
+}
+
+// maxRemembered bounds the secrets a session remembers: the client secret
+// and the few latest tokens.
+const maxRemembered = 16
+
+// remember notes credentials the session has sent or is about to send, so
+// that server text quoting them can be cleaned (see secrets).
+func (s *Session) remember(vals ...string) {
+	for _, v := range vals {
+		if v == "" {
+			continue
+		}
+		s.secMu.Lock()
+		if !slices.Contains(s.sent, v) {
+			if len(s.sent) >= maxRemembered {
+				s.sent = slices.Delete(s.sent, 0, 1)
+			}
+			s.sent = append(s.sent, v)
+		}
+		s.secMu.Unlock()
+	}
+}
+
+// secrets lists what the session has sent that server text must not
+// repeat.
+func (s *Session) secrets() []string {
+	s.secMu.Lock()
+	defer s.secMu.Unlock()
+	return slices.Clone(s.sent)
+}
+
+// requestSecrets lists the credentials inside a request message.
+func requestSecrets(m proto.Message) []string {
+	switch r := m.(type) {
+	case *openapi.ProtoOAApplicationAuthReq:
+		return []string{r.GetClientSecret()}
+	case *openapi.ProtoOAAccountAuthReq:
+		return []string{r.GetAccessToken()}
+	case *openapi.ProtoOAGetAccountListByAccessTokenReq:
+		return []string{r.GetAccessToken()}
+	case *openapi.ProtoOAGetCtidProfileByTokenReq:
+		return []string{r.GetAccessToken()}
+	case *openapi.ProtoOARefreshTokenReq:
+		return []string{r.GetRefreshToken()}
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/redact"
 	"github.com/brokerkit/brokerkit/spotware/internal/wire"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"google.golang.org/protobuf/proto"
@@ -170,6 +171,9 @@ type Session struct {
 	subs   map[subKey]*Subscription
 
 	reauthMu sync.Mutex
+
+	secMu sync.Mutex
+	sent  []string // credentials sent, kept out of server text (errors.go)
 
 	evMu     sync.Mutex
 	events   chan Event
@@ -477,7 +481,7 @@ func (s *Session) push(c *conn, env wire.Envelope) {
 			return
 		}
 		ids := slices.Clone(m.GetCtidTraderAccountIds())
-		s.emit(Event{Kind: EventTokenInvalidated, Accounts: ids, Reason: m.GetReason()})
+		s.emit(Event{Kind: EventTokenInvalidated, Accounts: ids, Reason: redact.Text(m.GetReason(), s.secrets()...)})
 		s.reauthAsync(c, ids)
 	case ptAccountDisconnect:
 		var m openapi.ProtoOAAccountDisconnectEvent
@@ -490,10 +494,11 @@ func (s *Session) push(c *conn, env wire.Envelope) {
 	case ptClientDisconnect:
 		var m openapi.ProtoOAClientDisconnectEvent
 		_ = lenient.Unmarshal(env.Payload, &m)
-		s.emit(Event{Kind: EventServerDisconnect, Host: c.l.addr, Reason: m.GetReason()})
-		c.close(retryable(ErrConnectionLost, "server disconnected the client: %s", m.GetReason()))
+		reason := redact.Text(m.GetReason(), s.secrets()...)
+		s.emit(Event{Kind: EventServerDisconnect, Host: c.l.addr, Reason: reason})
+		c.close(retryable(ErrConnectionLost, "server disconnected the client: %s", reason))
 	case ptOAError, ptCommonError:
-		if err := decodeReply(reply{pt: env.PayloadType, payload: env.Payload}, 0, nil); err != nil {
+		if err := decodeReply(reply{pt: env.PayloadType, payload: env.Payload}, 0, nil, s.secrets); err != nil {
 			s.emit(Event{Kind: EventServerError, Err: err})
 		}
 	}
@@ -517,6 +522,9 @@ func (s *Session) token(ctx context.Context) (*auth.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spotware: getting the access token: %w", err)
 	}
+	if t != nil {
+		s.remember(t.AccessToken, t.RefreshToken)
+	}
 	return t, nil
 }
 
@@ -527,6 +535,9 @@ func (s *Session) refresh(ctx context.Context, stale *auth.Token) (*auth.Token, 
 	t, err := s.cfg.Tokens.ForceRefresh(ctx, stale)
 	if err != nil {
 		return nil, fmt.Errorf("spotware: refreshing the access token: %w", err)
+	}
+	if t != nil {
+		s.remember(t.AccessToken, t.RefreshToken)
 	}
 	if stale == nil || t.AccessToken != stale.AccessToken {
 		s.emit(Event{Kind: EventTokenRefreshed})

@@ -38,7 +38,7 @@ func TestErrorText(t *testing.T) {
 	require.Equal(t, openapi.ProtoOAErrorCode_REQUEST_FREQUENCY_EXCEEDED, e.OACode())
 
 	huge := errorFromOA(&openapi.ProtoOAErrorRes{ErrorCode: proto.String("BLOCKED_PAYLOAD_TYPE"), RetryAfter: proto.Uint64(math.MaxUint64)}, 0)
-	require.Zero(t, huge.RetryAfter, "an absurd retryAfter is ignored, not overflowed")
+	require.Equal(t, 7*24*time.Hour, huge.RetryAfter, "an absurd retryAfter is capped, not overflowed")
 
 	c := errorFromCommon(&openapi.ProtoErrorRes{ErrorCode: proto.String("FRAME_TOO_LONG")}, 51)
 	require.True(t, c.Common)

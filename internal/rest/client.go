@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/origin"
+	"github.com/brokerkit/brokerkit/internal/redact"
 	"github.com/google/go-querystring/query"
 )
 
@@ -32,6 +34,8 @@ type Client struct {
 	base   string // absolute, ends in "/"
 	hc     *http.Client
 	header http.Header
+
+	secretHeaders []string // canonical names of WithHeader's headers: credentials
 
 	maxBody      int64
 	fields       ErrorFields
@@ -58,9 +62,16 @@ func WithUserAgent(ua string) Option {
 
 // WithHeader adds a header sent with every request, such as an application
 // key the broker wants beside the bearer token. A per-request header of the
-// same name replaces it.
+// same name replaces it. The header is treated as a credential: its value
+// is removed from every error's text and the header from the request an
+// Error keeps.
 func WithHeader(key, value string) Option {
-	return func(c *Client) { c.header.Add(key, value) }
+	return func(c *Client) {
+		c.header.Add(key, value)
+		if k := http.CanonicalHeaderKey(key); !slices.Contains(c.secretHeaders, k) {
+			c.secretHeaders = append(c.secretHeaders, k)
+		}
+	}
 }
 
 // WithMaxBodyBytes caps response bodies at n bytes (DefaultMaxBodyBytes when
@@ -409,10 +420,4 @@ func pathOnly(s string) string {
 }
 
 // redactURLError drops the URL from a *url.Error, keeping its cause.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
+func redactURLError(err error) error { return redact.URLError(err) }

@@ -348,10 +348,11 @@ func TestParseRateLimit(t *testing.T) {
 		{"soon", time.Time{}},
 		{"NaN", time.Time{}},
 		{"Inf", time.Time{}},
-		{"99999999", time.Time{}}, // neither a sane delta nor an epoch
-		{"9999999999.5", time.Unix(9999999999, 5e8)},
-		{"200000000000", time.Time{}},
-		{"1e300", time.Time{}},
+		// Further off than the cap on server waits (a week): capped.
+		{"99999999", now.Add(7 * 24 * time.Hour)},
+		{"9999999999.5", now.Add(7 * 24 * time.Hour)},
+		{"200000000000", now.Add(7 * 24 * time.Hour)},
+		{"1e300", now.Add(7 * 24 * time.Hour)},
 	} {
 		h := http.Header{}
 		if tc.reset != "" {

@@ -7,12 +7,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
 // Sentinels for the HTTP statuses that have no home in the auth tree. 401
@@ -67,6 +68,10 @@ var DefaultErrorFields = ErrorFields{
 
 // Error is a non-2xx answer from a broker's API. It never quotes the query
 // string, a header or the body in Error(), since they may carry secrets.
+// The server's text in Code, Message and RequestID is cleaned where the
+// error is built: the credentials the request carried (bearer token, API
+// key) are removed in every encoding, control characters folded and the
+// length capped, so printing a field directly is as safe as Error().
 //
 // Err holds the class the answer belongs to, so that errors.Is and
 // errors.As reach it through Unwrap: auth.ErrInvalidToken for 401,
@@ -86,9 +91,14 @@ type Error struct {
 	// RequestID is the broker's ID for the request, for support tickets.
 	RequestID string
 	// Body holds the first bytes of the answer (at most 4 KiB), for
-	// diagnosis. It is never part of Error().
+	// diagnosis, with the request's credentials removed. It is never part
+	// of Error().
 	Body []byte
-	// Response is the answer; its body has been read and closed.
+	// Response is the answer; its body has been read and closed. It is a
+	// copy made safe to log: the credentials of the request are removed
+	// from its header values, and its Request carries no Authorization,
+	// Proxy-Authorization or Cookie header, none set with WithHeader and no
+	// credential query parameter.
 	Response *http.Response
 	// Err is the class of the error (see above).
 	Err error
@@ -137,6 +147,22 @@ func (e *Error) GoString() string { return "&rest.Error{" + strconv.Quote(e.Erro
 // Unwrap returns the class of the error.
 func (e *Error) Unwrap() error { return e.Err }
 
+// MarshalJSON renders the error for a JSON log: its message and its
+// cleaned fields, without Body and Response (which encoding/json could not
+// render anyway: a request holds functions).
+func (e *Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Error      string `json:"error"`
+		Name       string `json:"name,omitempty"`
+		Method     string `json:"method,omitempty"`
+		Path       string `json:"path,omitempty"`
+		StatusCode int    `json:"status"`
+		Code       string `json:"code,omitempty"`
+		Message    string `json:"message,omitempty"`
+		RequestID  string `json:"request_id,omitempty"`
+	}{e.Error(), e.Name, e.Method, e.Path, e.StatusCode, e.Code, e.Message, e.RequestID})
+}
+
 // RateLimitErrorFrom builds the *auth.RateLimitError for a rate-limit answer
 // from its Retry-After and X-RateLimit-* headers, with message as the
 // broker's text. Error hooks use it to classify exotic answers.
@@ -172,21 +198,29 @@ func (c *Client) NewError(resp *Response, status int, body []byte) *Error {
 }
 
 func (c *Client) newError(method, path string, resp *Response, status int, raw []byte) *Error {
+	sec := c.secrets(resp.Request)
 	e := &Error{
 		Name:       c.name,
 		Method:     method,
 		Path:       path,
 		StatusCode: status,
-		RequestID:  clip(resp.RequestID), // a header: any length, any byte but CR and LF
-		Response:   resp.Response,
+		RequestID:  resp.RequestID,
 	}
 	if len(raw) > 0 {
-		e.Body = bytes.Clone(raw[:min(len(raw), maxErrorBody)])
+		body := raw[:min(len(raw), maxErrorBody+maxMessage)] // room for a secret that starts in the kept part
+		if len(sec) > 0 {
+			body = []byte(redact.Secrets(string(body), sec...))
+		}
+		e.Body = bytes.Clone(body[:min(len(body), maxErrorBody)])
 	}
 	c.fields.fill(e, raw, resp.Header.Get("Content-Type"))
-	if resp.RequestID == "" {
-		resp.RequestID = e.RequestID
+	e.clean(sec)
+	resp.RequestID = e.RequestID
+	if resp.Response != nil {
+		// The caller's *Response and the error share the safe copy.
+		resp.Response = c.safeResponse(resp.Response, sec)
 	}
+	e.Response = resp.Response
 
 	switch {
 	case status == http.StatusTooManyRequests,
@@ -206,9 +240,107 @@ func (c *Client) newError(method, path string, resp *Response, status int, raw [
 		e.Err = auth.ErrUnavailable
 	}
 	if c.errorHook != nil {
+		code, msg, id := e.Code, e.Message, e.RequestID
 		c.errorHook(e)
+		// A hook may copy server text in; it is cleaned like the rest.
+		if e.Code != code || e.Message != msg || e.RequestID != id {
+			e.clean(sec)
+		}
+		var rl *auth.RateLimitError
+		if errors.As(e.Err, &rl) {
+			rl.Message = redact.TextN(rl.Message, maxMessage, sec...)
+			rl.RetryAfter = redact.Wait(rl.RetryAfter.Seconds())
+		}
 	}
 	return e
+}
+
+// clean makes the server's text in e safe: secrets removed, control
+// characters folded, length capped.
+func (e *Error) clean(secrets []string) {
+	e.Code = redact.TextN(e.Code, maxMessage, secrets...)
+	e.Message = redact.TextN(e.Message, maxMessage, secrets...)
+	e.RequestID = redact.TextN(e.RequestID, maxMessage, secrets...)
+}
+
+// credentialHeaders are request headers that are credentials whatever the
+// broker; WithHeader adds the broker's own (an API key).
+var credentialHeaders = [...]string{"Authorization", "Proxy-Authorization", "Cookie"}
+
+// credentialParams are query parameters that carry credentials.
+var credentialParams = [...]string{"access_token", "api_key", "apikey", "apiKey", "key", "token", "client_secret"}
+
+// isCredentialHeader reports whether the canonical header name k holds a
+// credential of this client's requests.
+func (c *Client) isCredentialHeader(k string) bool {
+	return slices.Contains(credentialHeaders[:], k) || slices.Contains(c.secretHeaders, k)
+}
+
+// secrets lists the credentials req carried: its Authorization headers
+// (as the authentication transport set them), the headers set with
+// WithHeader and the credential query parameters.
+func (c *Client) secrets(req *http.Request) []string {
+	var out []string
+	for _, k := range c.secretHeaders {
+		out = append(out, c.header[k]...)
+	}
+	if req == nil {
+		return out
+	}
+	for _, k := range credentialHeaders {
+		for _, v := range req.Header[k] {
+			out = append(out, redact.Credentials(v)...)
+		}
+	}
+	for _, k := range c.secretHeaders {
+		out = append(out, req.Header[k]...)
+	}
+	if req.URL != nil && req.URL.RawQuery != "" {
+		q := req.URL.Query()
+		for _, k := range credentialParams {
+			out = append(out, q[k]...)
+		}
+	}
+	return out
+}
+
+// safeResponse returns a copy of r whose header values have the secrets
+// removed and whose Request (a copy too) carries no credential header or
+// query parameter, so that an Error can be logged whole.
+func (c *Client) safeResponse(r *http.Response, secrets []string) *http.Response {
+	cp := *r
+	cp.Header = make(http.Header, len(r.Header))
+	for k, vs := range r.Header {
+		safe := make([]string, len(vs))
+		for i, v := range vs {
+			safe[i] = redact.Secrets(v, secrets...)
+		}
+		cp.Header[k] = safe
+	}
+	if r.Request != nil {
+		req := *r.Request
+		req.Header = make(http.Header, len(r.Request.Header))
+		for k, vs := range r.Request.Header {
+			if !c.isCredentialHeader(http.CanonicalHeaderKey(k)) {
+				req.Header[k] = slices.Clone(vs)
+			}
+		}
+		if r.Request.URL != nil {
+			u := *r.Request.URL
+			if u.RawQuery != "" {
+				q := u.Query()
+				for _, k := range credentialParams {
+					q.Del(k)
+				}
+				u.RawQuery = q.Encode()
+			}
+			u.User = nil
+			req.URL = &u
+		}
+		req.Response = nil // a redirect's answer would carry the same headers
+		cp.Request = &req
+	}
+	return &cp
 }
 
 // fill sets e's Code, Message and RequestID from an error body: a JSON
@@ -220,7 +352,7 @@ func (f *ErrorFields) fill(e *Error, body []byte, contentType string) {
 	}
 	if trimmed[0] != '{' {
 		if mt, _, _ := mime.ParseMediaType(contentType); mt == "text/plain" {
-			e.Message = clip(string(trimmed))
+			e.Message = string(trimmed)
 		}
 		return
 	}
@@ -228,15 +360,15 @@ func (f *ErrorFields) fill(e *Error, body []byte, contentType string) {
 	if json.Unmarshal(trimmed, &obj) != nil {
 		return
 	}
-	e.Code = clip(scalar(obj, f.Code))
-	e.Message = clip(message(obj, f.Message))
+	e.Code = scalar(obj, f.Code)
+	e.Message = message(obj, f.Message)
 	if e.Code == "" && e.Message == "" {
 		// {"error": {"code": ..., "message": ...}}
 		for _, n := range append(f.Code[:len(f.Code):len(f.Code)], f.Message...) {
 			var inner map[string]json.RawMessage
 			if raw, ok := obj[n]; ok && json.Unmarshal(raw, &inner) == nil && inner != nil {
-				e.Code = clip(scalar(inner, f.Code))
-				e.Message = clip(message(inner, f.Message))
+				e.Code = scalar(inner, f.Code)
+				e.Message = message(inner, f.Message)
 				break
 			}
 		}
@@ -248,7 +380,7 @@ func (f *ErrorFields) fill(e *Error, body []byte, contentType string) {
 		}
 	}
 	if e.RequestID == "" {
-		e.RequestID = clip(scalar(obj, f.RequestID))
+		e.RequestID = scalar(obj, f.RequestID)
 	}
 }
 
@@ -323,24 +455,4 @@ func joinMessages(raw json.RawMessage, names []string) string {
 		}
 	}
 	return strings.Join(parts, "; ")
-}
-
-// clip bounds a message to maxMessage bytes without splitting a rune and
-// folds control characters (C0, DEL and C1, whose NEL some log viewers
-// break lines at), so a hostile answer cannot forge log lines. It is
-// auth's cleanText with a longer limit.
-func clip(s string) string {
-	if len(s) > maxMessage {
-		cut := maxMessage
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
 }

@@ -308,8 +308,8 @@ func TestMessageIsClippedAndControlCharactersFolded(t *testing.T) {
 	_, err := c.Get(context.Background(), "long", nil, nil)
 	var e *rest.Error
 	require.ErrorAs(t, err, &e)
-	assert.LessOrEqual(t, len(e.Message), 1024+len("…"))
-	assert.True(t, strings.HasSuffix(e.Message, "…"))
+	assert.LessOrEqual(t, len(e.Message), 1024+len("..."))
+	assert.True(t, strings.HasSuffix(e.Message, "..."))
 	assert.Equal(t, 4096, len(e.Body), "the raw body is kept up to 4 KiB")
 
 	_, err = c.Get(context.Background(), "forge", nil, nil)
@@ -327,7 +327,7 @@ func TestMessageIsClippedAndControlCharactersFolded(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "line1 INFO forged 31m", e.Message)
 	assert.True(t, strings.HasPrefix(e.RequestID, "rq x"), e.RequestID[:8])
-	assert.LessOrEqual(t, len(err.Error()), 2048+len("…"), "the request ID is clipped too")
+	assert.LessOrEqual(t, len(err.Error()), 2048+len("..."), "the request ID is clipped too")
 }
 
 func TestNewErrorForFailureInA2xxBody(t *testing.T) {

@@ -55,7 +55,7 @@ func FuzzErrorBody(f *testing.F) {
 		resp := &rest.Response{Response: &http.Response{StatusCode: status,
 			Header: http.Header{"Content-Type": {ctype}}, Request: &http.Request{Method: "GET"}}}
 		e := c.NewError(resp, status, body)
-		if len(e.Message) > 1024+len("…") || len(e.Code) > 1024+len("…") || len(e.Body) > 4096 {
+		if len(e.Message) > 1024+len("...") || len(e.Code) > 1024+len("...") || len(e.Body) > 4096 {
 			t.Fatalf("unbounded: message %d bytes, body %d bytes", len(e.Message), len(e.Body))
 		}
 		for _, s := range []string{e.Code, e.Message, e.RequestID} {

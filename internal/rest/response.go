@@ -41,9 +41,10 @@ const hdrRetryAfter = "Retry-After"
 
 // ParseRateLimit reads the X-RateLimit-* headers of h. X-RateLimit-Reset is
 // accepted as seconds from now or as a Unix epoch in seconds (values above
-// 1e9) or milliseconds (above 1e12), whole or fractional; values that are
-// none of these credibly (a delta over a week, a date past the year 5138)
-// leave Reset zero.
+// 1e9) or milliseconds (above 1e12), whole or fractional; a reset further
+// off than the cap on every server-supplied wait (a week) is read as now
+// plus that cap, and a value that is no finite non-negative number leaves
+// Reset zero.
 func ParseRateLimit(h http.Header, now time.Time) RateLimit {
 	return parseRateLimit(h, func() time.Time { return now })
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
 // RetryPolicy is the retry budget of idempotent requests (GET, HEAD, and
@@ -15,7 +16,8 @@ import (
 // never once its context is done, and never when it is a POST.
 //
 // The wait before a retry is the server's Retry-After (or, for a rate
-// limit, the time until X-RateLimit-Reset) when it gave one; otherwise an
+// limit, the time until X-RateLimit-Reset) when it gave one, never more
+// than a week however far off the server's answer lies; otherwise an
 // exponential backoff with full jitter: a random duration between 0 and
 // BaseDelay·2^(n-1), at most MaxDelay. A retry whose wait would overrun
 // MaxWait, or the context's deadline, is not made: the last error is
@@ -27,7 +29,8 @@ type RetryPolicy struct {
 	// BaseDelay is the first backoff ceiling. 0 means 250ms.
 	BaseDelay time.Duration
 	// MaxDelay caps one backoff wait. 0 means 8s. It does not shorten a
-	// server's Retry-After, which only MaxWait bounds.
+	// server's Retry-After, which only MaxWait (and the week every server
+	// wait is capped at) bounds.
 	MaxDelay time.Duration
 	// MaxWait caps the total time one call spends waiting between
 	// attempts. 0 means 30s.
@@ -85,15 +88,16 @@ func (p RetryPolicy) wait(attempt int, err error, now time.Time, remaining time.
 }
 
 // serverWait is the wait the server asked for: Retry-After, or the time
-// until a rate limit's reset.
+// until a rate limit's reset, bounded like every server-supplied wait by
+// redact.Wait (a hint an error hook built is bounded here too).
 func serverWait(err error, now time.Time) time.Duration {
 	var rl *auth.RateLimitError
 	if errors.As(err, &rl) {
 		if rl.RetryAfter > 0 {
-			return rl.RetryAfter
+			return redact.Wait(rl.RetryAfter.Seconds())
 		}
 		if !rl.Reset.IsZero() {
-			return max(rl.Reset.Sub(now), 0)
+			return redact.Wait(rl.Reset.Sub(now).Seconds())
 		}
 		return 0
 	}

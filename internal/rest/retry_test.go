@@ -312,3 +312,64 @@ func TestDefaultSleepIsContextAware(t *testing.T) {
 	assert.True(t, errors.Is(err, context.Canceled), err)
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
+
+// TestServerWaitsAreCapped: with a retry budget larger than any sane wait,
+// a server asking for the year 9999, for more seconds than a Duration
+// holds, for a reset centuries away, or a hook reporting an absurd hint,
+// gets a wait of at most a week, the one cap on server waits; a negative
+// Retry-After is no wait at all.
+func TestServerWaitsAreCapped(t *testing.T) {
+	const week = 7 * 24 * time.Hour
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		status int
+		header map[string]string
+		hook   func(*rest.Error)
+		want   time.Duration
+	}{
+		"Retry-After year 9999": {status: 429,
+			header: map[string]string{"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}, want: week},
+		"Retry-After year 9999 on 503": {status: 503,
+			header: map[string]string{"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}, want: week},
+		"Retry-After huge seconds": {status: 503,
+			header: map[string]string{"Retry-After": "99999999999999999999"}, want: week},
+		"Retry-After negative": {status: 429,
+			header: map[string]string{"Retry-After": "-30"}, want: -1},
+		"reset in 2286": {status: 429,
+			header: map[string]string{"X-RateLimit-Reset": "9999999999"}, want: week},
+		"reset in 9999 ms": {status: 429,
+			header: map[string]string{"X-RateLimit-Reset": "253402300799000"}, want: week},
+		"hook hint": {status: 409, hook: func(e *rest.Error) {
+			e.Err = &auth.RateLimitError{StatusCode: 409, RetryAfter: 200 * 365 * 24 * time.Hour}
+		}, want: week},
+	} {
+		t.Run(name, func(t *testing.T) {
+			opts := []rest.Option{rest.WithRetry(rest.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: 10 * 365 * 24 * time.Hour})}
+			if tc.hook != nil {
+				opts = append(opts, rest.WithErrorHook(tc.hook))
+			}
+			c, mux, sl := setup(t, opts...)
+			rest.SetNow(c, func() time.Time { return now })
+			hits := &counter{}
+			mux.HandleFunc("/q", func(w http.ResponseWriter, r *http.Request) {
+				if hits.inc() == 1 {
+					for k, v := range tc.header {
+						w.Header().Set(k, v)
+					}
+					writeJSON(w, tc.status, `{}`)
+					return
+				}
+				writeJSON(w, 200, `{}`)
+			})
+			_, err := c.Get(context.Background(), "q", nil, nil)
+			require.NoError(t, err, "the capped wait fits the budget, so the call is retried")
+			waits := sl.all()
+			require.Len(t, waits, 1)
+			if tc.want < 0 {
+				assert.LessOrEqual(t, waits[0], time.Millisecond, "no server wait: the backoff")
+				return
+			}
+			assert.Equal(t, tc.want, waits[0])
+		})
+	}
+}
