@@ -36,7 +36,8 @@ var encMagic = []byte("brokerkit-token-aes256gcm-v1\n")
 // ErrStoreCorrupt) and Save refuses to replace it: Delete it explicitly.
 //
 // FileStore is a Locker: processes sharing the directory coordinate
-// refreshes through a lock file per key (flock on Unix).
+// refreshes through a lock file per key (flock on Unix), and Delete takes
+// that lock too.
 type FileStore struct {
 	dir  string
 	aead cipher.AEAD
@@ -283,11 +284,18 @@ func writeAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
-// Delete implements Store. It removes the file whatever it holds.
+// Delete implements Store. It removes the file whatever it holds. It takes
+// the key's lock first (see Store.Delete), so it waits for a refresh in
+// progress in any process.
 func (s *FileStore) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	unlock, err := s.Lock(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := os.Remove(s.Path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("auth: file store: %w", err)
 	}
