@@ -219,3 +219,73 @@ func TestWrappedStoreKeepsCrossProcessLock(t *testing.T) {
 	assert.Zero(t, s.invalidGrants.Load(), "a rotated refresh token was spent twice")
 	assert.NotZero(t, a.saves.Load()+b.saves.Load(), "the wrappers saw the traffic")
 }
+
+// shortTTL is a token lifetime shorter than the default leeway.
+const shortTTL = 3 * time.Second
+
+// shortSource is sim.source with a login whose expiry matches the server's
+// short lifetime.
+func (s *sim) shortSource(store auth.Store) *auth.TokenSource {
+	s.t.Helper()
+	src, err := auth.NewTokenSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	require.NoError(s.t, err)
+	tok := s.login()
+	tok.Expiry = s.clock.Now().Add(s.cfg.AccessTTL)
+	require.NoError(s.t, src.SetToken(context.Background(), tok))
+	return src
+}
+
+// TestShortLivedStoredTokenIsNotRefreshedAgain: with tokens that live less
+// than the leeway, five sources over one FileStore share one refresh: a
+// token read back from the store is judged by the same rule (refresh at
+// half its life) as the token a source has just obtained.
+func TestShortLivedStoredTokenIsNotRefreshedAgain(t *testing.T) {
+	s := newSim(t, func(c *oauthsim.Config) { c.AccessTTL = shortTTL }, rotatingCaps())
+	dir := t.TempDir()
+	ctx := context.Background()
+	first := s.shortSource(fileStoreIn(t, dir))
+	srcs := []*auth.TokenSource{first}
+	for range 4 {
+		src, err := auth.NewTokenSource(s.p, fileStoreIn(t, dir), auth.Key("sim", "alice"),
+			auth.WithSourceClock(s.clock.Now))
+		require.NoError(t, err)
+		srcs = append(srcs, src)
+	}
+	for _, src := range srcs {
+		_, err := src.TokenContext(ctx)
+		require.NoError(t, err)
+	}
+	assert.Zero(t, s.tokenCalls.Load(), "a stored token at the start of its life is fresh")
+
+	// Past half its life: stale for everyone, and one refresh serves all.
+	s.clock.Advance(shortTTL/2 + 100*time.Millisecond)
+	var got []string
+	for _, src := range srcs {
+		tok, err := src.TokenContext(ctx)
+		require.NoError(t, err)
+		got = append(got, tok.AccessToken)
+	}
+	assert.EqualValues(t, 1, s.tokenCalls.Load(), "one refresh for five sources")
+	for _, a := range got {
+		assert.Equal(t, got[0], a)
+	}
+}
+
+// TestShortLivedRecoveredTokenIsNotRefreshedAgain: a refreshed token whose
+// Save failed is saved on the next call and served, not refreshed again.
+func TestShortLivedRecoveredTokenIsNotRefreshedAgain(t *testing.T) {
+	s := newSim(t, func(c *oauthsim.Config) { c.AccessTTL = shortTTL }, rotatingCaps())
+	store := &countingStore{Store: auth.NewMemoryStore()}
+	src := s.shortSource(store)
+	s.clock.Advance(shortTTL/2 + 100*time.Millisecond)
+	store.failNext.Store(1)
+	_, err := src.TokenContext(context.Background())
+	require.ErrorIs(t, err, errDiskFull)
+	got, err := src.TokenContext(context.Background())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, s.tokenCalls.Load(), "the recovered token is fresh")
+	stored, err := store.Load(context.Background(), auth.Key("sim", "alice"))
+	require.NoError(t, err)
+	assert.Equal(t, got.RefreshToken, stored.RefreshToken)
+	assert.Zero(t, s.invalidGrants.Load())
+}

@@ -45,8 +45,13 @@ type sourceOptions struct {
 }
 
 // WithLeeway refreshes tokens d before they expire (DefaultLeeway when not
-// given). A token whose whole lifetime is shorter than d is refreshed at
-// half its life instead.
+// given). A token whose whole lifetime is shorter than twice d is refreshed
+// at half its life instead. The rule is the same for a token the source has
+// just obtained, one it reads from the Store and one it recovers after a
+// failed Save: when the source obtains a token shorter than twice d, it
+// records the lifetime in the token's Extra ("expires_in", in seconds), so
+// that the Store keeps it. A stored token without a recorded lifetime is
+// judged by the full leeway.
 func WithLeeway(d time.Duration) SourceOption {
 	return func(o *sourceOptions) { o.leeway = d }
 }
@@ -409,8 +414,8 @@ func (s *TokenSource) refresh(ctx context.Context) (*Token, time.Time, error) {
 	}
 
 	refused := stored.AccessToken == rejected
-	if !refused && !stored.ExpiresWithin(now, s.o.leeway) && stored.AccessToken != "" {
-		return stored, s.refreshTime(stored, now, false), nil
+	if !refused && stored.AccessToken != "" && !s.stale(stored, now) {
+		return stored, s.refreshAt(stored), nil
 	}
 	usable := !refused && stored.Valid(now)
 
@@ -473,7 +478,7 @@ func (s *TokenSource) refresh(ctx context.Context) (*Token, time.Time, error) {
 	if s.o.onChange != nil {
 		s.o.onChange(stored, nt)
 	}
-	return nt, s.refreshTime(nt, now, true), nil
+	return nt, s.refreshAt(nt), nil
 }
 
 // loadLocked reads the store. A refreshed token the store refused earlier
@@ -521,21 +526,27 @@ func sameToken(a, b *Token) bool {
 	return a != nil && b != nil && a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
 }
 
-// refreshTime is when t must be refreshed: the leeway before its expiry.
-// fresh says t was issued just now, so that a lifetime shorter than twice
-// the leeway is split in half rather than leaving t stale on arrival.
-func (s *TokenSource) refreshTime(t *Token, now time.Time, fresh bool) time.Time {
+// refreshAt is when t must be refreshed, decided from t alone, whether the
+// source has just obtained it, read it from the Store or recovered it: the
+// leeway before its expiry, or half its lifetime before its expiry when
+// that lifetime (recorded by noteLifetime) is shorter than twice the
+// leeway, so that a short-lived token is not stale on arrival. Zero means
+// never.
+func (s *TokenSource) refreshAt(t *Token) time.Time {
 	if t.Expiry.IsZero() {
 		return time.Time{}
 	}
-	exp := t.Expiry.Round(0)
-	at := exp.Add(-s.o.leeway)
-	if fresh {
-		if half := now.Add(exp.Sub(now) / 2); at.Before(half) {
-			at = half
-		}
+	lead := s.o.leeway
+	if life := s.issuedLifetime(t); life > 0 && life/2 < lead {
+		lead = life / 2
 	}
-	return at
+	return t.Expiry.Round(0).Add(-lead)
+}
+
+// stale reports whether t is due for a refresh at now (see refreshAt).
+func (s *TokenSource) stale(t *Token, now time.Time) bool {
+	at := s.refreshAt(t)
+	return !at.IsZero() && !now.Before(at)
 }
 
 // newEntry prepares t for the hot path, to be refreshed at refreshAt.
@@ -562,30 +573,33 @@ const lifetimeField = "expires_in"
 // lifetimeFields is lifetimeField as the name list seconds reads.
 var lifetimeFields = []string{lifetimeField}
 
-// noteLifetime records a sliding-expiry token's lifetime in its Extra, so
-// that a Store keeps it.
+// noteLifetime records the lifetime of a token the source has just
+// obtained in its Extra, so that a Store keeps it: a sliding-expiry token
+// slides by it, and refreshAt needs it for a token shorter than twice the
+// leeway. (For a longer token the leeway decides alone, so its Extra is
+// left as the provider sent it.) Whole seconds are written as an integer,
+// as expires_in is on the wire.
 func (s *TokenSource) noteLifetime(t *Token, now time.Time) {
-	if !s.caps.SlidingExpiry || t.Expiry.IsZero() {
+	if t.Expiry.IsZero() {
 		return
 	}
 	if _, ok := t.Extra[lifetimeField]; ok {
 		return
 	}
-	secs := int64(t.Expiry.Sub(now).Round(time.Second) / time.Second)
-	if secs <= 0 {
+	life := t.Expiry.Sub(now).Round(time.Millisecond)
+	if life <= 0 || (!s.caps.SlidingExpiry && life >= 2*s.o.leeway) {
 		return
 	}
 	if t.Extra == nil {
 		t.Extra = map[string]json.RawMessage{}
 	}
-	t.Extra[lifetimeField] = json.RawMessage(strconv.FormatInt(secs, 10))
+	t.Extra[lifetimeField] = json.RawMessage(strconv.FormatFloat(life.Seconds(), 'f', -1, 64))
 }
 
-func (s *TokenSource) lifetime(t *Token) time.Duration {
-	if !s.caps.SlidingExpiry {
-		return 0
-	}
-	if s.o.slideLifetime > 0 {
+// issuedLifetime is how long t lives from its issue (or, for a sliding
+// token, from its last use); zero when unknown.
+func (s *TokenSource) issuedLifetime(t *Token) time.Duration {
+	if s.caps.SlidingExpiry && s.o.slideLifetime > 0 {
 		return s.o.slideLifetime
 	}
 	d, _, err := seconds(t.Extra, lifetimeFields)
@@ -593,6 +607,15 @@ func (s *TokenSource) lifetime(t *Token) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// lifetime is how far a use slides t's expiry; zero for providers without
+// sliding expiry.
+func (s *TokenSource) lifetime(t *Token) time.Duration {
+	if !s.caps.SlidingExpiry {
+		return 0
+	}
+	return s.issuedLifetime(t)
 }
 
 // SetToken installs t, typically just after a login: it saves t to the
@@ -634,7 +657,7 @@ func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
 		s.cur.Swap(nil).stop()
 		return nil
 	}
-	s.publish(t, now, s.refreshTime(t, now, true))
+	s.publish(t, now, s.refreshAt(t))
 	return nil
 }
 
@@ -716,7 +739,7 @@ func (s *TokenSource) Touch(ctx context.Context, used *Token) error {
 	}
 	nt := e.tok.Clone()
 	nt.Expiry = exp
-	ne := s.newEntry(nt, now, exp.Add(-s.o.leeway))
+	ne := s.newEntry(nt, now, s.refreshAt(nt))
 	ne.lifetime = e.lifetime
 	if !s.cur.CompareAndSwap(e, ne) {
 		ne.stop()
