@@ -102,8 +102,16 @@ func findLocker(store Store) Locker {
 // their own; delete it explicitly to start over.
 var ErrStoreCorrupt = errors.New("stored token is corrupt or cannot be decrypted")
 
-// StoreError describes a stored entry that could not be used. It matches
-// ErrStoreCorrupt.
+// ErrStoreUnsafe means a store refused a location others could tamper
+// with: a token directory that users other than its owner can write, or a
+// symbolic link or special file where a token or lock file belongs. The
+// store does not follow, read, replace or repair it; the error says what to
+// fix.
+var ErrStoreUnsafe = errors.New("token store location is not safe")
+
+// StoreError describes a stored entry, or a store location, that could not
+// be used. It matches ErrStoreUnsafe when Err does, and ErrStoreCorrupt
+// otherwise.
 type StoreError struct {
 	// Key is the store key.
 	Key string
@@ -117,7 +125,10 @@ type StoreError struct {
 
 // Error implements the error interface.
 func (e *StoreError) Error() string {
-	msg := "auth: token store: key " + e.Key
+	msg := "auth: token store"
+	if e.Key != "" {
+		msg += ": key " + e.Key
+	}
 	if e.Path != "" {
 		msg += " (" + e.Path + ")"
 	}
@@ -128,8 +139,12 @@ func (e *StoreError) Error() string {
 	return msg
 }
 
-// Is reports whether target is ErrStoreCorrupt.
-func (e *StoreError) Is(target error) bool { return target == ErrStoreCorrupt }
+// Is reports whether target is ErrStoreCorrupt, for an entry that cannot
+// be read back (not for an unsafe location, which matches ErrStoreUnsafe
+// through Err).
+func (e *StoreError) Is(target error) bool {
+	return target == ErrStoreCorrupt && !errors.Is(e.Err, ErrStoreUnsafe)
+}
 
 // Unwrap returns the underlying error.
 func (e *StoreError) Unwrap() error { return e.Err }
