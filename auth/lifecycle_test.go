@@ -134,6 +134,34 @@ func TestLogoutDuringRefreshLeavesNoToken(t *testing.T) {
 			assert.Zero(t, served, "tokens served by a logged-out source")
 		})
 	}
+	// With revocation, Logout revokes the token the refresh in flight
+	// obtained (the newest), so that no copy of it works at the server.
+	t.Run("memory/Logout-revoking", func(t *testing.T) {
+		s := newSim(t, nil, rotatingCaps())
+		store := auth.NewMemoryStore()
+		m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
+			auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+		require.NoError(t, err)
+		require.True(t, s.p.Capabilities().Revoke)
+		ctx := context.Background()
+		var saved atomic.Pointer[auth.Token]
+		for range lifecycleRounds {
+			src, err := auth.NewTokenSource(s.p, store, auth.Key("sim", "alice"),
+				auth.WithSourceClock(s.clock.Now),
+				auth.WithOnChange(func(_, nt *auth.Token) { saved.Store(nt) }))
+			require.NoError(t, err)
+			require.NoError(t, src.SetToken(ctx, s.login()))
+			release, done := s.startStaleRefresh(src)
+			releaseSoon(release)
+			require.NoError(t, m.Logout(ctx, "alice"))
+			require.NoError(t, <-done, "this source knows nothing of the logout")
+			_, err = store.Load(ctx, auth.Key("sim", "alice"))
+			require.ErrorIs(t, err, auth.ErrNoToken)
+			newest := saved.Load()
+			_, err = s.p.Refresh(ctx, newest)
+			require.ErrorIs(t, err, auth.ErrReauthRequired, "the newest refresh token was revoked")
+		}
+	})
 	for _, st := range lifecycleStores {
 		t.Run(st.name+"/Delete", func(t *testing.T) {
 			s := newSim(t, noRevocation, rotatingCaps())
