@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,12 +32,23 @@ var encMagic = []byte("brokerkit-token-aes256gcm-v1\n")
 // either the old or the new token, never a torn one. Files are created with
 // mode 0600 in a directory created with mode 0700.
 //
+// Anyone who can write the directory could plant a file or a symbolic link
+// under a token's name, so NewFileStore refuses an existing directory that
+// users other than its owner can write (group or world write permission,
+// sticky or not) or that belongs to another user; it does not change the
+// directory's mode itself. Token and lock files are opened without
+// following symbolic links (O_NOFOLLOW on Unix), and only regular files are
+// used: a link or a special file where a token belongs is reported (a
+// *StoreError matching ErrStoreUnsafe), never read, written through or
+// replaced; Delete removes it.
+//
 // With WithEncryptionKey the files are sealed with AES-256-GCM, bound to
 // their key. A file that cannot be read back gives a *StoreError (matching
 // ErrStoreCorrupt) and Save refuses to replace it: Delete it explicitly.
 //
 // FileStore is a Locker: processes sharing the directory coordinate
-// refreshes through a lock file per key (flock on Unix).
+// refreshes through a lock file per key (flock on Unix), and Delete takes
+// that lock too.
 type FileStore struct {
 	dir  string
 	aead cipher.AEAD
@@ -58,7 +70,8 @@ func WithEncryptionKey(key []byte) FileStoreOption {
 }
 
 // NewFileStore returns a FileStore keeping its files in dir, which it
-// creates (mode 0700) if needed.
+// creates (mode 0700) if needed. An existing dir others can write gives an
+// error matching ErrStoreUnsafe (see FileStore).
 func NewFileStore(dir string, opts ...FileStoreOption) (*FileStore, error) {
 	var o fileStoreOptions
 	for _, opt := range opts {
@@ -85,6 +98,17 @@ func NewFileStore(dir string, opts ...FileStoreOption) (*FileStore, error) {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("auth: file store: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("auth: file store: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("auth: file store: %s is not a directory", dir)
+	}
+	if why := unsafeDir(fi); why != "" {
+		return nil, &StoreError{Path: dir, Reason: why + "; chmod 700 it, or choose a directory of your own",
+			Err: ErrStoreUnsafe}
 	}
 	s.removeStaleTemps()
 	return s, nil
@@ -129,9 +153,13 @@ func (s *FileStore) Load(ctx context.Context, key string) (*Token, error) {
 		return nil, err
 	}
 	path := s.Path(key)
-	data, err := readCapped(path)
+	data, err := readCapped(key, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("auth: key %s: %w", key, ErrNoToken)
+	}
+	var se *StoreError
+	if errors.As(err, &se) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: file store: reading %s: %w", path, err)
@@ -139,17 +167,53 @@ func (s *FileStore) Load(ctx context.Context, key string) (*Token, error) {
 	return s.decode(key, path, data)
 }
 
-func readCapped(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// readCapped reads the regular file at path, not following a symbolic
+// link, and without blocking on a named pipe.
+func readCapped(key, path string) ([]byte, error) {
+	f, err := openNoFollow(path)
 	if err != nil {
+		if uerr := notRegular(key, path); uerr != nil {
+			return nil, uerr
+		}
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, unsafeFile(key, path, fi.Mode())
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxStoredBytes+1))
 	if err != nil {
 		return nil, err
 	}
 	return data, nil
+}
+
+// notRegular returns the error for a path that exists and is not a
+// regular file (a symbolic link, a pipe, a directory), or nil.
+func notRegular(key, path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return nil
+	}
+	return unsafeFile(key, path, fi.Mode())
+}
+
+func unsafeFile(key, path string, mode fs.FileMode) error {
+	what := "not a regular file"
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		what = "a symbolic link"
+	case mode.IsDir():
+		what = "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	}
+	return &StoreError{Key: key, Path: path, Err: ErrStoreUnsafe,
+		Reason: "is " + what + ", not a token file; not following it (remove it, or Delete the key)"}
 }
 
 func (s *FileStore) decode(key, path string, data []byte) (*Token, error) {
@@ -231,12 +295,12 @@ func (s *FileStore) Save(ctx context.Context, key string, t *Token) error {
 		return errors.New("auth: file store: refusing to save a nil token")
 	}
 	path := s.Path(key)
-	if old, err := readCapped(path); err == nil {
+	if old, err := readCapped(key, path); err == nil {
 		if _, derr := s.decode(key, path, old); derr != nil {
 			return fmt.Errorf("auth: file store: not replacing an unreadable token file (delete it first): %w", derr)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("auth: file store: reading %s: %w", path, err)
+		return fmt.Errorf("auth: file store: not replacing %s: %w", path, err)
 	}
 	data, err := s.encode(key, t)
 	if err != nil {
@@ -283,11 +347,18 @@ func writeAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
-// Delete implements Store. It removes the file whatever it holds.
+// Delete implements Store. It removes the file whatever it holds (a
+// symbolic link itself, never its target). It takes the key's lock first
+// (see Store.Delete), so it waits for a refresh in progress in any process.
 func (s *FileStore) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	unlock, err := s.Lock(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := os.Remove(s.Path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("auth: file store: %w", err)
 	}
@@ -298,13 +369,20 @@ func (s *FileStore) Delete(ctx context.Context, key string) error {
 }
 
 // Lock implements Locker with a lock file per key beside the token file.
-// It waits until the lock is free or ctx is done.
+// It waits until the lock is free or ctx is done. A symbolic link or a
+// special file at the lock file's path is not followed or used: the error
+// matches ErrStoreUnsafe.
 func (s *FileStore) Lock(ctx context.Context, key string) (func(), error) {
-	unlock, err := lockFile(ctx, s.lockPath(key))
+	path := s.lockPath(key)
+	unlock, err := lockFile(ctx, path)
 	if err != nil {
+		if uerr := notRegular(key, path); uerr != nil {
+			return nil, uerr
+		}
 		return nil, fmt.Errorf("auth: file store: locking key %s: %w", key, err)
 	}
-	return unlock, nil
+	var once sync.Once
+	return func() { once.Do(unlock) }, nil
 }
 
 // lockBackoff waits *wait before the next try at a lock another process
@@ -330,7 +408,7 @@ const staleTempAge = 10 * time.Minute
 func (s *FileStore) removeStaleTemps() {
 	matches, _ := filepath.Glob(filepath.Join(s.dir, ".*.token.tmp*"))
 	for _, m := range matches {
-		if fi, err := os.Stat(m); err == nil && time.Since(fi.ModTime()) > staleTempAge {
+		if fi, err := os.Lstat(m); err == nil && time.Since(fi.ModTime()) > staleTempAge {
 			_ = os.Remove(m)
 		}
 	}

@@ -13,10 +13,18 @@ import (
 // needs. Sources are created on first use and kept, so that every request
 // of a user shares one cache and one single-flight refresh. It is safe for
 // concurrent use.
+//
+// The manager's sources take the Store's Locker around every refresh (found
+// through Unwrap, see Store). For a Store that is no Locker it locks per
+// key itself, which coordinates this process only: several processes need
+// a Store that is a Locker.
 type Manager struct {
 	p     Provider
 	store Store
 	o     managerOptions
+	// locker is the store's lock, or own when the store has none.
+	locker Locker
+	own    *keyLocks
 
 	mu    sync.Mutex
 	users map[string]*managed
@@ -83,7 +91,12 @@ func NewManager(p Provider, store Store, opts ...ManagerOption) (*Manager, error
 	if _, err := NewTokenSource(p, store, "probe", o.src...); err != nil {
 		return nil, err
 	}
-	return &Manager{p: p, store: store, o: o, users: map[string]*managed{}}, nil
+	m := &Manager{p: p, store: store, o: o, users: map[string]*managed{}, locker: findLocker(store)}
+	if m.locker == nil {
+		m.own = &keyLocks{}
+		m.locker = m.own
+	}
+	return m, nil
 }
 
 // Provider returns the manager's provider.
@@ -98,6 +111,7 @@ func (m *Manager) get(user string) *managed {
 	// The options were checked by NewManager and the key is never empty,
 	// so this cannot fail.
 	src, _ := NewTokenSource(m.p, m.store, Key(m.p.Name(), user), m.o.src...)
+	src.locker = m.locker
 	t := &Transport{Source: src, Base: m.o.base, Header: m.o.header, RefreshOn: m.o.refreshOn}
 	u := &managed{src: src, client: &http.Client{Transport: t}}
 	m.users[user] = u
@@ -121,33 +135,70 @@ func (m *Manager) SetToken(ctx context.Context, user string, t *Token) error {
 // Logout revokes user's token at the provider when it can revoke, deletes
 // it from the Store and forgets the user's source. The token is deleted
 // even when revocation fails; the revocation error is returned.
+//
+// A refresh in flight for user cannot undo the logout: Logout waits for it
+// (through the key's lock), revokes the token it saved, and deletes it; the
+// refresh's callers get an error matching ErrReauthRequired, and so does a
+// client kept from before the logout, until the user logs in again. When
+// Logout returns, the Store holds no token for user.
 func (m *Manager) Logout(ctx context.Context, user string) error {
 	key := Key(m.p.Name(), user)
-	var revokeErr error
-	if r, ok := m.p.(Revoker); ok && m.p.Capabilities().Revoke {
-		if t, err := m.store.Load(ctx, key); err == nil {
-			if err := r.Revoke(ctx, t); err != nil {
-				revokeErr = fmt.Errorf("auth: %s: revoking: %w", key, err)
-			}
-		}
-	}
 	m.mu.Lock()
 	u := m.users[user]
 	delete(m.users, user)
 	m.mu.Unlock()
 	if u != nil {
-		u.src.Invalidate(nil)
+		u.src.endSession()
 	}
-	if err := m.store.Delete(ctx, key); err != nil {
+	var revokeErr error
+	if r, ok := m.p.(Revoker); ok && m.p.Capabilities().Revoke {
+		// Read under the lock, so that a refresh in flight has saved
+		// its token: that newest token is the one to revoke.
+		t, err := m.loadLocked(ctx, key)
+		if err == nil {
+			if err := r.Revoke(ctx, t); err != nil {
+				revokeErr = fmt.Errorf("auth: %s: revoking: %w", key, err)
+			}
+		}
+	}
+	if err := m.delete(ctx, key); err != nil {
 		return errors.Join(revokeErr, err)
 	}
 	return revokeErr
+}
+
+func (m *Manager) loadLocked(ctx context.Context, key string) (*Token, error) {
+	unlock, err := m.locker.Lock(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return m.store.Load(ctx, key)
+}
+
+// delete removes key from the store under the key's lock: a Locker store
+// takes it in Delete (see Store.Delete), for any other the manager does.
+func (m *Manager) delete(ctx context.Context, key string) error {
+	if m.own == nil {
+		return m.store.Delete(ctx, key)
+	}
+	unlock, err := m.own.Lock(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return m.store.Delete(ctx, key)
 }
 
 // Forget drops user's token source and client from memory, keeping the
 // stored token: the next TokenSource or Client call for user loads it
 // again. Call it when a user's session ends, so that a server with many
 // occasional users does not keep them all in memory.
+//
+// Forget does not wait for a refresh in flight. That refresh finishes,
+// saves its token and answers its callers; a new source for user waits for
+// the key's lock, then reads that token rather than refresh again, so a
+// rotating refresh token is spent once.
 func (m *Manager) Forget(user string) {
 	m.mu.Lock()
 	u := m.users[user]

@@ -45,8 +45,13 @@ type sourceOptions struct {
 }
 
 // WithLeeway refreshes tokens d before they expire (DefaultLeeway when not
-// given). A token whose whole lifetime is shorter than d is refreshed at
-// half its life instead.
+// given). A token whose whole lifetime is shorter than twice d is refreshed
+// at half its life instead. The rule is the same for a token the source has
+// just obtained, one it reads from the Store and one it recovers after a
+// failed Save: when the source obtains a token shorter than twice d, it
+// records the lifetime in the token's Extra ("expires_in", in seconds), so
+// that the Store keeps it. A stored token without a recorded lifetime is
+// judged by the full leeway.
 func WithLeeway(d time.Duration) SourceOption {
 	return func(o *sourceOptions) { o.leeway = d }
 }
@@ -96,10 +101,12 @@ func WithSlideSaveInterval(d time.Duration) SourceOption {
 // a timer marks it stale at its refresh time (looking at the wall clock at
 // least once a minute, so a suspended machine or a stepped clock is
 // noticed). When it is stale, one refresh
-// runs for all callers (single flight). If the Store is also a Locker, the
-// refresh takes the key's lock, re-reads the Store and refreshes only if
-// the stored token is still stale, so processes sharing a rotating refresh
-// token never spend it twice.
+// runs for all callers (single flight). If the Store is also a Locker (or
+// wraps one, see Store), the refresh takes the key's lock, re-reads the
+// Store and refreshes only if the stored token is still stale, so sources
+// and processes sharing a rotating refresh token never spend it twice. A
+// source over a Store that is no Locker coordinates only its own callers:
+// give every key one source, or use a Manager, which locks per key itself.
 //
 // Contexts: a refresh runs under the context of the caller that started
 // it with its cancellation removed (context.WithoutCancel: values such as
@@ -132,6 +139,10 @@ type TokenSource struct {
 	// process: a refresh, SetToken and a sliding-expiry save.
 	rmu sync.Mutex
 
+	// locker is the Store's lock (found through Unwrap), or the one a
+	// Manager lends for a Store that has none; nil: none.
+	locker Locker
+
 	flight atomic.Pointer[flight] // the refresh in progress, if any
 
 	mu       sync.Mutex
@@ -139,6 +150,14 @@ type TokenSource struct {
 	rejected string   // an access token a resource server refused
 	backoff  time.Time
 	unsaved  *Token // a refreshed token the store would not take
+	// unsavedFrom is the token unsaved was refreshed from: unsaved is
+	// saved later only over that token, never over a logout or a login.
+	unsavedFrom *Token
+	// epoch counts Close and logout calls. A refresh that began in an
+	// earlier epoch leaves the cache alone, and one that began before a
+	// logout (epoch <= loggedOut's value then) fails.
+	epoch     uint64
+	loggedOut uint64
 
 	lastSlideSave atomic.Int64
 }
@@ -216,9 +235,10 @@ func (e *entry) stop() {
 }
 
 type flight struct {
-	done chan struct{}
-	e    *entry
-	err  error
+	done  chan struct{}
+	epoch uint64 // the source's epoch when the flight began
+	e     *entry
+	err   error
 	// refused is set when e holds a token refused (Invalidate) while the
 	// flight ran.
 	refused bool
@@ -258,7 +278,8 @@ func NewTokenSource(p Provider, store Store, key string, opts ...SourceOption) (
 	if o.now == nil {
 		o.now = time.Now
 	}
-	return &TokenSource{p: p, caps: p.Capabilities(), store: store, key: key, o: o}, nil
+	return &TokenSource{p: p, caps: p.Capabilities(), store: store, key: key, o: o,
+		locker: findLocker(store)}, nil
 }
 
 // Key returns the store key the source reads and writes.
@@ -312,7 +333,7 @@ func (s *TokenSource) slow(ctx context.Context) (*entry, error) {
 				return e, nil
 			}
 			if f = s.flight.Load(); f == nil {
-				f = &flight{done: make(chan struct{})}
+				f = &flight{done: make(chan struct{}), epoch: s.epoch}
 				s.flight.Store(f)
 				go s.run(context.WithoutCancel(ctx), f)
 			}
@@ -338,29 +359,47 @@ func (s *TokenSource) run(ctx context.Context, f *flight) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.refreshTimeout)
 	defer cancel()
 	s.rmu.Lock()
-	e, err := s.refresh(ctx)
-	s.rmu.Unlock()
+	t, at, err := s.refresh(ctx)
 	s.mu.Lock()
+	var e *entry
+	switch {
+	case err != nil:
+	case s.loggedOut > f.epoch:
+		// The user logged out while this refresh ran: its token is in
+		// no store any more, and no caller gets it.
+		err = fmt.Errorf("auth: %s: logged out: %w", s.key, ErrReauthRequired)
+	default:
+		e = s.newEntry(t, s.o.now(), at)
+		if s.epoch == f.epoch {
+			s.cur.Swap(e).stop()
+		} else {
+			// Closed while this refresh ran: the waiting callers get the
+			// token, the closed source keeps nothing.
+			e.stop()
+		}
+	}
 	f.e, f.err = e, err
 	f.refused = e != nil && e.tok.AccessToken == s.rejected
 	s.flight.Store(nil)
 	s.mu.Unlock()
+	s.rmu.Unlock()
 	close(f.done)
 }
 
-// refresh does the work of one flight. It runs alone: the flight is the
-// in-process lock, the store's Locker the cross-process one.
-func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
-	if l, ok := s.store.(Locker); ok {
+// refresh does the work of one flight and returns the token to serve and
+// when to refresh it. It runs alone: the flight is the in-process lock, the
+// store's Locker the cross-process one.
+func (s *TokenSource) refresh(ctx context.Context) (*Token, time.Time, error) {
+	if l := s.locker; l != nil {
 		unlock, err := l.Lock(ctx, s.key)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		defer unlock()
 	}
 	stored, err := s.loadLocked(ctx)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	now := s.o.now()
 
@@ -371,19 +410,19 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 	}
 	s.mu.Unlock()
 	if failed != nil {
-		return nil, failed.err
+		return nil, time.Time{}, failed.err
 	}
 
 	refused := stored.AccessToken == rejected
-	if !refused && !stored.ExpiresWithin(now, s.o.leeway) && stored.AccessToken != "" {
-		return s.publish(stored, now, s.refreshTime(stored, now, false)), nil
+	if !refused && stored.AccessToken != "" && !s.stale(stored, now) {
+		return stored, s.refreshAt(stored), nil
 	}
 	usable := !refused && stored.Valid(now)
 
 	if !s.caps.Refresh || stored.RefreshToken == "" {
 		if usable {
 			// Nothing can renew it; serve it until it lapses.
-			return s.publish(stored, now, stored.Expiry), nil
+			return stored, stored.Expiry, nil
 		}
 		why := "the access token has lapsed and the provider has no refresh grant"
 		if s.caps.Refresh {
@@ -392,20 +431,20 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 		if refused {
 			why = "the provider refused the access token and it cannot be refreshed"
 		}
-		return nil, s.fail(stored, fmt.Errorf("auth: %s: %s: %w", s.key, why, ErrReauthRequired))
+		return nil, time.Time{}, s.fail(stored, fmt.Errorf("auth: %s: %s: %w", s.key, why, ErrReauthRequired))
 	}
 	if !stored.RefreshExpiry.IsZero() && !now.Before(stored.RefreshExpiry) {
-		return nil, s.fail(stored, fmt.Errorf("auth: %s: the refresh token expired at %s: %w",
+		return nil, time.Time{}, s.fail(stored, fmt.Errorf("auth: %s: the refresh token expired at %s: %w",
 			s.key, stored.RefreshExpiry.UTC().Format(time.RFC3339), ErrReauthRequired))
 	}
 	if usable && now.Before(backoff) {
-		return s.publish(stored, now, backoff), nil
+		return stored, backoff, nil
 	}
 
 	nt, err := s.p.Refresh(ctx, stored)
 	if err != nil {
 		if errors.Is(err, ErrReauthRequired) {
-			return nil, s.fail(stored, err)
+			return nil, time.Time{}, s.fail(stored, err)
 		}
 		if usable {
 			// The token still works: keep serving it and try again a
@@ -417,9 +456,9 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 			if !stored.Expiry.IsZero() && stored.Expiry.Before(at) {
 				at = stored.Expiry
 			}
-			return s.publish(stored, now, at), nil
+			return stored, at, nil
 		}
-		return nil, fmt.Errorf("auth: %s: refresh: %w", s.key, err)
+		return nil, time.Time{}, fmt.Errorf("auth: %s: refresh: %w", s.key, err)
 	}
 	if nt.Provider == "" {
 		nt.Provider = s.p.Name()
@@ -429,9 +468,9 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 		// The old refresh token may be spent already: keep the new one
 		// and save it before anything else next time.
 		s.mu.Lock()
-		s.unsaved = nt
+		s.unsaved, s.unsavedFrom = nt, stored
 		s.mu.Unlock()
-		return nil, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
+		return nil, time.Time{}, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
 	}
 	s.mu.Lock()
 	s.rejected, s.backoff, s.failed = "", time.Time{}, nil
@@ -439,27 +478,30 @@ func (s *TokenSource) refresh(ctx context.Context) (*entry, error) {
 	if s.o.onChange != nil {
 		s.o.onChange(stored, nt)
 	}
-	return s.publish(nt, now, s.refreshTime(nt, now, true)), nil
+	return nt, s.refreshAt(nt), nil
 }
 
-// loadLocked reads the store, first saving a refreshed token the store
-// refused earlier.
+// loadLocked reads the store. A refreshed token the store refused earlier
+// is saved first, if the store still holds the token it replaces: not over
+// a logout (the store is empty) or a newer login.
 func (s *TokenSource) loadLocked(ctx context.Context) (*Token, error) {
 	s.mu.Lock()
-	unsaved := s.unsaved
+	unsaved, from := s.unsaved, s.unsavedFrom
 	s.mu.Unlock()
-	if unsaved != nil {
-		if err := s.store.Save(ctx, s.key, unsaved); err != nil {
-			return nil, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
+	t, err := s.store.Load(ctx, s.key)
+	if unsaved != nil && (err == nil || errors.Is(err, ErrNoToken)) {
+		if err == nil && sameToken(t, from) {
+			if err := s.store.Save(ctx, s.key, unsaved); err != nil {
+				return nil, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
+			}
+			t = unsaved
 		}
 		s.mu.Lock()
 		if s.unsaved == unsaved {
-			s.unsaved = nil
+			s.unsaved, s.unsavedFrom = nil, nil
 		}
 		s.mu.Unlock()
-		return unsaved, nil
 	}
-	t, err := s.store.Load(ctx, s.key)
 	switch {
 	case err == nil:
 		return t, nil
@@ -479,21 +521,32 @@ func (s *TokenSource) fail(t *Token, err error) error {
 	return err
 }
 
-// refreshTime is when t must be refreshed: the leeway before its expiry.
-// fresh says t was issued just now, so that a lifetime shorter than twice
-// the leeway is split in half rather than leaving t stale on arrival.
-func (s *TokenSource) refreshTime(t *Token, now time.Time, fresh bool) time.Time {
+// sameToken reports whether a and b carry the same credentials.
+func sameToken(a, b *Token) bool {
+	return a != nil && b != nil && a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
+}
+
+// refreshAt is when t must be refreshed, decided from t alone, whether the
+// source has just obtained it, read it from the Store or recovered it: the
+// leeway before its expiry, or half its lifetime before its expiry when
+// that lifetime (recorded by noteLifetime) is shorter than twice the
+// leeway, so that a short-lived token is not stale on arrival. Zero means
+// never.
+func (s *TokenSource) refreshAt(t *Token) time.Time {
 	if t.Expiry.IsZero() {
 		return time.Time{}
 	}
-	exp := t.Expiry.Round(0)
-	at := exp.Add(-s.o.leeway)
-	if fresh {
-		if half := now.Add(exp.Sub(now) / 2); at.Before(half) {
-			at = half
-		}
+	lead := s.o.leeway
+	if life := s.issuedLifetime(t); life > 0 && life/2 < lead {
+		lead = life / 2
 	}
-	return at
+	return t.Expiry.Round(0).Add(-lead)
+}
+
+// stale reports whether t is due for a refresh at now (see refreshAt).
+func (s *TokenSource) stale(t *Token, now time.Time) bool {
+	at := s.refreshAt(t)
+	return !at.IsZero() && !now.Before(at)
 }
 
 // newEntry prepares t for the hot path, to be refreshed at refreshAt.
@@ -520,30 +573,33 @@ const lifetimeField = "expires_in"
 // lifetimeFields is lifetimeField as the name list seconds reads.
 var lifetimeFields = []string{lifetimeField}
 
-// noteLifetime records a sliding-expiry token's lifetime in its Extra, so
-// that a Store keeps it.
+// noteLifetime records the lifetime of a token the source has just
+// obtained in its Extra, so that a Store keeps it: a sliding-expiry token
+// slides by it, and refreshAt needs it for a token shorter than twice the
+// leeway. (For a longer token the leeway decides alone, so its Extra is
+// left as the provider sent it.) Whole seconds are written as an integer,
+// as expires_in is on the wire.
 func (s *TokenSource) noteLifetime(t *Token, now time.Time) {
-	if !s.caps.SlidingExpiry || t.Expiry.IsZero() {
+	if t.Expiry.IsZero() {
 		return
 	}
 	if _, ok := t.Extra[lifetimeField]; ok {
 		return
 	}
-	secs := int64(t.Expiry.Sub(now).Round(time.Second) / time.Second)
-	if secs <= 0 {
+	life := t.Expiry.Sub(now).Round(time.Millisecond)
+	if life <= 0 || (!s.caps.SlidingExpiry && life >= 2*s.o.leeway) {
 		return
 	}
 	if t.Extra == nil {
 		t.Extra = map[string]json.RawMessage{}
 	}
-	t.Extra[lifetimeField] = json.RawMessage(strconv.FormatInt(secs, 10))
+	t.Extra[lifetimeField] = json.RawMessage(strconv.FormatFloat(life.Seconds(), 'f', -1, 64))
 }
 
-func (s *TokenSource) lifetime(t *Token) time.Duration {
-	if !s.caps.SlidingExpiry {
-		return 0
-	}
-	if s.o.slideLifetime > 0 {
+// issuedLifetime is how long t lives from its issue (or, for a sliding
+// token, from its last use); zero when unknown.
+func (s *TokenSource) issuedLifetime(t *Token) time.Duration {
+	if s.caps.SlidingExpiry && s.o.slideLifetime > 0 {
 		return s.o.slideLifetime
 	}
 	d, _, err := seconds(t.Extra, lifetimeFields)
@@ -551,6 +607,15 @@ func (s *TokenSource) lifetime(t *Token) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// lifetime is how far a use slides t's expiry; zero for providers without
+// sliding expiry.
+func (s *TokenSource) lifetime(t *Token) time.Duration {
+	if !s.caps.SlidingExpiry {
+		return 0
+	}
+	return s.issuedLifetime(t)
 }
 
 // SetToken installs t, typically just after a login: it saves t to the
@@ -567,7 +632,7 @@ func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
 	defer s.rmu.Unlock()
 	now := s.o.now()
 	s.noteLifetime(t, now)
-	if l, ok := s.store.(Locker); ok {
+	if l := s.locker; l != nil {
 		unlock, err := l.Lock(ctx, s.key)
 		if err != nil {
 			return err
@@ -578,7 +643,7 @@ func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
 		return fmt.Errorf("auth: %s: saving the token: %w", s.key, err)
 	}
 	s.mu.Lock()
-	s.failed, s.rejected, s.backoff, s.unsaved = nil, "", time.Time{}, nil
+	s.failed, s.rejected, s.backoff, s.unsaved, s.unsavedFrom = nil, "", time.Time{}, nil, nil
 	s.mu.Unlock()
 	var old *Token
 	if e := s.cur.Load(); e != nil {
@@ -592,7 +657,7 @@ func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
 		s.cur.Swap(nil).stop()
 		return nil
 	}
-	s.publish(t, now, s.refreshTime(t, now, true))
+	s.publish(t, now, s.refreshAt(t))
 	return nil
 }
 
@@ -623,13 +688,26 @@ func (s *TokenSource) Invalidate(stale *Token) {
 // Close lets go of the cached token and stops its timer; the stored token
 // is kept, and a later call loads it again. A long-running server calls it
 // (through Manager.Forget) for users it stops serving, so that idle users
-// hold no memory or timers.
+// hold no memory or timers. Close does not wait for a refresh in flight:
+// that refresh still saves its token and answers its callers, but the
+// closed source does not cache it.
 func (s *TokenSource) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e := s.cur.Load(); e != nil && s.cur.CompareAndSwap(e, nil) {
-		e.stop()
-	}
+	s.epoch++
+	s.cur.Swap(nil).stop()
+}
+
+// endSession is Close for a logout: a refresh in flight fails rather than
+// hand out its token, and everything remembered about the old session is
+// dropped. The Store is left to the caller (Manager.Logout deletes).
+func (s *TokenSource) endSession() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.epoch++
+	s.loggedOut = s.epoch
+	s.failed, s.rejected, s.backoff, s.unsaved, s.unsavedFrom = nil, "", time.Time{}, nil, nil
+	s.cur.Swap(nil).stop()
 }
 
 // ForceRefresh replaces stale even though it has not expired, because a
@@ -661,7 +739,7 @@ func (s *TokenSource) Touch(ctx context.Context, used *Token) error {
 	}
 	nt := e.tok.Clone()
 	nt.Expiry = exp
-	ne := s.newEntry(nt, now, exp.Add(-s.o.leeway))
+	ne := s.newEntry(nt, now, s.refreshAt(nt))
 	ne.lifetime = e.lifetime
 	if !s.cur.CompareAndSwap(e, ne) {
 		ne.stop()
@@ -687,7 +765,7 @@ func (s *TokenSource) saveSlide(ctx context.Context, nt *Token) error {
 		return nil
 	}
 	defer s.rmu.Unlock()
-	if l, ok := s.store.(Locker); ok {
+	if l := s.locker; l != nil {
 		unlock, err := l.Lock(ctx, s.key)
 		if err != nil {
 			return err
