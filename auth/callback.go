@@ -19,6 +19,7 @@ import (
 // the query.
 //
 //	flows := auth.NewFlowStore()
+//	// on login: flow, err := auth.Begin(p); err = flows.Put(flow); redirect to flow.URL
 //	mux.Handle("/callback/tradestation", &auth.CallbackHandler{
 //		Provider: p,
 //		Path:     "/callback/tradestation",
@@ -104,7 +105,9 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // FlowByState adapts a lookup keyed by the callback's state parameter to
 // CallbackHandler.Flow. A request whose state is missing, repeated or
-// overlong is refused without calling lookup.
+// overlong is refused without calling lookup, so a provider that allows
+// callbacks without state (Capabilities.AllowMissingState) needs a lookup
+// by the user's session instead.
 func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) func(*http.Request) (*Flow, error) {
 	return func(r *http.Request) (*Flow, error) {
 		q, err := callbackQuery(r.URL.RawQuery)
@@ -126,47 +129,136 @@ func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) 
 // runs in one process. Take removes the flow it returns, so each callback
 // is served at most once. Apps that run several processes keep flows in
 // their session store instead; a Flow is plain JSON.
+//
+// The store holds at most Limit flows, so that a flood of login starts
+// cannot exhaust memory (a pending flow takes about 700 bytes): once it is
+// full, Put fails with ErrTooManyFlows until flows are taken or expire.
+// Expired flows are dropped oldest first as flows are put, at O(1) cost per
+// Put; until then they still count, and a flow given a longer TTL than
+// those put after it holds them until it expires too.
 type FlowStore struct {
+	// Limit is the most flows kept at once; zero means DefaultFlowLimit.
+	// Set it before the store is used.
+	Limit int
+
 	mu    sync.Mutex
-	flows map[string]*Flow
-	// sweepAt is the size at which Put next drops expired flows: twice the
-	// size after the last sweep, so a flood of logins costs each Put O(1)
-	// on average rather than a scan of every pending flow.
-	sweepAt int
-	now     func() time.Time
+	flows map[string]stored
+	// order lists the Puts in the order they were made, from head on. An
+	// entry whose flow was taken or put again is stale and skipped; stale
+	// entries are compacted away before they outnumber the live ones.
+	order []queued
+	head  int
+	seq   uint64 // numbers the Puts
+	now   func() time.Time
 }
 
-// minSweep is the least sweepAt.
-const minSweep = 64
+// stored is a pending flow and the number of the Put that stored it.
+type stored struct {
+	flow *Flow
+	seq  uint64
+}
 
-// NewFlowStore returns an empty FlowStore.
+// queued is an entry of FlowStore.order: the state a flow was put under
+// (kept in case the app changes the flow's afterwards) and the Put's
+// number, so that a flow put again is told from its earlier entries.
+type queued struct {
+	state   string
+	seq     uint64
+	expires time.Time
+}
+
+// live reports whether q is the latest Put of a pending flow.
+func (s *FlowStore) live(q queued) bool {
+	st, ok := s.flows[q.state]
+	return ok && st.seq == q.seq
+}
+
+// DefaultFlowLimit is a FlowStore's Limit when none is set: about 70 MB of
+// pending logins, or some 160 login starts a second for a ten-minute TTL.
+const DefaultFlowLimit = 100_000
+
+// ErrTooManyFlows means a FlowStore is full: too many logins are pending.
+var ErrTooManyFlows = errors.New("too many pending logins")
+
+// NewFlowStore returns an empty FlowStore. The zero FlowStore is ready to
+// use too.
 func NewFlowStore() *FlowStore {
-	return &FlowStore{flows: map[string]*Flow{}, now: time.Now}
+	return &FlowStore{flows: map[string]stored{}, now: time.Now}
 }
 
-// Put keeps f until its callback arrives or it expires. Expired flows are
-// dropped as new ones are added. A nil flow is ignored.
-func (s *FlowStore) Put(f *Flow) {
-	if f == nil {
-		return
+// Put keeps f until its callback arrives or it expires, dropping expired
+// flows first. Putting a flow with the state of a pending one replaces it.
+// It fails with ErrTooManyFlows when the store holds Limit flows, and for
+// a nil flow or one without state.
+func (s *FlowStore) Put(f *Flow) error {
+	if f == nil || f.State == "" {
+		return errors.New("auth: FlowStore.Put needs a flow with a state")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.flows) >= s.sweepAt {
-		s.sweep()
+	if s.flows == nil {
+		s.flows = map[string]stored{}
 	}
-	s.flows[f.State] = f
+	s.dropExpired()
+	limit := s.Limit
+	if limit <= 0 {
+		limit = DefaultFlowLimit
+	}
+	if _, replacing := s.flows[f.State]; !replacing && len(s.flows) >= limit {
+		return fmt.Errorf("auth: %w (%d)", ErrTooManyFlows, limit)
+	}
+	s.seq++
+	s.flows[f.State] = stored{f, s.seq}
+	s.order = append(s.order, queued{f.State, s.seq, f.Expires})
+	if pending := len(s.order) - s.head; pending > 2*len(s.flows)+64 {
+		s.compact()
+	}
+	return nil
 }
 
-// sweep drops the expired flows. The caller holds s.mu.
-func (s *FlowStore) sweep() {
-	now := s.now()
-	for k, f := range s.flows {
-		if !now.Before(f.Expires) {
-			delete(s.flows, k)
+// dropExpired pops expired and stale entries from the head of the order,
+// stopping at the first live flow. The caller holds s.mu. Every entry is
+// popped once, so the cost per Put is O(1) on average.
+func (s *FlowStore) dropExpired() {
+	now := s.clock()
+	for s.head < len(s.order) {
+		q := s.order[s.head]
+		live := s.live(q)
+		if live && now.Before(q.expires) {
+			break
+		}
+		if live {
+			delete(s.flows, q.state)
+		}
+		s.order[s.head] = queued{}
+		s.head++
+	}
+	if s.head == len(s.order) {
+		s.order, s.head = s.order[:0], 0
+	}
+}
+
+// compact drops stale entries from the order, keeping its sequence. It
+// runs only when stale entries outnumber the live ones, so its O(n) cost
+// is paid for by the Puts (and Takes) that made them. The caller holds
+// s.mu.
+func (s *FlowStore) compact() {
+	kept := s.order[:0]
+	for _, q := range s.order[s.head:] {
+		if s.live(q) {
+			kept = append(kept, q)
 		}
 	}
-	s.sweepAt = max(2*len(s.flows), minSweep)
+	clear(s.order[len(kept):])
+	s.order, s.head = kept, 0
+}
+
+// clock is the store's time source.
+func (s *FlowStore) clock() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
 }
 
 // Take removes and returns the flow begun with state; nil when there is
@@ -175,16 +267,23 @@ func (s *FlowStore) sweep() {
 func (s *FlowStore) Take(_ context.Context, state string) (*Flow, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.flows[state]
+	st := s.flows[state]
 	delete(s.flows, state)
-	return f, nil
+	return st.flow, nil
 }
 
-// Len reports how many flows are pending; expired ones are dropped first.
+// Len reports how many flows are pending; expired ones are dropped first,
+// wherever they are in the order.
 func (s *FlowStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweep()
+	now := s.clock()
+	for k, st := range s.flows {
+		if !now.Before(st.flow.Expires) {
+			delete(s.flows, k)
+		}
+	}
+	s.compact()
 	return len(s.flows)
 }
 

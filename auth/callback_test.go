@@ -50,7 +50,7 @@ func newCBApp(t *testing.T) *cbApp {
 func (a *cbApp) begin(t *testing.T, opts ...auth.FlowOption) *auth.Flow {
 	f, err := auth.Begin(a.p, opts...)
 	require.NoError(t, err)
-	a.flows.Put(f)
+	require.NoError(t, a.flows.Put(f))
 	return f
 }
 
@@ -144,7 +144,7 @@ func TestCallbackHandlerRefusals(t *testing.T) {
 			a.p.issuer = "https://as.example"
 			f, err := auth.Begin(a.p, auth.WithIssuer("https://as.example"))
 			require.NoError(t, err)
-			a.flows.Put(f)
+			require.NoError(t, a.flows.Put(f))
 			if tc.setup != nil {
 				tc.setup(a)
 			}
@@ -224,13 +224,13 @@ func TestCallbackStatus(t *testing.T) {
 func TestFlowStore(t *testing.T) {
 	s := auth.NewFlowStore()
 	old := &auth.Flow{State: "old", Expires: time.Now().Add(-time.Second)}
-	s.Put(old)
+	require.NoError(t, s.Put(old))
 	got, err := s.Take(context.Background(), "old")
 	require.NoError(t, err)
 	assert.Same(t, old, got, "an expired flow is still handed out, so Complete can say it expired")
 
-	s.Put(old)
-	s.Put(&auth.Flow{State: "new", Expires: time.Now().Add(time.Minute)})
+	require.NoError(t, s.Put(old))
+	require.NoError(t, s.Put(&auth.Flow{State: "new", Expires: time.Now().Add(time.Minute)}))
 	assert.Equal(t, 1, s.Len(), "Put drops expired flows")
 	got, _ = s.Take(context.Background(), "new")
 	require.NotNil(t, got)
@@ -274,7 +274,10 @@ func TestCallbackHandlerWithOAuthSim(t *testing.T) {
 			http.Error(w, "begin failed", http.StatusInternalServerError)
 			return
 		}
-		flows.Put(f)
+		if err := flows.Put(f); err != nil {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
 		http.Redirect(w, r, f.URL, http.StatusFound)
 	})
 
@@ -324,7 +327,9 @@ func FuzzCallbackHandler(f *testing.F) {
 	f.Add("")
 	f.Fuzz(func(t *testing.T, raw string) {
 		a := newCBApp(t)
-		a.flows.Put(&auth.Flow{Provider: "fake", State: state, Verifier: "v", Expires: time.Now().Add(time.Hour)})
+		if err := a.flows.Put(&auth.Flow{Provider: "fake", State: state, Verifier: "v", Expires: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
 		r := (&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/callback/fake", RawQuery: raw},
 			Header: http.Header{}, Host: "app.example"}).WithContext(context.Background())
 		w := httptest.NewRecorder()
@@ -370,12 +375,177 @@ func BenchmarkFlowStorePut(b *testing.B) {
 	s := auth.NewFlowStore()
 	exp := time.Now().Add(time.Hour)
 	for i := range 50_000 {
-		s.Put(&auth.Flow{State: strconv.Itoa(i), Expires: exp})
+		if err := s.Put(&auth.Flow{State: strconv.Itoa(i), Expires: exp}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	f := &auth.Flow{State: "new", Expires: exp}
 	ctx := context.Background()
 	for b.Loop() {
-		s.Put(f)
+		if err := s.Put(f); err != nil {
+			b.Fatal(err)
+		}
 		_, _ = s.Take(ctx, "new")
+	}
+}
+
+// simServer starts an oauthsim server for one public PKCE client whose
+// redirect is http://127.0.0.1/cb, and a provider for it; mutate adjusts
+// the server, caps the provider.
+func simServer(t *testing.T, mutate func(*oauthsim.Config), issuer string, caps auth.Capabilities) (*oauthsim.Server, *auth.Standard) {
+	t.Helper()
+	cfg := oauthsim.Config{
+		Name:    "Sim",
+		Issuer:  "https://as.sim.example/",
+		Clients: []oauthsim.Client{{ID: "app", RedirectURIs: []string{"http://127.0.0.1/cb"}}},
+		Users:   []oauthsim.User{{ID: "u-1", Username: "alice", Password: "pw"}, {ID: "u-2", Username: "mallory", Password: "pw"}},
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	as, err := oauthsim.NewServer(cfg)
+	require.NoError(t, err)
+	t.Cleanup(as.Close)
+	p, err := auth.NewStandard(auth.Config{Name: "sim", ClientID: "app", RedirectURL: "http://127.0.0.1/cb",
+		Endpoint: as.Endpoint(), AuthStyle: auth.AuthStylePublic, Issuer: issuer, Capabilities: caps,
+		HTTPClient: as.Client()})
+	require.NoError(t, err)
+	return as, p
+}
+
+// TestRequireIssuerAgainstSim runs logins against a server that does and
+// one that does not send iss (RFC 9207): a provider marked RequireIssuer
+// completes only the first; an unmarked one completes both.
+func TestRequireIssuerAgainstSim(t *testing.T) {
+	ctx := context.Background()
+	const iss = "https://as.sim.example/"
+	for _, sends := range []bool{true, false} {
+		for _, require9207 := range []bool{true, false} {
+			as, p := simServer(t, func(c *oauthsim.Config) { c.Wire.SendIssuer = sends }, iss,
+				auth.Capabilities{PKCE: true, RequireIssuer: require9207})
+			f, err := auth.Begin(p)
+			require.NoError(t, err)
+			cb, err := as.Browser("alice", "pw").Login(ctx, f.URL)
+			require.NoError(t, err)
+			assert.Equal(t, sends, strings.Contains(cb, "iss="))
+			_, err = f.CompleteURL(ctx, p, cb)
+			if sends || !require9207 {
+				assert.NoError(t, err, "sends=%t require=%t", sends, require9207)
+			} else {
+				assert.ErrorIs(t, err, auth.ErrIssuerMismatch, "a callback without iss is refused")
+			}
+		}
+	}
+	_, err := auth.NewStandard(auth.Config{Name: "x", ClientID: "x", AuthStyle: auth.AuthStylePublic,
+		Endpoint:     auth.Endpoint{AuthURL: "https://as.example/a", TokenURL: "https://as.example/t"},
+		Capabilities: auth.Capabilities{RequireIssuer: true}})
+	assert.Error(t, err, "RequireIssuer needs Config.Issuer")
+}
+
+// TestCallbackWithoutStateAgainstSim: a server that drops state from its
+// redirects (TradeStation v2's documentation shows none) can be logged in
+// to only by a provider that opted in, with PKCE; and a code injected into
+// such a stateless callback is refused by the code exchange, because the
+// flow's verifier does not fit it.
+func TestCallbackWithoutStateAgainstSim(t *testing.T) {
+	ctx := context.Background()
+	omit := func(c *oauthsim.Config) { c.Wire.OmitState = true }
+
+	as, strict := simServer(t, omit, "", auth.Capabilities{PKCE: true})
+	f, err := auth.Begin(strict)
+	require.NoError(t, err)
+	cb, err := as.Browser("alice", "pw").Login(ctx, f.URL)
+	require.NoError(t, err)
+	require.NotContains(t, cb, "state=")
+	_, err = f.CompleteURL(ctx, strict, cb)
+	assert.ErrorIs(t, err, auth.ErrStateMismatch, "not opted in: refused")
+
+	as, p := simServer(t, omit, "", auth.Capabilities{PKCE: true, AllowMissingState: true})
+	f, err = auth.Begin(p)
+	require.NoError(t, err)
+	cb, err = as.Browser("alice", "pw").Login(ctx, f.URL)
+	require.NoError(t, err)
+	tok, err := f.CompleteURL(ctx, p, cb)
+	require.NoError(t, err)
+	g, err := as.Engine.ValidateToken(tok.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, "u-1", g.Subject)
+
+	// Mallory logs in herself, with and without a PKCE challenge of her
+	// own, and plants her code in Alice's stateless callback.
+	for _, attackerPKCE := range []bool{true, false} {
+		victim, err := auth.Begin(p)
+		require.NoError(t, err)
+		authURL := p.AuthCodeURL("")
+		if attackerPKCE {
+			own, err := auth.Begin(p)
+			require.NoError(t, err)
+			authURL = own.URL
+		}
+		planted, err := as.Browser("mallory", "pw").Login(ctx, authURL)
+		require.NoError(t, err)
+		_, err = victim.CompleteURL(ctx, p, planted)
+		var oe *auth.OAuthError
+		require.ErrorAs(t, err, &oe, "attackerPKCE=%t", attackerPKCE)
+		assert.Equal(t, "invalid_grant", oe.Code)
+	}
+
+	_, err = auth.NewStandard(auth.Config{Name: "x", ClientID: "x", ClientSecret: "s", AuthStyle: auth.AuthStyleInParams,
+		Endpoint:     auth.Endpoint{AuthURL: "https://as.example/a", TokenURL: "https://as.example/t"},
+		Capabilities: auth.Capabilities{AllowMissingState: true}})
+	assert.Error(t, err, "AllowMissingState needs PKCE")
+}
+
+// TestFlowStoreLimit: a flood of login starts cannot grow the store past
+// its limit; Put says so with ErrTooManyFlows, and room comes back as
+// flows are taken or expire.
+func TestFlowStoreLimit(t *testing.T) {
+	s := auth.NewFlowStore()
+	s.Limit = 3
+	live := time.Now().Add(time.Hour)
+	require.NoError(t, s.Put(&auth.Flow{State: "gone", Expires: time.Now().Add(-time.Second)}))
+	require.NoError(t, s.Put(&auth.Flow{State: "a", Expires: live}))
+	require.NoError(t, s.Put(&auth.Flow{State: "b", Expires: live}))
+	require.NoError(t, s.Put(&auth.Flow{State: "c", Expires: live}), "the expired flow makes room")
+	err := s.Put(&auth.Flow{State: "d", Expires: live})
+	assert.ErrorIs(t, err, auth.ErrTooManyFlows)
+	assert.Equal(t, 3, s.Len())
+	got, _ := s.Take(context.Background(), "d")
+	assert.Nil(t, got, "a refused flow is not kept")
+
+	got, _ = s.Take(context.Background(), "b")
+	require.NotNil(t, got)
+	require.NoError(t, s.Put(&auth.Flow{State: "d", Expires: live}))
+	require.NoError(t, s.Put(&auth.Flow{State: "a", Expires: live}), "putting a pending state again replaces it")
+	assert.Equal(t, 3, s.Len())
+	assert.ErrorIs(t, s.Put(&auth.Flow{State: "e", Expires: live}), auth.ErrTooManyFlows)
+	assert.Error(t, s.Put(nil))
+
+	d := auth.NewFlowStore()
+	n := 0
+	for ; n <= auth.DefaultFlowLimit; n++ {
+		if d.Put(&auth.Flow{State: strconv.Itoa(n), Expires: live}) != nil {
+			break
+		}
+	}
+	assert.Equal(t, auth.DefaultFlowLimit, n, "the default limit holds")
+}
+
+// BenchmarkFlowStorePutFull is a login start refused under a flood: the
+// store is full of live flows, and the refusal must cost O(1) too.
+func BenchmarkFlowStorePutFull(b *testing.B) {
+	s := auth.NewFlowStore()
+	s.Limit = 50_000
+	exp := time.Now().Add(time.Hour)
+	for i := range s.Limit {
+		if err := s.Put(&auth.Flow{State: strconv.Itoa(i), Expires: exp}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	f := &auth.Flow{State: "new", Expires: exp}
+	for b.Loop() {
+		if err := s.Put(f); !errors.Is(err, auth.ErrTooManyFlows) {
+			b.Fatal(err)
+		}
 	}
 }

@@ -18,15 +18,15 @@
 // Begin creates a Flow with a random state and, where the broker allows it,
 // a PKCE S256 verifier. The app keeps the flow server-side (it is plain
 // JSON) and redirects the user to flow.URL. When the broker redirects back,
-// Complete checks the callback (error parameter, state in constant time,
-// iss, deadline, single use) and only then exchanges the code:
+// Complete checks the callback (state in constant time, iss, error
+// parameter, deadline, single use) and only then exchanges the code:
 //
 //	p, err := tradestation.New(tradestation.Config{ClientID: id, ClientSecret: secret,
 //		RedirectURL: "https://app.example.com/callback/tradestation"})
 //
 //	// in the login handler:
 //	flow, err := auth.Begin(p)                       // state + PKCE + deadline
-//	flows.Put(flow)                                  // keep it server-side
+//	err = flows.Put(flow)                            // keep it server-side (fails when too many logins are pending)
 //	http.Redirect(w, r, flow.URL, http.StatusFound)  // send the user to the broker
 //
 //	// in the callback handler:

@@ -239,7 +239,10 @@ func ExampleCallbackHandler() {
 			http.Error(w, "login unavailable", http.StatusInternalServerError)
 			return
 		}
-		flows.Put(flow)
+		if err := flows.Put(flow); err != nil {
+			http.Error(w, "too many logins in progress", http.StatusServiceUnavailable)
+			return
+		}
 		http.Redirect(w, r, flow.URL, http.StatusFound)
 	})
 	mux.Handle("/callback/example", &auth.CallbackHandler{

@@ -27,9 +27,18 @@ const maxParamLen = 4096
 // started it, the PKCE verifier, the redirect URI and a deadline. It is
 // plain JSON, so an app can keep it in a server-side session between the
 // redirect and the callback; it holds the PKCE verifier, so keep it where
-// the browser cannot read it. A Flow completes at most once. Printed with
-// fmt or logged with slog it shows neither its state nor its verifier; its
-// JSON form, meant for storage, has both.
+// the browser cannot read it. Printed with fmt or logged with slog it shows
+// neither its state nor its verifier; its JSON form, meant for storage, has
+// both.
+//
+// Single use: one *Flow completes at most once, however many goroutines
+// call Complete on it, and its Used field carries that through JSON.
+// Copies are separate flows, though: a Flow value copied (or a JSON form
+// stored twice, or read back twice) before its completion can be completed
+// once per copy. The single-use guarantee across requests therefore comes
+// from where the flow is kept: FlowStore.Take hands each pending flow out
+// once, and a session store should do the same (delete the flow as it is
+// read). The broker's one-time code is the last line of defence.
 type Flow struct {
 	// Provider is the name of the provider the flow was begun with.
 	Provider string `json:"provider"`
@@ -76,7 +85,10 @@ func WithScopes(scopes ...string) FlowOption {
 	return func(o *flowOptions) { o.scopes = scopes }
 }
 
-// WithRedirectURL uses this redirect URI instead of the configured one.
+// WithRedirectURL uses this redirect URI instead of the configured one. It
+// must pass CheckRedirectURL (https, or http on a loopback address, as a
+// loopback login on a chosen port needs); a private-use-scheme redirect is
+// configured on the provider instead (Config.PrivateUseRedirect).
 func WithRedirectURL(u string) FlowOption {
 	return func(o *flowOptions) { o.redirect = u }
 }
@@ -140,8 +152,12 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 			f.Issuer = ip.Issuer()
 		}
 	}
+	caps := p.Capabilities()
+	if caps.RequireIssuer && f.Issuer == "" {
+		return nil, fmt.Errorf("auth: %s requires iss on callbacks but no issuer is known (WithIssuer)", f.Provider)
+	}
 	var ac []AuthCodeOption
-	if p.Capabilities().PKCE {
+	if caps.PKCE {
 		f.Verifier = oauth2.GenerateVerifier()
 		ac = append(ac, S256ChallengeOption(f.Verifier))
 	}
@@ -171,11 +187,19 @@ type CodeParamser interface {
 }
 
 // Complete checks a callback's query against the flow and, only when every
-// check passes, exchanges the code. The checks run in this order: the error
-// parameter (an *OAuthError; access_denied matches ErrAccessDenied), the
-// state (constant time; ErrStateMismatch), iss when present
-// (ErrIssuerMismatch), the deadline (ErrFlowExpired), single use
-// (ErrFlowUsed), and the code (ErrMissingCode).
+// check passes, exchanges the code. The checks run in this order: the state
+// (constant time; ErrStateMismatch), iss (ErrIssuerMismatch; required when
+// the provider's Capabilities say RequireIssuer, else checked when
+// present), the error parameter (an *OAuthError; access_denied matches
+// ErrAccessDenied), the deadline (ErrFlowExpired), single use
+// (ErrFlowUsed), and the code (ErrMissingCode). The state comes first so
+// that an error callback without this login's state, which anyone can
+// send, is a mismatch and not "the user declined". A callback without
+// state passes only as Capabilities.AllowMissingState describes.
+//
+// Complete is single use per *Flow (see Flow): of two calls on the same
+// pointer only one exchanges; two copies of one Flow are not protected
+// against each other.
 func (f *Flow) Complete(ctx context.Context, p Provider, query url.Values) (*Token, error) {
 	now := time.Now
 	if f.now != nil {
@@ -218,6 +242,22 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 	if p.Name() != f.Provider {
 		return nil, fmt.Errorf("auth: flow was begun with %s, not %s: %w", f.Provider, p.Name(), ErrStateMismatch)
 	}
+	caps := p.Capabilities()
+	if err := f.checkState(caps, q); err != nil {
+		return nil, err
+	}
+	iss, err := single(q, "iss")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case caps.RequireIssuer && iss == "":
+		return nil, fmt.Errorf("auth: %s callback: %w: no iss, which this provider always sends", f.Provider, ErrIssuerMismatch)
+	case caps.RequireIssuer && f.Issuer == "":
+		return nil, fmt.Errorf("auth: %s callback: %w: no expected issuer to check iss against", f.Provider, ErrIssuerMismatch)
+	case iss != "" && f.Issuer != "" && iss != f.Issuer:
+		return nil, fmt.Errorf("auth: %s callback: %w: got %q", f.Provider, ErrIssuerMismatch, cleanText(iss))
+	}
 	if code, err := single(q, "error"); err != nil {
 		return nil, err
 	} else if code != "" {
@@ -225,20 +265,6 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 		uri, _ := single(q, "error_uri")
 		return nil, &OAuthError{Provider: f.Provider, Endpoint: "authorize", Code: cleanText(code),
 			Description: cleanText(desc), URI: cleanText(uri)}
-	}
-	state, err := single(q, "state")
-	if err != nil {
-		return nil, err
-	}
-	if f.State == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 {
-		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrStateMismatch)
-	}
-	iss, err := single(q, "iss")
-	if err != nil {
-		return nil, err
-	}
-	if iss != "" && f.Issuer != "" && iss != f.Issuer {
-		return nil, fmt.Errorf("auth: %s callback: %w: got %q", f.Provider, ErrIssuerMismatch, iss)
 	}
 	if !now.Before(f.Expires) {
 		return nil, fmt.Errorf("auth: %s callback: %w", f.Provider, ErrFlowExpired)
@@ -269,6 +295,24 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 		opts = append(opts, RedirectURLOption(f.RedirectURL))
 	}
 	return p.Exchange(ctx, code, opts...)
+}
+
+// checkState accepts q when its one state parameter is the flow's. A
+// callback with no state parameter at all passes only when caps allow it
+// (AllowMissingState), the flow has a PKCE verifier to bind the code, and
+// the callback is not an error, which nothing would bind.
+func (f *Flow) checkState(caps Capabilities, q url.Values) error {
+	state, err := single(q, "state")
+	if err != nil {
+		return err
+	}
+	if _, present := q["state"]; !present && caps.AllowMissingState && f.Verifier != "" && len(q["error"]) == 0 {
+		return nil
+	}
+	if f.State == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 {
+		return fmt.Errorf("auth: %s callback: %w", f.Provider, ErrStateMismatch)
+	}
+	return nil
 }
 
 func callbackCode(p Provider, q url.Values) (string, error) {

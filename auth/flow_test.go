@@ -180,7 +180,7 @@ func TestCompleteRejects(t *testing.T) {
 		}, auth.ErrIssuerMismatch},
 		{"repeated state", func(f *auth.Flow) url.Values { return cbQuery("code", "c", "state", f.State, "state", f.State) }, auth.ErrBadCallback},
 		{"repeated code", func(f *auth.Flow) url.Values { return cbQuery("code", "c", "code", "d", "state", f.State) }, auth.ErrBadCallback},
-		{"repeated error", func(f *auth.Flow) url.Values { return cbQuery("error", "a", "error", "b") }, auth.ErrBadCallback},
+		{"repeated error", func(f *auth.Flow) url.Values { return cbQuery("error", "a", "error", "b", "state", f.State) }, auth.ErrBadCallback},
 		{"repeated iss", func(f *auth.Flow) url.Values {
 			return cbQuery("code", "c", "state", f.State, "iss", "https://as.example", "iss", "https://as.example")
 		}, auth.ErrBadCallback},
@@ -499,7 +499,7 @@ func TestFlowNilArguments(t *testing.T) {
 	assert.Zero(t, p.calls.Load())
 
 	s := auth.NewFlowStore()
-	s.Put(nil)
+	assert.Error(t, s.Put(nil), "a nil flow is an error, not a panic")
 	assert.Zero(t, s.Len())
 }
 
@@ -527,5 +527,111 @@ func TestCompleteConcurrentWithoutCode(t *testing.T) {
 		wg.Wait()
 		assert.Equal(t, int32(1), p.calls.Load())
 		assert.True(t, f.Used)
+	}
+}
+
+// TestCompleteErrorNeedsState: an error callback is only believed when it
+// carries this flow's state. A forged or stale "access_denied" (no state,
+// another login's state) is a state mismatch, not "the user declined".
+func TestCompleteErrorNeedsState(t *testing.T) {
+	for name, q := range map[string]func(f *auth.Flow) url.Values{
+		"no state":      func(*auth.Flow) url.Values { return cbQuery("error", "access_denied") },
+		"foreign state": func(*auth.Flow) url.Values { return cbQuery("error", "access_denied", "state", "someone-else") },
+		"empty state":   func(*auth.Flow) url.Values { return cbQuery("error", "access_denied", "state", "") },
+		"other error":   func(*auth.Flow) url.Values { return cbQuery("error", "server_error") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, allowMissing := range []bool{false, true} {
+				p := newExchangeRecorder(t, true)
+				p.caps.AllowMissingState = allowMissing
+				f, err := auth.Begin(p)
+				require.NoError(t, err)
+				_, err = f.Complete(context.Background(), p, q(f))
+				assert.ErrorIs(t, err, auth.ErrStateMismatch, "allowMissing=%t", allowMissing)
+				assert.NotErrorIs(t, err, auth.ErrAccessDenied)
+				var oe *auth.OAuthError
+				assert.False(t, errors.As(err, &oe), "no OAuthError is built from an unbound callback")
+				assert.Equal(t, 400, auth.CallbackStatus(err))
+			}
+		})
+	}
+	// With the right state the refusal is the user's.
+	p := newExchangeRecorder(t, true)
+	f, err := auth.Begin(p)
+	require.NoError(t, err)
+	_, err = f.Complete(context.Background(), p, cbQuery("error", "access_denied", "state", f.State))
+	assert.ErrorIs(t, err, auth.ErrAccessDenied)
+}
+
+// TestCompleteRequireIssuer: a provider that documents sending iss (RFC
+// 9207) has every callback without it refused, so a mix-up attacker cannot
+// downgrade by leaving iss out; one that does not is unaffected.
+func TestCompleteRequireIssuer(t *testing.T) {
+	p := issuerProvider{newExchangeRecorder(t, false)}
+	p.issuer = "https://as.example"
+	p.caps.RequireIssuer = true
+	f, err := auth.Begin(p)
+	require.NoError(t, err)
+	for _, q := range []url.Values{
+		cbQuery("code", "c", "state", f.State),
+		cbQuery("code", "c", "state", f.State, "iss", ""),
+		cbQuery("error", "access_denied", "state", f.State),
+		cbQuery("code", "c", "state", f.State, "iss", "https://evil.example"),
+	} {
+		_, err = f.Complete(context.Background(), p, q)
+		assert.ErrorIs(t, err, auth.ErrIssuerMismatch, "%v", q)
+		assert.NotErrorIs(t, err, auth.ErrAccessDenied)
+	}
+	assert.Zero(t, p.calls.Load())
+	_, err = f.Complete(context.Background(), p, cbQuery("code", "c", "state", f.State, "iss", "https://as.example"))
+	require.NoError(t, err)
+
+	// Required but unknown: Begin refuses rather than accept every iss.
+	np := newExchangeRecorder(t, false)
+	np.caps.RequireIssuer = true
+	_, err = auth.Begin(np)
+	assert.Error(t, err)
+	f, err = auth.Begin(np, auth.WithIssuer("https://as.example"))
+	require.NoError(t, err)
+	_, err = f.Complete(context.Background(), np, cbQuery("code", "c", "state", f.State))
+	assert.ErrorIs(t, err, auth.ErrIssuerMismatch)
+}
+
+// TestCompleteMissingState: a callback without any state is accepted only
+// when the provider opted in and the flow's PKCE verifier binds the code to
+// this login; a present but wrong state is refused whatever the setting.
+func TestCompleteMissingState(t *testing.T) {
+	tests := []struct {
+		name         string
+		allowMissing bool
+		pkce         bool
+		query        func(f *auth.Flow) url.Values
+		ok           bool
+	}{
+		{"default off", false, true, func(*auth.Flow) url.Values { return cbQuery("code", "c") }, false},
+		{"opted in with PKCE", true, true, func(*auth.Flow) url.Values { return cbQuery("code", "c") }, true},
+		{"opted in, auth_code", true, true, func(*auth.Flow) url.Values { return cbQuery("auth_code", "c") }, true},
+		{"opted in without PKCE", true, false, func(*auth.Flow) url.Values { return cbQuery("code", "c") }, false},
+		{"wrong state", true, true, func(*auth.Flow) url.Values { return cbQuery("code", "c", "state", "wrong") }, false},
+		{"empty state", true, true, func(*auth.Flow) url.Values { return cbQuery("code", "c", "state", "") }, false},
+		{"right state", true, true, func(f *auth.Flow) url.Values { return cbQuery("code", "c", "state", f.State) }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := codeParamProvider{newExchangeRecorder(t, tc.pkce)}
+			p.codeNames = []string{"code", "auth_code"}
+			p.caps.AllowMissingState = tc.allowMissing
+			f, err := auth.Begin(p)
+			require.NoError(t, err)
+			tok, err := f.Complete(context.Background(), p, tc.query(f))
+			if tc.ok {
+				require.NoError(t, err)
+				assert.Equal(t, "access-for-c", tok.AccessToken)
+				assert.Equal(t, f.Verifier, p.params[0].Get("code_verifier"))
+				return
+			}
+			assert.ErrorIs(t, err, auth.ErrStateMismatch)
+			assert.Zero(t, p.calls.Load())
+		})
 	}
 }

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,12 +30,26 @@ type loopbackOptions struct {
 	out      io.Writer
 	timeout  time.Duration
 	flowOpts []FlowOption
+
+	// listenHosts and listen replace the addresses and the bind of the
+	// listener in tests; nil means the host's own addresses and net.Listen.
+	listenHosts []string
+	listen      func(network, address string) (net.Listener, error)
 }
+
+// loopbackBindTries is how often a login on a random port looks for a port
+// that is free on every address of its host.
+const loopbackBindTries = 8
 
 // LoopbackHost sets the host name in the redirect URI: "127.0.0.1" (the
 // default, as RFC 8252 recommends) or "localhost", for brokers whose
 // registered callbacks name localhost (TradeStation's defaults do). The
-// listener is always on the loopback interface.
+// listener is always on the loopback interface. A browser may send
+// "localhost" to 127.0.0.1 or to [::1], so in that mode the login listens
+// on both and does not start unless it holds the port on each one the
+// machine has: on a random port it moves to another port, on a fixed port
+// it fails with the bind error (syscall.EADDRINUSE where the system says
+// so), because another program listening there would get the code.
 func LoopbackHost(host string) LoopbackOption {
 	return func(o *loopbackOptions) { o.host = host }
 }
@@ -95,12 +109,16 @@ func LoopbackFlowOptions(opts ...FlowOption) LoopbackOption {
 //	tok, err := auth.LoginLoopback(ctx, p,
 //		auth.LoopbackHost("localhost"), auth.LoopbackPort(3000), auth.LoopbackPath(""))
 //
-// Only the redirect path is served (other paths get 404). A redirect
-// whose state is not this login's is refused without ending the wait, so
-// another page cannot cut the login short; once a redirect with the right
-// state has been processed, later requests are answered 410 and not
-// processed. Waiting ends with ctx, or after the timeout with an error
-// matching ErrFlowExpired.
+// Only the redirect path is served (other paths get 404), and only to
+// requests whose Host is the redirect's host and port (a page that rebinds
+// its own name to 127.0.0.1 gets 400). A redirect whose state is not this
+// login's is refused without ending the wait, so another page cannot cut
+// the login short; once a redirect with the right state has been
+// processed, later requests are answered 410 and not processed. (With
+// Capabilities.AllowMissingState a redirect without state is processed
+// too, so any page can end the login, though not with its own code.)
+// Waiting ends with ctx, or after the timeout with an error matching
+// ErrFlowExpired.
 func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*Token, error) {
 	o := loopbackOptions{host: "127.0.0.1", path: "/callback", out: os.Stderr, timeout: DefaultLoopbackTimeout}
 	for _, opt := range opts {
@@ -121,24 +139,12 @@ func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*To
 		return nil, errors.New("auth: loopback login: timeout must be positive")
 	}
 
-	listenHost := o.host
-	if listenHost == "localhost" {
-		listenHost = "127.0.0.1"
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(listenHost, strconv.Itoa(o.port)))
+	listeners, port, err := o.bind()
 	if err != nil {
-		return nil, fmt.Errorf("auth: loopback login: %w", err)
+		return nil, err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	listeners := []net.Listener{ln}
-	if o.host == "localhost" {
-		// Browsers may resolve localhost to ::1 first; serve it too when
-		// the same port is free there.
-		if ln6, err := net.Listen("tcp", net.JoinHostPort("::1", strconv.Itoa(port))); err == nil {
-			listeners = append(listeners, ln6)
-		}
-	}
-	redirect := "http://" + net.JoinHostPort(o.host, strconv.Itoa(port)) + o.path
+	redirectHost := net.JoinHostPort(o.host, strconv.Itoa(port))
+	redirect := "http://" + redirectHost + o.path
 	servePath := o.path
 	if servePath == "" {
 		servePath = "/"
@@ -155,7 +161,7 @@ func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*To
 	timedOut := fmt.Errorf("auth: loopback login: no redirect within %s: %w", o.timeout, ErrFlowExpired)
 	ctx, cancel := context.WithTimeoutCause(ctx, o.timeout, timedOut)
 	defer cancel()
-	lb := &loopback{p: p, flow: flow, path: servePath, ctx: ctx, result: make(chan loopbackResult, 1)}
+	lb := &loopback{p: p, flow: flow, path: servePath, host: redirectHost, ctx: ctx, result: make(chan loopbackResult, 1)}
 	srv := &http.Server{Handler: lb, ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	for _, l := range listeners {
@@ -190,6 +196,74 @@ func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*To
 	}
 }
 
+// bind listens on every address of o.host at one port: o.port, or when
+// that is 0 a port the first address picks, tried again on another port
+// when a later address has it taken.
+func (o *loopbackOptions) bind() ([]net.Listener, int, error) {
+	hosts := o.listenHosts
+	if hosts == nil {
+		switch o.host {
+		case "localhost":
+			// Browsers resolve localhost to either address, some to
+			// ::1 first.
+			hosts = []string{"127.0.0.1", "::1"}
+		default:
+			hosts = []string{o.host}
+		}
+	}
+	listen := o.listen
+	if listen == nil {
+		listen = net.Listen
+	}
+	tries := 1
+	if o.port == 0 {
+		tries = loopbackBindTries
+	}
+	var err error
+	for range tries {
+		var lns []net.Listener
+		if lns, err = bindAll(listen, hosts, o.port); err == nil {
+			return lns, lns[0].Addr().(*net.TCPAddr).Port, nil
+		}
+	}
+	return nil, 0, fmt.Errorf("auth: loopback login: %w", err)
+}
+
+// bindAll listens on hosts[0] at port (0: any) and on the other hosts at
+// the port that gave. An address the machine does not have at all (no
+// IPv6 loopback) is skipped: nobody can listen there either. Any other
+// failure closes what was bound and is returned.
+func bindAll(listen func(string, string) (net.Listener, error), hosts []string, port int) ([]net.Listener, error) {
+	var lns []net.Listener
+	fail := func(err error) ([]net.Listener, error) {
+		for _, l := range lns {
+			_ = l.Close()
+		}
+		return nil, err
+	}
+	for i, h := range hosts {
+		l, err := listen("tcp", net.JoinHostPort(h, strconv.Itoa(port)))
+		if err != nil {
+			if i == 0 {
+				return fail(err)
+			}
+			// Tell "taken" from "no such address": if the address
+			// takes some other port, this one is held by someone.
+			probe, perr := listen("tcp", net.JoinHostPort(h, "0"))
+			if perr != nil {
+				continue
+			}
+			_ = probe.Close()
+			return fail(fmt.Errorf("port %d is not free on %s, where a browser may send the redirect: %w", port, h, err))
+		}
+		if i == 0 {
+			port = l.Addr().(*net.TCPAddr).Port
+		}
+		lns = append(lns, l)
+	}
+	return lns, nil
+}
+
 type loopbackResult struct {
 	tok *Token
 	err error
@@ -200,6 +274,8 @@ type loopback struct {
 	p    Provider
 	flow *Flow
 	path string
+	// host is the redirect's host:port, the one Host a request may have.
+	host string
 	// ctx is the login's context, which LoginLoopback cancels on return.
 	// The exchange runs under it rather than the request's, so a browser
 	// that drops the connection does not cut a one-time code's exchange
@@ -219,6 +295,10 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeOnlyGet(w)
 		return
 	}
+	if !sameHost(r.Host, l.host) {
+		l.refuse(w, fmt.Errorf("auth: %s callback: %w: request for another host than the redirect's", l.flow.Provider, ErrBadCallback))
+		return
+	}
 	if l.done.Load() {
 		writeFinished(w)
 		return
@@ -228,13 +308,8 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.refuse(w, err)
 		return
 	}
-	state, err := single(q, "state")
-	if err != nil {
+	if err := l.flow.checkState(l.p.Capabilities(), q); err != nil {
 		l.refuse(w, err)
-		return
-	}
-	if subtle.ConstantTimeCompare([]byte(state), []byte(l.flow.State)) != 1 {
-		l.refuse(w, fmt.Errorf("auth: %s callback: %w", l.flow.Provider, ErrStateMismatch))
 		return
 	}
 	if !l.done.CompareAndSwap(false, true) {
@@ -251,6 +326,24 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case l.result <- loopbackResult{tok, err}:
 	default: // unreachable: only the one CompareAndSwap winner gets here
 	}
+}
+
+// sameHost reports whether a request's Host names want (host:port),
+// ignoring case, and allowing the port to be left out when it is 80.
+func sameHost(got, want string) bool {
+	if strings.EqualFold(got, want) {
+		return true
+	}
+	host, port, err := net.SplitHostPort(want)
+	return err == nil && port == "80" && strings.EqualFold(got, hostForURL(host))
+}
+
+// hostForURL brackets an IPv6 address as a URL's host does.
+func hostForURL(h string) string {
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
 }
 
 // writeFinished answers a request that arrives after the login's redirect.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,9 +105,9 @@ func TestLoginLoopbackFixedPortLocalhost(t *testing.T) {
 		auth.LoopbackOpen(func(authURL string) error {
 			var state string
 			redirect, state = loopbackVisit(t, authURL)
-			st, _ := lbGet(t, "GET", "http://127.0.0.1:"+strconv.Itoa(port)+"/other?state="+state)
+			st, _ := lbGet(t, "GET", "http://localhost:"+strconv.Itoa(port)+"/other?state="+state)
 			assert.Equal(t, http.StatusNotFound, st)
-			st, _ = lbGet(t, "GET", "http://127.0.0.1:"+strconv.Itoa(port)+"/?code=c&state="+url.QueryEscape(state))
+			st, _ = lbGet(t, "GET", "http://localhost:"+strconv.Itoa(port)+"/?code=c&state="+url.QueryEscape(state))
 			assert.Equal(t, http.StatusOK, st)
 			return nil
 		}))
@@ -263,4 +264,92 @@ func TestLoginLoopbackNilOptions(t *testing.T) {
 		auth.LoopbackTimeout(50*time.Millisecond),
 		auth.LoopbackOpen(func(string) error { return errors.New("no browser") }))
 	assert.ErrorIs(t, err, auth.ErrFlowExpired)
+}
+
+// TestLoginLoopbackLocalhostAddressHeld: in "localhost" mode the browser
+// may go to [::1] as well as 127.0.0.1. When another program holds the
+// port on one of them, the login must not go ahead, or that program gets
+// the code and the state; it fails before the browser is opened.
+func TestLoginLoopbackLocalhostAddressHeld(t *testing.T) {
+	// Hold [::1]:P where the machine has IPv6 loopback; otherwise hold
+	// 127.0.0.1:P, which exercises the same refusal.
+	held := "::1"
+	hold, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		held = "127.0.0.1"
+		hold, err = net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+	}
+	defer hold.Close()
+	port := hold.Addr().(*net.TCPAddr).Port
+	// The other address must be free, or the first bind fails anyway.
+	if held == "::1" {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			t.Fatalf("127.0.0.1:%d is taken too; cannot set the test up: %v", port, err)
+		}
+		require.NoError(t, l.Close())
+	}
+
+	p := newExchangeRecorder(t, true)
+	start := time.Now()
+	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackHost("localhost"), auth.LoopbackPort(port),
+		auth.LoopbackTimeout(2*time.Second), auth.LoopbackOutput(nil),
+		auth.LoopbackOpen(func(string) error {
+			t.Errorf("the browser was sent to a redirect whose [%s]:%d another program holds", held, port)
+			return nil
+		}))
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, auth.ErrFlowExpired, "it fails at once instead of waiting")
+	assert.ErrorIs(t, err, syscall.EADDRINUSE)
+	assert.Less(t, time.Since(start), time.Second)
+}
+
+// TestLoginLoopbackHostHeader: a request that reaches the listener under
+// another Host than the redirect's (a DNS-rebinding page, a proxy) is
+// refused without ending the login.
+func TestLoginLoopbackHostHeader(t *testing.T) {
+	p := newExchangeRecorder(t, true)
+	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(10*time.Second),
+		auth.LoopbackOpen(func(authURL string) error {
+			redirect, state := loopbackVisit(t, authURL)
+			u, err := url.Parse(redirect)
+			require.NoError(t, err)
+			for _, host := range []string{"evil.example:" + u.Port(), "localhost:" + u.Port(), "127.0.0.1", "127.0.0.1:1"} {
+				req, err := http.NewRequest(http.MethodGet, redirect+"?code=rebound&state="+url.QueryEscape(state), nil)
+				require.NoError(t, err)
+				req.Host = host
+				resp, err := http.DefaultTransport.RoundTrip(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+				assert.Equal(t, http.StatusBadRequest, resp.StatusCode, host)
+			}
+			st, _ := lbGet(t, "GET", redirect+"?code=real&state="+url.QueryEscape(state))
+			assert.Equal(t, http.StatusOK, st)
+			return nil
+		}))
+	require.NoError(t, err)
+	assert.Equal(t, "access-for-real", tok.AccessToken)
+	assert.Equal(t, []string{"real"}, p.codes)
+}
+
+// TestLoginLoopbackWithoutState: a provider that opted in to stateless
+// callbacks can finish a loopback login whose redirect has no state; a
+// wrong state is still refused.
+func TestLoginLoopbackWithoutState(t *testing.T) {
+	p := newExchangeRecorder(t, true)
+	p.caps.AllowMissingState = true
+	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(10*time.Second),
+		auth.LoopbackOpen(func(authURL string) error {
+			redirect, _ := loopbackVisit(t, authURL)
+			st, _ := lbGet(t, "GET", redirect+"?code=c&state=wrong")
+			assert.Equal(t, http.StatusBadRequest, st)
+			st, _ = lbGet(t, "GET", redirect+"?error=access_denied")
+			assert.Equal(t, http.StatusBadRequest, st, "an error without state cannot end the login")
+			st, _ = lbGet(t, "GET", redirect+"?code=stateless")
+			assert.Equal(t, http.StatusOK, st)
+			return nil
+		}))
+	require.NoError(t, err)
+	assert.Equal(t, "access-for-stateless", tok.AccessToken)
 }

@@ -101,6 +101,24 @@ type Capabilities struct {
 	TokenMethod string
 	// Environments lists the deployments the provider can target.
 	Environments []Environment
+	// RequireIssuer says the authorization server puts iss in every
+	// authorization response (RFC 9207; its metadata's
+	// authorization_response_iss_parameter_supported). Flow.Complete then
+	// refuses a callback without iss as well as one with another issuer,
+	// so that a mix-up attacker cannot just leave iss out. Set it only
+	// where the broker documents sending iss, or every login fails; none of
+	// the brokers brokerkit ships does, so it is off for all of them.
+	RequireIssuer bool
+	// AllowMissingState accepts a code callback that carries no state at
+	// all, for servers whose redirects drop it. It is never on by default
+	// and takes effect only when the flow has a PKCE verifier: PKCE then
+	// binds the code to the login that began it, provided the server
+	// refuses a code_verifier for a code issued without a challenge (RFC
+	// 9700 §2.1.1). A state that is present but wrong is refused whatever
+	// this says, and so is an error callback without state, which nothing
+	// binds. FlowByState cannot find the flow of a stateless callback:
+	// look it up from the user's session instead.
+	AllowMissingState bool
 }
 
 // AuthCodeOption adds or overrides a parameter of an authorization URL or a

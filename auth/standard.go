@@ -49,8 +49,13 @@ type Config struct {
 	// ClientSecret is the application's client secret; empty for a public
 	// client. As a Secret it never appears in an error, log line or JSON.
 	ClientSecret Secret
-	// RedirectURL is the callback registered with the provider.
+	// RedirectURL is the callback registered with the provider: https, or
+	// http on a loopback address (see CheckRedirectURL).
 	RedirectURL string
+	// PrivateUseRedirect also allows a RedirectURL with a private-use
+	// scheme in reverse-domain form (com.example.app:/callback, RFC 8252
+	// §7.1), for native apps that registered one.
+	PrivateUseRedirect bool
 	// Scopes are requested when a flow does not name its own.
 	Scopes []string
 	// Endpoint holds the authorization server's URLs. Each must be https,
@@ -140,9 +145,15 @@ func NewStandard(cfg Config) (*Standard, error) {
 		}
 	}
 	if cfg.RedirectURL != "" {
-		if err := CheckRedirectURL(cfg.RedirectURL); err != nil {
+		if err := checkRedirect(cfg.RedirectURL, cfg.PrivateUseRedirect); err != nil {
 			return nil, fmt.Errorf("auth: %s: %w", cfg.Name, err)
 		}
+	}
+	if cfg.Capabilities.RequireIssuer && cfg.Issuer == "" {
+		return nil, fmt.Errorf("auth: %s: RequireIssuer needs the Issuer to compare iss with", cfg.Name)
+	}
+	if cfg.Capabilities.AllowMissingState && !cfg.Capabilities.PKCE {
+		return nil, fmt.Errorf("auth: %s: AllowMissingState needs PKCE, which binds a callback without state", cfg.Name)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -204,20 +215,66 @@ func CheckEndpoint(raw string) error {
 	return fmt.Errorf("%w: %s://%s", ErrInsecureEndpoint, u.Scheme, u.Host)
 }
 
-// CheckRedirectURL accepts https, loopback http, and private-use schemes
-// (com.example.app:/cb, RFC 8252 §7.1); it refuses plain http elsewhere.
-func CheckRedirectURL(raw string) error {
+// CheckRedirectURL accepts a redirect URI that is https with a host, or
+// http on a loopback address (RFC 8252 §7.3), without user information or
+// a fragment. Anything else (javascript:, data:, file:, ftp:, ws:, plain
+// http elsewhere, "https:host" without //) is refused with an error
+// matching ErrInsecureEndpoint. Private-use schemes are allowed only where
+// the app opts in: Config.PrivateUseRedirect.
+func CheckRedirectURL(raw string) error { return checkRedirect(raw, false) }
+
+// checkRedirect is CheckRedirectURL, also accepting private-use schemes in
+// reverse-domain form (com.example.app:/callback) when privateUse is set.
+func checkRedirect(raw string, privateUse bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
-		return fmt.Errorf("redirect URL %q is not an absolute URL", urlForError(raw))
+		return fmt.Errorf("%w: redirect URL %q is not an absolute URL", ErrInsecureEndpoint, urlForError(raw))
 	}
-	if u.Fragment != "" {
-		return fmt.Errorf("redirect URL %q must not have a fragment", urlForError(raw))
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("%w: redirect URL %q must not have a fragment", ErrInsecureEndpoint, urlForError(raw))
 	}
-	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
-		return fmt.Errorf("%w: redirect %s://%s", ErrInsecureEndpoint, u.Scheme, u.Host)
+	if u.User != nil {
+		return fmt.Errorf("%w: redirect URL %q must not carry user information", ErrInsecureEndpoint, urlForError(raw))
 	}
-	return nil
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case u.Opaque != "":
+		// "https:evil.com", "javascript:...", "com.example.app:cb": no
+		// authority and no absolute path.
+	case scheme == "https" && u.Host != "" && u.Hostname() != "":
+		return nil
+	case scheme == "http" && u.Host != "" && IsLoopback(u.Hostname()):
+		return nil
+	case privateUse && reverseDomain(scheme) && (u.Host != "" || strings.HasPrefix(u.Path, "/")):
+		return nil
+	}
+	allowed := "https with a host, or http on a loopback address"
+	if privateUse {
+		allowed += ", or a private-use scheme in reverse-domain form"
+	}
+	return fmt.Errorf("%w: redirect %q is not %s", ErrInsecureEndpoint, urlForError(raw), allowed)
+}
+
+// reverseDomain reports whether scheme is a private-use scheme in
+// reverse-domain form: two or more dot-separated labels of letters,
+// digits and hyphens, the first starting with a letter.
+func reverseDomain(scheme string) bool {
+	labels := strings.Split(scheme, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for i, l := range labels {
+		if l == "" {
+			return false
+		}
+		for j, r := range l {
+			letter := r >= 'a' && r <= 'z'
+			if !(letter || (r >= '0' && r <= '9' && (i > 0 || j > 0)) || (r == '-' && j > 0)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // urlForError shows a URL in an error without the parts that may carry a

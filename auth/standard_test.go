@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -589,7 +590,7 @@ func TestNewStandardValidation(t *testing.T) {
 		{"http token URL", func(c *auth.Config) { c.Endpoint.TokenURL = "http://as.example/t" }, true},
 		{"http revoke URL", func(c *auth.Config) { c.Endpoint.RevokeURL = "http://as.example/r" }, true},
 		{"http redirect", func(c *auth.Config) { c.RedirectURL = "http://app.example/cb" }, true},
-		{"redirect with fragment", func(c *auth.Config) { c.RedirectURL = "https://app.example/cb#x" }, false},
+		{"redirect with fragment", func(c *auth.Config) { c.RedirectURL = "https://app.example/cb#x" }, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -608,7 +609,7 @@ func TestNewStandardValidation(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1.example.com/t", "http://10.0.0.1/t", "ftp://x/t"} {
 		assert.ErrorIs(t, auth.CheckEndpoint(u), auth.ErrInsecureEndpoint, u)
 	}
-	for _, u := range []string{"com.example.app:/oauth2redirect", "http://127.0.0.1:53121/cb", "https://app.example/cb"} {
+	for _, u := range []string{"http://127.0.0.1:53121/cb", "https://app.example/cb"} {
 		assert.NoError(t, auth.CheckRedirectURL(u), u)
 	}
 	assert.Equal(t, "unset", auth.AuthStyle(0).String())
@@ -657,4 +658,66 @@ func TestStandardCopiesConfig(t *testing.T) {
 	cfg.Capabilities.Environments[0] = auth.Sim
 	assert.Equal(t, before, p.AuthCodeURL("s"))
 	assert.Equal(t, []auth.Environment{auth.Live}, p.Capabilities().Environments)
+}
+
+// TestCheckRedirectURL: a redirect URI is https with a host, http on a
+// loopback address, or (only when the app opted in) a private-use scheme
+// in reverse-domain form (RFC 8252 §7.1). Everything else is refused with
+// ErrInsecureEndpoint.
+func TestCheckRedirectURL(t *testing.T) {
+	good := []string{
+		"https://app.example/cb", "https://app.example:8443/cb?x=1", "https://app.example",
+		"http://127.0.0.1:53121/cb", "http://localhost:3000", "http://[::1]:9/cb", "http://127.0.0.2/cb",
+	}
+	privateUse := []string{"com.example.app:/oauth2redirect", "com.example.app:/callback", "io.brokerkit.cli://cb"}
+	bad := []string{
+		"javascript:alert(1)", "javascript://app.example/%0aalert(1)", "JavaScript:alert(1)",
+		"data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "file://app.example/cb",
+		"ftp://evil.example/cb", "ws://evil.example/cb", "wss://evil.example/cb", "ws://127.0.0.1:9/cb",
+		"https:evil.com", "https:/evil.com/cb", "https:///cb", "https://", "http:evil.com",
+		"http://evil.example/cb", "http://127.0.0.1.evil.example/cb", "http://localhost.evil.example/cb",
+		"//app.example/cb", "/cb", "cb", "", "https://app.example/cb#frag", "https://user:pw@app.example/cb",
+		"vbscript:msgbox", "blob:https://app.example/x", "about:blank", "mailto:a@app.example",
+		"device://viewname", "myapp:/cb", "com.:/cb", ".com.example:/cb", "com..example:/cb",
+		"com.example.app:cb", "com.example.app:", "chrome-extension://abc/cb",
+	}
+	for _, u := range good {
+		assert.NoError(t, auth.CheckRedirectURL(u), u)
+	}
+	for _, u := range append(bad, privateUse...) {
+		err := auth.CheckRedirectURL(u)
+		assert.ErrorIs(t, err, auth.ErrInsecureEndpoint, "%q", u)
+	}
+
+	cfg := auth.Config{Name: "native", ClientID: "id", AuthStyle: auth.AuthStylePublic,
+		Endpoint:     auth.Endpoint{AuthURL: "https://as.example/a", TokenURL: "https://as.example/t"},
+		Capabilities: auth.Capabilities{PKCE: true}}
+	for _, u := range privateUse {
+		c := cfg
+		c.RedirectURL = u
+		_, err := auth.NewStandard(c)
+		assert.ErrorIs(t, err, auth.ErrInsecureEndpoint, "%q without the opt-in", u)
+		c.PrivateUseRedirect = true
+		_, err = auth.NewStandard(c)
+		assert.NoError(t, err, "%q with the opt-in", u)
+	}
+	for _, u := range append(bad[:len(bad):len(bad)], good...) {
+		c := cfg
+		c.RedirectURL, c.PrivateUseRedirect = u, true
+		_, err := auth.NewStandard(c)
+		if slices.Contains(good, u) || u == "" {
+			assert.NoError(t, err, "%q", u)
+		} else {
+			assert.ErrorIs(t, err, auth.ErrInsecureEndpoint, "%q: the opt-in allows only reverse-domain schemes", u)
+		}
+	}
+	_, err := auth.Begin(mustStandard(t, cfg), auth.WithRedirectURL("javascript:alert(1)"))
+	assert.ErrorIs(t, err, auth.ErrInsecureEndpoint, "per-flow redirects are checked too")
+}
+
+func mustStandard(t *testing.T, cfg auth.Config) *auth.Standard {
+	t.Helper()
+	p, err := auth.NewStandard(cfg)
+	require.NoError(t, err)
+	return p
 }

@@ -176,8 +176,12 @@ func (t *Token) Valid(now time.Time) bool {
 	return t != nil && t.AccessToken != "" && !t.ExpiresWithin(now, 0)
 }
 
-// OAuth2 converts t to a golang.org/x/oauth2 token, extras included.
+// OAuth2 converts t to a golang.org/x/oauth2 token, extras included. A nil
+// t converts to nil (which oauth2 treats as an invalid token).
 func (t *Token) OAuth2() *oauth2.Token {
+	if t == nil {
+		return nil
+	}
 	o := &oauth2.Token{
 		AccessToken:  t.AccessToken,
 		TokenType:    t.Type(),

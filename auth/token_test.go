@@ -145,6 +145,7 @@ func TestNilTokenMethods(t *testing.T) {
 	assert.Equal(t, "Bearer", tok.Type())
 	assert.False(t, tok.ExpiresWithin(time.Now(), time.Hour))
 	assert.False(t, tok.Valid(time.Now()))
+	assert.NotPanics(t, func() { assert.Nil(t, tok.OAuth2()) }, "a nil token converts to a nil oauth2 token")
 	r, err := http.NewRequest(http.MethodGet, "https://api.example.com/", nil)
 	require.NoError(t, err)
 	tok.SetAuthHeader(r)

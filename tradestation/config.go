@@ -182,6 +182,17 @@ type Config struct {
 	// refreshed; use it only for apps that cannot keep a secret and cannot
 	// move to v3.
 	LegacyImplicit bool
+	// AllowMissingState accepts a callback that carries no state at all
+	// (auth.Capabilities.AllowMissingState): a PKCE code callback (V3 and
+	// AOP with PKCE), or a V2 implicit-grant fragment (ParseImplicitFragment;
+	// needs LegacyImplicit). A present but wrong state is refused always.
+	// Off by default; the V2 code flow cannot use it, having no PKCE to
+	// bind a stateless callback to its login.
+	AllowMissingState bool
+	// RequireIssuer refuses V3 and AOP callbacks without iss
+	// (auth.Capabilities.RequireIssuer). TradeStation does not document
+	// sending iss, so it is off by default; set it if yours does.
+	RequireIssuer bool
 	// HTTPClient makes token requests; nil means a 30-second-timeout client.
 	HTTPClient *http.Client `json:"-"`
 	// Endpoints override the TradeStation hosts (for tests).
@@ -207,6 +218,10 @@ type Provider struct {
 	now       func() time.Time
 	clientID  string
 	redirect  string
+
+	// missingState lets ParseImplicitFragment accept a fragment without
+	// state (Config.AllowMissingState).
+	missingState bool
 }
 
 var (
@@ -275,8 +290,12 @@ func New(cfg Config) (*Provider, error) {
 		}
 		sc.AuthParams = url.Values{"audience": {sc.Audience}}
 		sc.Issuer = ep.Signin + "/"
+		if cfg.AllowMissingState && !pkce {
+			return nil, fmt.Errorf("tradestation: %w: AllowMissingState needs PKCE to bind a callback without state", ErrInvalidInput)
+		}
 		sc.Capabilities = auth.Capabilities{PKCE: pkce, Refresh: true,
-			RefreshRotates: cfg.Refresh == RefreshRotating, Environments: envs}
+			RefreshRotates: cfg.Refresh == RefreshRotating, Environments: envs,
+			RequireIssuer: cfg.RequireIssuer, AllowMissingState: cfg.AllowMissingState}
 	case V2:
 		if cfg.PKCE {
 			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 has no PKCE; use V3", ErrInvalidInput)
@@ -289,6 +308,13 @@ func New(cfg Config) (*Provider, error) {
 		}
 		if cfg.Refresh != RefreshNonExpiring {
 			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 refresh tokens do not rotate", ErrInvalidInput)
+		}
+		if cfg.AllowMissingState && !cfg.LegacyImplicit {
+			return nil, fmt.Errorf("tradestation: %w: AllowMissingState applies in WebAPI v2 only to the implicit grant; "+
+				"its code flow has no PKCE to bind a callback without state", ErrInvalidInput)
+		}
+		if cfg.RequireIssuer {
+			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 has no issuer to require", ErrInvalidInput)
 		}
 		base := ep.host(cfg.Environment) + "/v2"
 		// The documented examples keep the trailing slash on /v2/authorize/.
@@ -309,6 +335,6 @@ func New(cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	return &Provider{std: std, api: cfg.API, env: cfg.Environment, endpoints: ep, refresh: cfg.Refresh,
-		absolute: cfg.AbsoluteLifetime, implicit: cfg.LegacyImplicit, now: cfg.Now,
+		absolute: cfg.AbsoluteLifetime, implicit: cfg.LegacyImplicit, missingState: cfg.AllowMissingState, now: cfg.Now,
 		clientID: cfg.ClientID, redirect: cfg.RedirectURL}, nil
 }

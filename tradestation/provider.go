@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
 // Name implements auth.Provider.
@@ -142,8 +143,12 @@ func (p *Provider) ImplicitURL(state string) (string, error) {
 
 // ParseImplicitFragment reads the fragment of a legacy v2 implicit-grant
 // redirect (with or without the leading '#', or the whole redirect URL).
-// When state is not empty the fragment's state must equal it. Fragment
-// names are undocumented; access_token and token, expires_in and userid are
+// state is the one ImplicitURL was given: the fragment's state must equal
+// it. A fragment without state, or an empty state to check against, is
+// refused with auth.ErrStateMismatch unless Config.AllowMissingState is
+// set; a fragment whose state is present but wrong is refused always, and
+// an error fragment is believed only with the right state. Fragment names
+// are undocumented; access_token and token, expires_in and userid are
 // read.
 func (p *Provider) ParseImplicitFragment(fragment, state string) (*auth.Token, error) {
 	if p.api != V2 || !p.implicit {
@@ -159,11 +164,23 @@ func (p *Provider) ParseImplicitFragment(fragment, state string) (*auth.Token, e
 	if err != nil {
 		return nil, fmt.Errorf("tradestation: %w: fragment does not parse", auth.ErrBadCallback)
 	}
-	if code := q.Get("error"); code != "" {
-		return nil, &auth.OAuthError{Provider: Name, Endpoint: "authorize", Code: code, Description: q.Get("error_description")}
-	}
-	if state != "" && subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+	got, present := q["state"]
+	switch {
+	case len(got) > 1:
+		return nil, fmt.Errorf("tradestation: %w: parameter \"state\" repeated", auth.ErrBadCallback)
+	case !present && p.missingState && len(q["error"]) == 0:
+		// Opted in: a token fragment without state is taken as it is.
+	case !present, state == "":
+		return nil, fmt.Errorf("tradestation implicit callback: %w: no state to check", auth.ErrStateMismatch)
+	case subtle.ConstantTimeCompare([]byte(got[0]), []byte(state)) != 1:
 		return nil, fmt.Errorf("tradestation implicit callback: %w", auth.ErrStateMismatch)
+	}
+	if code := q.Get("error"); code != "" {
+		// The fragment may carry a token beside the error; it stays out
+		// of the error text, as do line breaks and overlong text.
+		secrets := []string{q.Get("access_token"), q.Get("token"), q.Get("refresh_token"), state}
+		return nil, &auth.OAuthError{Provider: Name, Endpoint: "authorize", Code: redact.Text(code, secrets...),
+			Description: redact.Text(q.Get("error_description"), secrets...)}
 	}
 	obj := map[string]string{}
 	for k, vs := range q {

@@ -332,7 +332,7 @@ func TestV2Implicit(t *testing.T) {
 
 	_, err = p.ParseImplicitFragment("#access_token=AT-imp&state=other", "st")
 	assert.ErrorIs(t, err, auth.ErrStateMismatch)
-	_, err = p.ParseImplicitFragment("#error=access_denied", "st")
+	_, err = p.ParseImplicitFragment("#error=access_denied&state=st", "st")
 	assert.ErrorIs(t, err, auth.ErrAccessDenied)
 	_, err = p.ParseImplicitFragment("#state=st", "st")
 	assert.ErrorIs(t, err, auth.ErrInvalidResponse)
@@ -354,6 +354,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"unknown api":         {ClientID: "id", API: API(9)},
 		"negative absolute":   {ClientID: "id", AbsoluteLifetime: -time.Second},
 		"v2 rotating refresh": {ClientID: "id", ClientSecret: "s", API: V2, Refresh: RefreshRotating},
+		// Without PKCE nothing binds a stateless code callback to its login.
+		"v3 secret, no state": {ClientID: "id", ClientSecret: "s", AllowMissingState: true},
+		"v2 code, no state":   {ClientID: "id", ClientSecret: "s", API: V2, AllowMissingState: true},
+		"v2 issuer required":  {ClientID: "id", ClientSecret: "s", API: V2, RequireIssuer: true},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -385,4 +389,72 @@ func TestTokenErrorsHideSecrets(t *testing.T) {
 	assert.True(t, errors.Is(err, auth.ErrAccessDenied))
 	assert.NotContains(t, err.Error(), "s3cret-value")
 	assert.NotContains(t, err.Error(), "code-value")
+}
+
+// TestImplicitFragmentState: the implicit grant's fragment is checked
+// against the login's state; a fragment without one, or a check without
+// an expected state, is refused unless AllowMissingState opted in, and a
+// present but wrong state is refused always. An error fragment is
+// believed only with the right state.
+func TestImplicitFragmentState(t *testing.T) {
+	strict, _ := mockProvider(t, Config{API: V2, ClientSecret: "s3cret", LegacyImplicit: true})
+	lax, _ := mockProvider(t, Config{API: V2, ClientSecret: "s3cret", LegacyImplicit: true, AllowMissingState: true})
+	const tok = "#access_token=AT-imp&expires_in=86400&userid=u"
+	tests := []struct {
+		fragment, state string
+		strictOK, laxOK bool
+	}{
+		{tok + "&state=st", "st", true, true},
+		{tok + "&state=other", "st", false, false},
+		{tok + "&state=", "st", false, false},
+		{tok, "st", false, true},
+		{tok, "", false, true},
+		{tok + "&state=st", "", false, false},
+		{tok + "&state=other", "", false, false},
+	}
+	for _, tc := range tests {
+		for _, c := range []struct {
+			p  *Provider
+			ok bool
+		}{{strict, tc.strictOK}, {lax, tc.laxOK}} {
+			got, err := c.p.ParseImplicitFragment(tc.fragment, tc.state)
+			if c.ok {
+				require.NoError(t, err, "%q %q", tc.fragment, tc.state)
+				assert.Equal(t, "AT-imp", got.AccessToken)
+				continue
+			}
+			assert.ErrorIs(t, err, auth.ErrStateMismatch, "%q %q", tc.fragment, tc.state)
+		}
+	}
+	for _, p := range []*Provider{strict, lax} {
+		for _, frag := range []string{"#error=access_denied", "#error=access_denied&state=other"} {
+			_, err := p.ParseImplicitFragment(frag, "st")
+			assert.ErrorIs(t, err, auth.ErrStateMismatch, frag)
+			assert.NotErrorIs(t, err, auth.ErrAccessDenied, frag)
+		}
+	}
+	v3, err := New(Config{ClientID: "id", AllowMissingState: true, RequireIssuer: true})
+	require.NoError(t, err)
+	assert.True(t, v3.Capabilities().AllowMissingState, "a PKCE key may opt in")
+	assert.True(t, v3.Capabilities().RequireIssuer)
+	def, err := New(Config{ClientID: "id"})
+	require.NoError(t, err)
+	assert.False(t, def.Capabilities().AllowMissingState, "never on by default")
+	assert.False(t, def.Capabilities().RequireIssuer, "TradeStation does not document sending iss")
+}
+
+// TestImplicitFragmentErrorIsCleaned: the broker's error text reaches the
+// error cleaned: no line breaks or escapes, no token, bounded length.
+func TestImplicitFragmentErrorIsCleaned(t *testing.T) {
+	p, _ := mockProvider(t, Config{API: V2, ClientSecret: "s3cret", LegacyImplicit: true})
+	desc := url.QueryEscape("denied\nlevel=ERROR forged=1\r\x1b[31m AT-secret-value " + strings.Repeat("x", 3000))
+	_, err := p.ParseImplicitFragment("#error=access_denied&error_description="+desc+
+		"&access_token=AT-secret-value&state=st", "st")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, auth.ErrAccessDenied)
+	for _, bad := range []string{"\n", "\r", "\x1b", "AT-secret-value"} {
+		assert.NotContains(t, err.Error(), bad)
+	}
+	assert.Contains(t, err.Error(), "level=ERROR forged=1")
+	assert.Less(t, len(err.Error()), 1500)
 }
