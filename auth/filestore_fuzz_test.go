@@ -34,7 +34,7 @@ const (
 func FuzzFileStoreLoad(f *testing.F) {
 	for _, s := range []string{
 		`{"access_token":"at-1","token_type":"Bearer","refresh_token":"rt-1","expiry":"2026-11-22T12:00:00.123456789+05:30","scopes":["a","b"],"provider":"p","extra":{"n":1e400,"s":"<&>","o":{ "k" : [ 1 , 2 ] }}}`,
-		`{"refresh_token":"rt","scopes":[],"extra":{},"expiry":null,"refresh_expiry":"0000-01-01T00:00:00+00:01"}`,
+		`{"refresh_token":"rt","scopes":[],"extra":{},"expiry":null,"refresh_expiry":"0000-01-01T00:00:00+00:01","subject":"u","audience":"api"}`,
 		`{"access_token":"x","expiry":"10000-01-01T00:00:00Z"}`,
 		`{"access_token":7}`, `{"access_token":"at","extra":[]}`, `{}`, `null`, `[]`, ``, `{`,
 		"\xef\xbb\xbf{\"access_token\":\"at\"}",
@@ -90,6 +90,26 @@ func FuzzFileStoreLoad(f *testing.F) {
 			t.Fatalf("unsealed bytes were accepted by an encrypting store")
 		case tok == nil || tok.AccessToken == "" && tok.RefreshToken == "":
 			t.Fatalf("loaded a token without access or refresh token from %q", data)
+		}
+
+		// The token holds what the file says (the persisted names).
+		var want struct {
+			AccessToken  string   `json:"access_token"`
+			TokenType    string   `json:"token_type"`
+			RefreshToken string   `json:"refresh_token"`
+			Scopes       []string `json:"scopes"`
+			Subject      string   `json:"subject"`
+			Audience     string   `json:"audience"`
+			Provider     string   `json:"provider"`
+		}
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("loaded a token from a file that is no token object: %v", err)
+		}
+		if got := (Token{AccessToken: tok.AccessToken, TokenType: tok.TokenType, RefreshToken: tok.RefreshToken, Scopes: tok.Scopes,
+			Subject: tok.Subject, Audience: tok.Audience, Provider: tok.Provider}); tokenDiff(&got, &Token{
+			AccessToken: want.AccessToken, TokenType: want.TokenType, RefreshToken: want.RefreshToken, Scopes: want.Scopes,
+			Subject: want.Subject, Audience: want.Audience, Provider: want.Provider}) != "" {
+			t.Fatalf("loaded %+v from a file saying %+v", got, want)
 		}
 
 		if err := s.Save(ctx, key, tok); err != nil {

@@ -94,6 +94,8 @@ func FuzzInbound(f *testing.F) {
 	} {
 		f.Add(stream, uint8(i))
 	}
+	// An answer of the awaited type whose payload does not decode.
+	f.Add(wire.AppendFrame(nil, uint32(openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNT_AUTH_RES), []byte{0x0a, 0x05}, fuzzPendingID), uint8(1))
 	f.Fuzz(func(t *testing.T, stream []byte, answer uint8) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
