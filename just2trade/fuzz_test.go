@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -26,9 +27,16 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p Profile
 		if json.Unmarshal(b, &p) == nil && p.Applications != nil && len(p.Applications) == 0 {
+			// encoding/json matches object keys to fields case-insensitively
+			// (exactly as strings.EqualFold), so "Applications" is the
+			// field as much as "applications" is.
 			var raw map[string]json.RawMessage
 			_ = json.Unmarshal(b, &raw)
-			if _, ok := raw["applications"]; !ok {
+			found := false
+			for k := range raw {
+				found = found || strings.EqualFold(k, "applications")
+			}
+			if !found {
 				t.Fatalf("applications invented from %q", b)
 			}
 		}
