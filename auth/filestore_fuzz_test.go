@@ -115,7 +115,7 @@ func FuzzFileStoreLoad(f *testing.F) {
 		if err := s.Save(ctx, key, tok); err != nil {
 			t.Fatalf("a loaded token does not save: %v", err)
 		}
-		saved, err := readCapped(s.Path(key))
+		saved, err := readCapped(key, s.Path(key))
 		if err != nil {
 			t.Fatal(err)
 		}

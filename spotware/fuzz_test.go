@@ -100,15 +100,17 @@ func FuzzInbound(f *testing.F) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		s := &Session{cfg: &SessionConfig{MaxFrameSize: 1 << 16, RequestTimeout: time.Second},
-			ctx: ctx, cancel: cancel, up: make(chan struct{}), accounts: map[int64]struct{}{},
+			ctx: ctx, cancel: cancel, accounts: map[int64]struct{}{}, isLive: map[int64]bool{},
 			subs: map[subKey]*Subscription{}, events: make(chan Event, 64)}
 		sub := &Subscription{s: s, account: 1, symbols: []int64{1}, ch: make(chan Quote, 8),
 			state: map[int64]*quoteState{1: {}}}
 		s.subs[subKey{1, 1}] = sub
 		pending := make(chan reply, 1)
-		c := &conn{s: s, nc: new(streamConn).readFrom(stream), pending: map[string]chan reply{fuzzPendingID: pending},
+		l := newLink("fuzz:5035")
+		s.home, s.demo, s.live = l, l, l
+		c := &conn{s: s, l: l, nc: new(streamConn).readFrom(stream), pending: map[string]chan reply{fuzzPendingID: pending},
 			done: make(chan struct{})}
-		s.conn = c
+		l.conn = c
 
 		s.wg.Add(1)
 		c.readLoop() // returns at the end of the stream or at the first bad frame
@@ -128,7 +130,7 @@ func FuzzInbound(f *testing.F) {
 		case r := <-pending:
 			res := fuzzAnswers[int(answer)%len(fuzzAnswers)]()
 			want, _ := wire.PayloadType(res)
-			err := decodeReply(r, uint32(openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNT_AUTH_REQ), res)
+			err := decodeReply(r, uint32(openapi.ProtoOAPayloadType_PROTO_OA_ACCOUNT_AUTH_REQ), res, s.secrets)
 			var se *Error
 			switch {
 			case err == nil:
