@@ -21,7 +21,7 @@ func BenchmarkTokenSourceCached(b *testing.B) {
 	tok.Expiry = time.Now().Add(24 * time.Hour)
 
 	b.Run("brokerkit", func(b *testing.B) {
-		src, err := auth.NewTokenSource(s.p, auth.NewMemoryStore(), "bench")
+		src, err := auth.NewSource(s.p, auth.NewMemoryStore(), "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func BenchmarkTokenSourceCached(b *testing.B) {
 		})
 	})
 	b.Run("brokerkit-ctx", func(b *testing.B) {
-		src, err := auth.NewTokenSource(s.p, auth.NewMemoryStore(), "bench")
+		src, err := auth.NewSource(s.p, auth.NewMemoryStore(), "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func BenchmarkRefreshStorm(b *testing.B) {
 	s := newSim(b, func(c *oauthsim.Config) {
 		c.Refresh = oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic, ReturnOnRefresh: true}
 	}, auth.Capabilities{Refresh: true})
-	src, err := auth.NewTokenSource(s.p, auth.NewMemoryStore(), "bench")
+	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

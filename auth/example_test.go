@@ -275,7 +275,7 @@ func ExampleCallbackHandler() {
 	fmt.Println(rec.Code, rec.Header().Get("Location"))
 
 	// Later requests of user-42: m.Client("user-42") carries the token.
-	tok, err := m.TokenSource("user-42").TokenContext(context.Background())
+	tok, err := m.Source("user-42").TokenContext(context.Background())
 	fmt.Println(tok.Provider, err)
 
 	// Replaying the callback finds no login in progress.

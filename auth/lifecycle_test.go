@@ -66,7 +66,7 @@ const lifecycleRounds = 100
 // starts a refresh; it returns once the token request has reached the
 // server, with the function that lets the server answer and a channel that
 // receives the refresh's result.
-func (s *sim) startStaleRefresh(src *auth.TokenSource) (release func(), done <-chan error) {
+func (s *sim) startStaleRefresh(src *auth.Source) (release func(), done <-chan error) {
 	s.t.Helper()
 	s.clock.Advance(simAccessTTL)
 	release = s.holdTokens()
@@ -114,7 +114,7 @@ func TestLogoutDuringRefreshLeavesNoToken(t *testing.T) {
 			resurrected, served := 0, 0
 			for range lifecycleRounds {
 				require.NoError(t, m.SetToken(ctx, "alice", s.login()))
-				src := m.TokenSource("alice")
+				src := m.Source("alice")
 				release, done := s.startStaleRefresh(src)
 				releaseSoon(release)
 				require.NoError(t, m.Logout(ctx, "alice"))
@@ -146,7 +146,7 @@ func TestLogoutDuringRefreshLeavesNoToken(t *testing.T) {
 		ctx := context.Background()
 		var saved atomic.Pointer[auth.Token]
 		for range lifecycleRounds {
-			src, err := auth.NewTokenSource(s.p, store, auth.Key("sim", "alice"),
+			src, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"),
 				auth.WithSourceClock(s.clock.Now),
 				auth.WithOnChange(func(_, nt *auth.Token) { saved.Store(nt) }))
 			require.NoError(t, err)
@@ -204,11 +204,11 @@ func TestForgetDuringRefreshSpendsRefreshTokenOnce(t *testing.T) {
 			ctx := context.Background()
 			for range lifecycleRounds {
 				require.NoError(t, m.SetToken(ctx, "alice", s.login()))
-				release, done := s.startStaleRefresh(m.TokenSource("alice"))
+				release, done := s.startStaleRefresh(m.Source("alice"))
 				m.Forget("alice")
 				second := make(chan error, 1)
 				go func() {
-					_, err := m.TokenSource("alice").TokenContext(ctx)
+					_, err := m.Source("alice").TokenContext(ctx)
 					second <- err
 				}()
 				releaseSoon(release)
@@ -230,7 +230,7 @@ func TestWrappedStoreKeepsCrossProcessLock(t *testing.T) {
 	a := &metricsStore{Store: fileStoreIn(t, dir)}
 	b := &metricsStore{Store: fileStoreIn(t, dir)}
 	srcA, _ := s.source(a)
-	srcB, err := auth.NewTokenSource(s.p, b, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	srcB, err := auth.NewSource(s.p, b, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
 	require.NoError(t, err)
 	ctx := context.Background()
 	for range 20 {
@@ -253,9 +253,9 @@ const shortTTL = 3 * time.Second
 
 // shortSource is sim.source with a login whose expiry matches the server's
 // short lifetime.
-func (s *sim) shortSource(store auth.Store) *auth.TokenSource {
+func (s *sim) shortSource(store auth.Store) *auth.Source {
 	s.t.Helper()
-	src, err := auth.NewTokenSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
 	require.NoError(s.t, err)
 	tok := s.login()
 	tok.Expiry = s.clock.Now().Add(s.cfg.AccessTTL)
@@ -272,9 +272,9 @@ func TestShortLivedStoredTokenIsNotRefreshedAgain(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	first := s.shortSource(fileStoreIn(t, dir))
-	srcs := []*auth.TokenSource{first}
+	srcs := []*auth.Source{first}
 	for range 4 {
-		src, err := auth.NewTokenSource(s.p, fileStoreIn(t, dir), auth.Key("sim", "alice"),
+		src, err := auth.NewSource(s.p, fileStoreIn(t, dir), auth.Key("sim", "alice"),
 			auth.WithSourceClock(s.clock.Now))
 		require.NoError(t, err)
 		srcs = append(srcs, src)

@@ -31,7 +31,7 @@ type Manager struct {
 }
 
 type managed struct {
-	src    *TokenSource
+	src    *Source
 	client *http.Client
 }
 
@@ -88,7 +88,7 @@ func NewManager(p Provider, store Store, opts ...ManagerOption) (*Manager, error
 		}
 	}
 	// Fail now, not on the first user, if the source options are bad.
-	if _, err := NewTokenSource(p, store, "probe", o.src...); err != nil {
+	if _, err := NewSource(p, store, "probe", o.src...); err != nil {
 		return nil, err
 	}
 	m := &Manager{p: p, store: store, o: o, users: map[string]*managed{}, locker: findLocker(store)}
@@ -110,7 +110,7 @@ func (m *Manager) get(user string) *managed {
 	}
 	// The options were checked by NewManager and the key is never empty,
 	// so this cannot fail.
-	src, _ := NewTokenSource(m.p, m.store, Key(m.p.Name(), user), m.o.src...)
+	src, _ := NewSource(m.p, m.store, Key(m.p.Name(), user), m.o.src...)
 	src.locker = m.locker
 	t := &Transport{Source: src, Base: m.o.base, Header: m.o.header, RefreshOn: m.o.refreshOn}
 	u := &managed{src: src, client: &http.Client{Transport: t}}
@@ -118,8 +118,8 @@ func (m *Manager) get(user string) *managed {
 	return u
 }
 
-// TokenSource returns user's token source, the same one on every call.
-func (m *Manager) TokenSource(user string) *TokenSource { return m.get(user).src }
+// Source returns user's token source, the same one on every call.
+func (m *Manager) Source(user string) *Source { return m.get(user).src }
 
 // Client returns an *http.Client that authorizes every request as user,
 // the same one on every call. A user with no stored token gets errors

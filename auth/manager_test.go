@@ -44,13 +44,13 @@ func TestManagerPerUserClients(t *testing.T) {
 
 	// One source and one client per user, however many goroutines ask.
 	var wg sync.WaitGroup
-	srcs := make([]*auth.TokenSource, 50)
+	srcs := make([]*auth.Source, 50)
 	clients := make([]*http.Client, 50)
 	for i := range 50 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			srcs[i], clients[i] = m.TokenSource("carol"), m.Client("carol")
+			srcs[i], clients[i] = m.Source("carol"), m.Client("carol")
 		}()
 	}
 	wg.Wait()
@@ -58,8 +58,8 @@ func TestManagerPerUserClients(t *testing.T) {
 		assert.Same(t, srcs[0], srcs[i])
 		assert.Same(t, clients[0], clients[i])
 	}
-	assert.NotSame(t, m.TokenSource("alice"), m.TokenSource("bob"))
-	assert.Equal(t, auth.Key("sim", "alice"), m.TokenSource("alice").Key())
+	assert.NotSame(t, m.Source("alice"), m.Source("bob"))
+	assert.Equal(t, auth.Key("sim", "alice"), m.Source("alice").Key())
 
 	// A user who never logged in gets a typed error from the client.
 	_, err = m.Client("carol").Get(s.apiURL())
@@ -103,11 +103,11 @@ func TestManagerForget(t *testing.T) {
 	ctx := context.Background()
 	tok := s.login()
 	require.NoError(t, m.SetToken(ctx, "alice", tok))
-	before := m.TokenSource("alice")
+	before := m.Source("alice")
 
 	m.Forget("alice")
 	m.Forget("nobody") // no such user: nothing to do
-	after := m.TokenSource("alice")
+	after := m.Source("alice")
 	assert.NotSame(t, before, after, "the source was dropped")
 	got, err := after.TokenContext(ctx)
 	require.NoError(t, err)
@@ -138,7 +138,7 @@ func TestManagerAndSourceNeverPrintSecrets(t *testing.T) {
 	require.NoError(t, err)
 	tok := s.login()
 	require.NoError(t, m.SetToken(context.Background(), "alice", tok))
-	src := m.TokenSource("alice")
+	src := m.Source("alice")
 	src.Invalidate(tok) // the refused token is remembered inside the source
 	for _, v := range []any{m, src} {
 		for _, format := range []string{"%v", "%+v", "%#v", "%s"} {

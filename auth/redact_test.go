@@ -261,7 +261,7 @@ func TestRedactedFormatVerbs(t *testing.T) {
 	p := stdProvider(t, auth.Config{Name: "rdx", ClientID: "rdx-client", ClientSecret: rdxSecret,
 		Endpoint:  auth.Endpoint{AuthURL: "https://as.example.com/authorize", TokenURL: "https://as.example.com/token"},
 		AuthStyle: auth.AuthStyleInHeader})
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "rdx/u")
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), "rdx/u")
 	require.NoError(t, err)
 	m, err := auth.NewManager(p, auth.NewMemoryStore())
 	require.NoError(t, err)

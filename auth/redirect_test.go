@@ -22,13 +22,13 @@ const (
 
 // staticSource is a TokenSource holding one valid token; its provider is
 // never called.
-func staticSource(t *testing.T) (auth.Provider, *auth.TokenSource) {
+func staticSource(t *testing.T) (auth.Provider, *auth.Source) {
 	t.Helper()
 	p, err := auth.NewStandard(auth.Config{Name: "redir", ClientID: "app",
 		Endpoint:  auth.Endpoint{AuthURL: "http://127.0.0.1:1/authorize", TokenURL: "http://127.0.0.1:1/token"},
 		AuthStyle: auth.AuthStylePublic})
 	require.NoError(t, err)
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key("redir", "alice"))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key("redir", "alice"))
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(context.Background(), redirectTok()))
 	return p, src

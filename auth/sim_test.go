@@ -145,10 +145,10 @@ func (s *sim) holdTokens() (release func()) {
 }
 
 // source returns a TokenSource for alice, seeded with a fresh login.
-func (s *sim) source(store auth.Store, opts ...auth.SourceOption) (*auth.TokenSource, *auth.Token) {
+func (s *sim) source(store auth.Store, opts ...auth.SourceOption) (*auth.Source, *auth.Token) {
 	s.t.Helper()
 	opts = append([]auth.SourceOption{auth.WithSourceClock(s.clock.Now)}, opts...)
-	src, err := auth.NewTokenSource(s.p, store, auth.Key("sim", "alice"), opts...)
+	src, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), opts...)
 	require.NoError(s.t, err)
 	tok := s.login()
 	require.NoError(s.t, src.SetToken(context.Background(), tok))

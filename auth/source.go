@@ -13,7 +13,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Defaults of a TokenSource.
+// Defaults of a Source.
 const (
 	// DefaultLeeway is how long before its expiry a token is refreshed.
 	DefaultLeeway = time.Minute
@@ -31,7 +31,21 @@ const (
 	slideStep = time.Second
 )
 
-// SourceOption configures NewTokenSource.
+// TokenSource supplies the current token of one user, refreshed as needed.
+// It is the one thing a client needs from the token machinery: NewClient,
+// every broker client and the Spotware session take a TokenSource, and
+// *Source is the implementation that caches, refreshes and persists.
+//
+// A TokenSource that also has ForceRefresh(ctx, stale *Token) (*Token,
+// error) — as *Source does — is asked for a new token when a server
+// refuses stale; one without it makes such a call fail with the refusal.
+type TokenSource interface {
+	// TokenContext returns a token valid now, refreshing first when it is
+	// due. It honours ctx for waiting, not for a refresh in flight.
+	TokenContext(ctx context.Context) (*Token, error)
+}
+
+// SourceOption configures NewSource.
 type SourceOption func(*sourceOptions)
 
 type sourceOptions struct {
@@ -57,7 +71,7 @@ func WithLeeway(d time.Duration) SourceOption {
 }
 
 // WithRefreshTimeout bounds a refresh (DefaultRefreshTimeout when not
-// given). See TokenSource for why a refresh is not bound by its caller's
+// given). See Source for why a refresh is not bound by its caller's
 // context.
 func WithRefreshTimeout(d time.Duration) SourceOption {
 	return func(o *sourceOptions) { o.refreshTimeout = d }
@@ -92,10 +106,10 @@ func WithSlideSaveInterval(d time.Duration) SourceOption {
 	return func(o *sourceOptions) { o.slideSave = d }
 }
 
-// TokenSource hands out one user's token at one provider, refreshing it
+// Source hands out one user's token at one provider, refreshing it
 // ahead of expiry and persisting every new token in a Store before any
 // caller sees it. It is safe for concurrent use, and it satisfies
-// golang.org/x/oauth2.TokenSource.
+// golang.org/x/oauth2.Source.
 //
 // The cached token is read without a lock and without reading the clock:
 // a timer marks it stale at its refresh time (looking at the wall clock at
@@ -126,7 +140,7 @@ func WithSlideSaveInterval(d time.Duration) SourceOption {
 //
 // The tokens it returns are shared: treat them as read-only (Clone one to
 // change it).
-type TokenSource struct {
+type Source struct {
 	p     Provider
 	caps  Capabilities
 	store Store
@@ -249,10 +263,10 @@ type failure struct {
 	access, rtok string
 }
 
-// NewTokenSource returns a source for the token stored under key (see Key).
+// NewSource returns a source for the token stored under key (see Key).
 // The token is read from store on first use; SetToken installs one after a
 // login.
-func NewTokenSource(p Provider, store Store, key string, opts ...SourceOption) (*TokenSource, error) {
+func NewSource(p Provider, store Store, key string, opts ...SourceOption) (*Source, error) {
 	if p == nil {
 		return nil, errors.New("auth: token source needs a Provider")
 	}
@@ -278,17 +292,17 @@ func NewTokenSource(p Provider, store Store, key string, opts ...SourceOption) (
 	if o.now == nil {
 		o.now = time.Now
 	}
-	return &TokenSource{p: p, caps: p.Capabilities(), store: store, key: key, o: o,
+	return &Source{p: p, caps: p.Capabilities(), store: store, key: key, o: o,
 		locker: findLocker(store)}, nil
 }
 
 // Key returns the store key the source reads and writes.
-func (s *TokenSource) Key() string { return s.key }
+func (s *Source) Key() string { return s.key }
 
 // Token implements golang.org/x/oauth2.TokenSource. A refresh it starts
 // runs under context.Background, bounded by the refresh timeout; prefer
 // TokenContext where a context is at hand.
-func (s *TokenSource) Token() (*oauth2.Token, error) {
+func (s *Source) Token() (*oauth2.Token, error) {
 	if e := s.cur.Load(); e != nil && e.fresh() {
 		return e.o2, nil
 	}
@@ -301,7 +315,7 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 
 // TokenContext returns a token that is valid for at least the leeway,
 // refreshing it first when needed. ctx bounds how long this caller waits.
-func (s *TokenSource) TokenContext(ctx context.Context) (*Token, error) {
+func (s *Source) TokenContext(ctx context.Context) (*Token, error) {
 	if e := s.cur.Load(); e != nil && e.fresh() {
 		return e.tok, nil
 	}
@@ -318,7 +332,7 @@ func (e *entry) usable(now time.Time) bool {
 }
 
 // slow joins the refresh in flight, or starts one.
-func (s *TokenSource) slow(ctx context.Context) (*entry, error) {
+func (s *Source) slow(ctx context.Context) (*entry, error) {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -355,7 +369,7 @@ func (s *TokenSource) slow(ctx context.Context) (*entry, error) {
 	}
 }
 
-func (s *TokenSource) run(ctx context.Context, f *flight) {
+func (s *Source) run(ctx context.Context, f *flight) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.refreshTimeout)
 	defer cancel()
 	s.rmu.Lock()
@@ -389,7 +403,7 @@ func (s *TokenSource) run(ctx context.Context, f *flight) {
 // refresh does the work of one flight and returns the token to serve and
 // when to refresh it. It runs alone: the flight is the in-process lock, the
 // store's Locker the cross-process one.
-func (s *TokenSource) refresh(ctx context.Context) (*Token, time.Time, error) {
+func (s *Source) refresh(ctx context.Context) (*Token, time.Time, error) {
 	if l := s.locker; l != nil {
 		unlock, err := l.Lock(ctx, s.key)
 		if err != nil {
@@ -484,7 +498,7 @@ func (s *TokenSource) refresh(ctx context.Context) (*Token, time.Time, error) {
 // loadLocked reads the store. A refreshed token the store refused earlier
 // is saved first, if the store still holds the token it replaces: not over
 // a logout (the store is empty) or a newer login.
-func (s *TokenSource) loadLocked(ctx context.Context) (*Token, error) {
+func (s *Source) loadLocked(ctx context.Context) (*Token, error) {
 	s.mu.Lock()
 	unsaved, from := s.unsaved, s.unsavedFrom
 	s.mu.Unlock()
@@ -513,7 +527,7 @@ func (s *TokenSource) loadLocked(ctx context.Context) (*Token, error) {
 }
 
 // fail remembers that t cannot be renewed and drops it from the cache.
-func (s *TokenSource) fail(t *Token, err error) error {
+func (s *Source) fail(t *Token, err error) error {
 	s.mu.Lock()
 	s.failed = &failure{err: err, access: t.AccessToken, rtok: t.RefreshToken}
 	s.mu.Unlock()
@@ -532,7 +546,7 @@ func sameToken(a, b *Token) bool {
 // that lifetime (recorded by noteLifetime) is shorter than twice the
 // leeway, so that a short-lived token is not stale on arrival. Zero means
 // never.
-func (s *TokenSource) refreshAt(t *Token) time.Time {
+func (s *Source) refreshAt(t *Token) time.Time {
 	if t.Expiry.IsZero() {
 		return time.Time{}
 	}
@@ -544,13 +558,13 @@ func (s *TokenSource) refreshAt(t *Token) time.Time {
 }
 
 // stale reports whether t is due for a refresh at now (see refreshAt).
-func (s *TokenSource) stale(t *Token, now time.Time) bool {
+func (s *Source) stale(t *Token, now time.Time) bool {
 	at := s.refreshAt(t)
 	return !at.IsZero() && !now.Before(at)
 }
 
 // newEntry prepares t for the hot path, to be refreshed at refreshAt.
-func (s *TokenSource) newEntry(t *Token, now, refreshAt time.Time) *entry {
+func (s *Source) newEntry(t *Token, now, refreshAt time.Time) *entry {
 	e := &entry{tok: t, o2: t.OAuth2(), lifetime: s.lifetime(t), refreshAt: refreshAt.Round(0)}
 	if s.o.custom {
 		e.clock = s.o.now
@@ -560,7 +574,7 @@ func (s *TokenSource) newEntry(t *Token, now, refreshAt time.Time) *entry {
 }
 
 // publish makes t the cached token.
-func (s *TokenSource) publish(t *Token, now, refreshAt time.Time) *entry {
+func (s *Source) publish(t *Token, now, refreshAt time.Time) *entry {
 	e := s.newEntry(t, now, refreshAt)
 	s.cur.Swap(e).stop()
 	return e
@@ -579,7 +593,7 @@ var lifetimeFields = []string{lifetimeField}
 // leeway. (For a longer token the leeway decides alone, so its Extra is
 // left as the provider sent it.) Whole seconds are written as an integer,
 // as expires_in is on the wire.
-func (s *TokenSource) noteLifetime(t *Token, now time.Time) {
+func (s *Source) noteLifetime(t *Token, now time.Time) {
 	if t.Expiry.IsZero() {
 		return
 	}
@@ -598,7 +612,7 @@ func (s *TokenSource) noteLifetime(t *Token, now time.Time) {
 
 // issuedLifetime is how long t lives from its issue (or, for a sliding
 // token, from its last use); zero when unknown.
-func (s *TokenSource) issuedLifetime(t *Token) time.Duration {
+func (s *Source) issuedLifetime(t *Token) time.Duration {
 	if s.caps.SlidingExpiry && s.o.slideLifetime > 0 {
 		return s.o.slideLifetime
 	}
@@ -611,7 +625,7 @@ func (s *TokenSource) issuedLifetime(t *Token) time.Duration {
 
 // lifetime is how far a use slides t's expiry; zero for providers without
 // sliding expiry.
-func (s *TokenSource) lifetime(t *Token) time.Duration {
+func (s *Source) lifetime(t *Token) time.Duration {
 	if !s.caps.SlidingExpiry {
 		return 0
 	}
@@ -620,7 +634,7 @@ func (s *TokenSource) lifetime(t *Token) time.Duration {
 
 // SetToken installs t, typically just after a login: it saves t to the
 // Store, forgets any remembered refusal and serves t from now on.
-func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
+func (s *Source) SetToken(ctx context.Context, t *Token) error {
 	if t == nil || (t.AccessToken == "" && t.RefreshToken == "") {
 		return errors.New("auth: SetToken needs a token with an access or refresh token")
 	}
@@ -665,7 +679,7 @@ func (s *TokenSource) SetToken(ctx context.Context, t *Token) error {
 // access token it handed out); nil means the current token. The next call
 // refreshes, unless another caller has already replaced stale. It also
 // forgets a remembered refusal, so the provider is asked once more.
-func (s *TokenSource) Invalidate(stale *Token) {
+func (s *Source) Invalidate(stale *Token) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.cur.Load()
@@ -691,7 +705,7 @@ func (s *TokenSource) Invalidate(stale *Token) {
 // hold no memory or timers. Close does not wait for a refresh in flight:
 // that refresh still saves its token and answers its callers, but the
 // closed source does not cache it.
-func (s *TokenSource) Close() {
+func (s *Source) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.epoch++
@@ -701,7 +715,7 @@ func (s *TokenSource) Close() {
 // endSession is Close for a logout: a refresh in flight fails rather than
 // hand out its token, and everything remembered about the old session is
 // dropped. The Store is left to the caller (Manager.Logout deletes).
-func (s *TokenSource) endSession() {
+func (s *Source) endSession() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.epoch++
@@ -714,7 +728,7 @@ func (s *TokenSource) endSession() {
 // resource server refused it (a 401 invalid_token), and returns the new
 // token. If another caller has already replaced stale, it returns that
 // token without asking the provider again.
-func (s *TokenSource) ForceRefresh(ctx context.Context, stale *Token) (*Token, error) {
+func (s *Source) ForceRefresh(ctx context.Context, stale *Token) (*Token, error) {
 	s.Invalidate(stale)
 	return s.TokenContext(ctx)
 }
@@ -724,7 +738,7 @@ func (s *TokenSource) ForceRefresh(ctx context.Context, stale *Token) (*Token, e
 // it moves the token's expiry to now plus its lifetime, and writes that to
 // the Store at most once per slide-save interval. For other providers it
 // does nothing. Transport calls it after every successful response.
-func (s *TokenSource) Touch(ctx context.Context, used *Token) error {
+func (s *Source) Touch(ctx context.Context, used *Token) error {
 	if !s.caps.SlidingExpiry {
 		return nil
 	}
@@ -758,7 +772,7 @@ func (s *TokenSource) Touch(ctx context.Context, used *Token) error {
 
 // saveSlide writes a slid expiry, but only over the same token: a refresh
 // or a login that saved another token in the meantime wins.
-func (s *TokenSource) saveSlide(ctx context.Context, nt *Token) error {
+func (s *Source) saveSlide(ctx context.Context, nt *Token) error {
 	if !s.rmu.TryLock() {
 		// A refresh or a login is writing a newer token right now.
 		s.lastSlideSave.Store(0)
@@ -786,12 +800,12 @@ func (s *TokenSource) saveSlide(ctx context.Context, nt *Token) error {
 }
 
 // String describes the source by provider and key, never its tokens.
-func (s *TokenSource) String() string {
-	return "auth.TokenSource{provider=" + s.p.Name() + " key=" + s.key + "}"
+func (s *Source) String() string {
+	return "auth.Source{provider=" + s.p.Name() + " key=" + s.key + "}"
 }
 
 // GoString is String.
-func (s *TokenSource) GoString() string { return s.String() }
+func (s *Source) GoString() string { return s.String() }
 
 // Format makes every fmt verb print String.
-func (s *TokenSource) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String()) }
+func (s *Source) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String()) }

@@ -32,7 +32,7 @@ func TestSourceCrossProcessRotation(t *testing.T) {
 		require.NoError(t, err)
 		store, err := auth.NewFileStore(os.Getenv("STORE_DIR"))
 		require.NoError(t, err)
-		src, err := auth.NewTokenSource(p, store, auth.Key("sim", "alice"))
+		src, err := auth.NewSource(p, store, auth.Key("sim", "alice"))
 		require.NoError(t, err)
 		var wg sync.WaitGroup
 		for range workers {

@@ -20,7 +20,7 @@ import (
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
 )
 
-var _ oauth2.TokenSource = (*auth.TokenSource)(nil)
+var _ oauth2.TokenSource = (*auth.Source)(nil)
 
 func TestSourceServesCachedTokenWithoutRequests(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
@@ -80,7 +80,7 @@ func TestSourceRefreshRotatesAndPersists(t *testing.T) {
 	assert.Zero(t, s.invalidGrants.Load())
 
 	// A fresh source over the same store picks up the newest token.
-	src2, err := auth.NewTokenSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src2, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
 	require.NoError(t, err)
 	got, err := src2.TokenContext(ctx)
 	require.NoError(t, err)
@@ -165,7 +165,7 @@ func TestSourceNoRefreshGrant(t *testing.T) {
 
 func TestSourceNotLoggedIn(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	src, err := auth.NewTokenSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "bob"))
+	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "bob"))
 	require.NoError(t, err)
 	_, err = src.TokenContext(context.Background())
 	require.ErrorIs(t, err, auth.ErrReauthRequired)
@@ -174,7 +174,7 @@ func TestSourceNotLoggedIn(t *testing.T) {
 
 func TestSourceRefreshTokenExpiryKnownLocally(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	src, err := auth.NewTokenSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
 	require.NoError(t, err)
 	tok := s.login()
 	tok.RefreshExpiry = s.clock.Now().Add(time.Hour)
@@ -343,7 +343,7 @@ func TestSourceCorruptStoreIsReportedNotOverwritten(t *testing.T) {
 	require.NoError(t, err)
 	key := auth.Key("sim", "alice")
 	require.NoError(t, os.WriteFile(fs.Path(key), []byte("{not json"), 0o600))
-	src, err := auth.NewTokenSource(s.p, fs, key, auth.WithSourceClock(s.clock.Now))
+	src, err := auth.NewSource(s.p, fs, key, auth.WithSourceClock(s.clock.Now))
 	require.NoError(t, err)
 	_, err = src.TokenContext(context.Background())
 	require.ErrorIs(t, err, auth.ErrStoreCorrupt)
@@ -424,11 +424,11 @@ func TestSourceSlidingExpiry(t *testing.T) {
 	require.ErrorIs(t, err, auth.ErrReauthRequired)
 
 	// A restarted program reads the lifetime back from the store.
-	src2, err := auth.NewTokenSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src2, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
 	require.NoError(t, err)
 	fresh := s.login()
 	require.NoError(t, src2.SetToken(context.Background(), fresh))
-	src3, err := auth.NewTokenSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src3, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
 	require.NoError(t, err)
 	t3, err := src3.TokenContext(context.Background())
 	require.NoError(t, err)
@@ -441,17 +441,17 @@ func TestSourceSlidingExpiry(t *testing.T) {
 
 func TestNewTokenSourceValidates(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	_, err := auth.NewTokenSource(nil, auth.NewMemoryStore(), "k")
+	_, err := auth.NewSource(nil, auth.NewMemoryStore(), "k")
 	assert.Error(t, err)
-	_, err = auth.NewTokenSource(s.p, nil, "k")
+	_, err = auth.NewSource(s.p, nil, "k")
 	assert.Error(t, err)
-	_, err = auth.NewTokenSource(s.p, auth.NewMemoryStore(), "")
+	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "")
 	assert.Error(t, err)
-	_, err = auth.NewTokenSource(s.p, auth.NewMemoryStore(), "k", auth.WithLeeway(-time.Second))
+	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.WithLeeway(-time.Second))
 	assert.Error(t, err)
-	_, err = auth.NewTokenSource(s.p, auth.NewMemoryStore(), "k", auth.WithRefreshTimeout(0))
+	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.WithRefreshTimeout(0))
 	assert.Error(t, err)
-	src, err := auth.NewTokenSource(s.p, auth.NewMemoryStore(), "k")
+	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), "k")
 	require.NoError(t, err)
 	assert.Error(t, src.SetToken(context.Background(), nil))
 	assert.Error(t, src.SetToken(context.Background(), &auth.Token{}))
@@ -483,7 +483,7 @@ func (p *stubProvider) Refresh(_ context.Context, t *auth.Token) (*auth.Token, e
 
 func TestSourceRealClockMarksTokenStale(t *testing.T) {
 	p := &stubProvider{life: 400 * time.Millisecond}
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "k", auth.WithLeeway(100*time.Millisecond))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), "k", auth.WithLeeway(100*time.Millisecond))
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(context.Background(), &auth.Token{AccessToken: "at-0", RefreshToken: "rt",
 		Expiry: time.Now().Add(300 * time.Millisecond)}))
@@ -514,7 +514,7 @@ func TestSourceRealClockMarksTokenStale(t *testing.T) {
 
 func TestSourceRefreshTokenOnlySeed(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	src, err := auth.NewTokenSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
 	require.NoError(t, err)
 	login := s.login()
 	require.NoError(t, src.SetToken(context.Background(), &auth.Token{RefreshToken: login.RefreshToken}))

@@ -92,6 +92,15 @@ type Config struct {
 	// sliding expiry and environments. AuthStyle, TokenMethod and Revoke
 	// are filled in from the fields above.
 	Capabilities Capabilities
+	// Any401Refuses says the provider's APIs answer a refused token with a
+	// bare 401 that carries no RFC 6750 invalid_token challenge: every 401
+	// then counts as a refused token (a refresh and one retry, or
+	// ErrReauthRequired). Off means only the RFC 6750 challenge counts.
+	Any401Refuses bool
+	// CodeParams names the callback parameters that may carry the code,
+	// for servers that do not call it "code" (TradeStation v2 sends
+	// auth_code). Empty means "code".
+	CodeParams []string
 	// HTTPClient makes the token requests; nil means a client with a
 	// 30-second timeout. Redirects from token and revocation endpoints are
 	// not followed (a 307 would re-send the code and the client secret to
@@ -162,6 +171,7 @@ func NewStandard(cfg Config) (*Standard, error) {
 	// its Config afterwards does not change the provider under it.
 	cfg.Scopes = slices.Clone(cfg.Scopes)
 	cfg.ReauthCodes = slices.Clone(cfg.ReauthCodes)
+	cfg.CodeParams = slices.Clone(cfg.CodeParams)
 	cfg.AuthParams = cloneValues(cfg.AuthParams)
 	if cfg.GrantParams != nil {
 		gp := make(map[string]url.Values, len(cfg.GrantParams))
@@ -549,6 +559,26 @@ func Describe(p Provider) string {
 		id = " client_id=" + s.ClientID()
 	}
 	return fmt.Sprintf("%s provider{%s%s}", p.Name(), p.Capabilities().AuthStyle, id)
+}
+
+// TokenRefused reports whether resp means the access token was refused:
+// any 401 when the Config says Any401Refuses, else a 401 with an RFC 6750
+// invalid_token challenge. It makes every Standard a RefusalDetector, so
+// the broker's rule is data of its provider.
+func (p *Standard) TokenRefused(resp *http.Response) bool {
+	if p.cfg.Any401Refuses {
+		return resp.StatusCode == http.StatusUnauthorized
+	}
+	return InvalidTokenChallenge(resp)
+}
+
+// CodeParams returns the callback parameters that may carry the code
+// (Config.CodeParams), making every Standard a CodeParamser.
+func (p *Standard) CodeParams() []string {
+	if len(p.cfg.CodeParams) == 0 {
+		return []string{"code"}
+	}
+	return slices.Clone(p.cfg.CodeParams)
 }
 
 // ClientID returns the application's client ID (not a secret).

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -43,8 +44,11 @@ import (
 // After a 2xx answer it calls the source's Touch, which slides the expiry
 // of providers that prolong tokens on use.
 type Transport struct {
-	// Source supplies the tokens. Required.
-	Source *TokenSource
+	// Source supplies the tokens. Required. A *Source also gives the
+	// Transport its refresh-and-retry, invalidation, sliding expiry and its
+	// provider's refusal rule; any other TokenSource is asked for tokens
+	// only.
+	Source TokenSource
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
 	// Header is set on every request. Its values are treated as secrets:
@@ -120,20 +124,20 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode == http.StatusUnauthorized && t.refreshOn(resp) {
 		if !replayable {
-			t.Source.Invalidate(tok)
+			t.invalidate(tok)
 			return resp, nil
 		}
 		body := req.Body
 		if req.GetBody != nil && body != nil && body != http.NoBody {
 			if body, err = req.GetBody(); err != nil {
 				// Cannot replay after all: the caller gets the 401.
-				t.Source.Invalidate(tok)
+				t.invalidate(tok)
 				return resp, nil
 			}
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 		resp.Body.Close()
-		tok, err = t.Source.ForceRefresh(ctx, tok)
+		tok, err = t.forceRefresh(ctx, tok)
 		if err != nil {
 			if body != nil {
 				body.Close()
@@ -148,9 +152,43 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		// Persisting a slid expiry is best effort: the answer arrived, and
 		// the next Touch tries again.
-		_ = t.Source.Touch(ctx, tok)
+		if src, ok := t.Source.(*Source); ok {
+			_ = src.Touch(ctx, tok)
+		}
 	}
 	return resp, nil
+}
+
+// refresher is the part of *Source the Transport uses after a refusal;
+// another TokenSource may have it too.
+type refresher interface {
+	ForceRefresh(ctx context.Context, stale *Token) (*Token, error)
+}
+
+// forceRefresh asks the source for a token to replace the refused stale
+// one; a source that cannot refresh on demand leaves the refusal standing.
+func (t *Transport) forceRefresh(ctx context.Context, stale *Token) (*Token, error) {
+	if r, ok := t.Source.(refresher); ok {
+		return r.ForceRefresh(ctx, stale)
+	}
+	return nil, fmt.Errorf("auth: the server refused the token and its source cannot refresh on demand: %w", ErrReauthRequired)
+}
+
+// invalidate marks tok refused, so that the next request refreshes first.
+func (t *Transport) invalidate(tok *Token) {
+	if src, ok := t.Source.(*Source); ok {
+		src.Invalidate(tok)
+	}
+}
+
+// NewClient returns an *http.Client whose requests carry src's token, as
+// a Transport over http.DefaultTransport sends them: the token goes only to
+// each request's own origin, over https or to loopback; a refused token is
+// refreshed once and the request sent again; no client-wide timeout is set
+// (bound each call with its context). It is the one authorized client every
+// broker client and the Manager use.
+func NewClient(src TokenSource) *http.Client {
+	return &http.Client{Transport: &Transport{Source: src}}
 }
 
 // send passes r to the base transport. The response keeps its request,
@@ -175,8 +213,10 @@ func (t *Transport) refreshOn(resp *http.Response) bool {
 	if t.RefreshOn != nil {
 		return t.RefreshOn(resp)
 	}
-	if d, ok := t.Source.p.(RefusalDetector); ok {
-		return d.TokenRefused(resp)
+	if src, ok := t.Source.(*Source); ok {
+		if d, ok := src.p.(RefusalDetector); ok {
+			return d.TokenRefused(resp)
+		}
 	}
 	return InvalidTokenChallenge(resp)
 }
@@ -219,8 +259,8 @@ func (t *Transport) String() string {
 	}
 	sort.Strings(names)
 	key := ""
-	if t.Source != nil {
-		key = t.Source.Key()
+	if src, ok := t.Source.(*Source); ok {
+		key = src.Key()
 	}
 	return fmt.Sprintf("auth.Transport{key=%s headers=%s}", key, strings.Join(names, ","))
 }

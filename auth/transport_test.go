@@ -21,7 +21,7 @@ import (
 
 const apiKey = "app-key-do-not-print"
 
-func simClient(s *sim, src *auth.TokenSource, opts ...func(*auth.Transport)) *http.Client {
+func simClient(s *sim, src *auth.Source, opts ...func(*auth.Transport)) *http.Client {
 	tr := &auth.Transport{Source: src, Base: s.srv.Client().Transport,
 		Header: http.Header{"Et-App-Key": {apiKey}}}
 	for _, o := range opts {
@@ -142,7 +142,7 @@ func (bare401Provider) TokenRefused(resp *http.Response) bool { return auth.Any4
 
 func TestTransportUsesProviderRefusalRule(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	src, err := auth.NewTokenSource(bare401Provider{s.p}, auth.NewMemoryStore(), auth.Key("sim", "bob"),
+	src, err := auth.NewSource(bare401Provider{s.p}, auth.NewMemoryStore(), auth.Key("sim", "bob"),
 		auth.WithSourceClock(s.clock.Now))
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(context.Background(), s.login()))
@@ -324,7 +324,7 @@ func TestTransportNeverPrintsSecrets(t *testing.T) {
 }
 
 func TestTransportClosesBodyOnTokenError(t *testing.T) {
-	src, err := auth.NewTokenSource(newSim(t, nil, rotatingCaps()).p, auth.NewMemoryStore(), "nobody")
+	src, err := auth.NewSource(newSim(t, nil, rotatingCaps()).p, auth.NewMemoryStore(), "nobody")
 	require.NoError(t, err)
 	body := &closeRecorder{Reader: strings.NewReader("x")}
 	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:1/api", body)

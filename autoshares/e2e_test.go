@@ -27,7 +27,7 @@ func session(t *testing.T, srv *autosharestest.Server, p *autoshares.Provider, l
 	ctx := context.Background()
 	tok, err := srv.Login(ctx, p, login, password)
 	require.NoError(t, err)
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), login))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), login))
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(ctx, tok))
 	return autoshares.NewClient(autoshares.NewHTTPClient(src, srv.Client().Transport), append(srv.ClientOptions(), opts...)...)

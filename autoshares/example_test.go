@@ -25,7 +25,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	src, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "trader"))
+	src, _ := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "trader"))
 	_ = src.SetToken(ctx, tok)
 	c := autoshares.NewClient(autoshares.NewHTTPClient(src, srv.Client().Transport),
 		autoshares.WithBaseURL(srv.URL), autoshares.WithAPIKey(autosharestest.APIKey))

@@ -20,12 +20,12 @@ const (
 	redirectKey   = "as-redirect-APPKEY-3c4d5e"
 )
 
-func redirectSetup(t *testing.T, pair *origintest.Pair) (*autoshares.Provider, *auth.TokenSource, *auth.Token) {
+func redirectSetup(t *testing.T, pair *origintest.Pair) (*autoshares.Provider, *auth.Source, *auth.Token) {
 	t.Helper()
 	p, err := autoshares.New(autoshares.Config{Domain: pair.Origin.URL, ClientID: "app", ClientSecret: "app-secret",
 		RedirectURL: "http://127.0.0.1/cb"})
 	require.NoError(t, err)
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(autoshares.Name, "alice"))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(autoshares.Name, "alice"))
 	require.NoError(t, err)
 	tok := &auth.Token{AccessToken: redirectToken, TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
 	require.NoError(t, src.SetToken(context.Background(), tok))

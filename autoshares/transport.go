@@ -18,6 +18,6 @@ import (
 // and the API key a Client adds, go to the origin of each request only: a
 // redirect to another scheme, host or port is refused with an error
 // matching auth.ErrCrossOriginRedirect.
-func NewHTTPClient(src *auth.TokenSource, base http.RoundTripper) *http.Client {
+func NewHTTPClient(src *auth.Source, base http.RoundTripper) *http.Client {
 	return &http.Client{Transport: &auth.Transport{Source: src, Base: base}}
 }

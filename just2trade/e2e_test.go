@@ -22,7 +22,7 @@ type session struct {
 	srv   *just2tradetest.Server
 	clock *just2tradetest.TestClock
 	p     *just2trade.Provider
-	src   *auth.TokenSource
+	src   *auth.Source
 	c     *just2trade.Client
 	tok   *auth.Token
 }
@@ -45,7 +45,7 @@ func loginAt(t *testing.T, start time.Time, opts ...just2tradetest.Option) *sess
 	ctx := context.Background()
 	tok, err := srv.Login(ctx, p)
 	require.NoError(t, err)
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "tess"), auth.WithSourceClock(clock.Now))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "tess"), auth.WithSourceClock(clock.Now))
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(ctx, tok))
 	hc := just2trade.NewHTTPClient(src, srv.Client().Transport)

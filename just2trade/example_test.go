@@ -28,7 +28,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "user-1"))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "user-1"))
 	if err != nil {
 		panic(err)
 	}
@@ -60,7 +60,7 @@ func ExampleOrdersService_Validate() {
 	defer srv.Close()
 	p, _ := srv.Provider()
 	tok, _ := srv.Login(ctx, p)
-	src, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), "example")
+	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "example")
 	_ = src.SetToken(ctx, tok)
 	c := just2trade.NewClient(just2trade.NewHTTPClient(src, srv.Client().Transport), srv.ClientOptions()...)
 

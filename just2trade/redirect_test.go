@@ -26,7 +26,7 @@ func TestNewHTTPClientRedirects(t *testing.T) {
 	p, err := just2trade.New(just2trade.Config{ClientID: "app", ClientSecret: "app-secret",
 		RedirectURL: "http://127.0.0.1/cb", AuthURL: pair.Origin.URL, APIURL: pair.Origin.URL})
 	require.NoError(t, err)
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(just2trade.Name, "alice"))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(just2trade.Name, "alice"))
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, src.SetToken(ctx, &auth.Token{AccessToken: redirectToken, TokenType: "Bearer",

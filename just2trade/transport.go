@@ -15,6 +15,6 @@ import (
 // broker prolongs it. base nil means http.DefaultTransport. The token goes
 // to the origin of each request only: a redirect to another scheme, host
 // or port is refused with an error matching auth.ErrCrossOriginRedirect.
-func NewHTTPClient(src *auth.TokenSource, base http.RoundTripper) *http.Client {
+func NewHTTPClient(src *auth.Source, base http.RoundTripper) *http.Client {
 	return &http.Client{Transport: &auth.Transport{Source: src, Base: base}}
 }

@@ -156,7 +156,7 @@ func spotwareSession(t *testing.T, ctx context.Context) (*spotware.Session, int6
 	require.NoError(t, err)
 	tok, err := srv.Login(ctx, p)
 	require.NoError(t, err)
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "u1")
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), "u1")
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(ctx, tok))
 	s, err := spotware.Dial(ctx, srv.SessionConfig(src))

@@ -22,7 +22,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	tokens, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(spotware.Name, "1001"))
+	tokens, _ := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(spotware.Name, "1001"))
 	_ = tokens.SetToken(ctx, tok)
 
 	s, err := spotware.Dial(ctx, srv.SessionConfig(tokens))

@@ -19,7 +19,7 @@ import (
 type env struct {
 	srv    *spotwaretest.Server
 	prov   *spotware.Provider
-	tokens *auth.TokenSource
+	tokens *auth.Source
 	store  *auth.MemoryStore
 	sess   *spotware.Session
 	events *eventLog
@@ -47,7 +47,7 @@ func newEnv(t *testing.T, srvOpts []spotwaretest.Option, tweak func(*spotware.Se
 	tok, err := srv.Login(ctx, p)
 	require.NoError(t, err)
 	store := auth.NewMemoryStore()
-	ts, err := auth.NewTokenSource(p, store, auth.Key(spotware.Name, "1001"))
+	ts, err := auth.NewSource(p, store, auth.Key(spotware.Name, "1001"))
 	require.NoError(t, err)
 	require.NoError(t, ts.SetToken(ctx, tok))
 	cfg := fast(srv.SessionConfig(ts))

@@ -26,7 +26,7 @@ func BenchmarkSpotThroughput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ts, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "bench")
+	ts, err := auth.NewSource(p, auth.NewMemoryStore(), "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,4 +18,4 @@ type TokenSource interface {
 	ForceRefresh(ctx context.Context, stale *auth.Token) (*auth.Token, error)
 }
 
-var _ TokenSource = (*auth.TokenSource)(nil)
+var _ TokenSource = (*auth.Source)(nil)

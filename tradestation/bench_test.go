@@ -33,7 +33,7 @@ func BenchmarkQuotes(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "bench")
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -170,7 +170,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 // context. The token goes to the origin of each request only: a redirect
 // to another scheme, host or port is refused with an error matching
 // auth.ErrCrossOriginRedirect.
-func HTTPClient(src *auth.TokenSource) *http.Client {
+func HTTPClient(src *auth.Source) *http.Client {
 	return &http.Client{Transport: &auth.Transport{Source: src}}
 }
 

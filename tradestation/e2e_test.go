@@ -36,10 +36,10 @@ func login(t *testing.T, srv *tradestationtest.Server, p *tradestation.Provider,
 // session wraps tok in a TokenSource on a memory store and returns a
 // client using it.
 func session(t *testing.T, srv *tradestationtest.Server, p *tradestation.Provider, tok *auth.Token,
-	srcOpts []auth.SourceOption, opts ...tradestation.Option) (*tradestation.Client, *auth.TokenSource, *auth.MemoryStore) {
+	srcOpts []auth.SourceOption, opts ...tradestation.Option) (*tradestation.Client, *auth.Source, *auth.MemoryStore) {
 	t.Helper()
 	store := auth.NewMemoryStore()
-	src, err := auth.NewTokenSource(p, store, auth.Key(tradestation.Name, "trader"), srcOpts...)
+	src, err := auth.NewSource(p, store, auth.Key(tradestation.Name, "trader"), srcOpts...)
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(context.Background(), tok))
 	return tradestation.NewClient(tradestation.HTTPClient(src), append(srv.ClientOptions(), opts...)...), src, store
@@ -253,7 +253,7 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ct := &countingTransport{base: http.DefaultTransport}
 			store := auth.NewMemoryStore()
-			src, err := auth.NewTokenSource(p, store, "k")
+			src, err := auth.NewSource(p, store, "k")
 			require.NoError(t, err)
 			require.NoError(t, src.SetToken(ctx, tc.tok))
 			hc := &http.Client{Transport: &auth.Transport{Source: src, Base: ct, RefreshOn: auth.Any401}}
@@ -275,7 +275,7 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 
 	// And each token works where it belongs.
 	var app struct{ ApplicationId string }
-	aopSrc, err := auth.NewTokenSource(p, auth.NewMemoryStore(), "aop")
+	aopSrc, err := auth.NewSource(p, auth.NewMemoryStore(), "aop")
 	require.NoError(t, err)
 	require.NoError(t, aopSrc.SetToken(ctx, aopTok))
 	require.NoError(t, tradestation.NewAOPClient(tradestation.HTTPClient(aopSrc), srv.ClientOptions()...).

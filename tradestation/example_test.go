@@ -31,7 +31,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(tradestation.Name, "trader"))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(tradestation.Name, "trader"))
 	if err != nil {
 		panic(err)
 	}

@@ -26,7 +26,7 @@ func TestHTTPClientRedirects(t *testing.T) {
 	p, err := tradestation.New(tradestation.Config{ClientID: "key", RedirectURL: "http://localhost:3000/cb",
 		Endpoints: tradestation.EndpointsAt(pair.Origin.URL)})
 	require.NoError(t, err)
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(tradestation.Name, "alice"))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(tradestation.Name, "alice"))
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, src.SetToken(ctx, &auth.Token{AccessToken: redirectToken, TokenType: "Bearer",

@@ -75,7 +75,7 @@ func run(ctx context.Context, out io.Writer, env func(string) string) error {
 		return err
 	}
 
-	src, err := auth.NewTokenSource(s.p, s.store, auth.Key(s.p.Name(), "example"))
+	src, err := auth.NewSource(s.p, s.store, auth.Key(s.p.Name(), "example"))
 	if err != nil {
 		return err
 	}

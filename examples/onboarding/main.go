@@ -242,7 +242,7 @@ func label(a autoshares.Agreement) string {
 // can.
 func (e *env) client(ctx context.Context, tok *auth.Token) (*autoshares.Client, error) {
 	e.logins++
-	src, err := auth.NewTokenSource(e.p, auth.NewMemoryStore(), auth.Key(e.p.Name(), "login-"+strconv.Itoa(e.logins)))
+	src, err := auth.NewSource(e.p, auth.NewMemoryStore(), auth.Key(e.p.Name(), "login-"+strconv.Itoa(e.logins)))
 	if err != nil {
 		return nil, err
 	}

@@ -202,7 +202,7 @@ func connectSpotware(ctx context.Context, getenv func(string) string) (*session,
 	fail := func(err error) (*session, error) { t.close(); return nil, err }
 	// cTrader rotates its refresh token on every use: the TokenSource saves
 	// each new one before anyone sees it.
-	src, err := auth.NewTokenSource(t.p, auth.NewMemoryStore(), user)
+	src, err := auth.NewSource(t.p, auth.NewMemoryStore(), user)
 	if err == nil {
 		err = src.SetToken(ctx, tok)
 	}

@@ -224,7 +224,7 @@ func connectConfig(ctx context.Context, pr *printer, getenv func(string) string)
 			return spotware.SessionConfig{}, nil, err
 		}
 		pr.f("Logged in: %s", tok)
-		ts, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(spotware.Name, "emulated"))
+		ts, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(spotware.Name, "emulated"))
 		if err == nil {
 			err = ts.SetToken(ctx, tok)
 		}
@@ -252,7 +252,7 @@ func connectConfig(ctx context.Context, pr *printer, getenv func(string) string)
 		store = fs
 	}
 	key := auth.Key(spotware.Name, id)
-	ts, err := auth.NewTokenSource(p, store, key)
+	ts, err := auth.NewSource(p, store, key)
 	if err != nil {
 		return spotware.SessionConfig{}, nil, err
 	}

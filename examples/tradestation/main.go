@@ -104,7 +104,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	src, err := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(tradestation.Name, "me"))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(tradestation.Name, "me"))
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func spotwareBroker(p auth.Provider, store auth.Store, redirectURL string,
 		return nil, err
 	}
 	b.view = func(ctx context.Context, user string) (providers.View, func(), error) {
-		s, err := spotware.Dial(ctx, session(b.tokens.TokenSource(user)))
+		s, err := spotware.Dial(ctx, session(b.tokens.Source(user)))
 		if err != nil {
 			return nil, nil, err
 		}

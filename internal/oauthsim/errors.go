@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -150,15 +151,25 @@ func TextErrors(status int, contentType string, messages map[string]string) Erro
 	}
 }
 
+// writeJSON writes a token-endpoint answer, which must not be cached
+// (RFC 6749 §5.1).
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	WriteJSON(w, status, v)
+}
+
+// WriteJSON writes v as a JSON answer with status and a Content-Length,
+// the one JSON writer of every emulator. A value that cannot be encoded
+// is an emulator bug and answers 500.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		http.Error(w, "oauthsim: encoding answer failed", http.StatusInternalServerError)
+		http.Error(w, "emulator: encoding the answer failed", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
