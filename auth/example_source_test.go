@@ -42,7 +42,7 @@ func newRotatingAS() *httptest.Server {
 
 // A CLI keeps its token in a file and refreshes it on later runs; the
 // rotated refresh token is written back before it is used.
-func ExampleTokenSource() {
+func ExampleSource() {
 	as := newRotatingAS()
 	defer as.Close()
 	dir, _ := os.MkdirTemp("", "brokerkit-example")

@@ -148,5 +148,5 @@ func TestManagerAndSourceNeverPrintSecrets(t *testing.T) {
 			assert.NotContains(t, out, tok.RefreshToken, format)
 		}
 	}
-	assert.Equal(t, "auth.TokenSource{provider=sim key=sim/alice}", fmt.Sprint(src))
+	assert.Equal(t, "auth.Source{provider=sim key=sim/alice}", fmt.Sprint(src))
 }
