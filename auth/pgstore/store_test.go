@@ -623,3 +623,43 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	assert.Error(t, s.Save(ctx, "k", &auth.Token{TokenType: "Bearer"}), "a token with no credential")
 }
+
+// A Store that waited for the lock reads the row as the previous holder
+// left it, not as it was when the wait began.
+func TestLockReadsWhatThePreviousHolderSaved(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, pgtest.Start(t))
+	a, b := newStore(t, pool), newStore(t, pool)
+	require.NoError(t, a.Save(ctx, "k", &auth.Token{AccessToken: "old", RefreshToken: "r1"}))
+	unlock, err := a.Lock(ctx, "k")
+	require.NoError(t, err)
+
+	got := make(chan *auth.Token, 1)
+	go func() {
+		unlockB, err := b.Lock(ctx, "k")
+		if !assert.NoError(t, err) {
+			got <- nil
+			return
+		}
+		defer unlockB()
+		tok, err := b.Load(ctx, "k")
+		assert.NoError(t, err)
+		got <- tok
+	}()
+	// Wait until b is queued on the server.
+	require.Eventually(t, func() bool {
+		var n int
+		_ = pool.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&n)
+		return n == 1
+	}, 5*time.Second, 5*time.Millisecond)
+
+	cur, err := a.Load(ctx, "k")
+	require.NoError(t, err)
+	cur.AccessToken, cur.RefreshToken = "new", "r2"
+	require.NoError(t, a.Save(ctx, "k", cur))
+	unlock()
+	tok := <-got
+	require.NotNil(t, tok)
+	assert.Equal(t, "new", tok.AccessToken)
+	assert.Equal(t, "r2", tok.RefreshToken)
+}
