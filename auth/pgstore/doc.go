@@ -44,7 +44,8 @@
 // the server and the connection closed. A process that dies holding a lock
 // loses its session, and the server releases the lock. Each held lock
 // keeps one pool connection: size the pool for the concurrent refreshes
-// expected, plus the plain loads.
+// expected, plus the plain loads, and unlock every lock before closing the
+// pool (pgxpool's Close waits for the connections out of it).
 //
 // Notifications. Every Save and Delete notifies the channel
 // brokerkit_tokens, in the same statement, with the key and the new

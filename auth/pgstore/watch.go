@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -35,11 +36,24 @@ type Change struct {
 // opened with the pool's configuration but outside the pool, so that it
 // never takes a connection the stores need.
 //
-// The channel is closed when ctx ends or the connection fails. A channel
+// The channel is closed when ctx ends or the connection fails (TCP
+// keepalive probes notice a dropped one within about 30 seconds). A channel
 // closed while ctx is still live means changes may have been missed: drop
 // what was cached from the store and call Watch again.
 func (s *Store) Watch(ctx context.Context) (<-chan Change, error) {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
+	cfg := s.pool.Config().ConnConfig
+	if dial := cfg.DialFunc; dial != nil {
+		// A listener only reads, so a silently dropped connection would
+		// never fail on its own: probe it.
+		cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dial(ctx, network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3})
+			}
+			return c, err
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, wrapDB(ctx, "watching", err)
 	}
