@@ -67,10 +67,8 @@ func Start(t testing.TB) string {
 	t.Helper()
 	once.Do(func() { shared, initErr = startServer() })
 	if initErr != nil {
-		if errors.Is(initErr, errNoBinaries) && os.Getenv("CI") != "true" {
-			t.Skipf("pgtest: %v; install PostgreSQL (Debian: apt-get install postgresql) or set %s to a server whose user may create databases", initErr, EnvURL)
-		}
-		t.Fatalf("pgtest: %v", initErr)
+		unavailable(t, initErr)
+		return ""
 	}
 	name := fmt.Sprintf("brokerkit_test_%d_%d", os.Getpid(), dbSeq.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -86,6 +84,17 @@ func Start(t testing.TB) string {
 		}
 	})
 	return shared.dsn(name)
+}
+
+// unavailable ends t when there is no server: a skip that says how to get
+// one, or a failure under CI=true (where a skip would hide the tests) and
+// when a server was there but would not start.
+func unavailable(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, errNoBinaries) && os.Getenv("CI") != "true" {
+		t.Skipf("pgtest: %v; install PostgreSQL (Debian: apt-get install postgresql) or set %s to a server whose user may create databases", err, EnvURL)
+	}
+	t.Fatalf("pgtest: %v", err)
 }
 
 // Main runs the tests of m and then stops the server that Start started,
@@ -135,15 +144,25 @@ func startServer() (*server, error) {
 
 // findBinaries returns the directory holding initdb and postgres.
 func findBinaries() (string, error) {
+	return findBinariesIn(debianGlob, fixedDirs)
+}
+
+// Where PostgreSQL's server binaries are looked for besides PATH.
+var (
+	debianGlob = "/usr/lib/postgresql/*/bin"
+	fixedDirs  = []string{"/usr/local/bin", "/usr/local/pgsql/bin"}
+)
+
+func findBinariesIn(glob string, fixed []string) (string, error) {
 	var dirs []string
 	if p, err := exec.LookPath("postgres"); err == nil {
 		dirs = append(dirs, filepath.Dir(p))
 	}
-	versions, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	versions, _ := filepath.Glob(glob)
 	// Newest major version first.
 	sort.Slice(versions, func(i, j int) bool { return versionOf(versions[i]) > versionOf(versions[j]) })
 	dirs = append(dirs, versions...)
-	dirs = append(dirs, "/usr/local/bin", "/usr/local/pgsql/bin")
+	dirs = append(dirs, fixed...)
 	for _, d := range dirs {
 		if isExecutable(filepath.Join(d, "initdb")) && isExecutable(filepath.Join(d, "postgres")) {
 			return d, nil
