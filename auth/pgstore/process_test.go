@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -49,17 +50,24 @@ func childSource(t *testing.T, tokenURL string) *auth.TokenSource {
 
 // TestProcessesShareRotatingToken runs four OS processes, each with its
 // own TokenSource over its own pgstore.Store on one database, that force
-// 100 refreshes each of one rotating refresh token. The server revokes
+// 100 refreshes each (100 rounds of "take the token, refuse it") of one
+// rotating refresh token. The server revokes
 // the whole token family when a rotated refresh token comes back, so one
 // refresh that was not coordinated would fail every later one. Midway, a
-// fifth process takes the lock for a refresh and is killed with SIGKILL
-// while it holds it: the server must release its lock and the others go
-// on, losing nothing.
+// fifth process takes the lock for a refresh (its token request hangs at
+// the server and never spends the refresh token) while the four wait for
+// it halfway, and is killed with SIGKILL while it holds the lock: the
+// server must release the lock, and the four go on, losing nothing.
 func TestProcessesShareRotatingToken(t *testing.T) {
 	switch os.Getenv(childEnv) {
 	case "rotator":
 		src := childSource(t, os.Getenv("TOKEN_URL"))
 		for i := range rounds {
+			if i == rounds/2 {
+				// Halfway, wait until the holder holds the lock, so that the
+				// second half runs into it.
+				waitForFile(t, os.Getenv("HELD_FILE"))
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			tok, err := src.TokenContext(ctx)
 			if err == nil {
@@ -91,7 +99,8 @@ func TestProcessesShareRotatingToken(t *testing.T) {
 	require.NoError(t, parentStore.Save(ctx, auth.Key("sim", "alice"), s.login(t)))
 
 	ep := s.endpoint()
-	env := []string{"PG_DSN=" + dsn, "AUTH_URL=" + ep.AuthURL, "TOKEN_URL=" + ep.TokenURL, "HOLD_URL=" + s.srv.URL + holdPath}
+	heldFile := filepath.Join(t.TempDir(), "held")
+	env := []string{"HELD_FILE=" + heldFile, "PG_DSN=" + dsn, "AUTH_URL=" + ep.AuthURL, "TOKEN_URL=" + ep.TokenURL, "HOLD_URL=" + s.srv.URL + holdPath}
 	start := time.Now()
 	type child struct {
 		cmd *exec.Cmd
@@ -109,8 +118,8 @@ func TestProcessesShareRotatingToken(t *testing.T) {
 		go func() { defer wg.Done(); errs[i] = c.cmd.Wait() }()
 	}
 
-	// Once the rotators are well under way, the holder takes the lock.
-	for s.tokenCalls.Load() < 50 && time.Since(start) < time.Minute {
+	// Once the rotators are under way, the holder takes the lock.
+	for s.tokenCalls.Load() < rounds/4 && time.Since(start) < time.Minute {
 		time.Sleep(5 * time.Millisecond)
 	}
 	holder, holderOut := runChild(t, "TestProcessesShareRotatingToken", "holder", env...)
@@ -120,8 +129,10 @@ func TestProcessesShareRotatingToken(t *testing.T) {
 		_ = holder.Process.Kill()
 		t.Fatalf("the holder never reached the token endpoint:\n%s", holderOut)
 	}
-	// It holds the lock now: nobody gets a token while it lives.
+	// It holds the lock now: the others, let go on, get no token while
+	// it lives.
 	before := s.tokenCalls.Load()
+	require.NoError(t, os.WriteFile(heldFile, nil, 0o600))
 	time.Sleep(300 * time.Millisecond)
 	assert.Equal(t, before, s.tokenCalls.Load(), "another process refreshed while the lock was held")
 	killed := time.Now()
@@ -148,4 +159,15 @@ func TestProcessesShareRotatingToken(t *testing.T) {
 	_, err = newProvider(t, ep, nil).Refresh(ctx, stored)
 	require.NoError(t, err, "the stored refresh token is the current one")
 	assert.Zero(t, s.invalidGrants.Load())
+}
+
+func waitForFile(t *testing.T, path string) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "%s never appeared", path)
+		time.Sleep(2 * time.Millisecond)
+	}
 }
