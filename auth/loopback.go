@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"io"
 	"net"
 	"net/http"
@@ -331,11 +332,11 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // sameHost reports whether a request's Host names want (host:port),
 // ignoring case, and allowing the port to be left out when it is 80.
 func sameHost(got, want string) bool {
-	if strings.EqualFold(got, want) {
+	if origin.EqualHost(got, want) {
 		return true
 	}
 	host, port, err := net.SplitHostPort(want)
-	return err == nil && port == "80" && strings.EqualFold(got, hostForURL(host))
+	return err == nil && port == "80" && origin.EqualHost(got, hostForURL(host))
 }
 
 // hostForURL brackets an IPv6 address as a URL's host does.

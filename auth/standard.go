@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"io"
 	"net"
 	"net/http"
@@ -304,7 +305,7 @@ func urlForError(raw string) string {
 // IsLoopback reports whether host names this machine: localhost or a
 // loopback IP address.
 func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
+	if origin.EqualHost(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -721,3 +721,10 @@ func mustStandard(t *testing.T, cfg auth.Config) *auth.Standard {
 	require.NoError(t, err)
 	return p
 }
+
+func TestIsLoopbackFoldsASCIIOnly(t *testing.T) {
+	assert.True(t, auth.IsLoopback("LOCALHOST"))
+	assert.True(t, auth.IsLoopback("::1"))
+	assert.False(t, auth.IsLoopback("localhoſt"), "a name that is localhost only under Unicode folding is not loopback")
+	assert.ErrorIs(t, auth.CheckEndpoint("http://localhoſt:8080/token"), auth.ErrInsecureEndpoint)
+}

@@ -3,6 +3,7 @@ package oauthsim
 import (
 	"crypto/subtle"
 	"fmt"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -45,7 +46,7 @@ func matchRedirect(registered, requested string, exactLoopbackPort bool) bool {
 	if err1 != nil || err2 != nil || ru.Scheme != "http" || qu.Scheme != "http" {
 		return false
 	}
-	if !auth.IsLoopback(ru.Hostname()) || !asciiEqualFold(ru.Hostname(), qu.Hostname()) {
+	if !auth.IsLoopback(ru.Hostname()) || !origin.EqualHost(ru.Hostname(), qu.Hostname()) {
 		return false
 	}
 	if qu.User != nil || qu.Fragment != "" || qu.Opaque != "" || ru.Opaque != "" {
@@ -64,28 +65,6 @@ func matchRedirect(registered, requested string, exactLoopbackPort bool) bool {
 		qp = "/"
 	}
 	return rp == qp && ru.RawQuery == qu.RawQuery
-}
-
-// asciiEqualFold reports whether host names a and b are equal ignoring the
-// case of ASCII letters (RFC 3986 §3.2.2). strings.EqualFold would also
-// fold Unicode, taking "localhoſt" (long s) for localhost.
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // paramProblem describes the first parameter of v that is repeated (RFC

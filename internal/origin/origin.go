@@ -19,8 +19,8 @@ func Of(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
+	scheme := lowerASCII(u.Scheme)
+	host := lowerASCII(u.Hostname())
 	port := u.Port()
 	if port == "" {
 		switch scheme {
@@ -66,4 +66,28 @@ func First(req *http.Request) *http.Request {
 		r = r.Response.Request
 	}
 	return nil
+}
+
+// EqualHost reports whether host names a and b are equal ignoring the case
+// of ASCII letters only (RFC 3986 §3.2.2). strings.EqualFold also folds
+// Unicode, taking "localhoſt" (long s) for "localhost" and the Kelvin sign
+// for "k": a host name that merely folds to a trusted one is another host.
+func EqualHost(a, b string) bool {
+	return len(a) == len(b) && lowerASCII(a) == lowerASCII(b)
+}
+
+// lowerASCII lower-cases the ASCII letters of s and nothing else.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestSame(t *testing.T) {
@@ -56,5 +58,18 @@ func TestFirst(t *testing.T) {
 	loop.Response = &http.Response{Request: loop}
 	if First(loop) != nil {
 		t.Fatal("a looping chain must give nil")
+	}
+}
+
+func TestEqualHostFoldsASCIIOnly(t *testing.T) {
+	assert.True(t, EqualHost("LocalHost", "localhost"))
+	assert.True(t, EqualHost("127.0.0.1", "127.0.0.1"))
+	assert.False(t, EqualHost("localhoſt", "localhost"), "long s folds to s only in Unicode")
+	assert.False(t, EqualHost("\u212Aey.example", "key.example"), "the Kelvin sign folds to k only in Unicode")
+	assert.False(t, EqualHost("localhost.", "localhost"))
+	u1, _ := url.Parse("https://\u212Aey.example/")
+	u2, _ := url.Parse("https://key.example/")
+	if u1 != nil && u2 != nil {
+		assert.False(t, Same(u1, u2), "a host that folds to another only in Unicode is another origin")
 	}
 }
