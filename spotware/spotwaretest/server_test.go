@@ -167,7 +167,7 @@ func TestCodeLivesOneMinute(t *testing.T) {
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
-	cb, err := srv.Browser(spotwaretest.Username, spotwaretest.Password).Login(t.Context(), flow.URL)
+	cb, err := srv.Browser(spotwaretest.User, spotwaretest.Password).Login(t.Context(), flow.URL)
 	require.NoError(t, err)
 	u, err := url.Parse(cb)
 	require.NoError(t, err)
@@ -209,7 +209,7 @@ func TestProtobufRefreshSharesRotation(t *testing.T) {
 
 	q := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {nt.RefreshToken},
 		"client_id": {spotwaretest.ClientID}, "client_secret": {spotwaretest.ClientSecret}}
-	resp, err := srv.HTTPClient().Get(srv.URL + spotwaretest.TokenPath + "?" + q.Encode())
+	resp, err := srv.Client().Get(srv.URL() + spotwaretest.TokenPath + "?" + q.Encode())
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var body map[string]any
