@@ -205,7 +205,10 @@ func configuredBrokers(store auth.Store, getenv func(string) string) ([]*broker,
 			}
 		case providers.Spotware:
 			// The hosts follow the provider's (required) environment.
-			sp := p.(*spotware.Provider)
+			sp, ok := p.(*spotware.Provider)
+			if !ok {
+				return nil, fmt.Errorf("spotware: unexpected provider %T", p)
+			}
 			b, err = spotwareBroker(p, store, cfg.RedirectURL, sp.SessionConfig, sp.Environment() == auth.Live)
 		}
 		if err != nil {
