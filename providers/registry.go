@@ -97,18 +97,9 @@ func New(name string, cfg Config) (auth.Provider, error) {
 			RefreshEnabled: slices.Contains(cfg.Scopes, autoshares.ScopeOfflineAccess),
 			HTTPClient:     cfg.HTTPClient, Now: cfg.Now})
 	case Spotware:
-		c := spotware.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-			RedirectURL: cfg.RedirectURL, Host: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now}
-		switch len(cfg.Scopes) {
-		case 0:
-		case 1:
-			c.Scope = spotware.Scope(cfg.Scopes[0])
-		default:
-			// Dropping the extra scopes would fall back to the broadest one.
-			return nil, fmt.Errorf("providers: %s takes one scope (%s or %s), not %d",
-				Spotware, spotware.ScopeTrading, spotware.ScopeAccounts, len(cfg.Scopes))
-		}
-		return spotware.New(c)
+		return spotware.New(spotware.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, Scopes: cfg.Scopes, BaseURL: cfg.BaseURL,
+			HTTPClient: cfg.HTTPClient, Now: cfg.Now})
 	}
 	return nil, &UnknownBrokerError{Name: name}
 }
@@ -147,6 +138,7 @@ var brokerVars = map[string][]envVar{
 	},
 	Spotware: {
 		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},
+		{"ENVIRONMENT", true, func(c *Config, v string) { c.Environment = auth.Environment(v) }, "the deployment: live or demo"},
 	},
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/brokerkit/brokerkit/auth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -103,4 +104,28 @@ func TestNewSpotwareScopes(t *testing.T) {
 	cfg.Scopes = []string{"accounts", "trading"}
 	_, err = New(Spotware, cfg)
 	assert.ErrorContains(t, err, "one scope")
+}
+
+// TestFromEnvSpotwareNeedsEnvironment: with credentials set but no
+// environment, FromEnv names the variable to set instead of picking live
+// or demo; with it, the provider has that environment.
+func TestFromEnvSpotwareNeedsEnvironment(t *testing.T) {
+	env := map[string]string{
+		"BROKERKIT_SPOTWARE_CLIENT_ID":     "id",
+		"BROKERKIT_SPOTWARE_CLIENT_SECRET": "the-secret",
+		"BROKERKIT_SPOTWARE_REDIRECT_URL":  "https://app.example.com/callback/spotware",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	_, err := fromLookup(Spotware, lookup)
+	var me *MissingEnvError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, []string{"BROKERKIT_SPOTWARE_ENVIRONMENT"}, me.Missing)
+	assert.ErrorContains(t, err, "BROKERKIT_SPOTWARE_ENVIRONMENT")
+
+	env["BROKERKIT_SPOTWARE_ENVIRONMENT"] = "live"
+	cfg, err := fromLookup(Spotware, lookup)
+	require.NoError(t, err)
+	p, err := New(Spotware, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, auth.Live, p.(interface{ Environment() auth.Environment }).Environment())
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/just2trade"
 	"github.com/brokerkit/brokerkit/spotware"
-	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"github.com/brokerkit/brokerkit/tradestation"
 )
 
@@ -360,8 +359,7 @@ func (v *swView) Balances(ctx context.Context, accountID string) (*Balance, erro
 	}
 	// cTrader answers only for accounts authorized on the session.
 	if err := v.s.AuthorizeAccount(ctx, id); err != nil {
-		var se *spotware.Error
-		if !errors.As(err, &se) || se.OACode() != openapi.ProtoOAErrorCode_ALREADY_LOGGED_IN {
+		if !errors.Is(err, spotware.ErrAlreadyLoggedIn) {
 			return nil, err
 		}
 	}

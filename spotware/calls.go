@@ -46,8 +46,9 @@ type Account struct {
 
 // AccountList is the answer to Accounts.
 type AccountList struct {
-	// Scope is what the token may do with the accounts.
-	Scope    Scope
+	// Scope is what the token may do with the accounts: ScopeTrading or
+	// ScopeAccounts.
+	Scope    string
 	Accounts []Account
 }
 

@@ -5,20 +5,20 @@
 //
 // Log in with auth.Flow like any brokerkit provider. cTrader's token
 // endpoint is a GET and its refresh token is single use, rotating on every
-// refresh, so keep tokens in an auth.TokenSource over a Store: it saves
-// each new refresh token before handing it out.
+// refresh, so keep tokens in an auth.Source over a Store: it saves each new
+// refresh token before handing it out. Config.Environment (auth.Live or
+// auth.Demo) is required; it picks the host a session dials first.
 //
 //	p, _ := spotware.New(spotware.Config{ClientID: id, ClientSecret: secret,
-//		RedirectURL: "https://app.example.com/callback/ctrader"})
+//		RedirectURL: "https://app.example.com/callback/ctrader", Environment: auth.Demo})
 //	flow, _ := auth.Begin(p)                 // redirect the user to flow.URL
 //	tok, _ := flow.Complete(ctx, p, callbackQuery)
-//	tokens, _ := auth.NewTokenSource(p, store, auth.Key(spotware.Name, user))
+//	tokens, _ := auth.NewSource(p, store, auth.Key(spotware.Name, user))
 //	_ = tokens.SetToken(ctx, tok)
 //
 // Then dial a session, authorize an account and stream quotes:
 //
-//	s, err := spotware.Dial(ctx, spotware.SessionConfig{Addr: "demo.ctraderapi.com:5035",
-//		ClientID: id, ClientSecret: secret, Tokens: tokens})
+//	s, err := spotware.Dial(ctx, p.SessionConfig(tokens))
 //	defer s.Close()
 //	list, _ := s.Accounts(ctx)                          // live and demo accounts
 //	_ = s.AuthorizeAccount(ctx, list.Accounts[0].ID)    // live or demo: routed to its host
@@ -43,7 +43,9 @@
 // stalled connection and restores spot subscriptions. Each of these is
 // reported on Session.Events. Server errors are *Error values that match
 // the auth sentinels (auth.ErrInvalidClient, auth.ErrRateLimited with
-// RetryAfter, auth.ErrUnavailable for maintenance).
+// RetryAfter, auth.ErrUnavailable for maintenance) and ErrNotFound for an
+// unknown account or symbol; a call or configuration refused before
+// anything is sent matches ErrInvalidInput.
 //
 // brokerkit speaks Protobuf (port 5035) over TLS TCP only, not the JSON
 // port or WebSocket.

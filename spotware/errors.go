@@ -9,6 +9,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/redact"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"google.golang.org/protobuf/proto"
 )
@@ -35,6 +36,20 @@ var (
 	// ErrNoTokenSource means a call needs an access token but the session
 	// was dialled without a TokenSource.
 	ErrNoTokenSource = errors.New("spotware: session has no TokenSource")
+	// ErrAlreadyLoggedIn matches the *Error of ALREADY_LOGGED_IN: the
+	// account was already authorized on the connection, which
+	// AuthorizeAccount returns but the session counts as authorized.
+	ErrAlreadyLoggedIn = errors.New("spotware: account already logged in")
+)
+
+// The error classes every brokerkit broker shares.
+var (
+	// ErrInvalidInput matches a call or configuration refused before
+	// anything was sent (rest.ErrInvalidInput, one value in every broker).
+	ErrInvalidInput = rest.ErrInvalidInput
+	// ErrNotFound matches the *Error of an unknown account
+	// (CH_CTID_TRADER_ACCOUNT_NOT_FOUND) or symbol (SYMBOL_NOT_FOUND).
+	ErrNotFound = rest.ErrNotFound
 )
 
 // retryable wraps a sentinel so that it also matches auth.ErrUnavailable.
@@ -53,6 +68,8 @@ func retryable(sentinel error, format string, args ...any) error {
 //   - auth.ErrRateLimited: REQUEST_FREQUENCY_EXCEEDED, BLOCKED_PAYLOAD_TYPE
 //   - auth.ErrUnavailable: the rate limits, SERVER_IS_UNDER_MAINTENANCE,
 //     TIMEOUT_ERROR, CH_SERVER_NOT_REACHABLE
+//   - ErrNotFound: CH_CTID_TRADER_ACCOUNT_NOT_FOUND, SYMBOL_NOT_FOUND
+//   - ErrAlreadyLoggedIn: ALREADY_LOGGED_IN
 type Error struct {
 	// Code is the error code's name.
 	Code string
@@ -112,6 +129,10 @@ func (e *Error) Is(target error) bool {
 			return true
 		}
 		return e.rateLimited()
+	case ErrNotFound:
+		return !e.Common && (e.Code == codeAccountNotFound || e.Code == codeSymbolNotFound)
+	case ErrAlreadyLoggedIn:
+		return !e.Common && e.Code == codeAlreadyLoggedIn
 	}
 	return false
 }
@@ -144,6 +165,8 @@ var (
 	codeServerNotReachable = openapi.ProtoOAErrorCode_CH_SERVER_NOT_REACHABLE.String()
 	codeAlreadySubscribed  = openapi.ProtoOAErrorCode_ALREADY_SUBSCRIBED.String()
 	codeNotSubscribed      = openapi.ProtoOAErrorCode_NOT_SUBSCRIBED_TO_SPOTS.String()
+	codeAccountNotFound    = openapi.ProtoOAErrorCode_CH_CTID_TRADER_ACCOUNT_NOT_FOUND.String()
+	codeSymbolNotFound     = openapi.ProtoOAErrorCode_SYMBOL_NOT_FOUND.String()
 )
 
 func isTokenCode(code string) bool { return code == codeTokenExpired || code == codeTokenInvalid }

@@ -50,6 +50,7 @@ func TestAlreadyLoggedIn(t *testing.T) {
 	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount))
 	err := e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount)
 	se := apiError(t, err, "ALREADY_LOGGED_IN")
+	require.ErrorIs(t, err, spotware.ErrAlreadyLoggedIn)
 	require.Equal(t, spotwaretest.DemoAccount, se.AccountID)
 	require.Equal(t, "Trading account is already authorized in this channel", se.Description)
 	// The account is still usable.
@@ -282,4 +283,52 @@ func TestLiveHost(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "2500", tr.Balance.String())
 	apiError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount), "CANT_ROUTE_REQUEST")
+}
+
+// TestErrorClasses: an unknown account or symbol matches ErrNotFound (an
+// unknown application does not: that is a client error); a call refused
+// before sending matches ErrInvalidInput and sends nothing.
+func TestErrorClasses(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := t.Context()
+	ptTrader := uint32(openapi.ProtoOAPayloadType_PROTO_OA_TRADER_REQ)
+	for code, notFound := range map[string]bool{"CH_CTID_TRADER_ACCOUNT_NOT_FOUND": true, "SYMBOL_NOT_FOUND": true,
+		"CH_OA_CLIENT_NOT_FOUND": false, "ALREADY_LOGGED_IN": false} {
+		e.srv.FailNext(ptTrader, code, "no such thing", 1)
+		_, err := e.sess.Trader(ctx, spotwaretest.DemoAccount)
+		apiError(t, err, code)
+		require.Equal(t, notFound, errors.Is(err, spotware.ErrNotFound), code)
+		require.Equal(t, code == "ALREADY_LOGGED_IN", errors.Is(err, spotware.ErrAlreadyLoggedIn), code)
+		require.NotErrorIs(t, err, spotware.ErrInvalidInput)
+	}
+	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount))
+	ptSubscribe := uint32(openapi.ProtoOAPayloadType_PROTO_OA_SUBSCRIBE_SPOTS_REQ)
+	before := e.srv.Received(ptSubscribe)
+	_, err := e.sess.SubscribeSpots(ctx, spotwaretest.DemoAccount)
+	require.ErrorIs(t, err, spotware.ErrInvalidInput)
+	require.Equal(t, before, e.srv.Received(ptSubscribe), "nothing sent")
+}
+
+// onlyTokens is a TokenSource without ForceRefresh.
+type onlyTokens struct{ src auth.TokenSource }
+
+func (o onlyTokens) TokenContext(ctx context.Context) (*auth.Token, error) {
+	return o.src.TokenContext(ctx)
+}
+
+// TestSourceWithoutForceRefresh: a TokenSource that cannot refresh on
+// demand leaves the server's refusal standing, as auth.ErrReauthRequired
+// beside the server's *Error, and the call is not retried.
+func TestSourceWithoutForceRefresh(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := t.Context()
+	sess, err := spotware.Dial(ctx, fast(e.srv.SessionConfig(onlyTokens{e.tokens})))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sess.Close() })
+	e.srv.FailNext(ptProfile, "CH_ACCESS_TOKEN_INVALID", "Access token expired", 1)
+	_, err = sess.Profile(ctx)
+	apiError(t, err, "CH_ACCESS_TOKEN_INVALID")
+	require.ErrorIs(t, err, auth.ErrReauthRequired)
+	_, err = sess.Profile(ctx)
+	require.NoError(t, err, "the token was fine; the fault was one answer")
 }

@@ -1,7 +1,6 @@
 package spotware
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,13 +8,14 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // Name is the provider's registry name.
 const Name = "spotware"
 
-// OAuth hosts. The consent page is Host+"/apps/auth", the token endpoint
-// Host+"/apps/token".
+// OAuth hosts. The consent page is BaseURL+"/apps/auth", the token
+// endpoint BaseURL+"/apps/token".
 const (
 	// OpenAPIHost is the current authorization server.
 	OpenAPIHost = "https://openapi.ctrader.com"
@@ -23,21 +23,26 @@ const (
 	LegacyHost = "https://connect.spotware.com"
 )
 
-// Scope is what a token may do: ScopeTrading (everything) or ScopeAccounts
-// (view only).
-type Scope string
-
-// The two scopes cTrader grants.
+// The two scopes cTrader grants: ScopeTrading (everything) or
+// ScopeAccounts (view only).
 const (
-	ScopeTrading  Scope = "trading"
-	ScopeAccounts Scope = "accounts"
+	ScopeTrading  = "trading"
+	ScopeAccounts = "accounts"
 )
 
-// DefaultReauthCodes are the token-endpoint errorCode values that, on a
+// DefaultScopes returns the scopes requested when Config.Scopes is empty:
+// ScopeTrading. Each call returns a new slice.
+func DefaultScopes() []string { return []string{ScopeTrading} }
+
+// defaultReauthCodes are the token-endpoint errorCode values that, on a
 // refresh, mean the refresh token is dead and the user must log in again.
 // Spotware does not document its strings; these are the RFC 6749 code and
 // the one seen in the field. Compared without regard to case.
-var DefaultReauthCodes = []string{"invalid_grant", "ACCESS_DENIED"}
+func defaultReauthCodes() []string { return []string{"invalid_grant", "ACCESS_DENIED"} }
+
+// environments are the deployments cTrader has: each account is live or
+// demo, served by its own Protobuf host.
+var environments = []auth.Environment{auth.Live, auth.Demo}
 
 // Config configures the OAuth provider.
 type Config struct {
@@ -47,12 +52,18 @@ type Config struct {
 	ClientSecret auth.Secret
 	// RedirectURL is one of the app's registered redirect URIs.
 	RedirectURL string
-	// Scope is requested at consent; empty means ScopeTrading.
-	Scope Scope
-	// Host is the authorization server's base URL; empty means
+	// Environment is required: auth.Live or auth.Demo. It picks the
+	// Protobuf host a session dials first (SessionConfig); both hosts stay
+	// known, so a session serves live and demo accounts alike.
+	Environment auth.Environment
+	// Scopes is the one scope requested at consent, ScopeTrading or
+	// ScopeAccounts; empty means DefaultScopes.
+	Scopes []string
+	// BaseURL is the authorization server's origin; empty means
 	// OpenAPIHost. It must be https unless it is a loopback address.
-	Host string
-	// ReauthCodes overrides DefaultReauthCodes.
+	BaseURL string
+	// ReauthCodes are the token-endpoint errorCode values that mean the
+	// refresh token is dead; nil means invalid_grant and ACCESS_DENIED.
 	ReauthCodes []string
 	// HTTPClient makes the token requests; nil means a 30-second-timeout
 	// client.
@@ -68,39 +79,46 @@ type Config struct {
 // the query; camelCase answers, with snake_case duplicates on older hosts
 // and errors delivered as HTTP 200 with errorCode. The refresh token is
 // single use and rotates on every refresh (Capabilities.RefreshRotates), so
-// it must be saved at once: run refreshes through an auth TokenSource with a
-// Store.
+// it must be saved at once: run refreshes through an auth.Source with a
+// Store. cTrader has no client-credentials grant and documents no PKCE.
 type Provider struct {
-	std   *auth.Standard
-	host  string
-	scope Scope
+	*auth.Standard
+	env      auth.Environment
+	clientID string
+	secret   auth.Secret // for the Protobuf application auth
 }
 
-// New validates cfg and returns the provider.
+// New validates cfg and returns the provider. An empty or unknown
+// Environment or a scope other than one of ScopeTrading and ScopeAccounts
+// is an error matching ErrInvalidInput.
 func New(cfg Config) (*Provider, error) {
-	host := strings.TrimRight(cfg.Host, "/")
-	if host == "" {
-		host = OpenAPIHost
+	if !slices.Contains(environments, cfg.Environment) {
+		return nil, rest.Invalid(Name, "Config.Environment %q is not one of %s, %s", cfg.Environment, auth.Live, auth.Demo)
 	}
-	scope := cfg.Scope
-	switch scope {
-	case "":
-		scope = ScopeTrading
-	case ScopeTrading, ScopeAccounts:
-	default:
-		return nil, fmt.Errorf("spotware: scope %q is neither %q nor %q", scope, ScopeTrading, ScopeAccounts)
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if base == "" {
+		base = OpenAPIHost
+	}
+	scopes := cfg.Scopes
+	if len(scopes) == 0 {
+		scopes = DefaultScopes()
+	}
+	// cTrader grants one scope per consent; dropping extra ones would
+	// silently change what the token may do.
+	if len(scopes) != 1 || (scopes[0] != ScopeTrading && scopes[0] != ScopeAccounts) {
+		return nil, rest.Invalid(Name, "Config.Scopes %q: cTrader grants one scope, %q or %q", scopes, ScopeTrading, ScopeAccounts)
 	}
 	reauth := cfg.ReauthCodes
 	if reauth == nil {
-		reauth = slices.Clone(DefaultReauthCodes)
+		reauth = defaultReauthCodes()
 	}
 	std, err := auth.NewStandard(auth.Config{
 		Name:             Name,
 		ClientID:         cfg.ClientID,
 		ClientSecret:     cfg.ClientSecret,
 		RedirectURL:      cfg.RedirectURL,
-		Scopes:           []string{string(scope)},
-		Endpoint:         auth.Endpoint{AuthURL: host + "/apps/auth", TokenURL: host + "/apps/token"},
+		Scopes:           slices.Clone(scopes),
+		Endpoint:         auth.Endpoint{AuthURL: base + "/apps/auth", TokenURL: base + "/apps/token"},
 		AuthStyle:        auth.AuthStyleInParams,
 		TokenMethod:      http.MethodGet,
 		OmitResponseType: true,
@@ -108,7 +126,7 @@ func New(cfg Config) (*Provider, error) {
 		Capabilities: auth.Capabilities{
 			Refresh:        true,
 			RefreshRotates: true,
-			Environments:   []auth.Environment{auth.Live, auth.Demo},
+			Environments:   slices.Clone(environments),
 		},
 		HTTPClient: cfg.HTTPClient,
 		Now:        cfg.Now,
@@ -116,47 +134,21 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spotware: %w", err)
 	}
-	return &Provider{std: std, host: host, scope: scope}, nil
+	return &Provider{Standard: std, env: cfg.Environment, clientID: cfg.ClientID, secret: cfg.ClientSecret}, nil
 }
 
-// Name implements auth.Provider.
-func (p *Provider) Name() string { return Name }
+// Environment returns the configured environment, auth.Live or auth.Demo.
+func (p *Provider) Environment() auth.Environment { return p.env }
 
-// Host returns the authorization server's base URL.
-func (p *Provider) Host() string { return p.host }
-
-// Capabilities implements auth.Provider: refresh with rotation, no PKCE
-// (Spotware documents none), client secret in the query of a GET.
-func (p *Provider) Capabilities() auth.Capabilities { return p.std.Capabilities() }
-
-// AuthCodeURL implements auth.Provider. Besides client_id, redirect_uri and
-// scope it carries the state, which Spotware does not document; the
-// callback's state is still checked by auth.Flow.
-func (p *Provider) AuthCodeURL(state string, opts ...auth.AuthCodeOption) string {
-	return p.std.AuthCodeURL(state, opts...)
-}
-
-// Exchange implements auth.Provider. Codes live one minute.
-func (p *Provider) Exchange(ctx context.Context, code string, opts ...auth.AuthCodeOption) (*auth.Token, error) {
-	return p.std.Exchange(ctx, code, opts...)
-}
-
-// Refresh implements auth.Provider. The answer carries a new refresh token
-// and the old one is dead from then on; a refused refresh token matches
-// auth.ErrReauthRequired.
-func (p *Provider) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) {
-	return p.std.Refresh(ctx, t)
-}
-
-// ClientCredentials implements auth.Provider; cTrader has no such grant, so
-// it returns an error matching auth.ErrUnsupported.
-func (p *Provider) ClientCredentials(ctx context.Context, scopes ...string) (*auth.Token, error) {
-	return p.std.ClientCredentials(ctx, scopes...)
+// SessionConfig returns the SessionConfig of a session for src's user:
+// the application's credentials, src, and the Protobuf host of p's
+// Environment as Addr (live.ctraderapi.com or demo.ctraderapi.com), from
+// which Dial derives the other host, so the session routes live and demo
+// accounts alike. Set a regional Addr (see the function Addr) or the
+// tuning fields on the result before dialling.
+func (p *Provider) SessionConfig(src auth.TokenSource) SessionConfig {
+	addr, _ := Addr(p.env, "") // p.env was checked by New
+	return SessionConfig{Addr: addr, ClientID: p.clientID, ClientSecret: p.secret, Tokens: src}
 }
 
 var _ auth.Provider = (*Provider)(nil)
-
-// String describes the provider by name and client ID. (Its client
-// secret lives behind a pointer to an auth.Standard, which redacts itself,
-// so no fmt verb on a Provider prints it.)
-func (p *Provider) String() string { return auth.Describe(p.std) }

@@ -38,8 +38,8 @@ func TestConformance(t *testing.T) {
 			require.NoError(t, err)
 			authtest.Run(t, authtest.Config{
 				Provider: p,
-				Login:    srv.Browser(spotwaretest.Username, spotwaretest.Password).Login,
-				Decline:  srv.Browser(spotwaretest.Username, spotwaretest.Password).Declining().Login,
+				Login:    srv.Browser(spotwaretest.User, spotwaretest.Password).Login,
+				Decline:  srv.Browser(spotwaretest.User, spotwaretest.Password).Declining().Login,
 				Use: func(ctx context.Context, tok *auth.Token) error {
 					cfg := fast(srv.SessionConfig(staticTokens{tok}))
 					s, err := spotware.Dial(ctx, cfg)
@@ -62,7 +62,10 @@ func mockProvider(t *testing.T, cfg spotware.Config) (*spotware.Provider, *httpm
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	cfg.ClientID, cfg.ClientSecret, cfg.RedirectURL = "app-id", "app-secret", "https://app.example/cb"
-	cfg.Host = mockHost
+	cfg.BaseURL = mockHost
+	if cfg.Environment == "" {
+		cfg.Environment = auth.Demo
+	}
 	cfg.HTTPClient = &http.Client{Transport: mt}
 	p, err := spotware.New(cfg)
 	require.NoError(t, err)
@@ -72,7 +75,7 @@ func mockProvider(t *testing.T, cfg spotware.Config) (*spotware.Provider, *httpm
 // TestAuthCodeURL: client_id, redirect_uri, scope and the state; no
 // response_type, no PKCE.
 func TestAuthCodeURL(t *testing.T) {
-	p, _ := mockProvider(t, spotware.Config{Scope: spotware.ScopeAccounts})
+	p, _ := mockProvider(t, spotware.Config{Scopes: []string{spotware.ScopeAccounts}})
 	u, err := url.Parse(p.AuthCodeURL("st"))
 	require.NoError(t, err)
 	require.Equal(t, "openapi.example", u.Host)
@@ -89,11 +92,13 @@ func TestAuthCodeURL(t *testing.T) {
 	require.Empty(t, flow.Verifier)
 	require.Contains(t, flow.URL, "scope=accounts")
 
-	_, err = spotware.New(spotware.Config{ClientID: "a", ClientSecret: "b", Scope: "read"})
-	require.Error(t, err)
-	_, err = spotware.New(spotware.Config{ClientID: "a", ClientSecret: "b", Host: "http://openapi.example"})
+	for _, scopes := range [][]string{{"read"}, {spotware.ScopeTrading, spotware.ScopeAccounts}} {
+		_, err = spotware.New(spotware.Config{ClientID: "a", ClientSecret: "b", Environment: auth.Live, Scopes: scopes})
+		require.ErrorIs(t, err, spotware.ErrInvalidInput, "scopes %q", scopes)
+	}
+	_, err = spotware.New(spotware.Config{ClientID: "a", ClientSecret: "b", Environment: auth.Live, BaseURL: "http://openapi.example"})
 	require.ErrorIs(t, err, auth.ErrInsecureEndpoint)
-	lp, err := spotware.New(spotware.Config{ClientID: "a", ClientSecret: "b", Host: spotware.LegacyHost})
+	lp, err := spotware.New(spotware.Config{ClientID: "a", ClientSecret: "b", Environment: auth.Live, BaseURL: spotware.LegacyHost})
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(lp.AuthCodeURL("s"), "https://connect.spotware.com/apps/auth?"))
 }

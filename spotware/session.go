@@ -16,6 +16,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/redact"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/spotware/internal/wire"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"google.golang.org/protobuf/proto"
@@ -34,24 +35,29 @@ const (
 	DefaultReconnectMax        = 30 * time.Second
 )
 
-// SessionConfig configures Dial. Only Addr (or the default), ClientID,
-// ClientSecret and, for anything past application auth, Tokens are needed;
-// the rest has the documented defaults.
+// SessionConfig configures Dial. Provider.SessionConfig fills in the
+// hosts of the provider's Environment, the application's credentials and
+// the TokenSource; the rest has the documented defaults.
 type SessionConfig struct {
 	// Addr is the Protobuf host:port the session connects to first: Dial
 	// authorizes the application there, and calls that name no account
-	// (Accounts, Profile) go there. Empty means DemoAddr, else the demo
-	// host. See Addr (the function) for live, demo and regional hosts.
+	// (Accounts, Profile) go there. Empty means DemoAddr or LiveAddr
+	// (whichever is set); with none of the three set Dial fails, as no
+	// session picks live or demo by accident. See Addr (the function) for
+	// live, demo and regional hosts.
 	Addr string
 	// ClientID and ClientSecret authorize the application. Wrong ones get
 	// CH_CLIENT_AUTH_FAILURE and the server closes the connection. The
 	// secret prints and marshals redacted.
 	ClientID     string
 	ClientSecret auth.Secret
-	// Tokens supplies the user's access token and refreshes it when the
-	// server refuses it. Usually an *auth.TokenSource over a Store. It is
-	// not part of the JSON form.
-	Tokens TokenSource `json:"-"`
+	// Tokens supplies the user's access token. Usually an *auth.Source
+	// over a Store, which must save each new token before handing it out
+	// (cTrader's refresh token is single use). When the server refuses the
+	// token, a source with a ForceRefresh(ctx, stale) method, as
+	// *auth.Source has, is asked for a new one; with another source the
+	// refusal stands. It is not part of the JSON form.
+	Tokens auth.TokenSource `json:"-"`
 	// TLSConfig is used for the connections; nil means the system roots.
 	// ServerName defaults to the host dialled. It is not part of the JSON
 	// form.
@@ -103,7 +109,7 @@ type SessionConfig struct {
 
 func (c SessionConfig) withDefaults() (SessionConfig, error) {
 	if c.ClientID == "" || c.ClientSecret == "" {
-		return c, errors.New("spotware: SessionConfig needs ClientID and ClientSecret")
+		return c, rest.Invalid(Name, "SessionConfig needs ClientID and ClientSecret")
 	}
 	if err := c.hosts(); err != nil {
 		return c, err
@@ -532,7 +538,11 @@ func (s *Session) refresh(ctx context.Context, stale *auth.Token) (*auth.Token, 
 	if s.cfg.Tokens == nil {
 		return nil, ErrNoTokenSource
 	}
-	t, err := s.cfg.Tokens.ForceRefresh(ctx, stale)
+	r, ok := s.cfg.Tokens.(forceRefresher)
+	if !ok {
+		return nil, fmt.Errorf("spotware: the server refused the token and its source cannot refresh on demand: %w", auth.ErrReauthRequired)
+	}
+	t, err := r.ForceRefresh(ctx, stale)
 	if err != nil {
 		return nil, fmt.Errorf("spotware: refreshing the access token: %w", err)
 	}
@@ -543,6 +553,12 @@ func (s *Session) refresh(ctx context.Context, stale *auth.Token) (*auth.Token, 
 		s.emit(Event{Kind: EventTokenRefreshed})
 	}
 	return t, nil
+}
+
+// forceRefresher is the part of *auth.Source the session uses after the
+// server refuses a token; another TokenSource may have it too.
+type forceRefresher interface {
+	ForceRefresh(ctx context.Context, stale *auth.Token) (*auth.Token, error)
 }
 
 func (s *Session) nextMsgID() string {
@@ -780,19 +796,20 @@ func (s *Session) Do(ctx context.Context, req, res proto.Message) error {
 
 // hosts fills in Addr, LiveAddr and DemoAddr and checks them.
 func (c *SessionConfig) hosts() error {
+	c.Addr = cmp.Or(c.Addr, c.DemoAddr, c.LiveAddr)
 	if c.Addr == "" {
-		c.Addr = cmp.Or(c.DemoAddr, c.LiveAddr, net.JoinHostPort(DemoHost, strconv.Itoa(ProtobufPort)))
+		return rest.Invalid(Name, "SessionConfig has no Addr (Provider.SessionConfig sets the host of its Environment)")
 	}
 	for _, a := range []string{c.Addr, c.LiveAddr, c.DemoAddr} {
 		if _, _, err := net.SplitHostPort(a); a != "" && err != nil {
-			return fmt.Errorf("spotware: address %q is not host:port", a)
+			return rest.Invalid(Name, "address %q is not host:port", a)
 		}
 	}
 	live, demo := pairedHosts(c.Addr)
 	c.LiveAddr = cmp.Or(c.LiveAddr, live, c.Addr)
 	c.DemoAddr = cmp.Or(c.DemoAddr, demo, c.Addr)
 	if c.Addr != c.LiveAddr && c.Addr != c.DemoAddr {
-		return fmt.Errorf("spotware: Addr %q is neither LiveAddr %q nor DemoAddr %q", c.Addr, c.LiveAddr, c.DemoAddr)
+		return rest.Invalid(Name, "Addr %q is neither LiveAddr %q nor DemoAddr %q", c.Addr, c.LiveAddr, c.DemoAddr)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"math"
 	"math/big"
 	"slices"
@@ -97,7 +98,7 @@ func (sub *Subscription) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(sub
 // sides, even when the market is closed.
 func (s *Session) SubscribeSpots(ctx context.Context, account int64, symbols ...int64) (*Subscription, error) {
 	if len(symbols) == 0 {
-		return nil, errors.New("spotware: SubscribeSpots needs at least one symbol")
+		return nil, rest.Invalid(Name, "SubscribeSpots needs at least one symbol")
 	}
 	symbols = slices.Compact(slices.Sorted(slices.Values(symbols)))
 	sub := &Subscription{s: s, account: account, symbols: symbols, ch: make(chan Quote, s.cfg.QuoteBuffer),

@@ -74,7 +74,12 @@ func TestSessionConfigDefaults(t *testing.T) {
 	require.Error(t, err)
 	_, err = SessionConfig{ClientID: "a", ClientSecret: "b", Addr: "no-port"}.withDefaults()
 	require.Error(t, err)
-	c, err := SessionConfig{ClientID: "a", ClientSecret: "b", ReconnectMin: time.Minute, ReconnectMax: time.Second}.withDefaults()
+	// No host is picked for the caller: live or demo comes from the
+	// provider's Environment (Provider.SessionConfig).
+	_, err = SessionConfig{ClientID: "a", ClientSecret: "b"}.withDefaults()
+	require.ErrorIs(t, err, ErrInvalidInput)
+	c, err := SessionConfig{ClientID: "a", ClientSecret: "b", Addr: "demo.ctraderapi.com:5035",
+		ReconnectMin: time.Minute, ReconnectMax: time.Second}.withDefaults()
 	require.NoError(t, err)
 	require.Equal(t, "demo.ctraderapi.com:5035", c.Addr)
 	require.Equal(t, DefaultHeartbeatInterval, c.HeartbeatInterval)
@@ -110,7 +115,6 @@ func TestTraderMoneyDigitsOutOfRange(t *testing.T) {
 func TestSessionConfigHosts(t *testing.T) {
 	base := SessionConfig{ClientID: "a", ClientSecret: "b"}
 	for _, tc := range []struct{ addr, live, demo, wantAddr, wantLive, wantDemo string }{
-		{"", "", "", "demo.ctraderapi.com:5035", "live.ctraderapi.com:5035", "demo.ctraderapi.com:5035"},
 		{"live.ctraderapi.com:5035", "", "", "live.ctraderapi.com:5035", "live.ctraderapi.com:5035", "demo.ctraderapi.com:5035"},
 		{"demo-eu.ctraderapi.com:5035", "", "", "demo-eu.ctraderapi.com:5035", "live-eu.ctraderapi.com:5035", "demo-eu.ctraderapi.com:5035"},
 		{"127.0.0.1:1", "", "", "127.0.0.1:1", "127.0.0.1:1", "127.0.0.1:1"},
@@ -131,3 +135,34 @@ func TestSessionConfigHosts(t *testing.T) {
 	_, err = c.withDefaults()
 	require.Error(t, err)
 }
+
+// TestProviderSessionConfig: the provider's Environment picks the host a
+// session dials first, its credentials authorize the application, and the
+// other host is still known for routing.
+func TestProviderSessionConfig(t *testing.T) {
+	for env, want := range map[auth.Environment][3]string{
+		auth.Live: {"live.ctraderapi.com:5035", "live.ctraderapi.com:5035", "demo.ctraderapi.com:5035"},
+		auth.Demo: {"demo.ctraderapi.com:5035", "live.ctraderapi.com:5035", "demo.ctraderapi.com:5035"},
+	} {
+		p, err := New(Config{ClientID: "app", ClientSecret: "shh", Environment: env})
+		require.NoError(t, err)
+		require.Equal(t, env, p.Environment())
+		var src auth.TokenSource = staticSource{}
+		sc := p.SessionConfig(src)
+		require.Equal(t, "app", sc.ClientID)
+		require.Equal(t, auth.Secret("shh"), sc.ClientSecret)
+		require.Equal(t, src, sc.Tokens)
+		got, err := sc.withDefaults()
+		require.NoError(t, err)
+		require.Equal(t, want, [3]string{got.Addr, got.LiveAddr, got.DemoAddr}, env)
+	}
+	for _, env := range []auth.Environment{"", "sim", "LIVE"} {
+		_, err := New(Config{ClientID: "app", ClientSecret: "shh", Environment: env})
+		require.ErrorIs(t, err, ErrInvalidInput, "environment %q", env)
+		require.ErrorContains(t, err, "live")
+	}
+}
+
+type staticSource struct{}
+
+func (staticSource) TokenContext(context.Context) (*auth.Token, error) { return &auth.Token{}, nil }

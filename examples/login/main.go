@@ -302,7 +302,7 @@ func (s *session) useEmulator(ctx context.Context, broker string) error {
 		srv := spotwaretest.NewServer()
 		s.cleanup = append(s.cleanup, srv.Close)
 		p, err = srv.Provider()
-		browser, where, redirect = srv.Browser(spotwaretest.Username, spotwaretest.Password), srv.URL, spotwaretest.RedirectURL
+		browser, where, redirect = srv.Browser(spotwaretest.User, spotwaretest.Password), srv.URL(), spotwaretest.RedirectURL
 	}
 	if err != nil {
 		return err

@@ -252,7 +252,8 @@ func TestRealModePrintsTheURL(t *testing.T) {
 	t.Setenv("BROKERKIT_SPOTWARE_CLIENT_ID", spotwaretest.ClientID)
 	t.Setenv("BROKERKIT_SPOTWARE_CLIENT_SECRET", spotwaretest.ClientSecret)
 	t.Setenv("BROKERKIT_SPOTWARE_REDIRECT_URL", spotwaretest.RedirectURL)
-	t.Setenv("BROKERKIT_SPOTWARE_BASE_URL", srv.URL)
+	t.Setenv("BROKERKIT_SPOTWARE_BASE_URL", srv.URL())
+	t.Setenv("BROKERKIT_SPOTWARE_ENVIRONMENT", "demo")
 	t.Setenv("BROKERKIT_LOGIN_DIR", dir)
 
 	out := &urlWatcher{urls: make(chan string, 1)}
@@ -260,8 +261,8 @@ func TestRealModePrintsTheURL(t *testing.T) {
 	go func() { done <- run(ctx, out, nil, os.Getenv) }()
 	select {
 	case u := <-out.urls:
-		assert.True(t, strings.HasPrefix(u, srv.URL+"/apps/auth?"), u)
-		_, err := srv.Browser(spotwaretest.Username, spotwaretest.Password).LoginAndVisit(ctx, u)
+		assert.True(t, strings.HasPrefix(u, srv.URL()+"/apps/auth?"), u)
+		_, err := srv.Browser(spotwaretest.User, spotwaretest.Password).LoginAndVisit(ctx, u)
 		require.NoError(t, err)
 	case err := <-done:
 		t.Fatalf("run ended before printing the address: %v\n%s", err, out)

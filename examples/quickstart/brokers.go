@@ -194,7 +194,7 @@ func connectSpotware(ctx context.Context, getenv func(string) string) (*session,
 		srv = spotwaretest.NewServer()
 		p, err := srv.Provider()
 		return &target{p: p, where: "emulator at " + srv.Addr + ", protobuf over TLS", close: srv.Close,
-			browse: srv.Browser(spotwaretest.Username, spotwaretest.Password).Login}, err
+			browse: srv.Browser(spotwaretest.User, spotwaretest.Password).Login}, err
 	})
 	if err != nil {
 		return nil, err
@@ -209,9 +209,14 @@ func connectSpotware(ctx context.Context, getenv func(string) string) (*session,
 	if err != nil {
 		return fail(err)
 	}
-	sc := spotware.SessionConfig{ClientID: t.cfg.ClientID, ClientSecret: t.cfg.ClientSecret, Tokens: src}
+	// The real broker's hosts come from its configured environment.
+	var sc spotware.SessionConfig
 	if srv != nil {
 		sc = srv.SessionConfig(src)
+	} else if p, ok := t.p.(*spotware.Provider); ok {
+		sc = p.SessionConfig(src)
+	} else {
+		return fail(fmt.Errorf("spotware: unexpected provider %T", t.p))
 	}
 	sess, err := spotware.Dial(ctx, sc)
 	if err != nil {

@@ -239,7 +239,8 @@ func connectConfig(ctx context.Context, pr *printer, getenv func(string) string)
 	if secret == "" {
 		return spotware.SessionConfig{}, nil, errors.New("CTRADER_CLIENT_SECRET is required with CTRADER_CLIENT_ID")
 	}
-	p, err := spotware.New(spotware.Config{ClientID: id, ClientSecret: auth.Secret(secret)})
+	// The example reads a demo account; say so rather than rely on a default.
+	p, err := spotware.New(spotware.Config{ClientID: id, ClientSecret: auth.Secret(secret), Environment: auth.Demo})
 	if err != nil {
 		return spotware.SessionConfig{}, nil, err
 	}
@@ -267,12 +268,10 @@ func connectConfig(ctx context.Context, pr *printer, getenv func(string) string)
 	} else if err != nil {
 		return spotware.SessionConfig{}, nil, err
 	}
-	addr := getenv("CTRADER_ADDR")
-	if addr == "" {
-		if addr, err = spotware.Addr(auth.Demo, ""); err != nil {
-			return spotware.SessionConfig{}, nil, err
-		}
+	sc := p.SessionConfig(ts)
+	if addr := getenv("CTRADER_ADDR"); addr != "" {
+		sc.Addr = addr
 	}
-	pr.f("Connecting to %s.", addr)
-	return spotware.SessionConfig{Addr: addr, ClientID: id, ClientSecret: auth.Secret(secret), Tokens: ts}, func() {}, nil
+	pr.f("Connecting to %s.", sc.Addr)
+	return sc, func() {}, nil
 }

@@ -112,7 +112,7 @@ func pendingAgreements(b *broker, opts []autoshares.Option) func(context.Context
 // authorize the live and demo accounts, read, close. live picks the kind
 // of account quotes are read through.
 func spotwareBroker(p auth.Provider, store auth.Store, redirectURL string,
-	session func(spotware.TokenSource) spotware.SessionConfig, live bool) (*broker, error) {
+	session func(auth.TokenSource) spotware.SessionConfig, live bool) (*broker, error) {
 	b, err := newBroker(p, store, redirectURL)
 	if err != nil {
 		return nil, err
@@ -204,18 +204,12 @@ func configuredBrokers(store auth.Store, getenv func(string) string) ([]*broker,
 				b.notice = pendingAgreements(b, opts)
 			}
 		case providers.Spotware:
-			env := cfg.Environment
-			if env == "" {
-				env = auth.Demo
+			// The hosts follow the provider's (required) environment.
+			sp, ok := p.(*spotware.Provider)
+			if !ok {
+				return nil, fmt.Errorf("spotware: unexpected provider %T", p)
 			}
-			addr, aerr := spotware.Addr(env, "")
-			if aerr != nil {
-				return nil, aerr
-			}
-			session := func(ts spotware.TokenSource) spotware.SessionConfig {
-				return spotware.SessionConfig{Addr: addr, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Tokens: ts}
-			}
-			b, err = spotwareBroker(p, store, cfg.RedirectURL, session, env == auth.Live)
+			b, err = spotwareBroker(p, store, cfg.RedirectURL, sp.SessionConfig, sp.Environment() == auth.Live)
 		}
 		if err != nil {
 			return nil, err
@@ -305,7 +299,7 @@ func emulatedBrokers(base string, store auth.Store) (_ []*broker, _ *emulators, 
 	}
 
 	e.spotware = spotwaretest.NewServer(spotwaretest.WithRedirectURL(registered(providers.Spotware)))
-	swCfg := e.spotware.ProviderConfig()
+	swCfg := e.spotware.Config()
 	swCfg.RedirectURL = base + callback(providers.Spotware)
 	swProvider, err := spotware.New(swCfg)
 	if err != nil {
@@ -315,7 +309,7 @@ func emulatedBrokers(base string, store auth.Store) (_ []*broker, _ *emulators, 
 	if err != nil {
 		return nil, nil, err
 	}
-	sw.hint = "emulator user " + spotwaretest.Username + " / " + spotwaretest.Password
+	sw.hint = "emulator user " + spotwaretest.User + " / " + spotwaretest.Password
 
 	return []*broker{as, j2t, sw, ts}, e, nil
 }

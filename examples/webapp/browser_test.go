@@ -92,7 +92,7 @@ func consentUser(broker string) (username, password string) {
 	case providers.AutoShares:
 		return autosharestest.TraderLogin, autosharestest.TraderPassword
 	case providers.Spotware:
-		return spotwaretest.Username, spotwaretest.Password
+		return spotwaretest.User, spotwaretest.Password
 	}
 	return "", ""
 }

@@ -103,7 +103,7 @@ func browserFor(s *server, broker string) loginBrowser {
 	case providers.AutoShares:
 		return e.autoShares.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword)
 	case providers.Spotware:
-		return e.spotware.Browser(spotwaretest.Username, spotwaretest.Password)
+		return e.spotware.Browser(spotwaretest.User, spotwaretest.Password)
 	}
 	return nil
 }
@@ -512,6 +512,7 @@ func TestSharedCallbackPathIsRefused(t *testing.T) {
 		"BROKERKIT_SPOTWARE_CLIENT_ID":        "b",
 		"BROKERKIT_SPOTWARE_CLIENT_SECRET":    "c",
 		"BROKERKIT_SPOTWARE_REDIRECT_URL":     "https://app.example.com/callback",
+		"BROKERKIT_SPOTWARE_ENVIRONMENT":      "demo",
 		"BROKERKIT_WEBAPP_ADDR":               "127.0.0.1:0",
 	} {
 		t.Setenv(k, v)

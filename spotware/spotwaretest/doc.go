@@ -2,7 +2,7 @@
 // in the style of net/http/httptest: the authorization server
 // (/apps/auth, GET /apps/token with camelCase answers, errors with HTTP
 // 200, single-use codes living 60 seconds, refresh tokens that rotate and
-// refuse reuse) on internal/oauthsim, and the Protobuf API over TLS on
+// refuse reuse) on internal/oauthsim over HTTP (URL, Client), and the Protobuf API over TLS on
 // 127.0.0.1 with a generated self-signed certificate that TLSConfig
 // trusts, on a demo host (DemoAddr) and a live host (LiveAddr) that each
 // refuse the other's accounts with CANT_ROUTE_REQUEST.
@@ -11,7 +11,7 @@
 //	defer srv.Close()
 //	p, _ := srv.Provider()
 //	tok, _ := srv.Login(ctx, p)                     // consent page played by a Browser
-//	tokens, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), "user")
+//	tokens, _ := auth.NewSource(p, auth.NewMemoryStore(), "user")
 //	_ = tokens.SetToken(ctx, tok)
 //	s, _ := spotware.Dial(ctx, srv.SessionConfig(tokens))
 //

@@ -35,7 +35,7 @@ func (s *Server) startOAuth() error {
 	eng, err := oauthsim.New(oauthsim.Config{
 		Name:          "cTrader",
 		Clients:       []oauthsim.Client{{ID: ClientID, Secret: ClientSecret, RedirectURIs: append([]string{RedirectURL}, o.redirects...), Scopes: []string{"trading", "accounts"}}},
-		Users:         []oauthsim.User{{ID: strconv.FormatInt(UserID, 10), Username: Username, Password: Password, Name: "cTrader ID " + strconv.FormatInt(UserID, 10)}},
+		Users:         []oauthsim.User{{ID: strconv.FormatInt(UserID, 10), Username: User, Password: Password, Name: "cTrader ID " + strconv.FormatInt(UserID, 10)}},
 		Now:           o.now,
 		CodeTTL:       CodeLifetime,
 		AccessTTL:     o.accessTTL,
@@ -64,7 +64,7 @@ func (s *Server) startOAuth() error {
 	}
 	s.http = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
 	s.http.Start()
-	s.URL = s.http.URL
+	s.url = s.http.URL
 	return nil
 }
 

@@ -7,8 +7,8 @@ const (
 	ClientSecret = "emulator-client-secret"
 	// RedirectURL is its registered redirect URI (any loopback port).
 	RedirectURL = "http://127.0.0.1/callback/spotware"
-	// Username and Password sign the seeded user in on the consent page.
-	Username = "trader"
+	// User and Password sign the seeded user in on the consent page.
+	User     = "trader"
 	Password = "trader-password"
 	// UserID is the user's cTrader ID (ProtoOACtidProfile.userId).
 	UserID int64 = 1001

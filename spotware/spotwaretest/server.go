@@ -138,8 +138,6 @@ const Version = "brokerkit-emulator-1"
 // cTrader has them: a demo host serving the demo accounts and a live host
 // serving the live ones.
 type Server struct {
-	// URL is the authorization server's base URL.
-	URL string
 	// DemoAddr and LiveAddr are the host:port of the demo and the live
 	// Protobuf host. Each refuses the other's accounts with
 	// CANT_ROUTE_REQUEST.
@@ -148,6 +146,7 @@ type Server struct {
 	// with WithLive.
 	Addr string
 
+	url            string
 	opts           options
 	eng            *oauthsim.Engine
 	http           *httptest.Server
@@ -227,29 +226,40 @@ func (s *Server) Close() {
 	s.http.Close()
 }
 
-// HTTPClient returns a client for the authorization server.
-func (s *Server) HTTPClient() *http.Client { return s.http.Client() }
+// URL returns the authorization server's base URL: plain http on
+// 127.0.0.1, which brokerkit accepts for loopback hosts, so a provider
+// configured only by BaseURL (providers.FromEnv) reaches it.
+func (s *Server) URL() string { return s.url }
+
+// Client returns an *http.Client for the authorization server.
+func (s *Server) Client() *http.Client { return s.http.Client() }
 
 // TLSConfig returns a client TLS configuration that trusts the emulator's
-// certificate.
+// Protobuf hosts' certificate.
 func (s *Server) TLSConfig() *tls.Config {
 	return &tls.Config{RootCAs: s.pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 }
 
-// ProviderConfig returns the spotware.Config of the seeded application at
-// this server.
-func (s *Server) ProviderConfig() spotware.Config {
+// Config returns the spotware.Config of the seeded application at this
+// server: BaseURL is URL, Environment is demo (live with WithLive), and
+// HTTPClient is Client.
+func (s *Server) Config() spotware.Config {
+	env := auth.Demo
+	if s.opts.live {
+		env = auth.Live
+	}
 	return spotware.Config{ClientID: ClientID, ClientSecret: ClientSecret, RedirectURL: RedirectURL,
-		Host: s.URL, HTTPClient: s.http.Client(), Now: s.opts.now}
+		Environment: env, BaseURL: s.url, HTTPClient: s.http.Client(), Now: s.opts.now}
 }
 
-// Provider returns a provider for ProviderConfig.
-func (s *Server) Provider() (*spotware.Provider, error) { return spotware.New(s.ProviderConfig()) }
+// Provider returns spotware.New(s.Config()).
+func (s *Server) Provider() (*spotware.Provider, error) { return spotware.New(s.Config()) }
 
 // SessionConfig returns a spotware.SessionConfig for the seeded application
 // at this server, with tokens as its TokenSource: it starts on Addr and
-// knows both hosts, so it serves live and demo accounts alike.
-func (s *Server) SessionConfig(tokens spotware.TokenSource) spotware.SessionConfig {
+// knows both hosts, so it serves live and demo accounts alike. (A
+// provider's own SessionConfig names cTrader's real hosts.)
+func (s *Server) SessionConfig(tokens auth.TokenSource) spotware.SessionConfig {
 	return spotware.SessionConfig{Addr: s.Addr, LiveAddr: s.LiveAddr, DemoAddr: s.DemoAddr, ClientID: ClientID,
 		ClientSecret: ClientSecret, Tokens: tokens, TLSConfig: s.TLSConfig()}
 }
@@ -262,13 +272,13 @@ func (s *Server) Browser(username, password string) *Browser {
 // Consent plays the seeded user in a browser: it follows authURL, signs
 // in, approves, and returns the callback URL for auth.Flow.CompleteURL.
 func (s *Server) Consent(ctx context.Context, authURL string) (string, error) {
-	return s.Browser(Username, Password).Login(ctx, authURL)
+	return s.Browser(User, Password).Login(ctx, authURL)
 }
 
 // Login runs a whole login of the seeded user against p: Begin, the consent
 // page, Complete.
 func (s *Server) Login(ctx context.Context, p auth.Provider, opts ...auth.FlowOption) (*auth.Token, error) {
-	return s.Browser(Username, Password).Token(ctx, p, opts...)
+	return s.Browser(User, Password).Token(ctx, p, opts...)
 }
 
 // Faults returns the authorization server's HTTP fault injector.
@@ -276,6 +286,11 @@ func (s *Server) Faults() *Faults { return s.eng.Faults() }
 
 // InvalidateToken revokes an access or refresh token at once.
 func (s *Server) InvalidateToken(token string) bool { return s.eng.Invalidate(token) }
+
+// SetAutoApprove makes the consent page approve at once as username,
+// with no sign-in form, for programs that have no browser; "" turns it
+// off.
+func (s *Server) SetAutoApprove(username string) { s.eng.SetAutoApprove(username) }
 
 // Received counts the frames of a payload type the Protobuf server has
 // received (heartbeats included), on both hosts.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -167,7 +168,7 @@ func TestCodeLivesOneMinute(t *testing.T) {
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
-	cb, err := srv.Browser(spotwaretest.Username, spotwaretest.Password).Login(t.Context(), flow.URL)
+	cb, err := srv.Browser(spotwaretest.User, spotwaretest.Password).Login(t.Context(), flow.URL)
 	require.NoError(t, err)
 	u, err := url.Parse(cb)
 	require.NoError(t, err)
@@ -209,7 +210,7 @@ func TestProtobufRefreshSharesRotation(t *testing.T) {
 
 	q := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {nt.RefreshToken},
 		"client_id": {spotwaretest.ClientID}, "client_secret": {spotwaretest.ClientSecret}}
-	resp, err := srv.HTTPClient().Get(srv.URL + spotwaretest.TokenPath + "?" + q.Encode())
+	resp, err := srv.Client().Get(srv.URL() + spotwaretest.TokenPath + "?" + q.Encode())
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var body map[string]any
@@ -242,4 +243,37 @@ func TestWithoutStateEcho(t *testing.T) {
 	require.NoError(t, err)
 	_, err = srv.Login(t.Context(), p)
 	require.ErrorIs(t, err, auth.ErrStateMismatch)
+}
+
+// TestSetAutoApprove: with a user set, the consent page is skipped and the
+// authorize request redirects straight to the callback with a code that
+// exchanges; with "" the sign-in page is back.
+func TestSetAutoApprove(t *testing.T) {
+	srv := spotwaretest.NewServer()
+	t.Cleanup(srv.Close)
+	p, err := srv.Provider()
+	require.NoError(t, err)
+	hc := srv.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	srv.SetAutoApprove(spotwaretest.User)
+	flow, err := auth.Begin(p)
+	require.NoError(t, err)
+	resp, err := hc.Get(flow.URL)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	cb := resp.Header.Get("Location")
+	require.True(t, strings.HasPrefix(cb, spotwaretest.RedirectURL+"?"), cb)
+	tok, err := flow.CompleteURL(t.Context(), p, cb)
+	require.NoError(t, err)
+	require.NotEmpty(t, tok.AccessToken)
+
+	srv.SetAutoApprove("")
+	flow, err = auth.Begin(p)
+	require.NoError(t, err)
+	resp, err = hc.Get(flow.URL)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the sign-in page again")
 }
