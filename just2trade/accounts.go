@@ -92,8 +92,8 @@ const (
 
 // Trade is one execution, from GET /accounts/{account}/trades/{date}.
 type Trade struct {
-	Symbol    string    `json:"symbol"`
-	Timestamp Time `json:"timestamp"`
+	Symbol    string `json:"symbol"`
+	Timestamp Time   `json:"timestamp"`
 	// Quantity is negative for sells.
 	Quantity decimal.Decimal `json:"quantity"`
 	Price    decimal.Decimal `json:"price"`

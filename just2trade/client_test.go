@@ -117,7 +117,10 @@ func TestPositions(t *testing.T) {
 	c, mt := testClient(t)
 	var gotURL *url.URL
 	mt.RegisterRegexpResponder(http.MethodGet, regexpPath(`/accounts/12345678@vision/positions`),
-		func(r *http.Request) (*http.Response, error) { gotURL = r.URL; return resttest.JSON(200, resttest.Fixture(t, "positions.json")), nil })
+		func(r *http.Request) (*http.Response, error) {
+			gotURL = r.URL
+			return resttest.JSON(200, resttest.Fixture(t, "positions.json")), nil
+		})
 	ps, err := c.Positions.List(context.Background(), "12345678@vision", nil)
 	require.NoError(t, err)
 	require.Len(t, ps, 3)
@@ -144,7 +147,10 @@ func TestTradesPaging(t *testing.T) {
 	c, mt := testClient(t)
 	var gotURL *url.URL
 	mt.RegisterRegexpResponder(http.MethodGet, regexpPath(`/accounts/12345678@vision/trades/2017-10-25`),
-		func(r *http.Request) (*http.Response, error) { gotURL = r.URL; return resttest.JSON(200, resttest.Fixture(t, "trades.json")), nil })
+		func(r *http.Request) (*http.Response, error) {
+			gotURL = r.URL
+			return resttest.JSON(200, resttest.Fixture(t, "trades.json")), nil
+		})
 	page, err := c.Accounts.Trades(context.Background(), "12345678@vision",
 		time.Date(2017, 10, 25, 0, 0, 0, 0, time.UTC), &ListOptions{Limit: 2, Skip: 4})
 	require.NoError(t, err)
@@ -168,7 +174,10 @@ func TestTransactions(t *testing.T) {
 	c, mt := testClient(t)
 	var gotURL *url.URL
 	mt.RegisterRegexpResponder(http.MethodGet, regexpPath(`/accounts/12345678@vision/transactions`),
-		func(r *http.Request) (*http.Response, error) { gotURL = r.URL; return resttest.JSON(200, resttest.Fixture(t, "transactions.json")), nil })
+		func(r *http.Request) (*http.Response, error) {
+			gotURL = r.URL
+			return resttest.JSON(200, resttest.Fixture(t, "transactions.json")), nil
+		})
 	page, err := c.Accounts.Transactions(context.Background(), "12345678@vision", &TransactionsOptions{
 		Start: time.Date(2018, 9, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2018, 9, 30, 0, 0, 0, 0, time.UTC),
 		ListOptions: ListOptions{Limit: 50}})

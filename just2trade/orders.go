@@ -91,7 +91,7 @@ type Order struct {
 	Side              Side            `json:"order_side"`
 	Symbol            string          `json:"symbol"`
 	ExecutedPrice     decimal.Decimal `json:"executed_price"`
-	ExecutedTimestamp Time       `json:"executed_timestamp"`
+	ExecutedTimestamp Time            `json:"executed_timestamp"`
 	Comment           string          `json:"comment,omitempty"`
 }
 

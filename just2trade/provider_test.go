@@ -30,16 +30,16 @@ func testConfig(hc *http.Client) Config {
 func TestNewRejectsBadConfig(t *testing.T) {
 	good := testConfig(nil)
 	cases := map[string]func(*Config){
-		"no client id":       func(c *Config) { c.ClientID = "" },
-		"no secret":          func(c *Config) { c.ClientSecret = "" },
-		"no redirect":        func(c *Config) { c.RedirectURL = "" },
-		"http redirect":      func(c *Config) { c.RedirectURL = "http://app.example.com/cb" },
-		"unknown env":        func(c *Config) { c.Environment = "paper" },
-		"no env":             func(c *Config) { c.Environment = "" },
-		"http base":          func(c *Config) { c.BaseURL = "http://auth.example.com" },
-		"bad daily expiry":   func(c *Config) { c.DailyExpiry = DailyExpiry{Hour: 24} },
-		"negative minute":    func(c *Config) { c.DailyExpiry = DailyExpiry{Minute: -1} },
-		"relative base":      func(c *Config) { c.BaseURL = "auth.example.com" },
+		"no client id":     func(c *Config) { c.ClientID = "" },
+		"no secret":        func(c *Config) { c.ClientSecret = "" },
+		"no redirect":      func(c *Config) { c.RedirectURL = "" },
+		"http redirect":    func(c *Config) { c.RedirectURL = "http://app.example.com/cb" },
+		"unknown env":      func(c *Config) { c.Environment = "paper" },
+		"no env":           func(c *Config) { c.Environment = "" },
+		"http base":        func(c *Config) { c.BaseURL = "http://auth.example.com" },
+		"bad daily expiry": func(c *Config) { c.DailyExpiry = DailyExpiry{Hour: 24} },
+		"negative minute":  func(c *Config) { c.DailyExpiry = DailyExpiry{Minute: -1} },
+		"relative base":    func(c *Config) { c.BaseURL = "auth.example.com" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -22,7 +22,7 @@ type Quote struct {
 	Last     decimal.Decimal `json:"last"`
 	LastSize decimal.Decimal `json:"last_size"`
 	Volume   decimal.Decimal `json:"volume"`
-	Date     Time       `json:"date"`
+	Date     Time            `json:"date"`
 	High     decimal.Decimal `json:"high"`
 	Low      decimal.Decimal `json:"low"`
 	Open     decimal.Decimal `json:"open"`
@@ -62,7 +62,7 @@ const (
 
 // Bar is one history candle.
 type Bar struct {
-	Timestamp Time       `json:"timestamp"`
+	Timestamp Time            `json:"timestamp"`
 	Period    Period          `json:"period"`
 	Open      decimal.Decimal `json:"open"`
 	High      decimal.Decimal `json:"high"`
