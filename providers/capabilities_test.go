@@ -15,8 +15,12 @@ import (
 )
 
 func baseConfig(name string) Config {
-	return Config{ClientID: "client-id", ClientSecret: "client-secret",
+	c := Config{ClientID: "client-id", ClientSecret: "client-secret",
 		RedirectURL: "https://app.example.com/callback/" + name, Domain: "tenant.example.com"}
+	if name == Just2Trade {
+		c.Environment = just2trade.EnvJust2Trade
+	}
+	return c
 }
 
 // optIn builds, for each feature the table calls opt-in, the provider with
@@ -34,7 +38,7 @@ var optIn = map[string]map[string]func(t *testing.T) auth.Provider{
 	Just2Trade: {
 		"PKCE": func(t *testing.T) auth.Provider {
 			p, err := just2trade.New(just2trade.Config{ClientID: "id", ClientSecret: "s",
-				RedirectURL: "https://app.example.com/cb", PKCE: true})
+				RedirectURL: "https://app.example.com/cb", Environment: just2trade.EnvJust2Trade, PKCE: true})
 			require.NoError(t, err)
 			return p
 		},
