@@ -413,7 +413,7 @@ func TestErrorEnvelope(t *testing.T) {
 		{"not found with 400", "error_not_found.json", 400, "not_found", []error{ErrNotFound, ErrBadRequest}},
 		{"validation", "error_validation.json", 400, "validation_error", []error{ErrBadRequest}},
 		{"validation with 422", "error_validation.json", 422, "validation_error", []error{ErrBadRequest}},
-		{"validation with 200", "error_validation.json", 409, "validation_error", []error{ErrBadRequest}},
+		{"validation with 409", "error_validation.json", 409, "validation_error", []error{ErrBadRequest}},
 		{"api error", "error_api.json", 500, "api_error", []error{auth.ErrUnavailable}},
 	}
 	for _, tc := range cases {
@@ -458,7 +458,7 @@ func TestClientOptions(t *testing.T) {
 	assert.ErrorIs(t, err, auth.ErrInsecureEndpoint)
 	assert.ErrorIs(t, err, ErrInvalidInput)
 	//lint:ignore SA1012 the nil context is what is tested
-	_, err = NewClient(hc, WithBaseURL(api)).Accounts.List(nil) //nolint:staticcheck
+	_, err = NewClient(hc, WithBaseURL(api)).Accounts.List(nil)
 	assert.ErrorIs(t, err, ErrInvalidInput)
 
 	// The provider's environment picks the host; WithBaseURL overrides it.
