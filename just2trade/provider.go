@@ -132,6 +132,9 @@ func New(cfg Config) (*Provider, error) {
 		}
 		h = hosts{base, base}
 	}
+	if cfg.ClientID == "" {
+		return nil, rest.Invalid(Name, "Config.ClientID is required")
+	}
 	if cfg.RedirectURL == "" {
 		return nil, rest.Invalid(Name, "Config.RedirectURL is required (the broker requires redirect_uri)")
 	}

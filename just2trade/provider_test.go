@@ -50,7 +50,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			assert.Nil(t, p)
 			assert.NotContains(t, err.Error(), "app-secret")
 			assert.Equal(t, 1, strings.Count(err.Error(), "just2trade:"), "the broker is named once: %v", err)
-			if name != "no client id" && name != "http redirect" {
+			if name != "http redirect" {
 				assert.ErrorIs(t, err, ErrInvalidInput)
 			}
 		})
