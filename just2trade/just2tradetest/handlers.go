@@ -23,7 +23,7 @@ const maxRequestBody = 1 << 20
 const maxBars = 20000
 
 // num writes a decimal as a JSON number, as the broker does.
-func num(v decimal.Decimal) json.Number { return json.Number(v.String()) }
+var num = oauthsim.Decimal
 
 // apiError writes the broker's {"code","message"} envelope.
 func apiError(w http.ResponseWriter, status int, code, msg string) {
