@@ -2,7 +2,7 @@ package just2trade
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -32,7 +32,8 @@ const (
 	RestrictionClosed     Restriction = "closed"
 )
 
-// Balance is one account's balances, from GET /accounts.
+// Balance is one account's balances, from GET /accounts, which lists
+// every account with its balances.
 type Balance struct {
 	AccountNumber         string          `json:"account_number"`
 	TradePlatform         string          `json:"trade_platform"`
@@ -50,6 +51,11 @@ type Balance struct {
 	// CashToWithdraw was added in September 2018.
 	CashToWithdraw decimal.Decimal `json:"cash_to_withdraw"`
 }
+
+// Account is one of the user's accounts as GET /accounts lists it: the
+// broker answers each account with its balances, so an Account is its
+// Balance.
+type Account = Balance
 
 // SecurityType is the kind of a position's security.
 type SecurityType string
@@ -86,8 +92,8 @@ const (
 
 // Trade is one execution, from GET /accounts/{account}/trades/{date}.
 type Trade struct {
-	Symbol    string    `json:"symbol"`
-	Timestamp Timestamp `json:"timestamp"`
+	Symbol    string `json:"symbol"`
+	Timestamp Time   `json:"timestamp"`
 	// Quantity is negative for sells.
 	Quantity decimal.Decimal `json:"quantity"`
 	Price    decimal.Decimal `json:"price"`
@@ -95,12 +101,6 @@ type Trade struct {
 	Side     TradeSide       `json:"side"`
 	// TradeID is sent by Lime only.
 	TradeID ID `json:"trade_id,omitempty"`
-}
-
-// TradesPage is one page of trades, newest first; Count is the total.
-type TradesPage struct {
-	Trades []Trade `json:"trades"`
-	Count  int     `json:"count"`
 }
 
 // Transaction is one cash or security movement, from
@@ -136,25 +136,51 @@ type Fee struct {
 	Amount decimal.Decimal `json:"amount"`
 }
 
-// TransactionsPage is one page of transactions; Count is the total.
-type TransactionsPage struct {
-	Transactions []Transaction `json:"transactions"`
-	Count        int           `json:"count"`
-}
+// Page is one page of a list call: its items, the total the broker
+// counted, and Next to fetch the following page; All walks them all.
+type Page[T any] = rest.Page[T]
 
-// AccountsService reads balances, positions, trades and transactions.
+// AccountsService reads accounts, balances, trades and transactions.
 type AccountsService service
 
-// List returns the balances of every account of the user (GET /accounts).
-func (s *AccountsService) List(ctx context.Context) ([]Balance, error) {
-	var out []Balance
+// List returns every account of the user with its balances
+// (GET /accounts).
+func (s *AccountsService) List(ctx context.Context) ([]Account, error) {
+	var out []Account
 	if err := s.c.get(ctx, "accounts", nil, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// PositionsOptions narrows Positions.
+// Balances returns the balances of the accounts named, in that order, or
+// of every account when none is named. The broker answers all accounts in
+// one GET /accounts, so one call serves them; an account the answer lacks
+// is reported in a *PartialError beside the balances found.
+func (s *AccountsService) Balances(ctx context.Context, accountIDs ...string) ([]Balance, error) {
+	for i, id := range accountIDs {
+		if id == "" {
+			return nil, rest.Invalid(Name, "balances: account number %d is empty", i+1)
+		}
+	}
+	all, err := s.List(ctx)
+	if err != nil || len(accountIDs) == 0 {
+		return all, err
+	}
+	out := make([]Balance, 0, len(accountIDs))
+	failed := map[string]string{}
+	for _, id := range accountIDs {
+		i := slices.IndexFunc(all, func(b Balance) bool { return b.AccountNumber == id })
+		if i < 0 {
+			failed[id] = "not among the user's accounts"
+			continue
+		}
+		out = append(out, all[i])
+	}
+	return out, rest.NewPartialError(Name, failed)
+}
+
+// PositionsOptions narrows Positions.List.
 type PositionsOptions struct {
 	// Date asks for the positions held at the end of that day; zero means
 	// now.
@@ -169,16 +195,19 @@ type positionsQuery struct {
 	Strategy bool   `url:"strategy,omitempty"`
 }
 
-// Positions returns an account's positions
+// PositionsService reads an account's holdings.
+type PositionsService service
+
+// List returns an account's positions
 // (GET /accounts/{account}/positions). opts may be nil.
-func (s *AccountsService) Positions(ctx context.Context, account string, opts *PositionsOptions) ([]Position, error) {
-	if err := checkAccount(account); err != nil {
+func (s *PositionsService) List(ctx context.Context, accountID string, opts *PositionsOptions) ([]Position, error) {
+	if err := checkAccount(accountID); err != nil {
 		return nil, err
 	}
 	var q positionsQuery
 	if opts != nil {
 		if opts.Strategy && !opts.Date.IsZero() {
-			return nil, fmt.Errorf("just2trade: positions: %w: a date and strategy grouping cannot be combined", ErrValidation)
+			return nil, rest.Invalid(Name, "positions: a date and strategy grouping cannot be combined")
 		}
 		if !opts.Date.IsZero() {
 			q.Date = FormatDate(opts.Date)
@@ -186,7 +215,7 @@ func (s *AccountsService) Positions(ctx context.Context, account string, opts *P
 		q.Strategy = opts.Strategy
 	}
 	var out []Position
-	if err := s.c.get(ctx, rest.Pathf("accounts/%s/positions", account), q, &out); err != nil {
+	if err := s.c.get(ctx, rest.Pathf("accounts/%s/positions", accountID), q, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -201,28 +230,55 @@ type ListOptions struct {
 
 func (o *ListOptions) check() error {
 	if o != nil && (o.Limit < 0 || o.Skip < 0) {
-		return fmt.Errorf("just2trade: %w: limit %d and skip %d must not be negative", ErrValidation, o.Limit, o.Skip)
+		return rest.Invalid(Name, "limit %d and skip %d must not be negative", o.Limit, o.Skip)
 	}
 	return nil
 }
 
+// pageOf wraps one answer of a skip/limit list: Total is the broker's
+// count, and Next, while items remain, asks again skipping what this page
+// and the ones before it held.
+func pageOf[T any](items []T, count int, o ListOptions, fetch func(ctx context.Context, o ListOptions) (*Page[T], error)) *Page[T] {
+	var next func(ctx context.Context) (*Page[T], error)
+	if seen := o.Skip + len(items); len(items) > 0 && seen < count {
+		o.Skip = seen
+		next = func(ctx context.Context) (*Page[T], error) { return fetch(ctx, o) }
+	}
+	return rest.NewPage(items, count, next)
+}
+
+type tradesAnswer struct {
+	Trades []Trade `json:"trades"`
+	Count  int     `json:"count"`
+}
+
 // Trades returns one page of an account's executions on day, newest first
-// (GET /accounts/{account}/trades/{yyyy-MM-dd}). opts may be nil.
-func (s *AccountsService) Trades(ctx context.Context, account string, day time.Time, opts *ListOptions) (*TradesPage, error) {
+// (GET /accounts/{account}/trades/{yyyy-MM-dd}); Total is the day's count
+// and Next skips to the following page. opts may be nil.
+func (s *AccountsService) Trades(ctx context.Context, account string, day time.Time, opts *ListOptions) (*Page[Trade], error) {
 	if err := checkAccount(account); err != nil {
 		return nil, err
 	}
 	if day.IsZero() {
-		return nil, fmt.Errorf("just2trade: trades: %w: the day is required", ErrValidation)
+		return nil, rest.Invalid(Name, "trades: the day is required")
 	}
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	var out TradesPage
-	if err := s.c.get(ctx, rest.Pathf("accounts/%s/trades/%s", account, FormatDate(day)), opts, &out); err != nil {
-		return nil, err
+	var o ListOptions
+	if opts != nil {
+		o = *opts
 	}
-	return &out, nil
+	path := rest.Pathf("accounts/%s/trades/%s", account, FormatDate(day))
+	var fetch func(ctx context.Context, o ListOptions) (*Page[Trade], error)
+	fetch = func(ctx context.Context, o ListOptions) (*Page[Trade], error) {
+		var out tradesAnswer
+		if err := s.c.get(ctx, path, o, &out); err != nil {
+			return nil, err
+		}
+		return pageOf(out.Trades, out.Count, o, fetch), nil
+	}
+	return fetch(ctx, o)
 }
 
 // TransactionsOptions narrows Transactions; zero fields are left out.
@@ -238,9 +294,15 @@ type transactionsQuery struct {
 	ListOptions
 }
 
+type transactionsAnswer struct {
+	Transactions []Transaction `json:"transactions"`
+	Count        int           `json:"count"`
+}
+
 // Transactions returns one page of an account's cash and security
-// movements (GET /accounts/{account}/transactions). opts may be nil.
-func (s *AccountsService) Transactions(ctx context.Context, account string, opts *TransactionsOptions) (*TransactionsPage, error) {
+// movements (GET /accounts/{account}/transactions); Total is the broker's
+// count and Next skips to the following page. opts may be nil.
+func (s *AccountsService) Transactions(ctx context.Context, account string, opts *TransactionsOptions) (*Page[Transaction], error) {
 	if err := checkAccount(account); err != nil {
 		return nil, err
 	}
@@ -250,7 +312,7 @@ func (s *AccountsService) Transactions(ctx context.Context, account string, opts
 			return nil, err
 		}
 		if !opts.Start.IsZero() && !opts.End.IsZero() && opts.End.Before(opts.Start) {
-			return nil, fmt.Errorf("just2trade: transactions: %w: end %s is before start %s", ErrValidation, FormatDate(opts.End), FormatDate(opts.Start))
+			return nil, rest.Invalid(Name, "transactions: end %s is before start %s", FormatDate(opts.End), FormatDate(opts.Start))
 		}
 		if !opts.Start.IsZero() {
 			q.StartDate = FormatDate(opts.Start)
@@ -260,9 +322,16 @@ func (s *AccountsService) Transactions(ctx context.Context, account string, opts
 		}
 		q.ListOptions = opts.ListOptions
 	}
-	var out TransactionsPage
-	if err := s.c.get(ctx, rest.Pathf("accounts/%s/transactions", account), q, &out); err != nil {
-		return nil, err
+	path := rest.Pathf("accounts/%s/transactions", account)
+	var fetch func(ctx context.Context, o ListOptions) (*Page[Transaction], error)
+	fetch = func(ctx context.Context, o ListOptions) (*Page[Transaction], error) {
+		qo := q
+		qo.ListOptions = o
+		var out transactionsAnswer
+		if err := s.c.get(ctx, path, qo, &out); err != nil {
+			return nil, err
+		}
+		return pageOf(out.Transactions, out.Count, o, fetch), nil
 	}
-	return &out, nil
+	return fetch(ctx, q.ListOptions)
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/brokerkit/brokerkit/internal/resttest"
 )
 
 // floatQuote is the baseline: the same members as float64, the way a
@@ -34,7 +36,7 @@ type floatQuote struct {
 // BenchmarkDecodeQuotes measures exact-decimal decoding of a three-quote
 // answer against float64 decoding of the same bytes.
 func BenchmarkDecodeQuotes(b *testing.B) {
-	body := []byte(fixture(b, "quotes.json"))
+	body := []byte(resttest.Fixture(b, "quotes.json"))
 	b.Run("decimal", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
@@ -60,7 +62,7 @@ func BenchmarkDecodeQuotes(b *testing.B) {
 // BenchmarkQuoteGet measures one Quotes.Get over loopback HTTP against a
 // bare http.Get and json decode of the same answer.
 func BenchmarkQuoteGet(b *testing.B) {
-	body := []byte(fixture(b, "quote.json"))
+	body := []byte(resttest.Fixture(b, "quote.json"))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)

@@ -10,16 +10,18 @@ import (
 )
 
 // Client calls the Just2Trade (or Lime) REST API. Its services are fields:
-// c.Profile.Get, c.Accounts.List, c.Quotes.Get, c.Orders.Place. It is safe
-// for concurrent use.
+// c.Profile.Get, c.Accounts.List, c.Positions.List, c.Quotes.Get,
+// c.Orders.Place. It is safe for concurrent use.
 type Client struct {
 	rest *rest.Client
 	err  error
 
 	// Profile reads the logged-in user.
 	Profile *ProfileService
-	// Accounts reads balances, positions, trades and transactions.
+	// Accounts reads accounts, balances, trades and transactions.
 	Accounts *AccountsService
+	// Positions reads an account's holdings.
+	Positions *PositionsService
 	// Quotes reads quotes, history bars and searches securities.
 	Quotes *QuotesService
 	// Orders validates, places, reads and cancels orders.
@@ -29,27 +31,32 @@ type Client struct {
 type service struct{ c *Client }
 
 type clientOptions struct {
+	provider  *Provider
 	baseURL   string
-	env       auth.Environment
 	userAgent string
+	base      http.RoundTripper
 	restOpts  []rest.Option
 }
 
 // Option configures NewClient.
 type Option func(*clientOptions)
 
-// WithBaseURL sets the API base URL: an emulator's URL, or Provider.APIURL.
-// It must be https, or http on a loopback address.
-func WithBaseURL(u string) Option { return func(o *clientOptions) { o.baseURL = u } }
+// WithProvider takes the API host from p: its environment's, or its
+// Config.BaseURL.
+func WithProvider(p *Provider) Option { return func(o *clientOptions) { o.provider = p } }
 
-// WithEnvironment selects the API host of env (EnvJust2Trade or EnvLime).
-// WithBaseURL takes precedence.
-func WithEnvironment(env auth.Environment) Option {
-	return func(o *clientOptions) { o.env = env }
-}
+// WithBaseURL sets the API base URL (an emulator, a proxy); it overrides
+// WithProvider's host. It must be https, or http on a loopback address.
+func WithBaseURL(u string) Option { return func(o *clientOptions) { o.baseURL = u } }
 
 // WithUserAgent sets the User-Agent header of every request.
 func WithUserAgent(ua string) Option { return func(o *clientOptions) { o.userAgent = ua } }
+
+// WithBaseTransport sets the transport under the auth transport, for
+// instrumentation (otelhttp, say). With NewClient it replaces the base of
+// the given client's *auth.Transport, or, when the client has none (a test
+// client), its transport.
+func WithBaseTransport(rt http.RoundTripper) Option { return func(o *clientOptions) { o.base = rt } }
 
 // RetryPolicy is the retry budget of idempotent reads: attempts, backoff
 // and the longest total wait. Zero fields take their defaults (3 attempts,
@@ -62,12 +69,19 @@ func WithRetry(p RetryPolicy) Option {
 	return func(o *clientOptions) { o.restOpts = append(o.restOpts, rest.WithRetry(p)) }
 }
 
-// NewClient returns a client that sends its requests with httpClient, which
-// must add the bearer token: an auth.Transport over the user's
-// TokenSource, so that the token's sliding expiry follows every call. The
-// API host is Just2Trade's unless an option says otherwise. A bad option
-// (an insecure base URL) makes every call fail with the reason.
-func NewClient(httpClient *http.Client, opts ...Option) *Client {
+// NewClient returns a client that sends its requests with hc, which must
+// add the bearer token (auth.NewClient(src), so that a sliding token's
+// expiry follows every call) or be a test client. The API host comes from
+// WithProvider or WithBaseURL; with neither, or with a bad option (an
+// insecure base URL), every call fails with an error matching
+// ErrInvalidInput.
+func NewClient(hc *http.Client, opts ...Option) *Client {
+	return newClient(nil, hc, opts)
+}
+
+// newClient builds a client over src's auth transport when src is set,
+// else over hc.
+func newClient(src auth.TokenSource, hc *http.Client, opts []Option) *Client {
 	var o clientOptions
 	for _, opt := range opts {
 		if opt != nil {
@@ -75,15 +89,25 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		}
 	}
 	c := &Client{}
-	if o.baseURL == "" {
-		switch o.env {
-		case "", EnvJust2Trade:
-			o.baseURL = Just2TradeAPIURL
-		case EnvLime:
-			o.baseURL = LimeAPIURL
-		default:
-			c.err = fmt.Errorf("just2trade: client: unknown environment %q", o.env)
+	switch {
+	case src != nil:
+		hc = &http.Client{Transport: &auth.Transport{Source: src, Base: o.base}}
+	case o.base != nil && hc == nil:
+		hc = &http.Client{Transport: o.base}
+	case o.base != nil:
+		cp := *hc
+		if at, ok := hc.Transport.(*auth.Transport); ok {
+			t := *at
+			t.Base = o.base
+			cp.Transport = &t
+		} else {
+			cp.Transport = o.base
 		}
+		hc = &cp
+	}
+	base := o.baseURL
+	if base == "" && o.provider != nil {
+		base = o.provider.apiURL
 	}
 	ropts := []rest.Option{
 		rest.WithName(Name),
@@ -94,30 +118,36 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		ropts = append(ropts, rest.WithUserAgent(o.userAgent))
 	}
 	ropts = append(ropts, o.restOpts...)
-	if c.err == nil {
-		var err error
-		if c.rest, err = rest.New(o.baseURL, httpClient, ropts...); err != nil {
-			c.err = fmt.Errorf("just2trade: client: %w", err)
-		}
+	if base == "" {
+		c.err = rest.Invalid(Name, "client: no provider or base URL")
+	} else if r, err := rest.New(base, hc, ropts...); err != nil {
+		c.err = fmt.Errorf("%s: %w: client: %w", Name, ErrInvalidInput, err)
+	} else {
+		c.rest = r
 	}
 	c.Profile = (*ProfileService)(&service{c})
 	c.Accounts = (*AccountsService)(&service{c})
+	c.Positions = (*PositionsService)(&service{c})
 	c.Quotes = (*QuotesService)(&service{c})
 	c.Orders = (*OrdersService)(&service{c})
 	return c
 }
 
-// BaseURL is the API base URL the client sends requests to.
-func (c *Client) BaseURL() string {
-	if c.rest == nil {
-		return ""
+// check is the one pre-call check: the client's configuration and the
+// context.
+func (c *Client) check(ctx context.Context) error {
+	if c.err != nil {
+		return c.err
 	}
-	return c.rest.BaseURL()
+	if ctx == nil {
+		return rest.Invalid(Name, "nil context")
+	}
+	return nil
 }
 
 func (c *Client) get(ctx context.Context, path string, query, out any) error {
-	if c.err != nil {
-		return c.err
+	if err := c.check(ctx); err != nil {
+		return err
 	}
 	_, err := c.rest.Get(ctx, path, query, out)
 	return err
@@ -125,8 +155,8 @@ func (c *Client) get(ctx context.Context, path string, query, out any) error {
 
 // post sends a POST, which the rest layer never retries.
 func (c *Client) post(ctx context.Context, path string, body, out any) error {
-	if c.err != nil {
-		return c.err
+	if err := c.check(ctx); err != nil {
+		return err
 	}
 	_, err := c.rest.Post(ctx, path, body, out)
 	return err
@@ -135,7 +165,7 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 // checkAccount refuses an empty account number before a request is built.
 func checkAccount(account string) error {
 	if account == "" {
-		return fmt.Errorf("just2trade: %w: account number is empty", ErrValidation)
+		return rest.Invalid(Name, "account number is empty")
 	}
 	return nil
 }

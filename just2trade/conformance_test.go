@@ -38,17 +38,17 @@ func TestConformance(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := just2tradetest.NewServer(tc.opts...)
 			defer srv.Close()
-			cfg := srv.ProviderConfig()
+			cfg := srv.Config()
 			cfg.PKCE = tc.pkce
 			p, err := just2trade.New(cfg)
 			require.NoError(t, err)
 			authtest.Run(t, authtest.Config{
 				Provider: p,
-				Login:    srv.Browser(just2tradetest.Username, just2tradetest.Password).Login,
-				Decline:  srv.Browser(just2tradetest.Username, just2tradetest.Password).Declining().Login,
+				Login:    srv.Browser(just2tradetest.User, just2tradetest.Password).Login,
+				Decline:  srv.Browser(just2tradetest.User, just2tradetest.Password).Declining().Login,
 				Use: func(ctx context.Context, tok *auth.Token) error {
 					hc := &http.Client{Transport: bearer{tok: tok.AccessToken, base: srv.Client().Transport}}
-					_, err := just2trade.NewClient(hc, srv.ClientOptions()...).Profile.Get(ctx)
+					_, err := just2trade.NewClient(hc, just2trade.WithProvider(p)).Profile.Get(ctx)
 					return err
 				},
 				RevokeEndsAccess: true,

@@ -27,11 +27,11 @@
 //
 //	srv := just2tradetest.NewServer()
 //	defer srv.Close()
-//	p, _ := just2trade.New(srv.ProviderConfig())          // or Config{ClientID, ClientSecret, RedirectURL}
+//	p, _ := srv.Provider()                                 // or New(Config{ClientID, ClientSecret, RedirectURL, Environment: EnvJust2Trade})
 //	tok, _ := srv.Login(ctx, p)                            // a real app: auth.Begin, redirect, flow.Complete
-//	src, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "user-1"))
+//	src, _ := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "user-1"))
 //	_ = src.SetToken(ctx, tok)
-//	c := just2trade.NewClient(just2trade.NewHTTPClient(src, nil), just2trade.WithBaseURL(p.APIURL()))
+//	c := p.NewClient(src)                                  // hosts from p's environment (or BaseURL)
 //	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT")       // []Quote, prices as decimal.Decimal
 //
 // Placing an order (Orders.Place) is never retried, and its success only
@@ -39,5 +39,6 @@
 // rejected, so follow it with Orders.Get or Orders.Wait. Orders.Validate
 // asks first and returns a *ValidationError with the broker's message.
 // API errors are *Error values (the {"code","message"} envelope) matching
-// ErrNotFound, ErrValidation, auth.ErrInvalidToken or auth.ErrUnavailable.
+// ErrNotFound, ErrBadRequest, auth.ErrInvalidToken or auth.ErrUnavailable;
+// an argument refused before sending matches ErrInvalidInput.
 package just2trade

@@ -48,8 +48,7 @@ func loginAt(t *testing.T, start time.Time, opts ...just2tradetest.Option) *sess
 	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "tess"), auth.WithSourceClock(clock.Now))
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(ctx, tok))
-	hc := just2trade.NewHTTPClient(src, srv.Client().Transport)
-	c := just2trade.NewClient(hc, srv.ClientOptions()...)
+	c := p.NewClient(src, just2trade.WithBaseTransport(srv.Client().Transport))
 	return &session{srv: srv, clock: clock, p: p, src: src, c: c, tok: tok}
 }
 
@@ -71,13 +70,13 @@ func TestEndToEnd(t *testing.T) {
 	startCash := bals[0].Cash
 	assert.True(t, startCash.Equal(decimal.RequireFromString("12500.10")), startCash.String())
 
-	pos, err := s.c.Accounts.Positions(ctx, just2tradetest.PrimaryAccount, nil)
+	pos, err := s.c.Positions.List(ctx, just2tradetest.PrimaryAccount, nil)
 	require.NoError(t, err)
 	require.Len(t, pos, 2)
 	assert.Equal(t, "AAPL", pos[0].Symbol)
 	assert.True(t, pos[0].Quantity.Equal(decimal.NewFromInt(20)))
 
-	_, err = s.c.Accounts.Positions(ctx, "99999999@vision", nil)
+	_, err = s.c.Positions.List(ctx, "99999999@vision", nil)
 	assert.ErrorIs(t, err, just2trade.ErrNotFound)
 
 	qs, err := s.c.Quotes.Get(ctx, "AAPL")
@@ -98,8 +97,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	found, err := s.c.Quotes.Search(ctx, "ba", 1)
 	require.NoError(t, err)
-	assert.Equal(t, []just2trade.Security{{Symbol: "BA", Description: "Boeing Co"}}, found.Securities)
-	assert.Equal(t, 2, found.Count, "BA and BAC")
+	assert.Equal(t, []just2trade.Security{{Symbol: "BA", Description: "Boeing Co"}}, found.Items)
+	assert.Equal(t, 2, found.Total, "BA and BAC")
 
 	// A buy that is valid and fills.
 	buy := just2trade.OrderRequest{AccountNumber: just2tradetest.PrimaryAccount, Symbol: "AAPL",
@@ -123,19 +122,19 @@ func TestEndToEnd(t *testing.T) {
 	bals, err = s.c.Accounts.List(ctx)
 	require.NoError(t, err)
 	assert.True(t, bals[0].Cash.Equal(startCash.Sub(ask.Mul(decimal.NewFromInt(10)))), bals[0].Cash.String())
-	pos, err = s.c.Accounts.Positions(ctx, just2tradetest.PrimaryAccount, nil)
+	pos, err = s.c.Positions.List(ctx, just2tradetest.PrimaryAccount, nil)
 	require.NoError(t, err)
 	assert.True(t, pos[0].Quantity.Equal(decimal.NewFromInt(30)))
 	trades, err := s.c.Accounts.Trades(ctx, just2tradetest.PrimaryAccount, s.clock.Now().UTC(), nil)
 	require.NoError(t, err)
-	require.Equal(t, 1, trades.Count)
-	assert.Equal(t, just2trade.TradeBuy, trades.Trades[0].Side)
+	require.Equal(t, 1, trades.Total)
+	assert.Equal(t, just2trade.TradeBuy, trades.Items[0].Side)
 	txs, err := s.c.Accounts.Transactions(ctx, just2tradetest.PrimaryAccount,
 		&just2trade.TransactionsOptions{Start: s.clock.Now().UTC(), End: s.clock.Now().UTC()})
 	require.NoError(t, err)
-	require.Equal(t, 1, txs.Count)
-	assert.Equal(t, "BUY:EXCH:STD", txs.Transactions[0].Type)
-	assert.True(t, txs.Transactions[0].Asset.Price.Equal(ask))
+	require.Equal(t, 1, txs.Total)
+	assert.Equal(t, "BUY:EXCH:STD", txs.Items[0].Type)
+	assert.True(t, txs.Items[0].Asset.Price.Equal(ask))
 
 	// A buy the broker refuses: Validate says so, Place takes it and
 	// rejects it later.
@@ -168,7 +167,7 @@ func TestEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, just2trade.StatusCanceled, o.Status)
 	_, err = s.c.Orders.Cancel(ctx, id, "")
-	assert.ErrorIs(t, err, just2trade.ErrValidation, "a final order cannot be cancelled")
+	assert.ErrorIs(t, err, just2trade.ErrBadRequest, "a final order cannot be cancelled")
 
 	_, err = s.c.Orders.Get(ctx, "ORD-999999")
 	assert.ErrorIs(t, err, just2trade.ErrNotFound)
@@ -258,7 +257,7 @@ func TestLimeFixedExpiry(t *testing.T) {
 func TestAuthenticationHeaderSpelling(t *testing.T) {
 	s := login(t)
 	for _, h := range []string{"Authorization", "Authentication"} {
-		req, err := http.NewRequest(http.MethodGet, s.srv.URL+"/accounts", nil)
+		req, err := http.NewRequest(http.MethodGet, s.srv.URL()+"/accounts", nil)
 		require.NoError(t, err)
 		req.Header.Set(h, "Bearer "+s.tok.AccessToken)
 		resp, err := s.srv.Client().Do(req)
@@ -266,7 +265,7 @@ func TestAuthenticationHeaderSpelling(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusOK, resp.StatusCode, h)
 	}
-	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/accounts", nil)
+	req, _ := http.NewRequest(http.MethodGet, s.srv.URL()+"/accounts", nil)
 	req.Header.Set("Authorization", "Bearer wrong")
 	resp, err := s.srv.Client().Do(req)
 	require.NoError(t, err)
@@ -301,9 +300,7 @@ func TestFaultsReachTheClient(t *testing.T) {
 // from this package, not only from internal/rest.
 func TestRetryPolicyFromOutside(t *testing.T) {
 	s := login(t)
-	hc := just2trade.NewHTTPClient(s.src, s.srv.Client().Transport)
-	c := just2trade.NewClient(hc, append(s.srv.ClientOptions(),
-		just2trade.WithRetry(just2trade.RetryPolicy{MaxAttempts: 1}))...)
+	c := s.p.NewClient(s.src, just2trade.WithRetry(just2trade.RetryPolicy{MaxAttempts: 1}))
 	s.srv.Faults().Next("/accounts", just2tradetest.Fault{Status: http.StatusServiceUnavailable}, 1)
 	_, err := c.Accounts.List(context.Background())
 	assert.ErrorIs(t, err, auth.ErrUnavailable, "one attempt: the 503 is not retried")

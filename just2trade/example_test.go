@@ -20,7 +20,7 @@ func Example() {
 	srv := just2tradetest.NewServer()
 	defer srv.Close()
 
-	p, err := just2trade.New(srv.ProviderConfig())
+	p, err := just2trade.New(srv.Config())
 	if err != nil {
 		panic(err)
 	}
@@ -35,8 +35,7 @@ func Example() {
 	if err := src.SetToken(ctx, tok); err != nil {
 		panic(err)
 	}
-	c := just2trade.NewClient(just2trade.NewHTTPClient(src, srv.Client().Transport),
-		just2trade.WithBaseURL(p.APIURL()))
+	c := p.NewClient(src) // the API host comes from p
 
 	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT")
 	if err != nil {
@@ -62,7 +61,7 @@ func ExampleOrdersService_Validate() {
 	tok, _ := srv.Login(ctx, p)
 	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "example")
 	_ = src.SetToken(ctx, tok)
-	c := just2trade.NewClient(just2trade.NewHTTPClient(src, srv.Client().Transport), srv.ClientOptions()...)
+	c := p.NewClient(src)
 
 	err := c.Orders.Validate(ctx, just2trade.OrderRequest{
 		AccountNumber: just2tradetest.SecondAccount, Symbol: "GOOG", Quantity: decimal.NewFromInt(100),

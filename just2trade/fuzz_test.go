@@ -46,13 +46,13 @@ func FuzzDecode(f *testing.F) {
 		_ = json.Unmarshal(b, &one)
 		var bals []Balance
 		_ = json.Unmarshal(b, &bals)
-		var tp TradesPage
+		var tp tradesAnswer
 		_ = json.Unmarshal(b, &tp)
-		var xp TransactionsPage
+		var xp transactionsAnswer
 		_ = json.Unmarshal(b, &xp)
 		var o Order
 		_ = json.Unmarshal(b, &o)
-		var ts Timestamp
+		var ts Time
 		if json.Unmarshal(b, &ts) == nil && !ts.IsZero() {
 			if _, err := json.Marshal(ts); err != nil {
 				t.Fatalf("timestamp %v does not marshal: %v", ts, err)

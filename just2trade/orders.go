@@ -91,7 +91,7 @@ type Order struct {
 	Side              Side            `json:"order_side"`
 	Symbol            string          `json:"symbol"`
 	ExecutedPrice     decimal.Decimal `json:"executed_price"`
-	ExecutedTimestamp Timestamp       `json:"executed_timestamp"`
+	ExecutedTimestamp Time            `json:"executed_timestamp"`
 	Comment           string          `json:"comment,omitempty"`
 }
 
@@ -171,9 +171,10 @@ func (r OrderRequest) MarshalJSON() ([]byte, error) {
 }
 
 // check refuses, before anything is sent, an order the broker would
-// certainly refuse: required fields missing or not positive.
+// certainly refuse (required fields missing or not positive), with an
+// error matching ErrInvalidInput.
 func (r *OrderRequest) check() error {
-	bad := func(field, msg string) error { return &ValidationError{Field: field, Message: msg} }
+	bad := func(field, msg string) error { return rest.Invalid(Name, "order: %s: %s", field, msg) }
 	switch {
 	case r.AccountNumber == "":
 		return bad("account_number", "required")
@@ -224,7 +225,7 @@ type validateAnswer struct {
 
 // Validate asks the broker whether r would be accepted, without sending it
 // to the market (POST /orders/validate). A refusal is a *ValidationError
-// with the broker's message; it matches ErrValidation.
+// with the broker's message; it matches ErrBadRequest.
 func (s *OrdersService) Validate(ctx context.Context, r OrderRequest) error {
 	if err := r.check(); err != nil {
 		return err
@@ -280,7 +281,7 @@ func (s *OrdersService) Place(ctx context.Context, r OrderRequest) (string, erro
 // Get returns one order by ID (GET /orders/{id}).
 func (s *OrdersService) Get(ctx context.Context, id string) (*Order, error) {
 	if id == "" {
-		return nil, fmt.Errorf("just2trade: %w: order ID is empty", ErrValidation)
+		return nil, rest.Invalid(Name, "order ID is empty")
 	}
 	var o Order
 	if err := s.c.get(ctx, rest.Pathf("orders/%s", id), nil, &o); err != nil {
@@ -311,7 +312,7 @@ type cancelBody struct {
 // order's status moves to canceled asynchronously.
 func (s *OrdersService) Cancel(ctx context.Context, id, message string) (string, error) {
 	if id == "" {
-		return "", fmt.Errorf("just2trade: %w: order ID is empty", ErrValidation)
+		return "", rest.Invalid(Name, "order ID is empty")
 	}
 	var out result
 	if err := s.c.post(ctx, rest.Pathf("orders/%s/cancel", id), cancelBody{Message: message}, &out); err != nil {

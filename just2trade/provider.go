@@ -2,13 +2,14 @@ package just2trade
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // Name is the provider's registry name, stamped on every token it issues.
@@ -26,21 +27,22 @@ const (
 	EnvLime auth.Environment = "lime"
 )
 
-// Hosts of each environment.
-const (
-	Just2TradeAuthURL = "https://auth.just2trade.com"
-	Just2TradeAPIURL  = "https://api.just2trade.com"
-	LimeAuthURL       = "https://auth.lime.co"
-	LimeAPIURL        = "https://api.lime.co"
-)
+// hosts are an environment's authorization server and API.
+type hosts struct{ auth, api string }
+
+var envHosts = map[auth.Environment]hosts{
+	EnvJust2Trade: {"https://auth.just2trade.com", "https://api.just2trade.com"},
+	EnvLime:       {"https://auth.lime.co", "https://api.lime.co"},
+}
 
 // Paths on the authorization server; both environments use them.
 const (
-	AuthorizePath = "/connect/authorize"
-	TokenPath     = "/connect/token"
+	authorizePath = "/connect/authorize"
+	tokenPath     = "/connect/token"
 )
 
-// SlidingLifetime is how long a Just2Trade token lives after its last use.
+// SlidingLifetime is how long a Just2Trade token lives after its last use;
+// give it to auth.WithSlidingLifetime.
 const SlidingLifetime = 24 * time.Hour
 
 // DailyExpiry is a fixed time of day at which tokens lapse, as Lime's do.
@@ -74,12 +76,17 @@ type Config struct {
 	// RedirectURL is the callback registered with the broker; Just2Trade
 	// whitelists redirect URIs in advance, and matches them exactly.
 	RedirectURL string
-	// Environment is EnvJust2Trade (the default) or EnvLime.
+	// Environment is EnvJust2Trade or EnvLime. It is required: no
+	// deployment is chosen by default.
 	Environment auth.Environment
-	// AuthURL and APIURL replace the environment's hosts (scheme and host,
-	// optionally a path prefix), to reach an emulator. Each must be https,
-	// or http on a loopback address.
-	AuthURL, APIURL string
+	// Scopes are sent as the scope parameter. Empty means DefaultScopes(),
+	// none: the broker documents no scope parameter.
+	Scopes []string
+	// BaseURL is one origin that serves both the authorization server
+	// (/connect/authorize, /connect/token) and the API, as the emulator in
+	// just2tradetest does. Empty means the environment's real hosts. It
+	// must be https, or http on a loopback address.
+	BaseURL string
 	// DailyExpiry is the Lime environment's daily expiry; the zero value
 	// is 3:00 AM US Eastern. Ignored for EnvJust2Trade.
 	DailyExpiry DailyExpiry
@@ -93,56 +100,58 @@ type Config struct {
 	Now func() time.Time `json:"-"`
 }
 
-// Provider is the Just2Trade authorization server. It implements
-// auth.Provider. It offers only the authorization-code grant: Refresh and
-// ClientCredentials return errors matching auth.ErrUnsupported.
+// DefaultScopes returns the scopes requested when Config.Scopes is empty:
+// none, since the broker documents no scope parameter (its tokens carry
+// "email profile" whatever is asked).
+func DefaultScopes() []string { return nil }
+
+// Provider is the Just2Trade authorization server: an auth.Standard
+// configured with the broker's data (credentials in the form body, any 401
+// a refused token, sliding expiry in EnvJust2Trade, no refresh, client
+// credentials or revocation grant). Only Exchange differs, for Lime's
+// daily expiry.
 type Provider struct {
-	std    *auth.Standard
+	*auth.Standard
 	env    auth.Environment
 	apiURL string
 	daily  DailyExpiry
 	now    func() time.Time
 }
 
-var _ auth.Provider = (*Provider)(nil)
-
 // New validates cfg and returns a provider.
 func New(cfg Config) (*Provider, error) {
 	env := cfg.Environment
-	authBase, apiBase := Just2TradeAuthURL, Just2TradeAPIURL
-	switch env {
-	case "", EnvJust2Trade:
-		env = EnvJust2Trade
-	case EnvLime:
-		authBase, apiBase = LimeAuthURL, LimeAPIURL
-	default:
-		return nil, fmt.Errorf("just2trade: unknown environment %q (want %q or %q)", env, EnvJust2Trade, EnvLime)
+	h, ok := envHosts[env]
+	if !ok {
+		return nil, rest.Invalid(Name, "Config.Environment %q is not one of %q, %q", env, EnvJust2Trade, EnvLime)
 	}
-	if cfg.AuthURL != "" {
-		authBase = cfg.AuthURL
+	if cfg.BaseURL != "" {
+		base := strings.TrimRight(cfg.BaseURL, "/")
+		if err := auth.CheckEndpoint(base); err != nil {
+			return nil, fmt.Errorf("%s: %w: Config.BaseURL: %w", Name, ErrInvalidInput, err)
+		}
+		h = hosts{base, base}
 	}
-	if cfg.APIURL != "" {
-		apiBase = cfg.APIURL
-	}
-	authBase = strings.TrimRight(authBase, "/")
-	apiBase = strings.TrimRight(apiBase, "/")
-	if err := auth.CheckEndpoint(apiBase); err != nil {
-		return nil, fmt.Errorf("just2trade: API URL: %w", err)
+	if cfg.ClientID == "" {
+		return nil, rest.Invalid(Name, "Config.ClientID is required")
 	}
 	if cfg.RedirectURL == "" {
-		return nil, errors.New("just2trade: RedirectURL is required (the broker requires redirect_uri)")
+		return nil, rest.Invalid(Name, "Config.RedirectURL is required (the broker requires redirect_uri)")
 	}
 	if cfg.ClientSecret == "" {
-		return nil, errors.New("just2trade: ClientSecret is required (the token endpoint authenticates the client in the form body)")
+		return nil, rest.Invalid(Name, "Config.ClientSecret is required (the token endpoint authenticates the client in the form body)")
 	}
 	daily := cfg.DailyExpiry
 	if daily.Hour < 0 || daily.Hour > 23 || daily.Minute < 0 || daily.Minute > 59 {
-		return nil, fmt.Errorf("just2trade: daily expiry %02d:%02d is not a time of day", daily.Hour, daily.Minute)
+		return nil, rest.Invalid(Name, "Config.DailyExpiry %02d:%02d is not a time of day", daily.Hour, daily.Minute)
 	}
-	daily = daily.withDefaults()
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
+	}
+	scopes := cfg.Scopes
+	if len(scopes) == 0 {
+		scopes = DefaultScopes()
 	}
 	fields := auth.DefaultFields()
 	// The REST error envelope {"code","message"} may also answer a token
@@ -153,9 +162,10 @@ func New(cfg Config) (*Provider, error) {
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 		RedirectURL:  cfg.RedirectURL,
+		Scopes:       slices.Clone(scopes),
 		Endpoint: auth.Endpoint{
-			AuthURL:  authBase + AuthorizePath,
-			TokenURL: authBase + TokenPath,
+			AuthURL:  h.auth + authorizePath,
+			TokenURL: h.auth + tokenPath,
 		},
 		AuthStyle:   auth.AuthStyleInParams,
 		TokenMethod: http.MethodPost,
@@ -165,40 +175,35 @@ func New(cfg Config) (*Provider, error) {
 			SlidingExpiry: env == EnvJust2Trade,
 			Environments:  []auth.Environment{EnvJust2Trade, EnvLime},
 		},
-		HTTPClient: cfg.HTTPClient,
-		Now:        now,
+		// A wrong, revoked or expired token is a 401 with no RFC 6750
+		// challenge.
+		Any401Refuses: true,
+		HTTPClient:    cfg.HTTPClient,
+		Now:           now,
 	})
 	if err != nil {
 		return nil, err // already "auth: just2trade: ..."
 	}
-	return &Provider{std: std, env: env, apiURL: apiBase, daily: daily, now: now}, nil
+	return &Provider{Standard: std, env: env, apiURL: h.api, daily: daily.withDefaults(), now: now}, nil
 }
-
-// Name implements auth.Provider.
-func (p *Provider) Name() string { return Name }
-
-// Capabilities implements auth.Provider: no refresh grant, no client
-// credentials, no revocation; sliding expiry in EnvJust2Trade.
-func (p *Provider) Capabilities() auth.Capabilities { return p.std.Capabilities() }
 
 // Environment is the deployment this provider talks to.
 func (p *Provider) Environment() auth.Environment { return p.env }
 
-// APIURL is the REST API base URL of the provider's environment; pass it
-// to NewClient with WithBaseURL.
-func (p *Provider) APIURL() string { return p.apiURL }
-
-// AuthCodeURL implements auth.Provider. The broker documents no state
-// parameter; it is sent anyway and auth.Flow verifies it on return.
-func (p *Provider) AuthCodeURL(state string, opts ...auth.AuthCodeOption) string {
-	return p.std.AuthCodeURL(state, opts...)
+// NewClient returns an API client of p's environment (or BaseURL) whose
+// requests carry src's token. opts may add WithRetry, WithUserAgent,
+// WithBaseTransport, or WithBaseURL to reach another host.
+func (p *Provider) NewClient(src auth.TokenSource, opts ...Option) *Client {
+	return newClient(src, nil, append([]Option{WithProvider(p)}, opts...))
 }
 
-// Exchange implements auth.Provider. In EnvLime the token's Expiry is the
-// next daily expiry (or the server's expires_in, whichever comes first).
+// Exchange implements auth.Provider. It overrides auth.Standard's only to
+// set Lime's daily expiry: in EnvLime the token's Expiry is the next daily
+// expiry (or the server's expires_in, whichever comes first). auth has no
+// time-of-day expiry rule, so this one stays here.
 func (p *Provider) Exchange(ctx context.Context, code string, opts ...auth.AuthCodeOption) (*auth.Token, error) {
 	issued := p.now()
-	t, err := p.std.Exchange(ctx, code, opts...)
+	t, err := p.Standard.Exchange(ctx, code, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -209,17 +214,6 @@ func (p *Provider) Exchange(ctx context.Context, code string, opts ...auth.AuthC
 		}
 	}
 	return t, nil
-}
-
-// Refresh implements auth.Provider. Just2Trade has no refresh grant: the
-// user logs in again. The error matches auth.ErrUnsupported.
-func (p *Provider) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) {
-	return nil, fmt.Errorf("%s: refresh grant (none exists; log in again): %w", Name, auth.ErrUnsupported)
-}
-
-// ClientCredentials implements auth.Provider; the grant does not exist.
-func (p *Provider) ClientCredentials(ctx context.Context, scopes ...string) (*auth.Token, error) {
-	return nil, fmt.Errorf("%s: client credentials grant: %w", Name, auth.ErrUnsupported)
 }
 
 // NextDailyExpiry returns the first moment strictly after t at which d's
@@ -236,12 +230,3 @@ func NextDailyExpiry(t time.Time, d DailyExpiry) time.Time {
 	}
 	return next
 }
-
-// String describes the provider by name and client ID. (Its client
-// secret lives behind a pointer to an auth.Standard, which redacts itself,
-// so no fmt verb on a Provider prints it.)
-func (p *Provider) String() string { return auth.Describe(p.std) }
-
-// TokenRefused implements auth.RefusalDetector: the API answers a wrong,
-// revoked or expired token with a 401 that carries no RFC 6750 challenge.
-func (p *Provider) TokenRefused(resp *http.Response) bool { return auth.Any401(resp) }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,25 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/resttest"
 )
-
-func fixture(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return string(b)
-}
-
-func mockClient() (*http.Client, *httpmock.MockTransport) {
-	mt := httpmock.NewMockTransport()
-	return &http.Client{Transport: mt}, mt
-}
 
 func testConfig(hc *http.Client) Config {
 	return Config{
 		ClientID:     "app-id",
 		ClientSecret: "app-secret",
 		RedirectURL:  "https://app.example.com/callback",
+		Environment:  EnvJust2Trade,
 		HTTPClient:   hc,
 	}
 }
@@ -42,16 +30,16 @@ func testConfig(hc *http.Client) Config {
 func TestNewRejectsBadConfig(t *testing.T) {
 	good := testConfig(nil)
 	cases := map[string]func(*Config){
-		"no client id":       func(c *Config) { c.ClientID = "" },
-		"no secret":          func(c *Config) { c.ClientSecret = "" },
-		"no redirect":        func(c *Config) { c.RedirectURL = "" },
-		"http redirect":      func(c *Config) { c.RedirectURL = "http://app.example.com/cb" },
-		"unknown env":        func(c *Config) { c.Environment = "paper" },
-		"http auth host":     func(c *Config) { c.AuthURL = "http://auth.example.com" },
-		"http api host":      func(c *Config) { c.APIURL = "http://api.example.com" },
-		"bad daily expiry":   func(c *Config) { c.DailyExpiry = DailyExpiry{Hour: 24} },
-		"negative minute":    func(c *Config) { c.DailyExpiry = DailyExpiry{Minute: -1} },
-		"relative auth host": func(c *Config) { c.AuthURL = "auth.example.com" },
+		"no client id":     func(c *Config) { c.ClientID = "" },
+		"no secret":        func(c *Config) { c.ClientSecret = "" },
+		"no redirect":      func(c *Config) { c.RedirectURL = "" },
+		"http redirect":    func(c *Config) { c.RedirectURL = "http://app.example.com/cb" },
+		"unknown env":      func(c *Config) { c.Environment = "paper" },
+		"no env":           func(c *Config) { c.Environment = "" },
+		"http base":        func(c *Config) { c.BaseURL = "http://auth.example.com" },
+		"bad daily expiry": func(c *Config) { c.DailyExpiry = DailyExpiry{Hour: 24} },
+		"negative minute":  func(c *Config) { c.DailyExpiry = DailyExpiry{Minute: -1} },
+		"relative base":    func(c *Config) { c.BaseURL = "auth.example.com" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -62,10 +50,16 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			assert.Nil(t, p)
 			assert.NotContains(t, err.Error(), "app-secret")
 			assert.Equal(t, 1, strings.Count(err.Error(), "just2trade:"), "the broker is named once: %v", err)
+			if name != "http redirect" {
+				assert.ErrorIs(t, err, ErrInvalidInput)
+			}
 		})
 	}
-	_, err := New(Config{ClientID: "a", ClientSecret: "b", RedirectURL: "https://x/cb", APIURL: "http://api.example.com"})
+	_, err := New(Config{ClientID: "a", ClientSecret: "b", RedirectURL: "https://x/cb", Environment: EnvLime, BaseURL: "http://api.example.com"})
 	assert.ErrorIs(t, err, auth.ErrInsecureEndpoint)
+	_, err = New(Config{ClientID: "a", ClientSecret: "b", RedirectURL: "https://x/cb"})
+	assert.ErrorIs(t, err, ErrInvalidInput)
+	assert.ErrorContains(t, err, `"just2trade", "lime"`, "the error lists the environments")
 }
 
 func TestEnvironmentsAndCapabilities(t *testing.T) {
@@ -73,7 +67,7 @@ func TestEnvironmentsAndCapabilities(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "just2trade", p.Name())
 	assert.Equal(t, EnvJust2Trade, p.Environment())
-	assert.Equal(t, Just2TradeAPIURL, p.APIURL())
+	assert.Equal(t, "https://api.just2trade.com", p.apiURL)
 	caps := p.Capabilities()
 	assert.False(t, caps.Refresh)
 	assert.False(t, caps.ClientCredentials)
@@ -91,12 +85,12 @@ func TestEnvironmentsAndCapabilities(t *testing.T) {
 	cfg.Environment = EnvLime
 	lime, err := New(cfg)
 	require.NoError(t, err)
-	assert.Equal(t, LimeAPIURL, lime.APIURL())
+	assert.Equal(t, "https://api.lime.co", lime.apiURL)
 	assert.False(t, lime.Capabilities().SlidingExpiry)
 	u, err = url.Parse(lime.AuthCodeURL("st"))
 	require.NoError(t, err)
 	assert.Equal(t, "auth.lime.co", u.Host)
-	assert.Equal(t, AuthorizePath, u.Path)
+	assert.Equal(t, "/connect/authorize", u.Path)
 }
 
 func TestAuthCodeURL(t *testing.T) {
@@ -127,7 +121,7 @@ func TestAuthCodeURL(t *testing.T) {
 }
 
 func TestExchangeWire(t *testing.T) {
-	hc, mt := mockClient()
+	hc, mt := resttest.Setup(t)
 	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
 	cfg := testConfig(hc)
 	cfg.Now = func() time.Time { return now }
@@ -147,7 +141,7 @@ func TestExchangeWire(t *testing.T) {
 				"client_id":     {"app-id"},
 				"client_secret": {"app-secret"},
 			}, r.PostForm)
-			resp := httpmock.NewStringResponse(http.StatusOK, fixture(t, "token.json"))
+			resp := httpmock.NewStringResponse(http.StatusOK, resttest.Fixture(t, "token.json"))
 			resp.Header.Set("Content-Type", "application/json")
 			return resp, nil
 		})
@@ -179,14 +173,14 @@ func TestExchangeLimeFixedExpiry(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			hc, mt := mockClient()
+			hc, mt := resttest.Setup(t)
 			cfg := testConfig(hc)
 			cfg.Environment = EnvLime
 			cfg.Now = func() time.Time { return c.now }
 			p, err := New(cfg)
 			require.NoError(t, err)
 			mt.RegisterResponder(http.MethodPost, "https://auth.lime.co/connect/token",
-				httpmock.NewStringResponder(http.StatusOK, fixture(t, c.fixture)))
+				httpmock.NewStringResponder(http.StatusOK, resttest.Fixture(t, c.fixture)))
 			tok, err := p.Exchange(context.Background(), "code")
 			require.NoError(t, err)
 			assert.True(t, tok.Expiry.Equal(c.want), "expiry %s, want %s", tok.Expiry, c.want)
@@ -209,7 +203,7 @@ func TestExchangeErrors(t *testing.T) {
 		{"invalid_client", 400, `{"error":"invalid_client"}`, func(t *testing.T, err error) {
 			assert.ErrorIs(t, err, auth.ErrInvalidClient)
 		}},
-		{"code/message envelope", 400, fixture(t, "error_validation.json"), func(t *testing.T, err error) {
+		{"code/message envelope", 400, resttest.Fixture(t, "error_validation.json"), func(t *testing.T, err error) {
 			var oe *auth.OAuthError
 			require.ErrorAs(t, err, &oe)
 			assert.Equal(t, "validation_error", oe.Code)
@@ -224,7 +218,7 @@ func TestExchangeErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			hc, mt := mockClient()
+			hc, mt := resttest.Setup(t)
 			p, err := New(testConfig(hc))
 			require.NoError(t, err)
 			mt.RegisterResponder(http.MethodPost, "https://auth.just2trade.com/connect/token",
@@ -238,7 +232,7 @@ func TestExchangeErrors(t *testing.T) {
 }
 
 func TestNoRefreshNoClientCredentials(t *testing.T) {
-	hc, mt := mockClient()
+	hc, mt := resttest.Setup(t)
 	p, err := New(testConfig(hc))
 	require.NoError(t, err)
 	_, err = p.Refresh(context.Background(), &auth.Token{AccessToken: "a", RefreshToken: "r"})

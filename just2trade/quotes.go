@@ -2,11 +2,13 @@ package just2trade
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // Quote is a symbol's market data, 15 minutes delayed. Option greeks are
@@ -20,7 +22,7 @@ type Quote struct {
 	Last     decimal.Decimal `json:"last"`
 	LastSize decimal.Decimal `json:"last_size"`
 	Volume   decimal.Decimal `json:"volume"`
-	Date     Timestamp       `json:"date"`
+	Date     Time            `json:"date"`
 	High     decimal.Decimal `json:"high"`
 	Low      decimal.Decimal `json:"low"`
 	Open     decimal.Decimal `json:"open"`
@@ -60,7 +62,7 @@ const (
 
 // Bar is one history candle.
 type Bar struct {
-	Timestamp Timestamp       `json:"timestamp"`
+	Timestamp Time            `json:"timestamp"`
 	Period    Period          `json:"period"`
 	Open      decimal.Decimal `json:"open"`
 	High      decimal.Decimal `json:"high"`
@@ -75,8 +77,9 @@ type Security struct {
 	Description string `json:"description"`
 }
 
-// SecuritiesPage is a search answer; Count is the total number of matches.
-type SecuritiesPage struct {
+// securitiesAnswer is a search answer; Count is the total number of
+// matches.
+type securitiesAnswer struct {
 	Securities []Security `json:"securities"`
 	Count      int        `json:"count"`
 }
@@ -87,14 +90,15 @@ type QuotesService service
 
 // Get returns quotes for symbols, in the broker's order. One symbol is
 // fetched with GET /marketdata/quote?symbol=, several with one
-// POST /marketdata/quotes.
+// POST /marketdata/quotes; a symbol that answer leaves out is reported in
+// a *PartialError beside the quotes found.
 func (s *QuotesService) Get(ctx context.Context, symbols ...string) ([]Quote, error) {
 	if len(symbols) == 0 {
-		return nil, fmt.Errorf("just2trade: quotes: %w: no symbol given", ErrValidation)
+		return nil, rest.Invalid(Name, "quotes: no symbol given")
 	}
 	for i, sym := range symbols {
 		if strings.TrimSpace(sym) == "" {
-			return nil, fmt.Errorf("just2trade: quotes: %w: symbol %d is empty", ErrValidation, i+1)
+			return nil, rest.Invalid(Name, "quotes: symbol %d is empty", i+1)
 		}
 	}
 	if len(symbols) == 1 {
@@ -109,7 +113,13 @@ func (s *QuotesService) Get(ctx context.Context, symbols ...string) ([]Quote, er
 	if err := s.c.post(ctx, "marketdata/quotes", symbols, &out); err != nil {
 		return nil, err
 	}
-	return out, nil
+	failed := map[string]string{}
+	for _, sym := range symbols {
+		if !slices.ContainsFunc(out, func(q Quote) bool { return q.Symbol == sym }) {
+			failed[sym] = "no quote in the answer"
+		}
+	}
+	return out, rest.NewPartialError(Name, failed)
 }
 
 type symbolQuery struct {
@@ -128,13 +138,13 @@ type historyQuery struct {
 // week, 5 to 60 minutes a month, days a year, longer periods five years.
 func (s *QuotesService) History(ctx context.Context, symbol string, period Period, from, to time.Time) ([]Bar, error) {
 	if strings.TrimSpace(symbol) == "" {
-		return nil, fmt.Errorf("just2trade: history: %w: symbol is empty", ErrValidation)
+		return nil, rest.Invalid(Name, "history: symbol is empty")
 	}
 	if !period.valid() {
-		return nil, fmt.Errorf("just2trade: history: %w: unknown period %q", ErrValidation, period)
+		return nil, rest.Invalid(Name, "history: unknown period %q", period)
 	}
 	if from.IsZero() || to.IsZero() || to.Before(from) {
-		return nil, fmt.Errorf("just2trade: history: %w: need from <= to, both set", ErrValidation)
+		return nil, rest.Invalid(Name, "history: need from <= to, both set")
 	}
 	var out []Bar
 	q := historyQuery{Symbol: symbol, Period: period, From: from.Unix(), To: to.Unix()}
@@ -159,17 +169,19 @@ type searchQuery struct {
 }
 
 // Search finds securities whose symbol or name matches query, at most
-// limit of them (0 means the broker's default) (GET /securities).
-func (s *QuotesService) Search(ctx context.Context, query string, limit int) (*SecuritiesPage, error) {
+// limit of them (0 means the broker's default) (GET /securities). Total
+// is the number of matches; the page has no Next, since the endpoint
+// takes no offset: ask again with a larger limit.
+func (s *QuotesService) Search(ctx context.Context, query string, limit int) (*Page[Security], error) {
 	if strings.TrimSpace(query) == "" {
-		return nil, fmt.Errorf("just2trade: search: %w: query is empty", ErrValidation)
+		return nil, rest.Invalid(Name, "search: query is empty")
 	}
 	if limit < 0 {
-		return nil, fmt.Errorf("just2trade: search: %w: limit %d is negative", ErrValidation, limit)
+		return nil, rest.Invalid(Name, "search: limit %d is negative", limit)
 	}
-	var out SecuritiesPage
+	var out securitiesAnswer
 	if err := s.c.get(ctx, "securities", searchQuery{Query: query, Limit: limit}, &out); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return rest.NewPage(out.Securities, out.Count, nil), nil
 }

@@ -17,21 +17,21 @@ import (
 
 const redirectToken = "j2t-redirect-ACCESS-5a6b7c"
 
-// TestNewHTTPClientRedirects: NewHTTPClient and a Client built on it never
+// TestAuthClientRedirects: auth.NewClient and a Client built on it never
 // send the token to another origin (the redirect is refused with an error
 // matching auth.ErrCrossOriginRedirect), and still follow a redirect
 // within the origin with the token.
-func TestNewHTTPClientRedirects(t *testing.T) {
+func TestAuthClientRedirects(t *testing.T) {
 	pair := origintest.New(t)
 	p, err := just2trade.New(just2trade.Config{ClientID: "app", ClientSecret: "app-secret",
-		RedirectURL: "http://127.0.0.1/cb", AuthURL: pair.Origin.URL, APIURL: pair.Origin.URL})
+		RedirectURL: "http://127.0.0.1/cb", Environment: just2trade.EnvJust2Trade, BaseURL: pair.Origin.URL})
 	require.NoError(t, err)
 	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(just2trade.Name, "alice"))
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, src.SetToken(ctx, &auth.Token{AccessToken: redirectToken, TokenType: "Bearer",
 		Expiry: time.Now().Add(time.Hour)}))
-	hc := just2trade.NewHTTPClient(src, nil)
+	hc := auth.NewClient(src)
 
 	resp, err := hc.Get(pair.Origin.URL + "/accounts")
 	if resp != nil {
@@ -39,7 +39,7 @@ func TestNewHTTPClientRedirects(t *testing.T) {
 	}
 	require.ErrorIs(t, err, auth.ErrCrossOriginRedirect)
 
-	c := just2trade.NewClient(hc, just2trade.WithBaseURL(pair.Origin.URL))
+	c := p.NewClient(src)
 	_, err = c.Accounts.List(ctx)
 	require.ErrorIs(t, err, auth.ErrCrossOriginRedirect)
 	assert.NotContains(t, err.Error(), redirectToken)

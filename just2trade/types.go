@@ -8,17 +8,17 @@ import (
 	"time"
 )
 
-// Timestamp is an instant the API writes as Unix seconds (a JSON number).
-type Timestamp struct {
+// Time is an instant the API writes as Unix seconds (a JSON number).
+type Time struct {
 	time.Time
 }
 
 // UnmarshalJSON reads Unix seconds given as a JSON number or a numeric
 // string; null and 0 leave the zero time.
-func (t *Timestamp) UnmarshalJSON(b []byte) error {
+func (t *Time) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {
-		*t = Timestamp{}
+		*t = Time{}
 		return nil
 	}
 	if len(b) > 0 && b[0] == '"' {
@@ -36,16 +36,16 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("just2trade: timestamp %q is not Unix seconds", b)
 	}
 	if sec == 0 {
-		*t = Timestamp{}
+		*t = Time{}
 		return nil
 	}
 	whole := int64(sec)
-	*t = Timestamp{time.Unix(whole, int64((sec-float64(whole))*1e9)).UTC()}
+	*t = Time{time.Unix(whole, int64((sec-float64(whole))*1e9)).UTC()}
 	return nil
 }
 
 // MarshalJSON writes Unix seconds; the zero time is 0.
-func (t Timestamp) MarshalJSON() ([]byte, error) {
+func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {
 		return []byte("0"), nil
 	}

@@ -15,12 +15,11 @@ import (
 )
 
 func baseConfig(name string) Config {
-	cfg := Config{ClientID: "client-id", ClientSecret: "client-secret",
+	// Every broker needs its environment named (one policy for all).
+	envs := map[string]auth.Environment{TradeStation: auth.Sim, Just2Trade: just2trade.EnvJust2Trade,
+		AutoShares: auth.Demo, Spotware: auth.Demo}
+	return Config{ClientID: "client-id", ClientSecret: "client-secret", Environment: envs[name],
 		RedirectURL: "https://app.example.com/callback/" + name, Domain: "tenant.example.com"}
-	if name == Spotware {
-		cfg.Environment = auth.Demo
-	}
-	return cfg
 }
 
 // optIn builds, for each feature the table calls opt-in, the provider with
@@ -38,7 +37,7 @@ var optIn = map[string]map[string]func(t *testing.T) auth.Provider{
 	Just2Trade: {
 		"PKCE": func(t *testing.T) auth.Provider {
 			p, err := just2trade.New(just2trade.Config{ClientID: "id", ClientSecret: "s",
-				RedirectURL: "https://app.example.com/cb", PKCE: true})
+				RedirectURL: "https://app.example.com/cb", Environment: just2trade.EnvJust2Trade, PKCE: true})
 			require.NoError(t, err)
 			return p
 		},

@@ -85,8 +85,8 @@ func New(name string, cfg Config) (auth.Provider, error) {
 		return tradestation.New(c)
 	case Just2Trade:
 		return just2trade.New(just2trade.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-			RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, AuthURL: cfg.BaseURL,
-			APIURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now})
+			RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, Scopes: cfg.Scopes,
+			BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now})
 	case AutoShares:
 		domain := cfg.Domain
 		if cfg.BaseURL != "" {
@@ -130,6 +130,7 @@ var brokerVars = map[string][]envVar{
 	TradeStation: nil,
 	Just2Trade: {
 		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},
+		{"ENVIRONMENT", true, func(c *Config, v string) { c.Environment = auth.Environment(v) }, "the deployment: just2trade or lime"},
 	},
 	AutoShares: {
 		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},

@@ -76,6 +76,34 @@ func TestFromEnv(t *testing.T) {
 	assert.True(t, errors.As(err, &ue))
 }
 
+// TestFromEnvJust2TradeNeedsEnvironment: credentials without
+// BROKERKIT_JUST2TRADE_ENVIRONMENT are refused, naming the variable, so
+// that no app reaches Just2Trade or Lime by default.
+func TestFromEnvJust2TradeNeedsEnvironment(t *testing.T) {
+	env := map[string]string{
+		"BROKERKIT_JUST2TRADE_CLIENT_ID":     "id",
+		"BROKERKIT_JUST2TRADE_CLIENT_SECRET": "secret",
+		"BROKERKIT_JUST2TRADE_REDIRECT_URL":  "https://app.example.com/callback/just2trade",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	_, err := fromLookup(Just2Trade, lookup)
+	var me *MissingEnvError
+	require.True(t, errors.As(err, &me), "%v", err)
+	assert.Equal(t, []string{"BROKERKIT_JUST2TRADE_ENVIRONMENT"}, me.Missing)
+	assert.ErrorContains(t, err, "BROKERKIT_JUST2TRADE_ENVIRONMENT")
+
+	env["BROKERKIT_JUST2TRADE_ENVIRONMENT"] = "lime"
+	cfg, err := fromLookup(Just2Trade, lookup)
+	require.NoError(t, err)
+	p, err := New(Just2Trade, cfg)
+	require.NoError(t, err)
+	assert.Contains(t, p.AuthCodeURL("st"), "https://auth.lime.co/", "the environment is passed through")
+
+	cfg.Environment = ""
+	_, err = New(Just2Trade, cfg)
+	assert.Error(t, err, "New refuses an empty environment")
+}
+
 func TestFromEnvReal(t *testing.T) {
 	t.Setenv("BROKERKIT_TRADESTATION_CLIENT_ID", "id")
 	t.Setenv("BROKERKIT_TRADESTATION_REDIRECT_URL", "http://localhost:3000/callback")

@@ -144,25 +144,24 @@ func (v j2tView) Accounts(ctx context.Context) ([]Account, error) {
 }
 
 func (v j2tView) Balances(ctx context.Context, accountID string) (*Balance, error) {
-	list, err := v.c.Accounts.List(ctx)
-	if err != nil {
+	bs, err := v.c.Accounts.Balances(ctx, accountID)
+	if len(bs) != 1 {
+		if err == nil {
+			err = fmt.Errorf("just2trade: no account %q among the user's accounts", accountID)
+		}
 		return nil, err
 	}
-	for _, b := range list {
-		if b.AccountNumber == accountID {
-			bp := b.MarginBuyingPower
-			if b.MarginType == "cash" {
-				bp = b.NonMarginBuyingPower
-			}
-			return &Balance{Broker: Just2Trade, AccountID: accountID, Currency: "USD", Cash: b.Cash,
-				Equity: valid(b.AccountValueTotal), BuyingPower: valid(bp), Raw: b}, nil
-		}
+	b := bs[0]
+	bp := b.MarginBuyingPower
+	if b.MarginType == "cash" {
+		bp = b.NonMarginBuyingPower
 	}
-	return nil, fmt.Errorf("just2trade: no account %q among the user's accounts", accountID)
+	return &Balance{Broker: Just2Trade, AccountID: accountID, Currency: "USD", Cash: b.Cash,
+		Equity: valid(b.AccountValueTotal), BuyingPower: valid(bp), Raw: b}, nil
 }
 
 func (v j2tView) Positions(ctx context.Context, accountID string) ([]Position, error) {
-	ps, err := v.c.Accounts.Positions(ctx, accountID, nil)
+	ps, err := v.c.Positions.List(ctx, accountID, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -178,15 +177,19 @@ func (v j2tView) Positions(ctx context.Context, accountID string) ([]Position, e
 
 func (v j2tView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) {
 	qs, err := v.c.Quotes.Get(ctx, symbols...)
+	var jpe *just2trade.PartialError
 	if err != nil {
-		return nil, err
+		if !errors.As(err, &jpe) {
+			return nil, err
+		}
+		err = &PartialError{Broker: Just2Trade, Failed: jpe.Failed}
 	}
 	out := make([]Quote, len(qs))
 	for i, q := range qs {
 		out[i] = Quote{Broker: Just2Trade, Symbol: q.Symbol, Bid: valid(q.Bid), Ask: valid(q.Ask),
 			Last: valid(q.Last), Time: q.Date.Time, Raw: q}
 	}
-	return out, nil
+	return out, err
 }
 
 // NewAutoSharesView adapts an AutoShares client for the logged-in user.

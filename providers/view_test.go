@@ -116,7 +116,7 @@ func TestJust2TradeView(t *testing.T) {
 	tok, err := srv.Login(context.Background(), p)
 	require.NoError(t, err)
 	m := manager(t, p, tok)
-	v := providers.NewJust2TradeView(just2trade.NewClient(m.Client("u1"), srv.ClientOptions()...))
+	v := providers.NewJust2TradeView(just2trade.NewClient(m.Client("u1"), just2trade.WithProvider(p)))
 	accts := checkView(t, v, providers.Just2Trade, []string{"AAPL", "MSFT"})
 	ps := checkPositions(t, v, accts[0].ID)
 	raw := ps[0].Raw.(just2trade.Position)

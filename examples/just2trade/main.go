@@ -12,7 +12,7 @@
 //	J2T_CLIENT_ID      the application's client_id (required to leave the emulator)
 //	J2T_CLIENT_SECRET  the application's client_secret
 //	J2T_REDIRECT_URL   the registered loopback redirect URI, e.g. http://127.0.0.1:8765/callback
-//	J2T_ENV            "just2trade" (default) or "lime"
+//	J2T_ENV            "just2trade" or "lime" (required with J2T_CLIENT_ID)
 //	J2T_TOKEN_DIR      optional: keep the token in this directory (0600 file) between runs
 //	J2T_PLACE_ORDER    "yes" to really place the 1-share market order; otherwise it is only validated
 //
@@ -66,7 +66,7 @@ func run(ctx context.Context, out io.Writer, env func(string) string) error {
 	if env("J2T_CLIENT_ID") == "" {
 		srv := just2tradetest.NewServer(just2tradetest.WithOrderDelay(200 * time.Millisecond))
 		defer srv.Close()
-		fmt.Fprintf(out, "Using the Just2Trade emulator at %s (set J2T_CLIENT_ID for the real broker).\n", srv.URL)
+		fmt.Fprintf(out, "Using the Just2Trade emulator at %s (set J2T_CLIENT_ID for the real broker).\n", srv.URL())
 		s, err = emulated(srv)
 	} else {
 		s, err = live(env)
@@ -92,7 +92,7 @@ func run(ctx context.Context, out io.Writer, env func(string) string) error {
 		}
 		fmt.Fprintf(out, "Logged in; the token expires %s unless used.\n", tok.Expiry.Format(time.RFC1123))
 	}
-	c := just2trade.NewClient(just2trade.NewHTTPClient(src, s.base), just2trade.WithBaseURL(s.p.APIURL()))
+	c := s.p.NewClient(src, just2trade.WithBaseTransport(s.base))
 
 	prof, err := c.Profile.Get(ctx)
 	if err != nil {
@@ -111,7 +111,7 @@ func run(ctx context.Context, out io.Writer, env func(string) string) error {
 		return errors.New("the user has no accounts")
 	}
 	account := bals[0].AccountNumber
-	pos, err := c.Accounts.Positions(ctx, account, nil)
+	pos, err := c.Positions.List(ctx, account, nil)
 	if err != nil {
 		return fmt.Errorf("positions: %w", err)
 	}
@@ -170,7 +170,7 @@ func emulated(srv *just2tradetest.Server) (setup, error) {
 	if err != nil {
 		return setup{}, err
 	}
-	srv.SetAutoApprove(just2tradetest.Username)
+	srv.SetAutoApprove(just2tradetest.User)
 	browser := srv.Client()
 	open := func(authURL string) error {
 		resp, err := browser.Get(authURL)

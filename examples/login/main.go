@@ -292,7 +292,7 @@ func (s *session) useEmulator(ctx context.Context, broker string) error {
 		srv := just2tradetest.NewServer()
 		s.cleanup = append(s.cleanup, srv.Close)
 		p, err = srv.Provider()
-		browser, where, redirect = srv.Browser(just2tradetest.Username, just2tradetest.Password), srv.URL, just2tradetest.RedirectURL
+		browser, where, redirect = srv.Browser(just2tradetest.User, just2tradetest.Password), srv.URL(), just2tradetest.RedirectURL
 	case providers.AutoShares:
 		srv := autosharestest.NewServer()
 		s.cleanup = append(s.cleanup, srv.Close)

@@ -208,6 +208,7 @@ func TestRealBrokerNeedsItsVariables(t *testing.T) {
 func TestRealBrokerNeedsLoopbackRedirect(t *testing.T) {
 	t.Setenv("BROKERKIT_JUST2TRADE_CLIENT_ID", "app")
 	t.Setenv("BROKERKIT_JUST2TRADE_CLIENT_SECRET", "s")
+	t.Setenv("BROKERKIT_JUST2TRADE_ENVIRONMENT", "just2trade")
 	t.Setenv("BROKERKIT_JUST2TRADE_REDIRECT_URL", "https://app.example.com/callback")
 	err := run(context.Background(), &bytes.Buffer{}, []string{"login", "just2trade"}, os.Getenv)
 	assert.ErrorContains(t, err, "BROKERKIT_JUST2TRADE_REDIRECT_URL")

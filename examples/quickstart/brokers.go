@@ -129,19 +129,19 @@ func connectTradeStation(ctx context.Context, getenv func(string) string) (*sess
 }
 
 func connectJust2Trade(ctx context.Context, getenv func(string) string) (*session, error) {
-	var opts []just2trade.Option
 	t, tok, err := open(ctx, providers.Just2Trade, getenv, func() (*target, error) {
 		srv := just2tradetest.NewServer()
-		opts = srv.ClientOptions()
 		p, err := srv.Provider()
-		return &target{p: p, where: "emulator at " + srv.URL, close: srv.Close,
-			browse: srv.Browser(just2tradetest.Username, just2tradetest.Password).Login}, err
+		return &target{p: p, where: "emulator at " + srv.URL(), close: srv.Close,
+			browse: srv.Browser(just2tradetest.User, just2tradetest.Password).Login}, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if t.real {
-		opts = append(opts, just2trade.WithEnvironment(t.cfg.Environment))
+	// The provider, emulated or real, states the API host and environment.
+	p, ok := t.p.(*just2trade.Provider)
+	if !ok {
+		return nil, fmt.Errorf("quickstart: %s provider is a %T", providers.Just2Trade, t.p)
 	}
 	// Just2Trade has no refresh grant: its token lives 24 hours after its
 	// last use, and the Manager's transport keeps that sliding expiry in step.
@@ -150,7 +150,7 @@ func connectJust2Trade(ctx context.Context, getenv func(string) string) (*sessio
 		return nil, err
 	}
 	return &session{title: "Just2Trade", where: t.where, token: tok, close: t.close, symbols: []string{"AAPL", "MSFT", "TSLA"},
-		view: providers.NewJust2TradeView(just2trade.NewClient(hc, opts...))}, nil
+		view: providers.NewJust2TradeView(just2trade.NewClient(hc, just2trade.WithProvider(p)))}, nil
 }
 
 func connectAutoShares(ctx context.Context, getenv func(string) string) (*session, error) {

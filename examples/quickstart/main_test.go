@@ -77,6 +77,7 @@ func TestQuickstartUsesEnvironment(t *testing.T) {
 	env := map[string]string{
 		"BROKERKIT_JUST2TRADE_CLIENT_ID":     "id",
 		"BROKERKIT_JUST2TRADE_CLIENT_SECRET": "secret",
+		"BROKERKIT_JUST2TRADE_ENVIRONMENT":   "just2trade",
 		// A redirect on a port nobody listens on: the login must give up
 		// when the context ends, proving the real-broker path was taken.
 		"BROKERKIT_JUST2TRADE_REDIRECT_URL": "http://127.0.0.1:1/callback",

@@ -76,6 +76,10 @@ func just2TradeBroker(p auth.Provider, store auth.Store, redirectURL string, opt
 	if err != nil {
 		return nil, err
 	}
+	// The provider states the API host and the environment, once.
+	if jp, ok := p.(*just2trade.Provider); ok {
+		opts = append([]just2trade.Option{just2trade.WithProvider(jp)}, opts...)
+	}
 	b.view = func(_ context.Context, user string) (providers.View, func(), error) {
 		return providers.NewJust2TradeView(just2trade.NewClient(b.tokens.Client(user), opts...)), noop, nil
 	}
@@ -186,14 +190,7 @@ func configuredBrokers(store auth.Store, getenv func(string) string) ([]*broker,
 			}
 			b, err = tradeStationBroker(p, store, cfg.RedirectURL, opts...)
 		case providers.Just2Trade:
-			var opts []just2trade.Option
-			if cfg.Environment != "" {
-				opts = append(opts, just2trade.WithEnvironment(cfg.Environment))
-			}
-			if cfg.BaseURL != "" {
-				opts = append(opts, just2trade.WithBaseURL(cfg.BaseURL))
-			}
-			b, err = just2TradeBroker(p, store, cfg.RedirectURL, opts...)
+			b, err = just2TradeBroker(p, store, cfg.RedirectURL)
 		case providers.AutoShares:
 			opts := []autoshares.Option{autoshares.WithAPIKey(cfg.APIKey)}
 			if cfg.BaseURL != "" {
@@ -264,17 +261,17 @@ func emulatedBrokers(base string, store auth.Store) (_ []*broker, _ *emulators, 
 	ts.hint = "emulator user " + tradestationtest.Username + " / " + tradestationtest.Password
 
 	e.just2Trade = just2tradetest.NewServer(just2tradetest.WithRedirectURL(registered(providers.Just2Trade)))
-	j2tCfg := e.just2Trade.ProviderConfig()
+	j2tCfg := e.just2Trade.Config()
 	j2tCfg.RedirectURL = base + callback(providers.Just2Trade)
 	j2tProvider, err := just2trade.New(j2tCfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	j2t, err := just2TradeBroker(j2tProvider, store, j2tCfg.RedirectURL, e.just2Trade.ClientOptions()...)
+	j2t, err := just2TradeBroker(j2tProvider, store, j2tCfg.RedirectURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	j2t.hint = "emulator user " + just2tradetest.Username + " / " + just2tradetest.Password
+	j2t.hint = "emulator user " + just2tradetest.User + " / " + just2tradetest.Password
 
 	e.autoShares = autosharestest.NewServer(autosharestest.WithRedirectURL(registered(providers.AutoShares)))
 	asCfg := e.autoShares.ProviderConfig()

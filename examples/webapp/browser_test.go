@@ -88,7 +88,7 @@ func consentUser(broker string) (username, password string) {
 	case providers.TradeStation:
 		return tradestationtest.Username, tradestationtest.Password
 	case providers.Just2Trade:
-		return just2tradetest.Username, just2tradetest.Password
+		return just2tradetest.User, just2tradetest.Password
 	case providers.AutoShares:
 		return autosharestest.TraderLogin, autosharestest.TraderPassword
 	case providers.Spotware:

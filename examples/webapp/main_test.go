@@ -99,7 +99,7 @@ func browserFor(s *server, broker string) loginBrowser {
 	case providers.TradeStation:
 		return e.tradeStation.Browser(tradestationtest.Username, tradestationtest.Password)
 	case providers.Just2Trade:
-		return e.just2Trade.Browser(just2tradetest.Username, just2tradetest.Password)
+		return e.just2Trade.Browser(just2tradetest.User, just2tradetest.Password)
 	case providers.AutoShares:
 		return e.autoShares.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword)
 	case providers.Spotware:
@@ -474,7 +474,8 @@ func TestConfiguredBrokers(t *testing.T) {
 		"BROKERKIT_JUST2TRADE_CLIENT_ID":     just2tradetest.ClientID,
 		"BROKERKIT_JUST2TRADE_CLIENT_SECRET": just2tradetest.ClientSecret,
 		"BROKERKIT_JUST2TRADE_REDIRECT_URL":  "http://" + addr + "/callback/just2trade",
-		"BROKERKIT_JUST2TRADE_BASE_URL":      j2t.URL,
+		"BROKERKIT_JUST2TRADE_BASE_URL":      j2t.URL(),
+		"BROKERKIT_JUST2TRADE_ENVIRONMENT":   "just2trade",
 		"BROKERKIT_AUTOSHARES_CLIENT_ID":     autosharestest.ClientID,
 		"BROKERKIT_AUTOSHARES_CLIENT_SECRET": autosharestest.ClientSecret,
 		"BROKERKIT_AUTOSHARES_REDIRECT_URL":  "http://" + addr + "/callback/autoshares",
@@ -494,7 +495,7 @@ func TestConfiguredBrokers(t *testing.T) {
 	assert.Contains(t, out.String(), "Brokers: autoshares, just2trade\n")
 
 	c := visitor(t)
-	linkWith(t, s, c, providers.Just2Trade, j2t.Browser(just2tradetest.Username, just2tradetest.Password))
+	linkWith(t, s, c, providers.Just2Trade, j2t.Browser(just2tradetest.User, just2tradetest.Password))
 	linkWith(t, s, c, providers.AutoShares, as.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword))
 	_, body := get(t, c, s.URL+"/")
 	assert.Contains(t, body, just2tradetest.PrimaryAccount)

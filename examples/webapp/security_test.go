@@ -325,7 +325,7 @@ func TestDeclinedConsentLinksBack(t *testing.T) {
 	s, logs := startApp(t)
 	c := visitor(t)
 	authURL := beginLogin(t, s, c, providers.Just2Trade)
-	b := s.emulators.just2Trade.Browser(just2tradetest.Username, just2tradetest.Password).Declining()
+	b := s.emulators.just2Trade.Browser(just2tradetest.User, just2tradetest.Password).Declining()
 	cb := consent(t, b, authURL)
 	require.Contains(t, cb, "error=access_denied")
 	resp, body := get(t, c, cb)

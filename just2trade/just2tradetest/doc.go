@@ -2,7 +2,7 @@
 // WithLime, Lime Trading) for tests and demos: the authorization server and
 // the REST API on one 127.0.0.1 server, in the style of net/http/httptest.
 //
-// It is seeded with one user (Username, Password) holding two ETNA accounts
+// It is seeded with one user (User, Password) holding two ETNA accounts
 // (PrimaryAccount, SecondAccount) with positions, quotes, history, trades
 // and transactions. Authorization codes live five minutes; tokens live 24
 // hours and slide on every API call (or, with WithLime, expire at 3:00 AM

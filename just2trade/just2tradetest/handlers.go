@@ -14,7 +14,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
-	"github.com/brokerkit/brokerkit/just2trade"
 )
 
 // maxRequestBody caps every request body the API reads.
@@ -24,22 +23,11 @@ const maxRequestBody = 1 << 20
 const maxBars = 20000
 
 // num writes a decimal as a JSON number, as the broker does.
-func num(v decimal.Decimal) json.Number { return json.Number(v.String()) }
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, `{"code":"api_error","message":"encoding failed"}`, http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
+var num = oauthsim.Decimal
 
 // apiError writes the broker's {"code","message"} envelope.
 func apiError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"code": code, "message": msg})
+	oauthsim.WriteJSON(w, status, map[string]string{"code": code, "message": msg})
 }
 
 // unauthorized is the broker's 401 for a wrong, revoked or expired token:
@@ -79,7 +67,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /orders/{id}", s.api(s.getOrder))
 	mux.Handle("POST /orders/{id}/cancel", s.api(s.cancel))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		apiError(w, http.StatusNotFound, just2trade.CodeNotFound, "No such endpoint")
+		apiError(w, http.StatusNotFound, codeNotFound, "No such endpoint")
 	})
 }
 
@@ -87,7 +75,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 func (s *Server) account(w http.ResponseWriter, r *http.Request) *account {
 	a, ok := s.st.accounts[r.PathValue("account")]
 	if !ok || !s.owns(r) {
-		apiError(w, http.StatusNotFound, just2trade.CodeNotFound, "Account not found")
+		apiError(w, http.StatusNotFound, codeNotFound, "Account not found")
 		return nil
 	}
 	return a
@@ -120,7 +108,7 @@ func (s *Server) profileAccounts(withName bool) []profileAccountJSON {
 
 func (s *Server) userinfo(w http.ResponseWriter, r *http.Request, _ time.Time) {
 	u := s.st.user
-	writeJSON(w, http.StatusOK, map[string]any{
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": u.id, "login": u.login, "email": u.email, "first_name": u.first, "last_name": u.last,
 		"domestic": true, "accounts": s.profileAccounts(true),
 		"applications": []map[string]string{{"account_number": "", "status": "process"}},
@@ -131,7 +119,7 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request, _ time.Time) {
 // object, no names.
 func (s *Server) legacyAuth(w http.ResponseWriter, r *http.Request, _ time.Time) {
 	u := s.st.user
-	writeJSON(w, http.StatusOK, map[string]any{
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": u.id, "login": u.login, "email": u.email, "domestic": true,
 		"accounts": s.profileAccounts(false), "application": map[string]string{"status": "process"},
 	})
@@ -156,7 +144,7 @@ func (s *Server) balances(w http.ResponseWriter, r *http.Request, _ time.Time) {
 			"unsettled_cash": num(a.unsettled), "cash_to_withdraw": num(a.cash.Sub(a.unsettled)),
 		})
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) positions(w http.ResponseWriter, r *http.Request, _ time.Time) {
@@ -167,7 +155,7 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, _ time.Time) 
 	q := r.URL.Query()
 	if v := q.Get("date"); v != "" {
 		if _, err := time.Parse("2006-01-02", v); err != nil {
-			apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "date must be yyyy-MM-dd")
+			apiError(w, http.StatusBadRequest, codeValidation, "date must be yyyy-MM-dd")
 			return
 		}
 	}
@@ -180,7 +168,7 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, _ time.Time) 
 		out = append(out, map[string]any{"symbol": p.symbol, "quantity": num(p.quantity),
 			"average_open_price": num(p.avgPrice), "current_price": num(cur), "security_type": p.securityType})
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 // paging reads limit and skip; ok is false after a 400 was written.
@@ -191,7 +179,7 @@ func paging(w http.ResponseWriter, r *http.Request, defLimit int) (limit, skip i
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 1000 {
-				apiError(w, http.StatusBadRequest, just2trade.CodeValidation, name+" must be an integer from 0 to 1000")
+				apiError(w, http.StatusBadRequest, codeValidation, name+" must be an integer from 0 to 1000")
 				return 0, 0, false
 			}
 			*dst = n
@@ -218,7 +206,7 @@ func (s *Server) trades(w http.ResponseWriter, r *http.Request, _ time.Time) {
 	}
 	day, err := time.Parse("2006-01-02", r.PathValue("date"))
 	if err != nil {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "date must be yyyy-MM-dd")
+		apiError(w, http.StatusBadRequest, codeValidation, "date must be yyyy-MM-dd")
 		return
 	}
 	limit, skip, ok := paging(w, r, 10)
@@ -235,7 +223,7 @@ func (s *Server) trades(w http.ResponseWriter, r *http.Request, _ time.Time) {
 		list = append(list, map[string]any{"symbol": t.symbol, "timestamp": t.at.Unix(), "quantity": num(t.quantity),
 			"price": num(t.price), "amount": num(t.quantity.Mul(t.price)), "side": side, "trade_id": t.id})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"trades": page(list, limit, skip), "count": len(list)})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"trades": page(list, limit, skip), "count": len(list)})
 }
 
 func (s *Server) transactions(w http.ResponseWriter, r *http.Request, _ time.Time) {
@@ -248,7 +236,7 @@ func (s *Server) transactions(w http.ResponseWriter, r *http.Request, _ time.Tim
 		if v := r.URL.Query().Get(name); v != "" {
 			t, err := time.Parse("2006-01-02", v)
 			if err != nil {
-				apiError(w, http.StatusBadRequest, just2trade.CodeValidation, name+" must be yyyy-MM-dd")
+				apiError(w, http.StatusBadRequest, codeValidation, name+" must be yyyy-MM-dd")
 				return
 			}
 			*dst = t
@@ -280,7 +268,7 @@ func (s *Server) transactions(w http.ResponseWriter, r *http.Request, _ time.Tim
 		}
 		list = append(list, item)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"transactions": page(list, limit, skip), "count": len(list)})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"transactions": page(list, limit, skip), "count": len(list)})
 }
 
 func (s *Server) quoteJSON(q *quote, now time.Time) map[string]any {
@@ -303,21 +291,21 @@ func (s *Server) quote(w http.ResponseWriter, r *http.Request, now time.Time) {
 		sym = r.URL.Query().Get("symbols")
 	}
 	if sym == "" {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "symbol is required")
+		apiError(w, http.StatusBadRequest, codeValidation, "symbol is required")
 		return
 	}
 	q, ok := s.st.quotes[sym]
 	if !ok {
-		apiError(w, http.StatusNotFound, just2trade.CodeNotFound, "Symbol "+sym+" not found")
+		apiError(w, http.StatusNotFound, codeNotFound, "Symbol "+sym+" not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, s.quoteJSON(q, now))
+	oauthsim.WriteJSON(w, http.StatusOK, s.quoteJSON(q, now))
 }
 
 func (s *Server) quotes(w http.ResponseWriter, r *http.Request, now time.Time) {
 	var syms []string
 	if err := json.NewDecoder(r.Body).Decode(&syms); err != nil {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "body must be a JSON array of symbols")
+		apiError(w, http.StatusBadRequest, codeValidation, "body must be a JSON array of symbols")
 		return
 	}
 	out := []map[string]any{}
@@ -326,7 +314,7 @@ func (s *Server) quotes(w http.ResponseWriter, r *http.Request, now time.Time) {
 			out = append(out, s.quoteJSON(q, now))
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 var periods = map[string]time.Duration{
@@ -341,29 +329,29 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ time.Time) {
 	qv := r.URL.Query()
 	q, ok := s.st.quotes[qv.Get("symbol")]
 	if !ok {
-		apiError(w, http.StatusNotFound, just2trade.CodeNotFound, "Symbol not found")
+		apiError(w, http.StatusNotFound, codeNotFound, "Symbol not found")
 		return
 	}
 	step, ok := periods[qv.Get("period")]
 	if !ok {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "unknown period")
+		apiError(w, http.StatusBadRequest, codeValidation, "unknown period")
 		return
 	}
 	from, err1 := strconv.ParseInt(qv.Get("from"), 10, 64)
 	to, err2 := strconv.ParseInt(qv.Get("to"), 10, 64)
 	if err1 != nil || err2 != nil || from < 0 || to < from {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "from and to must be Unix seconds, from <= to")
+		apiError(w, http.StatusBadRequest, codeValidation, "from and to must be Unix seconds, from <= to")
 		return
 	}
 	if s.opts.lime && time.Duration(to-from)*time.Second > limeHistoryCap(step) {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "range too large for period "+qv.Get("period"))
+		apiError(w, http.StatusBadRequest, codeValidation, "range too large for period "+qv.Get("period"))
 		return
 	}
 	secs := int64(step / time.Second)
 	first := (from + secs - 1) / secs
 	last := to / secs
 	if last-first+1 > maxBars {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "range too large for the period")
+		apiError(w, http.StatusBadRequest, codeValidation, "range too large for the period")
 		return
 	}
 	cent := decimal.New(1, -2)
@@ -380,7 +368,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ time.Time) {
 		out = append(out, map[string]any{"timestamp": k * secs, "period": qv.Get("period"), "open": num(open),
 			"high": num(high), "low": num(low), "close": num(cls), "volume": 1000 + (k*7919)%50000})
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 // limeHistoryCap is Lime's longest history range for a bar length: a week
@@ -402,7 +390,7 @@ func limeHistoryCap(step time.Duration) time.Duration {
 func (s *Server) securities(w http.ResponseWriter, r *http.Request, _ time.Time) {
 	query := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("query")))
 	if query == "" {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "query is required")
+		apiError(w, http.StatusBadRequest, codeValidation, "query is required")
 		return
 	}
 	limit, _, ok := paging(w, r, 10)
@@ -421,7 +409,7 @@ func (s *Server) securities(w http.ResponseWriter, r *http.Request, _ time.Time)
 			list = append(list, map[string]any{"symbol": sym, "description": q.description})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"securities": page(list, limit, 0), "count": len(list)})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"securities": page(list, limit, 0), "count": len(list)})
 }
 
 // readOrder decodes an order request; ok is false after a 400 or 404 was
@@ -432,19 +420,19 @@ func (s *Server) readOrder(w http.ResponseWriter, r *http.Request) (*orderReq, *
 	if err := dec.Decode(&req); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			apiError(w, http.StatusRequestEntityTooLarge, just2trade.CodeValidation, "request body too large")
+			apiError(w, http.StatusRequestEntityTooLarge, codeValidation, "request body too large")
 			return nil, nil, false
 		}
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "Malformed order: "+err.Error())
+		apiError(w, http.StatusBadRequest, codeValidation, "Malformed order: "+err.Error())
 		return nil, nil, false
 	}
 	if req.AccountNumber == "" {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "account_number is required")
+		apiError(w, http.StatusBadRequest, codeValidation, "account_number is required")
 		return nil, nil, false
 	}
 	a, ok := s.st.accounts[req.AccountNumber]
 	if !ok || !s.owns(r) {
-		apiError(w, http.StatusNotFound, just2trade.CodeNotFound, "Account not found")
+		apiError(w, http.StatusNotFound, codeNotFound, "Account not found")
 		return nil, nil, false
 	}
 	req.defaults()
@@ -457,10 +445,10 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request, _ time.Time) {
 		return
 	}
 	if reason := s.verdict(a, req); reason != "" {
-		writeJSON(w, http.StatusOK, map[string]any{"is_valid": false, "validation_message": reason})
+		oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"is_valid": false, "validation_message": reason})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"is_valid": true})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"is_valid": true})
 }
 
 // place takes every well-formed order; checks run later and reject it
@@ -478,7 +466,7 @@ func (s *Server) place(w http.ResponseWriter, r *http.Request, now time.Time) {
 	if s.opts.orderDelay == 0 {
 		s.process(now)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": o.id})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "data": o.id})
 }
 
 func orderJSON(o *order) map[string]any {
@@ -500,7 +488,7 @@ func orderJSON(o *order) map[string]any {
 func (s *Server) order(w http.ResponseWriter, r *http.Request) *order {
 	o, ok := s.st.orders[r.PathValue("id")]
 	if !ok || !s.owns(r) {
-		apiError(w, http.StatusNotFound, just2trade.CodeNotFound, "Order not found")
+		apiError(w, http.StatusNotFound, codeNotFound, "Order not found")
 		return nil
 	}
 	return o
@@ -508,7 +496,7 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request) *order {
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, _ time.Time) {
 	if o := s.order(w, r); o != nil {
-		writeJSON(w, http.StatusOK, orderJSON(o))
+		oauthsim.WriteJSON(w, http.StatusOK, orderJSON(o))
 	}
 }
 
@@ -519,11 +507,11 @@ func (s *Server) activeOrders(w http.ResponseWriter, r *http.Request, _ time.Tim
 	}
 	out := []map[string]any{}
 	for _, id := range a.orderIDs {
-		if o := s.st.orders[id]; !just2trade.OrderStatus(o.status).Final() {
+		if o := s.st.orders[id]; !final(o.status) {
 			out = append(out, orderJSON(o))
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request, now time.Time) {
@@ -535,11 +523,11 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, now time.Time) {
 		Message string `json:"message"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "Malformed cancel request")
+		apiError(w, http.StatusBadRequest, codeValidation, "Malformed cancel request")
 		return
 	}
-	if just2trade.OrderStatus(o.status).Final() || o.status == "pending_cancel" {
-		apiError(w, http.StatusBadRequest, just2trade.CodeValidation, "Order "+o.id+" is "+o.status+" and cannot be canceled")
+	if final(o.status) || o.status == "pending_cancel" {
+		apiError(w, http.StatusBadRequest, codeValidation, "Order "+o.id+" is "+o.status+" and cannot be canceled")
 		return
 	}
 	o.status = "pending_cancel"
@@ -547,5 +535,14 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, now time.Time) {
 	if s.opts.orderDelay == 0 {
 		s.process(now)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": s.st.newID("CXL")})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "data": s.st.newID("CXL")})
+}
+
+// final reports whether an order in status can change no more.
+func final(status string) bool {
+	switch status {
+	case "filled", "canceled", "replaced", "rejected", "done_for_day", "expired":
+		return true
+	}
+	return false
 }

@@ -24,8 +24,8 @@ const (
 	// RedirectURL is the application's registered callback; any port of
 	// 127.0.0.1 is accepted (RFC 8252).
 	RedirectURL = "http://127.0.0.1/callback"
-	// Username and Password sign in the seeded user.
-	Username = "trader"
+	// User and Password sign in the seeded user.
+	User     = "trader"
 	Password = "trader-password"
 	// UserID is the seeded user's GUID.
 	UserID = "8f1e7eba-4c2d-4b8e-9a51-2b67c9af83a5"
@@ -37,6 +37,16 @@ const (
 	TradePlatform = "ETNA"
 	// CodeLifetime is how long an authorization code lives.
 	CodeLifetime = 5 * time.Minute
+)
+
+// The broker's wire facts, stated here rather than taken from the SDK the
+// emulator checks.
+const (
+	authorizePath   = "/connect/authorize"
+	tokenPath       = "/connect/token"
+	slidingLifetime = 24 * time.Hour // prolonged by every call
+	codeNotFound    = "not_found"
+	codeValidation  = "validation_error"
 )
 
 // Fault is a misbehaviour to inject into the next responses of a path.
@@ -105,10 +115,6 @@ func WithRedirectURL(u string) Option {
 // (/connect/authorize, /connect/token) and the REST API on one server, in
 // the style of httptest.Server.
 type Server struct {
-	// URL is the base URL of both the authorization server and the API,
-	// with no trailing slash.
-	URL string
-
 	srv  *httptest.Server
 	eng  *oauthsim.Engine
 	opts options
@@ -125,17 +131,16 @@ type Server struct {
 // httptest.NewServer it panics when it cannot start: when it cannot listen
 // on 127.0.0.1, or when an option is bad (a negative order delay, a daily
 // expiry that is not a time of day, a redirect URL that does not parse).
-// Start returns the error instead.
 func NewServer(opts ...Option) *Server {
-	s, err := Start(opts...)
+	s, err := start(opts...)
 	if err != nil {
 		panic(err)
 	}
 	return s
 }
 
-// Start is NewServer returning an error instead of panicking.
-func Start(opts ...Option) (*Server, error) {
+// start is NewServer returning an error instead of panicking.
+func start(opts ...Option) (*Server, error) {
 	o := options{now: time.Now, orderDelay: time.Second}
 	for _, opt := range opts {
 		if opt != nil {
@@ -155,18 +160,18 @@ func Start(opts ...Option) (*Server, error) {
 	cfg := oauthsim.Config{
 		Name:          "Just2Trade",
 		Clients:       []oauthsim.Client{{ID: ClientID, Secret: ClientSecret, RedirectURIs: append([]string{RedirectURL}, o.redirects...)}},
-		Users:         []oauthsim.User{{ID: UserID, Username: Username, Password: Password, Name: "Tess Trader"}},
+		Users:         []oauthsim.User{{ID: UserID, Username: User, Password: Password, Name: "Tess Trader"}},
 		Now:           o.now,
 		CodeTTL:       CodeLifetime,
-		AccessTTL:     just2trade.SlidingLifetime,
+		AccessTTL:     slidingLifetime,
 		Sliding:       true,
 		Refresh:       oauthsim.RefreshPolicy{Mode: oauthsim.RefreshNone},
 		PKCE:          oauthsim.PKCEOptional,
 		Password:      true,
 		DefaultScopes: []string{"email", "profile"},
 		Wire: oauthsim.Wire{
-			AuthorizePath:       just2trade.AuthorizePath,
-			TokenPath:           just2trade.TokenPath,
+			AuthorizePath:       authorizePath,
+			TokenPath:           tokenPath,
 			RevokePath:          "-",
 			UserinfoPath:        "-",
 			TokenMethods:        []string{http.MethodPost},
@@ -180,7 +185,7 @@ func Start(opts ...Option) (*Server, error) {
 		daily := o.daily
 		cfg.Name = "Lime"
 		cfg.Sliding = false
-		cfg.AccessExpiry = func(issued time.Time) time.Time { return just2trade.NextDailyExpiry(issued, daily) }
+		cfg.AccessExpiry = func(issued time.Time) time.Time { return nextDailyExpiry(issued, daily) }
 		s.orderTypes = map[string]bool{"market": true, "limit": true}
 		s.tifs = map[string]bool{"day": true, "ext": true, "on-open": true, "on-close": true, "ioc": true, "fok": true}
 	}
@@ -198,9 +203,35 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
 	s.srv.Start()
-	s.URL = s.srv.URL
 	return s, nil
 }
+
+// nextDailyExpiry is the first moment after t at which d's wall-clock time
+// occurs: Lime's rule, 3:00 AM US Eastern for the zero d.
+func nextDailyExpiry(t time.Time, d just2trade.DailyExpiry) time.Time {
+	loc := d.Location
+	if loc == nil {
+		var err error
+		if loc, err = time.LoadLocation("America/New_York"); err != nil {
+			loc = time.FixedZone("EST", -5*3600)
+		}
+		if d.Hour == 0 && d.Minute == 0 {
+			d.Hour = 3
+		}
+	}
+	local := t.In(loc)
+	for {
+		next := time.Date(local.Year(), local.Month(), local.Day(), d.Hour, d.Minute, 0, 0, loc)
+		if next.After(t) {
+			return next
+		}
+		local = local.AddDate(0, 0, 1)
+	}
+}
+
+// URL is the base URL of both the authorization server and the API, with
+// no trailing slash.
+func (s *Server) URL() string { return s.srv.URL }
 
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
@@ -208,38 +239,31 @@ func (s *Server) Close() { s.srv.Close() }
 // Client returns an HTTP client for the server, without authentication.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
-// Environment is just2trade.EnvLime with WithLime, else
-// just2trade.EnvJust2Trade.
-func (s *Server) Environment() auth.Environment {
+func (s *Server) environment() auth.Environment {
 	if s.opts.lime {
 		return just2trade.EnvLime
 	}
 	return just2trade.EnvJust2Trade
 }
 
-// ProviderConfig returns the just2trade.Config of the seeded application
-// at this server: both hosts point here, the clock is the emulator's.
-func (s *Server) ProviderConfig() just2trade.Config {
+// Config returns the just2trade.Config of the seeded application at this
+// server: BaseURL is URL(), the environment is just2trade.EnvLime with
+// WithLime (else just2trade.EnvJust2Trade), the clock is the emulator's.
+func (s *Server) Config() just2trade.Config {
 	return just2trade.Config{
 		ClientID:     ClientID,
 		ClientSecret: ClientSecret,
 		RedirectURL:  RedirectURL,
-		Environment:  s.Environment(),
-		AuthURL:      s.URL,
-		APIURL:       s.URL,
+		Environment:  s.environment(),
+		BaseURL:      s.URL(),
 		DailyExpiry:  s.opts.daily,
 		HTTPClient:   s.srv.Client(),
 		Now:          s.opts.now,
 	}
 }
 
-// Provider returns a provider for ProviderConfig.
-func (s *Server) Provider() (*just2trade.Provider, error) { return just2trade.New(s.ProviderConfig()) }
-
-// ClientOptions returns the options that point a just2trade.Client here.
-func (s *Server) ClientOptions() []just2trade.Option {
-	return []just2trade.Option{just2trade.WithBaseURL(s.URL)}
-}
+// Provider returns just2trade.New(s.Config()).
+func (s *Server) Provider() (*just2trade.Provider, error) { return just2trade.New(s.Config()) }
 
 // Browser plays a user who signs in on the consent page.
 func (s *Server) Browser(username, password string) *Browser {
@@ -249,13 +273,13 @@ func (s *Server) Browser(username, password string) *Browser {
 // Consent plays the seeded user in a browser: it follows authURL, signs
 // in, approves, and returns the callback URL for auth.Flow.CompleteURL.
 func (s *Server) Consent(ctx context.Context, authURL string) (string, error) {
-	return s.Browser(Username, Password).Login(ctx, authURL)
+	return s.Browser(User, Password).Login(ctx, authURL)
 }
 
 // Login runs a whole login of the seeded user against p (a provider from
-// ProviderConfig): Begin, the consent page, Complete.
-func (s *Server) Login(ctx context.Context, p auth.Provider) (*auth.Token, error) {
-	return s.Browser(Username, Password).Token(ctx, p)
+// Config): Begin with opts, the consent page, Complete.
+func (s *Server) Login(ctx context.Context, p auth.Provider, opts ...auth.FlowOption) (*auth.Token, error) {
+	return s.Browser(User, Password).Token(ctx, p, opts...)
 }
 
 // Faults returns the fault injector: Faults().Next("/accounts",

@@ -25,7 +25,7 @@ func authorize(t *testing.T, s *Server, extra url.Values) url.Values {
 	for k, v := range extra {
 		q[k] = v
 	}
-	cb, err := s.Browser(Username, Password).Login(context.Background(), s.URL+just2trade.AuthorizePath+"?"+q.Encode())
+	cb, err := s.Browser(User, Password).Login(context.Background(), s.URL()+authorizePath+"?"+q.Encode())
 	require.NoError(t, err)
 	u, err := url.Parse(cb)
 	require.NoError(t, err)
@@ -34,7 +34,7 @@ func authorize(t *testing.T, s *Server, extra url.Values) url.Values {
 
 func postForm(t *testing.T, s *Server, path string, form url.Values, basic bool) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, s.URL()+path, strings.NewReader(form.Encode()))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if basic {
@@ -68,7 +68,7 @@ func api(t *testing.T, s *Server, method, path, token, body string) (int, []byte
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
+	req, err := http.NewRequest(method, s.URL()+path, rd)
 	require.NoError(t, err)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -86,7 +86,7 @@ func TestTokenResponseShape(t *testing.T) {
 	defer s.Close()
 	q := authorize(t, s, url.Values{"state": {"xyz"}})
 	assert.Equal(t, "xyz", q.Get("state"), "state is echoed")
-	status, body := postForm(t, s, just2trade.TokenPath, codeForm(q.Get("code")), false)
+	status, body := postForm(t, s, tokenPath, codeForm(q.Get("code")), false)
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, "Bearer", body["token_type"])
 	assert.Equal(t, "email profile", body["scope"])
@@ -105,7 +105,7 @@ func TestCodeLivesFiveMinutes(t *testing.T) {
 		s := NewServer(WithClock(clock.Now))
 		q := authorize(t, s, nil)
 		clock.Advance(c.wait)
-		status, body := postForm(t, s, just2trade.TokenPath, codeForm(q.Get("code")), false)
+		status, body := postForm(t, s, tokenPath, codeForm(q.Get("code")), false)
 		if c.ok {
 			assert.Equal(t, http.StatusOK, status, body)
 		} else {
@@ -124,19 +124,19 @@ func TestTokenEndpointRules(t *testing.T) {
 	form := codeForm(q.Get("code"))
 	form.Del("client_secret")
 	form.Del("client_id")
-	status, _ := postForm(t, s, just2trade.TokenPath, form, true)
+	status, _ := postForm(t, s, tokenPath, form, true)
 	assert.NotEqual(t, http.StatusOK, status)
 	// No refresh grant.
-	status, body := postForm(t, s, just2trade.TokenPath, url.Values{"grant_type": {"refresh_token"},
+	status, body := postForm(t, s, tokenPath, url.Values{"grant_type": {"refresh_token"},
 		"refresh_token": {"x"}, "client_id": {ClientID}, "client_secret": {ClientSecret}}, false)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "unsupported_grant_type", body["error"])
 	// The broker's password grant (the SDK never uses it) works.
-	status, body = postForm(t, s, just2trade.TokenPath, url.Values{"grant_type": {"password"},
-		"username": {Username}, "password": {Password}, "client_id": {ClientID}, "client_secret": {ClientSecret}}, false)
+	status, body = postForm(t, s, tokenPath, url.Values{"grant_type": {"password"},
+		"username": {User}, "password": {Password}, "client_id": {ClientID}, "client_secret": {ClientSecret}}, false)
 	assert.Equal(t, http.StatusOK, status, body)
 	// A wrong redirect URI is refused at the authorization endpoint.
-	req, _ := http.NewRequest(http.MethodGet, s.URL+just2trade.AuthorizePath+"?"+url.Values{"response_type": {"code"},
+	req, _ := http.NewRequest(http.MethodGet, s.URL()+authorizePath+"?"+url.Values{"response_type": {"code"},
 		"client_id": {ClientID}, "redirect_uri": {"https://evil.example.com/cb"}}.Encode(), nil)
 	status, _ = do(t, s, req)
 	assert.Equal(t, http.StatusBadRequest, status)
@@ -227,9 +227,9 @@ func TestLimeOrderTypes(t *testing.T) {
 }
 
 func TestStartRejectsBadOptions(t *testing.T) {
-	_, err := Start(WithOrderDelay(-time.Second))
+	_, err := start(WithOrderDelay(-time.Second))
 	assert.Error(t, err)
-	_, err = Start(WithDailyExpiry(just2trade.DailyExpiry{Hour: 25}))
+	_, err = start(WithDailyExpiry(just2trade.DailyExpiry{Hour: 25}))
 	assert.Error(t, err)
 }
 

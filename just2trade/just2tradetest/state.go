@@ -92,7 +92,7 @@ func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 // transactions, dated relative to now.
 func seed(now time.Time) *state {
 	st := &state{
-		user:     user{id: UserID, login: Username, email: "trader@example.com", first: "Tess", last: "Trader"},
+		user:     user{id: UserID, login: User, email: "trader@example.com", first: "Tess", last: "Trader"},
 		accounts: map[string]*account{},
 		quotes:   map[string]*quote{},
 		orders:   map[string]*order{},
