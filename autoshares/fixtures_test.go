@@ -3,6 +3,8 @@ package autoshares_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/internal/resttest"
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,7 +39,7 @@ func fixture(t *testing.T, name string) string {
 func mocked(t *testing.T, opts ...autoshares.Option) (*autoshares.Client, *httpmock.MockTransport) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
-	base := []autoshares.Option{autoshares.WithAPIKey(fixtureKey), autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 1})}
+	base := []autoshares.Option{autoshares.WithBaseURL(fixtureBase), autoshares.WithAPIKey(fixtureKey), autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 1})}
 	return autoshares.NewClient(&http.Client{Transport: mt}, append(base, opts...)...), mt
 }
 
@@ -85,7 +88,7 @@ func TestFixtureErrorShapes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, mt := mocked(t)
 			mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/info", respond(t, tc.status, tc.file, ""))
-			_, err := c.Users.Me(ctx)
+			_, err := c.Profile.Get(ctx)
 			require.Error(t, err)
 			for _, target := range tc.is {
 				assert.ErrorIs(t, err, target)
@@ -93,7 +96,7 @@ func TestFixtureErrorShapes(t *testing.T) {
 			for _, target := range tc.isNot {
 				assert.NotErrorIs(t, err, target)
 			}
-			var ae *autoshares.APIError
+			var ae *autoshares.Error
 			require.ErrorAs(t, err, &ae)
 			assert.Equal(t, tc.status, ae.StatusCode)
 			assert.Equal(t, "req-1", ae.RequestID)
@@ -106,8 +109,8 @@ func TestFixtureErrorShapes(t *testing.T) {
 func TestFixtureWrappedFailureWith200(t *testing.T) {
 	c, mt := mocked(t)
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/info", respond(t, 200, "error_wrapped.json", ""))
-	_, err := c.Users.Me(context.Background())
-	var ae *autoshares.APIError
+	_, err := c.Profile.Get(context.Background())
+	var ae *autoshares.Error
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 500, ae.StatusCode, "the envelope's StatusCode wins over HTTP 200")
 	assert.ErrorIs(t, err, auth.ErrUnavailable)
@@ -215,7 +218,7 @@ func TestFixtureAccounts(t *testing.T) {
 	ctx := context.Background()
 	c, mt := mocked(t)
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/accounts", respond(t, 200, "user_accounts.json", ""))
-	list, err := c.Accounts.List(ctx, autoshares.Me)
+	list, err := c.Accounts.List(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	assert.Equal(t, autoshares.AccessOwner, list[0].AccessType)
@@ -240,14 +243,16 @@ func TestFixtureAccounts(t *testing.T) {
 	require.NoError(t, c.Accounts.Unbind(ctx, 6304, autoshares.UserID(7126)))
 
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/info", respond(t, 200, "balances.json", ""))
-	bal, err := c.Accounts.Balances(ctx, 6303)
+	bals, err := c.Accounts.Balances(ctx, "6303")
 	require.NoError(t, err)
+	require.Len(t, bals, 1)
+	bal := bals[0]
 	assert.Equal(t, "976510.75", bal.Cash.String())
 	assert.Equal(t, "-0.05700775140829844330933239", bal.ChangePercent.String(), "no float rounding")
 	assert.Equal(t, "3978617.8", bal.DayTradingBuyingPower.String())
 	assert.Equal(t, "7692.3", bal.MaintenanceMargin.String())
-	_, err = c.Accounts.Balances(ctx, 0)
-	assert.ErrorContains(t, err, "not positive")
+	_, err = c.Accounts.Balances(ctx, "0")
+	assert.ErrorContains(t, err, "not a positive integer")
 }
 
 func TestFixtureAgreements(t *testing.T) {
@@ -350,8 +355,11 @@ func TestFixtureQuotes(t *testing.T) {
 	assert.Equal(t, time.Date(2015, 8, 20, 20, 0, 0, 0, time.UTC), q[0].Timestamp.Time)
 
 	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL%2CMSFT", respond(t, 200, "quotes.json", ""))
-	_, err = c.Quotes.Get(ctx, "AAPL", "MSFT")
-	require.NoError(t, err)
+	q, err = c.Quotes.Get(ctx, "AAPL", "MSFT")
+	require.Len(t, q, 1)
+	var pe *autoshares.PartialError
+	require.ErrorAs(t, err, &pe, "the answer has no MSFT quote")
+	assert.Contains(t, pe.Failed, "MSFT")
 	_, err = c.Quotes.Get(ctx, "AAPL,MSFT")
 	assert.ErrorContains(t, err, "not valid")
 	_, err = c.Quotes.Get(ctx)
@@ -366,7 +374,7 @@ func TestFixtureQuotes(t *testing.T) {
 func TestFixturePriceAlerts(t *testing.T) {
 	ctx := context.Background()
 	c, mt := mocked(t)
-	exp := autoshares.UnixTime{Time: time.Unix(1550674408, 0)}
+	exp := autoshares.Time{Time: time.Unix(1550674408, 0)}
 	mt.RegisterResponder("POST", fixtureBase+"/v1.0/users/@me/pricealerts", respond(t, 200, "price_alert.json",
 		`{"State":"New","Operator":"GTEQ","SecurityId":4,"Field":"Last","Argument":200.5,"ExpirationDate":1550674408}`))
 	a, err := c.PriceAlerts.Create(ctx, autoshares.Me, autoshares.NewPriceAlert{SecurityID: 4, Operator: "GTEQ",
@@ -382,7 +390,7 @@ func TestFixturePriceAlerts(t *testing.T) {
 		respond(t, 200, "price_alerts_page.json", ""))
 	page, err := c.PriceAlerts.List(ctx, autoshares.Me, &autoshares.ListOptions{PageSize: 1})
 	require.NoError(t, err)
-	assert.Equal(t, 2, page.TotalCount)
+	assert.Equal(t, 2, page.Total)
 	assert.True(t, page.HasNext())
 	require.Len(t, page.Items, 1)
 	assert.Nil(t, page.Items[0].ExpirationDate)
@@ -402,32 +410,86 @@ func TestFixturePriceAlerts(t *testing.T) {
 func TestFixturePositions(t *testing.T) {
 	ctx := context.Background()
 	c, mt := mocked(t)
-	desc := false
 	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/accounts/6303/positions",
-		"pageNumber=1&pageSize=99&sortField=Symbol&desc=false&filter=Symbol+%3D+%27AAPL%27", respond(t, 200, "positions_array.json", ""))
-	p, err := c.Positions.List(ctx, 6303, &autoshares.PositionListOptions{PageNumber: 1, PageSize: 99,
-		SortField: "Symbol", Desc: &desc, Filter: "Symbol = 'AAPL'"})
+		"pageNumber=0&pageSize=99&sortField=Quantity&desc=true&filter=Symbol+%3D+%27AAPL%27", respond(t, 200, "positions_array.json", ""))
+	p, err := c.Positions.List(ctx, "6303", &autoshares.PositionsOptions{SortField: "Quantity", Desc: true, Filter: "Symbol = 'AAPL'"})
 	require.NoError(t, err)
-	assert.Equal(t, -1, p.TotalCount, "a bare array has no count")
-	require.Len(t, p.Items, 1)
-	assert.Equal(t, "150.25", p.Items[0].AverageOpenPrice.String())
-	assert.Equal(t, "19510", p.Items[0].MarketValueEOD.String())
+	require.Len(t, p, 1, "a bare array is one page")
+	assert.Equal(t, "150.25", p[0].AverageOpenPrice.String())
+	assert.Equal(t, "19510", p[0].MarketValueEOD.String())
 
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/positions", respond(t, 200, "positions_page.json", ""))
-	p, err = c.Positions.List(ctx, 6303, nil)
+	// Without options the spec's parameters are still sent.
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/accounts/6303/positions",
+		"pageNumber=0&pageSize=99&sortField=Symbol&desc=false", respond(t, 200, "positions_page.json", ""))
+	p, err = c.Positions.List(ctx, "6303", nil)
 	require.NoError(t, err)
-	assert.Equal(t, 1, p.TotalCount)
-	assert.Equal(t, "15025", p.Items[0].CostBasis.String())
+	require.Len(t, p, 1)
+	assert.Equal(t, "15025", p[0].CostBasis.String())
 
-	_, err = c.Positions.List(ctx, 6303, &autoshares.PositionListOptions{PageSize: 100})
-	assert.ErrorContains(t, err, "outside 0..99")
+	_, err = c.Positions.List(ctx, "6303", &autoshares.PositionsOptions{PageSize: 100})
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	assert.ErrorContains(t, err, "outside 1..99")
+	_, err = c.Positions.List(ctx, "abc", nil)
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+}
+
+// TestPositionsWalkPages: List follows the broker's NextPageLink (its
+// paging parameters, on the client's own origin) until the last page.
+func TestPositionsWalkPages(t *testing.T) {
+	ctx := context.Background()
+	c, mt := mocked(t)
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/accounts/6303/positions",
+		"pageNumber=0&pageSize=1&sortField=Symbol&desc=false", httpmock.ResponderFromResponse(resttest.JSON(200,
+			`{"Result":[{"Id":1,"Symbol":"AAPL"}],"TotalCount":2,"NextPageLink":"https://elsewhere.example/v1.0/accounts/6303/positions?pageNumber=1&pageSize=1"}`)))
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/accounts/6303/positions",
+		"pageNumber=1&pageSize=1&sortField=Symbol&desc=false", httpmock.ResponderFromResponse(resttest.JSON(200,
+			`{"Result":[{"Id":2,"Symbol":"MSFT"}],"TotalCount":2,"NextPageLink":null}`)))
+	p, err := c.Positions.List(ctx, "6303", &autoshares.PositionsOptions{PageSize: 1})
+	require.NoError(t, err)
+	require.Len(t, p, 2)
+	assert.Equal(t, "AAPL", p[0].Symbol)
+	assert.Equal(t, "MSFT", p[1].Symbol)
+}
+
+// TestBalancesPartial: one account's failure does not hide the others'
+// balances; it is named in a *PartialError beside them.
+func TestBalancesPartial(t *testing.T) {
+	ctx := context.Background()
+	c, mt := mocked(t)
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/info", httpmock.ResponderFromResponse(resttest.JSON(200, `{"cash":100.5}`)))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6304/info", respond(t, 401, "error_denied.json", ""))
+	b, err := c.Accounts.Balances(ctx, "6303", "6304")
+	require.Len(t, b, 1)
+	assert.Equal(t, int64(6303), b[0].AccountID)
+	assert.Equal(t, "100.5", b[0].Cash.String())
+	var pe *autoshares.PartialError
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, pe.Failed["6304"], "Authorization has been denied")
+
+	_, err = c.Accounts.Balances(ctx)
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	_, err = c.Accounts.Balances(ctx, "6303", "-1")
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+}
+
+// TestQuotesPartial: a symbol the broker answers no quote for is named in
+// a *PartialError beside the quotes it did answer.
+func TestQuotesPartial(t *testing.T) {
+	c, mt := mocked(t)
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL%2CNOPE", httpmock.ResponderFromResponse(resttest.JSON(200,
+		`[{"Symbol":"AAPL","SecurityId":4,"Ask":"1.5"}]`)))
+	q, err := c.Quotes.Get(context.Background(), "AAPL", "NOPE")
+	require.Len(t, q, 1)
+	var pe *autoshares.PartialError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, []string{"NOPE"}, slices.Collect(maps.Keys(pe.Failed)))
 }
 
 func TestFixtureMalformedAndOversized(t *testing.T) {
 	ctx := context.Background()
 	c, mt := mocked(t)
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/info", httpmock.NewStringResponder(200, `{"UserId":`))
-	_, err := c.Users.Me(ctx)
+	_, err := c.Profile.Get(ctx)
 	assert.ErrorIs(t, err, auth.ErrInvalidResponse)
 
 	big := make([]byte, (1<<20)+10)
@@ -437,7 +499,7 @@ func TestFixtureMalformedAndOversized(t *testing.T) {
 	big[0] = '['
 	big[len(big)-1] = ']'
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/accounts", httpmock.NewBytesResponder(200, big))
-	_, err = c.Accounts.List(ctx, autoshares.Me)
+	_, err = c.Accounts.List(ctx)
 	assert.ErrorIs(t, err, auth.ErrInvalidResponse)
 
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", httpmock.NewStringResponder(200, `{"Type":"x"}`))
@@ -452,26 +514,36 @@ func TestClientConfigurationErrors(t *testing.T) {
 		opts []autoshares.Option
 		want string
 	}{
+		{"no host", []autoshares.Option{autoshares.WithAPIKey("k")}, "no provider or base URL"},
 		{"insecure base", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithBaseURL("http://api.example.com")}, "https"},
-		{"bad environment", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithEnvironment("paper")}, "unknown environment"},
-		{"bad environment, then a base URL", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithEnvironment("paper"),
-			autoshares.WithBaseURL("https://api.example.com")}, "unknown environment"},
-		{"bad header", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithAPIKeyHeader("Et App Key")}, "not a valid header name"},
+		{"bad header", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithBaseURL(fixtureBase),
+			autoshares.WithAPIKeyHeader("Et App Key")}, "not a valid header name"},
+		{"no API key", []autoshares.Option{autoshares.WithBaseURL(fixtureBase)}, "no API secret key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := autoshares.NewClient(http.DefaultClient, tc.opts...)
-			require.ErrorContains(t, c.Err(), tc.want)
-			_, err := c.Users.Me(ctx)
+			_, err := c.Profile.Get(ctx)
+			require.ErrorIs(t, err, autoshares.ErrInvalidInput)
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
-	c := autoshares.NewClient(nil, autoshares.WithAPIKey("k"), autoshares.WithEnvironment(auth.Live))
-	assert.Equal(t, autoshares.LiveBaseURL, c.BaseURL())
-	assert.NoError(t, c.Err())
+	// The environment picks the API host, stated once in the Config.
+	for env, want := range map[auth.Environment]string{auth.Live: autoshares.LiveBaseURL, auth.Demo: autoshares.DemoBaseURL} {
+		p, err := autoshares.New(autoshares.Config{Environment: env, Domain: "tenant.example", APIKey: "k",
+			ClientID: "c", ClientSecret: "s"})
+		require.NoError(t, err)
+		assert.Equal(t, env, p.Environment())
+		assert.Equal(t, want, p.NewClient(nil).BaseURL())
+	}
+	c, _ := mocked(t)
 	_, err := c.Users.Get(ctx, "../admin")
 	assert.ErrorContains(t, err, "path delimiter")
 	_, err = c.Users.Get(ctx, "")
 	assert.ErrorContains(t, err, "empty user reference")
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	//lint:ignore SA1012 a nil context is the input under test
+	_, err = c.Profile.Get(nil) //nolint:staticcheck
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
 }
 
 func TestAPIKeyNeverPrinted(t *testing.T) {
@@ -482,7 +554,7 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 	}
 	// The services reach the client through a pointer, which fmt expands
 	// under a verb it does not fit (%s, %d).
-	for _, svc := range []any{c.Users, c.Accounts, c.Agreements, c.Quotes, c.PriceAlerts, c.Orders, c.Positions} {
+	for _, svc := range []any{c.Profile, c.Users, c.Accounts, c.Agreements, c.Quotes, c.PriceAlerts, c.Orders, c.Positions} {
 		assert.NotContains(t, fmtAll(svc), fixtureKey)
 	}
 }

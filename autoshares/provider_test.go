@@ -19,7 +19,7 @@ import (
 const tenant = "https://autosharesdev.us.auth0.com"
 
 func testConfig(mt http.RoundTripper) autoshares.Config {
-	return autoshares.Config{Domain: "autosharesdev.us.auth0.com", ClientID: "cid", ClientSecret: "csecret-xyz",
+	return autoshares.Config{Environment: auth.Demo, Domain: "autosharesdev.us.auth0.com", ClientID: "cid", ClientSecret: "csecret-xyz",
 		RedirectURL: "https://app.example.com/cb", RefreshEnabled: true, Audience: "https://api.autoshares.com",
 		HTTPClient: &http.Client{Transport: mt}}
 }
@@ -73,6 +73,8 @@ func TestProviderConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"no domain", func(c *autoshares.Config) { c.Domain = "" }, "Domain"},
+		{"no environment", func(c *autoshares.Config) { c.Environment = "" }, `Config.Environment "" is not one of "live", "demo"`},
+		{"sim is not AutoShares'", func(c *autoshares.Config) { c.Environment = auth.Sim }, "not one of"},
 		{"plain http", func(c *autoshares.Config) { c.Domain = "http://tenant.example.com" }, "https"},
 		{"query", func(c *autoshares.Config) { c.Domain = "https://tenant.example.com/?x=1" }, "bare host"},
 		{"no client id", func(c *autoshares.Config) { c.ClientID = "" }, "client ID"},
@@ -90,7 +92,7 @@ func TestProviderConfigErrors(t *testing.T) {
 		})
 	}
 	// A loopback emulator and custom paths are fine.
-	p, err := autoshares.New(autoshares.Config{Domain: "http://127.0.0.1:8080/", ClientID: "c", ClientSecret: "s",
+	p, err := autoshares.New(autoshares.Config{Environment: auth.Live, BaseURL: "http://127.0.0.1:8080/", ClientID: "c", ClientSecret: "s",
 		TokenPath: "/gapp/oauth/token", AuthorizePath: "/gapp/authorize"})
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(p.AuthCodeURL("st"), "http://127.0.0.1:8080/gapp/authorize?"))
