@@ -15,8 +15,12 @@ import (
 )
 
 func baseConfig(name string) Config {
-	return Config{ClientID: "client-id", ClientSecret: "client-secret",
+	cfg := Config{ClientID: "client-id", ClientSecret: "client-secret",
 		RedirectURL: "https://app.example.com/callback/" + name, Domain: "tenant.example.com"}
+	if name == AutoShares {
+		cfg.Environment = auth.Demo
+	}
+	return cfg
 }
 
 // optIn builds, for each feature the table calls opt-in, the provider with
