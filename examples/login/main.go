@@ -33,9 +33,9 @@
 //	BROKERKIT_TRADESTATION_ENVIRONMENT   optional: live or sim
 //
 // (AutoShares also needs _DOMAIN, _API_KEY and _ENVIRONMENT, live or demo;
-// Just2Trade, AutoShares and
-// Spotware need _CLIENT_SECRET.) The program then prints the address to open
-// in a browser and waits for the broker to redirect back.
+// Just2Trade, AutoShares and Spotware need _CLIENT_SECRET.) The program then
+// prints the address to open in a browser and waits for the broker to
+// redirect back.
 //
 // Where the token is kept:
 //
