@@ -51,8 +51,8 @@ type Paths struct {
 	Positions             string
 }
 
-// DefaultPaths returns the documented paths.
-func DefaultPaths() Paths {
+// defaultPaths returns the documented paths.
+func defaultPaths() Paths {
 	return Paths{
 		CreateUser:            "/v1.0/users",
 		UserInfo:              "/v1.0/users/{userId}/info",
@@ -76,9 +76,9 @@ func DefaultPaths() Paths {
 	}
 }
 
-// WithDefaults returns p with its empty fields set to DefaultPaths.
-func (p Paths) WithDefaults() Paths {
-	d := DefaultPaths()
+// withDefaults returns p with its empty fields set to defaultPaths.
+func (p Paths) withDefaults() Paths {
+	d := defaultPaths()
 	for _, f := range []struct {
 		dst *string
 		def string
@@ -225,7 +225,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		baseURL:          strings.TrimRight(o.baseURL, "/"),
 		hasAPIKey:        o.apiKey != "",
 		apiKeyHeader:     o.apiKeyHeader,
-		paths:            o.paths.WithDefaults(),
+		paths:            o.paths.withDefaults(),
 		agreementIDField: o.agreementIDField,
 	}
 	svc := service{c}

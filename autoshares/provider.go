@@ -22,17 +22,17 @@ const Name = "autoshares"
 // Default Auth0 paths, relative to the tenant domain. AutoShares names the
 // discovery and logout URLs; the rest are Auth0's standard endpoints.
 const (
-	DefaultAuthorizePath = "/authorize"
-	DefaultTokenPath     = "/oauth/token"
-	DefaultUserinfoPath  = "/userinfo"
-	DefaultLogoutPath    = "/v2/logout"
+	defaultAuthorizePath = "/authorize"
+	defaultTokenPath     = "/oauth/token"
+	defaultUserinfoPath  = "/userinfo"
+	defaultLogoutPath    = "/v2/logout"
 )
 
 // Lifetimes AutoShares publishes. The text is a near copy of Tradier's, so
 // the real tenant may differ: every one of them is configurable.
 const (
-	DefaultCodeLifetime   = 10 * time.Minute
-	DefaultAccessLifetime = 24 * time.Hour
+	defaultCodeLifetime   = 10 * time.Minute
+	defaultAccessLifetime = 24 * time.Hour
 )
 
 // DefaultScopes returns the scopes requested by default;
@@ -83,7 +83,7 @@ type Config struct {
 	// zero means auth.AuthStyleInParams (Auth0's client_secret_post).
 	AuthStyle auth.AuthStyle
 	// AuthorizePath, TokenPath, UserinfoPath and LogoutPath override the
-	// Auth0 defaults.
+	// Auth0 defaults (/authorize, /oauth/token, /userinfo, /v2/logout).
 	AuthorizePath, TokenPath, UserinfoPath, LogoutPath string
 	// CodeLifetime and AccessLifetime are what the tenant is set to; they
 	// default to the published 10 minutes and 24 hours and are reported by
@@ -149,15 +149,15 @@ func New(cfg Config) (*Provider, error) {
 			*s = d
 		}
 	}
-	def(&cfg.AuthorizePath, DefaultAuthorizePath)
-	def(&cfg.TokenPath, DefaultTokenPath)
-	def(&cfg.UserinfoPath, DefaultUserinfoPath)
-	def(&cfg.LogoutPath, DefaultLogoutPath)
+	def(&cfg.AuthorizePath, defaultAuthorizePath)
+	def(&cfg.TokenPath, defaultTokenPath)
+	def(&cfg.UserinfoPath, defaultUserinfoPath)
+	def(&cfg.LogoutPath, defaultLogoutPath)
 	if cfg.CodeLifetime == 0 {
-		cfg.CodeLifetime = DefaultCodeLifetime
+		cfg.CodeLifetime = defaultCodeLifetime
 	}
 	if cfg.AccessLifetime == 0 {
-		cfg.AccessLifetime = DefaultAccessLifetime
+		cfg.AccessLifetime = defaultAccessLifetime
 	}
 	if cfg.CodeLifetime < 0 || cfg.AccessLifetime < 0 {
 		return nil, rest.Invalid(Name, "lifetimes must not be negative")
