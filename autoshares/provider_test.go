@@ -11,6 +11,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/internal/resttest"
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,7 +112,7 @@ func TestProviderExchangeFixture(t *testing.T) {
 		assert.Equal(t, "csecret-xyz", form.Get("client_secret"), "client_secret_post")
 		assert.Equal(t, "https://app.example.com/cb", form.Get("redirect_uri"))
 		assert.Equal(t, "verifier-1", form.Get("code_verifier"))
-		resp := httpmock.NewStringResponse(200, fixture(t, "token_auth0.json"))
+		resp := httpmock.NewStringResponse(200, resttest.Fixture(t, "token_auth0.json"))
 		resp.Header.Set("Content-Type", "application/json")
 		return resp, nil
 	})
@@ -132,7 +133,7 @@ func TestProviderExchangeFixture(t *testing.T) {
 	assert.Equal(t, autoshares.Name, tok.Provider)
 
 	mt.RegisterResponder("POST", tenant+"/oauth/token", func(r *http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(403, fixture(t, "token_error.json"))
+		resp := httpmock.NewStringResponse(403, resttest.Fixture(t, "token_error.json"))
 		resp.Header.Set("Content-Type", "application/json")
 		return resp, nil
 	})
