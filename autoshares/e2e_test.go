@@ -519,3 +519,29 @@ func TestNewAccountBindAndUnbind(t *testing.T) {
 	assert.Equal(t, "Thomas", u.FirstName)
 	assert.Equal(t, "Trader", u.LastName)
 }
+
+// TestWithBaseTransport: the base transport sits under the authorizing
+// one, so it sees every request with its credentials already added.
+func TestWithBaseTransport(t *testing.T) {
+	ctx := context.Background()
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	p := newProvider(t, srv)
+	tok, err := srv.Login(ctx, p)
+	require.NoError(t, err)
+	var sawToken atomic.Bool
+	ct := &countingTransport{base: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sawToken.Store(r.Header.Get("Authorization") == "Bearer "+tok.AccessToken)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c := p.NewClient(staticToken{tok}, autoshares.WithBaseTransport(ct))
+	_, err = c.Profile.Get(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), ct.n.Load())
+	assert.True(t, sawToken.Load(), "the base transport sees the authorized request")
+
+	// A client that is not an authorizing one cannot take a base transport.
+	_, err = autoshares.NewClient(&http.Client{Transport: ct}, autoshares.WithProvider(p),
+		autoshares.WithBaseTransport(ct)).Profile.Get(ctx)
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+}
