@@ -2,8 +2,9 @@ package autoshares
 
 import (
 	"context"
+
 	"encoding/json"
-	"fmt"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"maps"
 	"net/http"
 	"net/url"
@@ -28,7 +29,7 @@ func (a AccessType) check() error {
 	case AccessFull, AccessReadOnly, AccessClosePositionsOnly, AccessOwner:
 		return nil
 	}
-	return fmt.Errorf("autoshares: access type %q is not Full, ReadOnly, ClosePositionsOnly or Owner", a)
+	return rest.Invalid(Name, "access type %q is not Full, ReadOnly, ClosePositionsOnly or Owner", a)
 }
 
 // Account is one of a user's trading accounts (UserAccountModel).
@@ -73,9 +74,12 @@ type AccountBinding struct {
 	AccessType AccessType `json:"AccountAccessType"`
 }
 
-// Balances is a trading account's balance information. The API spells
+// Balance is a trading account's balance information. The API spells
 // these in camelCase; every amount is exact.
-type Balances struct {
+type Balance struct {
+	// AccountID is the account the balance is of (set by the client; the
+	// API's answer does not carry it).
+	AccountID               int64           `json:"-"`
 	Cash                    decimal.Decimal `json:"cash"`
 	NetCash                 decimal.Decimal `json:"netCash"`
 	Excess                  decimal.Decimal `json:"excess"`
@@ -107,22 +111,22 @@ type Balances struct {
 }
 
 // AccountsService lists, creates and binds trading accounts.
-type AccountsService struct{ c *Client }
+type AccountsService service
 
 // accountPath expands tmpl for accountID (which must be positive), user
 // ("" when tmpl has no {userId}) and the other placeholders in extra.
 func (c *Client) accountPath(tmpl string, accountID int64, user UserRef, extra map[string]string) (string, error) {
 	if accountID <= 0 {
-		return "", fmt.Errorf("autoshares: account id %d is not positive", accountID)
+		return "", rest.Invalid(Name, "account id %d is not positive", accountID)
 	}
 	vars := map[string]string{"accountId": strconv.FormatInt(accountID, 10)}
 	maps.Copy(vars, extra)
 	return c.path(tmpl, user, vars)
 }
 
-// List returns the user's trading accounts.
-func (s *AccountsService) List(ctx context.Context, user UserRef) ([]Account, error) {
-	p, err := s.c.path(s.c.paths.UserAccounts, user, nil)
+// List returns the logged-in user's trading accounts.
+func (s *AccountsService) List(ctx context.Context) ([]Account, error) {
+	p, err := s.c.path(s.c.paths.UserAccounts, Me, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +142,7 @@ func (s *AccountsService) Create(ctx context.Context, a NewAccount) (*Account, e
 	switch a.MarginType {
 	case MarginCash, MarginMargin, MarginDayTrader, MarginIRA:
 	default:
-		return nil, fmt.Errorf("autoshares: new account: MarginType %q is not Cash, Margin, DayTrader or MarginIra", a.MarginType)
+		return nil, rest.Invalid(Name, "new account: MarginType %q is not Cash, Margin, DayTrader or MarginIra", a.MarginType)
 	}
 	var out Account
 	if err := s.c.call(ctx, call{method: http.MethodPost, path: s.c.paths.CreateAccount, body: a}, &out); err != nil {
@@ -167,7 +171,7 @@ func (s *AccountsService) BindByUsername(ctx context.Context, accountID int64, u
 		return nil, err
 	}
 	if username == "" {
-		return nil, fmt.Errorf("autoshares: bind account: empty username")
+		return nil, rest.Invalid(Name, "bind account: empty username")
 	}
 	p, err := s.c.accountPath(s.c.paths.BindAccountByUsername, accountID, "", map[string]string{"username": username})
 	if err != nil {
@@ -202,15 +206,58 @@ func (s *AccountsService) Unbind(ctx context.Context, accountID int64, user User
 	return s.c.call(ctx, call{method: http.MethodDelete, path: p, idempotent: true}, nil)
 }
 
-// Balances returns the account's balance information.
-func (s *AccountsService) Balances(ctx context.Context, accountID int64) (*Balances, error) {
-	p, err := s.c.accountPath(s.c.paths.AccountBalances, accountID, "", nil)
-	if err != nil {
-		return nil, err
+// Balances returns the balance information of each account, in the
+// order asked. Accounts that fail while others succeed are named in a
+// *PartialError returned beside the ones that succeeded; when every one
+// fails, the first failure is returned.
+func (s *AccountsService) Balances(ctx context.Context, accountIDs ...string) ([]Balance, error) {
+	if len(accountIDs) == 0 {
+		return nil, rest.Invalid(Name, "balances: no account ids")
 	}
-	var out Balances
-	if err := s.c.call(ctx, call{method: http.MethodGet, path: p}, &out); err != nil {
-		return nil, err
+	ids := make([]int64, len(accountIDs))
+	for i, a := range accountIDs {
+		id, err := parseAccountID(a)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
 	}
-	return &out, nil
+	var (
+		out      []Balance
+		failed   map[string]string
+		firstErr error
+	)
+	for i, id := range ids {
+		p, err := s.c.accountPath(s.c.paths.AccountBalances, id, "", nil)
+		if err != nil {
+			return nil, err
+		}
+		var b Balance
+		if err := s.c.call(ctx, call{method: http.MethodGet, path: p}, &b); err != nil {
+			if ctx.Err() != nil || len(ids) == 1 {
+				return nil, err
+			}
+			if firstErr == nil {
+				firstErr = err
+				failed = map[string]string{}
+			}
+			failed[accountIDs[i]] = err.Error()
+			continue
+		}
+		b.AccountID = id
+		out = append(out, b)
+	}
+	if len(out) == 0 {
+		return nil, firstErr
+	}
+	return out, rest.NewPartialError(Name, failed)
+}
+
+// parseAccountID reads a trading account id: a positive integer.
+func parseAccountID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, rest.Invalid(Name, "account id %q is not a positive integer", s)
+	}
+	return id, nil
 }

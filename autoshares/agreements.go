@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"net/http"
 	"strconv"
 	"strings"
@@ -94,7 +95,7 @@ func (v Version) MarshalJSON() ([]byte, error) {
 }
 
 // AgreementsService lists and signs agreements.
-type AgreementsService struct{ c *Client }
+type AgreementsService service
 
 // Outstanding returns the agreements the user has not signed yet; an empty
 // list means nothing is outstanding. Items without an id are kept (HasID
@@ -168,7 +169,7 @@ type signBody struct {
 // copy of a marked Signed when the broker answers without a body).
 func (s *AgreementsService) Sign(ctx context.Context, user UserRef, a Agreement) (*Agreement, error) {
 	if !a.HasID && a.ID == 0 {
-		return nil, fmt.Errorf("autoshares: agreement %s has no id: the broker's list did not say which agreement to sign (set WithAgreementIDField if it uses another field)", a.label())
+		return nil, rest.Invalid(Name, "agreement %s has no id: the broker's list did not say which agreement to sign (set WithAgreementIDField if it uses another field)", a.label())
 	}
 	p, err := s.c.path(s.c.paths.SignAgreement, user, map[string]string{"agreementId": strconv.FormatInt(a.ID, 10)})
 	if err != nil {
@@ -215,7 +216,7 @@ func (s *AgreementsService) SignAllRequired(ctx context.Context, user UserRef) (
 // pendingError turns an agreements_pending refusal into an
 // *AgreementsPendingError naming the outstanding agreements, fetched with
 // one extra call (best effort: the refusal stands if that call fails).
-func (c *Client) pendingError(ctx context.Context, e *APIError) error {
+func (c *Client) pendingError(ctx context.Context, e *Error) error {
 	pe := &AgreementsPendingError{Err: e}
 	list, err := c.Agreements.Outstanding(ctx, Me)
 	if err == nil {

@@ -22,7 +22,7 @@ func BenchmarkPositionsDecode(b *testing.B) {
 	b.Run("baseline=json.Unmarshal", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var p autoshares.Page[autoshares.Position]
+			var p struct{ Result []autoshares.Position }
 			if err := json.Unmarshal(body, &p); err != nil {
 				b.Fatal(err)
 			}
@@ -32,11 +32,11 @@ func BenchmarkPositionsDecode(b *testing.B) {
 		mt := httpmock.NewMockTransport()
 		mt.RegisterResponder("GET", "https://api.autoshares.dev/v1.0/accounts/6303/positions",
 			httpmock.NewBytesResponder(200, body))
-		c := autoshares.NewClient(&http.Client{Transport: mt}, autoshares.WithAPIKey("k"))
+		c := autoshares.NewClient(&http.Client{Transport: mt}, autoshares.WithBaseURL("https://api.autoshares.dev"), autoshares.WithAPIKey("k"))
 		ctx := context.Background()
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := c.Positions.List(ctx, 6303, nil); err != nil {
+			if _, err := c.Positions.List(ctx, "6303", nil); err != nil {
 				b.Fatal(err)
 			}
 		}

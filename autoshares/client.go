@@ -51,8 +51,8 @@ type Paths struct {
 	Positions             string
 }
 
-// DefaultPaths returns the documented paths.
-func DefaultPaths() Paths {
+// defaultPaths returns the documented paths.
+func defaultPaths() Paths {
 	return Paths{
 		CreateUser:            "/v1.0/users",
 		UserInfo:              "/v1.0/users/{userId}/info",
@@ -76,9 +76,9 @@ func DefaultPaths() Paths {
 	}
 }
 
-// WithDefaults returns p with its empty fields set to DefaultPaths.
-func (p Paths) WithDefaults() Paths {
-	d := DefaultPaths()
+// withDefaults returns p with its empty fields set to defaultPaths.
+func (p Paths) withDefaults() Paths {
+	d := defaultPaths()
 	for _, f := range []struct {
 		dst *string
 		def string
@@ -102,6 +102,8 @@ func (p Paths) WithDefaults() Paths {
 // Client is a typed client of the AutoShares API. Its services are
 // fields, go-github style: c.Agreements.Outstanding(ctx, autoshares.Me).
 type Client struct {
+	// Profile reads the logged-in user.
+	Profile *ProfileService
 	// Users creates, reads and updates users.
 	Users *UsersService
 	// Accounts lists, creates and binds trading accounts and reads
@@ -131,6 +133,7 @@ type Client struct {
 type Option func(*clientOptions)
 
 type clientOptions struct {
+	provider         *Provider
 	baseURL          string
 	apiKey           auth.Secret
 	apiKeyHeader     string
@@ -138,34 +141,26 @@ type clientOptions struct {
 	agreementIDField string
 	userAgent        string
 	retry            *rest.RetryPolicy
-	err              error // a bad option, reported by every call
+	baseTransport    http.RoundTripper
 }
 
-// WithBaseURL sets the API base URL (an emulator's URL, say). It must be
-// https, or http on a loopback address.
+// WithProvider takes the API host, the environment, the API key and its
+// header name from p, where they are stated once (its Config).
+func WithProvider(p *Provider) Option { return func(o *clientOptions) { o.provider = p } }
+
+// WithBaseURL sets the API base URL (an emulator's URL, a proxy), which
+// overrides the provider's host. It must be https, or http on a loopback
+// address.
 func WithBaseURL(u string) Option { return func(o *clientOptions) { o.baseURL = u } }
 
-// WithEnvironment picks the base URL of auth.Live or auth.Demo.
-func WithEnvironment(env auth.Environment) Option {
-	return func(o *clientOptions) {
-		switch env {
-		case auth.Live:
-			o.baseURL = LiveBaseURL
-		case auth.Demo, auth.Sim:
-			o.baseURL = DemoBaseURL
-		default:
-			o.err = fmt.Errorf("autoshares: unknown environment %q", env)
-		}
-	}
-}
-
-// WithAPIKey sets the application's API secret key, sent with every
-// request to the base URL's origin and nowhere else. It is never logged or
-// printed.
+// WithAPIKey sets the application's API secret key for a client built
+// without a provider (a test client); with a provider the key comes from
+// its Config.APIKey. It is sent to the base URL's origin and nowhere else,
+// and is never logged or printed.
 func WithAPIKey(key auth.Secret) Option { return func(o *clientOptions) { o.apiKey = key } }
 
 // WithAPIKeyHeader sets the name of the API-key header (default
-// DefaultAPIKeyHeader).
+// DefaultAPIKeyHeader, or the provider's Config.APIKeyHeader).
 func WithAPIKeyHeader(name string) Option { return func(o *clientOptions) { o.apiKeyHeader = name } }
 
 // WithPaths overrides endpoint paths; empty fields keep their defaults.
@@ -180,6 +175,13 @@ func WithAgreementIDField(name string) Option {
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(o *clientOptions) { o.userAgent = ua } }
 
+// WithBaseTransport sets the transport under the authorizing one (for
+// instrumentation such as otelhttp). It applies to a client from
+// Provider.NewClient or from auth.NewClient.
+func WithBaseTransport(rt http.RoundTripper) Option {
+	return func(o *clientOptions) { o.baseTransport = rt }
+}
+
 // RetryPolicy is the retry budget of idempotent calls: GETs, and the PUTs
 // and DELETEs this package marks idempotent. Order placement (a POST) is
 // never retried.
@@ -191,42 +193,63 @@ func WithRetry(p RetryPolicy) Option {
 }
 
 // NewClient returns a client that sends requests with httpClient, which
-// must add the bearer token (an auth.Transport, an oauth2 client). Without
-// WithBaseURL or WithEnvironment it talks to the demo environment. A bad
-// option is reported by every call rather than here, so that NewClient
-// stays a one-liner; Err reports it up front.
+// must add the bearer token (auth.NewClient(src), or a test client). The
+// host comes from WithProvider or WithBaseURL; with neither, every call
+// fails with an error matching ErrInvalidInput. A bad option is reported
+// by every call rather than here.
 func NewClient(httpClient *http.Client, opts ...Option) *Client {
-	o := clientOptions{baseURL: DemoBaseURL, apiKeyHeader: DefaultAPIKeyHeader, agreementIDField: "Id"}
+	o := clientOptions{}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
+	if p := o.provider; p != nil {
+		if o.baseURL == "" {
+			o.baseURL = p.apiBase
+		}
+		if o.apiKey == "" {
+			o.apiKey = p.cfg.APIKey
+		}
+		if o.apiKeyHeader == "" {
+			o.apiKeyHeader = p.cfg.APIKeyHeader
+		}
+	}
+	if o.apiKeyHeader == "" {
+		o.apiKeyHeader = DefaultAPIKeyHeader
+	}
+	if o.agreementIDField == "" {
+		o.agreementIDField = "Id"
+	}
 	c := &Client{
 		baseURL:          strings.TrimRight(o.baseURL, "/"),
 		hasAPIKey:        o.apiKey != "",
 		apiKeyHeader:     o.apiKeyHeader,
-		paths:            o.paths.WithDefaults(),
+		paths:            o.paths.withDefaults(),
 		agreementIDField: o.agreementIDField,
 	}
-	c.Users = &UsersService{c}
-	c.Accounts = &AccountsService{c}
-	c.Agreements = &AgreementsService{c}
-	c.Quotes = &QuotesService{c}
-	c.PriceAlerts = &PriceAlertsService{c}
-	c.Orders = &OrdersService{c}
-	c.Positions = &PositionsService{c}
+	svc := service{c}
+	c.Profile = (*ProfileService)(&svc)
+	c.Users = (*UsersService)(&svc)
+	c.Accounts = (*AccountsService)(&svc)
+	c.Agreements = (*AgreementsService)(&svc)
+	c.Quotes = (*QuotesService)(&svc)
+	c.PriceAlerts = (*PriceAlertsService)(&svc)
+	c.Orders = (*OrdersService)(&svc)
+	c.Positions = (*PositionsService)(&svc)
 
-	if o.err != nil {
-		c.err = o.err
+	if c.baseURL == "" {
+		c.err = rest.Invalid(Name, "no provider or base URL (use WithProvider or WithBaseURL)")
 		return c
 	}
 	if !validHeaderName(c.apiKeyHeader) {
-		c.err = fmt.Errorf("autoshares: API-key header name %q is not a valid header name", c.apiKeyHeader)
+		c.err = rest.Invalid(Name, "API-key header name %q is not a valid header name", c.apiKeyHeader)
 		return c
 	}
-	if c.agreementIDField == "" {
-		c.agreementIDField = "Id"
+	hc, err := withBase(httpClient, o.baseTransport)
+	if err != nil {
+		c.err = err
+		return c
 	}
 	ropts := []rest.Option{
 		rest.WithName(Name),
@@ -242,13 +265,33 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	if o.retry != nil {
 		ropts = append(ropts, rest.WithRetry(*o.retry))
 	}
-	rc, err := rest.New(c.baseURL, httpClient, ropts...)
+	rc, err := rest.New(c.baseURL, hc, ropts...)
 	if err != nil {
-		c.err = fmt.Errorf("autoshares: %w", err)
+		c.err = fmt.Errorf("autoshares: %w: %w", ErrInvalidInput, err)
 		return c
 	}
 	c.rest = rc
 	return c
+}
+
+// service is what every service type is: a handle on the client.
+type service struct{ c *Client }
+
+// withBase puts rt under hc's authorizing transport.
+func withBase(hc *http.Client, rt http.RoundTripper) (*http.Client, error) {
+	if rt == nil {
+		return hc, nil
+	}
+	if hc == nil || hc.Transport == nil {
+		return &http.Client{Transport: rt}, nil
+	}
+	at, ok := hc.Transport.(*auth.Transport)
+	if !ok {
+		return nil, rest.Invalid(Name, "WithBaseTransport needs a client from auth.NewClient or Provider.NewClient")
+	}
+	cp := *hc
+	cp.Transport = &auth.Transport{Source: at.Source, Base: rt, Header: at.Header, RefreshOn: at.RefreshOn}
+	return &cp, nil
 }
 
 // validHeaderName reports whether s is an RFC 9110 field name (a token).
@@ -268,14 +311,17 @@ func validHeaderName(s string) bool {
 	return true
 }
 
-// Err reports a configuration problem (bad base URL, bad header name, no
-// API key) before any call is made.
-func (c *Client) Err() error {
+// check is the one pre-call check: a configuration problem (no host, a
+// bad base URL or header name, no API key) or a nil context.
+func (c *Client) check(ctx context.Context) error {
 	if c.err != nil {
 		return c.err
 	}
 	if !c.hasAPIKey {
-		return ErrMissingAPIKey
+		return rest.Invalid(Name, "no API secret key configured (set Config.APIKey)")
+	}
+	if ctx == nil {
+		return rest.Invalid(Name, "nil context")
 	}
 	return nil
 }
@@ -310,13 +356,13 @@ type call struct {
 // turns AutoShares' 2xx failure bodies (order checks, the wrapped
 // {"Errors"} envelope) and agreement refusals into typed errors.
 func (c *Client) call(ctx context.Context, r call, out any) error {
-	if err := c.Err(); err != nil {
+	if err := c.check(ctx); err != nil {
 		return err
 	}
 	var raw json.RawMessage
 	resp, err := c.rest.Do(ctx, rest.Request{Method: r.method, Path: r.path, Query: r.query, Body: r.body, Idempotent: r.idempotent}, &raw)
 	if err != nil {
-		var ae *APIError
+		var ae *Error
 		if errors.As(err, &ae) {
 			if oc := orderCheck(ae.Method, ae.Path, ae.StatusCode, ae.Body); oc != nil {
 				oc.Err = ae
@@ -374,12 +420,12 @@ func (c *Client) path(tmpl string, user UserRef, vars map[string]string) (string
 	}
 	for k, v := range vars {
 		if v == "" {
-			return "", fmt.Errorf("autoshares: empty %s", k)
+			return "", rest.Invalid(Name, "empty %s", k)
 		}
 		tmpl = strings.ReplaceAll(tmpl, "{"+k+"}", escapeSegment(v))
 	}
 	if i := strings.IndexByte(tmpl, '{'); i >= 0 {
-		return "", fmt.Errorf("autoshares: path template %q has a placeholder with no value", tmpl)
+		return "", rest.Invalid(Name, "path template %q has a placeholder with no value", tmpl)
 	}
 	return tmpl, nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/auth/authtest"
-	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
 	"github.com/stretchr/testify/require"
 )
@@ -17,15 +16,15 @@ func TestConformance(t *testing.T) {
 		t.Run("refresh="+strconv.FormatBool(refresh), func(t *testing.T) {
 			srv := autosharestest.NewServer(autosharestest.WithRefresh(refresh))
 			defer srv.Close()
-			p, err := autoshares.New(srv.ProviderConfig())
+			p, err := srv.Provider()
 			require.NoError(t, err)
-			browser := srv.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword)
+			browser := srv.Browser(autosharestest.User, autosharestest.Password)
 			authtest.Run(t, authtest.Config{
 				Provider: p,
 				Login:    browser.Login,
 				Decline:  browser.Declining().Login,
 				Use: func(ctx context.Context, tok *auth.Token) error {
-					_, err := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...).Users.Me(ctx)
+					_, err := p.NewClient(staticToken{tok}).Profile.Get(ctx)
 					return err
 				},
 				Secrets: []string{autosharestest.APIKey},

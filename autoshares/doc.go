@@ -10,31 +10,35 @@
 // WithAPIKeyHeader, WithBaseURL), so a partner who receives the real
 // contract changes configuration, not code.
 //
-// Log in with auth.Begin and Flow.Complete, then call the API through
-// NewHTTPClient, which adds the bearer token and refreshes it; the client
-// adds the API secret key beside it:
+// The environment (auth.Live or auth.Demo) is required and stated once,
+// in the Config, with the API key; the provider's NewClient takes both
+// from there. Log in with auth.Begin and Flow.Complete, then call the API
+// through a client that adds the bearer token (refreshing it) and the API
+// secret key beside it:
 //
 //	p, err := autoshares.New(autoshares.Config{Domain: "autosharesdev.us.auth0.com",
-//		ClientID: id, ClientSecret: secret, RedirectURL: "https://app.example.com/cb",
-//		RefreshEnabled: true})
+//		Environment: auth.Live, ClientID: id, ClientSecret: secret, APIKey: apiKey,
+//		RedirectURL: "https://app.example.com/cb", RefreshEnabled: true})
 //	flow, _ := auth.Begin(p)                  // redirect the user to flow.URL
 //	tok, err := flow.Complete(ctx, p, query) // in the callback
 //
-//	src, _ := auth.NewTokenSource(p, store, auth.Key(p.Name(), userID))
+//	src, _ := auth.NewSource(p, store, auth.Key(p.Name(), userID))
 //	_ = src.SetToken(ctx, tok)
-//	c := autoshares.NewClient(autoshares.NewHTTPClient(src, nil),
-//		autoshares.WithEnvironment(auth.Live), autoshares.WithAPIKey(apiKey))
+//	c := p.NewClient(src)
 //	if _, err := c.Agreements.SignAllRequired(ctx, autoshares.Me); err != nil { … }
 //	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT")
 //
 // Errors: every error body AutoShares documents ({"error"}, {"Message"},
 // {"Errors":[…]}, order checks with IsSuccessful false, even under HTTP
-// 200) becomes a typed error. Match them with errors.Is: ErrMissingAPIKey
-// (before any request), ErrAPIKeyRejected, ErrAgreementsPending (an
-// *AgreementsPendingError names the agreements), ErrOrderRejected (an
-// *OrderRejectedError with the broker's reason), ErrNotFound, ErrConflict,
-// auth.ErrInvalidToken, auth.ErrUnavailable; details via errors.As on
-// *APIError. Orders are never placed twice: placement is not retried.
+// 200) becomes a typed error. Match them with errors.Is: ErrInvalidInput
+// (before any request: a bad argument, no host, no API key),
+// ErrAPIKeyRejected, ErrAgreementsPending (an *AgreementsPendingError
+// names the agreements), ErrOrderRejected (an *OrderRejectedError with the
+// broker's reason), ErrNotFound, ErrConflict, auth.ErrInvalidToken,
+// auth.ErrUnavailable; details via errors.As on *Error. Calls over several
+// items (Accounts.Balances, Quotes.Get) return what succeeded beside a
+// *PartialError naming the rest. Orders are never placed twice: placement
+// is not retried.
 //
 // The package autosharestest is an in-process emulator of both halves.
 package autoshares

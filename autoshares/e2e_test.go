@@ -25,20 +25,26 @@ func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 func session(t *testing.T, srv *autosharestest.Server, p *autoshares.Provider, login, password string, opts ...autoshares.Option) *autoshares.Client {
 	t.Helper()
 	ctx := context.Background()
-	tok, err := srv.Login(ctx, p, login, password)
+	tok, err := srv.Browser(login, password).Token(ctx, p)
 	require.NoError(t, err)
 	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), login))
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(ctx, tok))
-	return autoshares.NewClient(autoshares.NewHTTPClient(src, srv.Client().Transport), append(srv.ClientOptions(), opts...)...)
+	return p.NewClient(src, opts...)
 }
 
 func newProvider(t *testing.T, srv *autosharestest.Server) *autoshares.Provider {
 	t.Helper()
-	p, err := autoshares.New(srv.ProviderConfig())
+	p, err := srv.Provider()
 	require.NoError(t, err)
 	return p
 }
+
+// staticToken is a token source that always answers one token (no
+// refresh), for tests that need an authorized client in one line.
+type staticToken struct{ tok *auth.Token }
+
+func (s staticToken) TokenContext(context.Context) (*auth.Token, error) { return s.tok, nil }
 
 func TestOnboardingEndToEnd(t *testing.T) {
 	ctx := context.Background()
@@ -60,7 +66,7 @@ func TestOnboardingEndToEnd(t *testing.T) {
 
 	// The new user logs in.
 	user := session(t, srv, p, "nina", autosharestest.NewUserPassword)
-	me, err := user.Users.Me(ctx)
+	me, err := user.Profile.Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, created.ID, me.ID)
 	assert.Equal(t, "nina@example.com", me.Email)
@@ -102,22 +108,25 @@ func TestOnboardingEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, autoshares.AccessFull, binding.AccessType)
 	assert.Equal(t, created.ID, binding.User.ID)
-	accounts, err := user.Accounts.List(ctx, autoshares.Me)
+	accounts, err := user.Accounts.List(ctx)
 	require.NoError(t, err)
 	require.Len(t, accounts, 1)
 	acc := accounts[0].ID
+	accID := strconv.FormatInt(acc, 10)
 	assert.Equal(t, int64(autosharestest.SpareAccountID), acc)
-	bal, err := user.Accounts.Balances(ctx, acc)
+	bals, err := user.Accounts.Balances(ctx, accID)
 	require.NoError(t, err)
-	assert.True(t, bal.Cash.Equal(dec("100000")), "cash %s", bal.Cash)
+	require.Len(t, bals, 1)
+	assert.Equal(t, acc, bals[0].AccountID)
+	assert.True(t, bals[0].Cash.Equal(dec("100000")), "cash %s", bals[0].Cash)
 
 	// Positions.
-	pos, err := user.Positions.List(ctx, acc, &autoshares.PositionListOptions{PageSize: 50, Filter: "Symbol = 'MSFT'"})
+	pos, err := user.Positions.List(ctx, accID, &autoshares.PositionsOptions{PageSize: 50, Filter: "Symbol = 'MSFT'"})
 	require.NoError(t, err)
-	require.Len(t, pos.Items, 1)
-	assert.Equal(t, "MSFT", pos.Items[0].Symbol)
-	assert.True(t, pos.Items[0].Quantity.Equal(dec("20")))
-	assert.True(t, pos.Items[0].AverageOpenPrice.Equal(dec("380.50")))
+	require.Len(t, pos, 1)
+	assert.Equal(t, "MSFT", pos[0].Symbol)
+	assert.True(t, pos[0].Quantity.Equal(dec("20")))
+	assert.True(t, pos[0].AverageOpenPrice.Equal(dec("380.50")))
 
 	// Quotes and security lookup.
 	quotes, err := user.Quotes.Get(ctx, "AAPL", "MSFT")
@@ -142,12 +151,18 @@ func TestOnboardingEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Filled", got.Status)
 	assert.True(t, got.AveragePrice.Equal(dec("196.31")))
-	pos, err = user.Positions.List(ctx, acc, nil)
+	pos, err = user.Positions.List(ctx, accID, nil)
 	require.NoError(t, err)
-	assert.Len(t, pos.Items, 2)
-	bal, err = user.Accounts.Balances(ctx, acc)
+	assert.Len(t, pos, 2)
+	// One position per page: List walks the pages itself.
+	pos, err = user.Positions.List(ctx, accID, &autoshares.PositionsOptions{PageSize: 1})
 	require.NoError(t, err)
-	assert.Equal(t, "98036.9", bal.Cash.String())
+	require.Len(t, pos, 2)
+	assert.Equal(t, "AAPL", pos[0].Symbol)
+	assert.Equal(t, "MSFT", pos[1].Symbol)
+	bals, err = user.Accounts.Balances(ctx, accID)
+	require.NoError(t, err)
+	assert.Equal(t, "98036.9", bals[0].Cash.String())
 
 	// A price alert that completes when the quote crosses it.
 	alert, err := user.PriceAlerts.Create(ctx, autoshares.Me, autoshares.NewPriceAlert{SecurityID: sec.ID,
@@ -160,14 +175,14 @@ func TestOnboardingEndToEnd(t *testing.T) {
 	assert.Equal(t, autoshares.AlertCompleted, alert.State)
 	alerts, err := user.PriceAlerts.List(ctx, autoshares.Me, &autoshares.ListOptions{PageSize: 10})
 	require.NoError(t, err)
-	assert.Equal(t, 1, alerts.TotalCount)
+	assert.Equal(t, 1, alerts.Total)
 }
 
 func TestOrderBeforeSigningFails(t *testing.T) {
 	ctx := context.Background()
 	srv := autosharestest.NewServer()
 	defer srv.Close()
-	trader := session(t, srv, newProvider(t, srv), autosharestest.TraderLogin, autosharestest.TraderPassword)
+	trader := session(t, srv, newProvider(t, srv), autosharestest.User, autosharestest.Password)
 	_, err := trader.Orders.Place(ctx, autosharestest.TraderAccountID, autoshares.OrderRequest{Symbol: "AAPL",
 		Type: autoshares.OrderMarket, Side: autoshares.SideBuy, Quantity: dec("1")})
 	require.ErrorIs(t, err, autoshares.ErrAgreementsPending)
@@ -178,12 +193,12 @@ func TestOrderBeforeSigningFails(t *testing.T) {
 		titles = append(titles, a.Title)
 	}
 	assert.ElementsMatch(t, []string{"Platform Agreement", "Market Data Agreement"}, titles)
-	var ae *autoshares.APIError
+	var ae *autoshares.Error
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusForbidden, ae.StatusCode)
 
 	// Positions are readable meanwhile; signing unblocks trading.
-	_, err = trader.Positions.List(ctx, autosharestest.TraderAccountID, nil)
+	_, err = trader.Positions.List(ctx, strconv.Itoa(autosharestest.TraderAccountID), nil)
 	require.NoError(t, err)
 	_, err = trader.Agreements.SignAllRequired(ctx, autoshares.Me)
 	require.NoError(t, err)
@@ -208,24 +223,28 @@ func TestAPIKeyMissingOrWrong(t *testing.T) {
 	srv := autosharestest.NewServer()
 	defer srv.Close()
 	p := newProvider(t, srv)
-	tok, err := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	tok, err := srv.Login(ctx, p)
 	require.NoError(t, err)
 
 	// Missing: refused before any request.
-	ct := &countingTransport{base: srv.HTTPClient(tok).Transport}
-	c := autoshares.NewClient(&http.Client{Transport: ct}, autoshares.WithBaseURL(srv.URL))
-	_, err = c.Users.Me(ctx)
-	require.ErrorIs(t, err, autoshares.ErrMissingAPIKey)
+	ct := &countingTransport{base: &auth.Transport{Source: staticToken{tok}}}
+	c := autoshares.NewClient(&http.Client{Transport: ct}, autoshares.WithBaseURL(srv.URL()))
+	_, err = c.Profile.Get(ctx)
+	require.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	assert.ErrorContains(t, err, "API secret key")
 	assert.Zero(t, ct.n.Load(), "no request may leave without the key")
-	assert.ErrorIs(t, c.Err(), autoshares.ErrMissingAPIKey)
 
 	// Wrong: the broker's 403, typed, and the key is not in the error.
 	const wrong = "not-the-key-0123456789"
-	c = autoshares.NewClient(srv.HTTPClient(tok), autoshares.WithBaseURL(srv.URL), autoshares.WithAPIKey(wrong))
-	_, err = c.Users.Me(ctx)
+	cfg := srv.Config()
+	cfg.APIKey = wrong
+	pw, err := autoshares.New(cfg)
+	require.NoError(t, err)
+	c = pw.NewClient(staticToken{tok})
+	_, err = c.Profile.Get(ctx)
 	require.ErrorIs(t, err, autoshares.ErrAPIKeyRejected)
 	assert.NotErrorIs(t, err, auth.ErrInvalidToken)
-	var ae *autoshares.APIError
+	var ae *autoshares.Error
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusForbidden, ae.StatusCode)
 	assert.Contains(t, err.Error(), "Application key is not defined or does not exist")
@@ -233,9 +252,11 @@ func TestAPIKeyMissingOrWrong(t *testing.T) {
 	assert.NotContains(t, c.String(), wrong)
 
 	// Wrong header name: same refusal.
-	c = autoshares.NewClient(srv.HTTPClient(tok), autoshares.WithBaseURL(srv.URL),
-		autoshares.WithAPIKey(autosharestest.APIKey), autoshares.WithAPIKeyHeader("X-Api-Key"))
-	_, err = c.Users.Me(ctx)
+	cfg = srv.Config()
+	cfg.APIKeyHeader = "X-Api-Key"
+	ph, err := autoshares.New(cfg)
+	require.NoError(t, err)
+	_, err = ph.NewClient(staticToken{tok}).Profile.Get(ctx)
 	require.ErrorIs(t, err, autoshares.ErrAPIKeyRejected)
 }
 
@@ -243,7 +264,7 @@ func TestOrderChecksAndValidation(t *testing.T) {
 	ctx := context.Background()
 	srv := autosharestest.NewServer()
 	defer srv.Close()
-	trader := session(t, srv, newProvider(t, srv), autosharestest.TraderLogin, autosharestest.TraderPassword)
+	trader := session(t, srv, newProvider(t, srv), autosharestest.User, autosharestest.Password)
 	_, err := trader.Agreements.SignAllRequired(ctx, autoshares.Me)
 	require.NoError(t, err)
 
@@ -275,7 +296,7 @@ func TestOrderChecksAndValidation(t *testing.T) {
 	assert.Equal(t, "New", got.Status)
 	list, err := trader.Orders.List(ctx, autosharestest.TraderAccountID, nil)
 	require.NoError(t, err)
-	assert.Equal(t, 1, list.TotalCount)
+	assert.Equal(t, 1, list.Total)
 	require.NoError(t, trader.Orders.Cancel(ctx, autosharestest.TraderAccountID, o.ID))
 	got, err = trader.Orders.Get(ctx, autosharestest.TraderAccountID, o.ID)
 	require.NoError(t, err)
@@ -288,8 +309,8 @@ func TestForeignAccountAndAdminOnly(t *testing.T) {
 	ctx := context.Background()
 	srv := autosharestest.NewServer()
 	defer srv.Close()
-	trader := session(t, srv, newProvider(t, srv), autosharestest.TraderLogin, autosharestest.TraderPassword)
-	_, err := trader.Accounts.Balances(ctx, autosharestest.SpareAccountID)
+	trader := session(t, srv, newProvider(t, srv), autosharestest.User, autosharestest.Password)
+	_, err := trader.Accounts.Balances(ctx, strconv.Itoa(autosharestest.SpareAccountID))
 	assert.ErrorIs(t, err, auth.ErrInvalidToken, "a foreign account is the documented 401")
 	assert.Contains(t, err.Error(), "Authorization has been denied")
 	_, err = trader.Users.Create(ctx, autoshares.NewUser{FirstName: "A", LastName: "B", EmailAddress: "a@b.c", Login: "ab"}, nil)
@@ -303,14 +324,12 @@ func TestPriceAlertLifecycle(t *testing.T) {
 	clock := autosharestest.NewTestClock(time.Time{})
 	srv := autosharestest.NewServer(autosharestest.WithClock(clock.Now))
 	defer srv.Close()
-	cfg := srv.ProviderConfig()
-	p, err := autoshares.New(cfg)
+	p := newProvider(t, srv)
+	tok, err := srv.Browser(autosharestest.AdminLogin, autosharestest.AdminPassword).Token(ctx, p)
 	require.NoError(t, err)
-	tok, err := srv.Login(ctx, p, autosharestest.AdminLogin, autosharestest.AdminPassword)
-	require.NoError(t, err)
-	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
+	c := p.NewClient(staticToken{tok})
 
-	exp := autoshares.UnixTime{Time: clock.Now().Add(time.Hour)}
+	exp := autoshares.Time{Time: clock.Now().Add(time.Hour)}
 	a, err := c.PriceAlerts.Create(ctx, autoshares.Me, autoshares.NewPriceAlert{SecurityID: 5,
 		Operator: autoshares.AlertLessOrEqual, Field: autoshares.AlertFieldBid, Argument: dec("400"), ExpirationDate: &exp})
 	require.NoError(t, err)
@@ -347,7 +366,7 @@ func TestRefreshOnAndOff(t *testing.T) {
 			p := newProvider(t, srv)
 			assert.Equal(t, on, p.Capabilities().Refresh)
 			assert.Equal(t, on, containsScope(p.Scopes(), "offline_access"))
-			tok, err := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+			tok, err := srv.Login(ctx, p)
 			require.NoError(t, err)
 			assert.Equal(t, clock.Now().Add(24*time.Hour), tok.Expiry)
 			assert.Equal(t, on, tok.RefreshToken != "")
@@ -380,13 +399,13 @@ func TestExpiredTokenIsInvalidToken(t *testing.T) {
 	srv := autosharestest.NewServer(autosharestest.WithClock(clock.Now), autosharestest.WithRefresh(false))
 	defer srv.Close()
 	p := newProvider(t, srv)
-	tok, err := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	tok, err := srv.Login(ctx, p)
 	require.NoError(t, err)
-	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
-	_, err = c.Users.Me(ctx)
+	c := p.NewClient(staticToken{tok})
+	_, err = c.Profile.Get(ctx)
 	require.NoError(t, err)
 	clock.Advance(24*time.Hour + time.Second)
-	_, err = c.Users.Me(ctx)
+	_, err = c.Profile.Get(ctx)
 	require.ErrorIs(t, err, auth.ErrInvalidToken)
 	assert.False(t, errors.Is(err, autoshares.ErrAPIKeyRejected))
 }
@@ -395,20 +414,20 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 	ctx := context.Background()
 	srv := autosharestest.NewServer()
 	defer srv.Close()
-	trader := session(t, srv, newProvider(t, srv), autosharestest.TraderLogin, autosharestest.TraderPassword)
+	trader := session(t, srv, newProvider(t, srv), autosharestest.User, autosharestest.Password)
 	// The broker drops the access token: the 401 is answered by one
 	// refresh and the call goes through.
 	srv.Faults().Next("/v1.0/users/@me/info", autosharestest.Fault{InvalidateToken: true}, 1)
-	me, err := trader.Users.Me(ctx)
+	me, err := trader.Profile.Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(autosharestest.TraderUserID), me.ID)
 
 	// Without refresh tokens the user must log in again.
 	srv2 := autosharestest.NewServer(autosharestest.WithRefresh(false))
 	defer srv2.Close()
-	trader = session(t, srv2, newProvider(t, srv2), autosharestest.TraderLogin, autosharestest.TraderPassword)
+	trader = session(t, srv2, newProvider(t, srv2), autosharestest.User, autosharestest.Password)
 	srv2.Faults().Next("/v1.0/users/@me/info", autosharestest.Fault{InvalidateToken: true}, 1)
-	_, err = trader.Users.Me(ctx)
+	_, err = trader.Profile.Get(ctx)
 	require.ErrorIs(t, err, auth.ErrReauthRequired)
 }
 
@@ -417,7 +436,7 @@ func TestUserinfoAndLogout(t *testing.T) {
 	srv := autosharestest.NewServer()
 	defer srv.Close()
 	p := newProvider(t, srv)
-	tok, err := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	tok, err := srv.Login(ctx, p)
 	require.NoError(t, err)
 	ui, err := p.UserInfo(ctx, tok)
 	require.NoError(t, err)
@@ -443,7 +462,7 @@ func TestCodeLifetime(t *testing.T) {
 	code := func() (string, string) {
 		flow, err := auth.Begin(p)
 		require.NoError(t, err)
-		cb, err := srv.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword).Login(ctx, flow.URL)
+		cb, err := srv.Browser(autosharestest.User, autosharestest.Password).Login(ctx, flow.URL)
 		require.NoError(t, err)
 		u, err := url.Parse(cb)
 		require.NoError(t, err)
@@ -468,7 +487,7 @@ func TestNewAccountBindAndUnbind(t *testing.T) {
 	defer srv.Close()
 	p := newProvider(t, srv)
 	admin := session(t, srv, p, autosharestest.AdminLogin, autosharestest.AdminPassword)
-	trader := session(t, srv, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	trader := session(t, srv, p, autosharestest.User, autosharestest.Password)
 
 	acc, err := admin.Accounts.Create(ctx, autoshares.NewAccount{MarginType: autoshares.MarginCash, Alias: "second"})
 	require.NoError(t, err)
@@ -478,9 +497,9 @@ func TestNewAccountBindAndUnbind(t *testing.T) {
 
 	_, err = admin.Accounts.Bind(ctx, acc.ID, autoshares.UserID(autosharestest.TraderUserID), autoshares.AccessReadOnly)
 	require.NoError(t, err)
-	_, err = admin.Accounts.BindByUsername(ctx, acc.ID, autosharestest.TraderLogin, autoshares.AccessReadOnly)
+	_, err = admin.Accounts.BindByUsername(ctx, acc.ID, autosharestest.User, autoshares.AccessReadOnly)
 	require.NoError(t, err, "binding is idempotent")
-	list, err := trader.Accounts.List(ctx, autoshares.Me)
+	list, err := trader.Accounts.List(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	assert.Equal(t, autoshares.AccessReadOnly, list[1].AccessType)
@@ -490,7 +509,7 @@ func TestNewAccountBindAndUnbind(t *testing.T) {
 	assert.ErrorIs(t, err, autoshares.ErrNotFound)
 
 	require.NoError(t, admin.Accounts.Unbind(ctx, acc.ID, autoshares.UserID(autosharestest.TraderUserID)))
-	list, err = trader.Accounts.List(ctx, autoshares.Me)
+	list, err = trader.Accounts.List(ctx)
 	require.NoError(t, err)
 	assert.Len(t, list, 1)
 
@@ -499,4 +518,30 @@ func TestNewAccountBindAndUnbind(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Thomas", u.FirstName)
 	assert.Equal(t, "Trader", u.LastName)
+}
+
+// TestWithBaseTransport: the base transport sits under the authorizing
+// one, so it sees every request with its credentials already added.
+func TestWithBaseTransport(t *testing.T) {
+	ctx := context.Background()
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	p := newProvider(t, srv)
+	tok, err := srv.Login(ctx, p)
+	require.NoError(t, err)
+	var sawToken atomic.Bool
+	ct := &countingTransport{base: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sawToken.Store(r.Header.Get("Authorization") == "Bearer "+tok.AccessToken)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c := p.NewClient(staticToken{tok}, autoshares.WithBaseTransport(ct))
+	_, err = c.Profile.Get(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), ct.n.Load())
+	assert.True(t, sawToken.Load(), "the base transport sees the authorized request")
+
+	// A client that is not an authorizing one cannot take a base transport.
+	_, err = autoshares.NewClient(&http.Client{Transport: ct}, autoshares.WithProvider(p),
+		autoshares.WithBaseTransport(ct)).Profile.Get(ctx)
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
 }

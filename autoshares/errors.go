@@ -11,20 +11,24 @@ import (
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
-// APIError is an error answer from the AutoShares API, in any of its body
+// Error is an error answer from the AutoShares API, in any of its body
 // shapes ({"error"}, {"Message"}, {"Errors":[…]}, order checks): the HTTP
 // status, the broker's code and message, and the request ID. Reach it with
 // errors.As; its Err says which class of failure it is.
-type APIError = rest.Error
+type Error = rest.Error
+
+// PartialError names the items of a multi-item call (symbols, accounts)
+// that failed while the others succeeded; the call returns those beside it.
+type PartialError = rest.PartialError
 
 // Errors the client returns, matched with errors.Is. The details are on
-// *APIError, *AgreementsPendingError and *OrderRejectedError (errors.As).
+// *Error, *AgreementsPendingError and *OrderRejectedError (errors.As).
 // A refused access token (401) matches auth.ErrInvalidToken, a rate limit
 // auth.ErrRateLimited, a 5xx auth.ErrUnavailable.
 var (
-	// ErrMissingAPIKey means no API secret key is configured: the client
-	// refuses to send a request that AutoShares would reject anyway.
-	ErrMissingAPIKey = errors.New("autoshares: no API secret key configured (set one with WithAPIKey)")
+	// ErrInvalidInput matches a call refused before anything was sent: a
+	// bad argument, or a client with no host or API key configured.
+	ErrInvalidInput = rest.ErrInvalidInput
 	// ErrAPIKeyRejected means AutoShares refused the API secret key:
 	// "Application key is not defined or does not exist".
 	ErrAPIKeyRejected = errors.New("API secret key rejected")
@@ -64,7 +68,7 @@ var errorFields = rest.ErrorFields{
 
 // classify is the rest error hook: it gives AutoShares' answers their own
 // classes on top of the status-based ones.
-func classify(e *APIError) {
+func classify(e *Error) {
 	switch {
 	case e.Code == apiKeyMessage || e.Message == apiKeyMessage:
 		// Not a token problem: no re-login, no refresh.
@@ -83,7 +87,7 @@ type AgreementsPendingError struct {
 	// Agreements are the outstanding agreements the call waits for.
 	Agreements []Agreement
 	// Err is the broker's answer.
-	Err *APIError
+	Err *Error
 }
 
 // Error implements the error interface.
@@ -124,7 +128,7 @@ type OrderRejectedError struct {
 	// Check is the full check result: costs, commission, quotes.
 	Check *OrderPreview
 	// Err is the broker's answer when it came with an error status.
-	Err *APIError
+	Err *Error
 }
 
 // Error implements the error interface.

@@ -17,18 +17,17 @@ func Example() {
 	srv := autosharestest.NewServer() // an AutoShares emulator on 127.0.0.1
 	defer srv.Close()
 
-	p, err := autoshares.New(srv.ProviderConfig())
+	p, err := srv.Provider() // autoshares.New(srv.Config())
 	if err != nil {
 		panic(err)
 	}
-	tok, err := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	tok, err := srv.Login(ctx, p) // the seeded trader signs in
 	if err != nil {
 		panic(err)
 	}
 	src, _ := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "trader"))
 	_ = src.SetToken(ctx, tok)
-	c := autoshares.NewClient(autoshares.NewHTTPClient(src, srv.Client().Transport),
-		autoshares.WithBaseURL(srv.URL), autoshares.WithAPIKey(autosharestest.APIKey))
+	c := p.NewClient(src) // host and API key from the provider's Config
 
 	_, err = c.Quotes.Get(ctx, "AAPL")
 	fmt.Println(errors.Is(err, autoshares.ErrAgreementsPending))
@@ -51,9 +50,11 @@ func ExampleOrdersService_Place() {
 	ctx := context.Background()
 	srv := autosharestest.NewServer()
 	defer srv.Close()
-	p, _ := autoshares.New(srv.ProviderConfig())
-	tok, _ := srv.Login(ctx, p, autosharestest.AdminLogin, autosharestest.AdminPassword)
-	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
+	p, _ := srv.Provider()
+	tok, _ := srv.Browser(autosharestest.AdminLogin, autosharestest.AdminPassword).Token(ctx, p)
+	src, _ := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "admin"))
+	_ = src.SetToken(ctx, tok)
+	c := p.NewClient(src)
 
 	_, err := c.Orders.Place(ctx, autosharestest.TraderAccountID, autoshares.OrderRequest{
 		Symbol: "MSFT", Type: autoshares.OrderMarket, Side: autoshares.SideBuy, Quantity: dec("500")})

@@ -3,17 +3,17 @@ package autoshares_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/internal/resttest"
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,41 +24,30 @@ const (
 	fixtureKey  = "fixture-app-key-42"
 )
 
-func fixture(t *testing.T, name string) string {
+// newTestClient returns a client on the resttest harness, pointed at
+// fixtureBase with the fixture API key and no retries.
+func newTestClient(t *testing.T, opts ...autoshares.Option) (*autoshares.Client, *httpmock.MockTransport) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return string(b)
+	hc, mt := resttest.Setup(t)
+	base := []autoshares.Option{autoshares.WithBaseURL(fixtureBase), autoshares.WithAPIKey(fixtureKey),
+		autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 1})}
+	return autoshares.NewClient(hc, append(base, opts...)...), mt
 }
 
-// mocked returns a client on an httpmock transport; every request must
-// carry the API key in Et-App-Key.
-func mocked(t *testing.T, opts ...autoshares.Option) (*autoshares.Client, *httpmock.MockTransport) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	base := []autoshares.Option{autoshares.WithAPIKey(fixtureKey), autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 1})}
-	return autoshares.NewClient(&http.Client{Transport: mt}, append(base, opts...)...), mt
-}
-
-// respond answers with a fixture after checking the API key and, when
-// wantBody is set, the exact JSON request body.
-func respond(t *testing.T, status int, name, wantBody string) httpmock.Responder {
+// answer checks that the request carries the API key in Et-App-Key and,
+// when wantBody is set, has exactly that JSON body; then it answers with
+// the fixture file (none when empty) and a request ID.
+func answer(t *testing.T, status int, file, wantBody string) httpmock.Responder {
 	return func(r *http.Request) (*http.Response, error) {
-		assert.Equal(t, fixtureKey, r.Header.Get("Et-App-Key"), "API key header on %s %s", r.Method, r.URL.Path)
+		resttest.Header(t, r, "Et-App-Key", fixtureKey)
 		if wantBody != "" {
-			b, err := io.ReadAll(r.Body)
-			require.NoError(t, err)
-			assert.JSONEq(t, wantBody, string(b), "request body of %s %s", r.Method, r.URL.Path)
-			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+			resttest.Body(t, r, wantBody)
 		}
 		body := ""
-		if name != "" {
-			body = fixture(t, name)
+		if file != "" {
+			body = resttest.Fixture(t, file)
 		}
-		resp := httpmock.NewStringResponse(status, body)
-		resp.Header.Set("Content-Type", "application/json; charset=utf-8")
-		resp.Header.Set("X-Request-Id", "req-1")
-		return resp, nil
+		return resttest.JSON(status, body, "X-Request-Id", "req-1"), nil
 	}
 }
 
@@ -83,9 +72,9 @@ func TestFixtureErrorShapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, mt := mocked(t)
-			mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/info", respond(t, tc.status, tc.file, ""))
-			_, err := c.Users.Me(ctx)
+			c, mt := newTestClient(t)
+			mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/info", answer(t, tc.status, tc.file, ""))
+			_, err := c.Profile.Get(ctx)
 			require.Error(t, err)
 			for _, target := range tc.is {
 				assert.ErrorIs(t, err, target)
@@ -93,7 +82,7 @@ func TestFixtureErrorShapes(t *testing.T) {
 			for _, target := range tc.isNot {
 				assert.NotErrorIs(t, err, target)
 			}
-			var ae *autoshares.APIError
+			var ae *autoshares.Error
 			require.ErrorAs(t, err, &ae)
 			assert.Equal(t, tc.status, ae.StatusCode)
 			assert.Equal(t, "req-1", ae.RequestID)
@@ -104,10 +93,10 @@ func TestFixtureErrorShapes(t *testing.T) {
 }
 
 func TestFixtureWrappedFailureWith200(t *testing.T) {
-	c, mt := mocked(t)
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/info", respond(t, 200, "error_wrapped.json", ""))
-	_, err := c.Users.Me(context.Background())
-	var ae *autoshares.APIError
+	c, mt := newTestClient(t)
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/info", answer(t, 200, "error_wrapped.json", ""))
+	_, err := c.Profile.Get(context.Background())
+	var ae *autoshares.Error
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 500, ae.StatusCode, "the envelope's StatusCode wins over HTTP 200")
 	assert.ErrorIs(t, err, auth.ErrUnavailable)
@@ -125,8 +114,8 @@ func TestFixtureOrderChecks(t *testing.T) {
 		{"error_quote_price.json", "QuotePriceIsInvalid", 200},
 		{"error_order_check.json", "DayTradingBuyingPowerExceeded", 400},
 	} {
-		c, mt := mocked(t)
-		mt.RegisterResponder("POST", fixtureBase+"/v1.0/accounts/6303/orders", respond(t, tc.status, tc.file, ""))
+		c, mt := newTestClient(t)
+		mt.RegisterResponder("POST", fixtureBase+"/v1.0/accounts/6303/orders", answer(t, tc.status, tc.file, ""))
 		_, err := c.Orders.Place(ctx, 6303, order)
 		require.ErrorIs(t, err, autoshares.ErrOrderRejected, tc.file)
 		var oe *autoshares.OrderRejectedError
@@ -149,9 +138,9 @@ func TestFixtureOrderChecks(t *testing.T) {
 }
 
 func TestFixturePlaceNeverRetried(t *testing.T) {
-	c, mt := mocked(t, autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond}))
-	mt.RegisterResponder("POST", fixtureBase+"/v1.0/accounts/6303/orders", respond(t, 503, "error_server.json", ""))
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/orders/1", respond(t, 503, "error_server.json", ""))
+	c, mt := newTestClient(t, autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond}))
+	mt.RegisterResponder("POST", fixtureBase+"/v1.0/accounts/6303/orders", answer(t, 503, "error_server.json", ""))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/orders/1", answer(t, 503, "error_server.json", ""))
 	_, err := c.Orders.Place(context.Background(), 6303, autoshares.OrderRequest{Symbol: "AAPL",
 		Type: autoshares.OrderMarket, Side: autoshares.SideBuy, Quantity: dec("1")})
 	require.ErrorIs(t, err, auth.ErrUnavailable)
@@ -162,11 +151,11 @@ func TestFixturePlaceNeverRetried(t *testing.T) {
 }
 
 func TestFixtureOrderPlaced(t *testing.T) {
-	c, mt := mocked(t)
+	c, mt := newTestClient(t)
 	want := `{"Symbol":"AAPL","ClientId":"c-1","Type":"Limit","Side":"Buy","Quantity":100,"Price":190.05,
 		"TimeInForce":"GoodTillCancel","ExecInst":"AllOrNone","Exchange":"XNAS","ExtendedHours":"REGPOST",
 		"Comment":"Expecting a remarkable Q4 report","ExecutionInstructions":{"PerTradeCommission":"1"}}`
-	mt.RegisterResponder("POST", fixtureBase+"/v1.0/accounts/6303/orders", respond(t, 200, "order_placed.json", want))
+	mt.RegisterResponder("POST", fixtureBase+"/v1.0/accounts/6303/orders", answer(t, 200, "order_placed.json", want))
 	o, err := c.Orders.Place(context.Background(), 6303, autoshares.OrderRequest{Symbol: "AAPL", ClientID: "c-1",
 		Type: autoshares.OrderLimit, Side: autoshares.SideBuy, Quantity: dec("100"), Price: dec("190.05"),
 		TimeInForce: autoshares.TimeInForceGoodTillCancel, ExecInst: "AllOrNone", Exchange: "XNAS",
@@ -185,8 +174,8 @@ func TestFixtureOrderPlaced(t *testing.T) {
 
 func TestFixtureUsers(t *testing.T) {
 	ctx := context.Background()
-	c, mt := mocked(t)
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/7125/info", respond(t, 200, "user_info.json", ""))
+	c, mt := newTestClient(t)
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/7125/info", answer(t, 200, "user_info.json", ""))
 	u, err := c.Users.Get(ctx, autoshares.UserID(7125))
 	require.NoError(t, err)
 	assert.Equal(t, int64(7125), u.ID)
@@ -195,7 +184,7 @@ func TestFixtureUsers(t *testing.T) {
 	assert.Nil(t, u.DateOfBirth)
 
 	mt.RegisterResponderWithQuery("POST", fixtureBase+"/v1.0/users", "sendInvitationEmail=true",
-		respond(t, 200, "user_created.json", `{"FirstName":"Nina","LastName":"New","EmailAddress":"nina@example.com","Login":"nina","TimeZoneInfoId":"Eastern Standard Time"}`))
+		answer(t, 200, "user_created.json", `{"FirstName":"Nina","LastName":"New","EmailAddress":"nina@example.com","Login":"nina","TimeZoneInfoId":"Eastern Standard Time"}`))
 	created, err := c.Users.Create(ctx, autoshares.NewUser{FirstName: "Nina", LastName: "New", EmailAddress: "nina@example.com",
 		Login: "nina", TimeZoneInfoID: "Eastern Standard Time"}, &autoshares.CreateUserOptions{SendInvitationEmail: true})
 	require.NoError(t, err)
@@ -206,16 +195,16 @@ func TestFixtureUsers(t *testing.T) {
 	assert.ErrorContains(t, err, "LastName, EmailAddress, Login required")
 
 	first := "Tomas"
-	mt.RegisterResponder("PATCH", fixtureBase+"/v1.0/users/@me", respond(t, 200, "user_info.json", `{"FirstName":"Tomas"}`))
+	mt.RegisterResponder("PATCH", fixtureBase+"/v1.0/users/@me", answer(t, 200, "user_info.json", `{"FirstName":"Tomas"}`))
 	_, err = c.Users.Update(ctx, autoshares.Me, autoshares.UserUpdate{FirstName: &first})
 	require.NoError(t, err)
 }
 
 func TestFixtureAccounts(t *testing.T) {
 	ctx := context.Background()
-	c, mt := mocked(t)
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/accounts", respond(t, 200, "user_accounts.json", ""))
-	list, err := c.Accounts.List(ctx, autoshares.Me)
+	c, mt := newTestClient(t)
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/accounts", answer(t, 200, "user_accounts.json", ""))
+	list, err := c.Accounts.List(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	assert.Equal(t, autoshares.AccessOwner, list[0].AccessType)
@@ -224,13 +213,13 @@ func TestFixtureAccounts(t *testing.T) {
 
 	for file, access := range map[string]autoshares.AccessType{"binding_one.json": "Full", "binding_array.json": "ReadOnly"} {
 		mt.RegisterResponderWithQuery("PUT", fixtureBase+"/v1.0/accounts/6304/users/7126", "accessType="+string(access),
-			respond(t, 200, file, ""))
+			answer(t, 200, file, ""))
 		b, err := c.Accounts.Bind(ctx, 6304, autoshares.UserID(7126), access)
 		require.NoError(t, err, file)
 		assert.Equal(t, access, b.AccessType)
 		assert.Equal(t, int64(7126), b.User.ID)
 	}
-	mt.RegisterResponderWithQuery("PUT", fixtureBase+"/v1.0/accounts/6304/username/nina", "accessType=Owner", respond(t, 200, "binding_one.json", ""))
+	mt.RegisterResponderWithQuery("PUT", fixtureBase+"/v1.0/accounts/6304/username/nina", "accessType=Owner", answer(t, 200, "binding_one.json", ""))
 	_, err = c.Accounts.BindByUsername(ctx, 6304, "nina", autoshares.AccessOwner)
 	require.NoError(t, err)
 	_, err = c.Accounts.Bind(ctx, 6304, autoshares.Me, "Admin")
@@ -239,22 +228,24 @@ func TestFixtureAccounts(t *testing.T) {
 	mt.RegisterResponder("DELETE", fixtureBase+"/v1.0/accounts/6304/users/7126", httpmock.NewStringResponder(204, ""))
 	require.NoError(t, c.Accounts.Unbind(ctx, 6304, autoshares.UserID(7126)))
 
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/info", respond(t, 200, "balances.json", ""))
-	bal, err := c.Accounts.Balances(ctx, 6303)
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/info", answer(t, 200, "balances.json", ""))
+	bals, err := c.Accounts.Balances(ctx, "6303")
 	require.NoError(t, err)
+	require.Len(t, bals, 1)
+	bal := bals[0]
 	assert.Equal(t, "976510.75", bal.Cash.String())
 	assert.Equal(t, "-0.05700775140829844330933239", bal.ChangePercent.String(), "no float rounding")
 	assert.Equal(t, "3978617.8", bal.DayTradingBuyingPower.String())
 	assert.Equal(t, "7692.3", bal.MaintenanceMargin.String())
-	_, err = c.Accounts.Balances(ctx, 0)
-	assert.ErrorContains(t, err, "not positive")
+	_, err = c.Accounts.Balances(ctx, "0")
+	assert.ErrorContains(t, err, "not a positive integer")
 }
 
 func TestFixtureAgreements(t *testing.T) {
 	ctx := context.Background()
-	c, mt := mocked(t)
+	c, mt := newTestClient(t)
 
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", respond(t, 200, "agreements_minimal.json", ""))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", answer(t, 200, "agreements_minimal.json", ""))
 	list, err := c.Agreements.Outstanding(ctx, autoshares.Me)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
@@ -264,7 +255,7 @@ func TestFixtureAgreements(t *testing.T) {
 	_, err = c.Agreements.Sign(ctx, autoshares.Me, list[0])
 	assert.ErrorContains(t, err, "has no id")
 
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", respond(t, 200, "agreements_rich.json", ""))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", answer(t, 200, "agreements_rich.json", ""))
 	list, err = c.Agreements.Outstanding(ctx, autoshares.Me)
 	require.NoError(t, err)
 	require.Len(t, list, 2)
@@ -274,20 +265,20 @@ func TestFixtureAgreements(t *testing.T) {
 
 	// The version is echoed exactly as received: a string stays a string.
 	mt.RegisterResponder("POST", fixtureBase+"/v1.0/users/@me/agreements/101/sign",
-		respond(t, 200, "agreement_signed.json", `{"Version":"3","Accepted":true}`))
+		answer(t, 200, "agreement_signed.json", `{"Version":"3","Accepted":true}`))
 	signed, err := c.Agreements.Sign(ctx, autoshares.Me, list[0])
 	require.NoError(t, err)
 	assert.Equal(t, autoshares.AgreementSigned, signed.Status)
 	assert.Equal(t, time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC), signed.SignedAt.Time)
 
 	// Documented: 200 with no body.
-	mt.RegisterResponder("POST", fixtureBase+"/v1.0/users/@me/agreements/102/sign", respond(t, 200, "", `{"Version":2,"Accepted":true}`))
+	mt.RegisterResponder("POST", fixtureBase+"/v1.0/users/@me/agreements/102/sign", answer(t, 200, "", `{"Version":2,"Accepted":true}`))
 	signed, err = c.Agreements.Sign(ctx, autoshares.Me, list[1])
 	require.NoError(t, err)
 	assert.Equal(t, autoshares.AgreementSigned, signed.Status)
 
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", respond(t, 200, "agreements_contract.json", ""))
-	mt.RegisterResponder("POST", fixtureBase+"/v1.0/users/@me/agreements/101/sign", respond(t, 409, "error_conflict.json", ""))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", answer(t, 200, "agreements_contract.json", ""))
+	mt.RegisterResponder("POST", fixtureBase+"/v1.0/users/@me/agreements/101/sign", answer(t, 409, "error_conflict.json", ""))
 	_, err = c.Agreements.SignAllRequired(ctx, autoshares.Me)
 	require.ErrorIs(t, err, autoshares.ErrConflict)
 	assert.Contains(t, err.Error(), "Platform Agreement (id 101)")
@@ -296,7 +287,7 @@ func TestFixtureAgreements(t *testing.T) {
 // TestFixtureAgreementStringID: an id sent as a string in the default Id
 // field is read like one in a configured field.
 func TestFixtureAgreementStringID(t *testing.T) {
-	c, mt := mocked(t)
+	c, mt := newTestClient(t)
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements",
 		httpmock.NewStringResponder(200, `[{"Id":"77","Type":"Platform","CanSkip":false}]`))
 	list, err := c.Agreements.Outstanding(context.Background(), autoshares.Me)
@@ -307,11 +298,11 @@ func TestFixtureAgreementStringID(t *testing.T) {
 }
 
 func TestFixtureAgreementIDField(t *testing.T) {
-	c, mt := mocked(t, autoshares.WithAgreementIDField("AgreementId"),
+	c, mt := newTestClient(t, autoshares.WithAgreementIDField("AgreementId"),
 		autoshares.WithPaths(autoshares.Paths{SignAgreement: "/gapp/agreements/{agreementId}/accept"}))
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements",
 		httpmock.NewStringResponder(200, `[{"AgreementId":"77","Type":"Platform","CanSkip":false}]`))
-	mt.RegisterResponder("POST", fixtureBase+"/gapp/agreements/77/accept", respond(t, 200, "", `{"Accepted":true}`))
+	mt.RegisterResponder("POST", fixtureBase+"/gapp/agreements/77/accept", answer(t, 200, "", `{"Accepted":true}`))
 	signed, err := c.Agreements.SignAllRequired(context.Background(), autoshares.Me)
 	require.NoError(t, err)
 	require.Len(t, signed, 1)
@@ -319,9 +310,9 @@ func TestFixtureAgreementIDField(t *testing.T) {
 }
 
 func TestFixtureAgreementsPending(t *testing.T) {
-	c, mt := mocked(t)
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/quotes", respond(t, 403, "error_agreements_pending.json", ""))
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", respond(t, 200, "agreements_contract.json", ""))
+	c, mt := newTestClient(t)
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/quotes", answer(t, 403, "error_agreements_pending.json", ""))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", answer(t, 200, "agreements_contract.json", ""))
 	_, err := c.Quotes.Get(context.Background(), "AAPL")
 	require.ErrorIs(t, err, autoshares.ErrAgreementsPending)
 	assert.ErrorIs(t, err, autoshares.ErrForbidden)
@@ -334,9 +325,9 @@ func TestFixtureAgreementsPending(t *testing.T) {
 
 func TestFixtureQuotes(t *testing.T) {
 	ctx := context.Background()
-	c, mt := mocked(t)
+	c, mt := newTestClient(t)
 	for _, file := range []string{"quotes.json", "quotes_stream_strings.json"} {
-		mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL", respond(t, 200, file, ""))
+		mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL", answer(t, 200, file, ""))
 		q, err := c.Quotes.Get(ctx, "AAPL")
 		require.NoError(t, err, file)
 		require.Len(t, q, 1)
@@ -349,15 +340,18 @@ func TestFixtureQuotes(t *testing.T) {
 	assert.Equal(t, "76", q[0].Ask.String())
 	assert.Equal(t, time.Date(2015, 8, 20, 20, 0, 0, 0, time.UTC), q[0].Timestamp.Time)
 
-	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL%2CMSFT", respond(t, 200, "quotes.json", ""))
-	_, err = c.Quotes.Get(ctx, "AAPL", "MSFT")
-	require.NoError(t, err)
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL%2CMSFT", answer(t, 200, "quotes.json", ""))
+	q, err = c.Quotes.Get(ctx, "AAPL", "MSFT")
+	require.Len(t, q, 1)
+	var pe *autoshares.PartialError
+	require.ErrorAs(t, err, &pe, "the answer has no MSFT quote")
+	assert.Contains(t, pe.Failed, "MSFT")
 	_, err = c.Quotes.Get(ctx, "AAPL,MSFT")
 	assert.ErrorContains(t, err, "not valid")
 	_, err = c.Quotes.Get(ctx)
 	assert.ErrorContains(t, err, "no symbols")
 
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/equities/BRK.B", respond(t, 200, "security.json", ""))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/equities/BRK.B", answer(t, 200, "security.json", ""))
 	sec, err := c.Quotes.LookupSecurity(ctx, "BRK.B")
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), sec.ID)
@@ -365,9 +359,9 @@ func TestFixtureQuotes(t *testing.T) {
 
 func TestFixturePriceAlerts(t *testing.T) {
 	ctx := context.Background()
-	c, mt := mocked(t)
-	exp := autoshares.UnixTime{Time: time.Unix(1550674408, 0)}
-	mt.RegisterResponder("POST", fixtureBase+"/v1.0/users/@me/pricealerts", respond(t, 200, "price_alert.json",
+	c, mt := newTestClient(t)
+	exp := autoshares.Time{Time: time.Unix(1550674408, 0)}
+	mt.RegisterResponder("POST", fixtureBase+"/v1.0/users/@me/pricealerts", answer(t, 200, "price_alert.json",
 		`{"State":"New","Operator":"GTEQ","SecurityId":4,"Field":"Last","Argument":200.5,"ExpirationDate":1550674408}`))
 	a, err := c.PriceAlerts.Create(ctx, autoshares.Me, autoshares.NewPriceAlert{SecurityID: 4, Operator: "GTEQ",
 		Field: "Last", Argument: dec("200.50"), ExpirationDate: &exp})
@@ -377,20 +371,20 @@ func TestFixturePriceAlerts(t *testing.T) {
 	assert.Equal(t, "200.5", a.Argument.String())
 
 	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/users/@me/pricealerts", "pageNumber=0&pageSize=1",
-		respond(t, 200, "price_alerts_page.json", ""))
+		answer(t, 200, "price_alerts_page.json", ""))
 	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/users/@me/pricealerts", "pageSize=1",
-		respond(t, 200, "price_alerts_page.json", ""))
+		answer(t, 200, "price_alerts_page.json", ""))
 	page, err := c.PriceAlerts.List(ctx, autoshares.Me, &autoshares.ListOptions{PageSize: 1})
 	require.NoError(t, err)
-	assert.Equal(t, 2, page.TotalCount)
+	assert.Equal(t, 2, page.Total)
 	assert.True(t, page.HasNext())
 	require.Len(t, page.Items, 1)
 	assert.Nil(t, page.Items[0].ExpirationDate)
 
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/pricealerts/501", respond(t, 200, "price_alert.json", ""))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/pricealerts/501", answer(t, 200, "price_alert.json", ""))
 	_, err = c.PriceAlerts.Get(ctx, autoshares.Me, 501)
 	require.NoError(t, err)
-	mt.RegisterResponder("PUT", fixtureBase+"/v1.0/users/@me/pricealerts/501", respond(t, 200, "price_alert.json",
+	mt.RegisterResponder("PUT", fixtureBase+"/v1.0/users/@me/pricealerts/501", answer(t, 200, "price_alert.json",
 		`{"State":"Stopped","Operator":"LTEQ","SecurityId":4,"Field":"Bid","Argument":1}`))
 	_, err = c.PriceAlerts.Update(ctx, autoshares.Me, 501, autoshares.NewPriceAlert{SecurityID: 4, Operator: "LTEQ",
 		Field: "Bid", Argument: dec("1"), State: autoshares.AlertStopped})
@@ -401,33 +395,87 @@ func TestFixturePriceAlerts(t *testing.T) {
 
 func TestFixturePositions(t *testing.T) {
 	ctx := context.Background()
-	c, mt := mocked(t)
-	desc := false
+	c, mt := newTestClient(t)
 	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/accounts/6303/positions",
-		"pageNumber=1&pageSize=99&sortField=Symbol&desc=false&filter=Symbol+%3D+%27AAPL%27", respond(t, 200, "positions_array.json", ""))
-	p, err := c.Positions.List(ctx, 6303, &autoshares.PositionListOptions{PageNumber: 1, PageSize: 99,
-		SortField: "Symbol", Desc: &desc, Filter: "Symbol = 'AAPL'"})
+		"pageNumber=0&pageSize=99&sortField=Quantity&desc=true&filter=Symbol+%3D+%27AAPL%27", answer(t, 200, "positions_array.json", ""))
+	p, err := c.Positions.List(ctx, "6303", &autoshares.PositionsOptions{SortField: "Quantity", Desc: true, Filter: "Symbol = 'AAPL'"})
 	require.NoError(t, err)
-	assert.Equal(t, -1, p.TotalCount, "a bare array has no count")
-	require.Len(t, p.Items, 1)
-	assert.Equal(t, "150.25", p.Items[0].AverageOpenPrice.String())
-	assert.Equal(t, "19510", p.Items[0].MarketValueEOD.String())
+	require.Len(t, p, 1, "a bare array is one page")
+	assert.Equal(t, "150.25", p[0].AverageOpenPrice.String())
+	assert.Equal(t, "19510", p[0].MarketValueEOD.String())
 
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/positions", respond(t, 200, "positions_page.json", ""))
-	p, err = c.Positions.List(ctx, 6303, nil)
+	// Without options the spec's parameters are still sent.
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/accounts/6303/positions",
+		"pageNumber=0&pageSize=99&sortField=Symbol&desc=false", answer(t, 200, "positions_page.json", ""))
+	p, err = c.Positions.List(ctx, "6303", nil)
 	require.NoError(t, err)
-	assert.Equal(t, 1, p.TotalCount)
-	assert.Equal(t, "15025", p.Items[0].CostBasis.String())
+	require.Len(t, p, 1)
+	assert.Equal(t, "15025", p[0].CostBasis.String())
 
-	_, err = c.Positions.List(ctx, 6303, &autoshares.PositionListOptions{PageSize: 100})
-	assert.ErrorContains(t, err, "outside 0..99")
+	_, err = c.Positions.List(ctx, "6303", &autoshares.PositionsOptions{PageSize: 100})
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	assert.ErrorContains(t, err, "outside 1..99")
+	_, err = c.Positions.List(ctx, "abc", nil)
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+}
+
+// TestPositionsWalkPages: List follows the broker's NextPageLink (its
+// paging parameters, on the client's own origin) until the last page.
+func TestPositionsWalkPages(t *testing.T) {
+	ctx := context.Background()
+	c, mt := newTestClient(t)
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/accounts/6303/positions",
+		"pageNumber=0&pageSize=1&sortField=Symbol&desc=false", httpmock.ResponderFromResponse(resttest.JSON(200,
+			`{"Result":[{"Id":1,"Symbol":"AAPL"}],"TotalCount":2,"NextPageLink":"https://elsewhere.example/v1.0/accounts/6303/positions?pageNumber=1&pageSize=1"}`)))
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/accounts/6303/positions",
+		"pageNumber=1&pageSize=1&sortField=Symbol&desc=false", httpmock.ResponderFromResponse(resttest.JSON(200,
+			`{"Result":[{"Id":2,"Symbol":"MSFT"}],"TotalCount":2,"NextPageLink":null}`)))
+	p, err := c.Positions.List(ctx, "6303", &autoshares.PositionsOptions{PageSize: 1})
+	require.NoError(t, err)
+	require.Len(t, p, 2)
+	assert.Equal(t, "AAPL", p[0].Symbol)
+	assert.Equal(t, "MSFT", p[1].Symbol)
+}
+
+// TestBalancesPartial: one account's failure does not hide the others'
+// balances; it is named in a *PartialError beside them.
+func TestBalancesPartial(t *testing.T) {
+	ctx := context.Background()
+	c, mt := newTestClient(t)
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6303/info", httpmock.ResponderFromResponse(resttest.JSON(200, `{"cash":100.5}`)))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/accounts/6304/info", answer(t, 401, "error_denied.json", ""))
+	b, err := c.Accounts.Balances(ctx, "6303", "6304")
+	require.Len(t, b, 1)
+	assert.Equal(t, int64(6303), b[0].AccountID)
+	assert.Equal(t, "100.5", b[0].Cash.String())
+	var pe *autoshares.PartialError
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, pe.Failed["6304"], "Authorization has been denied")
+
+	_, err = c.Accounts.Balances(ctx)
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	_, err = c.Accounts.Balances(ctx, "6303", "-1")
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+}
+
+// TestQuotesPartial: a symbol the broker answers no quote for is named in
+// a *PartialError beside the quotes it did answer.
+func TestQuotesPartial(t *testing.T) {
+	c, mt := newTestClient(t)
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL%2CNOPE", httpmock.ResponderFromResponse(resttest.JSON(200,
+		`[{"Symbol":"AAPL","SecurityId":4,"Ask":"1.5"}]`)))
+	q, err := c.Quotes.Get(context.Background(), "AAPL", "NOPE")
+	require.Len(t, q, 1)
+	var pe *autoshares.PartialError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, []string{"NOPE"}, slices.Collect(maps.Keys(pe.Failed)))
 }
 
 func TestFixtureMalformedAndOversized(t *testing.T) {
 	ctx := context.Background()
-	c, mt := mocked(t)
+	c, mt := newTestClient(t)
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/info", httpmock.NewStringResponder(200, `{"UserId":`))
-	_, err := c.Users.Me(ctx)
+	_, err := c.Profile.Get(ctx)
 	assert.ErrorIs(t, err, auth.ErrInvalidResponse)
 
 	big := make([]byte, (1<<20)+10)
@@ -437,7 +485,7 @@ func TestFixtureMalformedAndOversized(t *testing.T) {
 	big[0] = '['
 	big[len(big)-1] = ']'
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/accounts", httpmock.NewBytesResponder(200, big))
-	_, err = c.Accounts.List(ctx, autoshares.Me)
+	_, err = c.Accounts.List(ctx)
 	assert.ErrorIs(t, err, auth.ErrInvalidResponse)
 
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", httpmock.NewStringResponder(200, `{"Type":"x"}`))
@@ -452,37 +500,47 @@ func TestClientConfigurationErrors(t *testing.T) {
 		opts []autoshares.Option
 		want string
 	}{
+		{"no host", []autoshares.Option{autoshares.WithAPIKey("k")}, "no provider or base URL"},
 		{"insecure base", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithBaseURL("http://api.example.com")}, "https"},
-		{"bad environment", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithEnvironment("paper")}, "unknown environment"},
-		{"bad environment, then a base URL", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithEnvironment("paper"),
-			autoshares.WithBaseURL("https://api.example.com")}, "unknown environment"},
-		{"bad header", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithAPIKeyHeader("Et App Key")}, "not a valid header name"},
+		{"bad header", []autoshares.Option{autoshares.WithAPIKey("k"), autoshares.WithBaseURL(fixtureBase),
+			autoshares.WithAPIKeyHeader("Et App Key")}, "not a valid header name"},
+		{"no API key", []autoshares.Option{autoshares.WithBaseURL(fixtureBase)}, "no API secret key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := autoshares.NewClient(http.DefaultClient, tc.opts...)
-			require.ErrorContains(t, c.Err(), tc.want)
-			_, err := c.Users.Me(ctx)
+			_, err := c.Profile.Get(ctx)
+			require.ErrorIs(t, err, autoshares.ErrInvalidInput)
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
-	c := autoshares.NewClient(nil, autoshares.WithAPIKey("k"), autoshares.WithEnvironment(auth.Live))
-	assert.Equal(t, autoshares.LiveBaseURL, c.BaseURL())
-	assert.NoError(t, c.Err())
+	// The environment picks the API host, stated once in the Config.
+	for env, want := range map[auth.Environment]string{auth.Live: autoshares.LiveBaseURL, auth.Demo: autoshares.DemoBaseURL} {
+		p, err := autoshares.New(autoshares.Config{Environment: env, Domain: "tenant.example", APIKey: "k",
+			ClientID: "c", ClientSecret: "s"})
+		require.NoError(t, err)
+		assert.Equal(t, env, p.Environment())
+		assert.Equal(t, want, p.NewClient(nil).BaseURL())
+	}
+	c, _ := newTestClient(t)
 	_, err := c.Users.Get(ctx, "../admin")
 	assert.ErrorContains(t, err, "path delimiter")
 	_, err = c.Users.Get(ctx, "")
 	assert.ErrorContains(t, err, "empty user reference")
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	//lint:ignore SA1012 a nil context is the input under test
+	_, err = c.Profile.Get(nil) //nolint:staticcheck
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
 }
 
 func TestAPIKeyNeverPrinted(t *testing.T) {
-	c, _ := mocked(t)
+	c, _ := newTestClient(t)
 	for _, s := range []string{c.String(), fmtAll(c), fmtAll(*c)} {
 		assert.NotContains(t, s, fixtureKey)
 		assert.Contains(t, s, "redacted")
 	}
 	// The services reach the client through a pointer, which fmt expands
 	// under a verb it does not fit (%s, %d).
-	for _, svc := range []any{c.Users, c.Accounts, c.Agreements, c.Quotes, c.PriceAlerts, c.Orders, c.Positions} {
+	for _, svc := range []any{c.Profile, c.Users, c.Accounts, c.Agreements, c.Quotes, c.PriceAlerts, c.Orders, c.Positions} {
 		assert.NotContains(t, fmtAll(svc), fixtureKey)
 	}
 }

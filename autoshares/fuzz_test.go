@@ -21,7 +21,7 @@ func FuzzDecode(f *testing.F) {
 		`{"IsSuccessful":false}`, `{"IsSucceed":false,"StatusCode":"x"}`, `[{"Id":"x"}]`, `{"Result":null}`} {
 		f.Add([]byte(s))
 	}
-	c := NewClient(nil, WithAPIKey("k"))
+	c := NewClient(nil, WithBaseURL("https://api.autoshares.dev"), WithAPIKey("k"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if oc := orderCheck("POST", "/p", 200, body); oc != nil && oc.Reason == "" {
 			t.Fatal("an order-check failure without a reason")
@@ -29,7 +29,7 @@ func FuzzDecode(f *testing.F) {
 		if sc, failed := wrappedFailure(body); failed && (sc < 400 || sc > 599) {
 			t.Fatalf("wrapped failure with status %d", sc)
 		}
-		var page Page[Position]
+		var page wirePage[Position]
 		_ = json.Unmarshal(body, &page)
 		var users []User
 		_ = json.Unmarshal(body, &users)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"net/http"
 	"strconv"
 
@@ -111,7 +111,7 @@ func (o OrderRequest) MarshalJSON() ([]byte, error) {
 // answers 200 for orders it rejects afterwards).
 func (o *OrderRequest) validate() error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("autoshares: order: "+format, a...)
+		return rest.Invalid(Name, "order: "+format, a...)
 	}
 	if len(o.Legs) == 0 {
 		if err := checkSymbol(o.Symbol); err != nil {
@@ -225,7 +225,7 @@ type OrderListOptions struct {
 }
 
 // OrdersService previews, places, reads and cancels orders.
-type OrdersService struct{ c *Client }
+type OrdersService service
 
 // Preview runs the broker's checks on o without placing it. A failed check
 // is an *OrderRejectedError whose Check holds the full result.
@@ -270,7 +270,7 @@ func (s *OrdersService) Place(ctx context.Context, accountID int64, o OrderReque
 // Get returns one order.
 func (s *OrdersService) Get(ctx context.Context, accountID, orderID int64) (*Order, error) {
 	if orderID <= 0 {
-		return nil, fmt.Errorf("autoshares: order id %d is not positive", orderID)
+		return nil, rest.Invalid(Name, "order id %d is not positive", orderID)
 	}
 	p, err := s.c.accountPath(s.c.paths.Order, accountID, "", map[string]string{"orderId": strconv.FormatInt(orderID, 10)})
 	if err != nil {
@@ -286,24 +286,20 @@ func (s *OrdersService) Get(ctx context.Context, accountID, orderID int64) (*Ord
 // List returns one page of the account's orders.
 func (s *OrdersService) List(ctx context.Context, accountID int64, opts *OrderListOptions) (*Page[Order], error) {
 	if opts != nil && (opts.PageSize < 0 || opts.PageNumber < 0) {
-		return nil, errors.New("autoshares: orders: negative page number or size")
+		return nil, rest.Invalid(Name, "orders: negative page number or size")
 	}
 	p, err := s.c.accountPath(s.c.paths.Orders, accountID, "", nil)
 	if err != nil {
 		return nil, err
 	}
-	var out Page[Order]
-	if err := s.c.call(ctx, call{method: http.MethodGet, path: p, query: opts}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return fetchPage[Order](ctx, s.c, p, opts)
 }
 
 // Cancel asks the broker to cancel an order. Cancelling is idempotent and
 // retried like a GET.
 func (s *OrdersService) Cancel(ctx context.Context, accountID, orderID int64) error {
 	if orderID <= 0 {
-		return fmt.Errorf("autoshares: order id %d is not positive", orderID)
+		return rest.Invalid(Name, "order id %d is not positive", orderID)
 	}
 	p, err := s.c.accountPath(s.c.paths.Order, accountID, "", map[string]string{"orderId": strconv.FormatInt(orderID, 10)})
 	if err != nil {

@@ -2,85 +2,117 @@ package autoshares
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/brokerkit/brokerkit/internal/rest"
+	"github.com/google/go-querystring/query"
 )
 
-// Page is one page of a list. The API answers either a PagingResult
-// ({"Result":[…],"TotalCount":…,"NextPageLink":…}) or, in places the docs
-// show, a bare array; Page reads both.
-type Page[T any] struct {
-	// Items are this page's items.
-	Items []T
-	// TotalCount is the number of items over all pages (-1 when the answer
-	// was a bare array and did not say).
-	TotalCount int
-	// NextPageLink and PreviousPageLink are the broker's links, empty at
-	// either end.
-	NextPageLink, PreviousPageLink string
+// Page is one page of a list, the shape every broker shares: Items, Total
+// (-1 when the broker does not say), HasNext, Next and All.
+type Page[T any] = rest.Page[T]
+
+// wirePage is a list answer: a PagingResult ({"Result":[…],"TotalCount":…,
+// "NextPageLink":…}) or, in places the docs show, a bare array.
+type wirePage[T any] struct {
+	items        []T
+	total        int
+	nextPageLink string
 }
 
-// HasNext reports whether the broker says there is a further page.
-func (p *Page[T]) HasNext() bool { return p.NextPageLink != "" }
-
 // UnmarshalJSON reads a PagingResult or a bare array.
-func (p *Page[T]) UnmarshalJSON(b []byte) error {
+func (p *wirePage[T]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	*p = wirePage[T]{total: -1}
 	if len(b) == 0 || string(b) == "null" {
-		*p = Page[T]{TotalCount: -1}
 		return nil
 	}
 	if b[0] == '[' {
-		var items []T
-		if err := json.Unmarshal(b, &items); err != nil {
-			return err
-		}
-		*p = Page[T]{Items: items, TotalCount: -1}
-		return nil
+		return json.Unmarshal(b, &p.items)
 	}
 	if b[0] != '{' {
 		return errors.New("autoshares: a page is neither an array nor an object")
 	}
 	var v struct {
-		Result           []T     `json:"Result"`
-		TotalCount       *int    `json:"TotalCount"`
-		NextPageLink     *string `json:"NextPageLink"`
-		PreviousPageLink *string `json:"PreviousPageLink"`
+		Result       []T     `json:"Result"`
+		TotalCount   *int    `json:"TotalCount"`
+		NextPageLink *string `json:"NextPageLink"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*p = Page[T]{Items: v.Result, TotalCount: -1}
+	p.items = v.Result
 	if v.TotalCount != nil {
-		p.TotalCount = *v.TotalCount
+		p.total = *v.TotalCount
 	}
 	if v.NextPageLink != nil {
-		p.NextPageLink = *v.NextPageLink
-	}
-	if v.PreviousPageLink != nil {
-		p.PreviousPageLink = *v.PreviousPageLink
+		p.nextPageLink = *v.NextPageLink
 	}
 	return nil
 }
 
-// MarshalJSON writes a PagingResult.
-func (p Page[T]) MarshalJSON() ([]byte, error) {
-	v := struct {
-		Result           []T     `json:"Result"`
-		TotalCount       int     `json:"TotalCount"`
-		NextPageLink     *string `json:"NextPageLink"`
-		PreviousPageLink *string `json:"PreviousPageLink"`
-	}{Result: p.Items, TotalCount: p.TotalCount}
-	if v.Result == nil {
-		v.Result = []T{}
+// fetchPage gets one page of path with the query q (a url.Values or an
+// options struct) and links it to the next one.
+func fetchPage[T any](ctx context.Context, c *Client, path string, q any) (*Page[T], error) {
+	vals, err := toValues(q)
+	if err != nil {
+		return nil, err
 	}
-	if p.NextPageLink != "" {
-		v.NextPageLink = &p.NextPageLink
+	var w wirePage[T]
+	if err := c.call(ctx, call{method: http.MethodGet, path: path, query: vals}, &w); err != nil {
+		return nil, err
 	}
-	if p.PreviousPageLink != "" {
-		v.PreviousPageLink = &p.PreviousPageLink
+	var next func(context.Context) (*Page[T], error)
+	if w.nextPageLink != "" && len(w.items) > 0 {
+		nq := nextQuery(vals, w.nextPageLink)
+		next = func(ctx context.Context) (*Page[T], error) { return fetchPage[T](ctx, c, path, nq) }
 	}
-	return json.Marshal(v)
+	return rest.NewPage(w.items, w.total, next), nil
+}
+
+func toValues(q any) (url.Values, error) {
+	switch v := q.(type) {
+	case nil:
+		return url.Values{}, nil
+	case url.Values:
+		return v, nil
+	}
+	vals, err := query.Values(q)
+	if err != nil {
+		return nil, rest.Invalid(Name, "list options: %v", err)
+	}
+	return vals, nil
+}
+
+// nextQuery is the query of the page after the one fetched with q: the
+// paging parameters of the broker's NextPageLink when it names them (the
+// link's host and path are not followed: the call stays on the client's
+// origin), else q's pageNumber plus one (zero-based).
+func nextQuery(q url.Values, link string) url.Values {
+	nq := url.Values{}
+	for k, v := range q {
+		nq[k] = append([]string(nil), v...)
+	}
+	if u, err := url.Parse(link); err == nil {
+		lq := u.Query()
+		if n := lq.Get("pageNumber"); n != "" {
+			if _, err := strconv.Atoi(n); err == nil {
+				nq.Set("pageNumber", n)
+				if sz := lq.Get("pageSize"); sz != "" {
+					nq.Set("pageSize", sz)
+				}
+				return nq
+			}
+		}
+	}
+	n, _ := strconv.Atoi(q.Get("pageNumber"))
+	nq.Set("pageNumber", strconv.Itoa(n+1))
+	return nq
 }
 
 // decodeOneOrMany reads a JSON object or an array of them into list.

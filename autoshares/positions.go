@@ -3,7 +3,8 @@ package autoshares
 import (
 	"context"
 	"fmt"
-	"net/http"
+
+	"github.com/brokerkit/brokerkit/internal/rest"
 
 	"github.com/shopspring/decimal"
 )
@@ -38,38 +39,72 @@ type Position struct {
 	MarketValueEOD       decimal.Decimal `json:"MarketValueEOD"`
 }
 
-// PositionListOptions are the documented filter, sort and paging
-// parameters. Filter is the broker's SQL-like expression, for example
-// "Symbol = 'AAPL'".
-type PositionListOptions struct {
-	PageNumber int    `url:"pageNumber,omitempty"`
-	PageSize   int    `url:"pageSize,omitempty"`
-	SortField  string `url:"sortField,omitempty"`
-	Desc       *bool  `url:"desc,omitempty"`
-	Filter     string `url:"filter,omitempty"`
+// PositionsOptions are the documented filter and sort parameters. Filter
+// is the broker's SQL-like expression, for example "Symbol = 'AAPL'".
+// PageSize is the size of the pages List walks (1..MaxPositionsPageSize;
+// zero means MaxPositionsPageSize).
+type PositionsOptions struct {
+	SortField string `url:"sortField,omitempty"`
+	Desc      bool   `url:"desc"`
+	Filter    string `url:"filter,omitempty"`
+	PageSize  int    `url:"pageSize"`
 }
 
-// PositionsService lists an account's positions.
-type PositionsService struct{ c *Client }
+// defaultPositionsSort is the sort sent when the caller names none (the
+// broker's spec wants one): a stable order, so the pages do not overlap.
+const defaultPositionsSort = "Symbol"
 
-// List returns one page of the account's positions. The answer may be a
-// PagingResult or a bare array; both are read.
-func (s *PositionsService) List(ctx context.Context, accountID int64, opts *PositionListOptions) (*Page[Position], error) {
+// PositionsService lists an account's positions.
+type PositionsService service
+
+// List returns all of the account's open positions, walking the pages
+// itself (pageNumber from 0, pageSize at most MaxPositionsPageSize,
+// sortField and desc always sent). A page may be a PagingResult or a bare
+// array; both are read. opts may be nil.
+func (s *PositionsService) List(ctx context.Context, accountID string, opts *PositionsOptions) ([]Position, error) {
+	o := PositionsOptions{SortField: defaultPositionsSort, PageSize: MaxPositionsPageSize}
 	if opts != nil {
-		if opts.PageSize < 0 || opts.PageSize > MaxPositionsPageSize {
-			return nil, fmt.Errorf("autoshares: positions: page size %d is outside 0..%d", opts.PageSize, MaxPositionsPageSize)
+		o = *opts
+		if o.SortField == "" {
+			o.SortField = defaultPositionsSort
 		}
-		if opts.PageNumber < 0 {
-			return nil, fmt.Errorf("autoshares: positions: page number %d is negative", opts.PageNumber)
+		if o.PageSize == 0 {
+			o.PageSize = MaxPositionsPageSize
 		}
 	}
-	p, err := s.c.accountPath(s.c.paths.Positions, accountID, "", nil)
+	if o.PageSize < 1 || o.PageSize > MaxPositionsPageSize {
+		return nil, rest.Invalid(Name, "positions: page size %d is outside 1..%d", o.PageSize, MaxPositionsPageSize)
+	}
+	id, err := parseAccountID(accountID)
 	if err != nil {
 		return nil, err
 	}
-	var out Page[Position]
-	if err := s.c.call(ctx, call{method: http.MethodGet, path: p, query: opts}, &out); err != nil {
+	p, err := s.c.accountPath(s.c.paths.Positions, id, "", nil)
+	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	q, err := toValues(o)
+	if err != nil {
+		return nil, err
+	}
+	q.Set("pageNumber", "0")
+	page, err := fetchPage[Position](ctx, s.c, p, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []Position
+	for n := 0; page != nil; n++ {
+		if n == maxPages {
+			return nil, fmt.Errorf("autoshares: positions: still more pages after %d; narrow the list with a Filter", maxPages)
+		}
+		out = append(out, page.Items...)
+		if page, err = page.Next(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
+
+// maxPages bounds a walk over pages, against a server whose next-page
+// link never ends.
+const maxPages = 1000

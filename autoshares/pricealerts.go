@@ -3,7 +3,7 @@ package autoshares
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"net/http"
 	"strconv"
 
@@ -31,38 +31,40 @@ const (
 type PriceAlert struct {
 	ID             int64           `json:"Id"`
 	State          string          `json:"State"`
-	CreatedDate    *UnixTime       `json:"CreatedDate,omitempty"`
+	CreatedDate    *Time           `json:"CreatedDate,omitempty"`
 	Operator       string          `json:"Operator"`
 	SecurityID     int64           `json:"SecurityId"`
 	Symbol         string          `json:"Symbol,omitempty"`
 	Field          string          `json:"Field"`
 	Argument       decimal.Decimal `json:"Argument"`
-	ExpirationDate *UnixTime       `json:"ExpirationDate,omitempty"`
+	ExpirationDate *Time           `json:"ExpirationDate,omitempty"`
 }
 
 // NewPriceAlert is an alert to create or the new content of one to update:
 // it fires when Field of the security compares to Argument by Operator.
 type NewPriceAlert struct {
-	SecurityID     int64
-	Operator       string
-	Field          string
-	Argument       decimal.Decimal
-	ExpirationDate *UnixTime
+	SecurityID int64
+	Operator   string
+	Field      string
+	Argument   decimal.Decimal
+	// ExpirationDate is sent as unix seconds, the unit of the documented
+	// examples.
+	ExpirationDate *Time
 	// State is sent as given on update; create always sends "New".
 	State string
 }
 
 func (a NewPriceAlert) validate() error {
 	if a.SecurityID <= 0 {
-		return fmt.Errorf("autoshares: price alert: security id %d is not positive (resolve it with Quotes.LookupSecurity)", a.SecurityID)
+		return rest.Invalid(Name, "price alert: security id %d is not positive (resolve it with Quotes.LookupSecurity)", a.SecurityID)
 	}
 	if a.Operator != AlertGreaterOrEqual && a.Operator != AlertLessOrEqual {
-		return fmt.Errorf("autoshares: price alert: operator %q is not GTEQ or LTEQ", a.Operator)
+		return rest.Invalid(Name, "price alert: operator %q is not GTEQ or LTEQ", a.Operator)
 	}
 	switch a.Field {
 	case AlertFieldAsk, AlertFieldBid, AlertFieldLast:
 	default:
-		return fmt.Errorf("autoshares: price alert: field %q is not Ask, Bid or Last", a.Field)
+		return rest.Invalid(Name, "price alert: field %q is not Ask, Bid or Last", a.Field)
 	}
 	return nil
 }
@@ -79,8 +81,8 @@ func (a NewPriceAlert) MarshalJSON() ([]byte, error) {
 		SecurityID     int64       `json:"SecurityId"`
 		Field          string      `json:"Field"`
 		Argument       json.Number `json:"Argument"`
-		ExpirationDate *UnixTime   `json:"ExpirationDate,omitempty"`
-	}{state, a.Operator, a.SecurityID, a.Field, json.Number(a.Argument.String()), a.ExpirationDate})
+		ExpirationDate *int64      `json:"ExpirationDate,omitempty"`
+	}{state, a.Operator, a.SecurityID, a.Field, json.Number(a.Argument.String()), unixSeconds(a.ExpirationDate)})
 }
 
 // ListOptions pages a list.
@@ -93,7 +95,7 @@ type ListOptions struct {
 }
 
 // PriceAlertsService manages a user's price alerts.
-type PriceAlertsService struct{ c *Client }
+type PriceAlertsService service
 
 // Create creates an alert for user.
 func (s *PriceAlertsService) Create(ctx context.Context, user UserRef, a NewPriceAlert) (*PriceAlert, error) {
@@ -118,16 +120,12 @@ func (s *PriceAlertsService) List(ctx context.Context, user UserRef, opts *ListO
 	if err != nil {
 		return nil, err
 	}
-	var out Page[PriceAlert]
-	if err := s.c.call(ctx, call{method: http.MethodGet, path: p, query: opts}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return fetchPage[PriceAlert](ctx, s.c, p, opts)
 }
 
 func (s *PriceAlertsService) alertPath(user UserRef, id int64) (string, error) {
 	if id <= 0 {
-		return "", fmt.Errorf("autoshares: price alert id %d is not positive", id)
+		return "", rest.Invalid(Name, "price alert id %d is not positive", id)
 	}
 	return s.c.path(s.c.paths.PriceAlert, user, map[string]string{"alertId": strconv.FormatInt(id, 10)})
 }
@@ -168,4 +166,13 @@ func (s *PriceAlertsService) Delete(ctx context.Context, user UserRef, id int64)
 		return err
 	}
 	return s.c.call(ctx, call{method: http.MethodDelete, path: p, idempotent: true}, nil)
+}
+
+// unixSeconds is t in unix seconds, nil for no time.
+func unixSeconds(t *Time) *int64 {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	n := t.Unix()
+	return &n
 }

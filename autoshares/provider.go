@@ -22,33 +22,30 @@ const Name = "autoshares"
 // Default Auth0 paths, relative to the tenant domain. AutoShares names the
 // discovery and logout URLs; the rest are Auth0's standard endpoints.
 const (
-	DefaultAuthorizePath = "/authorize"
-	DefaultTokenPath     = "/oauth/token"
-	DefaultUserinfoPath  = "/userinfo"
-	DefaultLogoutPath    = "/v2/logout"
+	defaultAuthorizePath = "/authorize"
+	defaultTokenPath     = "/oauth/token"
+	defaultUserinfoPath  = "/userinfo"
+	defaultLogoutPath    = "/v2/logout"
 )
 
 // Lifetimes AutoShares publishes. The text is a near copy of Tradier's, so
 // the real tenant may differ: every one of them is configurable.
 const (
-	DefaultCodeLifetime   = 10 * time.Minute
-	DefaultAccessLifetime = 24 * time.Hour
+	defaultCodeLifetime   = 10 * time.Minute
+	defaultAccessLifetime = 24 * time.Hour
 )
 
-// DefaultScopes are requested by default; ScopeOfflineAccess is added when
-// refresh tokens are enabled for the application, because Auth0 issues a
-// refresh token only when it is asked for.
-var DefaultScopes = []string{"openid", "profile", "email"}
+// DefaultScopes returns the scopes requested by default;
+// ScopeOfflineAccess is added when refresh tokens are enabled for the
+// application, because Auth0 issues a refresh token only when it is asked
+// for.
+func DefaultScopes() []string { return []string{"openid", "profile", "email"} }
 
 // ScopeOfflineAccess asks Auth0 for a refresh token.
 const ScopeOfflineAccess = "offline_access"
 
-// Config configures the AutoShares Auth0 application.
+// Config configures the AutoShares Auth0 application and its API access.
 type Config struct {
-	// Domain is the Auth0 tenant: a host name such as
-	// "autosharesdev.us.auth0.com" (https is implied) or a full base URL
-	// (an emulator's http://127.0.0.1:port). Required.
-	Domain string
 	// ClientID and ClientSecret are the credentials AutoShares issues for
 	// the application. The secret prints and marshals redacted.
 	ClientID     string
@@ -56,6 +53,23 @@ type Config struct {
 	// RedirectURL is a callback AutoShares added to the application's
 	// Allowed Callback URLs.
 	RedirectURL string
+	// Environment is auth.Live or auth.Demo: it picks the API host
+	// (LiveBaseURL, DemoBaseURL). Required: no default.
+	Environment auth.Environment
+	// BaseURL is one origin that serves both the Auth0-shaped login and
+	// the API (an emulator's URL). Empty means Domain for the login and
+	// the environment's API host. Must be https or loopback http.
+	BaseURL string
+	// Domain is the Auth0 tenant: a host name such as
+	// "autosharesdev.us.auth0.com" (https is implied) or a full base URL.
+	// Required when BaseURL is empty.
+	Domain string
+	// APIKey is the application's API secret key, sent with every API
+	// call of a client from NewClient. It prints and marshals redacted.
+	APIKey auth.Secret
+	// APIKeyHeader names the API-key header; empty means
+	// DefaultAPIKeyHeader.
+	APIKeyHeader string
 	// Audience, when set, is sent as the audience authorize parameter (the
 	// API identifier in Auth0) and recorded on tokens.
 	Audience string
@@ -69,7 +83,7 @@ type Config struct {
 	// zero means auth.AuthStyleInParams (Auth0's client_secret_post).
 	AuthStyle auth.AuthStyle
 	// AuthorizePath, TokenPath, UserinfoPath and LogoutPath override the
-	// Auth0 defaults.
+	// Auth0 defaults (/authorize, /oauth/token, /userinfo, /v2/logout).
 	AuthorizePath, TokenPath, UserinfoPath, LogoutPath string
 	// CodeLifetime and AccessLifetime are what the tenant is set to; they
 	// default to the published 10 minutes and 24 hours and are reported by
@@ -86,9 +100,10 @@ type Config struct {
 // an auth.Provider and adds Userinfo and LogoutURL.
 type Provider struct {
 	*auth.Standard
-	cfg  Config
-	base string
-	hc   *http.Client
+	cfg     Config
+	base    string // the Auth0 tenant's base URL
+	apiBase string // the API's base URL
+	hc      *http.Client
 }
 
 var _ auth.Provider = (*Provider)(nil)
@@ -106,34 +121,53 @@ type Lifetimes struct {
 
 // New validates cfg and returns the provider.
 func New(cfg Config) (*Provider, error) {
-	base, err := baseURL(cfg.Domain)
+	var apiBase string
+	switch cfg.Environment {
+	case auth.Live:
+		apiBase = LiveBaseURL
+	case auth.Demo:
+		apiBase = DemoBaseURL
+	default:
+		return nil, rest.Invalid(Name, "Config.Environment %q is not one of %q, %q", cfg.Environment, auth.Live, auth.Demo)
+	}
+	domain := cfg.Domain
+	if cfg.BaseURL != "" {
+		domain = cfg.BaseURL
+	}
+	base, err := baseURL(domain)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.BaseURL != "" {
+		apiBase = base
+	}
+	if cfg.APIKeyHeader != "" && !validHeaderName(cfg.APIKeyHeader) {
+		return nil, rest.Invalid(Name, "Config.APIKeyHeader %q is not a valid header name", cfg.APIKeyHeader)
 	}
 	def := func(s *string, d string) {
 		if *s == "" {
 			*s = d
 		}
 	}
-	def(&cfg.AuthorizePath, DefaultAuthorizePath)
-	def(&cfg.TokenPath, DefaultTokenPath)
-	def(&cfg.UserinfoPath, DefaultUserinfoPath)
-	def(&cfg.LogoutPath, DefaultLogoutPath)
+	def(&cfg.AuthorizePath, defaultAuthorizePath)
+	def(&cfg.TokenPath, defaultTokenPath)
+	def(&cfg.UserinfoPath, defaultUserinfoPath)
+	def(&cfg.LogoutPath, defaultLogoutPath)
 	if cfg.CodeLifetime == 0 {
-		cfg.CodeLifetime = DefaultCodeLifetime
+		cfg.CodeLifetime = defaultCodeLifetime
 	}
 	if cfg.AccessLifetime == 0 {
-		cfg.AccessLifetime = DefaultAccessLifetime
+		cfg.AccessLifetime = defaultAccessLifetime
 	}
 	if cfg.CodeLifetime < 0 || cfg.AccessLifetime < 0 {
-		return nil, errors.New("autoshares: lifetimes must not be negative")
+		return nil, rest.Invalid(Name, "lifetimes must not be negative")
 	}
 	if cfg.AuthStyle == 0 {
 		cfg.AuthStyle = auth.AuthStyleInParams
 	}
 	scopes := slices.Clone(cfg.Scopes)
 	if len(scopes) == 0 {
-		scopes = slices.Clone(DefaultScopes)
+		scopes = DefaultScopes()
 	}
 	if cfg.RefreshEnabled && !slices.Contains(scopes, ScopeOfflineAccess) {
 		scopes = append(scopes, ScopeOfflineAccess)
@@ -161,8 +195,11 @@ func New(cfg Config) (*Provider, error) {
 			Refresh:      cfg.RefreshEnabled,
 			Environments: []auth.Environment{auth.Live, auth.Demo},
 		},
-		HTTPClient: cfg.HTTPClient,
-		Now:        cfg.Now,
+		// The API answers a wrong, revoked or expired token with a 401
+		// that carries no RFC 6750 challenge.
+		Any401Refuses: true,
+		HTTPClient:    cfg.HTTPClient,
+		Now:           cfg.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -180,7 +217,16 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Provider{Standard: std, cfg: cfg, base: base, hc: hc}, nil
+	return &Provider{Standard: std, cfg: cfg, base: base, apiBase: apiBase, hc: hc}, nil
+}
+
+// Environment returns the environment the provider targets.
+func (p *Provider) Environment() auth.Environment { return p.cfg.Environment }
+
+// NewClient returns an API client that authorizes its calls with src's
+// tokens and takes the host, the API key and its header from p.
+func (p *Provider) NewClient(src auth.TokenSource, opts ...Option) *Client {
+	return NewClient(auth.NewClient(src), append([]Option{WithProvider(p)}, opts...)...)
 }
 
 // baseURL turns a tenant domain into an https (or loopback http) base URL
@@ -188,18 +234,18 @@ func New(cfg Config) (*Provider, error) {
 func baseURL(domain string) (string, error) {
 	d := strings.TrimSpace(domain)
 	if d == "" {
-		return "", errors.New("autoshares: Config.Domain (the Auth0 tenant) is empty")
+		return "", rest.Invalid(Name, "Config.Domain (the Auth0 tenant) and Config.BaseURL are both empty")
 	}
 	if !strings.Contains(d, "://") {
 		d = "https://" + d
 	}
 	d = strings.TrimRight(d, "/")
 	if err := auth.CheckEndpoint(d); err != nil {
-		return "", fmt.Errorf("autoshares: tenant domain: %w", err)
+		return "", rest.Invalid(Name, "tenant domain: %v", err)
 	}
 	u, _ := url.Parse(d)
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("autoshares: tenant domain %q must be a bare host or base URL", domain)
+		return "", rest.Invalid(Name, "tenant domain %q must be a bare host or base URL", domain)
 	}
 	return d, nil
 }
@@ -303,7 +349,3 @@ func unwrapURLError(err error) error {
 	}
 	return err
 }
-
-// TokenRefused implements auth.RefusalDetector: the API answers a wrong,
-// revoked or expired token with a 401 that carries no RFC 6750 challenge.
-func (p *Provider) TokenRefused(resp *http.Response) bool { return auth.Any401(resp) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/internal/resttest"
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,7 +20,7 @@ import (
 const tenant = "https://autosharesdev.us.auth0.com"
 
 func testConfig(mt http.RoundTripper) autoshares.Config {
-	return autoshares.Config{Domain: "autosharesdev.us.auth0.com", ClientID: "cid", ClientSecret: "csecret-xyz",
+	return autoshares.Config{Environment: auth.Demo, Domain: "autosharesdev.us.auth0.com", ClientID: "cid", ClientSecret: "csecret-xyz",
 		RedirectURL: "https://app.example.com/cb", RefreshEnabled: true, Audience: "https://api.autoshares.com",
 		HTTPClient: &http.Client{Transport: mt}}
 }
@@ -73,6 +74,8 @@ func TestProviderConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"no domain", func(c *autoshares.Config) { c.Domain = "" }, "Domain"},
+		{"no environment", func(c *autoshares.Config) { c.Environment = "" }, `Config.Environment "" is not one of "live", "demo"`},
+		{"sim is not AutoShares'", func(c *autoshares.Config) { c.Environment = auth.Sim }, "not one of"},
 		{"plain http", func(c *autoshares.Config) { c.Domain = "http://tenant.example.com" }, "https"},
 		{"query", func(c *autoshares.Config) { c.Domain = "https://tenant.example.com/?x=1" }, "bare host"},
 		{"no client id", func(c *autoshares.Config) { c.ClientID = "" }, "client ID"},
@@ -90,7 +93,7 @@ func TestProviderConfigErrors(t *testing.T) {
 		})
 	}
 	// A loopback emulator and custom paths are fine.
-	p, err := autoshares.New(autoshares.Config{Domain: "http://127.0.0.1:8080/", ClientID: "c", ClientSecret: "s",
+	p, err := autoshares.New(autoshares.Config{Environment: auth.Live, BaseURL: "http://127.0.0.1:8080/", ClientID: "c", ClientSecret: "s",
 		TokenPath: "/gapp/oauth/token", AuthorizePath: "/gapp/authorize"})
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(p.AuthCodeURL("st"), "http://127.0.0.1:8080/gapp/authorize?"))
@@ -109,7 +112,7 @@ func TestProviderExchangeFixture(t *testing.T) {
 		assert.Equal(t, "csecret-xyz", form.Get("client_secret"), "client_secret_post")
 		assert.Equal(t, "https://app.example.com/cb", form.Get("redirect_uri"))
 		assert.Equal(t, "verifier-1", form.Get("code_verifier"))
-		resp := httpmock.NewStringResponse(200, fixture(t, "token_auth0.json"))
+		resp := httpmock.NewStringResponse(200, resttest.Fixture(t, "token_auth0.json"))
 		resp.Header.Set("Content-Type", "application/json")
 		return resp, nil
 	})
@@ -130,7 +133,7 @@ func TestProviderExchangeFixture(t *testing.T) {
 	assert.Equal(t, autoshares.Name, tok.Provider)
 
 	mt.RegisterResponder("POST", tenant+"/oauth/token", func(r *http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(403, fixture(t, "token_error.json"))
+		resp := httpmock.NewStringResponse(403, resttest.Fixture(t, "token_error.json"))
 		resp.Header.Set("Content-Type", "application/json")
 		return resp, nil
 	})

@@ -3,10 +3,11 @@ package autoshares
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/brokerkit/brokerkit/internal/rest"
 
 	"github.com/shopspring/decimal"
 )
@@ -42,28 +43,30 @@ type Security struct {
 }
 
 // QuotesService reads quotes and resolves symbols to security ids.
-type QuotesService struct{ c *Client }
+type QuotesService service
 
 // maxSymbols bounds one quote request.
 const maxSymbols = 100
 
 func checkSymbol(s string) error {
 	if strings.TrimSpace(s) == "" {
-		return errors.New("autoshares: empty symbol")
+		return rest.Invalid(Name, "empty symbol")
 	}
 	if len(s) > 64 || strings.ContainsAny(s, ",/?#") {
-		return fmt.Errorf("autoshares: symbol %q is not valid", s)
+		return rest.Invalid(Name, "symbol %q is not valid", s)
 	}
 	return nil
 }
 
-// Get returns quotes for the symbols, in the broker's order.
+// Get returns quotes for the symbols, in the broker's order. Symbols the
+// broker answers no quote for are named in a *PartialError returned beside
+// the quotes it did answer.
 func (s *QuotesService) Get(ctx context.Context, symbols ...string) ([]Quote, error) {
 	if len(symbols) == 0 {
-		return nil, errors.New("autoshares: quotes: no symbols")
+		return nil, rest.Invalid(Name, "quotes: no symbols")
 	}
 	if len(symbols) > maxSymbols {
-		return nil, fmt.Errorf("autoshares: quotes: %d symbols, at most %d per call", len(symbols), maxSymbols)
+		return nil, rest.Invalid(Name, "quotes: %d symbols, at most %d per call", len(symbols), maxSymbols)
 	}
 	for _, sym := range symbols {
 		if err := checkSymbol(sym); err != nil {
@@ -75,7 +78,20 @@ func (s *QuotesService) Get(ctx context.Context, symbols ...string) ([]Quote, er
 	if err := s.c.call(ctx, call{method: http.MethodGet, path: s.c.paths.Quotes, query: q}, &out); err != nil {
 		return nil, err
 	}
-	return out, nil
+	got := make(map[string]bool, len(out))
+	for _, qt := range out {
+		got[strings.ToUpper(qt.Symbol)] = true
+	}
+	var failed map[string]string
+	for _, sym := range symbols {
+		if !got[strings.ToUpper(sym)] {
+			if failed == nil {
+				failed = map[string]string{}
+			}
+			failed[sym] = "no quote in the answer"
+		}
+	}
+	return out, rest.NewPartialError(Name, failed)
 }
 
 // LookupSecurity resolves a ticker symbol to the broker's security.

@@ -22,8 +22,8 @@ const (
 
 func redirectSetup(t *testing.T, pair *origintest.Pair) (*autoshares.Provider, *auth.Source, *auth.Token) {
 	t.Helper()
-	p, err := autoshares.New(autoshares.Config{Domain: pair.Origin.URL, ClientID: "app", ClientSecret: "app-secret",
-		RedirectURL: "http://127.0.0.1/cb"})
+	p, err := autoshares.New(autoshares.Config{BaseURL: pair.Origin.URL, ClientID: "app", ClientSecret: "app-secret",
+		RedirectURL: "http://127.0.0.1/cb", Environment: auth.Demo, APIKey: redirectKey})
 	require.NoError(t, err)
 	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(autoshares.Name, "alice"))
 	require.NoError(t, err)
@@ -32,17 +32,17 @@ func redirectSetup(t *testing.T, pair *origintest.Pair) (*autoshares.Provider, *
 	return p, src, tok
 }
 
-// TestNewHTTPClientRedirects: neither the token nor the Et-App-Key API key
-// reaches another origin, through NewHTTPClient, a Client built on it, or
+// TestClientRedirects: neither the token nor the Et-App-Key API key
+// reaches another origin, through auth.NewClient, a Client built on it, or
 // a Client built on an HTTP client that re-sends its own Authorization on
 // every hop (as an oauth2 client does); the redirect is refused with an
 // error matching auth.ErrCrossOriginRedirect. A redirect within the origin
 // is still followed with the token.
-func TestNewHTTPClientRedirects(t *testing.T) {
+func TestClientRedirects(t *testing.T) {
 	pair := origintest.New(t)
 	_, src, _ := redirectSetup(t, pair)
 	ctx := context.Background()
-	hc := autoshares.NewHTTPClient(src, nil)
+	hc := auth.NewClient(src)
 
 	resp, err := hc.Get(pair.Origin.URL + "/v1.0/users/@me/info")
 	if resp != nil {
@@ -58,7 +58,7 @@ func TestNewHTTPClientRedirects(t *testing.T) {
 		return http.DefaultTransport.RoundTrip(r)
 	})
 	for name, hc := range map[string]*http.Client{
-		"NewHTTPClient":            hc,
+		"auth.NewClient":           hc,
 		"authorizes every hop":     {Transport: everyHop},
 		"permissive CheckRedirect": {Transport: everyHop, CheckRedirect: func(*http.Request, []*http.Request) error { return nil }},
 	} {

@@ -16,10 +16,6 @@ import (
 // their examples are unix seconds). It writes RFC 3339.
 type Time struct{ time.Time }
 
-// UnixTime is a Time that is written as unix seconds, the unit of the
-// documented price-alert examples.
-type UnixTime struct{ time.Time }
-
 // ticksAtUnixEpoch is the .NET tick count of 1970-01-01T00:00:00Z.
 const ticksAtUnixEpoch = 621355968000000000
 
@@ -106,22 +102,4 @@ func (t Time) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return json.Marshal(t.UTC().Format(time.RFC3339Nano))
-}
-
-// UnmarshalJSON reads any of the forms listed on Time.
-func (t *UnixTime) UnmarshalJSON(b []byte) error {
-	v, err := parseTime(b)
-	if err != nil {
-		return err
-	}
-	t.Time = v
-	return nil
-}
-
-// MarshalJSON writes unix seconds, or null for the zero time.
-func (t UnixTime) MarshalJSON() ([]byte, error) {
-	if t.IsZero() {
-		return []byte("null"), nil
-	}
-	return strconv.AppendInt(nil, t.Unix(), 10), nil
 }

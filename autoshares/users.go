@@ -3,8 +3,8 @@ package autoshares
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,10 +22,10 @@ func UserID(id int64) UserRef { return UserRef(strconv.FormatInt(id, 10)) }
 
 func (u UserRef) check() error {
 	if u == "" {
-		return errors.New("autoshares: empty user reference (use autoshares.Me or autoshares.UserID)")
+		return rest.Invalid(Name, "empty user reference (use autoshares.Me or autoshares.UserID)")
 	}
 	if strings.ContainsAny(string(u), "/?#") {
-		return fmt.Errorf("autoshares: user reference %q contains a path delimiter", string(u))
+		return rest.Invalid(Name, "user reference %q contains a path delimiter", string(u))
 	}
 	return nil
 }
@@ -122,10 +122,10 @@ func (n *NewUser) validate() error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("autoshares: new user: %s required", strings.Join(missing, ", "))
+		return rest.Invalid(Name, "new user: %s required", strings.Join(missing, ", "))
 	}
 	if !strings.Contains(n.EmailAddress, "@") {
-		return fmt.Errorf("autoshares: new user: EmailAddress %q is not an email address", n.EmailAddress)
+		return rest.Invalid(Name, "new user: EmailAddress %q is not an email address", n.EmailAddress)
 	}
 	return nil
 }
@@ -149,7 +149,7 @@ type UserUpdate struct {
 }
 
 // UsersService creates, reads and updates users.
-type UsersService struct{ c *Client }
+type UsersService service
 
 // Create creates a user account (onboarding). It needs an administrator's
 // token. A duplicate login or email is an error matching ErrConflict.
@@ -177,8 +177,16 @@ func (s *UsersService) Get(ctx context.Context, user UserRef) (*User, error) {
 	return &out, nil
 }
 
-// Me returns the token's own user's information.
-func (s *UsersService) Me(ctx context.Context) (*User, error) { return s.Get(ctx, Me) }
+// Profile is the logged-in user's information.
+type Profile = User
+
+// ProfileService reads the logged-in user.
+type ProfileService service
+
+// Get returns the information of the user the token belongs to ("@me").
+func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
+	return (*UsersService)(s).Get(ctx, Me)
+}
 
 // Update changes the fields of upd that are set and returns the user.
 func (s *UsersService) Update(ctx context.Context, user UserRef, upd UserUpdate) (*User, error) {

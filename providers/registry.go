@@ -46,9 +46,9 @@ type Config struct {
 	Scopes []string
 	// Domain is the AutoShares Auth0 tenant (required for AutoShares).
 	Domain string
-	// APIKey is the AutoShares API secret key, sent on every API call. The
-	// provider does not use it; pass it to autoshares.WithAPIKey. It prints
-	// and marshals redacted.
+	// APIKey is the AutoShares API secret key, sent on every API call of a
+	// client from the provider's NewClient. It prints and marshals
+	// redacted.
 	APIKey auth.Secret
 	// BaseURL points every host of the broker at one server: an emulator
 	// from the broker's test package, say. Empty means the real hosts.
@@ -88,12 +88,9 @@ func New(name string, cfg Config) (auth.Provider, error) {
 			RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, Scopes: cfg.Scopes,
 			BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now})
 	case AutoShares:
-		domain := cfg.Domain
-		if cfg.BaseURL != "" {
-			domain = cfg.BaseURL
-		}
-		return autoshares.New(autoshares.Config{Domain: domain, ClientID: cfg.ClientID,
-			ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL, Scopes: cfg.Scopes,
+		return autoshares.New(autoshares.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, ClientID: cfg.ClientID,
+			ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL, Environment: cfg.Environment,
+			Scopes: cfg.Scopes, APIKey: cfg.APIKey,
 			RefreshEnabled: slices.Contains(cfg.Scopes, autoshares.ScopeOfflineAccess),
 			HTTPClient:     cfg.HTTPClient, Now: cfg.Now})
 	case Spotware:
@@ -134,6 +131,7 @@ var brokerVars = map[string][]envVar{
 	},
 	AutoShares: {
 		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},
+		{"ENVIRONMENT", true, func(c *Config, v string) { c.Environment = auth.Environment(v) }, "the deployment (live or demo)"},
 		{"DOMAIN", true, func(c *Config, v string) { c.Domain = v }, "the Auth0 tenant domain"},
 		{"API_KEY", true, func(c *Config, v string) { c.APIKey = auth.Secret(v) }, "the API secret key sent as Et-App-Key"},
 	},

@@ -56,12 +56,14 @@ func TestFromEnv(t *testing.T) {
 	_, err := fromLookup("autoshares", lookup)
 	var me *MissingEnvError
 	require.True(t, errors.As(err, &me))
-	assert.Equal(t, []string{"BROKERKIT_AUTOSHARES_CLIENT_SECRET", "BROKERKIT_AUTOSHARES_DOMAIN",
-		"BROKERKIT_AUTOSHARES_API_KEY"}, me.Missing)
+	assert.Equal(t, []string{"BROKERKIT_AUTOSHARES_CLIENT_SECRET", "BROKERKIT_AUTOSHARES_ENVIRONMENT",
+		"BROKERKIT_AUTOSHARES_DOMAIN", "BROKERKIT_AUTOSHARES_API_KEY"}, me.Missing)
+	assert.ErrorContains(t, err, "BROKERKIT_AUTOSHARES_ENVIRONMENT")
 
 	env["BROKERKIT_AUTOSHARES_CLIENT_SECRET"] = "the-secret"
 	env["BROKERKIT_AUTOSHARES_DOMAIN"] = "tenant.example.com"
 	env["BROKERKIT_AUTOSHARES_API_KEY"] = "the-key"
+	env["BROKERKIT_AUTOSHARES_ENVIRONMENT"] = "demo"
 	cfg, err := fromLookup("AutoShares", lookup)
 	require.NoError(t, err)
 	assert.Equal(t, "the-key", cfg.APIKey.Reveal())

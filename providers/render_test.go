@@ -91,7 +91,7 @@ func TestConfigsRenderNoSecret(t *testing.T) {
 func TestConfigLoadsFromJSON(t *testing.T) {
 	var cfg Config
 	require.NoError(t, json.Unmarshal([]byte(`{"ClientID":"id","ClientSecret":"`+renderSecret+`",
-		"APIKey":"`+renderSecret+`-key","RedirectURL":"https://app.example.com/cb","Domain":"tenant.example.com"}`), &cfg))
+		"APIKey":"`+renderSecret+`-key","RedirectURL":"https://app.example.com/cb","Domain":"tenant.example.com","Environment":"demo"}`), &cfg))
 	require.Equal(t, renderSecret, cfg.ClientSecret.Reveal())
 	require.Equal(t, renderSecret+"-key", cfg.APIKey.Reveal())
 	_, err := New(AutoShares, cfg)

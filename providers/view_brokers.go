@@ -200,7 +200,7 @@ type asView struct{ c *autoshares.Client }
 func (v asView) Broker() string { return AutoShares }
 
 func (v asView) Profile(ctx context.Context) (*Profile, error) {
-	u, err := v.c.Users.Me(ctx)
+	u, err := v.c.Profile.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (v asView) Profile(ctx context.Context) (*Profile, error) {
 }
 
 func (v asView) Accounts(ctx context.Context) ([]Account, error) {
-	list, err := v.c.Accounts.List(ctx, autoshares.Me)
+	list, err := v.c.Accounts.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -235,44 +235,22 @@ func accountNumber(broker, id string) (int64, error) {
 }
 
 func (v asView) Balances(ctx context.Context, accountID string) (*Balance, error) {
-	id, err := accountNumber(AutoShares, accountID)
+	bs, err := v.c.Accounts.Balances(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
-	b, err := v.c.Accounts.Balances(ctx, id)
-	if err != nil {
-		return nil, err
-	}
+	b := bs[0]
 	return &Balance{Broker: AutoShares, AccountID: accountID, Cash: b.Cash, Equity: valid(b.EquityTotal),
 		BuyingPower: valid(b.StockBuyingPower), Raw: b}, nil
 }
 
-// maxPages bounds a paged listing, so a server that always says "more"
-// cannot keep a caller looping.
-const maxPages = 100
-
-// Positions lists every page; AutoShares positions carry no market price,
-// so the latest quotes fill MarketPrice, MarketValue and UnrealizedPL.
+// Positions lists every page (the client walks them); AutoShares
+// positions carry no market price, so the latest quotes fill MarketPrice,
+// MarketValue and UnrealizedPL where the broker has one.
 func (v asView) Positions(ctx context.Context, accountID string) ([]Position, error) {
-	id, err := accountNumber(AutoShares, accountID)
+	raw, err := v.c.Positions.List(ctx, accountID, nil)
 	if err != nil {
 		return nil, err
-	}
-	var raw []autoshares.Position
-	opts := &autoshares.PositionListOptions{}
-	for n := 0; ; n++ {
-		if n == maxPages {
-			return nil, fmt.Errorf("autoshares: positions: more than %d pages", maxPages)
-		}
-		opts.PageNumber = n
-		page, err := v.c.Positions.List(ctx, id, opts)
-		if err != nil {
-			return nil, err
-		}
-		raw = append(raw, page.Items...)
-		if !page.HasNext() || len(page.Items) == 0 {
-			break
-		}
 	}
 	prices := map[string]decimal.Decimal{}
 	if len(raw) > 0 {
@@ -281,7 +259,8 @@ func (v asView) Positions(ctx context.Context, accountID string) ([]Position, er
 			syms[i] = p.Symbol
 		}
 		qs, err := v.c.Quotes.Get(ctx, syms...)
-		if err != nil {
+		var pe *autoshares.PartialError
+		if err != nil && !errors.As(err, &pe) {
 			return nil, err
 		}
 		for _, q := range qs {
@@ -304,7 +283,8 @@ func (v asView) Positions(ctx context.Context, accountID string) ([]Position, er
 
 func (v asView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) {
 	qs, err := v.c.Quotes.Get(ctx, symbols...)
-	if err != nil {
+	var pe *autoshares.PartialError
+	if err != nil && !errors.As(err, &pe) {
 		return nil, err
 	}
 	out := make([]Quote, len(qs))
@@ -314,6 +294,9 @@ func (v asView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) 
 		if q.Timestamp != nil {
 			out[i].Time = q.Timestamp.Time
 		}
+	}
+	if pe != nil {
+		return out, &PartialError{Broker: AutoShares, Failed: pe.Failed}
 	}
 	return out, nil
 }

@@ -128,12 +128,12 @@ func TestAutoSharesView(t *testing.T) {
 	srv := autosharestest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
-	p, err := autoshares.New(srv.ProviderConfig())
+	p, err := srv.Provider()
 	require.NoError(t, err)
-	tok, err := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	tok, err := srv.Login(ctx, p)
 	require.NoError(t, err)
 	m := manager(t, p, tok)
-	c := autoshares.NewClient(m.Client("u1"), srv.ClientOptions()...)
+	c := p.NewClient(m.Source("u1"))
 	_, err = c.Agreements.SignAllRequired(ctx, autoshares.Me) // the seeded trader has agreements pending
 	require.NoError(t, err)
 	v := providers.NewAutoSharesView(c)
@@ -143,7 +143,12 @@ func TestAutoSharesView(t *testing.T) {
 		assert.True(t, p.MarketPrice.Decimal.Sub(p.AveragePrice).Mul(p.Quantity).Equal(p.UnrealizedPL.Decimal))
 	}
 	_, err = v.Balances(ctx, "not-a-number")
-	assert.ErrorContains(t, err, "not a number")
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	qs, err := v.Quotes(ctx, "AAPL", "NOPE")
+	var pe *providers.PartialError
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, pe.Failed, "NOPE")
+	assert.Len(t, qs, 1)
 }
 
 // spotwareSession logs in at a cTrader emulator and returns a session with
@@ -224,7 +229,7 @@ func TestEmulatorsShareHelpers(t *testing.T) {
 	j2tP, err := j2t.Provider()
 	require.NoError(t, err)
 	as := autosharestest.NewServer()
-	asP, err := autoshares.New(as.ProviderConfig())
+	asP, err := as.Provider()
 	require.NoError(t, err)
 	sw := spotwaretest.NewServer()
 	swP, err := sw.Provider()
@@ -233,7 +238,7 @@ func TestEmulatorsShareHelpers(t *testing.T) {
 		providers.TradeStation: func() (*auth.Token, error) { return ts.Login(ctx, tsP) },
 		providers.Just2Trade:   func() (*auth.Token, error) { return j2t.Login(ctx, j2tP) },
 		providers.AutoShares: func() (*auth.Token, error) {
-			return as.Login(ctx, asP, autosharestest.TraderLogin, autosharestest.TraderPassword)
+			return as.Login(ctx, asP)
 		},
 		providers.Spotware: func() (*auth.Token, error) { return sw.Login(ctx, swP) },
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/oauthsim"
 	"github.com/shopspring/decimal"
 )
 
@@ -78,7 +79,7 @@ func (s *Server) protect(h apiHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(s.opts.apiKeyHeader)
 		if key == "" || subtle.ConstantTimeCompare([]byte(key), []byte(s.opts.apiKey)) != 1 {
-			writeJSON(w, s.opts.badKeyStatus, map[string]string{"error": apiKeyMessage})
+			oauthsim.WriteJSON(w, s.opts.badKeyStatus, map[string]string{"error": apiKeyMessage})
 			return
 		}
 		g, err := s.eng.Validate(r)
@@ -100,30 +101,19 @@ func (s *Server) protect(h apiHandler) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encoding failed", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
 // fail writes the emulator contract's envelope.
 func fail(w http.ResponseWriter, status int, code, desc string) {
-	writeJSON(w, status, map[string]any{"error": code, "error_description": desc, "status": status})
+	oauthsim.WriteJSON(w, status, map[string]any{"error": code, "error_description": desc, "status": status})
 }
 
 func denied(w http.ResponseWriter) {
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"Message": deniedMessage})
+	oauthsim.WriteJSON(w, http.StatusUnauthorized, map[string]string{"Message": deniedMessage})
 }
 
 // serverError is the documented 500 for, among others, a user id given
 // where an account id belongs.
 func serverError(w http.ResponseWriter) {
-	writeJSON(w, http.StatusInternalServerError, map[string]string{
+	oauthsim.WriteJSON(w, http.StatusInternalServerError, map[string]string{
 		"message": "An error occurred while processing your request", "error": "Unexpected server error"})
 }
 
@@ -242,12 +232,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	s.st.addUser(u)
-	writeJSON(w, http.StatusOK, userJSON(u))
+	oauthsim.WriteJSON(w, http.StatusOK, userJSON(u))
 }
 
 func (s *Server) userInfo(w http.ResponseWriter, r *http.Request, c caller) {
 	if u, ok := s.target(w, r, c); ok {
-		writeJSON(w, http.StatusOK, userJSON(u))
+		oauthsim.WriteJSON(w, http.StatusOK, userJSON(u))
 	}
 }
 
@@ -274,7 +264,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, c caller) {
 			*dst = *v
 		}
 	}
-	writeJSON(w, http.StatusOK, userJSON(u))
+	oauthsim.WriteJSON(w, http.StatusOK, userJSON(u))
 }
 
 // --- accounts ------------------------------------------------------------
@@ -304,7 +294,7 @@ func (s *Server) userAccounts(w http.ResponseWriter, r *http.Request, c caller) 
 			out = append(out, accountJSON(a, access))
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, c caller) {
@@ -329,7 +319,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, c caller)
 		firm: or(in.ClearingFirm, "PaperTrading"), currency: or(in.Currency, "USD"), enabled: true,
 		access: map[int64]string{}, positions: map[string]*position{}}
 	s.st.accounts[a.id] = a
-	writeJSON(w, http.StatusOK, accountJSON(a, ""))
+	oauthsim.WriteJSON(w, http.StatusOK, accountJSON(a, ""))
 }
 
 // account resolves {accountId}; trade asks for an access that may place
@@ -387,7 +377,7 @@ func (s *Server) bindAccount(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	a.access[u.id] = access
-	writeJSON(w, http.StatusOK, map[string]any{"UserModel": userJSON(u), "AccountAccessType": access})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"UserModel": userJSON(u), "AccountAccessType": access})
 }
 
 func (s *Server) unbindAccount(w http.ResponseWriter, r *http.Request, c caller) {
@@ -458,7 +448,7 @@ func (s *Server) balances(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	bp := a.buyingPower()
 	zero := num(decimal.Zero)
-	writeJSON(w, http.StatusOK, map[string]any{
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{
 		"cash": num(a.cash), "netCash": num(a.cash), "excess": num(bp), "changeAbsolute": zero,
 		"changePercent": zero, "equityTotal": num(equity), "pendingOrdersCount": pending,
 		"netLiquidity": num(long.Add(short)), "stockLongMarketValue": num(long), "stockShortMarketValue": num(short),
@@ -498,7 +488,7 @@ func (s *Server) agreements(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 		out = append(out, agreementJSON(a))
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request, c caller) {
@@ -536,7 +526,7 @@ func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request, c caller)
 	if a.status != "Signed" {
 		a.status, a.signedAt = "Signed", s.opts.now()
 	}
-	writeJSON(w, http.StatusOK, agreementJSON(a))
+	oauthsim.WriteJSON(w, http.StatusOK, agreementJSON(a))
 }
 
 // agreementsSigned refuses the call while required agreements are pending.
@@ -584,7 +574,7 @@ func (s *Server) quotes(w http.ResponseWriter, r *http.Request, c caller) {
 			out = append(out, quoteJSON(q))
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) security(w http.ResponseWriter, r *http.Request, c caller) {
@@ -596,7 +586,7 @@ func (s *Server) security(w http.ResponseWriter, r *http.Request, c caller) {
 		fail(w, http.StatusNotFound, "not_found", "no security "+r.PathValue("symbol"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"Id": q.securityID, "Symbol": q.symbol, "Name": q.name,
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"Id": q.securityID, "Symbol": q.symbol, "Name": q.name,
 		"Exchange": "XNAS", "Currency": "USD", "SecurityType": "Stock"})
 }
 
@@ -679,7 +669,7 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request, c caller) {
 	a.id, a.userID, a.created, a.state = s.st.nextAlert, u.id, now, "New"
 	s.st.alerts[a.id] = a
 	s.st.fireAlerts(now)
-	writeJSON(w, http.StatusOK, alertJSON(a))
+	oauthsim.WriteJSON(w, http.StatusOK, alertJSON(a))
 }
 
 // page reads pageNumber and pageSize, answering 400 when they are bad.
@@ -744,7 +734,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c caller) {
 	for i, id := range ids {
 		items[i] = alertJSON(s.st.alerts[id])
 	}
-	writeJSON(w, http.StatusOK, pagingResult(r, items, pn, size))
+	oauthsim.WriteJSON(w, http.StatusOK, pagingResult(r, items, pn, size))
 }
 
 func (s *Server) alertOf(w http.ResponseWriter, r *http.Request, c caller) (*alert, bool) {
@@ -764,7 +754,7 @@ func (s *Server) alertOf(w http.ResponseWriter, r *http.Request, c caller) (*ale
 
 func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, c caller) {
 	if a, ok := s.alertOf(w, r, c); ok {
-		writeJSON(w, http.StatusOK, alertJSON(a))
+		oauthsim.WriteJSON(w, http.StatusOK, alertJSON(a))
 	}
 }
 
@@ -780,7 +770,7 @@ func (s *Server) updateAlert(w http.ResponseWriter, r *http.Request, c caller) {
 	a.state, a.operator, a.field, a.argument = upd.state, upd.operator, upd.field, upd.argument
 	a.securityID, a.symbol, a.expires = upd.securityID, upd.symbol, upd.expires
 	s.st.fireAlerts(s.opts.now())
-	writeJSON(w, http.StatusOK, alertJSON(a))
+	oauthsim.WriteJSON(w, http.StatusOK, alertJSON(a))
 }
 
 func (s *Server) deleteAlert(w http.ResponseWriter, r *http.Request, c caller) {

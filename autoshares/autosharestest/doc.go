@@ -18,9 +18,10 @@
 //
 //	srv := autosharestest.NewServer()
 //	defer srv.Close()
-//	p, _ := autoshares.New(srv.ProviderConfig())
-//	tok, _ := srv.Login(ctx, p, autosharestest.TraderLogin, autosharestest.TraderPassword)
-//	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
+//	p, _ := srv.Provider()
+//	tok, _ := srv.Login(ctx, p) // the seeded default user, User
+//	src := ... // an auth.TokenSource holding tok (auth.NewSource, SetToken)
+//	c := p.NewClient(src)
 //	list, _ := c.Agreements.Outstanding(ctx, autoshares.Me)
 //
 // Order-check codes the documentation does not list (SecurityNotFound,

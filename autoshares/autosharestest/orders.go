@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/brokerkit/brokerkit/internal/oauthsim"
 	"github.com/shopspring/decimal"
 )
 
@@ -26,7 +27,7 @@ type orderBody struct {
 // IsSuccessful false.
 func orderCheck(w http.ResponseWriter, reason string) {
 	zero := num(decimal.Zero)
-	writeJSON(w, http.StatusOK, map[string]any{"IsSuccessful": false, "ErrorDescription": reason,
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"IsSuccessful": false, "ErrorDescription": reason,
 		"ErrorDescriptionArgs": []string{}, "Commission": zero, "Commissions": map[string]any{},
 		"Cost": zero, "NetCost": zero, "MarginChange": zero})
 }
@@ -136,7 +137,7 @@ func (s *Server) previewOrder(w http.ResponseWriter, r *http.Request, c caller) 
 	}
 	cost := o.qty.Mul(px)
 	zero := num(decimal.Zero)
-	writeJSON(w, http.StatusOK, map[string]any{"IsSuccessful": true, "ErrorDescription": nil,
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"IsSuccessful": true, "ErrorDescription": nil,
 		"ErrorDescriptionArgs": []string{}, "Commission": zero, "Commissions": map[string]any{},
 		"Cost": num(cost), "NetCost": num(cost), "MarginChange": zero,
 		"Quotes": []any{map[string]any{"Ask": num(q.ask), "Bid": num(q.bid), "Last": num(q.last),
@@ -172,7 +173,7 @@ func (s *Server) placeOrder(w http.ResponseWriter, r *http.Request, c caller) {
 	} else {
 		o.status = "New"
 	}
-	writeJSON(w, http.StatusOK, answer)
+	oauthsim.WriteJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) orderOf(w http.ResponseWriter, r *http.Request, c caller) (*order, bool) {
@@ -191,7 +192,7 @@ func (s *Server) orderOf(w http.ResponseWriter, r *http.Request, c caller) (*ord
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c caller) {
 	if o, ok := s.orderOf(w, r, c); ok {
-		writeJSON(w, http.StatusOK, orderJSON(o))
+		oauthsim.WriteJSON(w, http.StatusOK, orderJSON(o))
 	}
 }
 
@@ -208,7 +209,7 @@ func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request, c caller) {
 		fail(w, http.StatusConflict, "conflict", "order "+strconv.FormatInt(o.id, 10)+" is "+o.status)
 		return
 	}
-	writeJSON(w, http.StatusOK, orderJSON(o))
+	oauthsim.WriteJSON(w, http.StatusOK, orderJSON(o))
 }
 
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c caller) {
@@ -234,7 +235,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c caller) {
 	for i, id := range ids {
 		items[i] = orderJSON(s.st.orders[id])
 	}
-	writeJSON(w, http.StatusOK, pagingResult(r, items, pn, size))
+	oauthsim.WriteJSON(w, http.StatusOK, pagingResult(r, items, pn, size))
 }
 
 func (s *Server) positionJSON(a *account, p *position) map[string]any {
@@ -280,7 +281,7 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, c caller) {
 	if !ok {
 		return
 	}
-	pn, size, ok := page(w, r, 99)
+	pn, size, ok := page(w, r, maxPositionsPage)
 	if !ok {
 		return
 	}
@@ -316,7 +317,7 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, c caller) {
 	for i, p := range list {
 		items[i] = s.positionJSON(a, p)
 	}
-	writeJSON(w, http.StatusOK, pagingResult(r, items, pn, size))
+	oauthsim.WriteJSON(w, http.StatusOK, pagingResult(r, items, pn, size))
 }
 
 // logout ends the tenant session: it checks client_id, as AutoShares

@@ -13,11 +13,11 @@ import (
 
 func TestWithRedirectURL(t *testing.T) {
 	login := func(srv *autosharestest.Server) error {
-		cfg := srv.ProviderConfig()
+		cfg := srv.Config()
 		cfg.RedirectURL = "http://127.0.0.1:4567/callback/autoshares"
 		p, err := autoshares.New(cfg)
 		require.NoError(t, err)
-		_, err = srv.Login(context.Background(), p, autosharestest.TraderLogin, autosharestest.TraderPassword)
+		_, err = srv.Login(context.Background(), p)
 		return err
 	}
 

@@ -35,10 +35,10 @@ const (
 	// AdminUserID is the administrator's user id.
 	AdminUserID = 7000
 
-	// TraderLogin and TraderPassword sign in a trader who has not signed
-	// the required agreements yet and owns TraderAccountID.
-	TraderLogin    = "trader"
-	TraderPassword = "trader-password"
+	// User and Password sign in the seeded default user, a trader who has
+	// not signed the required agreements yet and owns TraderAccountID.
+	User     = "trader"
+	Password = "trader-password"
 	// TraderUserID is the trader's user id.
 	TraderUserID = 7125
 	// TraderAccountID is the trader's margin account, with positions.
@@ -51,6 +51,67 @@ const (
 	// API, as if they had accepted the invitation and chosen it.
 	NewUserPassword = "welcome-password"
 )
+
+// The emulator's own statement of the wire facts (from the broker's
+// documentation and the project's emulator contract), kept apart from the
+// SDK it checks.
+const (
+	authorizePath    = "/authorize"
+	tokenPath        = "/oauth/token"
+	userinfoPath     = "/userinfo"
+	logoutPath       = "/v2/logout"
+	apiKeyHeader     = "Et-App-Key"
+	offlineAccess    = "offline_access"
+	codeLifetime     = 10 * time.Minute
+	accessLifetime   = 24 * time.Hour
+	maxPositionsPage = 99
+)
+
+// defaultScopes are the scopes of the documented samples.
+func defaultScopes() []string { return []string{"openid", "profile", "email"} }
+
+// Paths are the API paths the emulator serves, with the placeholders
+// {userId}, {accountId}, {orderId}, {alertId}, {agreementId}, {symbol} and
+// {username}. Empty fields keep the documented ETNA-layer paths.
+type Paths struct {
+	CreateUser, UserInfo, UpdateUser, UserAccounts, CreateAccount        string
+	BindAccount, BindAccountByUsername, UnbindAccount, AccountBalances   string
+	Agreements, SignAgreement, Quotes, Security, PriceAlerts, PriceAlert string
+	Orders, Order, PreviewOrder, Positions                               string
+}
+
+// withDefaults fills p's empty fields with the documented paths.
+func (p Paths) withDefaults() Paths {
+	for _, f := range []struct {
+		dst *string
+		def string
+	}{
+		{&p.CreateUser, "/v1.0/users"},
+		{&p.UserInfo, "/v1.0/users/{userId}/info"},
+		{&p.UpdateUser, "/v1.0/users/{userId}"},
+		{&p.UserAccounts, "/v1.0/users/{userId}/accounts"},
+		{&p.CreateAccount, "/v1.0/accounts"},
+		{&p.BindAccount, "/v1.0/accounts/{accountId}/users/{userId}"},
+		{&p.BindAccountByUsername, "/v1.0/accounts/{accountId}/username/{username}"},
+		{&p.UnbindAccount, "/v1.0/accounts/{accountId}/users/{userId}"},
+		{&p.AccountBalances, "/v1.0/accounts/{accountId}/info"},
+		{&p.Agreements, "/v1.0/users/{userId}/agreements"},
+		{&p.SignAgreement, "/v1.0/users/{userId}/agreements/{agreementId}/sign"},
+		{&p.Quotes, "/v1.0/quotes"},
+		{&p.Security, "/v1.0/equities/{symbol}"},
+		{&p.PriceAlerts, "/v1.0/users/{userId}/pricealerts"},
+		{&p.PriceAlert, "/v1.0/users/{userId}/pricealerts/{alertId}"},
+		{&p.Orders, "/v1.0/accounts/{accountId}/orders"},
+		{&p.Order, "/v1.0/accounts/{accountId}/orders/{orderId}"},
+		{&p.PreviewOrder, "/v1.0/accounts/{accountId}/preview/orders"},
+		{&p.Positions, "/v1.0/accounts/{accountId}/positions"},
+	} {
+		if *f.dst == "" {
+			*f.dst = f.def
+		}
+	}
+	return p
+}
 
 // Fault is a misbehaviour to inject into the next responses of a path.
 type Fault = oauthsim.Fault
@@ -79,7 +140,7 @@ type options struct {
 	badKeyStatus      int
 	codeTTL           time.Duration
 	accessTTL         time.Duration
-	paths             autoshares.Paths
+	paths             Paths
 	minimalAgreements bool
 	redirects         []string
 }
@@ -103,7 +164,7 @@ func WithRedirectURL(u string) Option {
 func WithAPIKey(key string) Option { return func(o *options) { o.apiKey = key } }
 
 // WithAPIKeyHeader changes the header the API key is read from (default
-// autoshares.DefaultAPIKeyHeader).
+// Et-App-Key).
 func WithAPIKeyHeader(name string) Option { return func(o *options) { o.apiKeyHeader = name } }
 
 // WithBadKeyStatus sets the status of a missing or unknown API key: 403 as
@@ -118,7 +179,7 @@ func WithLifetimes(code, access time.Duration) Option {
 
 // WithPaths serves the API at other paths (empty fields keep the
 // defaults), to match a client configured with autoshares.WithPaths.
-func WithPaths(p autoshares.Paths) Option { return func(o *options) { o.paths = p } }
+func WithPaths(p Paths) Option { return func(o *options) { o.paths = p } }
 
 // WithMinimalAgreements lists agreements in the documented minimal shape,
 // {"Type","CanSkip"}, without the id that signing needs.
@@ -127,17 +188,14 @@ func WithMinimalAgreements() Option { return func(o *options) { o.minimalAgreeme
 // Server is an AutoShares emulator on 127.0.0.1: an Auth0-shaped
 // authorization server and the API, in the style of httptest.Server.
 type Server struct {
-	// URL is the base URL of both the tenant and the API, with no
-	// trailing slash.
-	URL string
-
+	url  string
 	srv  *httptest.Server
 	eng  *oauthsim.Engine
 	opts options
 
 	mu    sync.Mutex
 	st    *state
-	paths autoshares.Paths
+	paths Paths
 }
 
 // NewServer starts an emulator seeded with the administrator, the trader,
@@ -154,9 +212,9 @@ func NewServer(opts ...Option) *Server {
 // Start is NewServer returning an error instead of panicking on a bad
 // option.
 func Start(opts ...Option) (*Server, error) {
-	o := options{refresh: true, apiKey: APIKey, apiKeyHeader: autoshares.DefaultAPIKeyHeader,
-		badKeyStatus: http.StatusForbidden, codeTTL: autoshares.DefaultCodeLifetime,
-		accessTTL: autoshares.DefaultAccessLifetime, now: time.Now}
+	o := options{refresh: true, apiKey: APIKey, apiKeyHeader: apiKeyHeader,
+		badKeyStatus: http.StatusForbidden, codeTTL: codeLifetime,
+		accessTTL: accessLifetime, now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -170,9 +228,9 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	refresh := oauthsim.RefreshPolicy{Mode: oauthsim.RefreshNone}
 	if o.refresh {
-		refresh = oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic, RequireScope: autoshares.ScopeOfflineAccess}
+		refresh = oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic, RequireScope: offlineAccess}
 	}
-	s := &Server{opts: o, paths: o.paths.WithDefaults()}
+	s := &Server{opts: o, paths: o.paths.withDefaults()}
 	s.st = seed(o.now())
 	var users []oauthsim.User
 	for _, u := range s.st.users {
@@ -187,11 +245,11 @@ func Start(opts ...Option) (*Server, error) {
 		AccessTTL:     o.accessTTL,
 		Refresh:       refresh,
 		PKCE:          oauthsim.PKCEOptional,
-		DefaultScopes: autoshares.DefaultScopes,
+		DefaultScopes: defaultScopes(),
 		Wire: oauthsim.Wire{
-			AuthorizePath: autoshares.DefaultAuthorizePath,
-			TokenPath:     autoshares.DefaultTokenPath,
-			UserinfoPath:  autoshares.DefaultUserinfoPath,
+			AuthorizePath: authorizePath,
+			TokenPath:     tokenPath,
+			UserinfoPath:  userinfoPath,
 			RevokePath:    "-",
 			TokenJSON:     true,
 			ClientAuth:    oauthsim.ClientAuthAny,
@@ -204,7 +262,7 @@ func Start(opts ...Option) (*Server, error) {
 	s.eng = eng
 	mux := http.NewServeMux()
 	eng.Mount(mux)
-	mux.HandleFunc("GET "+autoshares.DefaultLogoutPath, s.logout)
+	mux.HandleFunc("GET "+logoutPath, s.logout)
 	if err := s.routes(mux); err != nil {
 		return nil, err
 	}
@@ -214,25 +272,33 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
 	s.srv.Start()
-	s.URL = s.srv.URL
+	s.url = s.srv.URL
 	return s, nil
 }
+
+// URL returns the base URL of both the tenant and the API, with no
+// trailing slash.
+func (s *Server) URL() string { return s.url }
 
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
 
-// Client returns an HTTP client for the server, without authentication:
-// wrap its transport in an auth.Transport for API calls.
+// Client returns an HTTP client for the server, without authentication.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
-// ProviderConfig returns the autoshares.Config of the seeded application
-// at this server, with refresh tokens enabled as the server issues them.
-func (s *Server) ProviderConfig() autoshares.Config {
+// Config returns the autoshares.Config of the seeded application at this
+// server: the demo environment, BaseURL = URL(), the seeded client
+// credentials and API key, refresh tokens enabled as the server issues
+// them.
+func (s *Server) Config() autoshares.Config {
 	return autoshares.Config{
-		Domain:         s.URL,
 		ClientID:       ClientID,
 		ClientSecret:   ClientSecret,
 		RedirectURL:    RedirectURL,
+		Environment:    auth.Demo,
+		BaseURL:        s.url,
+		APIKey:         auth.Secret(s.opts.apiKey),
+		APIKeyHeader:   s.opts.apiKeyHeader,
 		RefreshEnabled: s.opts.refresh,
 		CodeLifetime:   s.opts.codeTTL,
 		AccessLifetime: s.opts.accessTTL,
@@ -241,47 +307,31 @@ func (s *Server) ProviderConfig() autoshares.Config {
 	}
 }
 
-// ClientOptions returns the options that point an autoshares.Client at
-// this server with the seeded API key.
-func (s *Server) ClientOptions() []autoshares.Option {
-	return []autoshares.Option{autoshares.WithBaseURL(s.URL), autoshares.WithAPIKey(auth.Secret(s.opts.apiKey)),
-		autoshares.WithAPIKeyHeader(s.opts.apiKeyHeader), autoshares.WithPaths(s.paths)}
-}
+// Provider returns autoshares.New(s.Config()).
+func (s *Server) Provider() (*autoshares.Provider, error) { return autoshares.New(s.Config()) }
 
 // Browser plays a user who signs in as login on the consent page.
 func (s *Server) Browser(login, password string) *Browser {
 	return oauthsim.NewBrowser(s.srv.Client(), login, password)
 }
 
-// Consent plays the seeded user in a browser: it follows authURL, signs
-// in, approves, and returns the callback URL for auth.Flow.CompleteURL.
+// Consent plays the seeded default user in a browser: it follows authURL,
+// signs in, approves, and returns the callback URL for
+// auth.Flow.CompleteURL.
 func (s *Server) Consent(ctx context.Context, authURL string) (string, error) {
-	return s.Browser(TraderLogin, TraderPassword).Login(ctx, authURL)
+	return s.Browser(User, Password).Login(ctx, authURL)
 }
 
-// Login runs a whole login for the user against p (a provider from
-// ProviderConfig): Begin, the consent page, Complete.
-func (s *Server) Login(ctx context.Context, p auth.Provider, login, password string) (*auth.Token, error) {
-	return s.Browser(login, password).Token(ctx, p)
+// Login runs a whole login as the seeded default user against p (a
+// provider from Config): Begin, the consent page, Complete. Other users
+// log in through Browser.
+func (s *Server) Login(ctx context.Context, p auth.Provider, opts ...auth.FlowOption) (*auth.Token, error) {
+	return s.Browser(User, Password).Token(ctx, p, opts...)
 }
 
-// HTTPClient returns an HTTP client that sends tok with every request
-// (no refresh), for tests that need an authorized client in one line.
-func (s *Server) HTTPClient(tok *auth.Token) *http.Client {
-	return &http.Client{Transport: staticBearer{tok: tok.AccessToken, base: s.srv.Client().Transport}}
-}
-
-type staticBearer struct {
-	tok  string
-	base http.RoundTripper
-}
-
-// RoundTrip sends r with the bearer token.
-func (t staticBearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+t.tok)
-	return t.base.RoundTrip(r)
-}
+// InvalidateToken revokes one access token, as the tenant does when a
+// token is withdrawn; it reports whether the token was known.
+func (s *Server) InvalidateToken(accessToken string) bool { return s.eng.Invalidate(accessToken) }
 
 // Faults returns the fault injector: Faults().Next(path, Fault{Status:
 // 503}, 1) makes the next request of path fail.
@@ -291,7 +341,9 @@ func (s *Server) Faults() *Faults { return s.eng.Faults() }
 // (empty turns it off): for programs with no browser.
 func (s *Server) SetAutoApprove(login string) { s.eng.SetAutoApprove(login) }
 
-// InvalidateUser revokes every token of the user with this login.
+// InvalidateUser revokes every token of the user with this login (a broker
+// extra: AutoShares withdraws a user's whole session, refresh tokens
+// included).
 func (s *Server) InvalidateUser(login string) {
 	s.mu.Lock()
 	u := s.st.byLogin[login]

@@ -24,7 +24,7 @@ func raw(t *testing.T, srv *autosharestest.Server, method, path, token, key, key
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, srv.URL+path, rd)
+	req, err := http.NewRequest(method, srv.URL()+path, rd)
 	require.NoError(t, err)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -42,17 +42,30 @@ func raw(t *testing.T, srv *autosharestest.Server, method, path, token, key, key
 
 func login(t *testing.T, srv *autosharestest.Server, who, pw string) *auth.Token {
 	t.Helper()
-	p, err := autoshares.New(srv.ProviderConfig())
+	p, err := srv.Provider()
 	require.NoError(t, err)
-	tok, err := srv.Login(context.Background(), p, who, pw)
+	tok, err := srv.Browser(who, pw).Token(context.Background(), p)
 	require.NoError(t, err)
 	return tok
+}
+
+// staticToken is a token source that always answers one token.
+type staticToken struct{ tok *auth.Token }
+
+func (s staticToken) TokenContext(context.Context) (*auth.Token, error) { return s.tok, nil }
+
+// client is an API client for tok, configured by the server's Config.
+func client(t *testing.T, srv *autosharestest.Server, tok *auth.Token, opts ...autoshares.Option) *autoshares.Client {
+	t.Helper()
+	p, err := srv.Provider()
+	require.NoError(t, err)
+	return p.NewClient(staticToken{tok}, opts...)
 }
 
 func TestDocumentedBodies(t *testing.T) {
 	srv := autosharestest.NewServer()
 	defer srv.Close()
-	tok := login(t, srv, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	tok := login(t, srv, autosharestest.User, autosharestest.Password)
 	const h = "Et-App-Key"
 
 	status, body := raw(t, srv, "GET", "/v1.0/users/@me/info", tok.AccessToken, "", h, "")
@@ -126,7 +139,7 @@ func TestBadKeyStatusAndHeader(t *testing.T) {
 	srv := autosharestest.NewServer(autosharestest.WithBadKeyStatus(401), autosharestest.WithAPIKeyHeader("X-Secret-Key"),
 		autosharestest.WithAPIKey("k2"))
 	defer srv.Close()
-	tok := login(t, srv, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	tok := login(t, srv, autosharestest.User, autosharestest.Password)
 	status, body := raw(t, srv, "GET", "/v1.0/users/@me/info", tok.AccessToken, "k2", "Et-App-Key", "")
 	assert.Equal(t, 401, status)
 	assert.Contains(t, body, "Application key is not defined")
@@ -134,8 +147,8 @@ func TestBadKeyStatusAndHeader(t *testing.T) {
 	assert.Equal(t, 200, status)
 
 	// The SDK follows with configuration alone.
-	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
-	_, err := c.Users.Me(context.Background())
+	c := client(t, srv, tok)
+	_, err := c.Profile.Get(context.Background())
 	require.NoError(t, err)
 
 	_, err = autosharestest.Start(autosharestest.WithBadKeyStatus(500))
@@ -145,12 +158,12 @@ func TestBadKeyStatusAndHeader(t *testing.T) {
 func TestMinimalAgreements(t *testing.T) {
 	srv := autosharestest.NewServer(autosharestest.WithMinimalAgreements())
 	defer srv.Close()
-	tok := login(t, srv, autosharestest.TraderLogin, autosharestest.TraderPassword)
+	tok := login(t, srv, autosharestest.User, autosharestest.Password)
 	status, body := raw(t, srv, "GET", "/v1.0/users/@me/agreements", tok.AccessToken, autosharestest.APIKey, "Et-App-Key", "")
 	assert.Equal(t, 200, status)
 	assert.JSONEq(t, `[{"Type":"Platform","CanSkip":false},{"Type":"Quotemedia","CanSkip":false},{"Type":"Platform","CanSkip":true}]`, body)
 
-	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
+	c := client(t, srv, tok)
 	_, err := c.Agreements.SignAllRequired(context.Background(), autoshares.Me)
 	assert.ErrorContains(t, err, "has no id", "the documented list cannot be signed from")
 }
@@ -158,18 +171,22 @@ func TestMinimalAgreements(t *testing.T) {
 // TestGatewayPaths is the partner's case: the gateway's real contract uses
 // other paths, and only configuration changes.
 func TestGatewayPaths(t *testing.T) {
-	paths := autoshares.Paths{
+	srv := autosharestest.NewServer(autosharestest.WithPaths(autosharestest.Paths{
 		UserInfo:      "/gapp/api/users/{userId}",
 		Agreements:    "/gapp/api/users/{userId}/agreements",
 		SignAgreement: "/gapp/api/agreements/{agreementId}/users/{userId}/sign",
 		Quotes:        "/gapp/api/marketdata/quotes",
-	}
-	srv := autosharestest.NewServer(autosharestest.WithPaths(paths))
+	}))
 	defer srv.Close()
-	tok := login(t, srv, autosharestest.TraderLogin, autosharestest.TraderPassword)
-	c := autoshares.NewClient(srv.HTTPClient(tok), srv.ClientOptions()...)
+	tok := login(t, srv, autosharestest.User, autosharestest.Password)
+	c := client(t, srv, tok, autoshares.WithPaths(autoshares.Paths{
+		UserInfo:      "/gapp/api/users/{userId}",
+		Agreements:    "/gapp/api/users/{userId}/agreements",
+		SignAgreement: "/gapp/api/agreements/{agreementId}/users/{userId}/sign",
+		Quotes:        "/gapp/api/marketdata/quotes",
+	}))
 	ctx := context.Background()
-	me, err := c.Users.Me(ctx)
+	me, err := c.Profile.Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(autosharestest.TraderUserID), me.ID)
 	_, err = c.Agreements.SignAllRequired(ctx, autoshares.Me)
@@ -187,13 +204,12 @@ func TestFaultsAndRetries(t *testing.T) {
 	srv := autosharestest.NewServer()
 	defer srv.Close()
 	tok := login(t, srv, autosharestest.AdminLogin, autosharestest.AdminPassword)
-	c := autoshares.NewClient(srv.HTTPClient(tok), append(srv.ClientOptions(),
-		autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 3, BaseDelay: 1}))...)
+	c := client(t, srv, tok, autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 3, BaseDelay: 1}))
 	ctx := context.Background()
 
 	// A read survives two 503s.
 	srv.Faults().Next("/v1.0/users/@me/info", autosharestest.Fault{Status: 503}, 2)
-	_, err := c.Users.Me(ctx)
+	_, err := c.Profile.Get(ctx)
 	require.NoError(t, err)
 
 	// An order is sent once, whatever happens.
@@ -203,17 +219,17 @@ func TestFaultsAndRetries(t *testing.T) {
 	require.ErrorIs(t, err, auth.ErrUnavailable)
 	page, err := c.Orders.List(ctx, 6303, nil)
 	require.NoError(t, err)
-	assert.Equal(t, 0, page.TotalCount, "no order was placed behind the failure")
+	assert.Equal(t, 0, page.Total, "no order was placed behind the failure")
 	assert.Zero(t, srv.Faults().Pending())
 
 	// A cut connection and a truncated body.
 	srv.Faults().Next("/v1.0/users/@me/accounts", autosharestest.Fault{Malformed: true}, 3)
-	_, err = c.Accounts.List(ctx, autoshares.Me)
+	_, err = c.Accounts.List(ctx)
 	require.Error(t, err)
 
 	// A revoked token.
 	srv.InvalidateUser(autosharestest.AdminLogin)
-	_, err = c.Users.Me(ctx)
+	_, err = c.Profile.Get(ctx)
 	assert.ErrorIs(t, err, auth.ErrInvalidToken)
 }
 
@@ -223,8 +239,7 @@ func TestRateLimitFault(t *testing.T) {
 	srv := autosharestest.NewServer()
 	defer srv.Close()
 	tok := login(t, srv, autosharestest.AdminLogin, autosharestest.AdminPassword)
-	c := autoshares.NewClient(srv.HTTPClient(tok), append(srv.ClientOptions(),
-		autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 2, MaxWait: time.Millisecond}))...)
+	c := client(t, srv, tok, autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 2, MaxWait: time.Millisecond}))
 	srv.Faults().Next("/v1.0/quotes", autosharestest.Fault{Status: 429, RetryAfter: 30 * time.Second}, 2)
 	_, err := c.Quotes.Get(context.Background(), "AAPL")
 	require.ErrorIs(t, err, auth.ErrRateLimited)
@@ -232,4 +247,18 @@ func TestRateLimitFault(t *testing.T) {
 	require.ErrorAs(t, err, &rl)
 	assert.Equal(t, 30*time.Second, rl.RetryAfter)
 	assert.Equal(t, 1, srv.Faults().Pending(), "a wait over the budget is not made")
+}
+
+func TestInvalidateToken(t *testing.T) {
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	tok := login(t, srv, autosharestest.User, autosharestest.Password)
+	c := client(t, srv, tok)
+	ctx := context.Background()
+	_, err := c.Profile.Get(ctx)
+	require.NoError(t, err)
+	assert.False(t, srv.InvalidateToken("not-a-token"))
+	assert.True(t, srv.InvalidateToken(tok.AccessToken))
+	_, err = c.Profile.Get(ctx)
+	assert.ErrorIs(t, err, auth.ErrInvalidToken)
 }

@@ -130,7 +130,7 @@ func seed(now time.Time) *state {
 	}
 	st.addUser(&user{id: AdminUserID, login: AdminLogin, email: "admin@autoshares.example", password: AdminPassword,
 		first: "Ada", last: "Admin", role: 1, admin: true, added: now, agreements: standardAgreements(true, now)})
-	st.addUser(&user{id: TraderUserID, login: TraderLogin, email: "trader@autoshares.example", password: TraderPassword,
+	st.addUser(&user{id: TraderUserID, login: User, email: "trader@autoshares.example", password: Password,
 		first: "Tom", last: "Trader", role: 2, added: now, agreements: standardAgreements(false, now)})
 
 	for _, q := range []*quote{

@@ -32,9 +32,10 @@
 //	                                     http://127.0.0.1/callback (any port)
 //	BROKERKIT_TRADESTATION_ENVIRONMENT   optional: live or sim
 //
-// (AutoShares also needs _DOMAIN and _API_KEY; Just2Trade, AutoShares and
-// Spotware need _CLIENT_SECRET.) The program then prints the address to open
-// in a browser and waits for the broker to redirect back.
+// (AutoShares also needs _DOMAIN, _API_KEY and _ENVIRONMENT, live or demo;
+// Just2Trade, AutoShares and Spotware need _CLIENT_SECRET.) The program then
+// prints the address to open in a browser and waits for the broker to
+// redirect back.
 //
 // Where the token is kept:
 //
@@ -71,7 +72,6 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
-	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
@@ -296,8 +296,8 @@ func (s *session) useEmulator(ctx context.Context, broker string) error {
 	case providers.AutoShares:
 		srv := autosharestest.NewServer()
 		s.cleanup = append(s.cleanup, srv.Close)
-		p, err = autoshares.New(srv.ProviderConfig())
-		browser, where, redirect = srv.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword), srv.URL, autosharestest.RedirectURL
+		p, err = srv.Provider()
+		browser, where, redirect = srv.Browser(autosharestest.User, autosharestest.Password), srv.URL(), autosharestest.RedirectURL
 	case providers.Spotware:
 		srv := spotwaretest.NewServer()
 		s.cleanup = append(s.cleanup, srv.Close)

@@ -19,7 +19,8 @@
 //	AUTOSHARES_CLIENT_ID      the application's client ID
 //	AUTOSHARES_CLIENT_SECRET  the application's client secret
 //	AUTOSHARES_API_KEY        the application's API secret key
-//	AUTOSHARES_API_URL        optional: API base URL (default https://api.autoshares.dev)
+//	AUTOSHARES_ENVIRONMENT    live or demo: the API host (no default: nothing trades live by accident)
+//	AUTOSHARES_API_URL        optional: API base URL overriding the environment's host
 //	AUTOSHARES_API_KEY_HEADER optional: header for the API key (default Et-App-Key)
 //	AUTOSHARES_AUDIENCE       optional: Auth0 audience of the API
 //	AUTOSHARES_REFRESH        optional: "1" when refresh tokens are enabled for the application
@@ -42,7 +43,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -67,7 +67,6 @@ func main() {
 type env struct {
 	p       *autoshares.Provider
 	opts    []autoshares.Option
-	base    http.RoundTripper
 	login   func(ctx context.Context, who, password string) (*auth.Token, error)
 	emu     *autosharestest.Server
 	logins  int
@@ -118,7 +117,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	me, err := c.Users.Me(ctx)
+	me, err := c.Profile.Get(ctx)
 	if err != nil {
 		return fmt.Errorf("reading @me: %w", err)
 	}
@@ -145,7 +144,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 
 	// 4. Accounts, balances, positions.
-	accounts, err := c.Accounts.List(ctx, autoshares.Me)
+	accounts, err := c.Accounts.List(ctx)
 	if err != nil {
 		return fmt.Errorf("listing accounts: %w", err)
 	}
@@ -154,17 +153,19 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 		return nil
 	}
 	acc := accounts[0]
-	bal, err := c.Accounts.Balances(ctx, acc.ID)
+	accID := strconv.FormatInt(acc.ID, 10)
+	bals, err := c.Accounts.Balances(ctx, accID)
 	if err != nil {
 		return fmt.Errorf("balances of %d: %w", acc.ID, err)
 	}
+	bal := bals[0]
 	say("account %d (%s, %s): cash %s, buying power %s", acc.ID, acc.MarginType, acc.AccessType,
 		bal.Cash.StringFixed(2), bal.StockBuyingPower.StringFixed(2))
-	positions, err := c.Positions.List(ctx, acc.ID, &autoshares.PositionListOptions{PageSize: autoshares.MaxPositionsPageSize})
+	positions, err := c.Positions.List(ctx, accID, nil) // every page
 	if err != nil {
 		return fmt.Errorf("positions of %d: %w", acc.ID, err)
 	}
-	for _, p := range positions.Items {
+	for _, p := range positions {
 		say("position %s: %s @ %s", p.Symbol, p.Quantity, p.AverageOpenPrice.StringFixed(2))
 	}
 
@@ -249,7 +250,7 @@ func (e *env) client(ctx context.Context, tok *auth.Token) (*autoshares.Client, 
 	if err := src.SetToken(ctx, tok); err != nil {
 		return nil, err
 	}
-	return autoshares.NewClient(autoshares.NewHTTPClient(src, e.base), e.opts...), nil
+	return e.p.NewClient(src, e.opts...), nil
 }
 
 func setup(getenv func(string) string, out io.Writer) (*env, func(), error) {
@@ -264,12 +265,12 @@ func emulatorSetup() (*env, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := autoshares.New(srv.ProviderConfig())
+	p, err := srv.Provider()
 	if err != nil {
 		srv.Close()
 		return nil, nil, err
 	}
-	e := &env{p: p, opts: srv.ClientOptions(), base: srv.Client().Transport, emu: srv,
+	e := &env{p: p, emu: srv,
 		newUser: autoshares.NewUser{FirstName: "Nina", LastName: "Newcomer", EmailAddress: "nina@example.com", Login: "nina"},
 		account: autosharestest.SpareAccountID, sign: true, symbol: "AAPL"}
 	e.login = func(ctx context.Context, who, password string) (*auth.Token, error) {
@@ -290,8 +291,9 @@ func tenantSetup(getenv func(string) string, out io.Writer) (*env, func(), error
 		}
 		return "", fmt.Errorf("%s is not set (see go doc ./examples/onboarding)", k)
 	}
-	var vals [4]string
-	for i, k := range []string{"AUTOSHARES_CLIENT_ID", "AUTOSHARES_CLIENT_SECRET", "AUTOSHARES_API_KEY", "AUTOSHARES_DOMAIN"} {
+	var vals [5]string
+	for i, k := range []string{"AUTOSHARES_CLIENT_ID", "AUTOSHARES_CLIENT_SECRET", "AUTOSHARES_API_KEY", "AUTOSHARES_DOMAIN",
+		"AUTOSHARES_ENVIRONMENT"} {
 		v, err := need(k)
 		if err != nil {
 			return nil, nil, err
@@ -307,19 +309,17 @@ func tenantSetup(getenv func(string) string, out io.Writer) (*env, func(), error
 		port = n
 	}
 	p, err := autoshares.New(autoshares.Config{Domain: vals[3], ClientID: vals[0], ClientSecret: auth.Secret(vals[1]),
+		Environment: auth.Environment(vals[4]), APIKey: auth.Secret(vals[2]), APIKeyHeader: getenv("AUTOSHARES_API_KEY_HEADER"),
 		Audience: getenv("AUTOSHARES_AUDIENCE"), RefreshEnabled: getenv("AUTOSHARES_REFRESH") == "1"})
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := []autoshares.Option{autoshares.WithAPIKey(auth.Secret(vals[2]))}
+	var opts []autoshares.Option
 	if v := getenv("AUTOSHARES_API_URL"); v != "" {
+		if err := auth.CheckEndpoint(v); err != nil {
+			return nil, nil, fmt.Errorf("AUTOSHARES_API_URL: %w", err)
+		}
 		opts = append(opts, autoshares.WithBaseURL(v))
-	}
-	if v := getenv("AUTOSHARES_API_KEY_HEADER"); v != "" {
-		opts = append(opts, autoshares.WithAPIKeyHeader(v))
-	}
-	if err := autoshares.NewClient(nil, opts...).Err(); err != nil {
-		return nil, nil, err
 	}
 	e := &env{p: p, opts: opts, sign: getenv("AUTOSHARES_SIGN") == "yes",
 		symbol: getenv("AUTOSHARES_ORDER_SYMBOL"),

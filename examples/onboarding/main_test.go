@@ -46,6 +46,12 @@ func TestTenantModeNeedsCredentials(t *testing.T) {
 
 	env["AUTOSHARES_CLIENT_SECRET"] = "s"
 	env["AUTOSHARES_API_KEY"] = "k"
+	err = run(context.Background(), &bytes.Buffer{}, func(k string) string { return env[k] })
+	require.ErrorContains(t, err, "AUTOSHARES_ENVIRONMENT is not set", "no environment is chosen by default")
+	env["AUTOSHARES_ENVIRONMENT"] = "paper"
+	err = run(context.Background(), &bytes.Buffer{}, func(k string) string { return env[k] })
+	require.ErrorContains(t, err, `Config.Environment "paper" is not one of "live", "demo"`)
+	env["AUTOSHARES_ENVIRONMENT"] = "demo"
 	env["AUTOSHARES_API_URL"] = "http://api.example.com"
 	err = run(context.Background(), &bytes.Buffer{}, func(k string) string { return env[k] })
 	require.ErrorContains(t, err, "https")

@@ -154,25 +154,26 @@ func connectJust2Trade(ctx context.Context, getenv func(string) string) (*sessio
 }
 
 func connectAutoShares(ctx context.Context, getenv func(string) string) (*session, error) {
-	var opts []autoshares.Option
 	t, tok, err := open(ctx, providers.AutoShares, getenv, func() (*target, error) {
 		srv := autosharestest.NewServer()
-		opts = srv.ClientOptions()
-		p, err := autoshares.New(srv.ProviderConfig())
-		return &target{p: p, where: "emulator at " + srv.URL, close: srv.Close,
-			browse: srv.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword).Login}, err
+		p, err := srv.Provider()
+		return &target{p: p, where: "emulator at " + srv.URL(), close: srv.Close,
+			browse: srv.Browser(autosharestest.User, autosharestest.Password).Login}, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if t.real {
-		opts = append(opts, autoshares.WithAPIKey(t.cfg.APIKey))
+	// The provider states the environment's host and the API key once.
+	p, ok := t.p.(*autoshares.Provider)
+	if !ok {
+		t.close()
+		return nil, fmt.Errorf("quickstart: %T is not an AutoShares provider", t.p)
 	}
 	hc, err := t.client(ctx, tok)
 	if err != nil {
 		return nil, err
 	}
-	c := autoshares.NewClient(hc, opts...)
+	c := autoshares.NewClient(hc, autoshares.WithProvider(p))
 	// AutoShares refuses market data and trading until the user has signed
 	// the required agreements; an onboarding app signs them once.
 	signed, err := c.Agreements.SignAllRequired(ctx, autoshares.Me)

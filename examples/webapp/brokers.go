@@ -86,13 +86,13 @@ func just2TradeBroker(p auth.Provider, store auth.Store, redirectURL string, opt
 	return b, nil
 }
 
-func autoSharesBroker(p auth.Provider, store auth.Store, redirectURL string, opts ...autoshares.Option) (*broker, error) {
+func autoSharesBroker(p *autoshares.Provider, store auth.Store, redirectURL string) (*broker, error) {
 	b, err := newBroker(p, store, redirectURL)
 	if err != nil {
 		return nil, err
 	}
 	b.view = func(_ context.Context, user string) (providers.View, func(), error) {
-		return providers.NewAutoSharesView(autoshares.NewClient(b.tokens.Client(user), opts...)), noop, nil
+		return providers.NewAutoSharesView(p.NewClient(b.tokens.Source(user))), noop, nil
 	}
 	return b, nil
 }
@@ -100,9 +100,9 @@ func autoSharesBroker(p auth.Provider, store auth.Store, redirectURL string, opt
 // pendingAgreements lists the required AutoShares agreements the user has
 // not signed. Real users sign them themselves, at AutoShares; until then
 // quotes and trading are refused.
-func pendingAgreements(b *broker, opts []autoshares.Option) func(context.Context, string) (string, error) {
+func pendingAgreements(b *broker, p *autoshares.Provider) func(context.Context, string) (string, error) {
 	return func(ctx context.Context, user string) (string, error) {
-		c := autoshares.NewClient(b.tokens.Client(user), opts...)
+		c := p.NewClient(b.tokens.Source(user))
 		list, err := c.Agreements.Outstanding(ctx, autoshares.Me)
 		list = slices.DeleteFunc(list, func(a autoshares.Agreement) bool { return !a.IsRequired() })
 		if err != nil || len(list) == 0 {
@@ -192,13 +192,15 @@ func configuredBrokers(store auth.Store, getenv func(string) string) ([]*broker,
 		case providers.Just2Trade:
 			b, err = just2TradeBroker(p, store, cfg.RedirectURL)
 		case providers.AutoShares:
-			opts := []autoshares.Option{autoshares.WithAPIKey(cfg.APIKey)}
-			if cfg.BaseURL != "" {
-				opts = append(opts, autoshares.WithBaseURL(cfg.BaseURL))
+			// The provider carries the environment's host (or BaseURL)
+			// and the API key from the configuration.
+			ap, ok := p.(*autoshares.Provider)
+			if !ok {
+				return nil, fmt.Errorf("webapp: %T is not an AutoShares provider", p)
 			}
-			b, err = autoSharesBroker(p, store, cfg.RedirectURL, opts...)
+			b, err = autoSharesBroker(ap, store, cfg.RedirectURL)
 			if err == nil {
-				b.notice = pendingAgreements(b, opts)
+				b.notice = pendingAgreements(b, ap)
 			}
 		case providers.Spotware:
 			// The hosts follow the provider's (required) environment.
@@ -274,23 +276,22 @@ func emulatedBrokers(base string, store auth.Store) (_ []*broker, _ *emulators, 
 	j2t.hint = "emulator user " + just2tradetest.User + " / " + just2tradetest.Password
 
 	e.autoShares = autosharestest.NewServer(autosharestest.WithRedirectURL(registered(providers.AutoShares)))
-	asCfg := e.autoShares.ProviderConfig()
+	asCfg := e.autoShares.Config()
 	asCfg.RedirectURL = base + callback(providers.AutoShares)
 	asProvider, err := autoshares.New(asCfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	as, err := autoSharesBroker(asProvider, store, asCfg.RedirectURL, e.autoShares.ClientOptions()...)
+	as, err := autoSharesBroker(asProvider, store, asCfg.RedirectURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	as.hint = "emulator user " + autosharestest.TraderLogin + " / " + autosharestest.TraderPassword
+	as.hint = "emulator user " + autosharestest.User + " / " + autosharestest.Password
 	// The seeded trader has required agreements pending, which block
 	// quotes and trading. Sign them for the demo; a real app shows them
 	// to the user instead.
-	asOpts := e.autoShares.ClientOptions()
 	as.afterLogin = func(ctx context.Context, user string) error {
-		c := autoshares.NewClient(as.tokens.Client(user), asOpts...)
+		c := asProvider.NewClient(as.tokens.Source(user))
 		_, err := c.Agreements.SignAllRequired(ctx, autoshares.Me)
 		return err
 	}

@@ -90,7 +90,7 @@ func consentUser(broker string) (username, password string) {
 	case providers.Just2Trade:
 		return just2tradetest.User, just2tradetest.Password
 	case providers.AutoShares:
-		return autosharestest.TraderLogin, autosharestest.TraderPassword
+		return autosharestest.User, autosharestest.Password
 	case providers.Spotware:
 		return spotwaretest.User, spotwaretest.Password
 	}

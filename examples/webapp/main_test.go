@@ -101,7 +101,7 @@ func browserFor(s *server, broker string) loginBrowser {
 	case providers.Just2Trade:
 		return e.just2Trade.Browser(just2tradetest.User, just2tradetest.Password)
 	case providers.AutoShares:
-		return e.autoShares.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword)
+		return e.autoShares.Browser(autosharestest.User, autosharestest.Password)
 	case providers.Spotware:
 		return e.spotware.Browser(spotwaretest.User, spotwaretest.Password)
 	}
@@ -226,7 +226,9 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 	}
 	// The emulated trader's required agreements were signed after login.
 	user := userOf(t, s, c)
-	asc := autoshares.NewClient(s.app.byName[providers.AutoShares].tokens.Client(user), s.emulators.autoShares.ClientOptions()...)
+	asP, err := s.emulators.autoShares.Provider()
+	require.NoError(t, err)
+	asc := asP.NewClient(s.app.byName[providers.AutoShares].tokens.Source(user))
 	pending, err := asc.Agreements.Outstanding(context.Background(), autoshares.Me)
 	require.NoError(t, err)
 	for _, a := range pending {
@@ -479,9 +481,10 @@ func TestConfiguredBrokers(t *testing.T) {
 		"BROKERKIT_AUTOSHARES_CLIENT_ID":     autosharestest.ClientID,
 		"BROKERKIT_AUTOSHARES_CLIENT_SECRET": autosharestest.ClientSecret,
 		"BROKERKIT_AUTOSHARES_REDIRECT_URL":  "http://" + addr + "/callback/autoshares",
-		"BROKERKIT_AUTOSHARES_DOMAIN":        as.URL,
+		"BROKERKIT_AUTOSHARES_DOMAIN":        as.URL(),
+		"BROKERKIT_AUTOSHARES_ENVIRONMENT":   "demo",
 		"BROKERKIT_AUTOSHARES_API_KEY":       autosharestest.APIKey,
-		"BROKERKIT_AUTOSHARES_BASE_URL":      as.URL,
+		"BROKERKIT_AUTOSHARES_BASE_URL":      as.URL(),
 		"BROKERKIT_WEBAPP_ADDR":              addr,
 		"BROKERKIT_WEBAPP_KEY":               strings.Repeat("5a", 32),
 	} {
@@ -496,7 +499,7 @@ func TestConfiguredBrokers(t *testing.T) {
 
 	c := visitor(t)
 	linkWith(t, s, c, providers.Just2Trade, j2t.Browser(just2tradetest.User, just2tradetest.Password))
-	linkWith(t, s, c, providers.AutoShares, as.Browser(autosharestest.TraderLogin, autosharestest.TraderPassword))
+	linkWith(t, s, c, providers.AutoShares, as.Browser(autosharestest.User, autosharestest.Password))
 	_, body := get(t, c, s.URL+"/")
 	assert.Contains(t, body, just2tradetest.PrimaryAccount)
 	assert.Contains(t, body, strconv.Itoa(autosharestest.TraderAccountID))
