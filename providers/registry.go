@@ -39,8 +39,9 @@ type Config struct {
 	// RedirectURL is the callback registered with the broker. Give each
 	// broker its own callback path (RFC 9700 mix-up defence).
 	RedirectURL string
-	// Environment picks the broker deployment; empty means the broker's
-	// default (live, or Just2Trade's own host).
+	// Environment picks the broker deployment, and is required: no broker
+	// trades live or demo by default (TradeStation live or sim, Just2Trade
+	// just2trade or lime, AutoShares and Spotware live or demo).
 	Environment auth.Environment
 	// Scopes override the broker's default scopes.
 	Scopes []string
