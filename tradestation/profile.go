@@ -2,17 +2,17 @@ package tradestation
 
 import "context"
 
-// UserService reads the logged-in user's profile.
-type UserService struct{ c *Client }
+// ProfileService reads the logged-in user's profile.
+type ProfileService service
 
-// Profile returns the OpenID Connect claims of the token's user from the
+// Get returns the OpenID Connect claims of the token's user from the
 // sign-in server's /userinfo (scopes openid and profile; email with
 // email). Trading and AOP tokens both work; v2 tokens do not.
-func (s *UserService) Profile(ctx context.Context) (*UserInfo, error) {
+func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
 	if _, err := s.c.check(ctx, TradingAudience, AOPAudience); err != nil {
 		return nil, err
 	}
-	var u UserInfo
+	var u Profile
 	if _, err := s.c.signin.Get(ctx, "userinfo", nil, &u); err != nil {
 		return nil, err
 	}
