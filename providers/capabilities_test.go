@@ -15,8 +15,12 @@ import (
 )
 
 func baseConfig(name string) Config {
-	return Config{ClientID: "client-id", ClientSecret: "client-secret",
+	cfg := Config{ClientID: "client-id", ClientSecret: "client-secret",
 		RedirectURL: "https://app.example.com/callback/" + name, Domain: "tenant.example.com"}
+	if name == TradeStation {
+		cfg.Environment = auth.Live
+	}
+	return cfg
 }
 
 // optIn builds, for each feature the table calls opt-in, the provider with
@@ -48,7 +52,7 @@ var optIn = map[string]map[string]func(t *testing.T) auth.Provider{
 			return p
 		},
 		"Rotation": func(t *testing.T) auth.Provider {
-			p, err := tradestation.New(tradestation.Config{ClientID: "id", ClientSecret: "s",
+			p, err := tradestation.New(tradestation.Config{ClientID: "id", ClientSecret: "s", Environment: auth.Live,
 				RedirectURL: "https://app.example.com/cb", Refresh: tradestation.RefreshRotating})
 			require.NoError(t, err)
 			return p
