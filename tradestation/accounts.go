@@ -19,13 +19,10 @@ type PositionsService service
 
 // List returns the user's brokerage accounts.
 func (s *AccountsService) List(ctx context.Context) ([]Account, error) {
-	if _, err := s.c.check(ctx, TradingAudience); err != nil {
-		return nil, err
-	}
 	var out struct {
 		Accounts []Account `json:"Accounts"`
 	}
-	if _, err := s.c.v3.Get(ctx, "brokerage/accounts", nil, &out); err != nil {
+	if err := s.c.get(ctx, s.c.v3, tradingOnly, "brokerage/accounts", nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Accounts, nil
@@ -42,9 +39,9 @@ func (s *AccountsService) Balances(ctx context.Context, accountIDs ...string) ([
 	}
 	var all []Balance
 	failed := map[string]string{}
-	err := eachBatch(ctx, s.c, accountIDs, "balances", func(path string) error {
+	err := eachBatch(accountIDs, "balances", func(path string) error {
 		out.Balances, out.Errors = nil, nil
-		if _, err := s.c.v3.Get(ctx, path, nil, &out); err != nil {
+		if err := s.c.get(ctx, s.c.v3, tradingOnly, path, nil, &out); err != nil {
 			return err
 		}
 		all = append(all, out.Balances...)
@@ -75,8 +72,8 @@ func (s *PositionsService) List(ctx context.Context, accountID string, opts *Pos
 		Errors    []itemError `json:"Errors"`
 	}
 	failed := map[string]string{}
-	err := eachBatch(ctx, s.c, []string{accountID}, "positions", func(path string) error {
-		if _, err := s.c.v3.Get(ctx, path, opts, &out); err != nil {
+	err := eachBatch([]string{accountID}, "positions", func(path string) error {
+		if err := s.c.get(ctx, s.c.v3, tradingOnly, path, opts, &out); err != nil {
 			return err
 		}
 		for _, e := range out.Errors {
@@ -91,10 +88,7 @@ func (s *PositionsService) List(ctx context.Context, accountID string, opts *Pos
 }
 
 // eachBatch validates accountIDs and calls fn with the path of each batch.
-func eachBatch(ctx context.Context, c *Client, accountIDs []string, what string, fn func(path string) error) error {
-	if _, err := c.check(ctx, TradingAudience); err != nil {
-		return err
-	}
+func eachBatch(accountIDs []string, what string, fn func(path string) error) error {
 	if len(accountIDs) == 0 {
 		return rest.Invalid(Name, "%s: no account IDs given", what)
 	}

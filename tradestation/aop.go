@@ -40,7 +40,7 @@ func NewAOPClient(httpClient *http.Client, opts ...Option) *AOPClient {
 // Do sends a JSON request to path (relative to the AOP host) and decodes
 // a JSON answer into out (nil to discard it). Only GET is retried.
 func (a *AOPClient) Do(ctx context.Context, method, path string, body, out any) error {
-	if _, err := a.c.check(ctx, AOPAudience); err != nil {
+	if _, err := a.c.token(ctx, AOPAudience); err != nil {
 		return err
 	}
 	if method == "" {

@@ -186,14 +186,24 @@ func newClient(httpClient *http.Client, o clientOptions) *Client {
 	return c
 }
 
-// check runs before every call: the configuration, then, when the client
-// can see the token, its audience, which must be one of audiences.
-func (c *Client) check(ctx context.Context, audiences ...string) (*auth.Token, error) {
+// check runs before every call, on the one request path (get, token): a
+// configuration error, a nil context.
+func (c *Client) check(ctx context.Context) error {
 	if c.err != nil {
-		return nil, c.err
+		return c.err
 	}
 	if ctx == nil {
-		return nil, rest.Invalid(Name, "nil context")
+		return rest.Invalid(Name, "nil context")
+	}
+	return nil
+}
+
+// token runs check and then, when the client can see the token, returns
+// it, refusing one minted for an audience not among audiences before
+// anything is sent. Without a visible token it returns nil.
+func (c *Client) token(ctx context.Context, audiences ...string) (*auth.Token, error) {
+	if err := c.check(ctx); err != nil {
+		return nil, err
 	}
 	if c.tokens == nil {
 		return nil, nil
@@ -209,6 +219,25 @@ func (c *Client) check(ctx context.Context, audiences ...string) (*auth.Token, e
 		return nil, &AudienceError{Want: audiences[0], Got: t.Audience}
 	}
 	return t, nil
+}
+
+// The audiences each API accepts.
+var (
+	tradingOnly   = []string{TradingAudience}
+	v2Only        = []string{V2Audience}
+	signinAny     = []string{TradingAudience, AOPAudience}
+	symbolLookups = []string{V2Audience, TradingAudience}
+)
+
+// get is the request path of every GET call: check, the token's
+// audience, then the call on api (c.v3, c.v2 or c.signin).
+// (A misconfigured client has no APIs: api is used only after check.)
+func (c *Client) get(ctx context.Context, api *rest.Client, audiences []string, path string, query, out any) error {
+	if _, err := c.token(ctx, audiences...); err != nil {
+		return err
+	}
+	_, err := api.Get(ctx, path, query, out)
+	return err
 }
 
 // checkSymbols refuses symbols that would change the request: empty ones,

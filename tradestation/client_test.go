@@ -371,3 +371,29 @@ func TestAudienceAndClientOnlyRefusedBeforeRequest(t *testing.T) {
 	assert.ErrorContains(t, err, "user ID unknown")
 	assert.False(t, errors.Is(err, ErrClientOnlyToken))
 }
+
+// TestProviderNewClient: Provider.NewClient takes the environment's host
+// from the provider, authorizes with the source's token through
+// WithBaseTransport's transport, and checks the token's audience.
+func TestProviderNewClient(t *testing.T) {
+	p, err := New(Config{ClientID: "id", ClientSecret: "s", Environment: auth.Sim})
+	require.NoError(t, err)
+	_, mt := resttest.Setup(t)
+	mt.RegisterResponder(http.MethodGet, "https://sim-api.tradestation.com/v3/brokerage/accounts",
+		func(r *http.Request) (*http.Response, error) {
+			resttest.Header(t, r, "Authorization", "Bearer tok-1")
+			resttest.Header(t, r, "User-Agent", "app/1")
+			return resttest.JSON(200, `{"Accounts":[{"AccountID":"SIM1"}]}`), nil
+		})
+	src := staticSource{&auth.Token{AccessToken: "tok-1", TokenType: "Bearer", Audience: TradingAudience,
+		Expiry: time.Now().Add(time.Hour)}}
+	c := p.NewClient(src, WithBaseTransport(mt), WithUserAgent("app/1"))
+	accts, err := c.Accounts.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "SIM1", accts[0].AccountID)
+
+	aop := p.NewClient(staticSource{&auth.Token{AccessToken: "tok-2", Audience: AOPAudience}}, WithBaseTransport(mt))
+	_, err = aop.Accounts.List(context.Background())
+	assert.ErrorIs(t, err, ErrWrongAudience)
+	assert.Equal(t, 1, mt.GetTotalCallCount(), "the wrong audience is refused before sending")
+}

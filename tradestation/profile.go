@@ -9,11 +9,8 @@ type ProfileService service
 // sign-in server's /userinfo (scopes openid and profile; email with
 // email). Trading and AOP tokens both work; v2 tokens do not.
 func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
-	if _, err := s.c.check(ctx, TradingAudience, AOPAudience); err != nil {
-		return nil, err
-	}
 	var u Profile
-	if _, err := s.c.signin.Get(ctx, "userinfo", nil, &u); err != nil {
+	if err := s.c.get(ctx, s.c.signin, signinAny, "userinfo", nil, &u); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -18,9 +18,6 @@ type QuotesService service
 // *PartialError returned beside the quotes of the others. Lists longer
 // than MaxQuoteSymbols are fetched in several calls, in order.
 func (s *QuotesService) Get(ctx context.Context, symbols ...string) ([]Quote, error) {
-	if _, err := s.c.check(ctx, TradingAudience); err != nil {
-		return nil, err
-	}
 	if err := checkSymbols(symbols); err != nil {
 		return nil, err
 	}
@@ -28,7 +25,7 @@ func (s *QuotesService) Get(ctx context.Context, symbols ...string) ([]Quote, er
 	failed := map[string]string{}
 	for _, batch := range chunks(symbols, MaxQuoteSymbols) {
 		var out quoteSnapshot
-		if _, err := s.c.v3.Get(ctx, rest.Pathf("marketdata/quotes/%s", rest.List(batch)), nil, &out); err != nil {
+		if err := s.c.get(ctx, s.c.v3, tradingOnly, rest.Pathf("marketdata/quotes/%s", rest.List(batch)), nil, &out); err != nil {
 			return nil, err
 		}
 		all = append(all, out.Quotes...)

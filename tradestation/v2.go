@@ -25,7 +25,7 @@ type V2Service service
 // userID returns the v2 user the calls act for: the token's subject. A
 // client-credentials token has none.
 func (s *V2Service) userID(ctx context.Context) (string, error) {
-	t, err := s.c.check(ctx, V2Audience)
+	t, err := s.c.token(ctx, V2Audience)
 	if err != nil {
 		return "", err
 	}
@@ -62,9 +62,6 @@ func (s *V2Service) Accounts(ctx context.Context) ([]V2Account, error) {
 // the others. Lists longer than MaxV2QuoteSymbols are fetched in several
 // calls.
 func (s *V2Service) Quotes(ctx context.Context, symbols ...string) ([]V2Quote, error) {
-	if _, err := s.c.check(ctx, V2Audience); err != nil {
-		return nil, err
-	}
 	if err := checkSymbols(symbols); err != nil {
 		return nil, err
 	}
@@ -72,7 +69,7 @@ func (s *V2Service) Quotes(ctx context.Context, symbols ...string) ([]V2Quote, e
 	failed := map[string]string{}
 	for _, batch := range chunks(symbols, MaxV2QuoteSymbols) {
 		var out []V2Quote
-		if _, err := s.c.v2.Get(ctx, rest.Pathf("data/quote/%s", rest.List(batch)), nil, &out); err != nil {
+		if err := s.c.get(ctx, s.c.v2, v2Only, rest.Pathf("data/quote/%s", rest.List(batch)), nil, &out); err != nil {
 			return nil, err
 		}
 		for _, q := range out {
@@ -99,14 +96,11 @@ type SuggestOptions struct {
 // (GET /v2/data/symbols/suggest/{text}). opts may be nil. API v3 still
 // offers this endpoint, so v3 trading tokens work too.
 func (s *V2Service) Suggest(ctx context.Context, text string, opts *SuggestOptions) ([]V2Symbol, error) {
-	if _, err := s.c.check(ctx, V2Audience, TradingAudience); err != nil {
-		return nil, err
-	}
 	if text == "" || len(text) > 64 || strings.ContainsAny(text, "/?#") {
 		return nil, rest.Invalid(Name, "v2: suggest text %.64q is empty or not valid", text)
 	}
 	var out []V2Symbol
-	if _, err := s.c.v2.Get(ctx, rest.Pathf("data/symbols/suggest/%s", text), opts, &out); err != nil {
+	if err := s.c.get(ctx, s.c.v2, symbolLookups, rest.Pathf("data/symbols/suggest/%s", text), opts, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -174,15 +168,12 @@ func (sc SearchCriteria) encode() (string, error) {
 // Search finds symbols by criteria (GET /v2/data/symbols/search/{criteria},
 // at most 500 results). v3 trading tokens work too.
 func (s *V2Service) Search(ctx context.Context, criteria SearchCriteria) ([]V2Symbol, error) {
-	if _, err := s.c.check(ctx, V2Audience, TradingAudience); err != nil {
-		return nil, err
-	}
 	path, err := criteria.encode()
 	if err != nil {
 		return nil, err
 	}
 	var out []V2Symbol
-	if _, err := s.c.v2.Get(ctx, "data/symbols/search/"+path, nil, &out); err != nil {
+	if err := s.c.get(ctx, s.c.v2, symbolLookups, "data/symbols/search/"+path, nil, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
