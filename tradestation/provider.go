@@ -58,13 +58,14 @@ func (p *Provider) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, err
 	return nt, nil
 }
 
-// Page is the Universal Login page an AOP login opens on.
-type Page string
+// LoginPage is the Universal Login page an AOP login opens on. (Page is
+// the name every broker package keeps for a page of a paged list.)
+type LoginPage string
 
 // The Universal Login pages.
 const (
-	PageSignup Page = "signup"
-	PageLogin  Page = "login"
+	PageSignup LoginPage = "signup"
+	PageLogin  LoginPage = "login"
 )
 
 // EnableRegistration lets a user without TradeStation credentials register
@@ -73,7 +74,7 @@ const (
 func EnableRegistration() auth.AuthCodeOption { return auth.SetParam("enableRegistration", "true") }
 
 // WithPage opens Universal Login on page.
-func WithPage(page Page) auth.AuthCodeOption { return auth.SetParam("page", string(page)) }
+func WithPage(page LoginPage) auth.AuthCodeOption { return auth.SetParam("page", string(page)) }
 
 // PromptLogin forces the login screen even when the user has a session.
 func PromptLogin() auth.AuthCodeOption { return auth.SetParam("prompt", "login") }
