@@ -105,6 +105,25 @@ func (e endpoints) host(env auth.Environment) string {
 	return e.live
 }
 
+// v2Fields are the names of WebAPI v2's token answers in their three
+// documented shapes (token or access_token, RefreshToken or refresh_token,
+// userid), of its {"StatusCode","Message"} errors, and of an implicit-grant
+// fragment.
+func v2Fields() *auth.Fields {
+	return &auth.Fields{
+		AccessToken:      []string{"access_token", "token"},
+		TokenType:        []string{"token_type"},
+		RefreshToken:     []string{"refresh_token", "RefreshToken"},
+		ExpiresIn:        []string{"expires_in"},
+		RefreshExpiresIn: []string{"refresh_token_expires_in"},
+		Scope:            []string{"scope"},
+		Subject:          []string{"userid"},
+		ErrorCode:        []string{"error"},
+		ErrorDescription: []string{"error_description", "Message"},
+		ErrorURI:         []string{"error_uri"},
+	}
+}
+
 // RefreshMode is how the API key's refresh tokens behave; TradeStation
 // sets it per key on request.
 type RefreshMode int
@@ -310,9 +329,9 @@ func New(cfg Config) (*Provider, error) {
 		}
 		sc.Audience = V2Audience
 		// A v2 callback carries code; the 2013 documentation called it
-		// auth_code. The token's userid becomes its Subject through the
-		// decoder's default fields.
+		// auth_code. Its token answers use the v2 names (v2Fields).
 		sc.CodeParams = []string{"code", "auth_code"}
+		sc.Fields = v2Fields()
 		sc.Capabilities = auth.Capabilities{Refresh: true, ClientCredentials: true, Environments: envs}
 	default:
 		return nil, rest.Invalid(Name, "unknown API %d", int(cfg.API))

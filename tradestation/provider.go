@@ -147,17 +147,11 @@ func (p *Provider) ParseImplicitFragment(fragment, state string) (*auth.Token, e
 	return p.implicitToken(q)
 }
 
-// implicitFields are the fragment names of a v2 implicit-grant token, first
-// match wins. TradeStation never documented them; these are the names its
-// token endpoint uses.
-var implicitFields = struct{ access, expiresIn, subject []string }{
-	access:    []string{"access_token", "token"},
-	expiresIn: []string{"expires_in"},
-	subject:   []string{"userid"},
-}
-
-// implicitToken builds the token of an implicit-grant fragment.
+// implicitToken builds the token of an implicit-grant fragment, whose
+// names TradeStation never documented: those of its v2 token answers
+// (v2Fields) are read, first match wins.
 func (p *Provider) implicitToken(q url.Values) (*auth.Token, error) {
+	f := v2Fields()
 	first := func(names []string) string {
 		for _, n := range names {
 			if v := q.Get(n); v != "" {
@@ -167,12 +161,12 @@ func (p *Provider) implicitToken(q url.Values) (*auth.Token, error) {
 		return ""
 	}
 	// v2 tokens are bearer tokens whatever token_type says ("AccessToken").
-	t := &auth.Token{AccessToken: first(implicitFields.access), TokenType: "Bearer",
-		Subject: first(implicitFields.subject), Audience: V2Audience, Provider: Name}
+	t := &auth.Token{AccessToken: first(f.AccessToken), TokenType: "Bearer",
+		Subject: first(f.Subject), Audience: V2Audience, Provider: Name}
 	if t.AccessToken == "" {
 		return nil, fmt.Errorf("tradestation: %w: fragment carries no access token", auth.ErrInvalidResponse)
 	}
-	if e := first(implicitFields.expiresIn); e != "" {
+	if e := first(f.ExpiresIn); e != "" {
 		n, err := strconv.ParseInt(e, 10, 64)
 		if err != nil || n < 0 || n > 10*365*24*3600 {
 			return nil, fmt.Errorf("tradestation: %w: expires_in %.20q is not a lifetime", auth.ErrInvalidResponse, e)
