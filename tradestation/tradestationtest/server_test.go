@@ -266,3 +266,32 @@ func TestAOPAudienceSeparation(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 401, resp.StatusCode, "a trading token is refused by the AOP API")
 }
+
+// TestRoutesMethodAndV2Case: a known path asked with another method answers
+// 405 with Allow in the API's own error shape; WebAPI v2's fixed path words
+// match in any case while the user ID and symbols keep theirs.
+func TestRoutesMethodAndV2Case(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	tok, err := srv.IssueV3()
+	require.NoError(t, err)
+
+	req, err := http.NewRequest(http.MethodDelete, srv.URL()+"/sim/v3/marketdata/quotes/MSFT", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, "GET", resp.Header.Get("Allow"))
+	assert.JSONEq(t, `{"Error":"MethodNotAllowed","Message":"DELETE is not allowed here"}`, string(b))
+
+	status, _, body := get(t, srv, "/V2/Data/Symbols/SUGGEST/MSF", tok.AccessToken)
+	assert.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, `"Name":"MSFT"`)
+	status, _, body = get(t, srv, "/sim/v2/DATA/Quote/msft", tok.AccessToken)
+	assert.Equal(t, http.StatusUnauthorized, status, "a v3 token is no v2 token: %s", body)
+	status, _, _ = get(t, srv, "/v2/data/nothing/MSFT", tok.AccessToken)
+	assert.Equal(t, http.StatusNotFound, status)
+}
