@@ -12,9 +12,9 @@ import (
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
-// MaxV2QuoteSymbols is the most symbols one WebAPI v2 quote call takes;
+// maxV2QuoteSymbols is the most symbols one WebAPI v2 quote call takes;
 // V2Service.Quotes splits longer lists.
-const MaxV2QuoteSymbols = 50
+const maxV2QuoteSymbols = 50
 
 var errNoSymbols = rest.Invalid(Name, "no symbols given")
 
@@ -59,7 +59,7 @@ func (s *V2Service) Accounts(ctx context.Context) ([]V2Account, error) {
 
 // Quotes returns v2 quotes. Items TradeStation answers with an Error
 // ("FAILED, INVALID SYMBOL") are named in a *PartialError returned beside
-// the others. Lists longer than MaxV2QuoteSymbols are fetched in several
+// the others. Lists longer than 50 symbols are fetched in several
 // calls.
 func (s *V2Service) Quotes(ctx context.Context, symbols ...string) ([]V2Quote, error) {
 	if err := checkSymbols(symbols); err != nil {
@@ -67,7 +67,7 @@ func (s *V2Service) Quotes(ctx context.Context, symbols ...string) ([]V2Quote, e
 	}
 	var all []V2Quote
 	failed := map[string]string{}
-	for _, batch := range chunks(symbols, MaxV2QuoteSymbols) {
+	for _, batch := range chunks(symbols, maxV2QuoteSymbols) {
 		var out []V2Quote
 		if err := s.c.get(ctx, s.c.v2, v2Only, rest.Pathf("data/quote/%s", rest.List(batch)), nil, &out); err != nil {
 			return nil, err
