@@ -21,7 +21,7 @@ const redirectToken = "j2t-redirect-ACCESS-5a6b7c"
 // send the token to another origin (the redirect is refused with an error
 // matching auth.ErrCrossOriginRedirect), and still follow a redirect
 // within the origin with the token.
-func TestAuthClientRedirects(t *testing.T) {
+func TestClientRedirects(t *testing.T) {
 	pair := origintest.New(t)
 	p, err := just2trade.New(just2trade.Config{ClientID: "app", ClientSecret: "app-secret",
 		RedirectURL: "http://127.0.0.1/cb", Environment: just2trade.EnvJust2Trade, BaseURL: pair.Origin.URL})

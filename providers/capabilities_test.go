@@ -51,7 +51,7 @@ var optIn = map[string]map[string]func(t *testing.T) auth.Provider{
 			return p
 		},
 		"Rotation": func(t *testing.T) auth.Provider {
-			p, err := tradestation.New(tradestation.Config{ClientID: "id", ClientSecret: "s",
+			p, err := tradestation.New(tradestation.Config{ClientID: "id", ClientSecret: "s", Environment: auth.Live,
 				RedirectURL: "https://app.example.com/cb", Refresh: tradestation.RefreshRotating})
 			require.NoError(t, err)
 			return p

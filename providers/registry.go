@@ -79,10 +79,7 @@ func New(name string, cfg Config) (auth.Provider, error) {
 	case TradeStation:
 		c := tradestation.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 			RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, Scopes: cfg.Scopes,
-			HTTPClient: cfg.HTTPClient, Now: cfg.Now}
-		if cfg.BaseURL != "" {
-			c.Endpoints = tradestation.EndpointsAt(cfg.BaseURL)
-		}
+			BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now}
 		return tradestation.New(c)
 	case Just2Trade:
 		return just2trade.New(just2trade.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
@@ -125,7 +122,9 @@ var commonVars = []envVar{
 // brokerVars are the variables only some brokers read, and which of the
 // common ones they require.
 var brokerVars = map[string][]envVar{
-	TradeStation: nil,
+	TradeStation: {
+		{"ENVIRONMENT", true, func(c *Config, v string) { c.Environment = auth.Environment(v) }, "the deployment: live or sim"},
+	},
 	Just2Trade: {
 		{"CLIENT_SECRET", true, func(c *Config, v string) { c.ClientSecret = auth.Secret(v) }, "the client secret"},
 		{"ENVIRONMENT", true, func(c *Config, v string) { c.Environment = auth.Environment(v) }, "the deployment: just2trade or lime"},

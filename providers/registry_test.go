@@ -117,6 +117,21 @@ func TestFromEnvReal(t *testing.T) {
 	assert.False(t, Configured("spotware"))
 }
 
+// TestFromEnvTradeStationNeedsEnvironment: credentials without
+// BROKERKIT_TRADESTATION_ENVIRONMENT are refused by name, so that no app
+// reaches the live broker by default.
+func TestFromEnvTradeStationNeedsEnvironment(t *testing.T) {
+	env := map[string]string{
+		"BROKERKIT_TRADESTATION_CLIENT_ID":    "id",
+		"BROKERKIT_TRADESTATION_REDIRECT_URL": "http://localhost:3000/callback",
+	}
+	_, err := fromLookup(TradeStation, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	var me *MissingEnvError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, []string{"BROKERKIT_TRADESTATION_ENVIRONMENT"}, me.Missing)
+	assert.ErrorContains(t, err, "BROKERKIT_TRADESTATION_ENVIRONMENT")
+}
+
 func TestEnvVars(t *testing.T) {
 	vars, err := EnvVars("spotware")
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,7 +26,7 @@ type tsView struct{ c *tradestation.Client }
 func (v tsView) Broker() string { return TradeStation }
 
 func (v tsView) Profile(ctx context.Context) (*Profile, error) {
-	u, err := v.c.User.Profile(ctx)
+	u, err := v.c.Profile.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -45,24 +46,20 @@ func (v tsView) Accounts(ctx context.Context) ([]Account, error) {
 	return out, nil
 }
 
-func tsPartial(errs []tradestation.PartialError) error {
-	if len(errs) == 0 {
-		return nil
+// tsPartial turns the SDK's *PartialError into the view's; other errors
+// pass as they are.
+func tsPartial(err error) error {
+	var pe *tradestation.PartialError
+	if errors.As(err, &pe) {
+		return &PartialError{Broker: TradeStation, Failed: maps.Clone(pe.Failed)}
 	}
-	pe := &PartialError{Broker: TradeStation, Failed: map[string]string{}}
-	for _, e := range errs {
-		id := e.Symbol
-		if id == "" {
-			id = e.AccountID
-		}
-		pe.Failed[id] = strings.TrimPrefix(e.String(), id+": ")
-	}
-	return pe
+	return err
 }
 
 func (v tsView) Balances(ctx context.Context, accountID string) (*Balance, error) {
-	bs, perrs, err := v.c.Accounts.Balances(ctx, accountID)
-	if err != nil {
+	bs, err := v.c.Accounts.Balances(ctx, accountID)
+	var pe *tradestation.PartialError
+	if err != nil && !errors.As(err, &pe) {
 		return nil, err
 	}
 	for _, b := range bs {
@@ -71,19 +68,16 @@ func (v tsView) Balances(ctx context.Context, accountID string) (*Balance, error
 				Equity: valid(b.Equity), BuyingPower: valid(b.BuyingPower), Raw: b}, nil
 		}
 	}
-	if err := tsPartial(perrs); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, tsPartial(err)
 	}
 	return nil, fmt.Errorf("tradestation: no balances for account %q", accountID)
 }
 
 func (v tsView) Positions(ctx context.Context, accountID string) ([]Position, error) {
-	ps, perrs, err := v.c.Accounts.Positions(ctx, nil, accountID)
+	ps, err := v.c.Positions.List(ctx, accountID, nil)
 	if err != nil {
-		return nil, err
-	}
-	if err := tsPartial(perrs); err != nil {
-		return nil, err
+		return nil, tsPartial(err)
 	}
 	out := make([]Position, len(ps))
 	for i, p := range ps {
@@ -99,8 +93,9 @@ func (v tsView) Positions(ctx context.Context, accountID string) ([]Position, er
 }
 
 func (v tsView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) {
-	qs, perrs, err := v.c.Quotes.Get(ctx, symbols...)
-	if err != nil {
+	qs, err := v.c.Quotes.Get(ctx, symbols...)
+	var pe *tradestation.PartialError
+	if err != nil && !errors.As(err, &pe) {
 		return nil, err
 	}
 	out := make([]Quote, len(qs))
@@ -108,7 +103,7 @@ func (v tsView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) 
 		out[i] = Quote{Broker: TradeStation, Symbol: q.Symbol, Bid: valid(q.Bid), Ask: valid(q.Ask),
 			Last: valid(q.Last), Time: q.TradeTime.Time, Raw: q}
 	}
-	return out, tsPartial(perrs)
+	return out, tsPartial(err)
 }
 
 // NewJust2TradeView adapts a Just2Trade client.

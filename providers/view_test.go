@@ -85,7 +85,7 @@ func TestTradeStationView(t *testing.T) {
 	srv := tradestationtest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
@@ -94,7 +94,7 @@ func TestTradeStationView(t *testing.T) {
 	tok, err := flow.CompleteURL(ctx, p, cb)
 	require.NoError(t, err)
 	m := manager(t, p, tok)
-	v := providers.NewTradeStationView(tradestation.NewClient(m.Client("u1"), srv.ClientOptions()...))
+	v := providers.NewTradeStationView(tradestation.NewClient(m.Client("u1"), tradestation.WithProvider(p)))
 	accts := checkView(t, v, providers.TradeStation, []string{"MSFT", "AAPL"})
 	ps := checkPositions(t, v, accts[0].ID)
 	// TradeStation reports its own figures: the adapter passes them through.
@@ -223,7 +223,7 @@ func TestEmulatorsShareHelpers(t *testing.T) {
 		Close()
 	}
 	ts := tradestationtest.NewServer()
-	tsP, err := tradestation.New(ts.Config(tradestation.V3))
+	tsP, err := ts.Provider()
 	require.NoError(t, err)
 	j2t := just2tradetest.NewServer()
 	j2tP, err := j2t.Provider()

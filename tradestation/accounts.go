@@ -2,7 +2,6 @@ package tradestation
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/brokerkit/brokerkit/internal/rest"
@@ -12,93 +11,92 @@ import (
 // call takes.
 const maxAccountsPerCall = 25
 
-// AccountsService reads accounts, balances and positions (API v3, scope
-// ReadAccount).
-type AccountsService struct{ c *Client }
+// AccountsService reads accounts and balances (API v3, scope ReadAccount).
+type AccountsService service
+
+// PositionsService reads open positions (API v3, scope ReadAccount).
+type PositionsService service
 
 // List returns the user's brokerage accounts.
 func (s *AccountsService) List(ctx context.Context) ([]Account, error) {
-	if _, err := s.c.check(ctx, TradingAudience); err != nil {
-		return nil, err
-	}
 	var out struct {
 		Accounts []Account `json:"Accounts"`
 	}
-	if _, err := s.c.v3.Get(ctx, "brokerage/accounts", nil, &out); err != nil {
+	if err := s.c.get(ctx, s.c.v3, tradingOnly, "brokerage/accounts", nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Accounts, nil
 }
 
 // Balances returns the real-time balances of the given accounts. Accounts
-// TradeStation cannot report on (a type the call does not support, say) come
-// back in the second result, beside the balances of the others; only a
-// failure of the whole call is an error. More than 25 accounts are split
-// into several calls.
-func (s *AccountsService) Balances(ctx context.Context, accountIDs ...string) ([]Balance, []PartialError, error) {
+// TradeStation cannot report on (a type the call does not support, say)
+// are named in a *PartialError returned beside the balances of the others.
+// More than 25 accounts are split into several calls.
+func (s *AccountsService) Balances(ctx context.Context, accountIDs ...string) ([]Balance, error) {
 	var out struct {
-		Balances []Balance      `json:"Balances"`
-		Errors   []PartialError `json:"Errors"`
+		Balances []Balance   `json:"Balances"`
+		Errors   []itemError `json:"Errors"`
 	}
 	var all []Balance
-	var errs []PartialError
-	err := s.each(ctx, accountIDs, "balances", func(path string) error {
+	failed := map[string]string{}
+	err := eachBatch(accountIDs, "balances", func(path string) error {
 		out.Balances, out.Errors = nil, nil
-		if _, err := s.c.v3.Get(ctx, path, nil, &out); err != nil {
+		if err := s.c.get(ctx, s.c.v3, tradingOnly, path, nil, &out); err != nil {
 			return err
 		}
-		all, errs = append(all, out.Balances...), append(errs, out.Errors...)
+		all = append(all, out.Balances...)
+		for _, e := range out.Errors {
+			e.addTo(failed)
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return all, errs, nil
+	return all, rest.NewPartialError(Name, failed)
 }
 
-// PositionsOptions filter Positions.
+// PositionsOptions filter Positions.List.
 type PositionsOptions struct {
 	// Symbol limits the positions to these symbols (comma-separated; '*'
 	// is a wildcard, "MSFT *" is every MSFT option).
 	Symbol string `url:"symbol,omitempty"`
 }
 
-// Positions returns the open positions of the given accounts, with
-// per-account failures beside them as in Balances. opts may be nil.
-func (s *AccountsService) Positions(ctx context.Context, opts *PositionsOptions, accountIDs ...string) ([]Position, []PartialError, error) {
+// List returns the open positions of an account. opts may be nil. When
+// TradeStation cannot report on the account, the error is a *PartialError
+// naming it.
+func (s *PositionsService) List(ctx context.Context, accountID string, opts *PositionsOptions) ([]Position, error) {
 	var out struct {
-		Positions []Position     `json:"Positions"`
-		Errors    []PartialError `json:"Errors"`
+		Positions []Position  `json:"Positions"`
+		Errors    []itemError `json:"Errors"`
 	}
-	var all []Position
-	var errs []PartialError
-	err := s.each(ctx, accountIDs, "positions", func(path string) error {
-		out.Positions, out.Errors = nil, nil
-		if _, err := s.c.v3.Get(ctx, path, opts, &out); err != nil {
+	failed := map[string]string{}
+	err := eachBatch([]string{accountID}, "positions", func(path string) error {
+		if err := s.c.get(ctx, s.c.v3, tradingOnly, path, opts, &out); err != nil {
 			return err
 		}
-		all, errs = append(all, out.Positions...), append(errs, out.Errors...)
+		for _, e := range out.Errors {
+			e.addTo(failed)
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return all, errs, nil
+	return out.Positions, rest.NewPartialError(Name, failed)
 }
 
-// each validates accountIDs and calls fn with the path of each batch.
-func (s *AccountsService) each(ctx context.Context, accountIDs []string, what string, fn func(path string) error) error {
-	if _, err := s.c.check(ctx, TradingAudience); err != nil {
-		return err
-	}
+// eachBatch validates accountIDs and calls fn with the path of each batch.
+func eachBatch(accountIDs []string, what string, fn func(path string) error) error {
 	if len(accountIDs) == 0 {
-		return fmt.Errorf("tradestation: %w: %s: no account IDs given", ErrInvalidInput, what)
+		return rest.Invalid(Name, "%s: no account IDs given", what)
 	}
 	for _, id := range accountIDs {
 		if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
 			return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-' || r == '_')
 		}) {
-			return fmt.Errorf("tradestation: %w: %s: account ID %.64q is not valid", ErrInvalidInput, what, id)
+			return rest.Invalid(Name, "%s: account ID %.64q is not valid", what, id)
 		}
 	}
 	for _, batch := range chunks(accountIDs, maxAccountsPerCall) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
@@ -18,14 +17,20 @@ type AOPClient struct {
 	aop *rest.Client
 }
 
-// NewAOPClient returns a client for the AOP API at Endpoints.AOP. Of the
-// options, WithEndpoints, WithTokenSource, WithRetry and WithUserAgent
-// apply.
+// NewAOPClient returns a client for the AOP API: the AOP host of
+// WithProvider's provider, or WithBaseURL's URL. httpClient carries the
+// token (auth.NewClient(src)); the audience check reads its source. Of the
+// other options, WithRetry and WithUserAgent apply.
 func NewAOPClient(httpClient *http.Client, opts ...Option) *AOPClient {
 	o := newOptions(httpClient, opts)
-	a := &AOPClient{c: &Client{tokens: o.tokens, env: auth.Live}}
-	var err error
-	a.aop, err = rest.New(o.endpoints.withDefaults().AOP, httpClient, o.restOptions()...)
+	a := &AOPClient{c: &Client{tokens: o.tokens}}
+	_, ep, err := o.hosts()
+	if err == nil {
+		if o.provider != nil && o.baseURL != "" {
+			ep.aop = o.baseURL
+		}
+		a.aop, err = rest.New(ep.aop, httpClient, o.restOptions()...)
+	}
 	if err != nil {
 		a.c.err = fmt.Errorf("tradestation: %w", err)
 	}
@@ -35,11 +40,11 @@ func NewAOPClient(httpClient *http.Client, opts ...Option) *AOPClient {
 // Do sends a JSON request to path (relative to the AOP host) and decodes
 // a JSON answer into out (nil to discard it). Only GET is retried.
 func (a *AOPClient) Do(ctx context.Context, method, path string, body, out any) error {
-	if _, err := a.c.check(ctx, AOPAudience); err != nil {
+	if _, err := a.c.token(ctx, AOPAudience); err != nil {
 		return err
 	}
 	if method == "" {
-		return fmt.Errorf("tradestation: %w: AOP request needs a method", ErrInvalidInput)
+		return rest.Invalid(Name, "AOP request needs a method")
 	}
 	_, err := a.aop.Do(ctx, rest.Request{Method: method, Path: path, Body: body}, out)
 	return err

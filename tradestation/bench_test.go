@@ -25,7 +25,7 @@ func BenchmarkQuotes(b *testing.B) {
 	srv := tradestationtest.NewServer(tradestationtest.WithRateLimits(tradestationtest.RateLimits{}))
 	defer srv.Close()
 	ctx := context.Background()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,11 +42,11 @@ func BenchmarkQuotes(b *testing.B) {
 	}
 
 	b.Run("brokerkit", func(b *testing.B) {
-		c := tradestation.NewClient(tradestation.HTTPClient(src), srv.ClientOptions()...)
+		c := p.NewClient(src)
 		b.ReportAllocs()
 		defer reportCPU(b)()
 		for b.Loop() {
-			q, _, err := c.Quotes.Get(ctx, twentySymbols...)
+			q, err := c.Quotes.Get(ctx, twentySymbols...)
 			if err != nil || len(q) != 20 {
 				b.Fatal(err, len(q))
 			}
@@ -55,7 +55,7 @@ func BenchmarkQuotes(b *testing.B) {
 
 	b.Run("plain", func(b *testing.B) {
 		hc := &http.Client{}
-		u := srv.URL + "/v3/marketdata/quotes/" + strings.Join(twentySymbols, ",")
+		u := srv.URL() + "/v3/marketdata/quotes/" + strings.Join(twentySymbols, ",")
 		b.ReportAllocs()
 		defer reportCPU(b)()
 		for b.Loop() {

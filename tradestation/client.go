@@ -8,91 +8,82 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // Client calls TradeStation's API v3 (and WebAPI v2 through V2) with an
-// *http.Client that carries the token, typically auth.Transport. Calls are
-// grouped into services, as in go-github: c.Accounts.List(ctx),
-// c.Quotes.Get(ctx, "MSFT", "AAPL"). A Client is safe for concurrent use.
+// *http.Client that carries the token. Calls are grouped into services, as
+// in go-github: c.Accounts.List(ctx), c.Quotes.Get(ctx, "MSFT", "AAPL"). A
+// Client is safe for concurrent use.
 type Client struct {
 	v3, v2, signin *rest.Client
-	env            auth.Environment
-	tokens         TokenSource
-	userID         string
+	tokens         auth.TokenSource
 	err            error // configuration error, returned by every call
 
-	// Accounts lists accounts, balances and positions (v3).
+	// Accounts lists accounts and balances (v3).
 	Accounts *AccountsService
+	// Positions lists open positions (v3).
+	Positions *PositionsService
 	// Quotes fetches quote snapshots (v3).
 	Quotes *QuotesService
-	// User reads the logged-in user's OpenID profile.
-	User *UserService
+	// Profile reads the logged-in user's OpenID profile.
+	Profile *ProfileService
 	// V2 calls the legacy WebAPI v2.
 	V2 *V2Service
 }
 
-// TokenSource gives a Client the current token, so that it can check the
-// token's audience before a call and read a v2 token's userid.
-// auth.TokenSource satisfies it.
-type TokenSource interface {
-	TokenContext(ctx context.Context) (*auth.Token, error)
-}
+// service is what every service holds: the client.
+type service struct{ c *Client }
+
+// RetryPolicy bounds the retries of GET calls on 429 and 5xx answers.
+type RetryPolicy = rest.RetryPolicy
 
 // Option configures a Client.
 type Option func(*clientOptions)
 
 type clientOptions struct {
-	env       auth.Environment
-	endpoints Endpoints
-	tokens    TokenSource
-	userID    string
+	provider  *Provider
+	baseURL   string
+	tokens    auth.TokenSource
 	retry     rest.RetryPolicy
 	userAgent string
+	base      http.RoundTripper
 }
 
-// WithEnvironment selects auth.Live (the default) or auth.Sim. The same
-// token works on both.
-func WithEnvironment(env auth.Environment) Option {
-	return func(o *clientOptions) { o.env = env }
+// WithProvider takes the API hosts and the environment from p.
+func WithProvider(p *Provider) Option {
+	return func(o *clientOptions) { o.provider = p }
 }
 
-// WithEndpoints overrides the TradeStation hosts (for tests: see
-// tradestationtest.Server.Endpoints).
-func WithEndpoints(e Endpoints) Option {
-	return func(o *clientOptions) { o.endpoints = e }
+// WithBaseURL sets the API host (v3 under u/v3, v2 under u/v2) for tests
+// and proxies; it overrides WithProvider's. Without a provider, u also
+// serves the sign-in server's /userinfo (Profile) and the AOP API
+// (NewAOPClient).
+func WithBaseURL(u string) Option {
+	return func(o *clientOptions) { o.baseURL = u }
 }
 
-// WithTokenSource lets the client see the token: it then refuses a token
-// minted for another audience before sending anything (an AOP token on the
-// trading API), learns the v2 user ID from the token's subject, and refuses
-// user calls with a v2 client-credentials token.
-func WithTokenSource(ts TokenSource) Option {
-	return func(o *clientOptions) { o.tokens = ts }
-}
-
-// WithUserID sets the v2 user ID (the token response's userid) when the
-// client has no TokenSource.
-func WithUserID(id string) Option {
-	return func(o *clientOptions) { o.userID = id }
-}
-
-// WithRetry bounds the retries of GET calls on 429 and 5xx answers:
-// attempts is the most tries per call (1 disables retrying) and maxWait
-// the most time spent waiting between them. Retries honour Retry-After
-// and X-RateLimit-Reset, with jittered exponential backoff. Without this
+// WithRetry bounds the retries of GET calls on 429 and 5xx answers
+// (MaxAttempts 1 disables retrying). Retries honour Retry-After and
+// X-RateLimit-Reset, with jittered exponential backoff. Without this
 // option a GET makes at most 3 attempts and waits at most 30 seconds in
 // all; other methods are never retried.
-func WithRetry(attempts int, maxWait time.Duration) Option {
-	return func(o *clientOptions) { o.retry = rest.RetryPolicy{MaxAttempts: attempts, MaxWait: maxWait} }
+func WithRetry(p RetryPolicy) Option {
+	return func(o *clientOptions) { o.retry = p }
 }
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option {
 	return func(o *clientOptions) { o.userAgent = ua }
+}
+
+// WithBaseTransport sets the transport under the auth transport of
+// Provider.NewClient, for instrumentation (otelhttp, say). NewClient, given
+// a ready *http.Client, ignores it.
+func WithBaseTransport(rt http.RoundTripper) Option {
+	return func(o *clientOptions) { o.base = rt }
 }
 
 // v3ErrorFields is TradeStation's v3 error body: {"Error","Message"}. v2
@@ -106,10 +97,10 @@ func isQuotaPage(resp *http.Response, body []byte) bool {
 	return resp.StatusCode == http.StatusForbidden && bytes.Contains(body, []byte("Quota Exceeded"))
 }
 
-// newOptions applies opts. Without WithTokenSource, the source of an
-// auth.Transport in httpClient is used for the audience check.
+// newOptions applies opts. The source of an auth.Transport in httpClient
+// serves the audience check when Provider.NewClient gave none.
 func newOptions(httpClient *http.Client, opts []Option) clientOptions {
-	o := clientOptions{env: auth.Live}
+	var o clientOptions
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -121,6 +112,25 @@ func newOptions(httpClient *http.Client, opts []Option) clientOptions {
 		}
 	}
 	return o
+}
+
+// hosts returns the API host and the sign-in and AOP hosts the options
+// name, or an error when they name none.
+func (o *clientOptions) hosts() (api string, ep endpoints, err error) {
+	switch {
+	case o.provider != nil:
+		ep = o.provider.endpoints
+		api = ep.host(o.provider.env)
+	case o.baseURL != "":
+		ep = endpointsAt(o.baseURL)
+		ep.aop = ep.live
+	default:
+		return "", ep, rest.Invalid(Name, "client has no provider or base URL: use Provider.NewClient, WithProvider or WithBaseURL")
+	}
+	if o.baseURL != "" {
+		api = strings.TrimRight(o.baseURL, "/")
+	}
+	return api, ep, nil
 }
 
 // restOptions are the rest.Client options every TradeStation client
@@ -135,56 +145,65 @@ func (o *clientOptions) restOptions() []rest.Option {
 }
 
 // NewClient returns a client whose requests go through httpClient, which
-// must add the bearer token (auth.Transport does, and refreshes it). A bad
-// option is reported by every call.
+// must add the bearer token (auth.NewClient(src) does, and refreshes it),
+// or a test client. Give it WithProvider or WithBaseURL: without either
+// every call fails with ErrInvalidInput. A bad option is reported by every
+// call.
 func NewClient(httpClient *http.Client, opts ...Option) *Client {
-	o := newOptions(httpClient, opts)
-	c := &Client{env: o.env, tokens: o.tokens, userID: o.userID}
+	return newClient(httpClient, newOptions(httpClient, opts))
+}
+
+// NewClient returns a client of p's environment and hosts whose requests
+// carry src's token (through auth.Transport: refreshed ahead of expiry and
+// once more on a 401). The client checks the token's audience before each
+// call and takes a v2 token's user ID from its Subject.
+func (p *Provider) NewClient(src auth.TokenSource, opts ...Option) *Client {
+	o := newOptions(nil, append([]Option{WithProvider(p)}, opts...))
+	o.tokens = src
+	return newClient(&http.Client{Transport: &auth.Transport{Source: src, Base: o.base}}, o)
+}
+
+func newClient(httpClient *http.Client, o clientOptions) *Client {
+	c := &Client{tokens: o.tokens}
 	c.Accounts = &AccountsService{c: c}
+	c.Positions = &PositionsService{c: c}
 	c.Quotes = &QuotesService{c: c}
-	c.User = &UserService{c: c}
+	c.Profile = &ProfileService{c: c}
 	c.V2 = &V2Service{c: c}
-	if o.env != auth.Live && o.env != auth.Sim {
-		c.err = fmt.Errorf("tradestation: %w: environment %q is neither live nor sim", ErrInvalidInput, o.env)
+	host, ep, err := o.hosts()
+	if err != nil {
+		c.err = err
 		return c
 	}
-	ep := o.endpoints.withDefaults()
 	common := o.restOptions()
-	host := ep.host(o.env)
 	var errs [3]error
 	c.v3, errs[0] = rest.New(host+"/v3", httpClient, common...)
 	c.v2, errs[1] = rest.New(host+"/v2", httpClient, common...)
-	c.signin, errs[2] = rest.New(ep.Signin, httpClient, common...)
+	c.signin, errs[2] = rest.New(ep.signin, httpClient, common...)
 	if err := errors.Join(errs[:]...); err != nil {
 		c.err = fmt.Errorf("tradestation: %w", err)
 	}
 	return c
 }
 
-// HTTPClient returns an *http.Client that authorizes every request with
-// src's token, refreshing it ahead of expiry and once more when the API
-// answers 401 (TradeStation's 401s carry no RFC 6750 challenge). A Client
-// built on it checks the token's audience before each call. It shares
-// http.DefaultTransport's connections and sets no overall timeout (which
-// would cost a timer goroutine per request): bound calls with their
-// context. The token goes to the origin of each request only: a redirect
-// to another scheme, host or port is refused with an error matching
-// auth.ErrCrossOriginRedirect.
-func HTTPClient(src *auth.Source) *http.Client {
-	return &http.Client{Transport: &auth.Transport{Source: src}}
-}
-
-// Environment returns the environment the client calls.
-func (c *Client) Environment() auth.Environment { return c.env }
-
-// check runs before every call: the configuration, then, when the client
-// can see the token, its audience, which must be one of audiences.
-func (c *Client) check(ctx context.Context, audiences ...string) (*auth.Token, error) {
+// check runs before every call, on the one request path (get, token): a
+// configuration error, a nil context.
+func (c *Client) check(ctx context.Context) error {
 	if c.err != nil {
-		return nil, c.err
+		return c.err
 	}
 	if ctx == nil {
-		return nil, fmt.Errorf("tradestation: %w: nil context", ErrInvalidInput)
+		return rest.Invalid(Name, "nil context")
+	}
+	return nil
+}
+
+// token runs check and then, when the client can see the token, returns
+// it, refusing one minted for an audience not among audiences before
+// anything is sent. Without a visible token it returns nil.
+func (c *Client) token(ctx context.Context, audiences ...string) (*auth.Token, error) {
+	if err := c.check(ctx); err != nil {
+		return nil, err
 	}
 	if c.tokens == nil {
 		return nil, nil
@@ -202,6 +221,25 @@ func (c *Client) check(ctx context.Context, audiences ...string) (*auth.Token, e
 	return t, nil
 }
 
+// The audiences each API accepts.
+var (
+	tradingOnly   = []string{TradingAudience}
+	v2Only        = []string{V2Audience}
+	signinAny     = []string{TradingAudience, AOPAudience}
+	symbolLookups = []string{V2Audience, TradingAudience}
+)
+
+// get is the request path of every GET call: check, the token's
+// audience, then the call on api (c.v3, c.v2 or c.signin).
+// (A misconfigured client has no APIs: api is used only after check.)
+func (c *Client) get(ctx context.Context, api *rest.Client, audiences []string, path string, query, out any) error {
+	if _, err := c.token(ctx, audiences...); err != nil {
+		return err
+	}
+	_, err := api.Get(ctx, path, query, out)
+	return err
+}
+
 // checkSymbols refuses symbols that would change the request: empty ones,
 // surrounding spaces, commas (which would split them), path characters.
 // Spaces (options) and '@' (continuous futures) are fine; rest.Pathf
@@ -212,7 +250,7 @@ func checkSymbols(symbols []string) error {
 	}
 	for _, s := range symbols {
 		if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, ",/?#") || len(s) > 64 {
-			return fmt.Errorf("tradestation: %w: symbol %.64q is not a valid symbol", ErrInvalidInput, s)
+			return rest.Invalid(Name, "symbol %.64q is not a valid symbol", s)
 		}
 	}
 	return nil

@@ -15,27 +15,29 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/resttest"
 )
 
 type staticSource struct{ t *auth.Token }
 
 func (s staticSource) TokenContext(context.Context) (*auth.Token, error) { return s.t, nil }
 
+// liveHost is the real live API host the unit tests hold the client to.
+const liveHost = "https://api.tradestation.com"
+
 func mockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
 	t.Helper()
-	mt := httpmock.NewMockTransport()
-	return NewClient(&http.Client{Transport: mt}, opts...), mt
+	hc, mt := resttest.Setup(t)
+	return NewClient(hc, append([]Option{WithBaseURL(liveHost)}, opts...)...), mt
 }
 
-func jsonResponder(status int, body string, headers ...string) httpmock.Responder {
-	return func(*http.Request) (*http.Response, error) {
-		r := httpmock.NewStringResponse(status, body)
-		r.Header.Set("Content-Type", "application/json; charset=utf-8")
-		for i := 0; i+1 < len(headers); i += 2 {
-			r.Header.Set(headers[i], headers[i+1])
-		}
-		return r, nil
-	}
+// mockClientWith is mockClient whose requests carry src's token, so that
+// the client checks its audience and reads its subject.
+func mockClientWith(t *testing.T, src auth.TokenSource, opts ...Option) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	_, mt := resttest.Setup(t)
+	hc := &http.Client{Transport: &auth.Transport{Source: src, Base: mt}}
+	return NewClient(hc, append([]Option{WithBaseURL(liveHost)}, opts...)...), mt
 }
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -48,9 +50,10 @@ func assertDec(t *testing.T, want string, got decimal.Decimal, field string) {
 func TestQuotesFixtureStringNumbersAndPartialErrors(t *testing.T) {
 	c, mt := mockClient(t)
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/marketdata/quotes/MSFT,INVALID",
-		jsonResponder(200, fixture(t, "v3_quotes.json")))
-	quotes, errs, err := c.Quotes.Get(context.Background(), "MSFT", "INVALID")
-	require.NoError(t, err)
+		httpmock.ResponderFromResponse(resttest.JSON(200, resttest.Fixture(t, "v3_quotes.json"))))
+	quotes, err := c.Quotes.Get(context.Background(), "MSFT", "INVALID")
+	var pe *PartialError
+	require.ErrorAs(t, err, &pe)
 	require.Len(t, quotes, 1)
 	q := quotes[0]
 	assert.Equal(t, "MSFT", q.Symbol)
@@ -63,14 +66,15 @@ func TestQuotesFixtureStringNumbersAndPartialErrors(t *testing.T) {
 	assert.Equal(t, "ARCX", q.LastVenue)
 	assert.Equal(t, time.Date(2020, 11, 18, 15, 19, 14, 0, time.UTC), q.TradeTime.Time)
 	assert.False(t, q.MarketFlags.IsHalted)
-	assert.Equal(t, []PartialError{{Symbol: "INVALID", Error: "FAILED, INVALID SYMBOL"}}, errs)
+	assert.Equal(t, map[string]string{"INVALID": "FAILED, INVALID SYMBOL"}, pe.Failed)
+	assert.Equal(t, Name, pe.Broker)
 
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/marketdata/quotes/INVALID",
-		jsonResponder(200, fixture(t, "v3_quotes_errors_only.json")))
-	quotes, errs, err = c.Quotes.Get(context.Background(), "INVALID")
-	require.NoError(t, err, "only invalid symbols is still not a failure")
+		httpmock.ResponderFromResponse(resttest.JSON(200, resttest.Fixture(t, "v3_quotes_errors_only.json"))))
+	quotes, err = c.Quotes.Get(context.Background(), "INVALID")
+	require.ErrorAs(t, err, &pe, "only invalid symbols is a partial error, no other failure")
 	assert.Empty(t, quotes)
-	assert.Len(t, errs, 1)
+	assert.Len(t, pe.Failed, 1)
 }
 
 func TestQuotesSplitsLongLists(t *testing.T) {
@@ -89,15 +93,14 @@ func TestQuotesSplitsLongLists(t *testing.T) {
 				fmt.Fprintf(&b, `{"Symbol":%q,"Last":"1.5"}`, s)
 			}
 			b.WriteString(`]}`)
-			return jsonResponder(200, b.String())(r)
+			return resttest.JSON(200, b.String()), nil
 		})
 	syms := make([]string, 230)
 	for i := range syms {
 		syms[i] = fmt.Sprintf("S%03d", i)
 	}
-	quotes, errs, err := c.Quotes.Get(context.Background(), syms...)
-	require.NoError(t, err)
-	assert.Empty(t, errs)
+	quotes, err := c.Quotes.Get(context.Background(), syms...)
+	require.NoError(t, err, "no failed symbol, no partial error")
 	assert.Equal(t, []int{100, 100, 30}, calls)
 	require.Len(t, quotes, 230)
 	assert.Equal(t, "S229", quotes[229].Symbol)
@@ -114,15 +117,14 @@ func TestV2QuotesSplitsAtFifty(t *testing.T) {
 			for i, s := range syms {
 				items[i] = fmt.Sprintf(`{"Symbol":%q,"Last":1.25,"Error":null}`, s)
 			}
-			return jsonResponder(200, "["+strings.Join(items, ",")+"]")(r)
+			return resttest.JSON(200, "["+strings.Join(items, ",")+"]"), nil
 		})
 	syms := make([]string, 120)
 	for i := range syms {
 		syms[i] = fmt.Sprintf("S%03d", i)
 	}
-	quotes, errs, err := c.V2.Quotes(context.Background(), syms...)
+	quotes, err := c.V2.Quotes(context.Background(), syms...)
 	require.NoError(t, err)
-	assert.Empty(t, errs)
 	assert.Equal(t, []int{50, 50, 20}, calls)
 	require.Len(t, quotes, 120)
 	assertDec(t, "1.25", quotes[119].Last, "Last")
@@ -131,11 +133,11 @@ func TestV2QuotesSplitsAtFifty(t *testing.T) {
 func TestQuotesEscapesAndRejectsSymbols(t *testing.T) {
 	c, mt := mockClient(t)
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/marketdata/quotes/MSFT%20201218C200,@ES",
-		jsonResponder(200, `{"Quotes":[]}`))
-	_, _, err := c.Quotes.Get(context.Background(), "MSFT 201218C200", "@ES")
+		httpmock.ResponderFromResponse(resttest.JSON(200, `{"Quotes":[]}`)))
+	_, err := c.Quotes.Get(context.Background(), "MSFT 201218C200", "@ES")
 	require.NoError(t, err)
 	for _, bad := range [][]string{nil, {""}, {"A,B"}, {"../x"}, {" MSFT"}} {
-		_, _, err := c.Quotes.Get(context.Background(), bad...)
+		_, err := c.Quotes.Get(context.Background(), bad...)
 		assert.ErrorIs(t, err, ErrInvalidInput, "%q", bad)
 	}
 	assert.Equal(t, 1, mt.GetTotalCallCount())
@@ -144,13 +146,13 @@ func TestQuotesEscapesAndRejectsSymbols(t *testing.T) {
 func TestAccountsFixtures(t *testing.T) {
 	c, mt := mockClient(t)
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts",
-		jsonResponder(200, fixture(t, "v3_accounts.json")))
+		httpmock.ResponderFromResponse(resttest.JSON(200, resttest.Fixture(t, "v3_accounts.json"))))
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts/123456782,123456789C/balances",
-		jsonResponder(200, fixture(t, "v3_balances.json")))
+		httpmock.ResponderFromResponse(resttest.JSON(200, resttest.Fixture(t, "v3_balances.json"))))
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts/123456782/positions",
 		func(r *http.Request) (*http.Response, error) {
 			assert.Equal(t, "MSFT *", r.URL.Query().Get("symbol"))
-			return jsonResponder(200, fixture(t, "v3_positions.json"))(r)
+			return resttest.JSON(200, resttest.Fixture(t, "v3_positions.json")), nil
 		})
 	ctx := context.Background()
 	accts, err := c.Accounts.List(ctx)
@@ -161,48 +163,54 @@ func TestAccountsFixtures(t *testing.T) {
 	require.NotNil(t, accts[0].AccountDetail)
 	assert.Equal(t, 1, accts[0].AccountDetail.OptionApprovalLevel)
 
-	bals, errs, err := c.Accounts.Balances(ctx, "123456782", "123456789C")
-	require.NoError(t, err)
+	bals, err := c.Accounts.Balances(ctx, "123456782", "123456789C")
+	var pe *PartialError
+	require.ErrorAs(t, err, &pe)
 	require.Len(t, bals, 1)
 	assertDec(t, "39735538.661", bals[0].CashBalance, "CashBalance")
 	assertDec(t, "39735498.661", bals[0].BuyingPower, "BuyingPower")
-	assert.Equal(t, []PartialError{{AccountID: "123456789C", Error: "Forbidden",
-		Message: "Request not supported for account type."}}, errs)
+	assert.Equal(t, map[string]string{"123456789C": "Forbidden: Request not supported for account type."}, pe.Failed)
 
-	pos, errs, err := c.Accounts.Positions(ctx, &PositionsOptions{Symbol: "MSFT *"}, "123456782")
+	pos, err := c.Positions.List(ctx, "123456782", &PositionsOptions{Symbol: "MSFT *"})
 	require.NoError(t, err)
-	assert.Empty(t, errs)
 	require.Len(t, pos, 1)
 	assertDec(t, "10", pos[0].Quantity, "Quantity")
 	assertDec(t, "-1.768", pos[0].UnrealizedProfitLossPercent, "UnrealizedProfitLossPercent")
 	assert.Equal(t, time.Date(2020, 11, 16, 16, 53, 37, 0, time.UTC), pos[0].Timestamp.Time)
 
-	_, _, err = c.Accounts.Balances(ctx)
+	_, err = c.Accounts.Balances(ctx)
 	assert.ErrorIs(t, err, ErrInvalidInput)
-	_, _, err = c.Accounts.Balances(ctx, "12/../x")
+	_, err = c.Accounts.Balances(ctx, "12/../x")
+	assert.ErrorIs(t, err, ErrInvalidInput)
+	_, err = c.Positions.List(ctx, "", nil)
 	assert.ErrorIs(t, err, ErrInvalidInput)
 	assert.Equal(t, 3, mt.GetTotalCallCount())
 }
 
 func TestSimEnvironmentUsesSimHost(t *testing.T) {
-	c, mt := mockClient(t, WithEnvironment(auth.Sim))
+	p, err := New(Config{ClientID: "id", ClientSecret: "s", Environment: auth.Sim})
+	require.NoError(t, err)
+	hc, mt := resttest.Setup(t)
+	c := NewClient(hc, WithProvider(p))
 	mt.RegisterResponder(http.MethodGet, "https://sim-api.tradestation.com/v3/brokerage/accounts",
-		jsonResponder(200, `{"Accounts":[{"AccountID":"SIM3113503M"}]}`))
+		httpmock.ResponderFromResponse(resttest.JSON(200, `{"Accounts":[{"AccountID":"SIM3113503M"}]}`)))
 	accts, err := c.Accounts.List(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "SIM3113503M", accts[0].AccountID)
 
-	bad := NewClient(http.DefaultClient, WithEnvironment("paper"))
-	_, err = bad.Accounts.List(context.Background())
-	assert.ErrorContains(t, err, "neither live nor sim")
+	bare := NewClient(hc)
+	_, err = bare.Accounts.List(context.Background())
+	assert.ErrorIs(t, err, ErrInvalidInput)
+	assert.ErrorContains(t, err, "no provider or base URL")
+	assert.Equal(t, 1, mt.GetTotalCallCount(), "a client without hosts sends nothing")
 }
 
 func TestRateLimit429IsTypedWithResetTime(t *testing.T) {
-	c, mt := mockClient(t, WithRetry(1, 0))
+	c, mt := mockClient(t, WithRetry(RetryPolicy{MaxAttempts: 1}))
 	reset := time.Now().Add(90 * time.Second).Unix()
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts",
-		jsonResponder(429, fixture(t, "v3_429.json"), "X-RateLimit-Limit", "320", "X-RateLimit-Remaining", "0",
-			"X-RateLimit-Reset", fmt.Sprint(reset), "X-RateLimit-Period", "300", "X-RateLimit-Resource", "Accounts"))
+		httpmock.ResponderFromResponse(resttest.JSON(429, resttest.Fixture(t, "v3_429.json"), "X-RateLimit-Limit", "320", "X-RateLimit-Remaining", "0",
+			"X-RateLimit-Reset", fmt.Sprint(reset), "X-RateLimit-Period", "300", "X-RateLimit-Resource", "Accounts")))
 	_, err := c.Accounts.List(context.Background())
 	require.Error(t, err)
 	var rl *auth.RateLimitError
@@ -220,40 +228,35 @@ func TestRateLimit429IsTypedWithResetTime(t *testing.T) {
 }
 
 func TestGETRetriedOn429And5xx(t *testing.T) {
-	c, mt := mockClient(t, WithRetry(4, 5*time.Second))
+	c, mt := mockClient(t, WithRetry(RetryPolicy{MaxAttempts: 4, MaxWait: 5 * time.Second}))
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts",
-		jsonResponder(200, fixture(t, "v3_accounts.json")))
+		httpmock.ResponderFromResponse(resttest.JSON(200, resttest.Fixture(t, "v3_accounts.json"))))
 	mt.RegisterResponderWithQuery(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts", nil,
 		httpmock.ResponderFromMultipleResponses([]*http.Response{
-			mustResp(jsonResponder(429, fixture(t, "v3_429.json"), "Retry-After", "0")),
-			mustResp(jsonResponder(503, `{"Error":"ServiceUnavailable","Message":"try later"}`)),
-			mustResp(jsonResponder(200, fixture(t, "v3_accounts.json"))),
+			resttest.JSON(429, resttest.Fixture(t, "v3_429.json"), "Retry-After", "0"),
+			resttest.JSON(503, `{"Error":"ServiceUnavailable","Message":"try later"}`),
+			resttest.JSON(200, resttest.Fixture(t, "v3_accounts.json")),
 		}))
 	accts, err := c.Accounts.List(context.Background())
 	require.NoError(t, err)
 	assert.Len(t, accts, 1)
 	assert.Equal(t, 3, mt.GetTotalCallCount())
 
-	c2, mt2 := mockClient(t, WithRetry(2, 5*time.Second))
+	c2, mt2 := mockClient(t, WithRetry(RetryPolicy{MaxAttempts: 2, MaxWait: 5 * time.Second}))
 	mt2.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts",
-		jsonResponder(503, `{"Error":"ServiceUnavailable","Message":"try later"}`))
+		httpmock.ResponderFromResponse(resttest.JSON(503, `{"Error":"ServiceUnavailable","Message":"try later"}`)))
 	_, err = c2.Accounts.List(context.Background())
 	require.ErrorIs(t, err, auth.ErrUnavailable)
 	assert.Equal(t, 2, mt2.GetTotalCallCount(), "the caller's budget bounds the attempts")
 }
 
-func mustResp(r httpmock.Responder) *http.Response {
-	resp, _ := r(nil)
-	return resp
-}
-
 func TestV3ErrorBodiesAreTyped(t *testing.T) {
-	c, mt := mockClient(t, WithRetry(1, 0))
+	c, mt := mockClient(t, WithRetry(RetryPolicy{MaxAttempts: 1}))
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts/SIM3113503M/balances",
-		jsonResponder(404, fixture(t, "v3_404.json")))
+		httpmock.ResponderFromResponse(resttest.JSON(404, resttest.Fixture(t, "v3_404.json"))))
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v3/brokerage/accounts",
-		jsonResponder(401, fixture(t, "v3_401.json")))
-	_, _, err := c.Accounts.Balances(context.Background(), "SIM3113503M")
+		httpmock.ResponderFromResponse(resttest.JSON(401, resttest.Fixture(t, "v3_401.json"))))
+	_, err := c.Accounts.Balances(context.Background(), "SIM3113503M")
 	require.ErrorIs(t, err, ErrNotFound)
 	var apiErr *Error
 	require.ErrorAs(t, err, &apiErr)
@@ -266,10 +269,11 @@ func TestV3ErrorBodiesAreTyped(t *testing.T) {
 }
 
 func TestV2QuotaExceededIsRateLimit(t *testing.T) {
-	c, mt := mockClient(t, WithRetry(1, 0), WithUserID("testUser"))
+	c, mt := mockClientWith(t, staticSource{&auth.Token{AccessToken: "x", Subject: "testUser", Audience: V2Audience}},
+		WithRetry(RetryPolicy{MaxAttempts: 1}))
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v2/users/testUser/accounts",
 		func(*http.Request) (*http.Response, error) {
-			r := httpmock.NewStringResponse(403, fixture(t, "v2_quota.html"))
+			r := httpmock.NewStringResponse(403, resttest.Fixture(t, "v2_quota.html"))
 			r.Header.Set("Content-Type", "text/html")
 			return r, nil
 		})
@@ -281,19 +285,19 @@ func TestV2QuotaExceededIsRateLimit(t *testing.T) {
 }
 
 func TestV2Fixtures(t *testing.T) {
-	c, mt := mockClient(t, WithTokenSource(staticSource{&auth.Token{AccessToken: "x", Subject: "testUser", Audience: V2Audience}}))
+	c, mt := mockClientWith(t, staticSource{&auth.Token{AccessToken: "x", Subject: "testUser", Audience: V2Audience}})
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v2/users/testUser/accounts",
-		jsonResponder(200, fixture(t, "v2_accounts.json")))
+		httpmock.ResponderFromResponse(resttest.JSON(200, resttest.Fixture(t, "v2_accounts.json"))))
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v2/data/quote/GOOG,BAD",
-		jsonResponder(200, strings.Replace(fixture(t, "v2_quotes.json"), "}]", `},{"Symbol":"BAD","Error":"FAILED, INVALID SYMBOL"}]`, 1)))
+		httpmock.ResponderFromResponse(resttest.JSON(200, strings.Replace(resttest.Fixture(t, "v2_quotes.json"), "}]", `},{"Symbol":"BAD","Error":"FAILED, INVALID SYMBOL"}]`, 1))))
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v2/data/symbols/suggest/MSF",
 		func(r *http.Request) (*http.Response, error) {
 			assert.Equal(t, "5", r.URL.Query().Get("$top"))
 			assert.Equal(t, "Category eq 'Stock'", r.URL.Query().Get("$filter"))
-			return jsonResponder(200, fixture(t, "v2_suggest.json"))(r)
+			return resttest.JSON(200, resttest.Fixture(t, "v2_suggest.json")), nil
 		})
 	mt.RegisterResponder(http.MethodGet, "https://api.tradestation.com/v2/data/symbols/search/C=Stock&Cnt=US&N=MSFT",
-		jsonResponder(200, fixture(t, "v2_suggest.json")))
+		httpmock.ResponderFromResponse(resttest.JSON(200, resttest.Fixture(t, "v2_suggest.json"))))
 	ctx := context.Background()
 
 	accts, err := c.V2.Accounts(ctx)
@@ -303,13 +307,14 @@ func TestV2Fixtures(t *testing.T) {
 	assert.Equal(t, "M", accts[0].Type)
 	assert.Equal(t, "Margin", accts[0].TypeDescription)
 
-	quotes, errs, err := c.V2.Quotes(ctx, "GOOG", "BAD")
-	require.NoError(t, err)
+	quotes, err := c.V2.Quotes(ctx, "GOOG", "BAD")
+	var pe *PartialError
+	require.ErrorAs(t, err, &pe)
 	require.Len(t, quotes, 1)
 	assertDec(t, "617.41", quotes[0].Ask, "Ask")
 	assert.Equal(t, "0.0136116283290512", quotes[0].NetChangePct.String(), "JSON numbers decoded from text, exactly")
 	assertDec(t, "1246820", quotes[0].Volume, "Volume")
-	assert.Equal(t, []PartialError{{Symbol: "BAD", Error: "FAILED, INVALID SYMBOL"}}, errs)
+	assert.Equal(t, map[string]string{"BAD": "FAILED, INVALID SYMBOL"}, pe.Failed)
 
 	sug, err := c.V2.Suggest(ctx, "MSF", &SuggestOptions{Top: 5, Filter: "Category eq 'Stock'"})
 	require.NoError(t, err)
@@ -338,31 +343,57 @@ func TestV2Fixtures(t *testing.T) {
 func TestAudienceAndClientOnlyRefusedBeforeRequest(t *testing.T) {
 	ctx := context.Background()
 	aop := staticSource{&auth.Token{AccessToken: "x", Audience: AOPAudience}}
-	c, mt := mockClient(t, WithTokenSource(aop))
+	c, mt := mockClientWith(t, aop)
 	_, err := c.Accounts.List(ctx)
 	var ae *AudienceError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, AOPAudience, ae.Got)
 	assert.Equal(t, TradingAudience, ae.Want)
 	assert.ErrorIs(t, err, auth.ErrInvalidToken)
-	_, _, err = c.Quotes.Get(ctx, "MSFT")
+	_, err = c.Quotes.Get(ctx, "MSFT")
 	assert.ErrorIs(t, err, ErrWrongAudience)
 	_, err = c.V2.Accounts(ctx)
 	assert.ErrorIs(t, err, ErrWrongAudience)
 
 	trading := staticSource{&auth.Token{AccessToken: "x", Audience: TradingAudience}}
-	aopClient := NewAOPClient(&http.Client{Transport: mt}, WithTokenSource(trading))
+	aopClient := NewAOPClient(&http.Client{Transport: &auth.Transport{Source: trading, Base: mt}}, WithBaseURL(liveHost))
 	err = aopClient.Do(ctx, http.MethodGet, "applications", nil, nil)
 	assert.ErrorIs(t, err, ErrWrongAudience)
 
 	clientOnly := staticSource{&auth.Token{AccessToken: "x", Subject: ClientOnlyUser, Audience: V2Audience}}
-	c2 := NewClient(&http.Client{Transport: mt}, WithTokenSource(clientOnly))
+	c2 := NewClient(&http.Client{Transport: &auth.Transport{Source: clientOnly, Base: mt}}, WithBaseURL(liveHost))
 	_, err = c2.V2.Accounts(ctx)
 	assert.ErrorIs(t, err, ErrClientOnlyToken)
 	assert.Zero(t, mt.GetTotalCallCount())
 
-	noUser := NewClient(&http.Client{Transport: mt})
+	noUser := NewClient(&http.Client{Transport: mt}, WithBaseURL(liveHost))
 	_, err = noUser.V2.Accounts(ctx)
 	assert.ErrorContains(t, err, "user ID unknown")
 	assert.False(t, errors.Is(err, ErrClientOnlyToken))
+}
+
+// TestProviderNewClient: Provider.NewClient takes the environment's host
+// from the provider, authorizes with the source's token through
+// WithBaseTransport's transport, and checks the token's audience.
+func TestProviderNewClient(t *testing.T) {
+	p, err := New(Config{ClientID: "id", ClientSecret: "s", Environment: auth.Sim})
+	require.NoError(t, err)
+	_, mt := resttest.Setup(t)
+	mt.RegisterResponder(http.MethodGet, "https://sim-api.tradestation.com/v3/brokerage/accounts",
+		func(r *http.Request) (*http.Response, error) {
+			resttest.Header(t, r, "Authorization", "Bearer tok-1")
+			resttest.Header(t, r, "User-Agent", "app/1")
+			return resttest.JSON(200, `{"Accounts":[{"AccountID":"SIM1"}]}`), nil
+		})
+	src := staticSource{&auth.Token{AccessToken: "tok-1", TokenType: "Bearer", Audience: TradingAudience,
+		Expiry: time.Now().Add(time.Hour)}}
+	c := p.NewClient(src, WithBaseTransport(mt), WithUserAgent("app/1"))
+	accts, err := c.Accounts.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "SIM1", accts[0].AccountID)
+
+	aop := p.NewClient(staticSource{&auth.Token{AccessToken: "tok-2", Audience: AOPAudience}}, WithBaseTransport(mt))
+	_, err = aop.Accounts.List(context.Background())
+	assert.ErrorIs(t, err, ErrWrongAudience)
+	assert.Equal(t, 1, mt.GetTotalCallCount(), "the wrong audience is refused before sending")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // API selects which TradeStation authorization family and API a Provider
@@ -70,27 +71,11 @@ func DefaultScopes() []string { return slices.Clone(defaultScopes) }
 // Config.Scopes is empty.
 func DefaultAOPScopes() []string { return slices.Clone(defaultAOPScopes) }
 
-// Endpoints are the TradeStation hosts. Empty fields mean the real ones;
-// tests point them at tradestationtest.Server.
-type Endpoints struct {
-	// Signin is the Auth0 tenant (https://signin.tradestation.com).
-	Signin string
-	// Live is the live API host (https://api.tradestation.com); v3 lives
-	// under /v3, WebAPI v2 (and its login) under /v2.
-	Live string
-	// Sim is the simulated-trading host (https://sim-api.tradestation.com).
-	Sim string
-	// AOP is the account-opening API host (https://aopapi.tradestation.com).
-	AOP string
-}
-
-// EndpointsAt returns the Endpoints of one server that serves every
-// TradeStation host under base: sign-in and the live API at base, the SIM
-// API under base/sim and the AOP API under base/aop. tradestationtest
-// serves this layout; so can a proxy in front of the real hosts.
-func EndpointsAt(base string) Endpoints {
-	base = strings.TrimRight(base, "/")
-	return Endpoints{Signin: base, Live: base, Sim: base + "/sim", AOP: base + "/aop"}
+// endpoints are the TradeStation hosts: the Auth0 sign-in tenant, the live
+// and SIM API hosts (v3 under /v3, WebAPI v2 and its login under /v2) and
+// the account-opening API host.
+type endpoints struct {
+	signin, live, sim, aop string
 }
 
 // The real hosts.
@@ -101,34 +86,42 @@ const (
 	defaultAOP    = "https://aopapi.tradestation.com"
 )
 
-// withDefaults fills empty fields with the real hosts and trims trailing
-// slashes.
-func (e Endpoints) withDefaults() Endpoints {
-	def := func(s, d string) string {
-		if s == "" {
-			return d
-		}
-		return strings.TrimRight(s, "/")
+// endpointsAt returns the hosts of Config.BaseURL: sign-in and the live
+// API at base, the SIM API under base/sim and the AOP API under base/aop
+// (the emulator's one-server layout). An empty base means the real hosts.
+func endpointsAt(base string) endpoints {
+	if base == "" {
+		return endpoints{signin: defaultSignin, live: defaultLive, sim: defaultSim, aop: defaultAOP}
 	}
-	return Endpoints{Signin: def(e.Signin, defaultSignin), Live: def(e.Live, defaultLive),
-		Sim: def(e.Sim, defaultSim), AOP: def(e.AOP, defaultAOP)}
+	base = strings.TrimRight(base, "/")
+	return endpoints{signin: base, live: base, sim: base + "/sim", aop: base + "/aop"}
 }
 
 // host returns the API host for env.
-func (e Endpoints) host(env auth.Environment) string {
+func (e endpoints) host(env auth.Environment) string {
 	if env == auth.Sim {
-		return e.Sim
+		return e.sim
 	}
-	return e.Live
+	return e.live
 }
 
-func (e Endpoints) check() error {
-	for _, u := range []string{e.Signin, e.Live, e.Sim, e.AOP} {
-		if err := auth.CheckEndpoint(u); err != nil {
-			return err
-		}
+// v2Fields are the names of WebAPI v2's token answers in their three
+// documented shapes (token or access_token, RefreshToken or refresh_token,
+// userid), of its {"StatusCode","Message"} errors, and of an implicit-grant
+// fragment.
+func v2Fields() *auth.Fields {
+	return &auth.Fields{
+		AccessToken:      []string{"access_token", "token"},
+		TokenType:        []string{"token_type"},
+		RefreshToken:     []string{"refresh_token", "RefreshToken"},
+		ExpiresIn:        []string{"expires_in"},
+		RefreshExpiresIn: []string{"refresh_token_expires_in"},
+		Scope:            []string{"scope"},
+		Subject:          []string{"userid"},
+		ErrorCode:        []string{"error"},
+		ErrorDescription: []string{"error_description", "Message"},
+		ErrorURI:         []string{"error_uri"},
 	}
-	return nil
 }
 
 // RefreshMode is how the API key's refresh tokens behave; TradeStation
@@ -158,9 +151,9 @@ type Config struct {
 	// RedirectURL is a callback registered for the key. TradeStation
 	// pre-registers only http://localhost callbacks.
 	RedirectURL string
-	// Environment is auth.Live (the default) or auth.Sim. For V2 it picks
-	// the host of the login endpoints; for V3 the login is shared and only
-	// the API host differs.
+	// Environment is auth.Live or auth.Sim; it is required. For V2 it
+	// picks the host of the login endpoints; for V3 the login is shared and
+	// only the API host differs.
 	Environment auth.Environment
 	// API is V3 (default), AOP or V2.
 	API API
@@ -195,8 +188,11 @@ type Config struct {
 	RequireIssuer bool
 	// HTTPClient makes token requests; nil means a 30-second-timeout client.
 	HTTPClient *http.Client `json:"-"`
-	// Endpoints override the TradeStation hosts (for tests).
-	Endpoints Endpoints
+	// BaseURL is one origin serving the sign-in server and every API in
+	// the emulator's layout: sign-in and the live API at BaseURL, the SIM
+	// API under BaseURL/sim, the AOP API under BaseURL/aop. Empty means
+	// TradeStation's real hosts. It must be https or loopback http.
+	BaseURL string
 	// Now is the clock token expiry is counted from; nil means time.Now.
 	Now func() time.Time `json:"-"`
 }
@@ -204,20 +200,20 @@ type Config struct {
 // Name is the provider name stamped on tokens.
 const Name = "tradestation"
 
-// Provider is TradeStation's authorization server for one API family. It
-// implements auth.Provider; V3 and AOP providers also implement
-// auth.Revoker.
+// Provider is TradeStation's authorization server for one API family: an
+// *auth.Standard configured for it (Name, Capabilities, AuthCodeURL,
+// ClientCredentials, Revoke, TokenRefused, CodeParams and String come from
+// there), plus the hosts and environment its clients use. V3 and AOP
+// providers revoke; only V2 has the client-credentials grant.
 type Provider struct {
-	std       *auth.Standard
+	*auth.Standard
 	api       API
 	env       auth.Environment
-	endpoints Endpoints
+	endpoints endpoints
 	refresh   RefreshMode
 	absolute  time.Duration
 	implicit  bool
 	now       func() time.Time
-	clientID  string
-	redirect  string
 
 	// missingState lets ParseImplicitFragment accept a fragment without
 	// state (Config.AllowMissingState).
@@ -225,25 +221,26 @@ type Provider struct {
 }
 
 var (
-	_ auth.Provider     = (*Provider)(nil)
-	_ auth.Revoker      = (*Provider)(nil)
-	_ auth.CodeParamser = (*Provider)(nil)
+	_ auth.Provider        = (*Provider)(nil)
+	_ auth.Revoker         = (*Provider)(nil)
+	_ auth.CodeParamser    = (*Provider)(nil)
+	_ auth.RefusalDetector = (*Provider)(nil)
 )
 
 // New validates cfg and returns a Provider.
 func New(cfg Config) (*Provider, error) {
 	if cfg.ClientID == "" {
-		return nil, fmt.Errorf("tradestation: %w: ClientID (the API key) is empty", ErrInvalidInput)
+		return nil, rest.Invalid(Name, "ClientID (the API key) is empty")
 	}
 	switch cfg.Environment {
-	case "":
-		cfg.Environment = auth.Live
 	case auth.Live, auth.Sim:
+	case "":
+		return nil, rest.Invalid(Name, "Config.Environment is required: live or sim")
 	default:
-		return nil, fmt.Errorf("tradestation: %w: environment %q is neither live nor sim", ErrInvalidInput, cfg.Environment)
+		return nil, rest.Invalid(Name, "environment %.32q is unknown: live or sim", cfg.Environment)
 	}
 	if cfg.AbsoluteLifetime < 0 {
-		return nil, fmt.Errorf("tradestation: %w: AbsoluteLifetime is negative", ErrInvalidInput)
+		return nil, rest.Invalid(Name, "AbsoluteLifetime is negative")
 	}
 	if cfg.AbsoluteLifetime == 0 {
 		cfg.AbsoluteLifetime = DefaultAbsoluteLifetime
@@ -251,10 +248,12 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	ep := cfg.Endpoints.withDefaults()
-	if err := ep.check(); err != nil {
-		return nil, fmt.Errorf("tradestation: %w", err)
+	if cfg.BaseURL != "" {
+		if err := auth.CheckEndpoint(cfg.BaseURL); err != nil {
+			return nil, fmt.Errorf("tradestation: %w", err)
+		}
 	}
+	ep := endpointsAt(cfg.BaseURL)
 	envs := []auth.Environment{auth.Live, auth.Sim}
 	sc := auth.Config{
 		Name:         Name,
@@ -263,15 +262,18 @@ func New(cfg Config) (*Provider, error) {
 		RedirectURL:  cfg.RedirectURL,
 		HTTPClient:   cfg.HTTPClient,
 		Now:          cfg.Now,
+		// WebAPI v2 answers a dead token with a bare 401, and the v3
+		// API's 401 carries no RFC 6750 challenge either.
+		Any401Refuses: true,
 	}
 	switch cfg.API {
 	case V3, AOP:
 		if cfg.LegacyImplicit {
-			return nil, fmt.Errorf("tradestation: %w: the implicit grant exists only in WebAPI v2", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "the implicit grant exists only in WebAPI v2")
 		}
 		pkce := cfg.PKCE || cfg.ClientSecret == ""
-		sc.Endpoint = auth.Endpoint{AuthURL: ep.Signin + "/authorize", TokenURL: ep.Signin + "/oauth/token",
-			RevokeURL: ep.Signin + "/oauth/revoke"}
+		sc.Endpoint = auth.Endpoint{AuthURL: ep.signin + "/authorize", TokenURL: ep.signin + "/oauth/token",
+			RevokeURL: ep.signin + "/oauth/revoke"}
 		sc.RevokeStyle = auth.RevokeJSON
 		sc.AuthStyle = auth.AuthStyleInParams
 		if pkce {
@@ -286,35 +288,35 @@ func New(cfg Config) (*Provider, error) {
 		}
 		sc.Scopes = slices.Clone(sc.Scopes)
 		if !slices.Contains(sc.Scopes, "openid") {
-			return nil, fmt.Errorf("tradestation: %w: v3 scopes must include openid", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "v3 scopes must include openid")
 		}
 		sc.AuthParams = url.Values{"audience": {sc.Audience}}
-		sc.Issuer = ep.Signin + "/"
+		sc.Issuer = ep.signin + "/"
 		if cfg.AllowMissingState && !pkce {
-			return nil, fmt.Errorf("tradestation: %w: AllowMissingState needs PKCE to bind a callback without state", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "AllowMissingState needs PKCE to bind a callback without state")
 		}
 		sc.Capabilities = auth.Capabilities{PKCE: pkce, Refresh: true,
 			RefreshRotates: cfg.Refresh == RefreshRotating, Environments: envs,
 			RequireIssuer: cfg.RequireIssuer, AllowMissingState: cfg.AllowMissingState}
 	case V2:
 		if cfg.PKCE {
-			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 has no PKCE; use V3", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "WebAPI v2 has no PKCE; use V3")
 		}
 		if cfg.ClientSecret == "" {
-			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 needs the ClientSecret", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "WebAPI v2 needs the ClientSecret")
 		}
 		if len(cfg.Scopes) > 0 {
-			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 takes no scopes (they are set on the key)", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "WebAPI v2 takes no scopes (they are set on the key)")
 		}
 		if cfg.Refresh != RefreshNonExpiring {
-			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 refresh tokens do not rotate", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "WebAPI v2 refresh tokens do not rotate")
 		}
 		if cfg.AllowMissingState && !cfg.LegacyImplicit {
-			return nil, fmt.Errorf("tradestation: %w: AllowMissingState applies in WebAPI v2 only to the implicit grant; "+
-				"its code flow has no PKCE to bind a callback without state", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "AllowMissingState applies in WebAPI v2 only to the implicit grant; "+
+				"its code flow has no PKCE to bind a callback without state")
 		}
 		if cfg.RequireIssuer {
-			return nil, fmt.Errorf("tradestation: %w: WebAPI v2 has no issuer to require", ErrInvalidInput)
+			return nil, rest.Invalid(Name, "WebAPI v2 has no issuer to require")
 		}
 		base := ep.host(cfg.Environment) + "/v2"
 		// The documented examples keep the trailing slash on /v2/authorize/.
@@ -326,15 +328,19 @@ func New(cfg Config) (*Provider, error) {
 			"refresh_token":      {"response_type": {"token"}},
 		}
 		sc.Audience = V2Audience
+		// A v2 callback carries code; the 2013 documentation called it
+		// auth_code. Its token answers use the v2 names (v2Fields).
+		sc.CodeParams = []string{"code", "auth_code"}
+		sc.Fields = v2Fields()
 		sc.Capabilities = auth.Capabilities{Refresh: true, ClientCredentials: true, Environments: envs}
 	default:
-		return nil, fmt.Errorf("tradestation: %w: unknown API %d", ErrInvalidInput, int(cfg.API))
+		return nil, rest.Invalid(Name, "unknown API %d", int(cfg.API))
 	}
 	std, err := auth.NewStandard(sc)
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{std: std, api: cfg.API, env: cfg.Environment, endpoints: ep, refresh: cfg.Refresh,
-		absolute: cfg.AbsoluteLifetime, implicit: cfg.LegacyImplicit, missingState: cfg.AllowMissingState, now: cfg.Now,
-		clientID: cfg.ClientID, redirect: cfg.RedirectURL}, nil
+	return &Provider{Standard: std, api: cfg.API, env: cfg.Environment, endpoints: ep, refresh: cfg.Refresh,
+		absolute: cfg.AbsoluteLifetime, implicit: cfg.LegacyImplicit, missingState: cfg.AllowMissingState,
+		now: cfg.Now}, nil
 }

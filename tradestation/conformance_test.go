@@ -21,15 +21,15 @@ func TestConformance(t *testing.T) {
 		opts []tradestationtest.Option
 		cfg  func(*tradestationtest.Server) tradestation.Config
 	}{
-		{"v3 client secret", nil, func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.V3) }},
+		{"v3 client secret", nil, func(s *tradestationtest.Server) tradestation.Config { return s.Config() }},
 		{"v3 PKCE", nil, func(s *tradestationtest.Server) tradestation.Config { return s.PKCEConfig(tradestation.V3) }},
 		{"v3 rotating refresh", []tradestationtest.Option{tradestationtest.WithRotatingRefresh(0, 0, false)},
-			func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.V3) }},
-		{"AOP", nil, func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.AOP) }},
+			func(s *tradestationtest.Server) tradestation.Config { return s.Config() }},
+		{"AOP", nil, func(s *tradestationtest.Server) tradestation.Config { return s.ConfigFor(tradestation.AOP) }},
 		{"AOP PKCE", nil, func(s *tradestationtest.Server) tradestation.Config { return s.PKCEConfig(tradestation.AOP) }},
-		{"v2", nil, func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.V2) }},
+		{"v2", nil, func(s *tradestationtest.Server) tradestation.Config { return s.ConfigFor(tradestation.V2) }},
 		{"v2 legacy fields", []tradestationtest.Option{tradestationtest.WithLegacyTokenFields(), tradestationtest.WithAuthCodeParam()},
-			func(s *tradestationtest.Server) tradestation.Config { return s.Config(tradestation.V2) }},
+			func(s *tradestationtest.Server) tradestation.Config { return s.ConfigFor(tradestation.V2) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,8 +40,8 @@ func TestConformance(t *testing.T) {
 			require.NoError(t, err)
 			authtest.Run(t, authtest.Config{
 				Provider: p,
-				Login:    srv.Browser(tradestationtest.Username, tradestationtest.Password).Login,
-				Decline:  srv.Browser(tradestationtest.Username, tradestationtest.Password).Declining().Login,
+				Login:    srv.Browser(tradestationtest.User, tradestationtest.Password).Login,
+				Decline:  srv.Browser(tradestationtest.User, tradestationtest.Password).Declining().Login,
 				Use:      useToken(srv, cfg.API),
 				Secrets:  []string{tradestationtest.V3ClientSecret, tradestationtest.V2ClientSecret},
 			})
@@ -52,10 +52,14 @@ func TestConformance(t *testing.T) {
 // useToken calls the API the token was minted for.
 func useToken(srv *tradestationtest.Server, api tradestation.API) func(context.Context, *auth.Token) error {
 	return func(ctx context.Context, tok *auth.Token) error {
-		hc := &http.Client{Transport: bearer(tok.AccessToken)}
-		opts := append(srv.ClientOptions(), tradestation.WithRetry(1, 0), tradestation.WithUserID(tok.Subject))
+		// The client sees the token (its audience, a v2 token's userid)
+		// through the transport's source.
+		hc := &http.Client{Transport: &auth.Transport{Source: fixedSource{tok}}}
+		opts := []tradestation.Option{tradestation.WithBaseURL(srv.URL()),
+			tradestation.WithRetry(tradestation.RetryPolicy{MaxAttempts: 1})}
 		switch api {
 		case tradestation.AOP:
+			opts = append(opts, tradestation.WithBaseURL(srv.URL()+"/aop"))
 			return tradestation.NewAOPClient(hc, opts...).Do(ctx, http.MethodPost, "v1/applications", map[string]any{}, nil)
 		case tradestation.V2:
 			_, err := tradestation.NewClient(hc, opts...).V2.Accounts(ctx)
@@ -65,3 +69,8 @@ func useToken(srv *tradestationtest.Server, api tradestation.API) func(context.C
 		return err
 	}
 }
+
+// fixedSource serves one token.
+type fixedSource struct{ t *auth.Token }
+
+func (s fixedSource) TokenContext(context.Context) (*auth.Token, error) { return s.t, nil }

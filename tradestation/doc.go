@@ -9,21 +9,23 @@
 //	p, err := tradestation.New(tradestation.Config{
 //		ClientID: os.Getenv("TS_CLIENT_ID"), ClientSecret: auth.Secret(os.Getenv("TS_CLIENT_SECRET")),
 //		RedirectURL: "http://localhost:3000/callback",
+//		Environment: auth.Sim, // required: auth.Live or auth.Sim
 //	})
 //	flow, err := auth.Begin(p)                      // state, PKCE when the key allows it, deadline
 //	http.Redirect(w, r, flow.URL, http.StatusFound) // keep flow in the user's session
 //
 //	// in the callback handler:
 //	tok, err := flow.Complete(ctx, p, r.URL.Query())
-//	src, err := auth.NewTokenSource(p, store, auth.Key(tradestation.Name, userID))
+//	src, err := auth.NewSource(p, store, auth.Key(tradestation.Name, userID))
 //	err = src.SetToken(ctx, tok)                    // saved; refreshed before its 20 minutes end
 //
-//	c := tradestation.NewClient(tradestation.HTTPClient(src))
-//	quotes, invalid, err := c.Quotes.Get(ctx, "MSFT", "AAPL")
-//	fmt.Println(quotes[0].Symbol, quotes[0].Last)   // exact: 412.37
-//	for _, e := range invalid {                      // unknown symbols, not a failure
-//		log.Println(e)
+//	c := p.NewClient(src)                           // the provider's environment and hosts
+//	quotes, err := c.Quotes.Get(ctx, "MSFT", "NOPE")
+//	var partial *tradestation.PartialError          // unknown symbols, beside the others' quotes
+//	if err != nil && !errors.As(err, &partial) {
+//		return err
 //	}
+//	fmt.Println(quotes[0].Symbol, quotes[0].Last)   // exact: 412.37
 //
 // Keys set up for PKCE have no secret: leave ClientSecret empty (or set
 // Config.PKCE) and no secret is sent. Keys with rotating refresh tokens
@@ -34,12 +36,19 @@
 // Tokens carry their audience: a token from an AOP login is refused by
 // Client before any request (ErrWrongAudience), and a trading token by
 // AOPClient. WebAPI v2 logins (Config.API = V2) give tokens whose Subject
-// is the v2 userid, used by c.V2.Accounts; a v2 client-credentials token
-// may only look up symbols (c.V2.Suggest, c.V2.Search).
+// is the v2 userid, used by c.V2.Accounts of a client from
+// Provider.NewClient; a v2 client-credentials token may only look up
+// symbols (c.V2.Suggest, c.V2.Search).
+//
+// Config.BaseURL points every host at one server in the emulator's layout
+// (sign-in and the live API at BaseURL, SIM under /sim, AOP under /aop);
+// WithBaseURL points one client's API calls elsewhere (tests, proxies).
 //
 // Errors are typed: *Error for API answers (errors.Is with ErrNotFound,
-// ErrForbidden, auth.ErrInvalidToken), *auth.RateLimitError (errors.As) for
-// a v3 429 and for v2's 403 "Quota Exceeded" page, with the reset time.
+// ErrForbidden, auth.ErrInvalidToken), *PartialError for the failed items
+// of a multi-symbol or multi-account call (returned beside the others'
+// results), *auth.RateLimitError (errors.As) for a v3 429 and for v2's 403
+// "Quota Exceeded" page, with the reset time.
 // GET calls are retried on 429 and 5xx within WithRetry's budget. Bad
 // arguments and configurations match ErrInvalidInput and send nothing.
 //

@@ -42,7 +42,7 @@ func session(t *testing.T, srv *tradestationtest.Server, p *tradestation.Provide
 	src, err := auth.NewSource(p, store, auth.Key(tradestation.Name, "trader"), srcOpts...)
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(context.Background(), tok))
-	return tradestation.NewClient(tradestation.HTTPClient(src), append(srv.ClientOptions(), opts...)...), src, store
+	return p.NewClient(src, opts...), src, store
 }
 
 func TestE2EV3LoginAndCalls(t *testing.T) {
@@ -52,7 +52,7 @@ func TestE2EV3LoginAndCalls(t *testing.T) {
 		name string
 		cfg  tradestation.Config
 	}{
-		{"client secret", srv.Config(tradestation.V3)},
+		{"client secret", srv.Config()},
 		{"PKCE", srv.PKCEConfig(tradestation.V3)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,7 +69,7 @@ func TestE2EV3LoginAndCalls(t *testing.T) {
 			assert.WithinDuration(t, time.Now().Add(20*time.Minute), tok.Expiry, 5*time.Second)
 
 			c, _, _ := session(t, srv, p, tok, nil)
-			prof, err := c.User.Profile(ctx)
+			prof, err := c.Profile.Get(ctx)
 			require.NoError(t, err)
 			assert.Equal(t, tradestationtest.V3UserID, prof.Subject)
 			assert.Equal(t, "Terry Trader", prof.Name)
@@ -85,28 +85,36 @@ func TestE2EV3LoginAndCalls(t *testing.T) {
 			}
 			assert.Equal(t, map[string]bool{"Cash": true, "Margin": true, "Futures": true}, types)
 
-			bals, errs, err := c.Accounts.Balances(ctx, append(ids, "99999999")...)
-			require.NoError(t, err)
+			bals, err := c.Accounts.Balances(ctx, append(ids, "99999999")...)
+			var pe *tradestation.PartialError
+			require.ErrorAs(t, err, &pe, "an unknown account is a partial error, beside the others")
 			assert.Len(t, bals, 3)
-			require.Len(t, errs, 1, "an unknown account is a partial error, not a failure")
-			assert.Equal(t, "99999999", errs[0].AccountID)
+			require.Len(t, pe.Failed, 1)
+			assert.Contains(t, pe.Failed, "99999999")
 			for _, b := range bals {
 				assert.True(t, b.Equity.Equal(b.CashBalance.Add(b.MarketValue)), "equity = cash + market value for %s", b.AccountID)
 			}
 
-			pos, errs, err := c.Accounts.Positions(ctx, nil, ids...)
-			require.NoError(t, err)
-			assert.Empty(t, errs)
+			var pos []tradestation.Position
+			for _, id := range ids {
+				p, err := c.Positions.List(ctx, id, nil)
+				require.NoError(t, err)
+				pos = append(pos, p...)
+			}
 			assert.Len(t, pos, 5)
-			msft, _, err := c.Accounts.Positions(ctx, &tradestation.PositionsOptions{Symbol: "MSFT"}, ids...)
-			require.NoError(t, err)
+			var msft []tradestation.Position
+			for _, id := range ids {
+				p, err := c.Positions.List(ctx, id, &tradestation.PositionsOptions{Symbol: "MSFT"})
+				require.NoError(t, err)
+				msft = append(msft, p...)
+			}
 			require.Len(t, msft, 1)
 			assert.Equal(t, "10", msft[0].Quantity.String())
 
-			quotes, qerrs, err := c.Quotes.Get(ctx, append(twentySymbols, "NOPE")...)
-			require.NoError(t, err)
+			quotes, err := c.Quotes.Get(ctx, append(twentySymbols, "NOPE")...)
+			require.ErrorAs(t, err, &pe)
 			assert.Len(t, quotes, 20)
-			assert.Equal(t, []tradestation.PartialError{{Symbol: "NOPE", Error: "FAILED, INVALID SYMBOL"}}, qerrs)
+			assert.Equal(t, map[string]string{"NOPE": "FAILED, INVALID SYMBOL"}, pe.Failed)
 			assert.Equal(t, "412.37", quotes[0].Last.String())
 			assert.True(t, quotes[0].Ask.GreaterThan(quotes[0].Bid))
 
@@ -122,7 +130,7 @@ func TestE2EV3LoginAndCalls(t *testing.T) {
 func TestE2EPKCERequiredRefusesPlainLogin(t *testing.T) {
 	srv := tradestationtest.NewServer(tradestationtest.WithPKCERequired())
 	defer srv.Close()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
@@ -152,7 +160,7 @@ func TestE2EStaysLoggedInForThreeHours(t *testing.T) {
 	clock := tradestationtest.NewTestClock(time.Now())
 	srv := tradestationtest.NewServer(tradestationtest.WithClock(clock.Now))
 	defer srv.Close()
-	cfg := srv.Config(tradestation.V3)
+	cfg := srv.Config()
 	p, err := tradestation.New(cfg)
 	require.NoError(t, err)
 	tok, _ := login(t, srv, p)
@@ -166,7 +174,7 @@ func TestE2EStaysLoggedInForThreeHours(t *testing.T) {
 	ctx := context.Background()
 	start := clock.Now()
 	for clock.Now().Sub(start) < 3*time.Hour {
-		_, _, err := c.Quotes.Get(ctx, "MSFT")
+		_, err := c.Quotes.Get(ctx, "MSFT")
 		require.NoError(t, err, "at +%s", clock.Now().Sub(start))
 		clock.Advance(time.Minute)
 	}
@@ -182,7 +190,7 @@ func TestE2ERotatingRefreshUntilAbsoluteLimit(t *testing.T) {
 	srv := tradestationtest.NewServer(tradestationtest.WithClock(clock.Now),
 		tradestationtest.WithRotatingRefresh(30*time.Minute, 24*time.Hour, true))
 	defer srv.Close()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	assert.True(t, p.Capabilities().RefreshRotates)
 	tok, _ := login(t, srv, p)
@@ -222,7 +230,7 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 	srv := tradestationtest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
-	p, err := tradestation.New(srv.Config(tradestation.AOP))
+	p, err := tradestation.New(srv.ConfigFor(tradestation.AOP))
 	require.NoError(t, err)
 	aopTok, flow := login(t, srv, p, auth.WithAuthParams(tradestation.EnableRegistration(), tradestation.WithPage(tradestation.PageSignup)))
 	u, _ := url.Parse(flow.URL)
@@ -232,7 +240,7 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 	assert.Equal(t, "openid offline_access profile email access:aop", u.Query().Get("scope"))
 	assert.Equal(t, tradestation.AOPAudience, aopTok.Audience)
 
-	tp, err := tradestation.New(srv.Config(tradestation.V3))
+	tp, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	tradeTok, _ := login(t, srv, tp)
 
@@ -243,11 +251,11 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 		call func(hc *http.Client) error
 	}{
 		{"AOP token on the trading API", aopTok, func(hc *http.Client) error {
-			_, err := tradestation.NewClient(hc, srv.ClientOptions()...).Accounts.List(ctx)
+			_, err := tradestation.NewClient(hc, tradestation.WithProvider(p)).Accounts.List(ctx)
 			return err
 		}},
 		{"trading token on the AOP API", tradeTok, func(hc *http.Client) error {
-			return tradestation.NewAOPClient(hc, srv.ClientOptions()...).Do(ctx, http.MethodPost, "v1/applications", map[string]any{}, nil)
+			return tradestation.NewAOPClient(hc, tradestation.WithProvider(p)).Do(ctx, http.MethodPost, "v1/applications", map[string]any{}, nil)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,7 +264,7 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 			src, err := auth.NewSource(p, store, "k")
 			require.NoError(t, err)
 			require.NoError(t, src.SetToken(ctx, tc.tok))
-			hc := &http.Client{Transport: &auth.Transport{Source: src, Base: ct, RefreshOn: auth.Any401}}
+			hc := &http.Client{Transport: &auth.Transport{Source: src, Base: ct, RefreshOn: p.TokenRefused}}
 			err = tc.call(hc)
 			require.ErrorIs(t, err, tradestation.ErrWrongAudience)
 			assert.Contains(t, err.Error(), "audience")
@@ -268,9 +276,9 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 	bare := func(tok *auth.Token) *http.Client {
 		return &http.Client{Transport: bearer(tok.AccessToken)}
 	}
-	_, err = tradestation.NewClient(bare(aopTok), srv.ClientOptions()...).Accounts.List(ctx)
+	_, err = tradestation.NewClient(bare(aopTok), tradestation.WithProvider(p)).Accounts.List(ctx)
 	require.ErrorIs(t, err, auth.ErrInvalidToken)
-	err = tradestation.NewAOPClient(bare(tradeTok), srv.ClientOptions()...).Do(ctx, http.MethodPost, "v1/applications", map[string]any{}, nil)
+	err = tradestation.NewAOPClient(bare(tradeTok), tradestation.WithProvider(p)).Do(ctx, http.MethodPost, "v1/applications", map[string]any{}, nil)
 	require.ErrorIs(t, err, auth.ErrInvalidToken)
 
 	// And each token works where it belongs.
@@ -278,10 +286,10 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 	aopSrc, err := auth.NewSource(p, auth.NewMemoryStore(), "aop")
 	require.NoError(t, err)
 	require.NoError(t, aopSrc.SetToken(ctx, aopTok))
-	require.NoError(t, tradestation.NewAOPClient(tradestation.HTTPClient(aopSrc), srv.ClientOptions()...).
+	require.NoError(t, tradestation.NewAOPClient(auth.NewClient(aopSrc), tradestation.WithProvider(p)).
 		Do(ctx, http.MethodPost, "v1/applications", map[string]any{"Contacts": []any{}}, &app))
 	assert.NotEmpty(t, app.ApplicationId)
-	prof, err := tradestation.NewClient(tradestation.HTTPClient(aopSrc), srv.ClientOptions()...).User.Profile(ctx)
+	prof, err := p.NewClient(aopSrc).Profile.Get(ctx)
 	require.NoError(t, err, "userinfo takes any sign-in token")
 	assert.Equal(t, "trader@example.com", prof.Email)
 }
@@ -306,7 +314,7 @@ func TestE2EV2LoginAccountsQuotes(t *testing.T) {
 			srv := tradestationtest.NewServer(tc.opts...)
 			defer srv.Close()
 			ctx := context.Background()
-			p, err := tradestation.New(srv.Config(tradestation.V2))
+			p, err := tradestation.New(srv.ConfigFor(tradestation.V2))
 			require.NoError(t, err)
 			tok, _ := login(t, srv, p)
 			assert.Equal(t, tradestationtest.V2UserID, tok.Subject)
@@ -320,11 +328,12 @@ func TestE2EV2LoginAccountsQuotes(t *testing.T) {
 			assert.Equal(t, "11827462", accts[1].Key.String())
 			assert.Equal(t, "Margin", accts[1].TypeDescription)
 
-			quotes, errs, err := c.V2.Quotes(ctx, "msft", "GOOG", "NOPE")
-			require.NoError(t, err)
+			quotes, err := c.V2.Quotes(ctx, "msft", "GOOG", "NOPE")
+			var pe *tradestation.PartialError
+			require.ErrorAs(t, err, &pe)
 			require.Len(t, quotes, 2)
 			assert.Equal(t, "412.37", quotes[0].Last.String())
-			assert.Equal(t, "NOPE", errs[0].Symbol)
+			assert.Contains(t, pe.Failed, "NOPE")
 
 			nt, err := src.ForceRefresh(ctx, tok)
 			require.NoError(t, err)
@@ -341,7 +350,7 @@ func TestE2EV2CodeLivesThirtySeconds(t *testing.T) {
 	clock := tradestationtest.NewTestClock(time.Now())
 	srv := tradestationtest.NewServer(tradestationtest.WithClock(clock.Now))
 	defer srv.Close()
-	p, err := tradestation.New(srv.Config(tradestation.V2))
+	p, err := tradestation.New(srv.ConfigFor(tradestation.V2))
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
@@ -359,7 +368,7 @@ func TestE2EV2ClientCredentials(t *testing.T) {
 	srv := tradestationtest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
-	p, err := tradestation.New(srv.Config(tradestation.V2))
+	p, err := tradestation.New(srv.ConfigFor(tradestation.V2))
 	require.NoError(t, err)
 	tok, err := p.ClientCredentials(ctx)
 	require.NoError(t, err)
@@ -378,13 +387,17 @@ func TestE2EV2ClientCredentials(t *testing.T) {
 
 	_, err = c.V2.Accounts(ctx)
 	assert.ErrorIs(t, err, tradestation.ErrClientOnlyToken, "the SDK refuses first")
-	_, _, err = c.V2.Quotes(ctx, "MSFT")
+	_, err = c.V2.Quotes(ctx, "MSFT")
 	require.ErrorIs(t, err, tradestation.ErrForbidden, "quotes are not symbol lookup")
 
-	forced := tradestation.NewClient(&http.Client{Transport: bearer(tok.AccessToken)},
-		append(srv.ClientOptions(), tradestation.WithUserID(tradestationtest.V2UserID))...)
-	_, err = forced.V2.Accounts(ctx)
-	require.ErrorIs(t, err, tradestation.ErrForbidden, "and the server refuses too")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		srv.URL()+"/v2/users/"+tradestationtest.V2UserID+"/accounts", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "and the server refuses too")
 }
 
 func TestE2ERateLimits(t *testing.T) {
@@ -393,15 +406,15 @@ func TestE2ERateLimits(t *testing.T) {
 		tradestationtest.WithRateLimits(tradestationtest.RateLimits{Quotes: 2, V2: 1, Window: 5 * time.Minute}))
 	defer srv.Close()
 	ctx := context.Background()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	tok, _ := login(t, srv, p)
-	c, _, _ := session(t, srv, p, tok, []auth.SourceOption{auth.WithSourceClock(clock.Now)}, tradestation.WithRetry(1, 0))
+	c, _, _ := session(t, srv, p, tok, []auth.SourceOption{auth.WithSourceClock(clock.Now)}, tradestation.WithRetry(tradestation.RetryPolicy{MaxAttempts: 1}))
 	for range 2 {
-		_, _, err := c.Quotes.Get(ctx, "MSFT")
+		_, err := c.Quotes.Get(ctx, "MSFT")
 		require.NoError(t, err)
 	}
-	_, _, err = c.Quotes.Get(ctx, "MSFT")
+	_, err = c.Quotes.Get(ctx, "MSFT")
 	var rl *auth.RateLimitError
 	require.ErrorAs(t, err, &rl)
 	assert.Equal(t, 429, rl.StatusCode)
@@ -413,13 +426,13 @@ func TestE2ERateLimits(t *testing.T) {
 	assert.Equal(t, "TooManyRequests", apiErr.Code)
 	assert.Equal(t, "Quotes", apiErr.Response.Header.Get("X-RateLimit-Resource"))
 	clock.Advance(5 * time.Minute)
-	_, _, err = c.Quotes.Get(ctx, "MSFT")
+	_, err = c.Quotes.Get(ctx, "MSFT")
 	require.NoError(t, err, "a new window")
 
-	p2, err := tradestation.New(srv.Config(tradestation.V2))
+	p2, err := tradestation.New(srv.ConfigFor(tradestation.V2))
 	require.NoError(t, err)
 	tok2, _ := login(t, srv, p2)
-	c2, _, _ := session(t, srv, p2, tok2, []auth.SourceOption{auth.WithSourceClock(clock.Now)}, tradestation.WithRetry(1, 0))
+	c2, _, _ := session(t, srv, p2, tok2, []auth.SourceOption{auth.WithSourceClock(clock.Now)}, tradestation.WithRetry(tradestation.RetryPolicy{MaxAttempts: 1}))
 	_, err = c2.V2.Accounts(ctx)
 	require.NoError(t, err)
 	_, err = c2.V2.Accounts(ctx)
@@ -431,10 +444,10 @@ func TestE2EFaultsAndRetries(t *testing.T) {
 	srv := tradestationtest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	tok, _ := login(t, srv, p)
-	c, _, _ := session(t, srv, p, tok, nil, tradestation.WithRetry(3, 5*time.Second))
+	c, _, _ := session(t, srv, p, tok, nil, tradestation.WithRetry(tradestation.RetryPolicy{MaxAttempts: 3, MaxWait: 5 * time.Second}))
 	srv.Faults().Next("/v3/brokerage/accounts", tradestationtest.Fault{Status: 503}, 2)
 	_, err = c.Accounts.List(ctx)
 	require.NoError(t, err, "two 503s fit a budget of three attempts")
@@ -446,7 +459,7 @@ func TestE2EFaultsAndRetries(t *testing.T) {
 	// A token invalidated at the broker is refreshed once and the call
 	// succeeds.
 	srv.Faults().Next("/v3/marketdata/quotes/*", tradestationtest.Fault{InvalidateToken: true}, 1)
-	_, _, err = c.Quotes.Get(ctx, "MSFT")
+	_, err = c.Quotes.Get(ctx, "MSFT")
 	require.NoError(t, err)
 
 	// After revocation the user must log in again.
@@ -459,29 +472,31 @@ func TestE2ESimAndCaseInsensitiveV2(t *testing.T) {
 	srv := tradestationtest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	simCfg := srv.Config()
+	simCfg.Environment = auth.Sim
+	p, err := tradestation.New(simCfg)
 	require.NoError(t, err)
 	tok, _ := login(t, srv, p)
-	c, _, _ := session(t, srv, p, tok, nil, tradestation.WithEnvironment(auth.Sim))
+	c, _, _ := session(t, srv, p, tok, nil)
 	accts, err := c.Accounts.List(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, accts)
 	assert.Equal(t, "SIM1182747M", accts[1].AccountID)
 
-	cfg := srv.Config(tradestation.V2)
+	cfg := srv.ConfigFor(tradestation.V2)
 	cfg.Environment = auth.Sim
 	p2, err := tradestation.New(cfg)
 	require.NoError(t, err)
 	tok2, _ := login(t, srv, p2)
 	for _, path := range []string{"/v2/data/quote/MSFT", "/V2/Data/Quote/MSFT", "/sim/v2/DATA/quote/msft"} {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL()+path, nil)
 		req.Header.Set("Authorization", "Bearer "+tok2.AccessToken)
 		resp, err := srv.Client().Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, 200, resp.StatusCode, path)
 	}
-	c2, _, _ := session(t, srv, p2, tok2, nil, tradestation.WithEnvironment(auth.Sim))
+	c2, _, _ := session(t, srv, p2, tok2, nil)
 	v2accts, err := c2.V2.Accounts(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "1182746", v2accts[0].Key.String())
@@ -490,11 +505,11 @@ func TestE2ESimAndCaseInsensitiveV2(t *testing.T) {
 func TestE2EDeclinedConsent(t *testing.T) {
 	srv := tradestationtest.NewServer()
 	defer srv.Close()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
-	cb, err := srv.Browser(tradestationtest.Username, tradestationtest.Password).Declining().Login(context.Background(), flow.URL)
+	cb, err := srv.Browser(tradestationtest.User, tradestationtest.Password).Declining().Login(context.Background(), flow.URL)
 	require.NoError(t, err)
 	_, err = flow.CompleteURL(context.Background(), p, cb)
 	assert.True(t, errors.Is(err, auth.ErrAccessDenied))
@@ -504,7 +519,7 @@ func TestE2EV2ImplicitLegacy(t *testing.T) {
 	srv := tradestationtest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
-	cfg := srv.Config(tradestation.V2)
+	cfg := srv.ConfigFor(tradestation.V2)
 	cfg.LegacyImplicit = true
 	p, err := tradestation.New(cfg)
 	require.NoError(t, err)
@@ -521,7 +536,7 @@ func TestE2EV2ImplicitLegacy(t *testing.T) {
 	assert.WithinDuration(t, time.Now().Add(24*time.Hour), tok.Expiry, 5*time.Second)
 
 	c, _, _ := session(t, srv, p, tok, nil)
-	quotes, _, err := c.V2.Quotes(ctx, "MSFT")
+	quotes, err := c.V2.Quotes(ctx, "MSFT")
 	require.NoError(t, err)
 	assert.Len(t, quotes, 1)
 

@@ -53,5 +53,11 @@ var (
 
 // ErrInvalidInput matches every error about a bad argument or
 // configuration, reported before anything is sent: an empty or malformed
-// symbol or account ID, empty search criteria, a Config that cannot work.
-var ErrInvalidInput = errors.New("invalid input")
+// symbol or account ID, empty search criteria, a Config that cannot work,
+// a client without provider or base URL.
+var ErrInvalidInput = rest.ErrInvalidInput
+
+// PartialError reports the items (symbols, account IDs) of a multi-item
+// call that failed while the others succeeded, each with TradeStation's
+// reason; the call returns the items it got beside it.
+type PartialError = rest.PartialError

@@ -2,6 +2,7 @@ package tradestation_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/brokerkit/brokerkit/auth"
@@ -15,7 +16,7 @@ func Example() {
 	srv := tradestationtest.NewServer()
 	defer srv.Close()
 
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	if err != nil {
 		panic(err)
 	}
@@ -39,17 +40,18 @@ func Example() {
 		panic(err)
 	}
 
-	c := tradestation.NewClient(tradestation.HTTPClient(src), srv.ClientOptions()...)
-	quotes, invalid, err := c.Quotes.Get(ctx, "MSFT", "AAPL", "NOPE")
-	if err != nil {
+	c := p.NewClient(src)
+	quotes, err := c.Quotes.Get(ctx, "MSFT", "AAPL", "NOPE")
+	var partial *tradestation.PartialError
+	if err != nil && !errors.As(err, &partial) {
 		panic(err)
 	}
 	for _, q := range quotes {
 		fmt.Println(q.Symbol, q.Last, q.Bid, q.Ask)
 	}
-	fmt.Println(invalid[0])
+	fmt.Println(partial)
 	// Output:
 	// MSFT 412.37 412.36 412.38
 	// AAPL 227.52 227.51 227.53
-	// NOPE: FAILED, INVALID SYMBOL
+	// tradestation: 1 item(s) failed: NOPE (FAILED, INVALID SYMBOL)
 }

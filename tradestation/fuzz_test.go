@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/brokerkit/brokerkit/auth"
 )
 
 // FuzzParseImplicitFragment feeds arbitrary fragments to the implicit-grant
@@ -19,7 +21,7 @@ func FuzzParseImplicitFragment(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	p, err := New(Config{ClientID: "id", ClientSecret: "s", API: V2, LegacyImplicit: true,
+	p, err := New(Config{Environment: auth.Live, ClientID: "id", ClientSecret: "s", API: V2, LegacyImplicit: true,
 		Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		f.Fatal(err)

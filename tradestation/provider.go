@@ -1,22 +1,17 @@
 package tradestation
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
-
-// Name implements auth.Provider.
-func (p *Provider) Name() string { return Name }
 
 // API returns the API family the provider logs in to.
 func (p *Provider) API() API { return p.api }
@@ -24,39 +19,16 @@ func (p *Provider) API() API { return p.api }
 // Environment returns auth.Live or auth.Sim.
 func (p *Provider) Environment() auth.Environment { return p.env }
 
-// Endpoints returns the hosts in use, defaults filled in.
-func (p *Provider) Endpoints() Endpoints { return p.endpoints }
-
 // Audience returns the audience the provider's tokens are minted for:
 // TradingAudience, AOPAudience or V2Audience.
-func (p *Provider) Audience() string { return p.std.Config().Audience }
+func (p *Provider) Audience() string { return p.Config().Audience }
 
-// Issuer returns the Auth0 issuer a v3 callback may carry as iss; empty for
-// v2.
-func (p *Provider) Issuer() string { return p.std.Issuer() }
-
-// Capabilities implements auth.Provider.
-func (p *Provider) Capabilities() auth.Capabilities { return p.std.Capabilities() }
-
-// AuthCodeURL implements auth.Provider. V3 and AOP URLs carry audience and
-// scope; AOP logins may add EnableRegistration and WithPage.
-func (p *Provider) AuthCodeURL(state string, opts ...auth.AuthCodeOption) string {
-	return p.std.AuthCodeURL(state, opts...)
-}
-
-// CodeParams implements auth.CodeParamser: a v2 callback carries code, and
-// the 2013 documentation called it auth_code.
-func (p *Provider) CodeParams() []string {
-	if p.api == V2 {
-		return []string{"code", "auth_code"}
-	}
-	return []string{"code"}
-}
-
-// Exchange implements auth.Provider. A v2 token's userid becomes its
-// Subject; a rotating v3 session gets its absolute limit as RefreshExpiry.
+// Exchange implements auth.Provider. It overrides auth.Standard's only to
+// stamp a rotating v3 session's absolute limit on the token as
+// RefreshExpiry, which TradeStation does not send. (A v2 token's userid
+// becomes its Subject through the decoder's fields.)
 func (p *Provider) Exchange(ctx context.Context, code string, opts ...auth.AuthCodeOption) (*auth.Token, error) {
-	t, err := p.std.Exchange(ctx, code, opts...)
+	t, err := p.Standard.Exchange(ctx, code, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -69,12 +41,14 @@ func (p *Provider) Exchange(ctx context.Context, code string, opts ...auth.AuthC
 // Refresh implements auth.Provider. Without rotation TradeStation returns
 // no new refresh token and the old one is kept; with rotation the new one
 // replaces it and the session's absolute limit carries over. A refused
-// refresh token (invalid_grant) matches auth.ErrReauthRequired.
+// refresh token (invalid_grant) matches auth.ErrReauthRequired. It
+// overrides auth.Standard's to refuse a token of another audience before
+// sending it, and to carry the absolute limit over.
 func (p *Provider) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) {
 	if t != nil && t.Audience != "" && t.Audience != p.Audience() {
 		return nil, &AudienceError{Want: p.Audience(), Got: t.Audience}
 	}
-	nt, err := p.std.Refresh(ctx, t)
+	nt, err := p.Standard.Refresh(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -84,32 +58,14 @@ func (p *Provider) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, err
 	return nt, nil
 }
 
-// ClientCredentials implements auth.Provider. Only WebAPI v2 has the grant;
-// its token has Subject ClientOnlyUser and may only look up symbols.
-func (p *Provider) ClientCredentials(ctx context.Context, scopes ...string) (*auth.Token, error) {
-	if p.api != V2 {
-		return nil, fmt.Errorf("tradestation %s: client credentials grant: %w", p.api, auth.ErrUnsupported)
-	}
-	if len(scopes) > 0 {
-		return nil, fmt.Errorf("tradestation v2: %w: the client credentials grant takes no scopes", ErrInvalidInput)
-	}
-	return p.std.ClientCredentials(ctx)
-}
-
-// Revoke implements auth.Revoker for V3 and AOP. TradeStation revokes every
-// refresh token of the API key, not just t's; issued access tokens live
-// on until they expire.
-func (p *Provider) Revoke(ctx context.Context, t *auth.Token) error {
-	return p.std.Revoke(ctx, t)
-}
-
-// Page is the Universal Login page an AOP login opens on.
-type Page string
+// LoginPage is the Universal Login page an AOP login opens on. (Page is
+// the name every broker package keeps for a page of a paged list.)
+type LoginPage string
 
 // The Universal Login pages.
 const (
-	PageSignup Page = "signup"
-	PageLogin  Page = "login"
+	PageSignup LoginPage = "signup"
+	PageLogin  LoginPage = "login"
 )
 
 // EnableRegistration lets a user without TradeStation credentials register
@@ -118,7 +74,7 @@ const (
 func EnableRegistration() auth.AuthCodeOption { return auth.SetParam("enableRegistration", "true") }
 
 // WithPage opens Universal Login on page.
-func WithPage(page Page) auth.AuthCodeOption { return auth.SetParam("page", string(page)) }
+func WithPage(page LoginPage) auth.AuthCodeOption { return auth.SetParam("page", string(page)) }
 
 // PromptLogin forces the login screen even when the user has a session.
 func PromptLogin() auth.AuthCodeOption { return auth.SetParam("prompt", "login") }
@@ -131,14 +87,15 @@ func (p *Provider) ImplicitURL(state string) (string, error) {
 	if p.api != V2 || !p.implicit {
 		return "", fmt.Errorf("tradestation: implicit grant needs API V2 and Config.LegacyImplicit: %w", auth.ErrUnsupported)
 	}
-	v := url.Values{"response_type": {"token"}, "client_id": {p.clientID}}
-	if p.redirect != "" {
-		v.Set("redirect_uri", p.redirect)
+	cfg := p.Config()
+	v := url.Values{"response_type": {"token"}, "client_id": {cfg.ClientID}}
+	if cfg.RedirectURL != "" {
+		v.Set("redirect_uri", cfg.RedirectURL)
 	}
 	if state != "" {
 		v.Set("state", state)
 	}
-	return p.std.Config().Endpoint.AuthURL + "?" + v.Encode(), nil
+	return cfg.Endpoint.AuthURL + "?" + v.Encode(), nil
 }
 
 // ParseImplicitFragment reads the fragment of a legacy v2 implicit-grant
@@ -182,32 +139,41 @@ func (p *Provider) ParseImplicitFragment(fragment, state string) (*auth.Token, e
 		return nil, &auth.OAuthError{Provider: Name, Endpoint: "authorize", Code: redact.Text(code, secrets...),
 			Description: redact.Text(q.Get("error_description"), secrets...)}
 	}
-	obj := map[string]string{}
 	for k, vs := range q {
 		if len(vs) != 1 {
 			return nil, fmt.Errorf("tradestation: %w: parameter %q repeated", auth.ErrBadCallback, k)
 		}
-		if k != "state" {
-			obj[k] = vs[0]
-		}
 	}
-	body, _ := json.Marshal(obj)
-	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(bytes.NewReader(body))}
-	t, err := auth.DecodeTokenResponse(Name, resp, p.now(), nil)
-	if err != nil {
-		return nil, err
-	}
-	t.Audience = V2Audience
-	return t, nil
+	return p.implicitToken(q)
 }
 
-// TokenRefused implements auth.RefusalDetector: WebAPI v2 answers a dead
-// token with a bare 401, and the v3 API's 401 carries no RFC 6750
-// challenge either.
-func (p *Provider) TokenRefused(resp *http.Response) bool { return auth.Any401(resp) }
-
-// String describes the provider by name, API family and client ID. (Its
-// client secret lives behind a pointer to an auth.Standard, which redacts
-// itself, so no fmt verb on a Provider prints it.)
-func (p *Provider) String() string { return auth.Describe(p.std) + " " + p.api.String() }
+// implicitToken builds the token of an implicit-grant fragment, whose
+// names TradeStation never documented: those of its v2 token answers
+// (v2Fields) are read, first match wins.
+func (p *Provider) implicitToken(q url.Values) (*auth.Token, error) {
+	f := v2Fields()
+	first := func(names []string) string {
+		for _, n := range names {
+			if v := q.Get(n); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	// v2 tokens are bearer tokens whatever token_type says ("AccessToken").
+	t := &auth.Token{AccessToken: first(f.AccessToken), TokenType: "Bearer",
+		Subject: first(f.Subject), Audience: V2Audience, Provider: Name}
+	if t.AccessToken == "" {
+		return nil, fmt.Errorf("tradestation: %w: fragment carries no access token", auth.ErrInvalidResponse)
+	}
+	if e := first(f.ExpiresIn); e != "" {
+		n, err := strconv.ParseInt(e, 10, 64)
+		if err != nil || n < 0 || n > 10*365*24*3600 {
+			return nil, fmt.Errorf("tradestation: %w: expires_in %.20q is not a lifetime", auth.ErrInvalidResponse, e)
+		}
+		if n > 0 {
+			t.Expiry = p.now().Add(time.Duration(n) * time.Second)
+		}
+	}
+	return t, nil
+}

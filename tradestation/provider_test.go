@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,16 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/resttest"
 )
 
 var fixedNow = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-
-func fixture(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return string(b)
-}
 
 // mockProvider returns a provider whose token requests go to a fresh
 // httpmock transport.
@@ -42,6 +34,9 @@ func mockProvider(t *testing.T, cfg Config) (*Provider, *httpmock.MockTransport)
 	}
 	if cfg.RedirectURL == "" {
 		cfg.RedirectURL = "http://localhost:3000/callback"
+	}
+	if cfg.Environment == "" {
+		cfg.Environment = auth.Live
 	}
 	p, err := New(cfg)
 	require.NoError(t, err)
@@ -111,7 +106,7 @@ func TestV3ExchangeConfidential(t *testing.T) {
 			assert.Equal(t, "s3cret", f.Get("client_secret"))
 			assert.Equal(t, "http://localhost:3000/callback", f.Get("redirect_uri"))
 			assert.Empty(t, f.Get("code_verifier"))
-		}, 200, fixture(t, "v3_token.json")))
+		}, 200, resttest.Fixture(t, "v3_token.json")))
 	tok, err := p.Exchange(context.Background(), "the-code")
 	require.NoError(t, err)
 	assert.Equal(t, "AT-v3", tok.AccessToken)
@@ -133,7 +128,7 @@ func TestV3ExchangePKCESendsNoSecret(t *testing.T) {
 			_, has := f["client_secret"]
 			assert.False(t, has, "PKCE flow must not send the secret")
 			assert.Equal(t, "AbCdEfGhIjKlMnOpQrStUvWxYz012345", f.Get("client_id"))
-		}, 200, fixture(t, "v3_token.json")))
+		}, 200, resttest.Fixture(t, "v3_token.json")))
 	_, err := p.Exchange(context.Background(), "c", auth.VerifierOption("verifier-123"))
 	require.NoError(t, err)
 }
@@ -148,7 +143,7 @@ func TestV3Refresh(t *testing.T) {
 				assert.Equal(t, "refresh_token", f.Get("grant_type"))
 				assert.Equal(t, "RT-v3", f.Get("refresh_token"))
 				assert.Equal(t, "s3cret", f.Get("client_secret"))
-			}, 200, fixture(t, "v3_refresh.json")))
+			}, 200, resttest.Fixture(t, "v3_refresh.json")))
 		nt, err := p.Refresh(context.Background(), old)
 		require.NoError(t, err)
 		assert.Equal(t, "AT-v3-refreshed", nt.AccessToken)
@@ -159,12 +154,12 @@ func TestV3Refresh(t *testing.T) {
 		p, mt := mockProvider(t, Config{ClientSecret: "s3cret", Refresh: RefreshRotating})
 		assert.True(t, p.Capabilities().RefreshRotates)
 		mt.RegisterResponder(http.MethodPost, "https://signin.tradestation.com/oauth/token",
-			httpmock.NewStringResponder(200, fixture(t, "v3_token.json")))
+			httpmock.NewStringResponder(200, resttest.Fixture(t, "v3_token.json")))
 		tok, err := p.Exchange(context.Background(), "c")
 		require.NoError(t, err)
 		assert.Equal(t, fixedNow.Add(24*time.Hour), tok.RefreshExpiry)
 		mt.RegisterResponder(http.MethodPost, "https://signin.tradestation.com/oauth/token",
-			httpmock.NewStringResponder(200, fixture(t, "v3_refresh_rotated.json")))
+			httpmock.NewStringResponder(200, resttest.Fixture(t, "v3_refresh_rotated.json")))
 		nt, err := p.Refresh(context.Background(), tok)
 		require.NoError(t, err)
 		assert.Equal(t, "RT-v3-rotated", nt.RefreshToken)
@@ -226,7 +221,7 @@ func TestV2TokenShapes(t *testing.T) {
 						"code":          {"AFF345CD12B"},
 						"response_type": {"token"},
 					}, f)
-				}, 200, fixture(t, c.fixture)))
+				}, 200, resttest.Fixture(t, c.fixture)))
 			tok, err := p.Exchange(context.Background(), "AFF345CD12B")
 			require.NoError(t, err)
 			assert.Equal(t, c.access, tok.AccessToken)
@@ -252,7 +247,7 @@ func TestV2AuthorizeURLAndCallback(t *testing.T) {
 
 	mt.RegisterResponder(http.MethodPost, "https://sim-api.tradestation.com/v2/Security/Authorize",
 		formResponder(t, func(f url.Values) { assert.Equal(t, "OLDSTYLE", f.Get("code")) },
-			200, fixture(t, "v2_token_current.json")))
+			200, resttest.Fixture(t, "v2_token_current.json")))
 	for _, param := range []string{"code", "auth_code"} {
 		f, err := auth.Begin(p)
 		require.NoError(t, err)
@@ -275,7 +270,7 @@ func TestV2RefreshKeepsRefreshToken(t *testing.T) {
 				"refresh_token": {"RT-v2-current"},
 				"response_type": {"token"},
 			}, f)
-		}, 200, fixture(t, "v2_refresh.json")))
+		}, 200, resttest.Fixture(t, "v2_refresh.json")))
 	nt, err := p.Refresh(context.Background(), &auth.Token{AccessToken: "x", RefreshToken: "RT-v2-current", Subject: "testUser"})
 	require.NoError(t, err)
 	assert.Equal(t, "AT-v2-refreshed", nt.AccessToken)
@@ -289,7 +284,7 @@ func TestV2ClientCredentials(t *testing.T) {
 		formResponder(t, func(f url.Values) {
 			assert.Equal(t, url.Values{"grant_type": {"client_credentials"},
 				"client_id": {"AbCdEfGhIjKlMnOpQrStUvWxYz012345"}, "client_secret": {"s3cret"}}, f)
-		}, 200, fixture(t, "v2_client_credentials.json")))
+		}, 200, resttest.Fixture(t, "v2_client_credentials.json")))
 	tok, err := p.ClientCredentials(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, ClientOnlyUser, tok.Subject)
@@ -349,7 +344,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"v2 without secret":   {ClientID: "id", API: V2},
 		"v2 with scopes":      {ClientID: "id", ClientSecret: "s", API: V2, Scopes: []string{"openid"}},
 		"v3 implicit":         {ClientID: "id", LegacyImplicit: true},
-		"insecure endpoint":   {ClientID: "id", Endpoints: Endpoints{Signin: "http://signin.example.com"}},
+		"insecure endpoint":   {ClientID: "id", BaseURL: "http://signin.example.com"},
 		"http redirect":       {ClientID: "id", RedirectURL: "http://app.example.com/cb"},
 		"unknown api":         {ClientID: "id", API: API(9)},
 		"negative absolute":   {ClientID: "id", AbsoluteLifetime: -time.Second},
@@ -361,6 +356,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {
+			if cfg.Environment == "" {
+				cfg.Environment = auth.Live // only the case's own flaw is tested
+			}
 			cfg.ClientSecret = auth.Secret(strings.TrimSpace(cfg.ClientSecret.Reveal()))
 			_, err := New(cfg)
 			require.Error(t, err)
@@ -370,7 +368,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			assert.NotContains(t, fmt.Sprint(err), "s3cret")
 		})
 	}
-	p, err := New(Config{ClientID: "id"})
+	p, err := New(Config{Environment: auth.Live, ClientID: "id"})
 	require.NoError(t, err)
 	assert.True(t, p.Capabilities().PKCE, "a key without a secret is a PKCE key")
 	assert.Equal(t, []auth.Environment{auth.Live, auth.Sim}, p.Capabilities().Environments)
@@ -433,11 +431,11 @@ func TestImplicitFragmentState(t *testing.T) {
 			assert.NotErrorIs(t, err, auth.ErrAccessDenied, frag)
 		}
 	}
-	v3, err := New(Config{ClientID: "id", AllowMissingState: true, RequireIssuer: true})
+	v3, err := New(Config{Environment: auth.Live, ClientID: "id", AllowMissingState: true, RequireIssuer: true})
 	require.NoError(t, err)
 	assert.True(t, v3.Capabilities().AllowMissingState, "a PKCE key may opt in")
 	assert.True(t, v3.Capabilities().RequireIssuer)
-	def, err := New(Config{ClientID: "id"})
+	def, err := New(Config{Environment: auth.Live, ClientID: "id"})
 	require.NoError(t, err)
 	assert.False(t, def.Capabilities().AllowMissingState, "never on by default")
 	assert.False(t, def.Capabilities().RequireIssuer, "TradeStation does not document sending iss")

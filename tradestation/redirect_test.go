@@ -17,21 +17,21 @@ import (
 
 const redirectToken = "ts-redirect-ACCESS-0b8c1d"
 
-// TestHTTPClientRedirects: HTTPClient and a Client built on it never send
+// TestHTTPClientRedirects: Provider.NewClient's client never sends
 // the token to another origin (the redirect is refused with an error
 // matching auth.ErrCrossOriginRedirect), and still follow a redirect
 // within the origin with the token.
-func TestHTTPClientRedirects(t *testing.T) {
+func TestClientRedirects(t *testing.T) {
 	pair := origintest.New(t)
-	p, err := tradestation.New(tradestation.Config{ClientID: "key", RedirectURL: "http://localhost:3000/cb",
-		Endpoints: tradestation.EndpointsAt(pair.Origin.URL)})
+	p, err := tradestation.New(tradestation.Config{Environment: auth.Live, ClientID: "key", RedirectURL: "http://localhost:3000/cb",
+		BaseURL: pair.Origin.URL})
 	require.NoError(t, err)
 	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(tradestation.Name, "alice"))
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, src.SetToken(ctx, &auth.Token{AccessToken: redirectToken, TokenType: "Bearer",
 		Expiry: time.Now().Add(time.Hour), Audience: tradestation.TradingAudience}))
-	hc := tradestation.HTTPClient(src)
+	hc := auth.NewClient(src)
 
 	resp, err := hc.Get(pair.Origin.URL + "/v3/brokerage/accounts")
 	if resp != nil {
@@ -39,7 +39,7 @@ func TestHTTPClientRedirects(t *testing.T) {
 	}
 	require.ErrorIs(t, err, auth.ErrCrossOriginRedirect)
 
-	c := tradestation.NewClient(hc, tradestation.WithEndpoints(tradestation.EndpointsAt(pair.Origin.URL)))
+	c := p.NewClient(src)
 	_, err = c.Accounts.List(ctx)
 	require.ErrorIs(t, err, auth.ErrCrossOriginRedirect)
 	assert.NotContains(t, err.Error(), redirectToken)

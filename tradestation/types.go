@@ -38,9 +38,9 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return json.Marshal(t.Time.Format(time.RFC3339Nano))
 }
 
-// UserInfo is the OpenID Connect profile of the logged-in user (scopes
+// Profile is the OpenID Connect profile of the logged-in user (scopes
 // openid, profile, email).
-type UserInfo struct {
+type Profile struct {
 	Subject       string `json:"sub"`
 	Name          string `json:"name,omitempty"`
 	Nickname      string `json:"nickname,omitempty"`
@@ -197,27 +197,27 @@ type MarketFlags struct {
 	IsHalted       bool `json:"IsHalted"`
 }
 
-// PartialError is one failed item of a multi-symbol or multi-account call
-// that otherwise succeeded (v3 Errors[]). Symbol or AccountID names the
-// item.
-type PartialError struct {
+// itemError is one failed item of a multi-symbol or multi-account v3 call
+// that otherwise succeeded (Errors[]). Symbol or AccountID names the item.
+type itemError struct {
 	Symbol    string `json:"Symbol,omitempty"`
 	AccountID string `json:"AccountID,omitempty"`
 	Error     string `json:"Error"`
 	Message   string `json:"Message,omitempty"`
 }
 
-// String describes the failed item.
-func (e PartialError) String() string {
+// addTo records e in failed under its item, with the reason TradeStation
+// gave.
+func (e itemError) addTo(failed map[string]string) {
 	id := e.Symbol
 	if id == "" {
 		id = e.AccountID
 	}
-	s := id + ": " + e.Error
+	reason := e.Error
 	if e.Message != "" {
-		s += ": " + e.Message
+		reason += ": " + e.Message
 	}
-	return s
+	failed[id] = reason
 }
 
 // V2Account is an account listed by WebAPI v2 GET /users/{userid}/accounts.

@@ -12,32 +12,32 @@ import (
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
-// MaxV2QuoteSymbols is the most symbols one WebAPI v2 quote call takes;
+// maxV2QuoteSymbols is the most symbols one WebAPI v2 quote call takes;
 // V2Service.Quotes splits longer lists.
-const MaxV2QuoteSymbols = 50
+const maxV2QuoteSymbols = 50
 
-var errNoSymbols = fmt.Errorf("tradestation: %w: no symbols given", ErrInvalidInput)
+var errNoSymbols = rest.Invalid(Name, "no symbols given")
 
 // V2Service calls the legacy WebAPI v2 with a token from a V2 Provider.
 // Symbol lookups also work with a client-credentials token.
-type V2Service struct{ c *Client }
+type V2Service service
 
-// userID returns the v2 user the calls act for: WithUserID, else the
-// token's subject. A client-credentials token has none.
+// userID returns the v2 user the calls act for: the token's subject. A
+// client-credentials token has none.
 func (s *V2Service) userID(ctx context.Context) (string, error) {
-	t, err := s.c.check(ctx, V2Audience)
+	t, err := s.c.token(ctx, V2Audience)
 	if err != nil {
 		return "", err
 	}
-	id := s.c.userID
-	if id == "" && t != nil {
+	id := ""
+	if t != nil {
 		id = t.Subject
 	}
 	switch {
 	case strings.EqualFold(id, ClientOnlyUser):
 		return "", fmt.Errorf("tradestation v2: %w", ErrClientOnlyToken)
 	case id == "":
-		return "", fmt.Errorf("tradestation v2: %w: user ID unknown: use WithTokenSource or WithUserID", ErrInvalidInput)
+		return "", rest.Invalid(Name, "v2: user ID unknown: build the client with Provider.NewClient from a v2 login's token")
 	}
 	return id, nil
 }
@@ -58,31 +58,29 @@ func (s *V2Service) Accounts(ctx context.Context) ([]V2Account, error) {
 }
 
 // Quotes returns v2 quotes. Items TradeStation answers with an Error
-// ("FAILED, INVALID SYMBOL") come back in the second result instead of the
-// first. Lists longer than MaxV2QuoteSymbols are fetched in several calls.
-func (s *V2Service) Quotes(ctx context.Context, symbols ...string) ([]V2Quote, []PartialError, error) {
-	if _, err := s.c.check(ctx, V2Audience); err != nil {
-		return nil, nil, err
-	}
+// ("FAILED, INVALID SYMBOL") are named in a *PartialError returned beside
+// the others. Lists longer than 50 symbols are fetched in several
+// calls.
+func (s *V2Service) Quotes(ctx context.Context, symbols ...string) ([]V2Quote, error) {
 	if err := checkSymbols(symbols); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var all []V2Quote
-	var errs []PartialError
-	for _, batch := range chunks(symbols, MaxV2QuoteSymbols) {
+	failed := map[string]string{}
+	for _, batch := range chunks(symbols, maxV2QuoteSymbols) {
 		var out []V2Quote
-		if _, err := s.c.v2.Get(ctx, rest.Pathf("data/quote/%s", rest.List(batch)), nil, &out); err != nil {
-			return nil, nil, err
+		if err := s.c.get(ctx, s.c.v2, v2Only, rest.Pathf("data/quote/%s", rest.List(batch)), nil, &out); err != nil {
+			return nil, err
 		}
 		for _, q := range out {
 			if q.Error != nil && *q.Error != "" {
-				errs = append(errs, PartialError{Symbol: q.Symbol, Error: *q.Error})
+				failed[q.Symbol] = *q.Error
 				continue
 			}
 			all = append(all, q)
 		}
 	}
-	return all, errs, nil
+	return all, rest.NewPartialError(Name, failed)
 }
 
 // SuggestOptions narrow Suggest.
@@ -98,14 +96,11 @@ type SuggestOptions struct {
 // (GET /v2/data/symbols/suggest/{text}). opts may be nil. API v3 still
 // offers this endpoint, so v3 trading tokens work too.
 func (s *V2Service) Suggest(ctx context.Context, text string, opts *SuggestOptions) ([]V2Symbol, error) {
-	if _, err := s.c.check(ctx, V2Audience, TradingAudience); err != nil {
-		return nil, err
-	}
 	if text == "" || len(text) > 64 || strings.ContainsAny(text, "/?#") {
-		return nil, fmt.Errorf("tradestation v2: %w: suggest text %.64q is empty or not valid", ErrInvalidInput, text)
+		return nil, rest.Invalid(Name, "v2: suggest text %.64q is empty or not valid", text)
 	}
 	var out []V2Symbol
-	if _, err := s.c.v2.Get(ctx, rest.Pathf("data/symbols/suggest/%s", text), opts, &out); err != nil {
+	if err := s.c.get(ctx, s.c.v2, symbolLookups, rest.Pathf("data/symbols/suggest/%s", text), opts, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -144,7 +139,7 @@ func (sc SearchCriteria) encode() (string, error) {
 		if k == "" || len(k) > 16 || strings.ContainsFunc(k, func(r rune) bool {
 			return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z')
 		}) {
-			return "", fmt.Errorf("tradestation v2: %w: search key %.32q is not valid", ErrInvalidInput, k)
+			return "", rest.Invalid(Name, "v2: search key %.32q is not valid", k)
 		}
 		v.Set(k, val)
 	}
@@ -153,14 +148,14 @@ func (sc SearchCriteria) encode() (string, error) {
 		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
-		return "", fmt.Errorf("tradestation v2: %w: search criteria are empty", ErrInvalidInput)
+		return "", rest.Invalid(Name, "v2: search criteria are empty")
 	}
 	sort.Strings(keys)
 	var b strings.Builder
 	for i, k := range keys {
 		val := v.Get(k)
 		if val == "" || strings.ContainsAny(val, "&=/?#") || len(val) > 64 {
-			return "", fmt.Errorf("tradestation v2: %w: search value for %s is empty or not valid", ErrInvalidInput, k)
+			return "", rest.Invalid(Name, "v2: search value for %s is empty or not valid", k)
 		}
 		if i > 0 {
 			b.WriteByte('&')
@@ -173,15 +168,12 @@ func (sc SearchCriteria) encode() (string, error) {
 // Search finds symbols by criteria (GET /v2/data/symbols/search/{criteria},
 // at most 500 results). v3 trading tokens work too.
 func (s *V2Service) Search(ctx context.Context, criteria SearchCriteria) ([]V2Symbol, error) {
-	if _, err := s.c.check(ctx, V2Audience, TradingAudience); err != nil {
-		return nil, err
-	}
 	path, err := criteria.encode()
 	if err != nil {
 		return nil, err
 	}
 	var out []V2Symbol
-	if _, err := s.c.v2.Get(ctx, "data/symbols/search/"+path, nil, &out); err != nil {
+	if err := s.c.get(ctx, s.c.v2, symbolLookups, "data/symbols/search/"+path, nil, &out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -30,7 +30,7 @@
 //	BROKERKIT_TRADESTATION_REDIRECT_URL  a registered loopback callback, e.g.
 //	                                     http://localhost:3000 (fixed port) or
 //	                                     http://127.0.0.1/callback (any port)
-//	BROKERKIT_TRADESTATION_ENVIRONMENT   optional: live or sim
+//	BROKERKIT_TRADESTATION_ENVIRONMENT   required: live or sim
 //
 // (AutoShares also needs _DOMAIN, _API_KEY and _ENVIRONMENT, live or demo;
 // Just2Trade, AutoShares and Spotware need _CLIENT_SECRET.) The program then
@@ -76,7 +76,6 @@ import (
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
-	"github.com/brokerkit/brokerkit/tradestation"
 	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
 )
 
@@ -286,8 +285,8 @@ func (s *session) useEmulator(ctx context.Context, broker string) error {
 	case providers.TradeStation:
 		srv := tradestationtest.NewServer()
 		s.cleanup = append(s.cleanup, srv.Close)
-		p, err = tradestation.New(srv.Config(tradestation.V3))
-		browser, where, redirect = srv.Browser(tradestationtest.Username, tradestationtest.Password), srv.URL, tradestationtest.RedirectURL
+		p, err = srv.Provider()
+		browser, where, redirect = srv.Browser(tradestationtest.User, tradestationtest.Password), srv.URL(), tradestationtest.RedirectURL
 	case providers.Just2Trade:
 		srv := just2tradetest.NewServer()
 		s.cleanup = append(s.cleanup, srv.Close)

@@ -108,14 +108,19 @@ func (t *target) client(ctx context.Context, tok *auth.Token) (*http.Client, err
 	return m.Client(user), nil
 }
 
+// tsProvider is p as the TradeStation provider it is; nil (and a client
+// that refuses every call) otherwise.
+func tsProvider(p auth.Provider) *tradestation.Provider {
+	tp, _ := p.(*tradestation.Provider)
+	return tp
+}
+
 func connectTradeStation(ctx context.Context, getenv func(string) string) (*session, error) {
-	var opts []tradestation.Option
 	t, tok, err := open(ctx, providers.TradeStation, getenv, func() (*target, error) {
 		srv := tradestationtest.NewServer()
-		opts = srv.ClientOptions()
-		p, err := tradestation.New(srv.Config(tradestation.V3))
-		return &target{p: p, where: "emulator at " + srv.URL, close: srv.Close,
-			browse: srv.Browser(tradestationtest.Username, tradestationtest.Password).Login}, err
+		p, err := srv.Provider()
+		return &target{p: p, where: "emulator at " + srv.URL(), close: srv.Close,
+			browse: srv.Browser(tradestationtest.User, tradestationtest.Password).Login}, err
 	})
 	if err != nil {
 		return nil, err
@@ -125,7 +130,9 @@ func connectTradeStation(ctx context.Context, getenv func(string) string) (*sess
 		return nil, err
 	}
 	return &session{title: "TradeStation", where: t.where, token: tok, close: t.close, symbols: []string{"MSFT", "AAPL", "SPY"},
-		view: providers.NewTradeStationView(tradestation.NewClient(hc, opts...))}, nil
+		// The provider (from the registry or the emulator) carries the
+		// environment and hosts.
+		view: providers.NewTradeStationView(tradestation.NewClient(hc, tradestation.WithProvider(tsProvider(t.p))))}, nil
 }
 
 func connectJust2Trade(ctx context.Context, getenv func(string) string) (*session, error) {

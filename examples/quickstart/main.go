@@ -11,8 +11,9 @@
 // needed, and it finishes in a few seconds.
 //
 // To use a real broker instead of its emulator, set its environment
-// variables (see providers.EnvVars), for example BROKERKIT_TRADESTATION_CLIENT_ID
-// and BROKERKIT_TRADESTATION_REDIRECT_URL=http://localhost:3000/callback:
+// variables (see providers.EnvVars), for example BROKERKIT_TRADESTATION_CLIENT_ID,
+// BROKERKIT_TRADESTATION_ENVIRONMENT=sim and
+// BROKERKIT_TRADESTATION_REDIRECT_URL=http://localhost:3000/callback:
 // quickstart then prints the broker's login URL and waits for the redirect
 // on that loopback address.
 package main

@@ -23,6 +23,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,9 +65,8 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 
 	var (
-		cfg        tradestation.Config
-		clientOpts []tradestation.Option
-		loginOpts  = []auth.LoopbackOption{auth.LoopbackHost("localhost"), auth.LoopbackOutput(os.Stderr)}
+		cfg       tradestation.Config
+		loginOpts = []auth.LoopbackOption{auth.LoopbackHost("localhost"), auth.LoopbackOutput(os.Stderr)}
 	)
 	if id := getenv("TS_CLIENT_ID"); id != "" {
 		port := 3000
@@ -83,17 +83,16 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	} else {
 		srv := tradestationtest.NewServer()
 		defer srv.Close()
-		cfg = srv.Config(tradestation.V3)
+		cfg = srv.Config()
 		cfg.Environment = env
-		clientOpts = srv.ClientOptions()
 		// The emulator's browser plays the user: it signs in, approves and
 		// delivers the redirect to our loopback listener.
-		browser := srv.Browser(tradestationtest.Username, tradestationtest.Password)
+		browser := srv.Browser(tradestationtest.User, tradestationtest.Password)
 		loginOpts = append(loginOpts, auth.LoopbackPath("/callback"), auth.LoopbackOpen(func(authURL string) error {
 			_, err := browser.LoginAndVisit(ctx, authURL)
 			return err
 		}))
-		fmt.Fprintf(out, "Logging in to the TradeStation emulator at %s (%s)\n", srv.URL, env)
+		fmt.Fprintf(out, "Logging in to the TradeStation emulator at %s (%s)\n", srv.URL(), env)
 	}
 
 	p, err := tradestation.New(cfg)
@@ -111,14 +110,13 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if err := src.SetToken(ctx, tok); err != nil {
 		return err
 	}
-	c := tradestation.NewClient(tradestation.HTTPClient(src),
-		append(clientOpts, tradestation.WithEnvironment(env))...)
+	c := p.NewClient(src) // the provider's environment and hosts
 	return report(ctx, out, c, symbols)
 }
 
 // report prints what the client can see.
 func report(ctx context.Context, out io.Writer, c *tradestation.Client, symbols []string) error {
-	prof, err := c.User.Profile(ctx)
+	prof, err := c.Profile.Get(ctx)
 	if err != nil {
 		return err
 	}
@@ -134,38 +132,44 @@ func report(ctx context.Context, out io.Writer, c *tradestation.Client, symbols 
 	}
 	fmt.Fprintln(out, "Accounts:")
 	if len(ids) > 0 {
-		bals, errs, err := c.Accounts.Balances(ctx, ids...)
-		if err != nil {
+		// Accounts TradeStation cannot report on come back in a
+		// *PartialError beside the others' balances.
+		bals, err := c.Accounts.Balances(ctx, ids...)
+		var partial *tradestation.PartialError
+		if err != nil && !errors.As(err, &partial) {
 			return err
 		}
 		for _, b := range bals {
 			fmt.Fprintf(out, "  %-12s %-8s cash %14s  equity %14s  buying power %14s\n",
 				b.AccountID, b.AccountType, b.CashBalance.StringFixed(2), b.Equity.StringFixed(2), b.BuyingPower.StringFixed(2))
 		}
-		for _, e := range errs {
-			fmt.Fprintf(out, "  %s\n", e)
-		}
-		pos, _, err := c.Accounts.Positions(ctx, nil, ids...)
-		if err != nil {
-			return err
+		if partial != nil {
+			fmt.Fprintf(out, "  %s\n", partial)
 		}
 		fmt.Fprintln(out, "\nPositions:")
-		for _, p := range pos {
-			fmt.Fprintf(out, "  %-12s %-6s %-5s %8s @ %10s  P/L %12s\n",
-				p.AccountID, p.Symbol, p.LongShort, p.Quantity, p.AveragePrice, p.UnrealizedProfitLoss.StringFixed(2))
+		for _, id := range ids {
+			pos, err := c.Positions.List(ctx, id, nil)
+			if err != nil && !errors.As(err, &partial) {
+				return err
+			}
+			for _, p := range pos {
+				fmt.Fprintf(out, "  %-12s %-6s %-5s %8s @ %10s  P/L %12s\n",
+					p.AccountID, p.Symbol, p.LongShort, p.Quantity, p.AveragePrice, p.UnrealizedProfitLoss.StringFixed(2))
+			}
 		}
 	}
 
-	quotes, qerrs, err := c.Quotes.Get(ctx, symbols...)
-	if err != nil {
+	quotes, err := c.Quotes.Get(ctx, symbols...)
+	var unknown *tradestation.PartialError
+	if err != nil && !errors.As(err, &unknown) {
 		return err
 	}
 	fmt.Fprintln(out, "\nQuotes:")
 	for _, q := range quotes {
 		fmt.Fprintf(out, "  %-6s last %10s  bid %10s  ask %10s  change %8s%%\n", q.Symbol, q.Last, q.Bid, q.Ask, q.NetChangePct)
 	}
-	for _, e := range qerrs {
-		fmt.Fprintf(out, "  %s\n", e)
+	if unknown != nil {
+		fmt.Fprintf(out, "  %s\n", unknown)
 	}
 	return nil
 }

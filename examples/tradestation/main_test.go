@@ -22,7 +22,7 @@ func TestRunAgainstEmulator(t *testing.T) {
 	assert.Contains(t, s, "Logged in as Terry Trader")
 	assert.Contains(t, s, "SIM1182747M") // the SIM margin account
 	assert.Contains(t, s, "MSFT   last     412.37")
-	assert.Contains(t, s, "NOPE: FAILED, INVALID SYMBOL")
+	assert.Contains(t, s, "NOPE (FAILED, INVALID SYMBOL)")
 	assert.Contains(t, s, "Positions:")
 }
 

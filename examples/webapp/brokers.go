@@ -60,13 +60,15 @@ func newBroker(p auth.Provider, store auth.Store, redirectURL string) (*broker, 
 
 func noop() {}
 
-func tradeStationBroker(p auth.Provider, store auth.Store, redirectURL string, opts ...tradestation.Option) (*broker, error) {
+func tradeStationBroker(p *tradestation.Provider, store auth.Store, redirectURL string) (*broker, error) {
 	b, err := newBroker(p, store, redirectURL)
 	if err != nil {
 		return nil, err
 	}
 	b.view = func(_ context.Context, user string) (providers.View, func(), error) {
-		return providers.NewTradeStationView(tradestation.NewClient(b.tokens.Client(user), opts...)), noop, nil
+		// The provider carries the environment and the hosts.
+		return providers.NewTradeStationView(tradestation.NewClient(b.tokens.Client(user),
+			tradestation.WithProvider(p))), noop, nil
 	}
 	return b, nil
 }
@@ -180,15 +182,11 @@ func configuredBrokers(store auth.Store, getenv func(string) string) ([]*broker,
 		var b *broker
 		switch name {
 		case providers.TradeStation:
-			var opts []tradestation.Option
-			if cfg.Environment != "" {
-				opts = append(opts, tradestation.WithEnvironment(cfg.Environment))
+			tp, ok := p.(*tradestation.Provider)
+			if !ok {
+				return nil, fmt.Errorf("%s: unexpected provider type %T", name, p)
 			}
-			if base := cfg.BaseURL; base != "" {
-				opts = append(opts, tradestation.WithEndpoints(tradestation.Endpoints{
-					Signin: base, Live: base, Sim: base + "/sim", AOP: base + "/aop"}))
-			}
-			b, err = tradeStationBroker(p, store, cfg.RedirectURL, opts...)
+			b, err = tradeStationBroker(tp, store, cfg.RedirectURL)
 		case providers.Just2Trade:
 			b, err = just2TradeBroker(p, store, cfg.RedirectURL)
 		case providers.AutoShares:
@@ -250,17 +248,17 @@ func emulatedBrokers(base string, store auth.Store) (_ []*broker, _ *emulators, 
 	}()
 
 	e.tradeStation = tradestationtest.NewServer(tradestationtest.WithRedirectURL(registered(providers.TradeStation)))
-	tsCfg := e.tradeStation.Config(tradestation.V3)
+	tsCfg := e.tradeStation.Config()
 	tsCfg.RedirectURL = base + callback(providers.TradeStation)
 	tsProvider, err := tradestation.New(tsCfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	ts, err := tradeStationBroker(tsProvider, store, tsCfg.RedirectURL, e.tradeStation.ClientOptions()...)
+	ts, err := tradeStationBroker(tsProvider, store, tsCfg.RedirectURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	ts.hint = "emulator user " + tradestationtest.Username + " / " + tradestationtest.Password
+	ts.hint = "emulator user " + tradestationtest.User + " / " + tradestationtest.Password
 
 	e.just2Trade = just2tradetest.NewServer(just2tradetest.WithRedirectURL(registered(providers.Just2Trade)))
 	j2tCfg := e.just2Trade.Config()

@@ -86,7 +86,7 @@ func headless(t *testing.T, timeout time.Duration) context.Context {
 func consentUser(broker string) (username, password string) {
 	switch broker {
 	case providers.TradeStation:
-		return tradestationtest.Username, tradestationtest.Password
+		return tradestationtest.User, tradestationtest.Password
 	case providers.Just2Trade:
 		return just2tradetest.User, just2tradetest.Password
 	case providers.AutoShares:

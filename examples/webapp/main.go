@@ -52,9 +52,9 @@
 //	BROKERKIT_TRADESTATION_CLIENT_ID      the application's API key
 //	BROKERKIT_TRADESTATION_CLIENT_SECRET  its secret
 //	BROKERKIT_TRADESTATION_REDIRECT_URL   https://app.example.com/callback/tradestation
-//	BROKERKIT_TRADESTATION_ENVIRONMENT    optional: live or sim
+//	BROKERKIT_TRADESTATION_ENVIRONMENT    required: live or sim
 //	BROKERKIT_JUST2TRADE_...              CLIENT_ID, CLIENT_SECRET, REDIRECT_URL, ENVIRONMENT (just2trade or lime)
-//	BROKERKIT_AUTOSHARES_...              CLIENT_ID, CLIENT_SECRET, REDIRECT_URL, DOMAIN, API_KEY
+//	BROKERKIT_AUTOSHARES_...              CLIENT_ID, CLIENT_SECRET, REDIRECT_URL, ENVIRONMENT (live or demo), DOMAIN, API_KEY
 //	BROKERKIT_SPOTWARE_...                CLIENT_ID, CLIENT_SECRET, REDIRECT_URL, ENVIRONMENT (demo or live)
 //
 // Each REDIRECT_URL must have a path of its own; the app serves each

@@ -97,7 +97,7 @@ func browserFor(s *server, broker string) loginBrowser {
 	e := s.emulators
 	switch broker {
 	case providers.TradeStation:
-		return e.tradeStation.Browser(tradestationtest.Username, tradestationtest.Password)
+		return e.tradeStation.Browser(tradestationtest.User, tradestationtest.Password)
 	case providers.Just2Trade:
 		return e.just2Trade.Browser(just2tradetest.User, just2tradetest.Password)
 	case providers.AutoShares:
@@ -513,6 +513,7 @@ func TestSharedCallbackPathIsRefused(t *testing.T) {
 	for k, v := range map[string]string{
 		"BROKERKIT_TRADESTATION_CLIENT_ID":    "a",
 		"BROKERKIT_TRADESTATION_REDIRECT_URL": "https://app.example.com/callback",
+		"BROKERKIT_TRADESTATION_ENVIRONMENT":  "sim",
 		"BROKERKIT_SPOTWARE_CLIENT_ID":        "b",
 		"BROKERKIT_SPOTWARE_CLIENT_SECRET":    "c",
 		"BROKERKIT_SPOTWARE_REDIRECT_URL":     "https://app.example.com/callback",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
-	"github.com/brokerkit/brokerkit/tradestation"
 )
 
 // Request limits the real API documents.
@@ -23,15 +23,6 @@ const (
 	maxV2Symbols  = 50
 	maxV3Accounts = 25
 )
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "tradestationtest: encoding failed", http.StatusInternalServerError)
-		return
-	}
-	writeRaw(w, status, b)
-}
 
 func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -42,31 +33,153 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 
 // v3Error writes API v3's {"Error","Message"} body.
 func v3Error(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"Error": code, "Message": msg})
+	oauthsim.WriteJSON(w, status, map[string]string{"Error": code, "Message": msg})
 }
 
 // v2Error writes WebAPI v2's {"TraceId","StatusCode","Message"} body.
 func (s *Server) v2Error(w http.ResponseWriter, status int, msg string) {
 	n := s.traces.Add(1)
-	writeJSON(w, status, map[string]any{"TraceId": fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
+	oauthsim.WriteJSON(w, status, map[string]any{"TraceId": fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
 		"StatusCode": status, "Message": msg})
 }
 
-// serveAPI serves API v3, WebAPI v2 and the AOP stand-in, on the live
-// host, the SIM host (/sim) and the AOP host (/aop).
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	env, aop, p := hostOf(r.URL.EscapedPath())
-	lower := strings.ToLower(p)
-	switch {
-	case aop:
-		s.serveAOP(w, r, p)
-	case strings.HasPrefix(p, "/v3/"):
-		s.serveV3(w, r, env, p)
-	case strings.HasPrefix(lower, "/v2/"):
-		s.serveV2(w, r, env, p)
-	default:
-		v3Error(w, http.StatusNotFound, "NotFound", "not found "+lower)
+// TradeStation's API paths, as its documentation spells them (v2 paths
+// match in any case).
+const (
+	pathV3Accounts  = "/v3/brokerage/accounts"
+	pathV3Balances  = "/v3/brokerage/accounts/{ids}/balances"
+	pathV3Positions = "/v3/brokerage/accounts/{ids}/positions"
+	pathV3Quotes    = "/v3/marketdata/quotes/{symbols}"
+	pathV2Accounts  = "/v2/users/{user}/accounts"
+	pathV2Quote     = "/v2/data/quote/{symbols}"
+	pathV2Suggest   = "/v2/data/symbols/suggest/{text}"
+	pathV2Search    = "/v2/data/symbols/search/{criteria}"
+	// pathAOPApplications is the AOP stand-in's one route, on the AOP host.
+	pathAOPApplications = "/aop/v1/applications"
+	// simPrefix is the SIM host in the one-server layout.
+	simPrefix = "/sim"
+)
+
+// apiMux routes API v3, WebAPI v2 and the AOP stand-in, on the live host,
+// the SIM host (/sim) and the AOP host (/aop). A known path asked with
+// another method answers 405 in the API's own error shape.
+func (s *Server) apiMux() http.Handler {
+	mux := http.NewServeMux()
+	route := func(method, path string, h http.HandlerFunc, notAllowed func(http.ResponseWriter, string)) {
+		mux.HandleFunc(method+" "+path, h)
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", method)
+			notAllowed(w, r.Method)
+		})
 	}
+	v3NotAllowed := func(w http.ResponseWriter, m string) {
+		v3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", m+" is not allowed here")
+	}
+	v2NotAllowed := func(w http.ResponseWriter, _ string) {
+		s.v2Error(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+	}
+	for prefix, env := range map[string]auth.Environment{"": auth.Live, simPrefix: auth.Sim} {
+		v3 := func(scope, resource string, limit *int, h func(http.ResponseWriter, *http.Request, auth.Environment)) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				if s.v3Allowed(w, r, scope, resource, *limit) {
+					h(w, r, env)
+				}
+			}
+		}
+		accts, quotes := &s.limits.l.Accounts, &s.limits.l.Quotes
+		route(http.MethodGet, prefix+pathV3Accounts, v3("ReadAccount", "Accounts", accts,
+			func(w http.ResponseWriter, _ *http.Request, env auth.Environment) { s.v3Accounts(w, env) }), v3NotAllowed)
+		route(http.MethodGet, prefix+pathV3Balances, v3("ReadAccount", "Accounts", accts,
+			func(w http.ResponseWriter, r *http.Request, env auth.Environment) {
+				s.v3Balances(w, env, r.PathValue("ids"))
+			}), v3NotAllowed)
+		route(http.MethodGet, prefix+pathV3Positions, v3("ReadAccount", "Accounts", accts,
+			func(w http.ResponseWriter, r *http.Request, env auth.Environment) {
+				s.v3Positions(w, env, r.PathValue("ids"), r.URL.Query().Get("symbol"))
+			}), v3NotAllowed)
+		route(http.MethodGet, prefix+pathV3Quotes, v3("MarketData", "Quotes", quotes,
+			func(w http.ResponseWriter, r *http.Request, _ auth.Environment) {
+				s.v3Quotes(w, r.PathValue("symbols"))
+			}),
+			v3NotAllowed)
+
+		route(http.MethodGet, prefix+pathV2Accounts, func(w http.ResponseWriter, r *http.Request) {
+			if g, ok := s.v2Allowed(w, r, "Accounts", false); ok {
+				if !strings.EqualFold(r.PathValue("user"), g.Subject) {
+					s.v2Error(w, http.StatusUnauthorized, "User is not authorized to retrieve this account")
+					return
+				}
+				s.v2Accounts(w, env)
+			}
+		}, v2NotAllowed)
+		route(http.MethodGet, prefix+pathV2Quote, func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := s.v2Allowed(w, r, "Quotes", false); ok {
+				s.v2Quotes(w, r.PathValue("symbols"))
+			}
+		}, v2NotAllowed)
+		route(http.MethodGet, prefix+pathV2Suggest, func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := s.v2Allowed(w, r, "", true); ok {
+				s.v2Suggest(w, r, r.PathValue("text"))
+			}
+		}, v2NotAllowed)
+		route(http.MethodGet, prefix+pathV2Search, func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := s.v2Allowed(w, r, "", true); ok {
+				s.v2Search(w, r.PathValue("criteria"))
+			}
+		}, v2NotAllowed)
+		mux.HandleFunc(prefix+"/v2/", func(w http.ResponseWriter, _ *http.Request) {
+			s.v2Error(w, http.StatusNotFound, "Not Found")
+		})
+	}
+	mux.HandleFunc("/aop/", s.serveAOP)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		v3Error(w, http.StatusNotFound, "NotFound", "not found "+strings.ToLower(strings.TrimPrefix(r.URL.Path, "/v3")))
+	})
+	return foldV2Case(mux)
+}
+
+// foldV2Case lower-cases the fixed segments of a WebAPI v2 path (v2,
+// users, accounts, data, quote, symbols, suggest, search), which
+// TradeStation matches in any case, leaving user IDs, symbols and criteria
+// as sent.
+func foldV2Case(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seg := strings.Split(r.URL.EscapedPath(), "/")
+		i := 1
+		if len(seg) > 1 && seg[1] == simPrefix[1:] {
+			i = 2
+		}
+		if len(seg) <= i+1 || !strings.EqualFold(seg[i], "v2") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		low := func(j int) {
+			if j < len(seg) {
+				seg[j] = strings.ToLower(seg[j])
+			}
+		}
+		low(i)
+		low(i + 1)
+		switch seg[i+1] {
+		case "users":
+			low(i + 3)
+		case "data":
+			low(i + 2)
+			if i+2 < len(seg) && seg[i+2] == "symbols" {
+				low(i + 3)
+			}
+		}
+		escaped := strings.Join(seg, "/")
+		p, err := url.PathUnescape(escaped)
+		if err != nil {
+			s := "Not Found"
+			oauthsim.WriteJSON(w, http.StatusNotFound, map[string]any{"StatusCode": http.StatusNotFound, "Message": s})
+			return
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = p, escaped
+		next.ServeHTTP(w, r2)
+	})
 }
 
 // tokenRefusal writes the v3 answer to a refused token: 403 for a missing
@@ -85,51 +198,21 @@ func tokenRefusal(w http.ResponseWriter, err error) {
 	v3Error(w, http.StatusUnauthorized, "Unauthorized", msg)
 }
 
-func (s *Server) serveV3(w http.ResponseWriter, r *http.Request, env auth.Environment, p string) {
-	seg, ok := pathSegments(p)
-	if !ok || len(seg) < 3 {
-		v3Error(w, http.StatusNotFound, "NotFound", "not found "+strings.ToLower(strings.TrimPrefix(p, "/v3")))
-		return
-	}
-	seg = seg[1:] // drop "v3"
-	var scope, resource string
-	var limit int
-	switch {
-	case seg[0] == "brokerage" && seg[1] == "accounts" && (len(seg) == 2 ||
-		len(seg) == 4 && (seg[3] == "balances" || seg[3] == "positions")):
-		scope, resource, limit = "ReadAccount", "Accounts", s.limits.l.Accounts
-	case len(seg) == 3 && seg[0] == "marketdata" && seg[1] == "quotes":
-		scope, resource, limit = "MarketData", "Quotes", s.limits.l.Quotes
-	default:
-		v3Error(w, http.StatusNotFound, "NotFound", "not found "+strings.ToLower(strings.TrimPrefix(p, "/v3")))
-		return
-	}
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", "GET")
-		v3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed here")
-		return
-	}
-	g, err := s.v3.Validate(r, oauthsim.WithAudience(tradestation.TradingAudience), oauthsim.WithScopes(scope))
+// v3Allowed checks a v3 call's token, scope and rate limit, answering
+// the refusal itself.
+func (s *Server) v3Allowed(w http.ResponseWriter, r *http.Request, scope, resource string, limit int) bool {
+	g, err := s.v3.Validate(r, oauthsim.WithAudience(tradingAudience), oauthsim.WithScopes(scope))
 	if err != nil {
 		tokenRefusal(w, err)
-		return
+		return false
 	}
 	q := s.limits.take(g.Subject, resource, limit)
 	s.limits.setHeaders(w.Header(), q)
 	if q != nil && q.exceeded {
 		v3Error(w, http.StatusTooManyRequests, "TooManyRequests", "Rate quota exceeded")
-		return
+		return false
 	}
-	switch {
-	case resource == "Quotes":
-		s.v3Quotes(w, seg[2])
-	case len(seg) == 2:
-		s.v3Accounts(w, env)
-	case seg[3] == "balances":
-		s.v3Balances(w, env, seg[2])
-	default:
-		s.v3Positions(w, env, seg[2], r.URL.Query().Get("symbol"))
-	}
+	return true
 }
 
 func (s *Server) v3Quotes(w http.ResponseWriter, list string) {
@@ -172,7 +255,7 @@ func (s *Server) v3Accounts(w http.ResponseWriter, env auth.Environment) {
 				"EnrolledInRegTProgram": a.typ == "Margin", "RequiresBuyingPowerWarning": a.typ == "Margin",
 				"DayTradingQualified": a.typ == "Margin", "OptionApprovalLevel": 2, "PatternDayTrader": false}})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"Accounts": out})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"Accounts": out})
 }
 
 // accountsOf resolves a comma list of account IDs into the known
@@ -248,7 +331,7 @@ func (s *Server) v3Balances(w http.ResponseWriter, env auth.Environment, list st
 		}
 		bals = append(bals, b)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"Balances": bals, "Errors": errs})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"Balances": bals, "Errors": errs})
 }
 
 // symbolMatch applies the positions filter: comma-separated symbols, '*'
@@ -300,50 +383,21 @@ func (s *Server) v3Positions(w http.ResponseWriter, env auth.Environment, list, 
 				"UnrealizedProfitLossQty":     pl.Div(p.qty).Div(pv).Round(4).String()})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"Positions": out, "Errors": errs})
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"Positions": out, "Errors": errs})
 }
 
-// serveV2 serves WebAPI v2. Paths are matched case-insensitively, as the
-// documentation spells them both ways.
-func (s *Server) serveV2(w http.ResponseWriter, r *http.Request, env auth.Environment, p string) {
-	seg, ok := pathSegments(p)
-	if !ok {
-		s.v2Error(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	low := make([]string, len(seg))
-	for i, x := range seg {
-		low[i] = strings.ToLower(x)
-	}
-	type route struct {
-		category string // counted against the v2 quota; "" for symbol lookup
-		appOnly  bool
-	}
-	var rt route
-	switch {
-	case len(seg) == 4 && low[1] == "users" && low[3] == "accounts":
-		rt = route{category: "Accounts"}
-	case len(seg) == 4 && low[1] == "data" && low[2] == "quote":
-		rt = route{category: "Quotes"}
-	case len(seg) == 5 && low[1] == "data" && low[2] == "symbols" && (low[3] == "suggest" || low[3] == "search"):
-		rt = route{appOnly: true}
-	default:
-		s.v2Error(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", "GET")
-		s.v2Error(w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return
-	}
+// v2Allowed checks a v2 call's token and quota (category; "" for symbol
+// lookups, which are not counted and which client-credentials and v3
+// trading tokens may make), answering the refusal itself.
+func (s *Server) v2Allowed(w http.ResponseWriter, r *http.Request, category string, appOnly bool) (*oauthsim.Grant, bool) {
 	var opts []oauthsim.ValidateOption
-	if rt.appOnly {
+	if appOnly {
 		opts = append(opts, oauthsim.AllowAppOnly())
 	}
 	g, err := s.v2.Validate(r, opts...)
-	if err != nil && rt.appOnly {
+	if err != nil && appOnly {
 		// API v3 still serves the v2 symbol lookups to its own tokens.
-		if g3, err3 := s.v3.Validate(r, oauthsim.WithAudience(tradestation.TradingAudience)); err3 == nil {
+		if g3, err3 := s.v3.Validate(r, oauthsim.WithAudience(tradingAudience)); err3 == nil {
 			g, err = g3, nil
 		}
 	}
@@ -351,33 +405,20 @@ func (s *Server) serveV2(w http.ResponseWriter, r *http.Request, env auth.Enviro
 		var te *oauthsim.TokenError
 		if errors.As(err, &te) && errors.Is(te, oauthsim.ErrAppOnly) {
 			s.v2Error(w, http.StatusForbidden, "A client-credentials token may only look up symbols")
-			return
+			return nil, false
 		}
 		s.v2Error(w, http.StatusUnauthorized, "Unauthorized")
-		return
+		return nil, false
 	}
-	if rt.category != "" {
-		if q := s.limits.take("v2\x00"+g.Subject, rt.category, s.limits.l.V2); q != nil && q.exceeded {
+	if category != "" {
+		if q := s.limits.take("v2\x00"+g.Subject, category, s.limits.l.V2); q != nil && q.exceeded {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusForbidden)
 			_, _ = w.Write([]byte("<html><body>Quota Exceeded</body></html>"))
-			return
+			return nil, false
 		}
 	}
-	switch {
-	case low[1] == "users":
-		if !strings.EqualFold(seg[2], g.Subject) {
-			s.v2Error(w, http.StatusUnauthorized, "User is not authorized to retrieve this account")
-			return
-		}
-		s.v2Accounts(w, env)
-	case low[2] == "quote":
-		s.v2Quotes(w, seg[3])
-	case low[3] == "suggest":
-		s.v2Suggest(w, r, seg[4])
-	default:
-		s.v2Search(w, seg[4])
-	}
+	return g, true
 }
 
 func (s *Server) v2Accounts(w http.ResponseWriter, env auth.Environment) {
@@ -389,7 +430,7 @@ func (s *Server) v2Accounts(w http.ResponseWriter, env auth.Environment) {
 			"TypeDescription": desc[a.v2Type], "Alias": "", "AltId": "", "DisplayName": key, "Status": "A",
 			"StatusDescription": "Active", "IsStockLocateEligible": false})
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) v2Quotes(w http.ResponseWriter, list string) {
@@ -443,7 +484,7 @@ func (s *Server) v2Suggest(w http.ResponseWriter, r *http.Request, text string) 
 			out = append(out, s.symbolItem(in))
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 // v2Search reads criteria such as "N=MSFT&C=Stock&Cnt=US" from the path.
@@ -474,20 +515,20 @@ func (s *Server) v2Search(w http.ResponseWriter, criteria string) {
 			out = append(out, s.symbolItem(in))
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 // serveAOP is a stand-in for the account-opening API, whose paths
 // TradeStation has not published: POST /aop/v1/applications creates an
 // application. It exists to show that AOP tokens work here and trading
 // tokens do not.
-func (s *Server) serveAOP(w http.ResponseWriter, r *http.Request, p string) {
-	if _, err := s.v3.Validate(r, oauthsim.WithAudience(tradestation.AOPAudience), oauthsim.WithScopes("access:aop")); err != nil {
+func (s *Server) serveAOP(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.v3.Validate(r, oauthsim.WithAudience(aopAudience), oauthsim.WithScopes("access:aop")); err != nil {
 		tokenRefusal(w, err)
 		return
 	}
-	if p != "/v1/applications" {
-		v3Error(w, http.StatusNotFound, "NotFound", "not found "+strings.ToLower(p))
+	if p := r.URL.Path; p != pathAOPApplications {
+		v3Error(w, http.StatusNotFound, "NotFound", "not found "+strings.ToLower(strings.TrimPrefix(p, "/aop")))
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -501,7 +542,7 @@ func (s *Server) serveAOP(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	n := s.traces.Add(1)
-	writeJSON(w, http.StatusOK, map[string]any{"ApplicationId": fmt.Sprintf("APP-%06d", n),
+	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"ApplicationId": fmt.Sprintf("APP-%06d", n),
 		"AgreementsHtml": "&lt;p&gt;Customer Agreement&lt;/p&gt;", "Agreements": map[string]any{},
 		"RequiredDocuments": []any{}})
 }

@@ -16,12 +16,10 @@
 //
 //	srv := tradestationtest.NewServer()
 //	defer srv.Close()
-//	p, _ := tradestation.New(srv.Config(tradestation.V3))
-//	flow, _ := auth.Begin(p)
-//	cb, _ := srv.Consent(ctx, flow.URL) // signs in and approves as the seeded user
-//	tok, _ := flow.CompleteURL(ctx, p, cb)
-//	src, _ := auth.NewTokenSource(p, auth.NewMemoryStore(), "trader")
+//	p, _ := srv.Provider()              // v3; srv.ConfigFor(tradestation.V2) for the others
+//	tok, _ := srv.Login(ctx, p)         // signs in and approves as the seeded User
+//	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "trader")
 //	_ = src.SetToken(ctx, tok)
-//	c := tradestation.NewClient(tradestation.HTTPClient(src), srv.ClientOptions()...)
-//	quotes, _, _ := c.Quotes.Get(ctx, "MSFT") // Last 412.37
+//	c := p.NewClient(src)
+//	quotes, _ := c.Quotes.Get(ctx, "MSFT") // Last 412.37
 package tradestationtest

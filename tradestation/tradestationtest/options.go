@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
-	"github.com/brokerkit/brokerkit/tradestation"
 )
 
 // Option configures NewServer.
@@ -12,7 +11,7 @@ type Option func(*options)
 
 type options struct {
 	now           func() time.Time
-	refresh       tradestation.RefreshMode
+	rotating      bool
 	rotation      time.Duration
 	absolute      time.Duration
 	reuseRevokes  bool
@@ -25,7 +24,7 @@ type options struct {
 }
 
 func defaultOptions() options {
-	return options{now: time.Now, rotation: 30 * time.Minute, absolute: tradestation.DefaultAbsoluteLifetime,
+	return options{now: time.Now, rotation: 30 * time.Minute, absolute: defaultAbsolute,
 		pkce: oauthsim.PKCEOptional, rateLimits: DefaultRateLimits()}
 }
 
@@ -55,7 +54,7 @@ func WithRedirectURL(u string) Option {
 // revokes the session, as Auth0's reuse detection does.
 func WithRotatingRefresh(every, absolute time.Duration, revokeOnReuse bool) Option {
 	return func(o *options) {
-		o.refresh = tradestation.RefreshRotating
+		o.rotating = true
 		if every > 0 {
 			o.rotation = every
 		}

@@ -17,7 +17,7 @@ import (
 func TestWithRedirectURL(t *testing.T) {
 	const cb = "http://127.0.0.1:4567/callback/tradestation"
 	login := func(srv *tradestationtest.Server) (string, error) {
-		cfg := srv.Config(tradestation.V3)
+		cfg := srv.Config()
 		cfg.RedirectURL = cb
 		p, err := tradestation.New(cfg)
 		require.NoError(t, err)
@@ -55,7 +55,7 @@ func TestStartReportsBadOptions(t *testing.T) {
 	srv, err = tradestationtest.Start()
 	require.NoError(t, err)
 	defer srv.Close()
-	p, err := tradestation.New(srv.Config(tradestation.V3))
+	p, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	flow, err := auth.Begin(p)
 	require.NoError(t, err)
@@ -67,5 +67,5 @@ func TestStartReportsBadOptions(t *testing.T) {
 	require.Len(t, parts, 3)
 	claims, err := base64.RawURLEncoding.DecodeString(parts[1])
 	require.NoError(t, err)
-	assert.Contains(t, string(claims), `"iss":"`+srv.URL+`/"`)
+	assert.Contains(t, string(claims), `"iss":"`+srv.URL()+`/"`)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,8 +29,8 @@ const (
 	// RedirectURL is registered for every key. Like TradeStation's
 	// defaults it is a localhost URL; any loopback port is accepted.
 	RedirectURL = "http://localhost:3000/callback"
-	// Username and Password log the seeded user in.
-	Username = "trader"
+	// User and Password log the seeded default user in.
+	User     = "trader"
 	Password = "trader-pass"
 	// V3UserID is the user's Auth0 subject; V2UserID their v2 userid.
 	V3UserID = "auth0|5f0c1d2e3a4b5c6d7e8f9a0b"
@@ -46,6 +45,20 @@ type TestClock = oauthsim.TestClock
 // zero).
 func NewTestClock(start time.Time) *TestClock { return oauthsim.NewTestClock(start) }
 
+// TradeStation's wire facts, stated here rather than read from the SDK
+// under test.
+const (
+	tradingAudience = "https://api.tradestation.com"
+	aopAudience     = "https://aopapi.tradestation.com"
+	v2Audience      = "https://api.tradestation.com/v2"
+	clientOnlyUser  = "CLIENTONLYLOGIN"
+	// defaultAbsolute is a rotating refresh-token family's life.
+	defaultAbsolute = 24 * time.Hour
+)
+
+// Browser signs in to the emulator as one user, as a person would.
+type Browser = oauthsim.Browser
+
 // Fault is a misbehaviour to inject with Server.Faults().Next: a 5xx, a
 // 429, a delay, a cut connection, a truncated body, an invalidated token.
 type Fault = oauthsim.Fault
@@ -55,10 +68,11 @@ type Faults = oauthsim.Faults
 
 // Server is an in-process TradeStation: the Auth0 sign-in server (for v3
 // and AOP), API v3, WebAPI v2 with its own login, and a stand-in AOP API,
-// on one 127.0.0.1 listener. Live hosts are served at URL, the SIM host at
-// URL+"/sim", the AOP host at URL+"/aop".
+// on one 127.0.0.1 listener. Live hosts are served at URL(), the SIM host
+// at URL()+"/sim", the AOP host at URL()+"/aop" (tradestation.Config's
+// BaseURL layout).
 type Server struct {
-	*httptest.Server
+	srv *httptest.Server
 
 	v3, v2 *oauthsim.Engine
 	o      options
@@ -93,17 +107,17 @@ func Start(opts ...Option) (*Server, error) {
 	s.limits = newLimiter(o.rateLimits, o.now)
 	// The engines need the URL (the v3 issuer), which the listener fixes:
 	// listen first, serve only once everything is built.
-	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.route))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.route))
 	var err error
-	if s.v3, err = oauthsim.New(s.v3Config("http://" + s.Listener.Addr().String())); err == nil {
+	if s.v3, err = oauthsim.New(s.v3Config("http://" + s.srv.Listener.Addr().String())); err == nil {
 		s.v2, err = oauthsim.New(s.v2Config())
 	}
 	if err != nil {
-		s.Server.Close()
+		s.srv.Close()
 		return nil, fmt.Errorf("tradestationtest: %w", err)
 	}
-	s.api = s.v3.Faults().Wrap(http.HandlerFunc(s.serveAPI))
-	s.Server.Start()
+	s.api = s.v3.Faults().Wrap(s.apiMux())
+	s.srv.Start()
 	return s, nil
 }
 
@@ -111,11 +125,11 @@ func Start(opts ...Option) (*Server, error) {
 // emulator will serve.
 func (s *Server) v3Config(base string) oauthsim.Config {
 	refresh := oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic, RequireScope: "offline_access"}
-	if s.o.refresh == tradestation.RefreshRotating {
+	if s.o.rotating {
 		refresh = oauthsim.RefreshPolicy{Mode: oauthsim.RefreshRotate, TTL: s.o.rotation,
 			Absolute: s.o.absolute, RequireScope: "offline_access", ReuseRevokesFamily: s.o.reuseRevokes}
 	}
-	auds := []string{tradestation.TradingAudience, tradestation.AOPAudience}
+	auds := []string{tradingAudience, aopAudience}
 	return oauthsim.Config{
 		Name:   "TradeStation",
 		Issuer: base + "/",
@@ -184,11 +198,11 @@ func (s *Server) v2Config() oauthsim.Config {
 		Refresh:              oauthsim.RefreshPolicy{Mode: oauthsim.RefreshStatic},
 		PKCE:                 oauthsim.PKCEUnsupported,
 		ClientCredentials:    true,
-		AppOnlySubject:       tradestation.ClientOnlyUser,
+		AppOnlySubject:       clientOnlyUser,
 		ClientCredentialsTTL: 21943 * time.Second,
 		Implicit:             true,
 		ImplicitTTL:          24 * time.Hour,
-		DefaultAudience:      tradestation.V2Audience,
+		DefaultAudience:      v2Audience,
 		Wire: oauthsim.Wire{
 			AuthorizePath: "/v2/authorize/", TokenPath: "/v2/Security/Authorize", RevokePath: "-",
 			UserinfoPath: "-", FoldPathCase: true, ClientAuth: oauthsim.ClientAuthParams,
@@ -221,12 +235,12 @@ func v2AuthErrors(w http.ResponseWriter, r *http.Request, e *oauthsim.Error) {
 	}
 	// An RFC 6749 code beside the documented text lets SDKs tell a dead
 	// refresh token from other failures.
-	writeJSON(w, status, map[string]any{"StatusCode": status, "Message": msg, "error": e.Code,
+	oauthsim.WriteJSON(w, status, map[string]any{"StatusCode": status, "Message": msg, "error": e.Code,
 		"error_description": msg})
 }
 
 func (s *Server) user(id string) oauthsim.User {
-	return oauthsim.User{ID: id, Username: Username, Password: Password, Name: "Terry Trader",
+	return oauthsim.User{ID: id, Username: User, Password: Password, Name: "Terry Trader",
 		Claims: map[string]any{"given_name": "Terry", "family_name": "Trader", "nickname": "trader",
 			"email": "trader@example.com", "email_verified": true, "updated_at": "2026-01-02T15:04:05.000Z"}}
 }
@@ -255,124 +269,105 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Endpoints returns the emulator's hosts for tradestation.Config and
-// tradestation.WithEndpoints.
-func (s *Server) Endpoints() tradestation.Endpoints {
-	return tradestation.EndpointsAt(s.URL)
-}
+// URL is the base URL of the emulator: sign-in and the live API.
+func (s *Server) URL() string { return s.srv.URL }
 
-// Config returns a provider configuration for api with the confidential
-// key of that family, the emulator's hosts, its HTTP client and its clock.
-// (It hides the embedded httptest.Server's Config field; reach that as
-// s.Server.Config.)
-func (s *Server) Config(api tradestation.API) tradestation.Config {
+// Close shuts the emulator down.
+func (s *Server) Close() { s.srv.Close() }
+
+// Client returns an *http.Client for the emulator (plain http).
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// Config returns a v3 provider configuration with the confidential key,
+// the live environment, the emulator as BaseURL, its HTTP client and its
+// clock.
+func (s *Server) Config() tradestation.Config { return s.ConfigFor(tradestation.V3) }
+
+// ConfigFor is Config for another API family: AOP shares the v3 key, V2
+// has its own legacy key.
+func (s *Server) ConfigFor(api tradestation.API) tradestation.Config {
 	cfg := tradestation.Config{ClientID: V3ClientID, ClientSecret: V3ClientSecret, RedirectURL: RedirectURL,
-		API: api, Refresh: s.o.refresh, AbsoluteLifetime: s.o.absolute, HTTPClient: s.Client(),
-		Endpoints: s.Endpoints(), Now: s.now}
+		Environment: auth.Live, API: api, AbsoluteLifetime: s.o.absolute, HTTPClient: s.Client(),
+		BaseURL: s.URL(), Now: s.now}
+	if s.o.rotating {
+		cfg.Refresh = tradestation.RefreshRotating
+	}
 	if api == tradestation.V2 {
 		cfg.ClientID, cfg.ClientSecret, cfg.Refresh, cfg.AbsoluteLifetime = V2ClientID, V2ClientSecret, 0, 0
 	}
 	return cfg
 }
 
-// PKCEConfig is Config for the PKCE-only key (V3 or AOP): no secret.
+// PKCEConfig is ConfigFor(api) with the PKCE-only key (V3 or AOP): no
+// secret.
 func (s *Server) PKCEConfig(api tradestation.API) tradestation.Config {
-	cfg := s.Config(api)
+	cfg := s.ConfigFor(api)
 	cfg.ClientID, cfg.ClientSecret, cfg.PKCE = PKCEClientID, "", true
 	return cfg
 }
 
-// ClientOptions returns the options that point a tradestation.Client at
-// the emulator.
-func (s *Server) ClientOptions() []tradestation.Option {
-	return []tradestation.Option{tradestation.WithEndpoints(s.Endpoints())}
-}
+// Provider returns tradestation.New(s.Config()).
+func (s *Server) Provider() (*tradestation.Provider, error) { return tradestation.New(s.Config()) }
 
 // Consent plays the seeded user in a browser: it follows authURL, signs
 // in, approves, and returns the callback URL for auth.Flow.CompleteURL.
 func (s *Server) Consent(ctx context.Context, authURL string) (string, error) {
-	return s.Browser(Username, Password).Login(ctx, authURL)
+	return s.Browser(User, Password).Login(ctx, authURL)
 }
 
 // Login runs a whole login of the seeded user against p (a provider from
-// Config or PKCEConfig): auth.Begin, the consent page, Complete.
+// Config, ConfigFor or PKCEConfig): auth.Begin, the consent page, Complete.
 func (s *Server) Login(ctx context.Context, p auth.Provider, opts ...auth.FlowOption) (*auth.Token, error) {
-	return s.Browser(Username, Password).Token(ctx, p, opts...)
+	return s.Browser(User, Password).Token(ctx, p, opts...)
 }
 
-// Browser returns a browser signing in as username, for tests that need a
-// wrong password or a declined consent (Browser(...).Declining()).
-func (s *Server) Browser(username, password string) *oauthsim.Browser {
+// Browser returns a browser signing in as username, for tests that need
+// another user, a wrong password or a declined consent
+// (Browser(...).Declining()).
+func (s *Server) Browser(username, password string) *Browser {
 	return oauthsim.NewBrowser(s.Client(), username, password)
 }
 
 // SetAutoApprove makes both sign-in servers approve every authorization
-// at once as the seeded user, without a consent page (for programs with no
-// browser, such as the example). false restores the consent page.
-func (s *Server) SetAutoApprove(on bool) {
-	name := ""
-	if on {
-		name = Username
-	}
-	s.v3.SetAutoApprove(name)
-	s.v2.SetAutoApprove(name)
+// at once as username, without a consent page (for programs with no
+// browser, such as the example). "" restores the consent page.
+func (s *Server) SetAutoApprove(username string) {
+	s.v3.SetAutoApprove(username)
+	s.v2.SetAutoApprove(username)
 }
 
 // Faults injects faults into the sign-in server (v3, AOP) and every API
 // route. WebAPI v2's login has its own: V2AuthFaults.
 func (s *Server) Faults() *Faults { return s.v3.Faults() }
 
-// V2AuthFaults injects faults into WebAPI v2's login endpoints.
+// V2AuthFaults injects faults into WebAPI v2's login endpoints, which are
+// a separate authorization server.
 func (s *Server) V2AuthFaults() *Faults { return s.v2.Faults() }
 
-// Invalidate makes an access or refresh token unusable at once, as a
+// InvalidateToken makes an access or refresh token unusable at once, as a
 // broker-side logout would. It reports whether the token was known.
-func (s *Server) Invalidate(token string) bool {
+func (s *Server) InvalidateToken(token string) bool {
 	return s.v3.Invalidate(token) || s.v2.Invalidate(token)
 }
 
 // IssueV3 mints a trading-API token for the seeded user without a login,
-// for tests that need one quickly.
+// for tests and benchmarks that need one quickly. No scopes means the v3
+// default scopes.
 func (s *Server) IssueV3(scopes ...string) (*auth.Token, error) {
 	if len(scopes) == 0 {
-		scopes = tradestation.DefaultScopes()
+		scopes = []string{"openid", "offline_access", "profile", "MarketData", "ReadAccount"}
 	}
 	is, err := s.v3.Issue(oauthsim.IssueRequest{ClientID: V3ClientID, UserID: V3UserID, Scopes: scopes,
-		Audience: tradestation.TradingAudience})
+		Audience: tradingAudience})
 	if err != nil {
 		return nil, err
 	}
 	return &auth.Token{AccessToken: is.AccessToken, RefreshToken: is.RefreshToken, TokenType: "Bearer",
-		Expiry: is.Grant.Expiry, Scopes: is.Grant.Scopes, Audience: tradestation.TradingAudience,
-		Provider: tradestation.Name}, nil
+		Expiry: is.Grant.Expiry, Scopes: is.Grant.Scopes, Audience: tradingAudience,
+		Provider: "tradestation"}, nil
 }
 
 // String names the server by its URL.
 func (s *Server) String() string {
-	return fmt.Sprintf("tradestationtest.Server{%s}", s.URL)
-}
-
-// hostOf splits the emulator's path prefixes: "/sim" is the SIM host,
-// "/aop" the AOP host.
-func hostOf(p string) (env auth.Environment, aop bool, rest string) {
-	switch {
-	case p == "/sim" || strings.HasPrefix(p, "/sim/"):
-		return auth.Sim, false, strings.TrimPrefix(p, "/sim")
-	case p == "/aop" || strings.HasPrefix(p, "/aop/"):
-		return auth.Live, true, strings.TrimPrefix(p, "/aop")
-	}
-	return auth.Live, false, p
-}
-
-// pathSegments splits an escaped path into unescaped segments.
-func pathSegments(escaped string) ([]string, bool) {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		u, err := url.PathUnescape(p)
-		if err != nil {
-			return nil, false
-		}
-		parts[i] = u
-	}
-	return parts, true
+	return fmt.Sprintf("tradestationtest.Server{%s}", s.srv.URL)
 }

@@ -19,7 +19,7 @@ import (
 // get sends a GET with tok and returns status, headers and body.
 func get(t *testing.T, srv *Server, path, tok string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	req, err := http.NewRequest(http.MethodGet, srv.URL()+path, nil)
 	require.NoError(t, err)
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -35,7 +35,7 @@ func get(t *testing.T, srv *Server, path, tok string) (int, http.Header, string)
 // postForm posts form to path and decodes the JSON answer.
 func postForm(t *testing.T, srv *Server, path string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	resp, err := srv.Client().PostForm(srv.URL+path, form)
+	resp, err := srv.Client().PostForm(srv.URL()+path, form)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var out map[string]any
@@ -46,7 +46,7 @@ func postForm(t *testing.T, srv *Server, path string, form url.Values) (int, map
 // v2Code logs in to WebAPI v2 and returns the code from the redirect.
 func v2Code(t *testing.T, srv *Server, param string) string {
 	t.Helper()
-	auth := srv.URL + "/v2/authorize/?" + url.Values{"client_id": {V2ClientID}, "redirect_uri": {RedirectURL},
+	auth := srv.URL() + "/v2/authorize/?" + url.Values{"client_id": {V2ClientID}, "redirect_uri": {RedirectURL},
 		"response_type": {"code"}}.Encode()
 	cb, err := srv.Consent(context.Background(), auth)
 	require.NoError(t, err)
@@ -183,7 +183,7 @@ func TestV2CodeExpiresAfterThirtySeconds(t *testing.T) {
 	defer srv.Close()
 	code := v2Code(t, srv, "code")
 	clock.Advance(30 * time.Second)
-	resp, err := srv.Client().PostForm(srv.URL+"/v2/Security/Authorize", url.Values{"grant_type": {"authorization_code"},
+	resp, err := srv.Client().PostForm(srv.URL()+"/v2/Security/Authorize", url.Values{"grant_type": {"authorization_code"},
 		"client_id": {V2ClientID}, "client_secret": {V2ClientSecret}, "redirect_uri": {RedirectURL}, "code": {code}})
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -244,7 +244,7 @@ func TestRevokeEndsEveryRefreshTokenOfTheKey(t *testing.T) {
 	b, err := srv.IssueV3()
 	require.NoError(t, err)
 	body := `{"client_id":"` + V3ClientID + `","client_secret":"` + V3ClientSecret + `","token":"` + a.RefreshToken + `"}`
-	resp, err := srv.Client().Post(srv.URL+"/oauth/revoke", "application/json", strings.NewReader(body))
+	resp, err := srv.Client().Post(srv.URL()+"/oauth/revoke", "application/json", strings.NewReader(body))
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
@@ -259,10 +259,39 @@ func TestAOPAudienceSeparation(t *testing.T) {
 	defer srv.Close()
 	tok, err := srv.IssueV3()
 	require.NoError(t, err)
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL+"/aop/v1/applications", strings.NewReader(`{}`))
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL()+"/aop/v1/applications", strings.NewReader(`{}`))
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	resp, err := srv.Client().Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 401, resp.StatusCode, "a trading token is refused by the AOP API")
+}
+
+// TestRoutesMethodAndV2Case: a known path asked with another method answers
+// 405 with Allow in the API's own error shape; WebAPI v2's fixed path words
+// match in any case while the user ID and symbols keep theirs.
+func TestRoutesMethodAndV2Case(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	tok, err := srv.IssueV3()
+	require.NoError(t, err)
+
+	req, err := http.NewRequest(http.MethodDelete, srv.URL()+"/sim/v3/marketdata/quotes/MSFT", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, "GET", resp.Header.Get("Allow"))
+	assert.JSONEq(t, `{"Error":"MethodNotAllowed","Message":"DELETE is not allowed here"}`, string(b))
+
+	status, _, body := get(t, srv, "/V2/Data/Symbols/SUGGEST/MSF", tok.AccessToken)
+	assert.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, `"Name":"MSFT"`)
+	status, _, body = get(t, srv, "/sim/v2/DATA/Quote/msft", tok.AccessToken)
+	assert.Equal(t, http.StatusUnauthorized, status, "a v3 token is no v2 token: %s", body)
+	status, _, _ = get(t, srv, "/v2/data/nothing/MSFT", tok.AccessToken)
+	assert.Equal(t, http.StatusNotFound, status)
 }
