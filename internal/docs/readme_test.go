@@ -83,3 +83,58 @@ func TestSecurityDefaultsNameRealTests(t *testing.T) {
 		assert.Regexp(t, "`(Test|Fuzz)[A-Za-z0-9_]+`", line, "a guarantee without a test: %.80s", line)
 	}
 }
+
+// exampleMarker ties a README code block to the Example function whose
+// body it shows: <!-- example: auth/example_test.go ExampleBegin -->.
+var exampleMarker = regexp.MustCompile(`<!-- example: (\S+) (Example\w*) -->\s*\n` + "```go\n((?s).*?)```")
+
+// TestReadmeCodeIsExamples holds every Go block of the README to the body
+// of an Example function, so each snippet compiles and, with its Output
+// comment, runs under go test. A block without a marker fails, and so does
+// a block that no longer matches its example.
+func TestReadmeCodeIsExamples(t *testing.T) {
+	doc := readme(t)
+	blocks := strings.Count(doc, "```go\n")
+	marked := exampleMarker.FindAllStringSubmatch(doc, -1)
+	assert.Equal(t, blocks, len(marked), "every ```go block of the README needs an <!-- example: FILE ExampleName --> marker right above it")
+	for _, m := range marked {
+		file, name, block := m[1], m[2], m[3]
+		body, hasOutput := exampleBody(t, filepath.Join(root, file), name)
+		assert.Equal(t, normalize(body, true), normalize(block, false), "README block for %s in %s differs from the example's body", name, file)
+		assert.True(t, hasOutput, "%s in %s has no // Output: comment, so go test compiles it but does not run it", name, file)
+	}
+}
+
+// exampleBody returns the statements of the named function in file, as
+// the source has them (comments included) without the Output comment, and
+// whether it has an Output comment.
+func exampleBody(t *testing.T, file, name string) (string, bool) {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	require.NoError(t, err)
+	start := strings.Index(string(src), "\nfunc "+name+"() {\n")
+	require.GreaterOrEqual(t, start, 0, "%s declares no func %s()", file, name)
+	rest := string(src)[start+len("\nfunc "+name+"() {\n"):]
+	end := strings.Index(rest, "\n}\n")
+	require.GreaterOrEqual(t, end, 0)
+	body := rest[:end+1]
+	hasOutput := false
+	if i := strings.Index(body, "\t// Output:"); i >= 0 {
+		body, hasOutput = body[:i], true
+	}
+	return body, hasOutput
+}
+
+// normalize drops trailing space and blank lines at either end and, for
+// a function body, its one level of indentation, so that a README block
+// can be the body verbatim.
+func normalize(s string, body bool) string {
+	lines := strings.Split(strings.Trim(s, "\n"), "\n")
+	for i, l := range lines {
+		if body {
+			l = strings.TrimPrefix(l, "\t")
+		}
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
