@@ -314,14 +314,11 @@ func validHeaderName(s string) bool {
 // check is the one pre-call check: a configuration problem (no host, a
 // bad base URL or header name, no API key) or a nil context.
 func (c *Client) check(ctx context.Context) error {
-	if c.err != nil {
-		return c.err
+	if err := rest.CheckCall(ctx, Name, c.err); err != nil {
+		return err
 	}
 	if !c.hasAPIKey {
 		return rest.Invalid(Name, "no API secret key configured (set Config.APIKey)")
-	}
-	if ctx == nil {
-		return rest.Invalid(Name, "nil context")
 	}
 	return nil
 }

@@ -136,13 +136,7 @@ func newClient(src auth.TokenSource, hc *http.Client, opts []Option) *Client {
 // check is the one pre-call check: the client's configuration and the
 // context.
 func (c *Client) check(ctx context.Context) error {
-	if c.err != nil {
-		return c.err
-	}
-	if ctx == nil {
-		return rest.Invalid(Name, "nil context")
-	}
-	return nil
+	return rest.CheckCall(ctx, Name, c.err)
 }
 
 func (c *Client) get(ctx context.Context, path string, query, out any) error {

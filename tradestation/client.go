@@ -189,13 +189,7 @@ func newClient(httpClient *http.Client, o clientOptions) *Client {
 // check runs before every call, on the one request path (get, token): a
 // configuration error, a nil context.
 func (c *Client) check(ctx context.Context) error {
-	if c.err != nil {
-		return c.err
-	}
-	if ctx == nil {
-		return rest.Invalid(Name, "nil context")
-	}
-	return nil
+	return rest.CheckCall(ctx, Name, c.err)
 }
 
 // token runs check and then, when the client can see the token, returns

@@ -121,3 +121,16 @@ func (p *Page[T]) All(ctx context.Context) iter.Seq2[T, error] {
 		}
 	}
 }
+
+// CheckCall is the one pre-call check of every broker client: a client
+// whose configuration failed (configErr) and a nil context are refused
+// before anything is sent.
+func CheckCall(ctx context.Context, broker string, configErr error) error {
+	if configErr != nil {
+		return configErr
+	}
+	if ctx == nil {
+		return Invalid(broker, "nil context")
+	}
+	return nil
+}

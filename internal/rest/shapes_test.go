@@ -69,3 +69,11 @@ func TestInvalidMatchesErrInvalidInput(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidInput)
 	assert.Equal(t, "tradestation: invalid input: quotes: 101 symbols, at most 100", err.Error())
 }
+
+func TestCheckCall(t *testing.T) {
+	cfg := errors.New("bad config")
+	assert.Same(t, cfg, CheckCall(context.Background(), "b", cfg))
+	//lint:ignore SA1012 a nil context is what is being checked
+	assert.ErrorIs(t, CheckCall(nil, "b", nil), ErrInvalidInput) //nolint:staticcheck
+	assert.NoError(t, CheckCall(context.Background(), "b", nil))
+}
