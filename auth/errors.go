@@ -3,12 +3,12 @@ package auth
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/classify"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
@@ -233,30 +233,17 @@ func reauth(err error) error {
 	return fmt.Errorf("%w: %w", ErrReauthRequired, err)
 }
 
-// ParseRetryAfter reads a Retry-After header value, in seconds or as an
-// HTTP date relative to now. It returns 0 when the value is absent, bad or
-// in the past, and at most redact.MaxWait (a week) however far off the
-// server's answer lies.
-func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return redact.Wait(float64(n))
-	}
-	if strings.TrimLeft(v, "0123456789") == "" {
-		// All digits, but past int64: a wait longer than any cap.
-		return redact.Wait(math.Inf(1))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return redact.Wait(t.Sub(now).Seconds())
-	}
-	return 0
-}
-
 // cleanText makes a server- or callback-supplied string safe to embed in an
 // error message and a log line: the secrets are removed (in every encoding),
 // control characters (newlines included) become spaces, surrounding space is
 // trimmed, and it is cut to about redact.MaxText bytes on a rune boundary.
 func cleanText(s string, secrets ...string) string { return redact.Text(s, secrets...) }
+
+// newRateLimitError builds the *RateLimitError of a rate-limit answer from
+// its status, its Retry-After and X-RateLimit-* headers and the server's
+// message, if any. now is the moment the answer arrived.
+func newRateLimitError(status int, h http.Header, now time.Time, msg string) *RateLimitError {
+	limit, remaining, reset := classify.ParseRateLimit(h, func() time.Time { return now })
+	return &RateLimitError{StatusCode: status, Message: cleanText(msg), Limit: limit, Remaining: remaining,
+		Reset: reset, RetryAfter: classify.RetryAfter(classify.First(h, classify.HdrRetryAfter), now)}
+}

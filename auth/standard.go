@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/classify"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
@@ -569,7 +570,7 @@ func (p *Standard) TokenRefused(resp *http.Response) bool {
 	if p.cfg.Any401Refuses {
 		return resp.StatusCode == http.StatusUnauthorized
 	}
-	return InvalidTokenChallenge(resp)
+	return classify.InvalidToken(resp)
 }
 
 // CodeParams returns the callback parameters that may carry the code

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/classify"
 	"github.com/brokerkit/brokerkit/internal/origin"
 )
 
@@ -56,7 +57,7 @@ type Transport struct {
 	Header http.Header
 	// RefreshOn reports whether a 401 answer means the access token was
 	// refused and a refresh may help. Nil means the provider's rule when it
-	// is a RefusalDetector, else InvalidTokenChallenge (RFC 6750).
+	// is a RefusalDetector, else a 401 whose Bearer challenge says error="invalid_token" (RFC 6750).
 	RefreshOn func(*http.Response) bool
 }
 
@@ -64,17 +65,6 @@ type Transport struct {
 // to another origin (scheme, host or port) and the redirect was refused
 // rather than followed with the user's credentials.
 var ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
-
-// InvalidTokenChallenge reports whether resp is a 401 whose
-// WWW-Authenticate header carries a Bearer challenge with
-// error="invalid_token" (RFC 6750 §3.1).
-func InvalidTokenChallenge(resp *http.Response) bool {
-	if resp.StatusCode != http.StatusUnauthorized {
-		return false
-	}
-	c, ok := BearerChallenge(resp.Header)
-	return ok && strings.EqualFold(c.Params["error"], "invalid_token")
-}
 
 // Any401 reports whether resp is a 401, whatever its headers say: the
 // refresh rule for brokers whose 401 answers carry no challenge.
@@ -218,7 +208,7 @@ func (t *Transport) refreshOn(resp *http.Response) bool {
 			return d.TokenRefused(resp)
 		}
 	}
-	return InvalidTokenChallenge(resp)
+	return classify.InvalidToken(resp)
 }
 
 // RefusalDetector is implemented by providers whose APIs refuse a token
@@ -299,181 +289,6 @@ func (e *InsufficientScopeError) Error() string {
 // Is reports whether target is ErrInsufficientScope.
 func (e *InsufficientScopeError) Is(target error) bool { return target == ErrInsufficientScope }
 
-// Challenge is one challenge of a WWW-Authenticate header (RFC 9110 §11.6.1).
-type Challenge struct {
-	// Scheme is the authentication scheme as sent ("Bearer").
-	Scheme string
-	// Params are the auth-params, names lower-cased.
-	Params map[string]string
-}
-
-// maxChallengeLen bounds the WWW-Authenticate text parsed.
-const maxChallengeLen = 8 << 10
-
-// ParseChallenges reads every challenge of every WWW-Authenticate field in
-// h. Malformed text ends the parse; what was read before it is returned.
-func ParseChallenges(h http.Header) []Challenge {
-	var out []Challenge
-	for _, v := range h.Values("Www-Authenticate") {
-		if len(v) > maxChallengeLen {
-			v = v[:maxChallengeLen]
-		}
-		out = append(out, parseChallenges(v)...)
-	}
-	return out
-}
-
-// BearerChallenge returns the first Bearer challenge in h.
-func BearerChallenge(h http.Header) (Challenge, bool) {
-	for _, c := range ParseChallenges(h) {
-		if strings.EqualFold(c.Scheme, "Bearer") {
-			return c, true
-		}
-	}
-	return Challenge{}, false
-}
-
-type challengeParser struct {
-	s string
-	i int
-}
-
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-func (p *challengeParser) skipSpace() {
-	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
-		p.i++
-	}
-}
-
-func (p *challengeParser) token() string {
-	start := p.i
-	for p.i < len(p.s) && isTokenChar(p.s[p.i]) {
-		p.i++
-	}
-	return p.s[start:p.i]
-}
-
-// token68 reads a token68 (RFC 9110 §11.2): token characters plus '/',
-// then trailing '='.
-func (p *challengeParser) token68() string {
-	start := p.i
-	for p.i < len(p.s) && (isTokenChar(p.s[p.i]) || p.s[p.i] == '/') {
-		p.i++
-	}
-	for p.i < len(p.s) && p.s[p.i] == '=' {
-		p.i++
-	}
-	return p.s[start:p.i]
-}
-
-func (p *challengeParser) quoted() (string, bool) {
-	// p.s[p.i] == '"'
-	p.i++
-	var b strings.Builder
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch c {
-		case '"':
-			p.i++
-			return b.String(), true
-		case '\\':
-			if p.i+1 >= len(p.s) {
-				return "", false
-			}
-			b.WriteByte(p.s[p.i+1])
-			p.i += 2
-		default:
-			b.WriteByte(c)
-			p.i++
-		}
-	}
-	return "", false
-}
-
-func parseChallenges(s string) []Challenge {
-	p := &challengeParser{s: s}
-	var out []Challenge
-	for {
-		for p.skipSpace(); p.i < len(p.s) && p.s[p.i] == ','; p.skipSpace() {
-			p.i++
-		}
-		if p.i >= len(p.s) {
-			return out
-		}
-		scheme := p.token()
-		if scheme == "" {
-			return out
-		}
-		c := Challenge{Scheme: scheme, Params: map[string]string{}}
-		out = append(out, c)
-		if !p.params(&c) {
-			return out
-		}
-	}
-}
-
-// params reads the auth-params (or token68) after a scheme. It returns
-// false when the text is malformed and parsing must stop.
-func (p *challengeParser) params(c *Challenge) bool {
-	// token68 credentials stand alone after the scheme.
-	p.skipSpace()
-	start := p.i
-	if t := p.token68(); t != "" {
-		end := p.i
-		p.skipSpace()
-		if p.i >= len(p.s) || p.s[p.i] == ',' {
-			c.Params[""] = p.s[start:end]
-			return true
-		}
-	}
-	p.i = start
-	for {
-		p.skipSpace()
-		if p.i >= len(p.s) {
-			return true
-		}
-		if p.s[p.i] == ',' {
-			p.i++
-			continue
-		}
-		start := p.i
-		name := p.token()
-		p.skipSpace()
-		if name == "" || p.i >= len(p.s) || p.s[p.i] != '=' {
-			// The next challenge's scheme, or garbage.
-			p.i = start
-			return name != ""
-		}
-		p.i++ // '='
-		p.skipSpace()
-		var val string
-		if p.i < len(p.s) && p.s[p.i] == '"' {
-			v, ok := p.quoted()
-			if !ok {
-				return false
-			}
-			val = v
-		} else {
-			val = p.token()
-		}
-		key := strings.ToLower(name)
-		if _, dup := c.Params[key]; !dup {
-			c.Params[key] = val
-		}
-		p.skipSpace()
-		if p.i < len(p.s) && p.s[p.i] != ',' {
-			return false
-		}
-	}
-}
-
 // CheckResponse returns nil for a response below 400 and a typed error for
 // the rest:
 //   - 401 or 403 with a Bearer challenge: *InsufficientScopeError for
@@ -494,7 +309,7 @@ func CheckResponse(resp *http.Response) error {
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		if c, ok := BearerChallenge(resp.Header); ok && c.Params["error"] != "" {
+		if c, ok := classify.Bearer(resp.Header); ok && c.Params["error"] != "" {
 			sec := requestSecrets(resp.Request) // the bearer token, above all
 			if strings.EqualFold(c.Params["error"], "insufficient_scope") {
 				return &InsufficientScopeError{StatusCode: resp.StatusCode,
@@ -505,7 +320,7 @@ func CheckResponse(resp *http.Response) error {
 				StatusCode: resp.StatusCode}
 		}
 	case http.StatusTooManyRequests:
-		return NewRateLimitError(resp.StatusCode, resp.Header, time.Now(), "")
+		return newRateLimitError(resp.StatusCode, resp.Header, time.Now(), "")
 	}
 	e := httpErrorFrom("", resp.StatusCode, resp.Header, peekBody(resp, 512), requestSecrets(resp.Request)...)
 	if resp.StatusCode == http.StatusUnauthorized {

@@ -263,45 +263,6 @@ func TestCheckResponseCleansChallengeText(t *testing.T) {
 	assert.Less(t, len(err.Error()), 1024)
 }
 
-func TestParseChallenges(t *testing.T) {
-	h := http.Header{}
-	h.Add("WWW-Authenticate", `Newauth realm="apps", type=1, title="Login to \"apps\"", Basic realm="simple"`)
-	h.Add("WWW-Authenticate", `Bearer realm="example", error="invalid_token", error_description="The access token expired"`)
-	h.Add("WWW-Authenticate", `Negotiate dGVzdA==`)
-	cs := auth.ParseChallenges(h)
-	require.Len(t, cs, 4)
-	assert.Equal(t, "Newauth", cs[0].Scheme)
-	assert.Equal(t, map[string]string{"realm": "apps", "type": "1", "title": `Login to "apps"`}, cs[0].Params)
-	assert.Equal(t, "Basic", cs[1].Scheme)
-	assert.Equal(t, "simple", cs[1].Params["realm"])
-	assert.Equal(t, "invalid_token", cs[2].Params["error"])
-	assert.Equal(t, "The access token expired", cs[2].Params["error_description"])
-	assert.Equal(t, "dGVzdA==", cs[3].Params[""])
-
-	b, ok := auth.BearerChallenge(http.Header{"Www-Authenticate": {`bearer ERROR=invalid_token`}})
-	require.True(t, ok)
-	assert.Equal(t, "invalid_token", b.Params["error"])
-
-	// Garbage never panics and never loops.
-	for _, v := range []string{"", ",,,", "Bearer", "Bearer ,", `Bearer error="unterminated`, `Bearer error=`,
-		"Bearer =x", `Bearer a="\`, "\x00\xff", "Bearer a=b c=d", "Bearer a=b,, ,c=d", strings.Repeat("Bearer a=b, ", 5000)} {
-		auth.ParseChallenges(http.Header{"Www-Authenticate": {v}})
-	}
-}
-
-func FuzzParseChallenges(f *testing.F) {
-	for _, s := range []string{`Bearer realm="x", error="invalid_token"`, `Basic abc==`, `a b=c, d`, `Bearer error="a\"b"`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		for _, c := range auth.ParseChallenges(http.Header{"Www-Authenticate": {s}}) {
-			if c.Scheme == "" {
-				t.Fatalf("empty scheme from %q", s)
-			}
-		}
-	})
-}
-
 func TestTransportNeverPrintsSecrets(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	src, tok := s.source(auth.NewMemoryStore())
