@@ -338,9 +338,6 @@ func (f Flow) String() string {
 		f.Expires.UTC().Format(time.RFC3339), f.Verifier != "", f.Used)
 }
 
-// GoString is String.
-func (f Flow) GoString() string { return f.String() }
-
 // Format makes every fmt verb print the redacted String.
 func (f Flow) Format(s fmt.State, verb rune) { formatRedacted(s, verb, f.String()) }
 

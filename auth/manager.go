@@ -217,9 +217,6 @@ func (m *Manager) String() string {
 	return fmt.Sprintf("auth.Manager{provider=%s users=%d}", m.p.Name(), n)
 }
 
-// GoString is String.
-func (m *Manager) GoString() string { return m.String() }
-
 // Format makes every fmt verb print String, so a static header's value
 // never reaches a log line.
 func (m *Manager) Format(f fmt.State, verb rune) { formatRedacted(f, verb, m.String()) }

@@ -53,19 +53,6 @@ const (
 	AuthStylePublic
 )
 
-// String describes the style in words.
-func (s AuthStyle) String() string {
-	switch s {
-	case AuthStyleInParams:
-		return "client secret in parameters"
-	case AuthStyleInHeader:
-		return "client secret in Basic header"
-	case AuthStylePublic:
-		return "public client (no secret)"
-	}
-	return "unset"
-}
-
 // Environment names a broker deployment: live trading, or a simulated one.
 type Environment string
 

@@ -804,8 +804,5 @@ func (s *Source) String() string {
 	return "auth.Source{provider=" + s.p.Name() + " key=" + s.key + "}"
 }
 
-// GoString is String.
-func (s *Source) GoString() string { return s.String() }
-
 // Format makes every fmt verb print String.
 func (s *Source) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String()) }

@@ -559,7 +559,20 @@ func Describe(p Provider) string {
 	if s, ok := p.(interface{ ClientID() string }); ok {
 		id = " client_id=" + s.ClientID()
 	}
-	return fmt.Sprintf("%s provider{%s%s}", p.Name(), p.Capabilities().AuthStyle, id)
+	return fmt.Sprintf("%s provider{%s%s}", p.Name(), authStyleText(p.Capabilities().AuthStyle), id)
+}
+
+// authStyleText describes an AuthStyle in words.
+func authStyleText(s AuthStyle) string {
+	switch s {
+	case AuthStyleInParams:
+		return "client secret in parameters"
+	case AuthStyleInHeader:
+		return "client secret in Basic header"
+	case AuthStylePublic:
+		return "public client (no secret)"
+	}
+	return "unset"
 }
 
 // TokenRefused reports whether resp means the access token was refused:
@@ -587,9 +600,6 @@ func (p *Standard) ClientID() string { return p.cfg.ClientID }
 
 // String describes the provider without its client secret.
 func (p *Standard) String() string { return Describe(p) }
-
-// GoString is String: %#v must not print the secret either.
-func (p *Standard) GoString() string { return p.String() }
 
 // Format makes every fmt verb print the redacted String.
 func (p *Standard) Format(f fmt.State, verb rune) { formatRedacted(f, verb, p.String()) }

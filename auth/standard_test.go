@@ -612,9 +612,6 @@ func TestNewStandardValidation(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:53121/cb", "https://app.example/cb"} {
 		assert.NoError(t, auth.CheckRedirectURL(u), u)
 	}
-	assert.Equal(t, "unset", auth.AuthStyle(0).String())
-	assert.NotEqual(t, auth.AuthStyleInParams.String(), auth.AuthStyleInHeader.String())
-	assert.Equal(t, "public client (no secret)", auth.AuthStylePublic.String())
 }
 
 // TestTokenEndpointRedirectNotFollowed checks that a redirecting token

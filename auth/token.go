@@ -17,7 +17,7 @@ import (
 // the token response: the well-known ones as fields, the rest in Extra, so
 // that a token written to a Store and read back has lost nothing.
 //
-// A Token never prints its secrets: String, GoString, Format (every verb)
+// A Token never prints its secrets: String, Format (every verb, %#v included)
 // and LogValue show the provider, type, expiry and scopes, and only whether
 // an access or refresh token is present, also when the Token sits inside
 // another value printed with fmt. MarshalJSON is the one place that writes
@@ -249,9 +249,6 @@ func (t Token) String() string {
 	b.WriteString("}")
 	return b.String()
 }
-
-// GoString is String: %#v must not print secrets either.
-func (t Token) GoString() string { return t.String() }
 
 // Format makes every fmt verb print the redacted String.
 func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }

@@ -255,9 +255,6 @@ func (t *Transport) String() string {
 	return fmt.Sprintf("auth.Transport{key=%s headers=%s}", key, strings.Join(names, ","))
 }
 
-// GoString is String.
-func (t *Transport) GoString() string { return t.String() }
-
 // Format makes every fmt verb print String, so header values never reach
 // a log line.
 func (t *Transport) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
