@@ -272,9 +272,9 @@ func (s *FlowStore) Take(_ context.Context, state string) (*Flow, error) {
 	return st.flow, nil
 }
 
-// Len reports how many flows are pending; expired ones are dropped first,
-// wherever they are in the order.
-func (s *FlowStore) Len() int {
+// pending reports how many flows are pending; expired ones are dropped
+// first, wherever they are in the order.
+func (s *FlowStore) pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()

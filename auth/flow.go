@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -86,7 +87,7 @@ func WithScopes(scopes ...string) FlowOption {
 }
 
 // WithRedirectURL uses this redirect URI instead of the configured one. It
-// must pass CheckRedirectURL (https, or http on a loopback address, as a
+// must be https, or http on a loopback address (as a
 // loopback login on a chosen port needs); a private-use-scheme redirect is
 // configured on the provider instead (Config.PrivateUseRedirect).
 func WithRedirectURL(u string) FlowOption {
@@ -137,7 +138,7 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 		return nil, errors.New("auth: flow TTL must be positive")
 	}
 	if o.redirect != "" {
-		if err := CheckRedirectURL(o.redirect); err != nil {
+		if err := checkRedirectURL(o.redirect); err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
 	}
@@ -162,10 +163,10 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 		ac = append(ac, S256ChallengeOption(f.Verifier))
 	}
 	if len(o.scopes) > 0 {
-		ac = append(ac, ScopeOption(o.scopes...))
+		ac = append(ac, paramOption{"scope", strings.Join(o.scopes, " ")})
 	}
 	if o.redirect != "" {
-		ac = append(ac, RedirectURLOption(o.redirect))
+		ac = append(ac, paramOption{"redirect_uri", o.redirect})
 	}
 	ac = append(ac, o.extra...)
 	f.URL = p.AuthCodeURL(state, ac...)
@@ -292,7 +293,7 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 		opts = append(opts, VerifierOption(f.Verifier))
 	}
 	if f.RedirectURL != "" {
-		opts = append(opts, RedirectURLOption(f.RedirectURL))
+		opts = append(opts, paramOption{"redirect_uri", f.RedirectURL})
 	}
 	return p.Exchange(ctx, code, opts...)
 }

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"net/url"
-	"strings"
 
 	"golang.org/x/oauth2"
 )
@@ -21,7 +20,7 @@ type Provider interface {
 	AuthCodeURL(state string, opts ...AuthCodeOption) string
 	// Exchange trades an authorization code for a token. Pass the PKCE
 	// verifier with VerifierOption and a per-flow redirect with
-	// RedirectURLOption.
+	// SetParam("redirect_uri", u).
 	Exchange(ctx context.Context, code string, opts ...AuthCodeOption) (*Token, error)
 	// Refresh obtains a new access token with t's refresh token. When the
 	// provider returns no new refresh token, the old one is kept. A refused
@@ -118,18 +117,12 @@ type paramOption struct{ k, v string }
 
 func (p paramOption) setValue(v url.Values) { v.Set(p.k, p.v) }
 
-// SetParam sets the parameter key to value.
+// SetParam sets the parameter key to value. SetParam("redirect_uri", u)
+// overrides the configured redirect URI for one flow (pass it to
+// AuthCodeURL and Exchange alike) and SetParam("scope", s) the
+// space-separated scopes; Begin does both from WithRedirectURL and
+// WithScopes.
 func SetParam(key, value string) AuthCodeOption { return paramOption{key, value} }
-
-// RedirectURLOption overrides the configured redirect URI for one flow (a
-// loopback redirect on a random port, for example). Pass the same option to
-// AuthCodeURL and Exchange.
-func RedirectURLOption(u string) AuthCodeOption { return paramOption{"redirect_uri", u} }
-
-// ScopeOption overrides the configured scopes for one flow.
-func ScopeOption(scopes ...string) AuthCodeOption {
-	return paramOption{"scope", strings.Join(scopes, " ")}
-}
 
 // S256ChallengeOption adds the PKCE S256 challenge for verifier.
 func S256ChallengeOption(verifier string) AuthCodeOption {

@@ -51,7 +51,7 @@ type Config struct {
 	// client. As a Secret it never appears in an error, log line or JSON.
 	ClientSecret Secret
 	// RedirectURL is the callback registered with the provider: https, or
-	// http on a loopback address (see CheckRedirectURL).
+	// http on a loopback address (RFC 8252 §7.3; a private-use scheme where the provider allows it).
 	RedirectURL string
 	// PrivateUseRedirect also allows a RedirectURL with a private-use
 	// scheme in reverse-domain form (com.example.app:/callback, RFC 8252
@@ -226,15 +226,15 @@ func CheckEndpoint(raw string) error {
 	return fmt.Errorf("%w: %s://%s", ErrInsecureEndpoint, u.Scheme, u.Host)
 }
 
-// CheckRedirectURL accepts a redirect URI that is https with a host, or
+// checkRedirectURL accepts a redirect URI that is https with a host, or
 // http on a loopback address (RFC 8252 §7.3), without user information or
 // a fragment. Anything else (javascript:, data:, file:, ftp:, ws:, plain
 // http elsewhere, "https:host" without //) is refused with an error
 // matching ErrInsecureEndpoint. Private-use schemes are allowed only where
 // the app opts in: Config.PrivateUseRedirect.
-func CheckRedirectURL(raw string) error { return checkRedirect(raw, false) }
+func checkRedirectURL(raw string) error { return checkRedirect(raw, false) }
 
-// checkRedirect is CheckRedirectURL, also accepting private-use schemes in
+// checkRedirect is checkRedirectURL, also accepting private-use schemes in
 // reverse-domain form (com.example.app:/callback) when privateUse is set.
 func checkRedirect(raw string, privateUse bool) error {
 	u, err := url.Parse(raw)

@@ -557,8 +557,8 @@ func TestExchangeStripsAuthorizeOnlyOptions(t *testing.T) {
 	m := newWireMock(t)
 	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3.json"))
 	p := tradeStationV3(t, m.client, false)
-	_, err := p.Exchange(context.Background(), "c", auth.S256ChallengeOption(testVerif), auth.ScopeOption("x"),
-		auth.RedirectURLOption("http://127.0.0.1:31022/cb"), auth.SetParam("prompt", "login"), nil)
+	_, err := p.Exchange(context.Background(), "c", auth.S256ChallengeOption(testVerif), auth.SetParam("scope", "x"),
+		auth.SetParam("redirect_uri", "http://127.0.0.1:31022/cb"), auth.SetParam("prompt", "login"), nil)
 	require.NoError(t, err)
 	f := m.last().Form
 	assert.NotContains(t, f, "scope")

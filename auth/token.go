@@ -165,15 +165,15 @@ func (t *Token) SetAuthHeader(r *http.Request) {
 	r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
 }
 
-// ExpiresWithin reports whether the access token lapses within d of now.
+// expiresWithin reports whether the access token lapses within d of now.
 // A token without an expiry never does.
-func (t *Token) ExpiresWithin(now time.Time, d time.Duration) bool {
+func (t *Token) expiresWithin(now time.Time, d time.Duration) bool {
 	return t != nil && !t.Expiry.IsZero() && !now.Add(d).Before(t.Expiry)
 }
 
 // Valid reports whether t has an access token that has not expired at now.
 func (t *Token) Valid(now time.Time) bool {
-	return t != nil && t.AccessToken != "" && !t.ExpiresWithin(now, 0)
+	return t != nil && t.AccessToken != "" && !t.expiresWithin(now, 0)
 }
 
 // OAuth2 converts t to a golang.org/x/oauth2 token, extras included. A nil
@@ -201,9 +201,9 @@ func (t *Token) OAuth2() *oauth2.Token {
 	return o.WithExtra(extra)
 }
 
-// Redact stands in for a secret in printed output: "redacted" when s is
+// redacted stands in for a secret in printed output: "redacted" when s is
 // set, "none" when it is empty.
-func Redact(s string) string {
+func redacted(s string) string {
 	if s == "" {
 		return "none"
 	}
@@ -227,7 +227,7 @@ func (t Token) String() string {
 	if t.Provider != "" {
 		fmt.Fprintf(&b, "provider=%s ", t.Provider)
 	}
-	fmt.Fprintf(&b, "type=%s access=%s refresh=%s", t.Type(), Redact(t.AccessToken), Redact(t.RefreshToken))
+	fmt.Fprintf(&b, "type=%s access=%s refresh=%s", t.Type(), redacted(t.AccessToken), redacted(t.RefreshToken))
 	if !t.Expiry.IsZero() {
 		fmt.Fprintf(&b, " expiry=%s", t.Expiry.UTC().Format(time.RFC3339))
 	}
@@ -259,8 +259,8 @@ func (t Token) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("provider", t.Provider),
 		slog.String("type", t.Type()),
-		slog.String("access", Redact(t.AccessToken)),
-		slog.String("refresh", Redact(t.RefreshToken)),
+		slog.String("access", redacted(t.AccessToken)),
+		slog.String("refresh", redacted(t.RefreshToken)),
 	}
 	if !t.Expiry.IsZero() {
 		attrs = append(attrs, slog.Time("expiry", t.Expiry))

@@ -1,0 +1,14 @@
+package auth
+
+import "time"
+
+// Test-only views of unexported helpers, for the package's external tests.
+
+// CheckRedirectURL is checkRedirectURL.
+func CheckRedirectURL(raw string) error { return checkRedirectURL(raw) }
+
+// ExpiresWithin is expiresWithin.
+func (t *Token) ExpiresWithin(now time.Time, d time.Duration) bool { return t.expiresWithin(now, d) }
+
+// Len is pending.
+func (s *FlowStore) Len() int { return s.pending() }
