@@ -137,7 +137,9 @@ func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) 
 // Put; until then they still count, and a flow given a longer TTL than
 // those put after it holds them until it expires too.
 type FlowStore struct {
-	// Limit is the most flows kept at once; zero means DefaultFlowLimit.
+	// Limit is the most flows kept at once; zero means 100,000 (about
+	// 70 MB of pending logins, or some 160 login starts a second for a
+	// ten-minute TTL).
 	// Set it before the store is used.
 	Limit int
 
@@ -173,9 +175,8 @@ func (s *FlowStore) live(q queued) bool {
 	return ok && st.seq == q.seq
 }
 
-// DefaultFlowLimit is a FlowStore's Limit when none is set: about 70 MB of
-// pending logins, or some 160 login starts a second for a ten-minute TTL.
-const DefaultFlowLimit = 100_000
+// defaultFlowLimit is a FlowStore's Limit when none is set.
+const defaultFlowLimit = 100_000
 
 // ErrTooManyFlows means a FlowStore is full: too many logins are pending.
 var ErrTooManyFlows = errors.New("too many pending logins")
@@ -202,7 +203,7 @@ func (s *FlowStore) Put(f *Flow) error {
 	s.dropExpired()
 	limit := s.Limit
 	if limit <= 0 {
-		limit = DefaultFlowLimit
+		limit = defaultFlowLimit
 	}
 	if _, replacing := s.flows[f.State]; !replacing && len(s.flows) >= limit {
 		return fmt.Errorf("auth: %w (%d)", ErrTooManyFlows, limit)

@@ -10,5 +10,11 @@ func CheckRedirectURL(raw string) error { return checkRedirectURL(raw) }
 // ExpiresWithin is expiresWithin.
 func (t *Token) ExpiresWithin(now time.Time, d time.Duration) bool { return t.expiresWithin(now, d) }
 
+// Defaults, as the tests check them.
+const (
+	DefaultFlowLimit = defaultFlowLimit
+	DefaultFlowTTL   = defaultFlowTTL
+)
+
 // Len is pending.
 func (s *FlowStore) Len() int { return s.pending() }

@@ -16,9 +16,9 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// DefaultFlowTTL is how long a login flow stays valid when Begin is not
-// told otherwise.
-const DefaultFlowTTL = 10 * time.Minute
+// defaultFlowTTL is how long a login flow stays valid when Begin is not
+// told otherwise (WithTTL).
+const defaultFlowTTL = 10 * time.Minute
 
 // maxParamLen bounds every callback parameter; real codes and states are far
 // shorter.
@@ -94,7 +94,8 @@ func WithRedirectURL(u string) FlowOption {
 	return func(o *flowOptions) { o.redirect = u }
 }
 
-// WithTTL sets how long the flow waits for its callback.
+// WithTTL sets how long the flow waits for its callback (ten minutes when
+// not given).
 func WithTTL(d time.Duration) FlowOption {
 	return func(o *flowOptions) { o.ttl = d }
 }
@@ -128,7 +129,7 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 	if p == nil {
 		return nil, errors.New("auth: Begin needs a Provider")
 	}
-	o := flowOptions{ttl: DefaultFlowTTL, now: time.Now}
+	o := flowOptions{ttl: defaultFlowTTL, now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)

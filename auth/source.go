@@ -15,14 +15,14 @@ import (
 
 // Defaults of a Source.
 const (
-	// DefaultLeeway is how long before its expiry a token is refreshed.
-	DefaultLeeway = time.Minute
-	// DefaultRefreshTimeout bounds one refresh: taking the store's lock,
+	// defaultLeeway is how long before its expiry a token is refreshed.
+	defaultLeeway = time.Minute
+	// defaultRefreshTimeout bounds one refresh: taking the store's lock,
 	// reading it, the token request and the save.
-	DefaultRefreshTimeout = 30 * time.Second
-	// DefaultSlideSaveInterval is the most often a sliding expiry is
+	defaultRefreshTimeout = 30 * time.Second
+	// defaultSlideSaveInterval is the most often a sliding expiry is
 	// written to the Store.
-	DefaultSlideSaveInterval = time.Minute
+	defaultSlideSaveInterval = time.Minute
 	// retryDelay is how long a source serves a still-valid token after a
 	// failed early refresh before it tries again.
 	retryDelay = 5 * time.Second
@@ -58,7 +58,7 @@ type sourceOptions struct {
 	onChange       func(old, new *Token)
 }
 
-// WithLeeway refreshes tokens d before they expire (DefaultLeeway when not
+// WithLeeway refreshes tokens d before they expire (a minute when not
 // given). A token whose whole lifetime is shorter than twice d is refreshed
 // at half its life instead. The rule is the same for a token the source has
 // just obtained, one it reads from the Store and one it recovers after a
@@ -70,7 +70,7 @@ func WithLeeway(d time.Duration) SourceOption {
 	return func(o *sourceOptions) { o.leeway = d }
 }
 
-// WithRefreshTimeout bounds a refresh (DefaultRefreshTimeout when not
+// WithRefreshTimeout bounds a refresh (30 seconds when not
 // given). See Source for why a refresh is not bound by its caller's
 // context.
 func WithRefreshTimeout(d time.Duration) SourceOption {
@@ -101,7 +101,7 @@ func WithSlidingLifetime(d time.Duration) SourceOption {
 }
 
 // WithSlideSaveInterval sets how often, at most, a sliding expiry is
-// written to the Store (DefaultSlideSaveInterval when not given).
+// written to the Store (once a minute when not given).
 func WithSlideSaveInterval(d time.Duration) SourceOption {
 	return func(o *sourceOptions) { o.slideSave = d }
 }
@@ -276,8 +276,8 @@ func NewSource(p Provider, store Store, key string, opts ...SourceOption) (*Sour
 	if key == "" {
 		return nil, errors.New("auth: token source needs a key")
 	}
-	o := sourceOptions{leeway: DefaultLeeway, refreshTimeout: DefaultRefreshTimeout,
-		slideSave: DefaultSlideSaveInterval, now: time.Now}
+	o := sourceOptions{leeway: defaultLeeway, refreshTimeout: defaultRefreshTimeout,
+		slideSave: defaultSlideSaveInterval, now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
