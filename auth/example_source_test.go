@@ -113,8 +113,7 @@ func ExampleManager() {
 		HTTPClient:   as.Client(),
 	})
 	m, _ := auth.NewManager(p, auth.NewMemoryStore(),
-		auth.WithStaticHeader("App-Key", "key-123"),
-		auth.WithBaseTransport(as.Client().Transport))
+		auth.WithTransport(auth.Transport{Base: as.Client().Transport, Header: http.Header{"App-Key": {"key-123"}}}))
 	ctx := context.Background()
 
 	// In the login callback: tok, err := flow.Complete(ctx, p, r.URL.Query())

@@ -106,7 +106,7 @@ func TestLogoutDuringRefreshLeavesNoToken(t *testing.T) {
 		t.Run(st.name+"/Logout", func(t *testing.T) {
 			s := newSim(t, noRevocation, rotatingCaps())
 			store := st.new(t)
-			m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
+			m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
 				auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
 			require.NoError(t, err)
 			ctx := context.Background()
@@ -139,7 +139,7 @@ func TestLogoutDuringRefreshLeavesNoToken(t *testing.T) {
 	t.Run("memory/Logout-revoking", func(t *testing.T) {
 		s := newSim(t, nil, rotatingCaps())
 		store := auth.NewMemoryStore()
-		m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
+		m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
 			auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
 		require.NoError(t, err)
 		require.True(t, s.p.Capabilities().Revoke)
@@ -198,7 +198,7 @@ func TestForgetDuringRefreshSpendsRefreshTokenOnce(t *testing.T) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			s := newSim(t, nil, rotatingCaps())
-			m, err := auth.NewManager(s.p, st.new(t), auth.WithBaseTransport(s.srv.Client().Transport),
+			m, err := auth.NewManager(s.p, st.new(t), auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
 				auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
 			require.NoError(t, err)
 			ctx := context.Background()

@@ -23,8 +23,7 @@ func TestManagerPerUserClients(t *testing.T) {
 	})
 	store := auth.NewMemoryStore()
 	m, err := auth.NewManager(s.p, store,
-		auth.WithBaseTransport(s.srv.Client().Transport),
-		auth.WithStaticHeader("Et-App-Key", apiKey),
+		auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport, Header: http.Header{"Et-App-Key": {apiKey}}}),
 		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -75,7 +74,7 @@ func TestManagerPerUserClients(t *testing.T) {
 func TestManagerLogout(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	store := auth.NewMemoryStore()
-	m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
+	m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
 		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -97,7 +96,7 @@ func TestManagerLogout(t *testing.T) {
 func TestManagerForget(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	store := auth.NewMemoryStore()
-	m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
+	m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
 		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -127,13 +126,13 @@ func TestNewManagerValidates(t *testing.T) {
 	assert.Error(t, err)
 	_, err = auth.NewManager(s.p, nil)
 	assert.Error(t, err)
-	_, err = auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithSourceOptions(auth.WithLeeway(-1)))
+	_, err = auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithSourceOptions(auth.SourceOptions{Leeway: -1}))
 	assert.Error(t, err)
 }
 
 func TestManagerAndSourceNeverPrintSecrets(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	m, err := auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithStaticHeader("Et-App-Key", apiKey),
+	m, err := auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithTransport(auth.Transport{Header: http.Header{"Et-App-Key": {apiKey}}}),
 		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
 	require.NoError(t, err)
 	tok := s.login()

@@ -45,8 +45,9 @@ type TokenSource interface {
 	TokenContext(ctx context.Context) (*Token, error)
 }
 
-// SourceOption configures NewSource.
-type SourceOption func(*sourceOptions)
+// SourceOption configures NewSource: a SourceOptions value, WithSourceClock
+// or WithOnChange.
+type SourceOption interface{ apply(*sourceOptions) }
 
 type sourceOptions struct {
 	leeway         time.Duration
@@ -58,52 +59,71 @@ type sourceOptions struct {
 	onChange       func(old, new *Token)
 }
 
-// WithLeeway refreshes tokens d before they expire (a minute when not
-// given). A token whose whole lifetime is shorter than twice d is refreshed
-// at half its life instead. The rule is the same for a token the source has
-// just obtained, one it reads from the Store and one it recovers after a
-// failed Save: when the source obtains a token shorter than twice d, it
-// records the lifetime in the token's Extra ("expires_in", in seconds), so
-// that the Store keeps it. A stored token without a recorded lifetime is
-// judged by the full leeway.
-func WithLeeway(d time.Duration) SourceOption {
-	return func(o *sourceOptions) { o.leeway = d }
+// SourceOptions tunes a Source. A zero field keeps its default; a negative
+// duration is refused by NewSource.
+type SourceOptions struct {
+	// Leeway is how long before expiry a token is refreshed (zero: a
+	// minute). A token whose whole lifetime is shorter than twice Leeway
+	// is refreshed at half its life instead. The rule is the same for a
+	// token the source has just obtained, one it reads from the Store and
+	// one it recovers after a failed Save: when the source obtains a token
+	// shorter than twice Leeway, it records the lifetime in the token's
+	// Extra ("expires_in", in seconds), so that the Store keeps it. A
+	// stored token without a recorded lifetime is judged by the full
+	// leeway.
+	Leeway time.Duration
+	// RefreshTimeout bounds a refresh (zero: 30 seconds). See Source for
+	// why a refresh is not bound by its caller's context.
+	RefreshTimeout time.Duration
+	// SlidingLifetime is the lifetime a sliding-expiry provider grants on
+	// every use. Zero: the lifetime of the token as issued (expires_in).
+	SlidingLifetime time.Duration
+	// SlideSaveInterval is how often, at most, a sliding expiry is
+	// written to the Store (zero: once a minute).
+	SlideSaveInterval time.Duration
+	// Now, when set, is the source's clock instead of time.Now, for tests
+	// that move an emulator's clock. The hot path then calls it on every
+	// request; with the real clock it reads no clock at all (a timer marks
+	// the cached token stale at its refresh time).
+	Now func() time.Time
+	// OnChange is called after the source has obtained a new token from
+	// the provider (a refresh) or been given one (SetToken), once the
+	// token is in the Store. old is nil when there was none. It runs
+	// before any caller receives the new token, so it must be quick and
+	// must not call the source.
+	OnChange func(old, new *Token)
 }
 
-// WithRefreshTimeout bounds a refresh (30 seconds when not
-// given). See Source for why a refresh is not bound by its caller's
-// context.
-func WithRefreshTimeout(d time.Duration) SourceOption {
-	return func(o *sourceOptions) { o.refreshTimeout = d }
+func (s SourceOptions) apply(o *sourceOptions) {
+	set := func(dst *time.Duration, v time.Duration) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	set(&o.leeway, s.Leeway)
+	set(&o.refreshTimeout, s.RefreshTimeout)
+	set(&o.slideLifetime, s.SlidingLifetime)
+	set(&o.slideSave, s.SlideSaveInterval)
+	if s.Now != nil {
+		o.now, o.custom = s.Now, true
+	}
+	if s.OnChange != nil {
+		o.onChange = s.OnChange
+	}
 }
 
-// WithSourceClock makes the source read time from now instead of
-// time.Now, for tests that move an emulator's clock. The hot path then
-// calls now on every request; with the real clock it reads no clock at all
-// (a timer marks the cached token stale at its refresh time).
+type sourceOptionFunc func(*sourceOptions)
+
+func (f sourceOptionFunc) apply(o *sourceOptions) { f(o) }
+
+// WithSourceClock is SourceOptions{Now: now}.
 func WithSourceClock(now func() time.Time) SourceOption {
-	return func(o *sourceOptions) { o.now, o.custom = now, now != nil }
+	return sourceOptionFunc(func(o *sourceOptions) { o.now, o.custom = now, now != nil })
 }
 
-// WithOnChange calls fn after the source has obtained a new token from the
-// provider (a refresh) or been given one (SetToken), once the token is in
-// the Store. old is nil when there was none. fn runs before any caller
-// receives the new token, so it must be quick and must not call the source.
+// WithOnChange is SourceOptions{OnChange: fn}.
 func WithOnChange(fn func(old, new *Token)) SourceOption {
-	return func(o *sourceOptions) { o.onChange = fn }
-}
-
-// WithSlidingLifetime states the lifetime a sliding-expiry provider grants
-// on every use. Without it, the source takes the lifetime from the token
-// as it was issued (expires_in).
-func WithSlidingLifetime(d time.Duration) SourceOption {
-	return func(o *sourceOptions) { o.slideLifetime = d }
-}
-
-// WithSlideSaveInterval sets how often, at most, a sliding expiry is
-// written to the Store (once a minute when not given).
-func WithSlideSaveInterval(d time.Duration) SourceOption {
-	return func(o *sourceOptions) { o.slideSave = d }
+	return sourceOptionFunc(func(o *sourceOptions) { o.onChange = fn })
 }
 
 // Source hands out one user's token at one provider, refreshing it
@@ -124,7 +144,7 @@ func WithSlideSaveInterval(d time.Duration) SourceOption {
 //
 // Contexts: a refresh runs under the context of the caller that started
 // it with its cancellation removed (context.WithoutCancel: values such as
-// tracing spans stay) and bounded by WithRefreshTimeout. Each caller waits
+// tracing spans stay) and bounded by SourceOptions.RefreshTimeout. Each caller waits
 // only as long as its own context allows and then gets its context's error;
 // the refresh carries on for the others. Two reasons: a rotating refresh
 // token that the server has already spent must not be lost because the
@@ -280,11 +300,14 @@ func NewSource(p Provider, store Store, key string, opts ...SourceOption) (*Sour
 		slideSave: defaultSlideSaveInterval, now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
-			opt(&o)
+			opt.apply(&o)
 		}
 	}
 	if o.leeway < 0 {
 		return nil, fmt.Errorf("auth: negative leeway %s", o.leeway)
+	}
+	if o.slideLifetime < 0 || o.slideSave < 0 {
+		return nil, fmt.Errorf("auth: negative sliding lifetime or save interval")
 	}
 	if o.refreshTimeout <= 0 {
 		return nil, fmt.Errorf("auth: refresh timeout must be positive, got %s", o.refreshTimeout)

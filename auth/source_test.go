@@ -447,9 +447,9 @@ func TestNewTokenSourceValidates(t *testing.T) {
 	assert.Error(t, err)
 	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "")
 	assert.Error(t, err)
-	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.WithLeeway(-time.Second))
+	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.SourceOptions{Leeway: -time.Second})
 	assert.Error(t, err)
-	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.WithRefreshTimeout(0))
+	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.SourceOptions{RefreshTimeout: -time.Second})
 	assert.Error(t, err)
 	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), "k")
 	require.NoError(t, err)
@@ -483,7 +483,7 @@ func (p *stubProvider) Refresh(_ context.Context, t *auth.Token) (*auth.Token, e
 
 func TestSourceRealClockMarksTokenStale(t *testing.T) {
 	p := &stubProvider{life: 400 * time.Millisecond}
-	src, err := auth.NewSource(p, auth.NewMemoryStore(), "k", auth.WithLeeway(100*time.Millisecond))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), "k", auth.SourceOptions{Leeway: 100 * time.Millisecond})
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(context.Background(), &auth.Token{AccessToken: "at-0", RefreshToken: "rt",
 		Expiry: time.Now().Add(300 * time.Millisecond)}))
