@@ -1,6 +1,9 @@
 package auth
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Test-only views of unexported helpers, for the package's external tests.
 
@@ -15,6 +18,12 @@ const (
 	DefaultFlowLimit = defaultFlowLimit
 	DefaultFlowTTL   = defaultFlowTTL
 )
+
+// Invalidate is invalidate.
+func (s *Source) Invalidate(stale *Token) { s.invalidate(stale) }
+
+// Touch is touch.
+func (s *Source) Touch(ctx context.Context, used *Token) error { return s.touch(ctx, used) }
 
 // Len is pending.
 func (s *FlowStore) Len() int { return s.pending() }

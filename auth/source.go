@@ -273,7 +273,7 @@ type flight struct {
 	epoch uint64 // the source's epoch when the flight began
 	e     *entry
 	err   error
-	// refused is set when e holds a token refused (Invalidate) while the
+	// refused is set when e holds a token refused (invalidate) while the
 	// flight ran.
 	refused bool
 }
@@ -384,7 +384,7 @@ func (s *Source) slow(ctx context.Context) (*entry, error) {
 		if f.err != nil {
 			return nil, f.err
 		}
-		// A flight that began before an Invalidate may return the token
+		// A flight that began before an invalidate may return the token
 		// that was just refused: go round once more.
 		if !f.refused || attempt > 0 {
 			return f.e, nil
@@ -698,11 +698,11 @@ func (s *Source) SetToken(ctx context.Context, t *Token) error {
 	return nil
 }
 
-// Invalidate tells the source that a resource server refused stale (an
+// invalidate tells the source that a resource server refused stale (an
 // access token it handed out); nil means the current token. The next call
 // refreshes, unless another caller has already replaced stale. It also
 // forgets a remembered refusal, so the provider is asked once more.
-func (s *Source) Invalidate(stale *Token) {
+func (s *Source) invalidate(stale *Token) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.cur.Load()
@@ -752,16 +752,16 @@ func (s *Source) endSession() {
 // token. If another caller has already replaced stale, it returns that
 // token without asking the provider again.
 func (s *Source) ForceRefresh(ctx context.Context, stale *Token) (*Token, error) {
-	s.Invalidate(stale)
+	s.invalidate(stale)
 	return s.TokenContext(ctx)
 }
 
-// Touch records that the provider just accepted used (the token a request
+// touch records that the provider just accepted used (the token a request
 // carried). For providers with sliding expiry (Capabilities.SlidingExpiry)
 // it moves the token's expiry to now plus its lifetime, and writes that to
 // the Store at most once per slide-save interval. For other providers it
 // does nothing. Transport calls it after every successful response.
-func (s *Source) Touch(ctx context.Context, used *Token) error {
+func (s *Source) touch(ctx context.Context, used *Token) error {
 	if !s.caps.SlidingExpiry {
 		return nil
 	}

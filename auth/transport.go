@@ -42,7 +42,7 @@ import (
 //
 // Like every RoundTripper it returns 4xx and 5xx answers as responses, not
 // errors; CheckResponse turns them into the typed errors of this package.
-// After a 2xx answer it calls the source's Touch, which slides the expiry
+// After a 2xx answer it lets a *Source slide the expiry
 // of providers that prolong tokens on use.
 type Transport struct {
 	// Source supplies the tokens. Required. A *Source also gives the
@@ -141,9 +141,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		// Persisting a slid expiry is best effort: the answer arrived, and
-		// the next Touch tries again.
+		// the next touch tries again.
 		if src, ok := t.Source.(*Source); ok {
-			_ = src.Touch(ctx, tok)
+			_ = src.touch(ctx, tok)
 		}
 	}
 	return resp, nil
@@ -167,7 +167,7 @@ func (t *Transport) forceRefresh(ctx context.Context, stale *Token) (*Token, err
 // invalidate marks tok refused, so that the next request refreshes first.
 func (t *Transport) invalidate(tok *Token) {
 	if src, ok := t.Source.(*Source); ok {
-		src.Invalidate(tok)
+		src.invalidate(tok)
 	}
 }
 
