@@ -9,7 +9,7 @@
 //
 //	p, err := tradestation.New(tradestation.Config{ClientID: id, ClientSecret: secret,
 //		RedirectURL: "http://localhost:3000", Environment: auth.Sim})
-//	tok, err := auth.LoginLoopback(ctx, p, // listens where RedirectURL points
+//	tok, err := auth.LoginLoopback(ctx, p, // host, port and path as in RedirectURL
 //		auth.LoopbackHost("localhost"), auth.LoopbackPort(3000), auth.LoopbackPath(""))
 //	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "me"))
 //	err = src.SetToken(ctx, tok)
