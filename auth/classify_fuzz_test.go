@@ -101,7 +101,7 @@ func FuzzCheckResponse(f *testing.F) {
 		var (
 			rl    *auth.RateLimitError
 			oe    *auth.OAuthError
-			scope *auth.InsufficientScopeError
+			scope *auth.OAuthError
 			he    *auth.HTTPError
 		)
 		switch {
@@ -118,7 +118,7 @@ func FuzzCheckResponse(f *testing.F) {
 			if !rl.Reset.IsZero() && (rl.Reset.Before(time.Unix(0, 0)) || rl.Reset.Year() > 5138) {
 				t.Fatalf("X-RateLimit-Reset %q gave %v", reset, rl.Reset)
 			}
-		case errors.As(err, &scope):
+		case errors.As(err, &scope) && strings.EqualFold(scope.Code, "insufficient_scope"):
 			if status != 401 && status != 403 || !errors.Is(err, auth.ErrInsufficientScope) {
 				t.Fatalf("HTTP %d classified as insufficient scope: %v", status, err)
 			}

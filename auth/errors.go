@@ -76,6 +76,9 @@ type OAuthError struct {
 	URI string
 	// StatusCode is the HTTP status of the answer (0 for a callback error).
 	StatusCode int
+	// Scope lists the scopes a resource server said the call needs, for
+	// Code "insufficient_scope" (RFC 6750 §3.1), if it said.
+	Scope []string
 }
 
 // Error describes the error with the provider, endpoint, code, description
@@ -94,6 +97,10 @@ func (e *OAuthError) Error() string {
 	if e.Description != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Description)
+	}
+	if len(e.Scope) > 0 {
+		b.WriteString(": needs ")
+		b.WriteString(strings.Join(e.Scope, " "))
 	}
 	if e.StatusCode != 0 {
 		b.WriteString(" (HTTP ")

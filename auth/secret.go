@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,8 +16,8 @@ import (
 // too. Reveal returns
 // the value, for the one place that sends it.
 //
-// A Secret loads from configuration: UnmarshalJSON takes a JSON string and
-// UnmarshalText any text. Both refuse the "[redacted]" placeholder, so that
+// A Secret loads from configuration through UnmarshalText (a JSON string,
+// or any text). It refuses the "[redacted]" placeholder, so that
 // a configuration written by json.Marshal and read back fails at once
 // rather than at the broker as a wrong secret.
 //
@@ -69,21 +68,9 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // its secrets.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// UnmarshalJSON reads a JSON string (null leaves s unchanged), refusing the
-// "[redacted]" placeholder.
-func (s *Secret) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	var v string
-	if err := json.Unmarshal(b, &v); err != nil {
-		return errors.New("auth: secret must be a JSON string")
-	}
-	return s.UnmarshalText([]byte(v))
-}
-
 // UnmarshalText reads the secret as is, refusing the "[redacted]"
-// placeholder.
+// placeholder. encoding/json uses it for a JSON string; null leaves the
+// Secret unchanged and any other JSON value is an error.
 func (s *Secret) UnmarshalText(b []byte) error {
 	if string(b) == placeholder {
 		return errPlaceholder

@@ -259,38 +259,12 @@ func (t *Transport) String() string {
 // a log line.
 func (t *Transport) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
 
-// InsufficientScopeError is a resource server's refusal because the token
-// lacks a scope (RFC 6750 error="insufficient_scope"). It matches
-// ErrInsufficientScope.
-type InsufficientScopeError struct {
-	// StatusCode is the HTTP status (403, sometimes 401).
-	StatusCode int
-	// Scope lists the scopes the server said the call needs, if it did.
-	Scope []string
-	// Description is the server's error_description, if any.
-	Description string
-}
-
-// Error implements the error interface.
-func (e *InsufficientScopeError) Error() string {
-	msg := fmt.Sprintf("insufficient scope (HTTP %d)", e.StatusCode)
-	if len(e.Scope) > 0 {
-		msg += ": needs " + strings.Join(e.Scope, " ")
-	}
-	if e.Description != "" {
-		msg += ": " + e.Description
-	}
-	return msg
-}
-
-// Is reports whether target is ErrInsufficientScope.
-func (e *InsufficientScopeError) Is(target error) bool { return target == ErrInsufficientScope }
-
 // CheckResponse returns nil for a response below 400 and a typed error for
 // the rest:
-//   - 401 or 403 with a Bearer challenge: *InsufficientScopeError for
-//     insufficient_scope, else an *OAuthError (Endpoint "resource") whose
-//     Code is the challenge's error (invalid_token matches ErrInvalidToken);
+//   - 401 or 403 with a Bearer challenge: an *OAuthError (Endpoint
+//     "resource") whose Code is the challenge's error (invalid_token
+//     matches ErrInvalidToken, insufficient_scope ErrInsufficientScope
+//     and fills Scope);
 //     the challenge's text is cleaned and cut like every server text that
 //     reaches an error;
 //   - 401 without one: an *HTTPError wrapped to match ErrInvalidToken;
@@ -308,13 +282,13 @@ func CheckResponse(resp *http.Response) error {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		if c, ok := classify.Bearer(resp.Header); ok && c.Params["error"] != "" {
 			sec := requestSecrets(resp.Request) // the bearer token, above all
-			if strings.EqualFold(c.Params["error"], "insufficient_scope") {
-				return &InsufficientScopeError{StatusCode: resp.StatusCode,
-					Scope: strings.Fields(cleanText(c.Params["scope"], sec...)), Description: cleanText(c.Params["error_description"], sec...)}
-			}
-			return &OAuthError{Endpoint: "resource", Code: cleanText(c.Params["error"], sec...),
+			e := &OAuthError{Endpoint: "resource", Code: cleanText(c.Params["error"], sec...),
 				Description: cleanText(c.Params["error_description"], sec...), URI: cleanText(c.Params["error_uri"], sec...),
 				StatusCode: resp.StatusCode}
+			if strings.EqualFold(e.Code, "insufficient_scope") {
+				e.Scope = strings.Fields(cleanText(c.Params["scope"], sec...))
+			}
+			return e
 		}
 	case http.StatusTooManyRequests:
 		return newRateLimitError(resp.StatusCode, resp.Header, time.Now(), "")

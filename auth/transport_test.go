@@ -219,7 +219,7 @@ func TestCheckResponseScopeAndToken(t *testing.T) {
 	}
 	err := auth.CheckResponse(mk(403, `Bearer realm="api", error="insufficient_scope", scope="trade read", error_description="needs trading"`))
 	require.ErrorIs(t, err, auth.ErrInsufficientScope)
-	var se *auth.InsufficientScopeError
+	var se *auth.OAuthError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, []string{"trade", "read"}, se.Scope)
 	assert.Equal(t, 403, se.StatusCode)
@@ -257,7 +257,7 @@ func TestCheckResponseCleansChallengeText(t *testing.T) {
 	assert.Less(t, len(err.Error()), 1024, "a 5000-byte description is cut")
 
 	err = auth.CheckResponse(mk(403, "Bearer error=\"insufficient_scope\", scope=\"trade\x07 read\", error_description=\""+long+"\""))
-	var se *auth.InsufficientScopeError
+	var se *auth.OAuthError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, []string{"trade", "read"}, se.Scope)
 	assert.Less(t, len(err.Error()), 1024)
