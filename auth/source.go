@@ -306,8 +306,11 @@ func NewSource(p Provider, store Store, key string, opts ...SourceOption) (*Sour
 	if o.leeway < 0 {
 		return nil, fmt.Errorf("auth: negative leeway %s", o.leeway)
 	}
-	if o.slideLifetime < 0 || o.slideSave < 0 {
-		return nil, fmt.Errorf("auth: negative sliding lifetime or save interval")
+	if o.slideLifetime < 0 {
+		return nil, fmt.Errorf("auth: negative sliding lifetime %s", o.slideLifetime)
+	}
+	if o.slideSave < 0 {
+		return nil, fmt.Errorf("auth: negative slide save interval %s", o.slideSave)
 	}
 	if o.refreshTimeout <= 0 {
 		return nil, fmt.Errorf("auth: refresh timeout must be positive, got %s", o.refreshTimeout)

@@ -451,6 +451,10 @@ func TestNewTokenSourceValidates(t *testing.T) {
 	assert.Error(t, err)
 	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.SourceOptions{RefreshTimeout: -time.Second})
 	assert.Error(t, err)
+	for _, o := range []auth.SourceOptions{{SlidingLifetime: -time.Second}, {SlideSaveInterval: -time.Second}} {
+		_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", o)
+		assert.Error(t, err, "%+v: a negative duration is refused, not read as a default", o)
+	}
 	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), "k")
 	require.NoError(t, err)
 	assert.Error(t, src.SetToken(context.Background(), nil))
