@@ -10,6 +10,12 @@ import (
 // Provider is one broker's authorization server, in the shape of
 // golang.org/x/oauth2.Config. Every broker package returns one; Flow,
 // TokenSource and Transport use nothing else.
+//
+// A Provider may also have, and every Standard has:
+//   - TokenRefused(resp *http.Response) bool, which tells Transport
+//     whether an API answer means the access token was refused, for APIs
+//     that refuse it other than with RFC 6750's invalid_token challenge;
+//   - CodeParams() []string (CodeParamser) and Revoke (Revoker).
 type Provider interface {
 	// Name is the provider's registry name ("tradestation", "spotware", ...).
 	Name() string

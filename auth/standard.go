@@ -577,8 +577,8 @@ func authStyleText(s AuthStyle) string {
 
 // TokenRefused reports whether resp means the access token was refused:
 // any 401 when the Config says Any401Refuses, else a 401 with an RFC 6750
-// invalid_token challenge. It makes every Standard a RefusalDetector, so
-// the broker's rule is data of its provider.
+// invalid_token challenge. Transport asks it (see Provider), so the
+// broker's rule is data of its provider.
 func (p *Standard) TokenRefused(resp *http.Response) bool {
 	if p.cfg.Any401Refuses {
 		return resp.StatusCode == http.StatusUnauthorized

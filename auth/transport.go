@@ -57,7 +57,8 @@ type Transport struct {
 	Header http.Header
 	// RefreshOn reports whether a 401 answer means the access token was
 	// refused and a refresh may help. Nil means the provider's rule when it
-	// is a RefusalDetector, else a 401 whose Bearer challenge says error="invalid_token" (RFC 6750).
+	// has a TokenRefused method (see Provider), else a 401 whose Bearer
+	// challenge says error="invalid_token" (RFC 6750).
 	RefreshOn func(*http.Response) bool
 }
 
@@ -204,18 +205,18 @@ func (t *Transport) refreshOn(resp *http.Response) bool {
 		return t.RefreshOn(resp)
 	}
 	if src, ok := t.Source.(*Source); ok {
-		if d, ok := src.p.(RefusalDetector); ok {
+		if d, ok := src.p.(refusalDetector); ok {
 			return d.TokenRefused(resp)
 		}
 	}
 	return classify.InvalidToken(resp)
 }
 
-// RefusalDetector is implemented by providers whose APIs refuse a token
-// other than with RFC 6750's invalid_token challenge (a bare 401, say).
+// refusalDetector is a provider whose APIs refuse a token other than with
+// RFC 6750's invalid_token challenge (a bare 401, say); see Provider.
 // Transport asks it when its RefreshOn is nil, so the broker's rule is data
 // of the provider rather than something every app must know.
-type RefusalDetector interface {
+type refusalDetector interface {
 	// TokenRefused reports whether resp means the access token was refused.
 	TokenRefused(resp *http.Response) bool
 }

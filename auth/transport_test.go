@@ -135,7 +135,7 @@ func TestTransportIgnores401WithoutInvalidToken(t *testing.T) {
 }
 
 // bare401Provider is a broker whose API refuses tokens with bare 401s and
-// says so as data (auth.RefusalDetector).
+// says so as data (a TokenRefused method).
 type bare401Provider struct{ *auth.Standard }
 
 func (bare401Provider) TokenRefused(resp *http.Response) bool { return auth.Any401(resp) }
