@@ -142,7 +142,7 @@ func TestCallbackHandlerRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newCBApp(t)
 			a.p.issuer = "https://as.example"
-			f, err := auth.Begin(a.p, auth.WithIssuer("https://as.example"))
+			f, err := auth.Begin(a.p, auth.FlowOptions{Issuer: "https://as.example"})
 			require.NoError(t, err)
 			require.NoError(t, a.flows.Put(f))
 			if tc.setup != nil {
@@ -180,7 +180,7 @@ func TestCallbackHandlerCustomOnError(t *testing.T) {
 		http.Redirect(w, r, "/login?retry=1", http.StatusFound)
 	}
 	skew := -time.Hour // the flow is begun an hour ago, then the clock catches up
-	f := a.begin(t, auth.WithClock(func() time.Time { return time.Now().Add(skew) }))
+	f := a.begin(t, auth.FlowOptions{Now: func() time.Time { return time.Now().Add(skew) }})
 	skew = 0
 	w := a.get("/callback/fake?code=c&state=" + f.State)
 	assert.Equal(t, http.StatusFound, w.Code)

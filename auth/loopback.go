@@ -150,7 +150,7 @@ func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*To
 		servePath = "/"
 	}
 
-	flow, err := Begin(p, append(o.flowOpts, WithRedirectURL(redirect), WithTTL(o.timeout))...)
+	flow, err := Begin(p, append(o.flowOpts, FlowOptions{RedirectURL: redirect, TTL: o.timeout})...)
 	if err != nil {
 		for _, l := range listeners {
 			_ = l.Close()

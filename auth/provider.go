@@ -126,8 +126,8 @@ func (p paramOption) setValue(v url.Values) { v.Set(p.k, p.v) }
 // SetParam sets the parameter key to value. SetParam("redirect_uri", u)
 // overrides the configured redirect URI for one flow (pass it to
 // AuthCodeURL and Exchange alike) and SetParam("scope", s) the
-// space-separated scopes; Begin does both from WithRedirectURL and
-// WithScopes.
+// space-separated scopes; Begin does both from FlowOptions.RedirectURL
+// and Scopes.
 func SetParam(key, value string) AuthCodeOption { return paramOption{key, value} }
 
 // S256ChallengeOption adds the PKCE S256 challenge for verifier.

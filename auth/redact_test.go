@@ -148,7 +148,7 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 		collect("flow "+name, err)
 	}
 	skew := -time.Hour
-	exp, err := auth.Begin(p, auth.WithClock(func() time.Time { return time.Now().Add(skew) }))
+	exp, err := auth.Begin(p, auth.FlowOptions{Now: func() time.Time { return time.Now().Add(skew) }})
 	skew = 0
 	require.NoError(t, err)
 	flowSecrets = append(flowSecrets, exp.Verifier)

@@ -708,7 +708,7 @@ func TestCheckRedirectURL(t *testing.T) {
 			assert.ErrorIs(t, err, auth.ErrInsecureEndpoint, "%q: the opt-in allows only reverse-domain schemes", u)
 		}
 	}
-	_, err := auth.Begin(mustStandard(t, cfg), auth.WithRedirectURL("javascript:alert(1)"))
+	_, err := auth.Begin(mustStandard(t, cfg), auth.FlowOptions{RedirectURL: "javascript:alert(1)"})
 	assert.ErrorIs(t, err, auth.ErrInsecureEndpoint, "per-flow redirects are checked too")
 }
 
