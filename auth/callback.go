@@ -18,7 +18,7 @@ import (
 // a short page with a fixed message and a fitting status, never an echo of
 // the query.
 //
-//	flows := auth.NewFlowStore()
+//	flows := &auth.FlowStore{}
 //	// on login: flow, err := auth.Begin(p); err = flows.Put(flow); redirect to flow.URL
 //	mux.Handle("/callback/tradestation", &auth.CallbackHandler{
 //		Provider: p,
@@ -128,7 +128,8 @@ func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) 
 // FlowStore keeps pending flows in memory, keyed by state, for an app that
 // runs in one process. Take removes the flow it returns, so each callback
 // is served at most once. Apps that run several processes keep flows in
-// their session store instead; a Flow is plain JSON.
+// their session store instead; a Flow is plain JSON. The zero FlowStore
+// is ready to use.
 //
 // The store holds at most Limit flows, so that a flood of login starts
 // cannot exhaust memory (a pending flow takes about 700 bytes): once it is
@@ -180,12 +181,6 @@ const defaultFlowLimit = 100_000
 
 // ErrTooManyFlows means a FlowStore is full: too many logins are pending.
 var ErrTooManyFlows = errors.New("too many pending logins")
-
-// NewFlowStore returns an empty FlowStore. The zero FlowStore is ready to
-// use too.
-func NewFlowStore() *FlowStore {
-	return &FlowStore{flows: map[string]stored{}, now: time.Now}
-}
 
 // Put keeps f until its callback arrives or it expires, dropping expired
 // flows first. Putting a flow with the state of a pending one replaces it.

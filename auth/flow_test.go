@@ -498,7 +498,7 @@ func TestFlowNilArguments(t *testing.T) {
 	assert.Error(t, err)
 	assert.Zero(t, p.calls.Load())
 
-	s := auth.NewFlowStore()
+	s := &auth.FlowStore{}
 	assert.Error(t, s.Put(nil), "a nil flow is an error, not a panic")
 	assert.Zero(t, s.Len())
 }
