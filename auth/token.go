@@ -20,95 +20,36 @@ import (
 // A Token never prints its secrets: String, Format (every verb, %#v included)
 // and LogValue show the provider, type, expiry and scopes, and only whether
 // an access or refresh token is present, also when the Token sits inside
-// another value printed with fmt. MarshalJSON is the one place that writes
-// the secrets, because it is what a Store persists; so hand slog the Token
+// another value printed with fmt. Its JSON encoding (the field tags) is the
+// one place that writes the secrets, because it is what a Store persists;
+// so hand slog the Token
 // itself, not a struct or slice holding one, which slog's JSON handler
 // would encode with encoding/json.
 type Token struct {
 	// AccessToken is the bearer credential sent to the broker's API.
-	AccessToken string
+	AccessToken string `json:"access_token"`
 	// TokenType is the header scheme, normalized ("Bearer" for "bearer",
 	// "AccessToken", a null or missing type).
-	TokenType string
+	TokenType string `json:"token_type,omitempty"`
 	// RefreshToken obtains new access tokens; empty when none was issued.
-	RefreshToken string
+	RefreshToken string `json:"refresh_token,omitempty"`
 	// Expiry is when the access token lapses; zero means unknown or never.
-	Expiry time.Time
+	Expiry time.Time `json:"expiry,omitzero"`
 	// RefreshExpiry is when the refresh token lapses, when the broker says
 	// (an absolute session limit, for example); zero means unknown or never.
-	RefreshExpiry time.Time
+	RefreshExpiry time.Time `json:"refresh_expiry,omitzero"`
 	// Scopes are the granted scopes, when the response listed them.
-	Scopes []string
+	Scopes []string `json:"scopes,omitempty"`
 	// Subject identifies the user when the token response names them
 	// (TradeStation v2's userid, for example).
-	Subject string
+	Subject string `json:"subject,omitempty"`
 	// Audience is the API the token was issued for, when the provider
 	// distinguishes several (TradeStation's trading API and its AOP API).
-	Audience string
+	Audience string `json:"audience,omitempty"`
 	// Provider is the name of the provider that issued the token.
-	Provider string
+	Provider string `json:"provider,omitempty"`
 	// Extra holds every other field of the token response, verbatim.
-	Extra map[string]json.RawMessage
-}
-
-// tokenJSON is the persisted form of a Token.
-type tokenJSON struct {
-	AccessToken   string                     `json:"access_token"`
-	TokenType     string                     `json:"token_type,omitempty"`
-	RefreshToken  string                     `json:"refresh_token,omitempty"`
-	Expiry        *time.Time                 `json:"expiry,omitempty"`
-	RefreshExpiry *time.Time                 `json:"refresh_expiry,omitempty"`
-	Scopes        []string                   `json:"scopes,omitempty"`
-	Subject       string                     `json:"subject,omitempty"`
-	Audience      string                     `json:"audience,omitempty"`
-	Provider      string                     `json:"provider,omitempty"`
-	Extra         map[string]json.RawMessage `json:"extra,omitempty"`
-}
-
-// MarshalJSON writes every field, secrets included, for storage.
-func (t Token) MarshalJSON() ([]byte, error) {
-	j := tokenJSON{
-		AccessToken:  t.AccessToken,
-		TokenType:    t.TokenType,
-		RefreshToken: t.RefreshToken,
-		Scopes:       t.Scopes,
-		Subject:      t.Subject,
-		Audience:     t.Audience,
-		Provider:     t.Provider,
-		Extra:        t.Extra,
-	}
-	if !t.Expiry.IsZero() {
-		j.Expiry = &t.Expiry
-	}
-	if !t.RefreshExpiry.IsZero() {
-		j.RefreshExpiry = &t.RefreshExpiry
-	}
-	return json.Marshal(j)
-}
-
-// UnmarshalJSON reads what MarshalJSON wrote.
-func (t *Token) UnmarshalJSON(b []byte) error {
-	var j tokenJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*t = Token{
-		AccessToken:  j.AccessToken,
-		TokenType:    j.TokenType,
-		RefreshToken: j.RefreshToken,
-		Scopes:       j.Scopes,
-		Subject:      j.Subject,
-		Audience:     j.Audience,
-		Provider:     j.Provider,
-		Extra:        j.Extra,
-	}
-	if j.Expiry != nil {
-		t.Expiry = *j.Expiry
-	}
-	if j.RefreshExpiry != nil {
-		t.RefreshExpiry = *j.RefreshExpiry
-	}
-	return nil
+	Extra map[string]json.RawMessage `json:"extra,omitempty"`
 }
 
 // Clone returns a deep copy of t.
