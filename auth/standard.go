@@ -556,8 +556,8 @@ func (p *Standard) do(req *http.Request, what string) (*http.Response, error) {
 // secret. Broker providers use it for their String and Format methods.
 func Describe(p Provider) string {
 	id := ""
-	if s, ok := p.(interface{ ClientID() string }); ok {
-		id = " client_id=" + s.ClientID()
+	if s, ok := p.(interface{ Config() Config }); ok {
+		id = " client_id=" + s.Config().ClientID
 	}
 	return fmt.Sprintf("%s provider{%s%s}", p.Name(), authStyleText(p.Capabilities().AuthStyle), id)
 }
@@ -594,9 +594,6 @@ func (p *Standard) CodeParams() []string {
 	}
 	return slices.Clone(p.cfg.CodeParams)
 }
-
-// ClientID returns the application's client ID (not a secret).
-func (p *Standard) ClientID() string { return p.cfg.ClientID }
 
 // String describes the provider without its client secret.
 func (p *Standard) String() string { return Describe(p) }
