@@ -67,13 +67,13 @@ func ExampleSource() {
 	ctx := context.Background()
 
 	// First run: after the login (auth.LoginLoopback), keep the token.
-	src, _ := auth.NewSource(p, store, key, auth.WithSourceClock(clock))
+	src, _ := auth.NewSource(p, store, key, auth.SourceOptions{Now: clock})
 	_ = src.SetToken(ctx, &auth.Token{AccessToken: "access-1", RefreshToken: "refresh-1",
 		Expiry: now.Add(20 * time.Minute)})
 
 	// A later run, half an hour on: the access token has expired.
 	now = now.Add(30 * time.Minute)
-	src, _ = auth.NewSource(p, store, key, auth.WithSourceClock(clock))
+	src, _ = auth.NewSource(p, store, key, auth.SourceOptions{Now: clock})
 	tok, err := src.TokenContext(ctx)
 	if err != nil {
 		fmt.Println(err)

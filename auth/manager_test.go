@@ -24,7 +24,7 @@ func TestManagerPerUserClients(t *testing.T) {
 	store := auth.NewMemoryStore()
 	m, err := auth.NewManager(s.p, store,
 		auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport, Header: http.Header{"Et-App-Key": {apiKey}}}),
-		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+		auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, m.SetToken(ctx, "alice", s.loginAs("u1")))
@@ -75,7 +75,7 @@ func TestManagerLogout(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	store := auth.NewMemoryStore()
 	m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
-		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+		auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 	require.NoError(t, err)
 	ctx := context.Background()
 	tok := s.login()
@@ -97,7 +97,7 @@ func TestManagerForget(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	store := auth.NewMemoryStore()
 	m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
-		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+		auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 	require.NoError(t, err)
 	ctx := context.Background()
 	tok := s.login()
@@ -133,7 +133,7 @@ func TestNewManagerValidates(t *testing.T) {
 func TestManagerAndSourceNeverPrintSecrets(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	m, err := auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithTransport(auth.Transport{Header: http.Header{"Et-App-Key": {apiKey}}}),
-		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+		auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 	require.NoError(t, err)
 	tok := s.login()
 	require.NoError(t, m.SetToken(context.Background(), "alice", tok))

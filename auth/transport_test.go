@@ -143,7 +143,7 @@ func (bare401Provider) TokenRefused(resp *http.Response) bool { return auth.Any4
 func TestTransportUsesProviderRefusalRule(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	src, err := auth.NewSource(bare401Provider{s.p}, auth.NewMemoryStore(), auth.Key("sim", "bob"),
-		auth.WithSourceClock(s.clock.Now))
+		auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(context.Background(), s.login()))
 	s.apiHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
