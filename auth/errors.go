@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/internal/classify"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
@@ -57,7 +58,7 @@ var (
 	// ErrNoToken means a Store holds no token for the key.
 	ErrNoToken = errors.New("no token stored")
 	// ErrInsecureEndpoint means an endpoint is not HTTPS and not loopback.
-	ErrInsecureEndpoint = errors.New("endpoint must use https unless it is a loopback address")
+	ErrInsecureEndpoint = origin.ErrInsecure
 )
 
 // OAuthError is an RFC 6749 error from an authorization or token endpoint,

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/internal/classify"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
@@ -212,19 +212,7 @@ func cloneValues(v url.Values) url.Values {
 
 // CheckEndpoint returns an error matching ErrInsecureEndpoint unless raw is
 // an absolute https URL, or http on a loopback host.
-func CheckEndpoint(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("endpoint %q is not an absolute URL", urlForError(raw))
-	}
-	switch {
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && IsLoopback(u.Hostname()):
-		return nil
-	}
-	return fmt.Errorf("%w: %s://%s", ErrInsecureEndpoint, u.Scheme, u.Host)
-}
+func CheckEndpoint(raw string) error { return origin.CheckEndpoint(raw) }
 
 // checkRedirectURL accepts a redirect URI that is https with a host, or
 // http on a loopback address (RFC 8252 §7.3), without user information or
@@ -290,27 +278,11 @@ func reverseDomain(scheme string) bool {
 
 // urlForError shows a URL in an error without the parts that may carry a
 // secret: user information, query and fragment.
-func urlForError(raw string) string {
-	if i := strings.IndexAny(raw, "?#"); i >= 0 {
-		raw = raw[:i] + "?…"
-	}
-	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
-		if at := strings.LastIndex(rest, "@"); at >= 0 && !strings.Contains(rest[:at], "/") {
-			raw = scheme + "://…@" + rest[at+1:]
-		}
-	}
-	return raw
-}
+func urlForError(raw string) string { return origin.ForError(raw) }
 
 // IsLoopback reports whether host names this machine: localhost or a
 // loopback IP address.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func IsLoopback(host string) bool { return origin.IsLoopback(host) }
 
 // Name implements Provider.
 func (p *Standard) Name() string { return p.cfg.Name }
