@@ -18,7 +18,7 @@ import (
 // a short page with a fixed message and a fitting status, never an echo of
 // the query.
 //
-//	flows := auth.NewFlowStore()
+//	flows := &auth.FlowStore{}
 //	// on login: flow, err := auth.Begin(p); err = flows.Put(flow); redirect to flow.URL
 //	mux.Handle("/callback/tradestation", &auth.CallbackHandler{
 //		Provider: p,
@@ -128,7 +128,8 @@ func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) 
 // FlowStore keeps pending flows in memory, keyed by state, for an app that
 // runs in one process. Take removes the flow it returns, so each callback
 // is served at most once. Apps that run several processes keep flows in
-// their session store instead; a Flow is plain JSON.
+// their session store instead; a Flow is plain JSON. The zero FlowStore
+// is ready to use.
 //
 // The store holds at most Limit flows, so that a flood of login starts
 // cannot exhaust memory (a pending flow takes about 700 bytes): once it is
@@ -137,7 +138,9 @@ func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) 
 // Put; until then they still count, and a flow given a longer TTL than
 // those put after it holds them until it expires too.
 type FlowStore struct {
-	// Limit is the most flows kept at once; zero means DefaultFlowLimit.
+	// Limit is the most flows kept at once; zero means 100,000 (about
+	// 70 MB of pending logins, or some 160 login starts a second for a
+	// ten-minute TTL).
 	// Set it before the store is used.
 	Limit int
 
@@ -173,18 +176,11 @@ func (s *FlowStore) live(q queued) bool {
 	return ok && st.seq == q.seq
 }
 
-// DefaultFlowLimit is a FlowStore's Limit when none is set: about 70 MB of
-// pending logins, or some 160 login starts a second for a ten-minute TTL.
-const DefaultFlowLimit = 100_000
+// defaultFlowLimit is a FlowStore's Limit when none is set.
+const defaultFlowLimit = 100_000
 
 // ErrTooManyFlows means a FlowStore is full: too many logins are pending.
 var ErrTooManyFlows = errors.New("too many pending logins")
-
-// NewFlowStore returns an empty FlowStore. The zero FlowStore is ready to
-// use too.
-func NewFlowStore() *FlowStore {
-	return &FlowStore{flows: map[string]stored{}, now: time.Now}
-}
 
 // Put keeps f until its callback arrives or it expires, dropping expired
 // flows first. Putting a flow with the state of a pending one replaces it.
@@ -202,7 +198,7 @@ func (s *FlowStore) Put(f *Flow) error {
 	s.dropExpired()
 	limit := s.Limit
 	if limit <= 0 {
-		limit = DefaultFlowLimit
+		limit = defaultFlowLimit
 	}
 	if _, replacing := s.flows[f.State]; !replacing && len(s.flows) >= limit {
 		return fmt.Errorf("auth: %w (%d)", ErrTooManyFlows, limit)
@@ -272,9 +268,9 @@ func (s *FlowStore) Take(_ context.Context, state string) (*Flow, error) {
 	return st.flow, nil
 }
 
-// Len reports how many flows are pending; expired ones are dropped first,
-// wherever they are in the order.
-func (s *FlowStore) Len() int {
+// pending reports how many flows are pending; expired ones are dropped
+// first, wherever they are in the order.
+func (s *FlowStore) pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()

@@ -13,7 +13,7 @@ import (
 // multiple of the pending flows, so memory is bounded by Limit and a Put
 // never scans much.
 func TestFlowStoreOrderStaysBounded(t *testing.T) {
-	s := NewFlowStore()
+	s := &FlowStore{}
 	s.Limit = 10
 	live := time.Now().Add(time.Hour)
 	// A long-lived flow at the head holds every entry behind it.

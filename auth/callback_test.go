@@ -30,7 +30,7 @@ type cbApp struct {
 }
 
 func newCBApp(t *testing.T) *cbApp {
-	a := &cbApp{p: newExchangeRecorder(t, true), flows: auth.NewFlowStore()}
+	a := &cbApp{p: newExchangeRecorder(t, true), flows: &auth.FlowStore{}}
 	a.h = &auth.CallbackHandler{
 		Provider: a.p,
 		Path:     "/callback/fake",
@@ -142,7 +142,7 @@ func TestCallbackHandlerRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newCBApp(t)
 			a.p.issuer = "https://as.example"
-			f, err := auth.Begin(a.p, auth.WithIssuer("https://as.example"))
+			f, err := auth.Begin(a.p, auth.FlowOptions{Issuer: "https://as.example"})
 			require.NoError(t, err)
 			require.NoError(t, a.flows.Put(f))
 			if tc.setup != nil {
@@ -180,7 +180,7 @@ func TestCallbackHandlerCustomOnError(t *testing.T) {
 		http.Redirect(w, r, "/login?retry=1", http.StatusFound)
 	}
 	skew := -time.Hour // the flow is begun an hour ago, then the clock catches up
-	f := a.begin(t, auth.WithClock(func() time.Time { return time.Now().Add(skew) }))
+	f := a.begin(t, auth.FlowOptions{Now: func() time.Time { return time.Now().Add(skew) }})
 	skew = 0
 	w := a.get("/callback/fake?code=c&state=" + f.State)
 	assert.Equal(t, http.StatusFound, w.Code)
@@ -222,7 +222,7 @@ func TestCallbackStatus(t *testing.T) {
 }
 
 func TestFlowStore(t *testing.T) {
-	s := auth.NewFlowStore()
+	s := &auth.FlowStore{}
 	old := &auth.Flow{State: "old", Expires: time.Now().Add(-time.Second)}
 	require.NoError(t, s.Put(old))
 	got, err := s.Take(context.Background(), "old")
@@ -261,7 +261,7 @@ func TestCallbackHandlerWithOAuthSim(t *testing.T) {
 		Capabilities: auth.Capabilities{PKCE: true, Refresh: true, RefreshRotates: true}, HTTPClient: as.Client()})
 	require.NoError(t, err)
 
-	flows := auth.NewFlowStore()
+	flows := &auth.FlowStore{}
 	got := make(chan *auth.Token, 1)
 	app.Handle("/callback/sim", &auth.CallbackHandler{Provider: p, Path: "/callback/sim", Flow: auth.FlowByState(flows.Take),
 		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
@@ -372,7 +372,7 @@ var fixedCallbackMessages = map[string]bool{
 // BenchmarkFlowStorePut is a login start with many logins pending, as
 // under a flood of login requests: Put must not scan them all each time.
 func BenchmarkFlowStorePut(b *testing.B) {
-	s := auth.NewFlowStore()
+	s := &auth.FlowStore{}
 	exp := time.Now().Add(time.Hour)
 	for i := range 50_000 {
 		if err := s.Put(&auth.Flow{State: strconv.Itoa(i), Expires: exp}); err != nil {
@@ -500,7 +500,7 @@ func TestCallbackWithoutStateAgainstSim(t *testing.T) {
 // its limit; Put says so with ErrTooManyFlows, and room comes back as
 // flows are taken or expire.
 func TestFlowStoreLimit(t *testing.T) {
-	s := auth.NewFlowStore()
+	s := &auth.FlowStore{}
 	s.Limit = 3
 	live := time.Now().Add(time.Hour)
 	require.NoError(t, s.Put(&auth.Flow{State: "gone", Expires: time.Now().Add(-time.Second)}))
@@ -521,7 +521,7 @@ func TestFlowStoreLimit(t *testing.T) {
 	assert.ErrorIs(t, s.Put(&auth.Flow{State: "e", Expires: live}), auth.ErrTooManyFlows)
 	assert.Error(t, s.Put(nil))
 
-	d := auth.NewFlowStore()
+	d := &auth.FlowStore{}
 	n := 0
 	for ; n <= auth.DefaultFlowLimit; n++ {
 		if d.Put(&auth.Flow{State: strconv.Itoa(n), Expires: live}) != nil {
@@ -534,7 +534,7 @@ func TestFlowStoreLimit(t *testing.T) {
 // BenchmarkFlowStorePutFull is a login start refused under a flood: the
 // store is full of live flows, and the refusal must cost O(1) too.
 func BenchmarkFlowStorePutFull(b *testing.B) {
-	s := auth.NewFlowStore()
+	s := &auth.FlowStore{}
 	s.Limit = 50_000
 	exp := time.Now().Add(time.Hour)
 	for i := range s.Limit {

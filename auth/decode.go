@@ -143,13 +143,13 @@ func decodeTokenBody(provider string, status int, h http.Header, body []byte, no
 	if obj != nil {
 		if oerr := oauthErrorFrom(provider, status, obj, f, secrets); oerr != nil {
 			if status == http.StatusTooManyRequests {
-				return nil, NewRateLimitError(status, h, now, oerr.Description)
+				return nil, newRateLimitError(status, h, now, oerr.Description)
 			}
 			return nil, oerr
 		}
 	}
 	if status == http.StatusTooManyRequests {
-		return nil, NewRateLimitError(status, h, now, "")
+		return nil, newRateLimitError(status, h, now, "")
 	}
 	if status < 200 || status > 299 {
 		e := httpErrorFrom(provider, status, h, body, secrets()...)

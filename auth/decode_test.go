@@ -377,17 +377,6 @@ func TestDecodeExactlyMaxBytes(t *testing.T) {
 	assert.Equal(t, "a", tok.AccessToken)
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := decodeNow
-	assert.Equal(t, 120*time.Second, auth.ParseRetryAfter(" 120 ", now))
-	assert.Equal(t, time.Duration(0), auth.ParseRetryAfter("", now))
-	assert.Equal(t, time.Duration(0), auth.ParseRetryAfter("-3", now))
-	assert.Equal(t, 7*24*time.Hour, auth.ParseRetryAfter("99999999999", now), "capped, not ignored")
-	assert.Equal(t, time.Duration(0), auth.ParseRetryAfter("soon", now))
-	assert.Equal(t, 90*time.Second, auth.ParseRetryAfter(now.Add(90*time.Second).Format(http.TimeFormat), now))
-	assert.Equal(t, time.Duration(0), auth.ParseRetryAfter(now.Add(-time.Hour).Format(http.TimeFormat), now))
-}
-
 // FuzzDecodeTokenResponse feeds arbitrary bodies, statuses and content
 // types to the decoder: it must never panic, must return exactly one of a
 // token or an error, and every error must be one of the typed kinds.

@@ -3,12 +3,13 @@ package auth
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/classify"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
@@ -57,7 +58,7 @@ var (
 	// ErrNoToken means a Store holds no token for the key.
 	ErrNoToken = errors.New("no token stored")
 	// ErrInsecureEndpoint means an endpoint is not HTTPS and not loopback.
-	ErrInsecureEndpoint = errors.New("endpoint must use https unless it is a loopback address")
+	ErrInsecureEndpoint = origin.ErrInsecure
 )
 
 // OAuthError is an RFC 6749 error from an authorization or token endpoint,
@@ -76,6 +77,9 @@ type OAuthError struct {
 	URI string
 	// StatusCode is the HTTP status of the answer (0 for a callback error).
 	StatusCode int
+	// Scope lists the scopes a resource server said the call needs, for
+	// Code "insufficient_scope" (RFC 6750 §3.1), if it said.
+	Scope []string
 }
 
 // Error describes the error with the provider, endpoint, code, description
@@ -94,6 +98,10 @@ func (e *OAuthError) Error() string {
 	if e.Description != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Description)
+	}
+	if len(e.Scope) > 0 {
+		b.WriteString(": needs ")
+		b.WriteString(strings.Join(e.Scope, " "))
 	}
 	if e.StatusCode != 0 {
 		b.WriteString(" (HTTP ")
@@ -233,30 +241,17 @@ func reauth(err error) error {
 	return fmt.Errorf("%w: %w", ErrReauthRequired, err)
 }
 
-// ParseRetryAfter reads a Retry-After header value, in seconds or as an
-// HTTP date relative to now. It returns 0 when the value is absent, bad or
-// in the past, and at most redact.MaxWait (a week) however far off the
-// server's answer lies.
-func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return redact.Wait(float64(n))
-	}
-	if strings.TrimLeft(v, "0123456789") == "" {
-		// All digits, but past int64: a wait longer than any cap.
-		return redact.Wait(math.Inf(1))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return redact.Wait(t.Sub(now).Seconds())
-	}
-	return 0
-}
-
 // cleanText makes a server- or callback-supplied string safe to embed in an
 // error message and a log line: the secrets are removed (in every encoding),
 // control characters (newlines included) become spaces, surrounding space is
 // trimmed, and it is cut to about redact.MaxText bytes on a rune boundary.
 func cleanText(s string, secrets ...string) string { return redact.Text(s, secrets...) }
+
+// newRateLimitError builds the *RateLimitError of a rate-limit answer from
+// its status, its Retry-After and X-RateLimit-* headers and the server's
+// message, if any. now is the moment the answer arrived.
+func newRateLimitError(status int, h http.Header, now time.Time, msg string) *RateLimitError {
+	limit, remaining, reset := classify.ParseRateLimit(h, func() time.Time { return now })
+	return &RateLimitError{StatusCode: status, Message: cleanText(msg), Limit: limit, Remaining: remaining,
+		Reset: reset, RetryAfter: classify.RetryAfter(classify.First(h, classify.HdrRetryAfter), now)}
+}

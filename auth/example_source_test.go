@@ -67,13 +67,13 @@ func ExampleSource() {
 	ctx := context.Background()
 
 	// First run: after the login (auth.LoginLoopback), keep the token.
-	src, _ := auth.NewSource(p, store, key, auth.WithSourceClock(clock))
+	src, _ := auth.NewSource(p, store, key, auth.SourceOptions{Now: clock})
 	_ = src.SetToken(ctx, &auth.Token{AccessToken: "access-1", RefreshToken: "refresh-1",
 		Expiry: now.Add(20 * time.Minute)})
 
 	// A later run, half an hour on: the access token has expired.
 	now = now.Add(30 * time.Minute)
-	src, _ = auth.NewSource(p, store, key, auth.WithSourceClock(clock))
+	src, _ = auth.NewSource(p, store, key, auth.SourceOptions{Now: clock})
 	tok, err := src.TokenContext(ctx)
 	if err != nil {
 		fmt.Println(err)
@@ -113,8 +113,7 @@ func ExampleManager() {
 		HTTPClient:   as.Client(),
 	})
 	m, _ := auth.NewManager(p, auth.NewMemoryStore(),
-		auth.WithStaticHeader("App-Key", "key-123"),
-		auth.WithBaseTransport(as.Client().Transport))
+		auth.WithTransport(auth.Transport{Base: as.Client().Transport, Header: http.Header{"App-Key": {"key-123"}}}))
 	ctx := context.Background()
 
 	// In the login callback: tok, err := flow.Complete(ctx, p, r.URL.Query())

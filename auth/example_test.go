@@ -231,7 +231,7 @@ func ExampleCallbackHandler() {
 	if err != nil {
 		panic(err)
 	}
-	flows := auth.NewFlowStore()
+	flows := &auth.FlowStore{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		flow, err := auth.Begin(p)

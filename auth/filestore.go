@@ -114,9 +114,6 @@ func NewFileStore(dir string, opts ...FileStoreOption) (*FileStore, error) {
 	return s, nil
 }
 
-// Dir returns the directory the store keeps its files in.
-func (s *FileStore) Dir() string { return s.dir }
-
 // Path returns the file that holds key.
 func (s *FileStore) Path(key string) string {
 	return filepath.Join(s.dir, fileName(key)+".token")

@@ -9,15 +9,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
 )
 
-// DefaultFlowTTL is how long a login flow stays valid when Begin is not
-// told otherwise.
-const DefaultFlowTTL = 10 * time.Minute
+// defaultFlowTTL is how long a login flow stays valid when Begin is not
+// told otherwise (FlowOptions.TTL).
+const defaultFlowTTL = 10 * time.Minute
 
 // maxParamLen bounds every callback parameter; real codes and states are far
 // shorter.
@@ -68,8 +69,8 @@ type Flow struct {
 	now func() time.Time
 }
 
-// FlowOption configures Begin.
-type FlowOption func(*flowOptions)
+// FlowOption configures Begin: a FlowOptions value, or WithAuthParams.
+type FlowOption interface{ apply(*flowOptions) }
 
 type flowOptions struct {
 	scopes   []string
@@ -80,44 +81,56 @@ type flowOptions struct {
 	now      func() time.Time
 }
 
-// WithScopes requests these scopes instead of the provider's defaults.
-func WithScopes(scopes ...string) FlowOption {
-	return func(o *flowOptions) { o.scopes = scopes }
+// FlowOptions tunes one login. A zero field keeps its default.
+type FlowOptions struct {
+	// Scopes are requested instead of the provider's defaults.
+	Scopes []string
+	// RedirectURL is used instead of the configured redirect URI. It must
+	// be https, or http on a loopback address (as a loopback login on a
+	// chosen port needs); a private-use-scheme redirect is configured on
+	// the provider instead (Config.PrivateUseRedirect).
+	RedirectURL string
+	// TTL is how long the flow waits for its callback (zero: ten minutes;
+	// negative is refused).
+	TTL time.Duration
+	// Issuer is the issuer a callback's iss parameter must equal.
+	// Providers that implement Issuer() string supply it themselves.
+	Issuer string
+	// AuthParams are provider-specific authorization-URL parameters.
+	AuthParams []AuthCodeOption
+	// Now is the clock the flow's deadline is counted from and checked
+	// against by Complete (an emulator's test clock, say); nil means
+	// time.Now. A flow restored from JSON is checked against the wall
+	// clock.
+	Now func() time.Time
 }
 
-// WithRedirectURL uses this redirect URI instead of the configured one. It
-// must pass CheckRedirectURL (https, or http on a loopback address, as a
-// loopback login on a chosen port needs); a private-use-scheme redirect is
-// configured on the provider instead (Config.PrivateUseRedirect).
-func WithRedirectURL(u string) FlowOption {
-	return func(o *flowOptions) { o.redirect = u }
-}
-
-// WithTTL sets how long the flow waits for its callback.
-func WithTTL(d time.Duration) FlowOption {
-	return func(o *flowOptions) { o.ttl = d }
-}
-
-// WithIssuer sets the issuer a callback's iss parameter must equal.
-// Providers that implement Issuer() string supply it themselves.
-func WithIssuer(iss string) FlowOption {
-	return func(o *flowOptions) { o.issuer = iss }
-}
-
-// WithAuthParams adds provider-specific authorization-URL parameters.
-func WithAuthParams(opts ...AuthCodeOption) FlowOption {
-	return func(o *flowOptions) { o.extra = append(o.extra, opts...) }
-}
-
-// WithClock sets the clock the flow's deadline is counted from and checked
-// against by Complete (an emulator's test clock, say); nil means time.Now.
-// A flow restored from JSON is checked against the wall clock.
-func WithClock(now func() time.Time) FlowOption {
-	return func(o *flowOptions) {
-		if now != nil {
-			o.now = now
-		}
+func (f FlowOptions) apply(o *flowOptions) {
+	if f.Scopes != nil {
+		o.scopes = f.Scopes
 	}
+	if f.RedirectURL != "" {
+		o.redirect = f.RedirectURL
+	}
+	if f.TTL != 0 {
+		o.ttl = f.TTL
+	}
+	if f.Issuer != "" {
+		o.issuer = f.Issuer
+	}
+	o.extra = append(o.extra, f.AuthParams...)
+	if f.Now != nil {
+		o.now = f.Now
+	}
+}
+
+type flowOptionFunc func(*flowOptions)
+
+func (f flowOptionFunc) apply(o *flowOptions) { f(o) }
+
+// WithAuthParams is FlowOptions{AuthParams: opts}.
+func WithAuthParams(opts ...AuthCodeOption) FlowOption {
+	return flowOptionFunc(func(o *flowOptions) { o.extra = append(o.extra, opts...) })
 }
 
 // Begin starts a login with p: it creates the state (32 random bytes) and,
@@ -127,17 +140,17 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 	if p == nil {
 		return nil, errors.New("auth: Begin needs a Provider")
 	}
-	o := flowOptions{ttl: DefaultFlowTTL, now: time.Now}
+	o := flowOptions{ttl: defaultFlowTTL, now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
-			opt(&o)
+			opt.apply(&o)
 		}
 	}
 	if o.ttl <= 0 {
 		return nil, errors.New("auth: flow TTL must be positive")
 	}
 	if o.redirect != "" {
-		if err := CheckRedirectURL(o.redirect); err != nil {
+		if err := checkRedirectURL(o.redirect); err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
 	}
@@ -154,7 +167,7 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 	}
 	caps := p.Capabilities()
 	if caps.RequireIssuer && f.Issuer == "" {
-		return nil, fmt.Errorf("auth: %s requires iss on callbacks but no issuer is known (WithIssuer)", f.Provider)
+		return nil, fmt.Errorf("auth: %s requires iss on callbacks but no issuer is known (FlowOptions.Issuer)", f.Provider)
 	}
 	var ac []AuthCodeOption
 	if caps.PKCE {
@@ -162,10 +175,10 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 		ac = append(ac, S256ChallengeOption(f.Verifier))
 	}
 	if len(o.scopes) > 0 {
-		ac = append(ac, ScopeOption(o.scopes...))
+		ac = append(ac, paramOption{"scope", strings.Join(o.scopes, " ")})
 	}
 	if o.redirect != "" {
-		ac = append(ac, RedirectURLOption(o.redirect))
+		ac = append(ac, paramOption{"redirect_uri", o.redirect})
 	}
 	ac = append(ac, o.extra...)
 	f.URL = p.AuthCodeURL(state, ac...)
@@ -292,7 +305,7 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 		opts = append(opts, VerifierOption(f.Verifier))
 	}
 	if f.RedirectURL != "" {
-		opts = append(opts, RedirectURLOption(f.RedirectURL))
+		opts = append(opts, paramOption{"redirect_uri", f.RedirectURL})
 	}
 	return p.Exchange(ctx, code, opts...)
 }
@@ -337,9 +350,6 @@ func (f Flow) String() string {
 	return fmt.Sprintf("auth.Flow{provider=%s expires=%s pkce=%t used=%t}", f.Provider,
 		f.Expires.UTC().Format(time.RFC3339), f.Verifier != "", f.Used)
 }
-
-// GoString is String.
-func (f Flow) GoString() string { return f.String() }
 
 // Format makes every fmt verb print the redacted String.
 func (f Flow) Format(s fmt.State, verb rune) { formatRedacted(s, verb, f.String()) }

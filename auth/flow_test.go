@@ -91,9 +91,9 @@ func (p codeParamProvider) CodeParams() []string { return p.codeNames }
 func TestBegin(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	f, err := auth.Begin(p, auth.WithScopes("openid", "Trade"), auth.WithTTL(time.Minute),
-		auth.WithClock(func() time.Time { return at }), auth.WithAuthParams(auth.SetParam("audience", "aud")),
-		auth.WithRedirectURL("http://127.0.0.1:31022/cb"))
+	f, err := auth.Begin(p, auth.FlowOptions{Scopes: []string{"openid", "Trade"}, TTL: time.Minute,
+		Now: func() time.Time { return at }, RedirectURL: "http://127.0.0.1:31022/cb"},
+		auth.WithAuthParams(auth.SetParam("audience", "aud")))
 	require.NoError(t, err)
 	assert.Equal(t, "fake", f.Provider)
 	assert.Len(t, f.State, 43, "32 random bytes, base64url")
@@ -122,9 +122,9 @@ func TestBegin(t *testing.T) {
 	assert.Empty(t, h.Verifier)
 	assert.NotContains(t, h.URL, "code_challenge")
 
-	_, err = auth.Begin(p, auth.WithTTL(0))
+	_, err = auth.Begin(p, auth.FlowOptions{TTL: -time.Minute})
 	assert.Error(t, err)
-	_, err = auth.Begin(p, auth.WithRedirectURL("http://app.example.com/cb"))
+	_, err = auth.Begin(p, auth.FlowOptions{RedirectURL: "http://app.example.com/cb"})
 	assert.ErrorIs(t, err, auth.ErrInsecureEndpoint)
 
 	ip := issuerProvider{newExchangeRecorder(t, false)}
@@ -132,7 +132,7 @@ func TestBegin(t *testing.T) {
 	i, err := auth.Begin(ip)
 	require.NoError(t, err)
 	assert.Equal(t, "https://as.example", i.Issuer)
-	i, err = auth.Begin(ip, auth.WithIssuer("https://other.example"))
+	i, err = auth.Begin(ip, auth.FlowOptions{Issuer: "https://other.example"})
 	require.NoError(t, err)
 	assert.Equal(t, "https://other.example", i.Issuer, "an explicit issuer wins")
 }
@@ -147,7 +147,7 @@ func cbQuery(kv ...string) url.Values {
 
 func TestCompleteSuccess(t *testing.T) {
 	p := newExchangeRecorder(t, true)
-	f, err := auth.Begin(p, auth.WithRedirectURL("http://127.0.0.1:5000/cb"))
+	f, err := auth.Begin(p, auth.FlowOptions{RedirectURL: "http://127.0.0.1:5000/cb"})
 	require.NoError(t, err)
 	tok, err := f.Complete(context.Background(), p, cbQuery("code", "c-1", "state", f.State))
 	require.NoError(t, err)
@@ -268,7 +268,7 @@ func TestCompleteConcurrentReplay(t *testing.T) {
 func TestCompleteExpired(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	now := time.Now()
-	f, err := auth.Begin(p, auth.WithTTL(time.Minute), auth.WithClock(func() time.Time { return now }))
+	f, err := auth.Begin(p, auth.FlowOptions{TTL: time.Minute, Now: func() time.Time { return now }})
 	require.NoError(t, err)
 	now = now.Add(2 * time.Minute) // Complete reads the Begin clock
 	_, err = f.Complete(context.Background(), p, cbQuery("code", "late", "state", f.State))
@@ -347,7 +347,7 @@ func TestCompleteURL(t *testing.T) {
 func TestFlowJSONRoundTrip(t *testing.T) {
 	p := issuerProvider{newExchangeRecorder(t, true)}
 	p.issuer = "https://as.example"
-	f, err := auth.Begin(p, auth.WithRedirectURL("http://127.0.0.1:9/cb"))
+	f, err := auth.Begin(p, auth.FlowOptions{RedirectURL: "http://127.0.0.1:9/cb"})
 	require.NoError(t, err)
 	b, err := json.Marshal(f)
 	require.NoError(t, err)
@@ -471,7 +471,7 @@ func TestCompleteErrorTextIsClean(t *testing.T) {
 func TestCompleteUsesBeginClock(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	past := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
-	f, err := auth.Begin(p, auth.WithClock(func() time.Time { return past }))
+	f, err := auth.Begin(p, auth.FlowOptions{Now: func() time.Time { return past }})
 	require.NoError(t, err)
 	b, err := json.Marshal(f)
 	require.NoError(t, err)
@@ -490,7 +490,7 @@ func TestFlowNilArguments(t *testing.T) {
 	assert.Error(t, err)
 
 	p := newExchangeRecorder(t, true)
-	f, err := auth.Begin(p, nil, auth.WithClock(nil))
+	f, err := auth.Begin(p, nil, auth.FlowOptions{Now: nil})
 	require.NoError(t, err, "a nil option and a nil clock are ignored")
 	assert.WithinDuration(t, time.Now().Add(auth.DefaultFlowTTL), f.Expires, 5*time.Second)
 
@@ -498,7 +498,7 @@ func TestFlowNilArguments(t *testing.T) {
 	assert.Error(t, err)
 	assert.Zero(t, p.calls.Load())
 
-	s := auth.NewFlowStore()
+	s := &auth.FlowStore{}
 	assert.Error(t, s.Put(nil), "a nil flow is an error, not a panic")
 	assert.Zero(t, s.Len())
 }
@@ -591,7 +591,7 @@ func TestCompleteRequireIssuer(t *testing.T) {
 	np.caps.RequireIssuer = true
 	_, err = auth.Begin(np)
 	assert.Error(t, err)
-	f, err = auth.Begin(np, auth.WithIssuer("https://as.example"))
+	f, err = auth.Begin(np, auth.FlowOptions{Issuer: "https://as.example"})
 	require.NoError(t, err)
 	_, err = f.Complete(context.Background(), np, cbQuery("code", "c", "state", f.State))
 	assert.ErrorIs(t, err, auth.ErrIssuerMismatch)

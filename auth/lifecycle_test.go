@@ -106,8 +106,8 @@ func TestLogoutDuringRefreshLeavesNoToken(t *testing.T) {
 		t.Run(st.name+"/Logout", func(t *testing.T) {
 			s := newSim(t, noRevocation, rotatingCaps())
 			store := st.new(t)
-			m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
-				auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+			m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
+				auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 			require.NoError(t, err)
 			ctx := context.Background()
 			key := auth.Key("sim", "alice")
@@ -139,16 +139,16 @@ func TestLogoutDuringRefreshLeavesNoToken(t *testing.T) {
 	t.Run("memory/Logout-revoking", func(t *testing.T) {
 		s := newSim(t, nil, rotatingCaps())
 		store := auth.NewMemoryStore()
-		m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
-			auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+		m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
+			auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 		require.NoError(t, err)
 		require.True(t, s.p.Capabilities().Revoke)
 		ctx := context.Background()
 		var saved atomic.Pointer[auth.Token]
 		for range lifecycleRounds {
 			src, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"),
-				auth.WithSourceClock(s.clock.Now),
-				auth.WithOnChange(func(_, nt *auth.Token) { saved.Store(nt) }))
+				auth.SourceOptions{Now: s.clock.Now},
+				auth.SourceOptions{OnChange: func(_, nt *auth.Token) { saved.Store(nt) }})
 			require.NoError(t, err)
 			require.NoError(t, src.SetToken(ctx, s.login()))
 			release, done := s.startStaleRefresh(src)
@@ -198,8 +198,8 @@ func TestForgetDuringRefreshSpendsRefreshTokenOnce(t *testing.T) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			s := newSim(t, nil, rotatingCaps())
-			m, err := auth.NewManager(s.p, st.new(t), auth.WithBaseTransport(s.srv.Client().Transport),
-				auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+			m, err := auth.NewManager(s.p, st.new(t), auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
+				auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 			require.NoError(t, err)
 			ctx := context.Background()
 			for range lifecycleRounds {
@@ -230,7 +230,7 @@ func TestWrappedStoreKeepsCrossProcessLock(t *testing.T) {
 	a := &metricsStore{Store: fileStoreIn(t, dir)}
 	b := &metricsStore{Store: fileStoreIn(t, dir)}
 	srcA, _ := s.source(a)
-	srcB, err := auth.NewSource(s.p, b, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	srcB, err := auth.NewSource(s.p, b, auth.Key("sim", "alice"), auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(t, err)
 	ctx := context.Background()
 	for range 20 {
@@ -255,7 +255,7 @@ const shortTTL = 3 * time.Second
 // short lifetime.
 func (s *sim) shortSource(store auth.Store) *auth.Source {
 	s.t.Helper()
-	src, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(s.t, err)
 	tok := s.login()
 	tok.Expiry = s.clock.Now().Add(s.cfg.AccessTTL)
@@ -275,7 +275,7 @@ func TestShortLivedStoredTokenIsNotRefreshedAgain(t *testing.T) {
 	srcs := []*auth.Source{first}
 	for range 4 {
 		src, err := auth.NewSource(s.p, fileStoreIn(t, dir), auth.Key("sim", "alice"),
-			auth.WithSourceClock(s.clock.Now))
+			auth.SourceOptions{Now: s.clock.Now})
 		require.NoError(t, err)
 		srcs = append(srcs, src)
 	}

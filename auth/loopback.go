@@ -16,9 +16,9 @@ import (
 	"time"
 )
 
-// DefaultLoopbackTimeout is how long LoginLoopback waits for the browser
+// defaultLoopbackTimeout is how long LoginLoopback waits for the browser
 // when not told otherwise.
-const DefaultLoopbackTimeout = 5 * time.Minute
+const defaultLoopbackTimeout = 5 * time.Minute
 
 // LoopbackOption configures LoginLoopback.
 type LoopbackOption func(*loopbackOptions)
@@ -90,7 +90,7 @@ func LoopbackOutput(w io.Writer) LoopbackOption {
 }
 
 // LoopbackTimeout sets how long to wait for the browser's redirect
-// (default DefaultLoopbackTimeout); it is also the flow's lifetime.
+// (five minutes when not given); it is also the flow's lifetime.
 func LoopbackTimeout(d time.Duration) LoopbackOption {
 	return func(o *loopbackOptions) { o.timeout = d }
 }
@@ -121,7 +121,7 @@ func LoopbackFlowOptions(opts ...FlowOption) LoopbackOption {
 // Waiting ends with ctx, or after the timeout with an error matching
 // ErrFlowExpired.
 func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*Token, error) {
-	o := loopbackOptions{host: "127.0.0.1", path: "/callback", out: os.Stderr, timeout: DefaultLoopbackTimeout}
+	o := loopbackOptions{host: "127.0.0.1", path: "/callback", out: os.Stderr, timeout: defaultLoopbackTimeout}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -151,7 +151,7 @@ func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*To
 		servePath = "/"
 	}
 
-	flow, err := Begin(p, append(o.flowOpts, WithRedirectURL(redirect), WithTTL(o.timeout))...)
+	flow, err := Begin(p, append(o.flowOpts, FlowOptions{RedirectURL: redirect, TTL: o.timeout})...)
 	if err != nil {
 		for _, l := range listeners {
 			_ = l.Close()

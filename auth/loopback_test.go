@@ -47,7 +47,7 @@ func TestLoginLoopback(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	var redirect string
 	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(10*time.Second),
-		auth.LoopbackFlowOptions(auth.WithScopes("read")),
+		auth.LoopbackFlowOptions(auth.FlowOptions{Scopes: []string{"read"}}),
 		auth.LoopbackOpen(func(authURL string) error {
 			var state string
 			redirect, state = loopbackVisit(t, authURL)

@@ -39,10 +39,8 @@ type managed struct {
 type ManagerOption func(*managerOptions)
 
 type managerOptions struct {
-	src       []SourceOption
-	base      http.RoundTripper
-	header    http.Header
-	refreshOn func(*http.Response) bool
+	src []SourceOption
+	tr  Transport // template of every user's transport; Source unset
 }
 
 // WithSourceOptions applies opts to every TokenSource the manager creates.
@@ -50,27 +48,14 @@ func WithSourceOptions(opts ...SourceOption) ManagerOption {
 	return func(o *managerOptions) { o.src = append(o.src, opts...) }
 }
 
-// WithBaseTransport sends the clients' requests through rt instead of
-// http.DefaultTransport.
-func WithBaseTransport(rt http.RoundTripper) ManagerOption {
-	return func(o *managerOptions) { o.base = rt }
-}
-
-// WithStaticHeader adds a header the provider wants on every API call (an
-// application key, say). Its value is treated as a secret.
-func WithStaticHeader(name, value string) ManagerOption {
+// WithTransport builds every user's client from t: its Base (nil:
+// http.DefaultTransport), its Header (sent on every API call, an
+// application key say; the values are treated as secrets) and its
+// RefreshOn rule. t.Source is ignored: each user gets its own Source.
+func WithTransport(t Transport) ManagerOption {
 	return func(o *managerOptions) {
-		if o.header == nil {
-			o.header = http.Header{}
-		}
-		o.header.Add(name, value)
+		o.tr = Transport{Base: t.Base, Header: t.Header.Clone(), RefreshOn: t.RefreshOn}
 	}
-}
-
-// WithRefreshOn sets the rule that tells a 401 worth a refresh (see
-// Transport.RefreshOn).
-func WithRefreshOn(fn func(*http.Response) bool) ManagerOption {
-	return func(o *managerOptions) { o.refreshOn = fn }
 }
 
 // NewManager returns a Manager for provider p keeping tokens in store.
@@ -112,7 +97,7 @@ func (m *Manager) get(user string) *managed {
 	// so this cannot fail.
 	src, _ := NewSource(m.p, m.store, Key(m.p.Name(), user), m.o.src...)
 	src.locker = m.locker
-	t := &Transport{Source: src, Base: m.o.base, Header: m.o.header, RefreshOn: m.o.refreshOn}
+	t := &Transport{Source: src, Base: m.o.tr.Base, Header: m.o.tr.Header, RefreshOn: m.o.tr.RefreshOn}
 	u := &managed{src: src, client: &http.Client{Transport: t}}
 	m.users[user] = u
 	return u
@@ -216,9 +201,6 @@ func (m *Manager) String() string {
 	m.mu.Unlock()
 	return fmt.Sprintf("auth.Manager{provider=%s users=%d}", m.p.Name(), n)
 }
-
-// GoString is String.
-func (m *Manager) GoString() string { return m.String() }
 
 // Format makes every fmt verb print String, so a static header's value
 // never reaches a log line.

@@ -23,9 +23,8 @@ func TestManagerPerUserClients(t *testing.T) {
 	})
 	store := auth.NewMemoryStore()
 	m, err := auth.NewManager(s.p, store,
-		auth.WithBaseTransport(s.srv.Client().Transport),
-		auth.WithStaticHeader("Et-App-Key", apiKey),
-		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+		auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport, Header: http.Header{"Et-App-Key": {apiKey}}}),
+		auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, m.SetToken(ctx, "alice", s.loginAs("u1")))
@@ -75,8 +74,8 @@ func TestManagerPerUserClients(t *testing.T) {
 func TestManagerLogout(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	store := auth.NewMemoryStore()
-	m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
-		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+	m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
+		auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 	require.NoError(t, err)
 	ctx := context.Background()
 	tok := s.login()
@@ -97,8 +96,8 @@ func TestManagerLogout(t *testing.T) {
 func TestManagerForget(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	store := auth.NewMemoryStore()
-	m, err := auth.NewManager(s.p, store, auth.WithBaseTransport(s.srv.Client().Transport),
-		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+	m, err := auth.NewManager(s.p, store, auth.WithTransport(auth.Transport{Base: s.srv.Client().Transport}),
+		auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 	require.NoError(t, err)
 	ctx := context.Background()
 	tok := s.login()
@@ -127,14 +126,14 @@ func TestNewManagerValidates(t *testing.T) {
 	assert.Error(t, err)
 	_, err = auth.NewManager(s.p, nil)
 	assert.Error(t, err)
-	_, err = auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithSourceOptions(auth.WithLeeway(-1)))
+	_, err = auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithSourceOptions(auth.SourceOptions{Leeway: -1}))
 	assert.Error(t, err)
 }
 
 func TestManagerAndSourceNeverPrintSecrets(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	m, err := auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithStaticHeader("Et-App-Key", apiKey),
-		auth.WithSourceOptions(auth.WithSourceClock(s.clock.Now)))
+	m, err := auth.NewManager(s.p, auth.NewMemoryStore(), auth.WithTransport(auth.Transport{Header: http.Header{"Et-App-Key": {apiKey}}}),
+		auth.WithSourceOptions(auth.SourceOptions{Now: s.clock.Now}))
 	require.NoError(t, err)
 	tok := s.login()
 	require.NoError(t, m.SetToken(context.Background(), "alice", tok))

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"net/url"
-	"strings"
 
 	"golang.org/x/oauth2"
 )
@@ -11,6 +10,12 @@ import (
 // Provider is one broker's authorization server, in the shape of
 // golang.org/x/oauth2.Config. Every broker package returns one; Flow,
 // TokenSource and Transport use nothing else.
+//
+// A Provider may also have, and every Standard has:
+//   - TokenRefused(resp *http.Response) bool, which tells Transport
+//     whether an API answer means the access token was refused, for APIs
+//     that refuse it other than with RFC 6750's invalid_token challenge;
+//   - CodeParams() []string (CodeParamser) and Revoke (Revoker).
 type Provider interface {
 	// Name is the provider's registry name ("tradestation", "spotware", ...).
 	Name() string
@@ -21,7 +26,7 @@ type Provider interface {
 	AuthCodeURL(state string, opts ...AuthCodeOption) string
 	// Exchange trades an authorization code for a token. Pass the PKCE
 	// verifier with VerifierOption and a per-flow redirect with
-	// RedirectURLOption.
+	// SetParam("redirect_uri", u).
 	Exchange(ctx context.Context, code string, opts ...AuthCodeOption) (*Token, error)
 	// Refresh obtains a new access token with t's refresh token. When the
 	// provider returns no new refresh token, the old one is kept. A refused
@@ -52,19 +57,6 @@ const (
 	// possession with PKCE.
 	AuthStylePublic
 )
-
-// String describes the style in words.
-func (s AuthStyle) String() string {
-	switch s {
-	case AuthStyleInParams:
-		return "client secret in parameters"
-	case AuthStyleInHeader:
-		return "client secret in Basic header"
-	case AuthStylePublic:
-		return "public client (no secret)"
-	}
-	return "unset"
-}
 
 // Environment names a broker deployment: live trading, or a simulated one.
 type Environment string
@@ -131,18 +123,12 @@ type paramOption struct{ k, v string }
 
 func (p paramOption) setValue(v url.Values) { v.Set(p.k, p.v) }
 
-// SetParam sets the parameter key to value.
+// SetParam sets the parameter key to value. SetParam("redirect_uri", u)
+// overrides the configured redirect URI for one flow (pass it to
+// AuthCodeURL and Exchange alike) and SetParam("scope", s) the
+// space-separated scopes; Begin does both from FlowOptions.RedirectURL
+// and Scopes.
 func SetParam(key, value string) AuthCodeOption { return paramOption{key, value} }
-
-// RedirectURLOption overrides the configured redirect URI for one flow (a
-// loopback redirect on a random port, for example). Pass the same option to
-// AuthCodeURL and Exchange.
-func RedirectURLOption(u string) AuthCodeOption { return paramOption{"redirect_uri", u} }
-
-// ScopeOption overrides the configured scopes for one flow.
-func ScopeOption(scopes ...string) AuthCodeOption {
-	return paramOption{"scope", strings.Join(scopes, " ")}
-}
 
 // S256ChallengeOption adds the PKCE S256 challenge for verifier.
 func S256ChallengeOption(verifier string) AuthCodeOption {

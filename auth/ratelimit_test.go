@@ -1,4 +1,4 @@
-package auth_test
+package auth
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/classify"
 )
 
 func TestNewRateLimitError(t *testing.T) {
@@ -24,15 +24,15 @@ func TestNewRateLimitError(t *testing.T) {
 		"-3":                 {},
 	} {
 		h.Set("X-RateLimit-Reset", reset)
-		e := auth.NewRateLimitError(429, h, now, "Rate quota exceeded")
+		e := newRateLimitError(429, h, now, "Rate quota exceeded")
 		assert.True(t, want.Equal(e.Reset), "reset %s: got %v", reset, e.Reset)
 		assert.Equal(t, 7*time.Second, e.RetryAfter)
 		assert.Equal(t, 250, e.Limit)
 		assert.Equal(t, 0, e.Remaining)
-		assert.ErrorIs(t, e, auth.ErrRateLimited)
+		assert.ErrorIs(t, e, ErrRateLimited)
 		assert.Contains(t, e.Error(), "Rate quota exceeded")
 	}
-	e := auth.NewRateLimitError(429, http.Header{}, now, "")
+	e := newRateLimitError(429, http.Header{}, now, "")
 	assert.Equal(t, -1, e.Limit, "absent figures are -1, not 0")
 	assert.Zero(t, e.RetryAfter)
 }
@@ -57,7 +57,7 @@ func TestServerWaitsAreCapped(t *testing.T) {
 		"-99999999999999999999":         0,
 		"1e9":                           0,
 	} {
-		assert.Equal(t, want, auth.ParseRetryAfter(v, now), "Retry-After %q", v)
+		assert.Equal(t, want, classify.RetryAfter(v, now), "Retry-After %q", v)
 	}
 	for v, want := range map[string]time.Time{
 		"9999999999.5":    now.Add(week), // 2286, as Unix seconds
@@ -76,7 +76,7 @@ func TestServerWaitsAreCapped(t *testing.T) {
 		h := http.Header{}
 		h.Set("X-RateLimit-Reset", v)
 		h.Set("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT")
-		e := auth.NewRateLimitError(429, h, now, "")
+		e := newRateLimitError(429, h, now, "")
 		assert.True(t, want.Equal(e.Reset), "X-RateLimit-Reset %q: got %v want %v", v, e.Reset, want)
 		assert.Equal(t, week, e.RetryAfter)
 		assert.NotContains(t, e.Error(), "h0m0s; retry after 2", "no wait of years in the message")

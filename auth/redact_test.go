@@ -148,7 +148,7 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 		collect("flow "+name, err)
 	}
 	skew := -time.Hour
-	exp, err := auth.Begin(p, auth.WithClock(func() time.Time { return time.Now().Add(skew) }))
+	exp, err := auth.Begin(p, auth.FlowOptions{Now: func() time.Time { return time.Now().Add(skew) }})
 	skew = 0
 	require.NoError(t, err)
 	flowSecrets = append(flowSecrets, exp.Verifier)
@@ -272,5 +272,7 @@ func TestRedactedFormatVerbs(t *testing.T) {
 		assert.Equal(t, s, fmt.Sprintf("%v", v))
 		assert.Equal(t, s, fmt.Sprintf("%x", v), "every verb prints the description")
 		assert.Equal(t, strconv.Quote(s), fmt.Sprintf("%q", v))
+		assert.Equal(t, s, fmt.Sprintf("%#v", v), "%#v goes through Format too")
 	}
+	assert.Contains(t, p.String(), "client_id=rdx-client", "the provider names its client, not its secret")
 }

@@ -49,7 +49,7 @@ func TestTransportCrossOriginRedirect(t *testing.T) {
 		pair := origintest.New(t)
 		pair.SetStatus(status)
 		p, src := staticSource(t)
-		m, err := auth.NewManager(p, auth.NewMemoryStore(), auth.WithStaticHeader("Et-App-Key", redirectKey))
+		m, err := auth.NewManager(p, auth.NewMemoryStore(), auth.WithTransport(auth.Transport{Header: http.Header{"Et-App-Key": {redirectKey}}}))
 		require.NoError(t, err)
 		require.NoError(t, m.SetToken(context.Background(), "alice", redirectTok()))
 		clients := map[string]*http.Client{
@@ -82,7 +82,7 @@ func TestTransportCrossOriginRedirect(t *testing.T) {
 func TestTransportSameOriginRedirect(t *testing.T) {
 	pair := origintest.New(t)
 	p, src := staticSource(t)
-	m, err := auth.NewManager(p, auth.NewMemoryStore(), auth.WithStaticHeader("Et-App-Key", redirectKey))
+	m, err := auth.NewManager(p, auth.NewMemoryStore(), auth.WithTransport(auth.Transport{Header: http.Header{"Et-App-Key": {redirectKey}}}))
 	require.NoError(t, err)
 	require.NoError(t, m.SetToken(context.Background(), "alice", redirectTok()))
 	// A base transport that does not record the request on its response

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,12 +11,13 @@ import (
 
 // Secret is a credential in a configuration: a client secret, an API key.
 // It is a string that prints, marshals and logs as "[redacted]" (or as ""
-// when empty, so that a missing secret still shows): String, GoString,
-// every fmt verb, LogValue, MarshalJSON and MarshalText. Reveal returns
+// when empty, so that a missing secret still shows): String, every fmt
+// verb (%#v included), LogValue and MarshalText, which encoding/json uses
+// too. Reveal returns
 // the value, for the one place that sends it.
 //
-// A Secret loads from configuration: UnmarshalJSON takes a JSON string and
-// UnmarshalText any text. Both refuse the "[redacted]" placeholder, so that
+// A Secret loads from configuration through UnmarshalText (a JSON string,
+// or any text). It refuses the "[redacted]" placeholder, so that
 // a configuration written by json.Marshal and read back fails at once
 // rather than at the broker as a wrong secret.
 //
@@ -50,14 +50,11 @@ func (s Secret) String() string {
 	return placeholder
 }
 
-// GoString is String, quoted as %#v quotes a string.
-func (s Secret) GoString() string { return strconv.Quote(s.String()) }
-
 // Format makes every fmt verb print String (quoted for %q and %#v), so no
 // verb, %x included, shows the secret.
 func (s Secret) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
-		formatRedacted(f, 's', s.GoString())
+		formatRedacted(f, 's', strconv.Quote(s.String()))
 		return
 	}
 	formatRedacted(f, verb, s.String())
@@ -66,28 +63,14 @@ func (s Secret) Format(f fmt.State, verb rune) {
 // LogValue gives log/slog the redacted String.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
-// MarshalJSON writes the redacted String as a JSON string, so a
-// configuration can be logged or dumped as JSON without its secrets.
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// MarshalText writes the redacted String.
+// MarshalText writes the redacted String; encoding/json writes it as a
+// JSON string, so a configuration can be logged or dumped as JSON without
+// its secrets.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// UnmarshalJSON reads a JSON string (null leaves s unchanged), refusing the
-// "[redacted]" placeholder.
-func (s *Secret) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	var v string
-	if err := json.Unmarshal(b, &v); err != nil {
-		return errors.New("auth: secret must be a JSON string")
-	}
-	return s.UnmarshalText([]byte(v))
-}
-
 // UnmarshalText reads the secret as is, refusing the "[redacted]"
-// placeholder.
+// placeholder. encoding/json uses it for a JSON string; null leaves the
+// Secret unchanged and any other JSON value is an error.
 func (s *Secret) UnmarshalText(b []byte) error {
 	if string(b) == placeholder {
 		return errPlaceholder

@@ -85,7 +85,7 @@ func TestSecretRendersRedacted(t *testing.T) {
 	}
 
 	assert.Equal(t, "[redacted]", s.String())
-	assert.Equal(t, `"[redacted]"`, s.GoString())
+	assert.Equal(t, `"[redacted]"`, fmt.Sprintf("%#v", s))
 	assert.Equal(t, "[redacted]", fmt.Sprintf("%v", s))
 	assert.Equal(t, `"[redacted]"`, fmt.Sprintf("%q", s))
 	assert.Equal(t, `"[redacted]"`, fmt.Sprintf("%#v", s))

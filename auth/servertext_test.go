@@ -355,9 +355,9 @@ func TestCheckResponseLeavesOutTheBearerToken(t *testing.T) {
 		resp.Body.Close()
 		require.Error(t, err)
 		r := renderings(err)
-		var se *auth.InsufficientScopeError
+		var se *auth.OAuthError
 		if errors.As(err, &se) {
-			r["InsufficientScopeError fields"] = se.Description + strings.Join(se.Scope, " ")
+			r["insufficient scope fields"] = se.Description + strings.Join(se.Scope, " ")
 		}
 		for how, s := range r {
 			for _, f := range leakForms(echoAccess) {

@@ -147,7 +147,7 @@ func (s *sim) holdTokens() (release func()) {
 // source returns a TokenSource for alice, seeded with a fresh login.
 func (s *sim) source(store auth.Store, opts ...auth.SourceOption) (*auth.Source, *auth.Token) {
 	s.t.Helper()
-	opts = append([]auth.SourceOption{auth.WithSourceClock(s.clock.Now)}, opts...)
+	opts = append([]auth.SourceOption{auth.SourceOptions{Now: s.clock.Now}}, opts...)
 	src, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), opts...)
 	require.NoError(s.t, err)
 	tok := s.login()

@@ -15,14 +15,14 @@ import (
 
 // Defaults of a Source.
 const (
-	// DefaultLeeway is how long before its expiry a token is refreshed.
-	DefaultLeeway = time.Minute
-	// DefaultRefreshTimeout bounds one refresh: taking the store's lock,
+	// defaultLeeway is how long before its expiry a token is refreshed.
+	defaultLeeway = time.Minute
+	// defaultRefreshTimeout bounds one refresh: taking the store's lock,
 	// reading it, the token request and the save.
-	DefaultRefreshTimeout = 30 * time.Second
-	// DefaultSlideSaveInterval is the most often a sliding expiry is
+	defaultRefreshTimeout = 30 * time.Second
+	// defaultSlideSaveInterval is the most often a sliding expiry is
 	// written to the Store.
-	DefaultSlideSaveInterval = time.Minute
+	defaultSlideSaveInterval = time.Minute
 	// retryDelay is how long a source serves a still-valid token after a
 	// failed early refresh before it tries again.
 	retryDelay = 5 * time.Second
@@ -45,8 +45,9 @@ type TokenSource interface {
 	TokenContext(ctx context.Context) (*Token, error)
 }
 
-// SourceOption configures NewSource.
-type SourceOption func(*sourceOptions)
+// SourceOption configures NewSource: a SourceOptions value, WithSourceClock
+// or WithOnChange.
+type SourceOption interface{ apply(*sourceOptions) }
 
 type sourceOptions struct {
 	leeway         time.Duration
@@ -58,52 +59,71 @@ type sourceOptions struct {
 	onChange       func(old, new *Token)
 }
 
-// WithLeeway refreshes tokens d before they expire (DefaultLeeway when not
-// given). A token whose whole lifetime is shorter than twice d is refreshed
-// at half its life instead. The rule is the same for a token the source has
-// just obtained, one it reads from the Store and one it recovers after a
-// failed Save: when the source obtains a token shorter than twice d, it
-// records the lifetime in the token's Extra ("expires_in", in seconds), so
-// that the Store keeps it. A stored token without a recorded lifetime is
-// judged by the full leeway.
-func WithLeeway(d time.Duration) SourceOption {
-	return func(o *sourceOptions) { o.leeway = d }
+// SourceOptions tunes a Source. A zero field keeps its default; a negative
+// duration is refused by NewSource.
+type SourceOptions struct {
+	// Leeway is how long before expiry a token is refreshed (zero: a
+	// minute). A token whose whole lifetime is shorter than twice Leeway
+	// is refreshed at half its life instead. The rule is the same for a
+	// token the source has just obtained, one it reads from the Store and
+	// one it recovers after a failed Save: when the source obtains a token
+	// shorter than twice Leeway, it records the lifetime in the token's
+	// Extra ("expires_in", in seconds), so that the Store keeps it. A
+	// stored token without a recorded lifetime is judged by the full
+	// leeway.
+	Leeway time.Duration
+	// RefreshTimeout bounds a refresh (zero: 30 seconds). See Source for
+	// why a refresh is not bound by its caller's context.
+	RefreshTimeout time.Duration
+	// SlidingLifetime is the lifetime a sliding-expiry provider grants on
+	// every use. Zero: the lifetime of the token as issued (expires_in).
+	SlidingLifetime time.Duration
+	// SlideSaveInterval is how often, at most, a sliding expiry is
+	// written to the Store (zero: once a minute).
+	SlideSaveInterval time.Duration
+	// Now, when set, is the source's clock instead of time.Now, for tests
+	// that move an emulator's clock. The hot path then calls it on every
+	// request; with the real clock it reads no clock at all (a timer marks
+	// the cached token stale at its refresh time).
+	Now func() time.Time
+	// OnChange is called after the source has obtained a new token from
+	// the provider (a refresh) or been given one (SetToken), once the
+	// token is in the Store. old is nil when there was none. It runs
+	// before any caller receives the new token, so it must be quick and
+	// must not call the source.
+	OnChange func(old, new *Token)
 }
 
-// WithRefreshTimeout bounds a refresh (DefaultRefreshTimeout when not
-// given). See Source for why a refresh is not bound by its caller's
-// context.
-func WithRefreshTimeout(d time.Duration) SourceOption {
-	return func(o *sourceOptions) { o.refreshTimeout = d }
+func (s SourceOptions) apply(o *sourceOptions) {
+	set := func(dst *time.Duration, v time.Duration) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	set(&o.leeway, s.Leeway)
+	set(&o.refreshTimeout, s.RefreshTimeout)
+	set(&o.slideLifetime, s.SlidingLifetime)
+	set(&o.slideSave, s.SlideSaveInterval)
+	if s.Now != nil {
+		o.now, o.custom = s.Now, true
+	}
+	if s.OnChange != nil {
+		o.onChange = s.OnChange
+	}
 }
 
-// WithSourceClock makes the source read time from now instead of
-// time.Now, for tests that move an emulator's clock. The hot path then
-// calls now on every request; with the real clock it reads no clock at all
-// (a timer marks the cached token stale at its refresh time).
+type sourceOptionFunc func(*sourceOptions)
+
+func (f sourceOptionFunc) apply(o *sourceOptions) { f(o) }
+
+// WithSourceClock is SourceOptions{Now: now}.
 func WithSourceClock(now func() time.Time) SourceOption {
-	return func(o *sourceOptions) { o.now, o.custom = now, now != nil }
+	return sourceOptionFunc(func(o *sourceOptions) { o.now, o.custom = now, now != nil })
 }
 
-// WithOnChange calls fn after the source has obtained a new token from the
-// provider (a refresh) or been given one (SetToken), once the token is in
-// the Store. old is nil when there was none. fn runs before any caller
-// receives the new token, so it must be quick and must not call the source.
+// WithOnChange is SourceOptions{OnChange: fn}.
 func WithOnChange(fn func(old, new *Token)) SourceOption {
-	return func(o *sourceOptions) { o.onChange = fn }
-}
-
-// WithSlidingLifetime states the lifetime a sliding-expiry provider grants
-// on every use. Without it, the source takes the lifetime from the token
-// as it was issued (expires_in).
-func WithSlidingLifetime(d time.Duration) SourceOption {
-	return func(o *sourceOptions) { o.slideLifetime = d }
-}
-
-// WithSlideSaveInterval sets how often, at most, a sliding expiry is
-// written to the Store (DefaultSlideSaveInterval when not given).
-func WithSlideSaveInterval(d time.Duration) SourceOption {
-	return func(o *sourceOptions) { o.slideSave = d }
+	return sourceOptionFunc(func(o *sourceOptions) { o.onChange = fn })
 }
 
 // Source hands out one user's token at one provider, refreshing it
@@ -124,7 +144,7 @@ func WithSlideSaveInterval(d time.Duration) SourceOption {
 //
 // Contexts: a refresh runs under the context of the caller that started
 // it with its cancellation removed (context.WithoutCancel: values such as
-// tracing spans stay) and bounded by WithRefreshTimeout. Each caller waits
+// tracing spans stay) and bounded by SourceOptions.RefreshTimeout. Each caller waits
 // only as long as its own context allows and then gets its context's error;
 // the refresh carries on for the others. Two reasons: a rotating refresh
 // token that the server has already spent must not be lost because the
@@ -253,7 +273,7 @@ type flight struct {
 	epoch uint64 // the source's epoch when the flight began
 	e     *entry
 	err   error
-	// refused is set when e holds a token refused (Invalidate) while the
+	// refused is set when e holds a token refused (invalidate) while the
 	// flight ran.
 	refused bool
 }
@@ -276,15 +296,21 @@ func NewSource(p Provider, store Store, key string, opts ...SourceOption) (*Sour
 	if key == "" {
 		return nil, errors.New("auth: token source needs a key")
 	}
-	o := sourceOptions{leeway: DefaultLeeway, refreshTimeout: DefaultRefreshTimeout,
-		slideSave: DefaultSlideSaveInterval, now: time.Now}
+	o := sourceOptions{leeway: defaultLeeway, refreshTimeout: defaultRefreshTimeout,
+		slideSave: defaultSlideSaveInterval, now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
-			opt(&o)
+			opt.apply(&o)
 		}
 	}
 	if o.leeway < 0 {
 		return nil, fmt.Errorf("auth: negative leeway %s", o.leeway)
+	}
+	if o.slideLifetime < 0 {
+		return nil, fmt.Errorf("auth: negative sliding lifetime %s", o.slideLifetime)
+	}
+	if o.slideSave < 0 {
+		return nil, fmt.Errorf("auth: negative slide save interval %s", o.slideSave)
 	}
 	if o.refreshTimeout <= 0 {
 		return nil, fmt.Errorf("auth: refresh timeout must be positive, got %s", o.refreshTimeout)
@@ -361,7 +387,7 @@ func (s *Source) slow(ctx context.Context) (*entry, error) {
 		if f.err != nil {
 			return nil, f.err
 		}
-		// A flight that began before an Invalidate may return the token
+		// A flight that began before an invalidate may return the token
 		// that was just refused: go round once more.
 		if !f.refused || attempt > 0 {
 			return f.e, nil
@@ -675,11 +701,11 @@ func (s *Source) SetToken(ctx context.Context, t *Token) error {
 	return nil
 }
 
-// Invalidate tells the source that a resource server refused stale (an
+// invalidate tells the source that a resource server refused stale (an
 // access token it handed out); nil means the current token. The next call
 // refreshes, unless another caller has already replaced stale. It also
 // forgets a remembered refusal, so the provider is asked once more.
-func (s *Source) Invalidate(stale *Token) {
+func (s *Source) invalidate(stale *Token) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.cur.Load()
@@ -729,16 +755,16 @@ func (s *Source) endSession() {
 // token. If another caller has already replaced stale, it returns that
 // token without asking the provider again.
 func (s *Source) ForceRefresh(ctx context.Context, stale *Token) (*Token, error) {
-	s.Invalidate(stale)
+	s.invalidate(stale)
 	return s.TokenContext(ctx)
 }
 
-// Touch records that the provider just accepted used (the token a request
+// touch records that the provider just accepted used (the token a request
 // carried). For providers with sliding expiry (Capabilities.SlidingExpiry)
 // it moves the token's expiry to now plus its lifetime, and writes that to
 // the Store at most once per slide-save interval. For other providers it
 // does nothing. Transport calls it after every successful response.
-func (s *Source) Touch(ctx context.Context, used *Token) error {
+func (s *Source) touch(ctx context.Context, used *Token) error {
 	if !s.caps.SlidingExpiry {
 		return nil
 	}
@@ -803,9 +829,6 @@ func (s *Source) saveSlide(ctx context.Context, nt *Token) error {
 func (s *Source) String() string {
 	return "auth.Source{provider=" + s.p.Name() + " key=" + s.key + "}"
 }
-
-// GoString is String.
-func (s *Source) GoString() string { return s.String() }
 
 // Format makes every fmt verb print String.
 func (s *Source) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String()) }

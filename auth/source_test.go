@@ -41,7 +41,7 @@ func TestSourceRefreshRotatesAndPersists(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
 	store := auth.NewMemoryStore()
 	var changes []string
-	src, first := s.source(store, auth.WithOnChange(func(old, nt *auth.Token) {
+	src, first := s.source(store, auth.SourceOptions{OnChange: func(old, nt *auth.Token) {
 		// The store must already hold the new token when the hook runs.
 		stored, err := store.Load(context.Background(), auth.Key("sim", "alice"))
 		require.NoError(t, err)
@@ -49,7 +49,7 @@ func TestSourceRefreshRotatesAndPersists(t *testing.T) {
 		if old != nil {
 			changes = append(changes, old.AccessToken+"->"+nt.AccessToken)
 		}
-	}))
+	}})
 	ctx := context.Background()
 
 	// 30 s before expiry: inside the one-minute leeway, so it refreshes.
@@ -80,7 +80,7 @@ func TestSourceRefreshRotatesAndPersists(t *testing.T) {
 	assert.Zero(t, s.invalidGrants.Load())
 
 	// A fresh source over the same store picks up the newest token.
-	src2, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src2, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(t, err)
 	got, err := src2.TokenContext(ctx)
 	require.NoError(t, err)
@@ -174,7 +174,7 @@ func TestSourceNotLoggedIn(t *testing.T) {
 
 func TestSourceRefreshTokenExpiryKnownLocally(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(t, err)
 	tok := s.login()
 	tok.RefreshExpiry = s.clock.Now().Add(time.Hour)
@@ -343,7 +343,7 @@ func TestSourceCorruptStoreIsReportedNotOverwritten(t *testing.T) {
 	require.NoError(t, err)
 	key := auth.Key("sim", "alice")
 	require.NoError(t, os.WriteFile(fs.Path(key), []byte("{not json"), 0o600))
-	src, err := auth.NewSource(s.p, fs, key, auth.WithSourceClock(s.clock.Now))
+	src, err := auth.NewSource(s.p, fs, key, auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(t, err)
 	_, err = src.TokenContext(context.Background())
 	require.ErrorIs(t, err, auth.ErrStoreCorrupt)
@@ -424,11 +424,11 @@ func TestSourceSlidingExpiry(t *testing.T) {
 	require.ErrorIs(t, err, auth.ErrReauthRequired)
 
 	// A restarted program reads the lifetime back from the store.
-	src2, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src2, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(t, err)
 	fresh := s.login()
 	require.NoError(t, src2.SetToken(context.Background(), fresh))
-	src3, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src3, err := auth.NewSource(s.p, store, auth.Key("sim", "alice"), auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(t, err)
 	t3, err := src3.TokenContext(context.Background())
 	require.NoError(t, err)
@@ -447,10 +447,14 @@ func TestNewTokenSourceValidates(t *testing.T) {
 	assert.Error(t, err)
 	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "")
 	assert.Error(t, err)
-	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.WithLeeway(-time.Second))
+	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.SourceOptions{Leeway: -time.Second})
 	assert.Error(t, err)
-	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.WithRefreshTimeout(0))
+	_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", auth.SourceOptions{RefreshTimeout: -time.Second})
 	assert.Error(t, err)
+	for _, o := range []auth.SourceOptions{{SlidingLifetime: -time.Second}, {SlideSaveInterval: -time.Second}} {
+		_, err = auth.NewSource(s.p, auth.NewMemoryStore(), "k", o)
+		assert.Error(t, err, "%+v: a negative duration is refused, not read as a default", o)
+	}
 	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), "k")
 	require.NoError(t, err)
 	assert.Error(t, src.SetToken(context.Background(), nil))
@@ -483,7 +487,7 @@ func (p *stubProvider) Refresh(_ context.Context, t *auth.Token) (*auth.Token, e
 
 func TestSourceRealClockMarksTokenStale(t *testing.T) {
 	p := &stubProvider{life: 400 * time.Millisecond}
-	src, err := auth.NewSource(p, auth.NewMemoryStore(), "k", auth.WithLeeway(100*time.Millisecond))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), "k", auth.SourceOptions{Leeway: 100 * time.Millisecond})
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(context.Background(), &auth.Token{AccessToken: "at-0", RefreshToken: "rt",
 		Expiry: time.Now().Add(300 * time.Millisecond)}))
@@ -514,7 +518,7 @@ func TestSourceRealClockMarksTokenStale(t *testing.T) {
 
 func TestSourceRefreshTokenOnlySeed(t *testing.T) {
 	s := newSim(t, nil, rotatingCaps())
-	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.WithSourceClock(s.clock.Now))
+	src, err := auth.NewSource(s.p, auth.NewMemoryStore(), auth.Key("sim", "alice"), auth.SourceOptions{Now: s.clock.Now})
 	require.NoError(t, err)
 	login := s.login()
 	require.NoError(t, src.SetToken(context.Background(), &auth.Token{RefreshToken: login.RefreshToken}))

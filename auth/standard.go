@@ -6,15 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/brokerkit/brokerkit/internal/origin"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/classify"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
@@ -51,7 +51,7 @@ type Config struct {
 	// client. As a Secret it never appears in an error, log line or JSON.
 	ClientSecret Secret
 	// RedirectURL is the callback registered with the provider: https, or
-	// http on a loopback address (see CheckRedirectURL).
+	// http on a loopback address (RFC 8252 §7.3; a private-use scheme where the provider allows it).
 	RedirectURL string
 	// PrivateUseRedirect also allows a RedirectURL with a private-use
 	// scheme in reverse-domain form (com.example.app:/callback, RFC 8252
@@ -212,29 +212,17 @@ func cloneValues(v url.Values) url.Values {
 
 // CheckEndpoint returns an error matching ErrInsecureEndpoint unless raw is
 // an absolute https URL, or http on a loopback host.
-func CheckEndpoint(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("endpoint %q is not an absolute URL", urlForError(raw))
-	}
-	switch {
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && IsLoopback(u.Hostname()):
-		return nil
-	}
-	return fmt.Errorf("%w: %s://%s", ErrInsecureEndpoint, u.Scheme, u.Host)
-}
+func CheckEndpoint(raw string) error { return origin.CheckEndpoint(raw) }
 
-// CheckRedirectURL accepts a redirect URI that is https with a host, or
+// checkRedirectURL accepts a redirect URI that is https with a host, or
 // http on a loopback address (RFC 8252 §7.3), without user information or
 // a fragment. Anything else (javascript:, data:, file:, ftp:, ws:, plain
 // http elsewhere, "https:host" without //) is refused with an error
 // matching ErrInsecureEndpoint. Private-use schemes are allowed only where
 // the app opts in: Config.PrivateUseRedirect.
-func CheckRedirectURL(raw string) error { return checkRedirect(raw, false) }
+func checkRedirectURL(raw string) error { return checkRedirect(raw, false) }
 
-// checkRedirect is CheckRedirectURL, also accepting private-use schemes in
+// checkRedirect is checkRedirectURL, also accepting private-use schemes in
 // reverse-domain form (com.example.app:/callback) when privateUse is set.
 func checkRedirect(raw string, privateUse bool) error {
 	u, err := url.Parse(raw)
@@ -290,27 +278,11 @@ func reverseDomain(scheme string) bool {
 
 // urlForError shows a URL in an error without the parts that may carry a
 // secret: user information, query and fragment.
-func urlForError(raw string) string {
-	if i := strings.IndexAny(raw, "?#"); i >= 0 {
-		raw = raw[:i] + "?…"
-	}
-	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
-		if at := strings.LastIndex(rest, "@"); at >= 0 && !strings.Contains(rest[:at], "/") {
-			raw = scheme + "://…@" + rest[at+1:]
-		}
-	}
-	return raw
-}
+func urlForError(raw string) string { return origin.ForError(raw) }
 
 // IsLoopback reports whether host names this machine: localhost or a
 // loopback IP address.
-func IsLoopback(host string) bool {
-	if origin.EqualHost(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func IsLoopback(host string) bool { return origin.IsLoopback(host) }
 
 // Name implements Provider.
 func (p *Standard) Name() string { return p.cfg.Name }
@@ -556,21 +528,34 @@ func (p *Standard) do(req *http.Request, what string) (*http.Response, error) {
 // secret. Broker providers use it for their String and Format methods.
 func Describe(p Provider) string {
 	id := ""
-	if s, ok := p.(interface{ ClientID() string }); ok {
-		id = " client_id=" + s.ClientID()
+	if s, ok := p.(interface{ Config() Config }); ok {
+		id = " client_id=" + s.Config().ClientID
 	}
-	return fmt.Sprintf("%s provider{%s%s}", p.Name(), p.Capabilities().AuthStyle, id)
+	return fmt.Sprintf("%s provider{%s%s}", p.Name(), authStyleText(p.Capabilities().AuthStyle), id)
+}
+
+// authStyleText describes an AuthStyle in words.
+func authStyleText(s AuthStyle) string {
+	switch s {
+	case AuthStyleInParams:
+		return "client secret in parameters"
+	case AuthStyleInHeader:
+		return "client secret in Basic header"
+	case AuthStylePublic:
+		return "public client (no secret)"
+	}
+	return "unset"
 }
 
 // TokenRefused reports whether resp means the access token was refused:
 // any 401 when the Config says Any401Refuses, else a 401 with an RFC 6750
-// invalid_token challenge. It makes every Standard a RefusalDetector, so
-// the broker's rule is data of its provider.
+// invalid_token challenge. Transport asks it (see Provider), so the
+// broker's rule is data of its provider.
 func (p *Standard) TokenRefused(resp *http.Response) bool {
 	if p.cfg.Any401Refuses {
 		return resp.StatusCode == http.StatusUnauthorized
 	}
-	return InvalidTokenChallenge(resp)
+	return classify.InvalidToken(resp)
 }
 
 // CodeParams returns the callback parameters that may carry the code
@@ -582,14 +567,8 @@ func (p *Standard) CodeParams() []string {
 	return slices.Clone(p.cfg.CodeParams)
 }
 
-// ClientID returns the application's client ID (not a secret).
-func (p *Standard) ClientID() string { return p.cfg.ClientID }
-
 // String describes the provider without its client secret.
 func (p *Standard) String() string { return Describe(p) }
-
-// GoString is String: %#v must not print the secret either.
-func (p *Standard) GoString() string { return p.String() }
 
 // Format makes every fmt verb print the redacted String.
 func (p *Standard) Format(f fmt.State, verb rune) { formatRedacted(f, verb, p.String()) }

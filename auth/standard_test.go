@@ -557,8 +557,8 @@ func TestExchangeStripsAuthorizeOnlyOptions(t *testing.T) {
 	m := newWireMock(t)
 	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3.json"))
 	p := tradeStationV3(t, m.client, false)
-	_, err := p.Exchange(context.Background(), "c", auth.S256ChallengeOption(testVerif), auth.ScopeOption("x"),
-		auth.RedirectURLOption("http://127.0.0.1:31022/cb"), auth.SetParam("prompt", "login"), nil)
+	_, err := p.Exchange(context.Background(), "c", auth.S256ChallengeOption(testVerif), auth.SetParam("scope", "x"),
+		auth.SetParam("redirect_uri", "http://127.0.0.1:31022/cb"), auth.SetParam("prompt", "login"), nil)
 	require.NoError(t, err)
 	f := m.last().Form
 	assert.NotContains(t, f, "scope")
@@ -612,9 +612,6 @@ func TestNewStandardValidation(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:53121/cb", "https://app.example/cb"} {
 		assert.NoError(t, auth.CheckRedirectURL(u), u)
 	}
-	assert.Equal(t, "unset", auth.AuthStyle(0).String())
-	assert.NotEqual(t, auth.AuthStyleInParams.String(), auth.AuthStyleInHeader.String())
-	assert.Equal(t, "public client (no secret)", auth.AuthStylePublic.String())
 }
 
 // TestTokenEndpointRedirectNotFollowed checks that a redirecting token
@@ -711,7 +708,7 @@ func TestCheckRedirectURL(t *testing.T) {
 			assert.ErrorIs(t, err, auth.ErrInsecureEndpoint, "%q: the opt-in allows only reverse-domain schemes", u)
 		}
 	}
-	_, err := auth.Begin(mustStandard(t, cfg), auth.WithRedirectURL("javascript:alert(1)"))
+	_, err := auth.Begin(mustStandard(t, cfg), auth.FlowOptions{RedirectURL: "javascript:alert(1)"})
 	assert.ErrorIs(t, err, auth.ErrInsecureEndpoint, "per-flow redirects are checked too")
 }
 

@@ -59,8 +59,8 @@ type Store interface {
 //   - Delete takes it itself (see Store.Delete).
 //
 // The lock is per key and exclusive; it need not be reentrant. A holder
-// keeps it for at most the refresh timeout (DefaultRefreshTimeout) plus a
-// Save. A lock held by a process that died must be released by the
+// keeps it for at most the refresh timeout (SourceOptions.RefreshTimeout,
+// 30 seconds by default) plus a Save. A lock held by a process that died must be released by the
 // implementation (FileStore's flock is released by the kernel; a database
 // store would use a session or transaction lock).
 type Locker interface {

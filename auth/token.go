@@ -17,98 +17,39 @@ import (
 // the token response: the well-known ones as fields, the rest in Extra, so
 // that a token written to a Store and read back has lost nothing.
 //
-// A Token never prints its secrets: String, GoString, Format (every verb)
+// A Token never prints its secrets: String, Format (every verb, %#v included)
 // and LogValue show the provider, type, expiry and scopes, and only whether
 // an access or refresh token is present, also when the Token sits inside
-// another value printed with fmt. MarshalJSON is the one place that writes
-// the secrets, because it is what a Store persists; so hand slog the Token
+// another value printed with fmt. Its JSON encoding (the field tags) is the
+// one place that writes the secrets, because it is what a Store persists;
+// so hand slog the Token
 // itself, not a struct or slice holding one, which slog's JSON handler
 // would encode with encoding/json.
 type Token struct {
 	// AccessToken is the bearer credential sent to the broker's API.
-	AccessToken string
+	AccessToken string `json:"access_token"`
 	// TokenType is the header scheme, normalized ("Bearer" for "bearer",
 	// "AccessToken", a null or missing type).
-	TokenType string
+	TokenType string `json:"token_type,omitempty"`
 	// RefreshToken obtains new access tokens; empty when none was issued.
-	RefreshToken string
+	RefreshToken string `json:"refresh_token,omitempty"`
 	// Expiry is when the access token lapses; zero means unknown or never.
-	Expiry time.Time
+	Expiry time.Time `json:"expiry,omitzero"`
 	// RefreshExpiry is when the refresh token lapses, when the broker says
 	// (an absolute session limit, for example); zero means unknown or never.
-	RefreshExpiry time.Time
+	RefreshExpiry time.Time `json:"refresh_expiry,omitzero"`
 	// Scopes are the granted scopes, when the response listed them.
-	Scopes []string
+	Scopes []string `json:"scopes,omitempty"`
 	// Subject identifies the user when the token response names them
 	// (TradeStation v2's userid, for example).
-	Subject string
+	Subject string `json:"subject,omitempty"`
 	// Audience is the API the token was issued for, when the provider
 	// distinguishes several (TradeStation's trading API and its AOP API).
-	Audience string
+	Audience string `json:"audience,omitempty"`
 	// Provider is the name of the provider that issued the token.
-	Provider string
+	Provider string `json:"provider,omitempty"`
 	// Extra holds every other field of the token response, verbatim.
-	Extra map[string]json.RawMessage
-}
-
-// tokenJSON is the persisted form of a Token.
-type tokenJSON struct {
-	AccessToken   string                     `json:"access_token"`
-	TokenType     string                     `json:"token_type,omitempty"`
-	RefreshToken  string                     `json:"refresh_token,omitempty"`
-	Expiry        *time.Time                 `json:"expiry,omitempty"`
-	RefreshExpiry *time.Time                 `json:"refresh_expiry,omitempty"`
-	Scopes        []string                   `json:"scopes,omitempty"`
-	Subject       string                     `json:"subject,omitempty"`
-	Audience      string                     `json:"audience,omitempty"`
-	Provider      string                     `json:"provider,omitempty"`
-	Extra         map[string]json.RawMessage `json:"extra,omitempty"`
-}
-
-// MarshalJSON writes every field, secrets included, for storage.
-func (t Token) MarshalJSON() ([]byte, error) {
-	j := tokenJSON{
-		AccessToken:  t.AccessToken,
-		TokenType:    t.TokenType,
-		RefreshToken: t.RefreshToken,
-		Scopes:       t.Scopes,
-		Subject:      t.Subject,
-		Audience:     t.Audience,
-		Provider:     t.Provider,
-		Extra:        t.Extra,
-	}
-	if !t.Expiry.IsZero() {
-		j.Expiry = &t.Expiry
-	}
-	if !t.RefreshExpiry.IsZero() {
-		j.RefreshExpiry = &t.RefreshExpiry
-	}
-	return json.Marshal(j)
-}
-
-// UnmarshalJSON reads what MarshalJSON wrote.
-func (t *Token) UnmarshalJSON(b []byte) error {
-	var j tokenJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*t = Token{
-		AccessToken:  j.AccessToken,
-		TokenType:    j.TokenType,
-		RefreshToken: j.RefreshToken,
-		Scopes:       j.Scopes,
-		Subject:      j.Subject,
-		Audience:     j.Audience,
-		Provider:     j.Provider,
-		Extra:        j.Extra,
-	}
-	if j.Expiry != nil {
-		t.Expiry = *j.Expiry
-	}
-	if j.RefreshExpiry != nil {
-		t.RefreshExpiry = *j.RefreshExpiry
-	}
-	return nil
+	Extra map[string]json.RawMessage `json:"extra,omitempty"`
 }
 
 // Clone returns a deep copy of t.
@@ -165,15 +106,15 @@ func (t *Token) SetAuthHeader(r *http.Request) {
 	r.Header.Set("Authorization", t.Type()+" "+t.AccessToken)
 }
 
-// ExpiresWithin reports whether the access token lapses within d of now.
+// expiresWithin reports whether the access token lapses within d of now.
 // A token without an expiry never does.
-func (t *Token) ExpiresWithin(now time.Time, d time.Duration) bool {
+func (t *Token) expiresWithin(now time.Time, d time.Duration) bool {
 	return t != nil && !t.Expiry.IsZero() && !now.Add(d).Before(t.Expiry)
 }
 
 // Valid reports whether t has an access token that has not expired at now.
 func (t *Token) Valid(now time.Time) bool {
-	return t != nil && t.AccessToken != "" && !t.ExpiresWithin(now, 0)
+	return t != nil && t.AccessToken != "" && !t.expiresWithin(now, 0)
 }
 
 // OAuth2 converts t to a golang.org/x/oauth2 token, extras included. A nil
@@ -201,9 +142,9 @@ func (t *Token) OAuth2() *oauth2.Token {
 	return o.WithExtra(extra)
 }
 
-// Redact stands in for a secret in printed output: "redacted" when s is
+// redacted stands in for a secret in printed output: "redacted" when s is
 // set, "none" when it is empty.
-func Redact(s string) string {
+func redacted(s string) string {
 	if s == "" {
 		return "none"
 	}
@@ -227,7 +168,7 @@ func (t Token) String() string {
 	if t.Provider != "" {
 		fmt.Fprintf(&b, "provider=%s ", t.Provider)
 	}
-	fmt.Fprintf(&b, "type=%s access=%s refresh=%s", t.Type(), Redact(t.AccessToken), Redact(t.RefreshToken))
+	fmt.Fprintf(&b, "type=%s access=%s refresh=%s", t.Type(), redacted(t.AccessToken), redacted(t.RefreshToken))
 	if !t.Expiry.IsZero() {
 		fmt.Fprintf(&b, " expiry=%s", t.Expiry.UTC().Format(time.RFC3339))
 	}
@@ -250,9 +191,6 @@ func (t Token) String() string {
 	return b.String()
 }
 
-// GoString is String: %#v must not print secrets either.
-func (t Token) GoString() string { return t.String() }
-
 // Format makes every fmt verb print the redacted String.
 func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
 
@@ -262,8 +200,8 @@ func (t Token) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("provider", t.Provider),
 		slog.String("type", t.Type()),
-		slog.String("access", Redact(t.AccessToken)),
-		slog.String("refresh", Redact(t.RefreshToken)),
+		slog.String("access", redacted(t.AccessToken)),
+		slog.String("refresh", redacted(t.RefreshToken)),
 	}
 	if !t.Expiry.IsZero() {
 		attrs = append(attrs, slog.Time("expiry", t.Expiry))

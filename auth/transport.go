@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/classify"
 	"github.com/brokerkit/brokerkit/internal/origin"
 )
 
@@ -41,7 +42,7 @@ import (
 //
 // Like every RoundTripper it returns 4xx and 5xx answers as responses, not
 // errors; CheckResponse turns them into the typed errors of this package.
-// After a 2xx answer it calls the source's Touch, which slides the expiry
+// After a 2xx answer it lets a *Source slide the expiry
 // of providers that prolong tokens on use.
 type Transport struct {
 	// Source supplies the tokens. Required. A *Source also gives the
@@ -56,7 +57,8 @@ type Transport struct {
 	Header http.Header
 	// RefreshOn reports whether a 401 answer means the access token was
 	// refused and a refresh may help. Nil means the provider's rule when it
-	// is a RefusalDetector, else InvalidTokenChallenge (RFC 6750).
+	// has a TokenRefused method (see Provider), else a 401 whose Bearer
+	// challenge says error="invalid_token" (RFC 6750).
 	RefreshOn func(*http.Response) bool
 }
 
@@ -64,17 +66,6 @@ type Transport struct {
 // to another origin (scheme, host or port) and the redirect was refused
 // rather than followed with the user's credentials.
 var ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
-
-// InvalidTokenChallenge reports whether resp is a 401 whose
-// WWW-Authenticate header carries a Bearer challenge with
-// error="invalid_token" (RFC 6750 §3.1).
-func InvalidTokenChallenge(resp *http.Response) bool {
-	if resp.StatusCode != http.StatusUnauthorized {
-		return false
-	}
-	c, ok := BearerChallenge(resp.Header)
-	return ok && strings.EqualFold(c.Params["error"], "invalid_token")
-}
 
 // Any401 reports whether resp is a 401, whatever its headers say: the
 // refresh rule for brokers whose 401 answers carry no challenge.
@@ -151,9 +142,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		// Persisting a slid expiry is best effort: the answer arrived, and
-		// the next Touch tries again.
+		// the next touch tries again.
 		if src, ok := t.Source.(*Source); ok {
-			_ = src.Touch(ctx, tok)
+			_ = src.touch(ctx, tok)
 		}
 	}
 	return resp, nil
@@ -177,7 +168,7 @@ func (t *Transport) forceRefresh(ctx context.Context, stale *Token) (*Token, err
 // invalidate marks tok refused, so that the next request refreshes first.
 func (t *Transport) invalidate(tok *Token) {
 	if src, ok := t.Source.(*Source); ok {
-		src.Invalidate(tok)
+		src.invalidate(tok)
 	}
 }
 
@@ -214,18 +205,18 @@ func (t *Transport) refreshOn(resp *http.Response) bool {
 		return t.RefreshOn(resp)
 	}
 	if src, ok := t.Source.(*Source); ok {
-		if d, ok := src.p.(RefusalDetector); ok {
+		if d, ok := src.p.(refusalDetector); ok {
 			return d.TokenRefused(resp)
 		}
 	}
-	return InvalidTokenChallenge(resp)
+	return classify.InvalidToken(resp)
 }
 
-// RefusalDetector is implemented by providers whose APIs refuse a token
-// other than with RFC 6750's invalid_token challenge (a bare 401, say).
+// refusalDetector is a provider whose APIs refuse a token other than with
+// RFC 6750's invalid_token challenge (a bare 401, say); see Provider.
 // Transport asks it when its RefreshOn is nil, so the broker's rule is data
 // of the provider rather than something every app must know.
-type RefusalDetector interface {
+type refusalDetector interface {
 	// TokenRefused reports whether resp means the access token was refused.
 	TokenRefused(resp *http.Response) bool
 }
@@ -265,220 +256,16 @@ func (t *Transport) String() string {
 	return fmt.Sprintf("auth.Transport{key=%s headers=%s}", key, strings.Join(names, ","))
 }
 
-// GoString is String.
-func (t *Transport) GoString() string { return t.String() }
-
 // Format makes every fmt verb print String, so header values never reach
 // a log line.
 func (t *Transport) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
 
-// InsufficientScopeError is a resource server's refusal because the token
-// lacks a scope (RFC 6750 error="insufficient_scope"). It matches
-// ErrInsufficientScope.
-type InsufficientScopeError struct {
-	// StatusCode is the HTTP status (403, sometimes 401).
-	StatusCode int
-	// Scope lists the scopes the server said the call needs, if it did.
-	Scope []string
-	// Description is the server's error_description, if any.
-	Description string
-}
-
-// Error implements the error interface.
-func (e *InsufficientScopeError) Error() string {
-	msg := fmt.Sprintf("insufficient scope (HTTP %d)", e.StatusCode)
-	if len(e.Scope) > 0 {
-		msg += ": needs " + strings.Join(e.Scope, " ")
-	}
-	if e.Description != "" {
-		msg += ": " + e.Description
-	}
-	return msg
-}
-
-// Is reports whether target is ErrInsufficientScope.
-func (e *InsufficientScopeError) Is(target error) bool { return target == ErrInsufficientScope }
-
-// Challenge is one challenge of a WWW-Authenticate header (RFC 9110 §11.6.1).
-type Challenge struct {
-	// Scheme is the authentication scheme as sent ("Bearer").
-	Scheme string
-	// Params are the auth-params, names lower-cased.
-	Params map[string]string
-}
-
-// maxChallengeLen bounds the WWW-Authenticate text parsed.
-const maxChallengeLen = 8 << 10
-
-// ParseChallenges reads every challenge of every WWW-Authenticate field in
-// h. Malformed text ends the parse; what was read before it is returned.
-func ParseChallenges(h http.Header) []Challenge {
-	var out []Challenge
-	for _, v := range h.Values("Www-Authenticate") {
-		if len(v) > maxChallengeLen {
-			v = v[:maxChallengeLen]
-		}
-		out = append(out, parseChallenges(v)...)
-	}
-	return out
-}
-
-// BearerChallenge returns the first Bearer challenge in h.
-func BearerChallenge(h http.Header) (Challenge, bool) {
-	for _, c := range ParseChallenges(h) {
-		if strings.EqualFold(c.Scheme, "Bearer") {
-			return c, true
-		}
-	}
-	return Challenge{}, false
-}
-
-type challengeParser struct {
-	s string
-	i int
-}
-
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-func (p *challengeParser) skipSpace() {
-	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
-		p.i++
-	}
-}
-
-func (p *challengeParser) token() string {
-	start := p.i
-	for p.i < len(p.s) && isTokenChar(p.s[p.i]) {
-		p.i++
-	}
-	return p.s[start:p.i]
-}
-
-// token68 reads a token68 (RFC 9110 §11.2): token characters plus '/',
-// then trailing '='.
-func (p *challengeParser) token68() string {
-	start := p.i
-	for p.i < len(p.s) && (isTokenChar(p.s[p.i]) || p.s[p.i] == '/') {
-		p.i++
-	}
-	for p.i < len(p.s) && p.s[p.i] == '=' {
-		p.i++
-	}
-	return p.s[start:p.i]
-}
-
-func (p *challengeParser) quoted() (string, bool) {
-	// p.s[p.i] == '"'
-	p.i++
-	var b strings.Builder
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch c {
-		case '"':
-			p.i++
-			return b.String(), true
-		case '\\':
-			if p.i+1 >= len(p.s) {
-				return "", false
-			}
-			b.WriteByte(p.s[p.i+1])
-			p.i += 2
-		default:
-			b.WriteByte(c)
-			p.i++
-		}
-	}
-	return "", false
-}
-
-func parseChallenges(s string) []Challenge {
-	p := &challengeParser{s: s}
-	var out []Challenge
-	for {
-		for p.skipSpace(); p.i < len(p.s) && p.s[p.i] == ','; p.skipSpace() {
-			p.i++
-		}
-		if p.i >= len(p.s) {
-			return out
-		}
-		scheme := p.token()
-		if scheme == "" {
-			return out
-		}
-		c := Challenge{Scheme: scheme, Params: map[string]string{}}
-		out = append(out, c)
-		if !p.params(&c) {
-			return out
-		}
-	}
-}
-
-// params reads the auth-params (or token68) after a scheme. It returns
-// false when the text is malformed and parsing must stop.
-func (p *challengeParser) params(c *Challenge) bool {
-	// token68 credentials stand alone after the scheme.
-	p.skipSpace()
-	start := p.i
-	if t := p.token68(); t != "" {
-		end := p.i
-		p.skipSpace()
-		if p.i >= len(p.s) || p.s[p.i] == ',' {
-			c.Params[""] = p.s[start:end]
-			return true
-		}
-	}
-	p.i = start
-	for {
-		p.skipSpace()
-		if p.i >= len(p.s) {
-			return true
-		}
-		if p.s[p.i] == ',' {
-			p.i++
-			continue
-		}
-		start := p.i
-		name := p.token()
-		p.skipSpace()
-		if name == "" || p.i >= len(p.s) || p.s[p.i] != '=' {
-			// The next challenge's scheme, or garbage.
-			p.i = start
-			return name != ""
-		}
-		p.i++ // '='
-		p.skipSpace()
-		var val string
-		if p.i < len(p.s) && p.s[p.i] == '"' {
-			v, ok := p.quoted()
-			if !ok {
-				return false
-			}
-			val = v
-		} else {
-			val = p.token()
-		}
-		key := strings.ToLower(name)
-		if _, dup := c.Params[key]; !dup {
-			c.Params[key] = val
-		}
-		p.skipSpace()
-		if p.i < len(p.s) && p.s[p.i] != ',' {
-			return false
-		}
-	}
-}
-
 // CheckResponse returns nil for a response below 400 and a typed error for
 // the rest:
-//   - 401 or 403 with a Bearer challenge: *InsufficientScopeError for
-//     insufficient_scope, else an *OAuthError (Endpoint "resource") whose
-//     Code is the challenge's error (invalid_token matches ErrInvalidToken);
+//   - 401 or 403 with a Bearer challenge: an *OAuthError (Endpoint
+//     "resource") whose Code is the challenge's error (invalid_token
+//     matches ErrInvalidToken, insufficient_scope ErrInsufficientScope
+//     and fills Scope);
 //     the challenge's text is cleaned and cut like every server text that
 //     reaches an error;
 //   - 401 without one: an *HTTPError wrapped to match ErrInvalidToken;
@@ -494,18 +281,18 @@ func CheckResponse(resp *http.Response) error {
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		if c, ok := BearerChallenge(resp.Header); ok && c.Params["error"] != "" {
+		if c, ok := classify.Bearer(resp.Header); ok && c.Params["error"] != "" {
 			sec := requestSecrets(resp.Request) // the bearer token, above all
-			if strings.EqualFold(c.Params["error"], "insufficient_scope") {
-				return &InsufficientScopeError{StatusCode: resp.StatusCode,
-					Scope: strings.Fields(cleanText(c.Params["scope"], sec...)), Description: cleanText(c.Params["error_description"], sec...)}
-			}
-			return &OAuthError{Endpoint: "resource", Code: cleanText(c.Params["error"], sec...),
+			e := &OAuthError{Endpoint: "resource", Code: cleanText(c.Params["error"], sec...),
 				Description: cleanText(c.Params["error_description"], sec...), URI: cleanText(c.Params["error_uri"], sec...),
 				StatusCode: resp.StatusCode}
+			if strings.EqualFold(e.Code, "insufficient_scope") {
+				e.Scope = strings.Fields(cleanText(c.Params["scope"], sec...))
+			}
+			return e
 		}
 	case http.StatusTooManyRequests:
-		return NewRateLimitError(resp.StatusCode, resp.Header, time.Now(), "")
+		return newRateLimitError(resp.StatusCode, resp.Header, time.Now(), "")
 	}
 	e := httpErrorFrom("", resp.StatusCode, resp.Header, peekBody(resp, 512), requestSecrets(resp.Request)...)
 	if resp.StatusCode == http.StatusUnauthorized {

@@ -221,10 +221,9 @@ type Provider struct {
 }
 
 var (
-	_ auth.Provider        = (*Provider)(nil)
-	_ auth.Revoker         = (*Provider)(nil)
-	_ auth.CodeParamser    = (*Provider)(nil)
-	_ auth.RefusalDetector = (*Provider)(nil)
+	_ auth.Provider     = (*Provider)(nil)
+	_ auth.Revoker      = (*Provider)(nil)
+	_ auth.CodeParamser = (*Provider)(nil)
 )
 
 // New validates cfg and returns a Provider.

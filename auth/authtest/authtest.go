@@ -279,7 +279,7 @@ func (s *suite) codeReuse(t *testing.T) {
 		opts = append(opts, auth.VerifierOption(flow.Verifier))
 	}
 	if flow.RedirectURL != "" {
-		opts = append(opts, auth.RedirectURLOption(flow.RedirectURL))
+		opts = append(opts, auth.SetParam("redirect_uri", flow.RedirectURL))
 	}
 	again, err := s.p.Exchange(ctx, code, opts...)
 	s.token(again)
@@ -301,7 +301,7 @@ func (s *suite) pkce(t *testing.T) {
 	s.secret(wrong)
 	opts := []auth.AuthCodeOption{auth.VerifierOption(wrong)}
 	if flow.RedirectURL != "" {
-		opts = append(opts, auth.RedirectURLOption(flow.RedirectURL))
+		opts = append(opts, auth.SetParam("redirect_uri", flow.RedirectURL))
 	}
 	tok, err := s.p.Exchange(ctx, code, opts...)
 	s.token(tok)

@@ -71,7 +71,7 @@ func start(t *testing.T, s setup) (*oauthsim.Server, *auth.Standard, authtest.Co
 		},
 		RevokeEndsAccess: true,
 		Secrets:          []string{"alice-password"},
-		FlowOptions:      []auth.FlowOption{auth.WithClock(clock.Now)},
+		FlowOptions:      []auth.FlowOption{auth.FlowOptions{Now: clock.Now}},
 	}
 	if s.suite != nil {
 		s.suite(&cfg)

@@ -26,7 +26,7 @@ var (
 	_ func(tradestation.Config) (*tradestation.Provider, error)                                   = tradestation.New
 	_ auth.Provider                                                                               = (*tradestation.Provider)(nil)
 	_ auth.Revoker                                                                                = (*tradestation.Provider)(nil)
-	_ auth.RefusalDetector                                                                        = (*tradestation.Provider)(nil)
+	_ func(*tradestation.Provider, *http.Response) bool                                           = (*tradestation.Provider).TokenRefused
 	_ auth.CodeParamser                                                                           = (*tradestation.Provider)(nil)
 	_ func(*tradestation.Provider) auth.Environment                                               = (*tradestation.Provider).Environment
 	_ func(*tradestation.Provider, auth.TokenSource, ...tradestation.Option) *tradestation.Client = (*tradestation.Provider).NewClient

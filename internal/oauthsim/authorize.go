@@ -3,7 +3,6 @@ package oauthsim
 import (
 	"crypto/subtle"
 	"fmt"
-	"github.com/brokerkit/brokerkit/internal/origin"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -12,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/origin"
 )
 
 // maxParam bounds every authorization parameter; genuine ones are far
@@ -46,7 +45,7 @@ func matchRedirect(registered, requested string, exactLoopbackPort bool) bool {
 	if err1 != nil || err2 != nil || ru.Scheme != "http" || qu.Scheme != "http" {
 		return false
 	}
-	if !auth.IsLoopback(ru.Hostname()) || !origin.EqualHost(ru.Hostname(), qu.Hostname()) {
+	if !origin.IsLoopback(ru.Hostname()) || !origin.EqualHost(ru.Hostname(), qu.Hostname()) {
 		return false
 	}
 	if qu.User != nil || qu.Fragment != "" || qu.Opaque != "" || ru.Opaque != "" {

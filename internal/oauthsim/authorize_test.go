@@ -23,7 +23,7 @@ func TestStandardProviderFullFlow(t *testing.T) {
 	p := standard(t, v, nil)
 	ctx := context.Background()
 
-	flow, err := auth.Begin(p, auth.WithClock(v.clock.Now), auth.WithScopes("read", "trade"))
+	flow, err := auth.Begin(p, auth.FlowOptions{Now: v.clock.Now, Scopes: []string{"read", "trade"}})
 	require.NoError(t, err)
 	require.Contains(t, flow.URL, "code_challenge_method=S256")
 	cb, err := v.srv.Browser("alice", "pw").Login(ctx, flow.URL)
@@ -315,7 +315,7 @@ func TestConsentPage(t *testing.T) {
 func TestDeclineAndAutoApprove(t *testing.T) {
 	v := newEnv(t, nil)
 	p := standard(t, v, nil)
-	flow, err := auth.Begin(p, auth.WithClock(v.clock.Now))
+	flow, err := auth.Begin(p, auth.FlowOptions{Now: v.clock.Now})
 	require.NoError(t, err)
 	cb, err := v.srv.Browser("alice", "pw").Declining().Login(context.Background(), flow.URL)
 	require.NoError(t, err)
@@ -419,7 +419,7 @@ func TestIssuerParameter(t *testing.T) {
 
 	// The SDK's flow detects a mix-up when it expects another issuer.
 	p := standard(t, v, nil)
-	flow, err := auth.Begin(p, auth.WithClock(v.clock.Now), auth.WithIssuer("https://other.example.com/"))
+	flow, err := auth.Begin(p, auth.FlowOptions{Now: v.clock.Now, Issuer: "https://other.example.com/"})
 	require.NoError(t, err)
 	cbURL, err := v.srv.Browser("alice", "pw").Login(context.Background(), flow.URL)
 	require.NoError(t, err)

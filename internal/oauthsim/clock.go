@@ -8,7 +8,7 @@ import (
 // TestClock is a settable clock shared by an emulator and the SDK under
 // test, so that expiry can be tested without sleeping. It is safe for
 // concurrent use. Pass its Now method value wherever a func() time.Time is
-// wanted (Config.Now here, auth.Config.Now and auth.WithClock in the SDK).
+// wanted (Config.Now here, auth.Config.Now and auth.FlowOptions.Now in the SDK).
 type TestClock struct {
 	mu  sync.Mutex
 	now time.Time

@@ -32,7 +32,7 @@ func Example() {
 		Capabilities: auth.Capabilities{PKCE: true, Refresh: true, RefreshRotates: true}})
 
 	ctx := context.Background()
-	flow, _ := auth.Begin(p, auth.WithScopes("read"), auth.WithClock(clock.Now))
+	flow, _ := auth.Begin(p, auth.FlowOptions{Scopes: []string{"read"}, Now: clock.Now})
 	callback, _ := srv.Browser("alice", "pw").Login(ctx, flow.URL)
 	tok, err := flow.CompleteURL(ctx, p, callback)
 	if err != nil {

@@ -49,7 +49,7 @@ func TestWireCTrader(t *testing.T) {
 		c.Capabilities.PKCE = false
 	})
 	ctx := context.Background()
-	flow, err := auth.Begin(p, auth.WithClock(v.clock.Now))
+	flow, err := auth.Begin(p, auth.FlowOptions{Now: v.clock.Now})
 	require.NoError(t, err)
 	assert.NotContains(t, flow.URL, "response_type")
 	cb, err := v.srv.Browser("alice", "pw").Login(ctx, flow.URL)

@@ -14,10 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-querystring/query"
+
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/redact"
-	"github.com/google/go-querystring/query"
 )
 
 // DefaultMaxBodyBytes caps a response body when WithMaxBodyBytes is not
@@ -148,7 +149,7 @@ func New(baseURL string, hc *http.Client, opts ...Option) (*Client, error) {
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return nil, fmt.Errorf("rest: base URL for %s must not carry user info, query or fragment", u.Host)
 	}
-	if err := auth.CheckEndpoint(baseURL); err != nil {
+	if err := origin.CheckEndpoint(baseURL); err != nil {
 		return nil, fmt.Errorf("rest: base URL: %w", err)
 	}
 	base := u.String()

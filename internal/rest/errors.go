@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/classify"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
@@ -167,7 +168,10 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 // from its Retry-After and X-RateLimit-* headers, with message as the
 // broker's text. Error hooks use it to classify exotic answers.
 func RateLimitErrorFrom(resp *http.Response, message string, now time.Time) *auth.RateLimitError {
-	return auth.NewRateLimitError(resp.StatusCode, resp.Header, now, message)
+	limit, remaining, reset := classify.ParseRateLimit(resp.Header, func() time.Time { return now })
+	return &auth.RateLimitError{StatusCode: resp.StatusCode, Message: redact.Text(message), Limit: limit,
+		Remaining: remaining, Reset: reset,
+		RetryAfter: classify.RetryAfter(classify.First(resp.Header, classify.HdrRetryAfter), now)}
 }
 
 // errorFrom reads a non-2xx answer into an *Error and closes its body.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/classify"
 )
 
 // Response is an HTTP answer whose body has been read and closed.
@@ -51,7 +52,7 @@ func ParseRateLimit(h http.Header, now time.Time) RateLimit {
 
 func parseRateLimit(h http.Header, now func() time.Time) RateLimit {
 	var rl RateLimit
-	rl.Limit, rl.Remaining, rl.Reset = auth.ParseRateLimit(h, now)
+	rl.Limit, rl.Remaining, rl.Reset = classify.ParseRateLimit(h, now)
 	return rl
 }
 

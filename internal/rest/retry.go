@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/classify"
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
@@ -103,7 +104,7 @@ func serverWait(err error, now time.Time) time.Duration {
 	}
 	var e *Error
 	if errors.As(err, &e) && e.Response != nil {
-		return auth.ParseRetryAfter(first(e.Response.Header, hdrRetryAfter), now)
+		return classify.RetryAfter(first(e.Response.Header, hdrRetryAfter), now)
 	}
 	return 0
 }

@@ -1,9 +1,15 @@
-package auth
+// Package classify reads what an HTTP answer says about itself: its
+// rate-limit headers (X-RateLimit-*, Retry-After) and its WWW-Authenticate
+// challenges (RFC 9110 §11.6.1, RFC 6750 §3). It is the one reader of these
+// headers that auth and the REST clients share; every wait it returns is
+// bounded by redact.Wait.
+package classify
 
 import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/brokerkit/brokerkit/internal/redact"
@@ -11,7 +17,8 @@ import (
 
 // Canonical header names, so that lookups skip canonicalisation.
 const (
-	hdrRetryAfter = "Retry-After"
+	// HdrRetryAfter is the Retry-After header's canonical name.
+	HdrRetryAfter = "Retry-After"
 	hdrLimit      = "X-Ratelimit-Limit"
 	hdrRemaining  = "X-Ratelimit-Remaining"
 	hdrReset      = "X-Ratelimit-Reset"
@@ -32,29 +39,20 @@ const epochThreshold = 1e9
 // header is present, so the common answer without it costs no clock read.
 func ParseRateLimit(h http.Header, now func() time.Time) (limit, remaining int, reset time.Time) {
 	limit, remaining = -1, -1
-	if v := first(h, hdrLimit); v != "" {
+	if v := First(h, hdrLimit); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			limit = n
 		}
 	}
-	if v := first(h, hdrRemaining); v != "" {
+	if v := First(h, hdrRemaining); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			remaining = n
 		}
 	}
-	if v := first(h, hdrReset); v != "" {
+	if v := First(h, hdrReset); v != "" {
 		reset = parseReset(v, now)
 	}
 	return limit, remaining, reset
-}
-
-// NewRateLimitError builds the *RateLimitError of a rate-limit answer from
-// its status, its Retry-After and X-RateLimit-* headers and the server's
-// message, if any. now is the moment the answer arrived.
-func NewRateLimitError(status int, h http.Header, now time.Time, msg string) *RateLimitError {
-	limit, remaining, reset := ParseRateLimit(h, func() time.Time { return now })
-	return &RateLimitError{StatusCode: status, Message: cleanText(msg), Limit: limit, Remaining: remaining,
-		Reset: reset, RetryAfter: ParseRetryAfter(first(h, hdrRetryAfter), now)}
 }
 
 // maxEpochMillis is past every date a Unix-millisecond value can name
@@ -85,11 +83,33 @@ func parseReset(v string, now func() time.Time) time.Time {
 	return at
 }
 
-// first returns the first value of a canonical header key, without the
+// First returns the first value of a canonical header key, without the
 // canonicalisation cost of Header.Get.
-func first(h http.Header, key string) string {
+func First(h http.Header, key string) string {
 	if v := h[key]; len(v) > 0 {
 		return v[0]
 	}
 	return ""
+}
+
+// RetryAfter reads a Retry-After header value, in seconds or as an
+// HTTP date relative to now. It returns 0 when the value is absent, bad or
+// in the past, and at most redact.MaxWait (a week) however far off the
+// server's answer lies.
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return redact.Wait(float64(n))
+	}
+	if strings.TrimLeft(v, "0123456789") == "" {
+		// All digits, but past int64: a wait longer than any cap.
+		return redact.Wait(math.Inf(1))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return redact.Wait(t.Sub(now).Seconds())
+	}
+	return 0
 }
