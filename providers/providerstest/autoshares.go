@@ -24,7 +24,7 @@ func startAutoShares(o options) *emulator {
 		scopes = slices.Compact(scopes)
 	}
 	return &emulator{name: "autoshares", url: srv.URL(), login: srv.Login, close: srv.Close,
-		user: autosharestest.User, password: autosharestest.Password, browser: srv.Browser,
+		user: autosharestest.User, password: autosharestest.Password, browser: srv.Browser, faults: srv.Faults,
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL,
 			Environment: c.Environment, Scopes: scopes, BaseURL: c.BaseURL, APIKey: c.APIKey,
 			HTTPClient: c.HTTPClient, Now: c.Now}}

@@ -29,6 +29,9 @@ import (
 // Browser plays a user at an emulator's consent page.
 type Browser = oauthsim.Browser
 
+// Faults injects failures into an emulator's HTTP side.
+type Faults = oauthsim.Faults
+
 // Emulator is one running broker emulator.
 type Emulator interface {
 	// Name is the broker's registry name.
@@ -50,6 +53,9 @@ type Emulator interface {
 	User() (login, password string)
 	// Browser plays a user who signs in with login and password.
 	Browser(login, password string) *Browser
+	// Faults injects failures (5xx, 429, invalidated tokens, ...) into
+	// the emulator's HTTP side.
+	Faults() *Faults
 	// Close stops the emulator.
 	Close()
 }
@@ -105,6 +111,7 @@ type emulator struct {
 	login          func(context.Context, auth.Provider, ...auth.FlowOption) (*auth.Token, error)
 	user, password string
 	browser        func(login, password string) *Browser
+	faults         func() *Faults
 	close          func()
 }
 
@@ -113,6 +120,7 @@ func (e *emulator) URL() string                   { return e.url }
 func (e *emulator) Config() providers.Config      { c := e.cfg; c.Scopes = slices.Clone(c.Scopes); return c }
 func (e *emulator) User() (string, string)        { return e.user, e.password }
 func (e *emulator) Browser(l, pw string) *Browser { return e.browser(l, pw) }
+func (e *emulator) Faults() *Faults               { return e.faults() }
 func (e *emulator) Close()                        { e.close() }
 
 func (e *emulator) Login(ctx context.Context, p auth.Provider) (*auth.Token, error) {

@@ -18,7 +18,7 @@ func startSpotware(o options) *emulator {
 		c.RedirectURL = o.redirectURL
 	}
 	return &emulator{name: "spotware", url: srv.URL(), login: srv.Login, close: srv.Close,
-		user: spotwaretest.User, password: spotwaretest.Password, browser: srv.Browser,
+		user: spotwaretest.User, password: spotwaretest.Password, browser: srv.Browser, faults: srv.Faults,
 		wrap: func(p auth.Provider) auth.Provider {
 			if sp, ok := p.(*spotware.Provider); ok {
 				return &emulatedSpotware{Provider: sp, srv: srv}

@@ -16,7 +16,7 @@ func startTradeStation(o options) *emulator {
 		c.RedirectURL = o.redirectURL
 	}
 	return &emulator{name: "tradestation", url: srv.URL(), login: srv.Login, close: srv.Close,
-		user: tradestationtest.User, password: tradestationtest.Password, browser: srv.Browser,
+		user: tradestationtest.User, password: tradestationtest.Password, browser: srv.Browser, faults: srv.Faults,
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL,
 			Environment: c.Environment, Scopes: c.Scopes, BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, Now: c.Now}}
 }
