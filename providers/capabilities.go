@@ -56,10 +56,10 @@ type Row struct {
 	Note string
 }
 
-// Table returns the capability table of r, one row per broker in Names
+// table returns the capability table of r, one row per broker in Names
 // order. TestCapabilityTable holds each builtin row to the provider's own
 // Capabilities(), so the two cannot drift apart.
-func (r *Registry) Table() []Row {
+func (r *Registry) table() []Row {
 	out := make([]Row, len(r.brokers))
 	for i, b := range r.brokers {
 		out[i] = b.Row
@@ -72,7 +72,7 @@ func (r *Registry) Table() []Row {
 func (r *Registry) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "BROKER\tPKCE\tREFRESH\tROTATION\tCLIENT CREDS\tREVOKE\tSLIDING\tENVIRONMENTS")
-	for _, r := range r.Table() {
+	for _, r := range r.table() {
 		envs := make([]string, len(r.Environments))
 		for i, e := range r.Environments {
 			envs[i] = string(e)
@@ -84,7 +84,7 @@ func (r *Registry) WriteTable(w io.Writer) error {
 }
 
 // Table returns the capability table of the builtin brokers.
-func Table() []Row { return Builtin().Table() }
+func Table() []Row { return Builtin().table() }
 
 // WriteTable prints the builtin brokers' capability table as aligned text.
 func WriteTable(w io.Writer) error { return Builtin().WriteTable(w) }

@@ -200,14 +200,9 @@ func New(name string, cfg Config) (auth.Provider, error) { return Builtin().New(
 
 // FromEnv reads the named builtin broker's Config from the process
 // environment (EnvVars lists the variables). It returns a Config rather
-// than a Provider so that the caller can adjust it.
+// than a Provider so that the caller can adjust it. To read another
+// environment (a map in a test), use Builtin().FromEnv(name, getenv).
 func FromEnv(name string) (Config, error) { return Builtin().FromEnv(name, os.Getenv) }
-
-// FromEnvFunc is FromEnv reading variables through getenv (a map in a
-// test); an empty value counts as unset.
-func FromEnvFunc(name string, getenv func(string) string) (Config, error) {
-	return Builtin().FromEnv(name, getenv)
-}
 
 // Configured reports whether the named builtin broker's required
 // environment variables are all set, so a program can choose between a

@@ -229,7 +229,7 @@ func open(ctx context.Context, out io.Writer, broker string, getenv func(string)
 // useBroker configures the real broker from BROKERKIT_<BROKER>_* variables
 // read through getenv. The user opens the printed address themselves.
 func (s *session) useBroker(broker string, getenv func(string) string) error {
-	cfg, err := providers.FromEnvFunc(broker, getenv)
+	cfg, err := providers.Builtin().FromEnv(broker, getenv)
 	if err != nil {
 		return err
 	}
