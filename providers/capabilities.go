@@ -50,45 +50,29 @@ type Row struct {
 	Revoke Support
 	// SlidingExpiry: each API call prolongs the access token.
 	SlidingExpiry Support
-	// Environments lists the deployments, the default first.
+	// Environments lists the deployments Config.Environment accepts.
 	Environments []auth.Environment
 	// Note says the one thing to know about the broker's login.
 	Note string
 }
 
-// capabilityTable is the documented behaviour of each broker with the
-// configuration providers.New builds. TestCapabilityTable holds it to each
-// provider's own Capabilities(), so the two cannot drift apart.
-var capabilityTable = []Row{
-	{Broker: AutoShares, PKCE: Yes, Refresh: OptIn, Rotation: No, ClientCredentials: No, Revoke: No,
-		SlidingExpiry: No, Environments: []auth.Environment{auth.Live, auth.Demo},
-		Note: "Auth0 tenant; API secret key header on every call"},
-	{Broker: Just2Trade, PKCE: OptIn, Refresh: No, Rotation: No, ClientCredentials: No, Revoke: No,
-		SlidingExpiry: Yes, Environments: []auth.Environment{"just2trade", "lime"},
-		Note: "no refresh grant: 24 h token prolonged by use (Lime: fixed 3:00 AM ET expiry)"},
-	{Broker: Spotware, PKCE: No, Refresh: Yes, Rotation: Yes, ClientCredentials: No, Revoke: No,
-		SlidingExpiry: No, Environments: []auth.Environment{auth.Live, auth.Demo},
-		Note: "token by GET, camelCase JSON; single-use refresh token; API is protobuf over TLS"},
-	{Broker: TradeStation, PKCE: OptIn, Refresh: Yes, Rotation: OptIn, ClientCredentials: No, Revoke: Yes,
-		SlidingExpiry: No, Environments: []auth.Environment{auth.Live, auth.Sim},
-		Note: "20-minute access tokens; audience per API (trading, AOP); v2 legacy flow available"},
-}
-
-// Table returns the capability table, one row per broker in Names order.
-func Table() []Row {
-	out := make([]Row, len(capabilityTable))
-	for i, r := range capabilityTable {
-		r.Environments = slices.Clone(r.Environments)
-		out[i] = r
+// table returns the capability table of r, one row per broker in Names
+// order. TestCapabilityTable holds each builtin row to the provider's own
+// Capabilities(), so the two cannot drift apart.
+func (r *Registry) table() []Row {
+	out := make([]Row, len(r.brokers))
+	for i, b := range r.brokers {
+		out[i] = b.Row
+		out[i].Environments = slices.Clone(b.Row.Environments)
 	}
 	return out
 }
 
-// WriteTable prints the capability table as aligned text.
-func WriteTable(w io.Writer) error {
+// WriteTable prints r's capability table as aligned text.
+func (r *Registry) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "BROKER\tPKCE\tREFRESH\tROTATION\tCLIENT CREDS\tREVOKE\tSLIDING\tENVIRONMENTS")
-	for _, r := range capabilityTable {
+	for _, r := range r.table() {
 		envs := make([]string, len(r.Environments))
 		for i, e := range r.Environments {
 			envs[i] = string(e)
@@ -98,3 +82,9 @@ func WriteTable(w io.Writer) error {
 	}
 	return tw.Flush()
 }
+
+// Table returns the capability table of the builtin brokers.
+func Table() []Row { return Builtin().table() }
+
+// WriteTable prints the builtin brokers' capability table as aligned text.
+func WriteTable(w io.Writer) error { return Builtin().WriteTable(w) }

@@ -10,9 +10,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/just2trade"
+	"github.com/brokerkit/brokerkit/spotware"
 	"github.com/brokerkit/brokerkit/tradestation"
 )
+
+// The builtin names, as the tests spell them.
+const (
+	TradeStation = tradestation.Name
+	Just2Trade   = just2trade.Name
+	AutoShares   = autoshares.Name
+	Spotware     = spotware.Name
+)
+
+// fromLookup is the builtin registry's FromEnv over a lookup function.
+func fromLookup(name string, lookup func(string) (string, bool)) (Config, error) {
+	return Builtin().FromEnv(name, func(k string) string { v, _ := lookup(k); return v })
+}
 
 func baseConfig(name string) Config {
 	// Every broker needs its environment named (one policy for all).

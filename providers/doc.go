@@ -1,18 +1,24 @@
 // Package providers is the front door to every broker brokerkit supports:
-// a registry that builds a broker's auth.Provider by name, the capability
-// table of all brokers, and a normalized read-only view (profile, accounts,
-// balances, positions, quotes) over the brokers' own typed clients.
+// a Registry of Broker entries, each stating as data the broker's name, the
+// environment variables it reads, how to build its auth.Provider and its
+// normalized read-only View (profile, accounts, balances, positions,
+// quotes), and its line of the capability table.
 //
 // The shortest use, with credentials from the environment:
 //
 //	cfg, err := providers.FromEnv("tradestation") // BROKERKIT_TRADESTATION_CLIENT_ID, ...
 //	if err != nil {
-//		log.Fatal(err) // names every missing variable
+//		log.Fatal(err) // names every missing variable, ENVIRONMENT included
 //	}
 //	p, err := providers.New("tradestation", cfg)
 //	flow, err := auth.Begin(p)
+//	// ... once the user has consented and src holds the token:
+//	b, _ := providers.Builtin().Lookup("tradestation")
+//	v, err := b.View(ctx, p, src)
+//	defer v.Close()
 //
-// Names lists the brokers, Table and WriteTable describe what each one
-// supports (PKCE, refresh, rotation, client credentials, revocation,
-// sliding expiry, environments).
+// Builtin returns a new Registry of the four brokers; Register adds an
+// app's own. The package-level New, FromEnv, EnvVars, Names, Table and
+// WriteTable work over Builtin. Package providerstest starts any builtin
+// broker's emulator by name.
 package providers

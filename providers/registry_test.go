@@ -1,7 +1,10 @@
 package providers
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/brokerkit/brokerkit/auth"
@@ -173,4 +176,99 @@ func TestFromEnvSpotwareNeedsEnvironment(t *testing.T) {
 	p, err := New(Spotware, cfg)
 	require.NoError(t, err)
 	assert.Equal(t, auth.Live, p.(interface{ Environment() auth.Environment }).Environment())
+}
+
+// TestRegistry: an app registers its own broker beside the builtin ones;
+// names are unique, and a misspelt one is an *UnknownBrokerError listing
+// the registered names.
+func TestRegistry(t *testing.T) {
+	r := Builtin()
+	assert.Equal(t, []string{"autoshares", "just2trade", "spotware", "tradestation"}, r.Names())
+	own := Broker{Name: "mybroker", Title: "My Broker",
+		Env: []EnvVar{{Suffix: "REGION", Required: true, Doc: "the region", Set: func(c *Config, v string) { c.Domain = v }}},
+		New: func(cfg Config) (auth.Provider, error) {
+			return auth.NewStandard(auth.Config{Name: "mybroker", ClientID: cfg.ClientID, RedirectURL: cfg.RedirectURL,
+				AuthStyle: auth.AuthStylePublic,
+				Endpoint: auth.Endpoint{AuthURL: "https://mybroker.example.com/authorize",
+					TokenURL: "https://mybroker.example.com/token"}})
+		},
+		View: func(context.Context, auth.Provider, auth.TokenSource) (View, error) {
+			return nil, auth.ErrUnsupported
+		},
+		Row: Row{Environments: []auth.Environment{auth.Live}}}
+	require.NoError(t, r.Register(own))
+	assert.Error(t, r.Register(own), "a name is registered once")
+	assert.ErrorContains(t, r.Register(Broker{Name: "tradestation", New: own.New, View: own.View}), "already registered")
+	assert.Error(t, r.Register(Broker{Name: "My Broker", New: own.New, View: own.View}), "names are lower case")
+	assert.Error(t, r.Register(Broker{Name: "nonew", View: own.View}), "New is required")
+	assert.Equal(t, []string{"autoshares", "just2trade", "mybroker", "spotware", "tradestation"}, r.Names())
+	assert.Len(t, Builtin().Names(), 4, "registering changes only that registry")
+
+	b, err := r.Lookup(" MyBroker ")
+	require.NoError(t, err)
+	assert.Equal(t, "My Broker", b.Title)
+	assert.Equal(t, "mybroker", b.Row.Broker)
+
+	env := map[string]string{"BROKERKIT_MYBROKER_CLIENT_ID": "id", "BROKERKIT_MYBROKER_REDIRECT_URL": "https://app.example.com/cb"}
+	_, err = r.FromEnv("mybroker", func(k string) string { return env[k] })
+	var me *MissingEnvError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, []string{"BROKERKIT_MYBROKER_ENVIRONMENT", "BROKERKIT_MYBROKER_REGION"}, me.Missing)
+	env["BROKERKIT_MYBROKER_ENVIRONMENT"], env["BROKERKIT_MYBROKER_REGION"] = "live", "eu"
+	cfg, err := r.FromEnv("mybroker", func(k string) string { return env[k] })
+	require.NoError(t, err)
+	assert.Equal(t, "eu", cfg.Domain)
+	p, err := r.New("mybroker", cfg)
+	require.NoError(t, err)
+	assert.Equal(t, "mybroker", p.Name())
+
+	var buf bytes.Buffer
+	require.NoError(t, r.WriteTable(&buf))
+	assert.Contains(t, buf.String(), "mybroker")
+
+	_, err = r.Lookup("robinhood")
+	var ue *UnknownBrokerError
+	require.ErrorAs(t, err, &ue)
+	assert.ErrorContains(t, err, "mybroker")
+}
+
+// TestFromEnvEveryBrokerNeedsEnvironment: with every other required
+// variable set, each builtin broker's FromEnv names its ENVIRONMENT
+// variable, and no broker picks live or demo by itself.
+func TestFromEnvEveryBrokerNeedsEnvironment(t *testing.T) {
+	r := Builtin()
+	for _, name := range r.Names() {
+		b, err := r.Lookup(name)
+		require.NoError(t, err)
+		env := map[string]string{}
+		for _, v := range b.vars() {
+			if v.Required && v.Suffix != "ENVIRONMENT" {
+				env[envName(name, v.Suffix)] = "x"
+			}
+		}
+		_, err = r.FromEnv(name, func(k string) string { return env[k] })
+		var me *MissingEnvError
+		require.ErrorAs(t, err, &me, name)
+		assert.Equal(t, []string{"BROKERKIT_" + strings.ToUpper(name) + "_ENVIRONMENT"}, me.Missing)
+		vars, err := EnvVars(name)
+		require.NoError(t, err)
+		assert.Contains(t, strings.Join(vars, "\n"), "BROKERKIT_"+strings.ToUpper(name)+"_ENVIRONMENT (required)")
+	}
+}
+
+// TestBuiltinEntriesAreComplete: every builtin entry has what the examples
+// rely on, and its Row lists the environments its provider accepts.
+func TestBuiltinEntriesAreComplete(t *testing.T) {
+	r := Builtin()
+	for _, name := range r.Names() {
+		b, err := r.Lookup(name)
+		require.NoError(t, err)
+		assert.NotEmpty(t, b.Title, name)
+		assert.NotEmpty(t, b.Symbols, name)
+		assert.NotEmpty(t, b.Row.Environments, name)
+		cfg := baseConfig(name)
+		cfg.Environment = "nowhere"
+		_, err = b.New(cfg)
+		assert.Error(t, err, "%s refuses an unknown environment", name)
+	}
 }

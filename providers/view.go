@@ -2,19 +2,17 @@ package providers
 
 import (
 	"context"
-	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
-// View is a normalized, read-only view of one user's data at one broker.
-// Every broker package has an adapter (NewTradeStationView and friends).
-// A broker that cannot provide something answers with an error matching
-// auth.ErrUnsupported, never with an empty success.
+// View is a normalized, read-only view of one user's data at one broker,
+// opened by the broker's Broker.View. A broker that cannot provide
+// something answers with an error matching auth.ErrUnsupported, never with
+// an empty success.
 type View interface {
 	// Broker is the registry name of the broker behind the view.
 	Broker() string
@@ -30,6 +28,8 @@ type View interface {
 	// others do not, the quotes that succeeded come back together with a
 	// *PartialError naming the failed ones.
 	Quotes(ctx context.Context, symbols ...string) ([]Quote, error)
+	// Close lets go of what the view holds (a cTrader session, say).
+	Close() error
 }
 
 // Profile is the logged-in user.
@@ -119,23 +119,8 @@ type Quote struct {
 }
 
 // PartialError reports the symbols (or accounts) a call could not serve
-// while it served others.
-type PartialError struct {
-	// Broker is the registry name.
-	Broker string
-	// Failed maps each failed symbol or account to the broker's reason.
-	Failed map[string]string
-}
-
-// Error implements the error interface.
-func (e *PartialError) Error() string {
-	keys := slices.Sorted(maps.Keys(e.Failed))
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+": "+e.Failed[k])
-	}
-	return fmt.Sprintf("%s: %d failed: %s", e.Broker, len(e.Failed), strings.Join(parts, "; "))
-}
+// while it served others: the brokers' own error, passed through.
+type PartialError = rest.PartialError
 
 func valid(d decimal.Decimal) decimal.NullDecimal {
 	return decimal.NullDecimal{Decimal: d, Valid: true}

@@ -3,6 +3,12 @@ package providers_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,22 +17,40 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
-	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
 	"github.com/brokerkit/brokerkit/just2trade"
-	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
+	"github.com/brokerkit/brokerkit/providers/providerstest"
 	"github.com/brokerkit/brokerkit/spotware"
-	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
 	"github.com/brokerkit/brokerkit/tradestation"
-	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
 )
 
-func manager(t *testing.T, p auth.Provider, tok *auth.Token, opts ...auth.ManagerOption) *auth.Manager {
+// openView starts the named broker's emulator, logs its seeded user in,
+// readies the user where the broker asks for it, and opens the registry's
+// view of them.
+func openView(t *testing.T, name string) providers.View {
 	t.Helper()
-	m, err := auth.NewManager(p, auth.NewMemoryStore(), opts...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	em, err := providerstest.Start(name)
 	require.NoError(t, err)
-	require.NoError(t, m.SetToken(context.Background(), "u1", tok))
-	return m
+	t.Cleanup(em.Close)
+	p, err := em.Provider(em.Config())
+	require.NoError(t, err)
+	tok, err := em.Login(ctx, p)
+	require.NoError(t, err)
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), "u1")
+	require.NoError(t, err)
+	require.NoError(t, src.SetToken(ctx, tok))
+	b, err := providers.Builtin().Lookup(name)
+	require.NoError(t, err)
+	if b.Ready != nil {
+		_, err := b.Ready(ctx, p, src, true)
+		require.NoError(t, err)
+	}
+	v, err := b.View(ctx, p, src)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, v.Close()) })
+	return v
 }
 
 // checkView runs every View method against a logged-in emulator user and
@@ -81,21 +105,24 @@ func checkPositions(t *testing.T, v providers.View, account string) []providers.
 	return ps
 }
 
+// TestEveryBuiltinView runs every builtin broker's view over its
+// emulator, through the registry and providerstest alone.
+func TestEveryBuiltinView(t *testing.T) {
+	r := providers.Builtin()
+	for _, name := range r.Names() {
+		t.Run(name, func(t *testing.T) {
+			b, err := r.Lookup(name)
+			require.NoError(t, err)
+			require.Len(t, b.Symbols, 3)
+			checkView(t, openView(t, name), name, b.Symbols)
+		})
+	}
+}
+
 func TestTradeStationView(t *testing.T) {
-	srv := tradestationtest.NewServer()
-	defer srv.Close()
 	ctx := context.Background()
-	p, err := tradestation.New(srv.Config())
-	require.NoError(t, err)
-	flow, err := auth.Begin(p)
-	require.NoError(t, err)
-	cb, err := srv.Consent(context.Background(), flow.URL)
-	require.NoError(t, err)
-	tok, err := flow.CompleteURL(ctx, p, cb)
-	require.NoError(t, err)
-	m := manager(t, p, tok)
-	v := providers.NewTradeStationView(tradestation.NewClient(m.Client("u1"), tradestation.WithProvider(p)))
-	accts := checkView(t, v, providers.TradeStation, []string{"MSFT", "AAPL"})
+	v := openView(t, tradestation.Name)
+	accts := checkView(t, v, tradestation.Name, []string{"MSFT", "AAPL"})
 	ps := checkPositions(t, v, accts[0].ID)
 	// TradeStation reports its own figures: the adapter passes them through.
 	raw := ps[0].Raw.(tradestation.Position)
@@ -106,18 +133,13 @@ func TestTradeStationView(t *testing.T) {
 	require.True(t, errors.As(err, &pe), "%v", err)
 	assert.Contains(t, pe.Failed, "NOSUCHSYMBOL")
 	assert.Len(t, qs, 1, "the good quote comes back beside the partial error")
+	var tpe *tradestation.PartialError
+	assert.ErrorAs(t, err, &tpe, "the broker's partial error passes through unchanged")
 }
 
 func TestJust2TradeView(t *testing.T) {
-	srv := just2tradetest.NewServer()
-	defer srv.Close()
-	p, err := srv.Provider()
-	require.NoError(t, err)
-	tok, err := srv.Login(context.Background(), p)
-	require.NoError(t, err)
-	m := manager(t, p, tok)
-	v := providers.NewJust2TradeView(just2trade.NewClient(m.Client("u1"), just2trade.WithProvider(p)))
-	accts := checkView(t, v, providers.Just2Trade, []string{"AAPL", "MSFT"})
+	v := openView(t, just2trade.Name)
+	accts := checkView(t, v, just2trade.Name, []string{"AAPL", "MSFT"})
 	ps := checkPositions(t, v, accts[0].ID)
 	raw := ps[0].Raw.(just2trade.Position)
 	want := raw.CurrentPrice.Sub(raw.AverageOpenPrice).Mul(raw.Quantity)
@@ -125,24 +147,14 @@ func TestJust2TradeView(t *testing.T) {
 }
 
 func TestAutoSharesView(t *testing.T) {
-	srv := autosharestest.NewServer()
-	defer srv.Close()
 	ctx := context.Background()
-	p, err := srv.Provider()
-	require.NoError(t, err)
-	tok, err := srv.Login(ctx, p)
-	require.NoError(t, err)
-	m := manager(t, p, tok)
-	c := p.NewClient(m.Source("u1"))
-	_, err = c.Agreements.SignAllRequired(ctx, autoshares.Me) // the seeded trader has agreements pending
-	require.NoError(t, err)
-	v := providers.NewAutoSharesView(c)
-	accts := checkView(t, v, providers.AutoShares, []string{"AAPL", "MSFT"})
+	v := openView(t, autoshares.Name)
+	accts := checkView(t, v, autoshares.Name, []string{"AAPL", "MSFT"})
 	ps := checkPositions(t, v, accts[0].ID)
 	for _, p := range ps {
 		assert.True(t, p.MarketPrice.Decimal.Sub(p.AveragePrice).Mul(p.Quantity).Equal(p.UnrealizedPL.Decimal))
 	}
-	_, err = v.Balances(ctx, "not-a-number")
+	_, err := v.Balances(ctx, "not-a-number")
 	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
 	qs, err := v.Quotes(ctx, "AAPL", "NOPE")
 	var pe *providers.PartialError
@@ -151,37 +163,38 @@ func TestAutoSharesView(t *testing.T) {
 	assert.Len(t, qs, 1)
 }
 
-// spotwareSession logs in at a cTrader emulator and returns a session with
-// its first account authorized.
-func spotwareSession(t *testing.T, ctx context.Context) (*spotware.Session, int64) {
-	t.Helper()
-	srv := spotwaretest.NewServer()
-	t.Cleanup(srv.Close)
-	p, err := srv.Provider()
+// TestAutoSharesReady: the entry's Ready names the pending agreements,
+// signs them when asked, and then has nothing left to say.
+func TestAutoSharesReady(t *testing.T) {
+	ctx := context.Background()
+	em, err := providerstest.Start(autoshares.Name)
 	require.NoError(t, err)
-	tok, err := srv.Login(ctx, p)
+	defer em.Close()
+	p, err := em.Provider(em.Config())
+	require.NoError(t, err)
+	tok, err := em.Login(ctx, p)
 	require.NoError(t, err)
 	src, err := auth.NewSource(p, auth.NewMemoryStore(), "u1")
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(ctx, tok))
-	s, err := spotware.Dial(ctx, srv.SessionConfig(src))
+	b, err := providers.Builtin().Lookup(autoshares.Name)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
-	list, err := s.Accounts(ctx)
+	note, err := b.Ready(ctx, p, src, false)
 	require.NoError(t, err)
-	require.NotEmpty(t, list.Accounts)
-	account := list.Accounts[0].ID
-	require.NoError(t, s.AuthorizeAccount(ctx, account))
-	return s, account
+	assert.Contains(t, note, "sign these agreements at AutoShares")
+	note, err = b.Ready(ctx, p, src, true)
+	require.NoError(t, err)
+	assert.Equal(t, "signed 2 pending agreements", note)
+	note, err = b.Ready(ctx, p, src, false)
+	require.NoError(t, err)
+	assert.Empty(t, note)
 }
 
 func TestSpotwareView(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, account := spotwareSession(t, ctx)
-
-	v := providers.NewSpotwareView(s, account)
-	for _, a := range checkView(t, v, providers.Spotware, []string{"EURUSD", "GBPUSD"}) {
+	v := openView(t, "spotware")
+	for _, a := range checkView(t, v, "spotware", []string{"EURUSD", "GBPUSD"}) {
 		assert.Equal(t, map[bool]string{true: "live", false: "demo"}[a.Live], a.Type)
 	}
 	_, err := v.Positions(ctx, "1")
@@ -196,12 +209,8 @@ func TestSpotwareView(t *testing.T) {
 // price, and each asked-for spelling gets its quote: the wait for prices
 // must not count the duplicate as a price still to come.
 func TestSpotwareViewDuplicateSymbols(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, account := spotwareSession(t, ctx)
-
-	v := providers.NewSpotwareView(s, account)
-	qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
+	v := openView(t, "spotware")
+	qctx, qcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer qcancel()
 	symbols := []string{"EURUSD", "GBPUSD", "eur/usd", "EURUSD"}
 	qs, err := v.Quotes(qctx, symbols...)
@@ -214,53 +223,120 @@ func TestSpotwareViewDuplicateSymbols(t *testing.T) {
 	assert.True(t, qs[0].Bid.Decimal.Equal(qs[2].Bid.Decimal), "one symbol, one price")
 }
 
-// TestEmulatorsShareHelpers: every emulator answers Consent (the callback
-// URL for a flow) and Login (a whole login) the same way.
+// TestEmulatorsShareHelpers: every emulator logs its user in through the
+// same interface, and each login gets its own token.
 func TestEmulatorsShareHelpers(t *testing.T) {
 	ctx := context.Background()
-	type emulator interface {
-		Consent(ctx context.Context, authURL string) (string, error)
-		Close()
-	}
-	ts := tradestationtest.NewServer()
-	tsP, err := ts.Provider()
-	require.NoError(t, err)
-	j2t := just2tradetest.NewServer()
-	j2tP, err := j2t.Provider()
-	require.NoError(t, err)
-	as := autosharestest.NewServer()
-	asP, err := as.Provider()
-	require.NoError(t, err)
-	sw := spotwaretest.NewServer()
-	swP, err := sw.Provider()
-	require.NoError(t, err)
-	logins := map[string]func() (*auth.Token, error){
-		providers.TradeStation: func() (*auth.Token, error) { return ts.Login(ctx, tsP) },
-		providers.Just2Trade:   func() (*auth.Token, error) { return j2t.Login(ctx, j2tP) },
-		providers.AutoShares: func() (*auth.Token, error) {
-			return as.Login(ctx, asP)
-		},
-		providers.Spotware: func() (*auth.Token, error) { return sw.Login(ctx, swP) },
-	}
-	for name, c := range map[string]struct {
-		emu emulator
-		p   auth.Provider
-	}{
-		providers.TradeStation: {ts, tsP}, providers.Just2Trade: {j2t, j2tP},
-		providers.AutoShares: {as, asP}, providers.Spotware: {sw, swP},
-	} {
+	for _, name := range providerstest.Names() {
 		t.Run(name, func(t *testing.T) {
-			defer c.emu.Close()
-			flow, err := auth.Begin(c.p)
+			em, err := providerstest.Start(name)
 			require.NoError(t, err)
-			cb, err := c.emu.Consent(ctx, flow.URL)
+			defer em.Close()
+			assert.Equal(t, name, em.Name())
+			p, err := em.Provider(em.Config())
 			require.NoError(t, err)
-			tok, err := flow.CompleteURL(ctx, c.p, cb)
+			flow, err := auth.Begin(p)
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(flow.URL, em.URL()+"/"), "the login goes to the emulator: %s", flow.URL)
+			cb, err := em.Browser(em.User()).Login(ctx, flow.URL)
+			require.NoError(t, err)
+			tok, err := flow.CompleteURL(ctx, p, cb)
 			require.NoError(t, err)
 			assert.Equal(t, name, tok.Provider)
-			tok2, err := logins[name]()
+			tok2, err := em.Login(ctx, p)
 			require.NoError(t, err)
 			assert.NotEqual(t, tok.AccessToken, tok2.AccessToken, "a second login gets its own token")
 		})
+	}
+	_, err := providerstest.Start("robinhood")
+	var ue *providers.UnknownBrokerError
+	assert.ErrorAs(t, err, &ue)
+}
+
+// hostRecorder stands in for the network: it records the host of every
+// request and answers 503 without sending anything.
+type hostRecorder struct {
+	mu    sync.Mutex
+	hosts []string
+}
+
+func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts = append(h.hosts, r.URL.Host)
+	h.mu.Unlock()
+	return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
+		Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+}
+
+func (h *hostRecorder) take() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.hosts
+	h.hosts = nil
+	return out
+}
+
+type spotwareSessionConfig = spotware.SessionConfig
+
+// staticSource hands out one unexpiring token.
+type staticSource struct{ tok *auth.Token }
+
+func (s staticSource) TokenContext(context.Context) (*auth.Token, error) { return s.tok, nil }
+
+// TestEnvironmentPicksTheAPIHost: for every builtin broker, each of its
+// environments reaches its own API host, the one of the environment asked
+// for (the TradeStation view once logged in at sim and read from live).
+// The network is replaced by a recorder, so nothing leaves the machine.
+func TestEnvironmentPicksTheAPIHost(t *testing.T) {
+	rec := &hostRecorder{}
+	saved := http.DefaultTransport
+	http.DefaultTransport = rec
+	t.Cleanup(func() { http.DefaultTransport = saved })
+	// Where each environment's API lives, from the brokers' documentation.
+	want := map[string]map[auth.Environment]string{
+		"autoshares":   {auth.Live: "api.autoshares.com", auth.Demo: "api.autoshares.dev"},
+		"just2trade":   {"just2trade": "api.just2trade.com", "lime": "api.lime.co"},
+		"spotware":     {auth.Live: "live.ctraderapi.com", auth.Demo: "demo.ctraderapi.com"},
+		"tradestation": {auth.Live: "api.tradestation.com", auth.Sim: "sim-api.tradestation.com"},
+	}
+	r := providers.Builtin()
+	require.ElementsMatch(t, r.Names(), slices.Collect(maps.Keys(want)))
+	for _, name := range r.Names() {
+		b, err := r.Lookup(name)
+		require.NoError(t, err)
+		require.Len(t, want[name], len(b.Row.Environments), name)
+		seen := map[string]auth.Environment{}
+		for _, env := range b.Row.Environments {
+			cfg := providers.Config{ClientID: "id", ClientSecret: "secret", APIKey: "key", Domain: "tenant.example.com",
+				RedirectURL: "https://app.example.com/callback/" + name, Environment: env}
+			p, err := b.New(cfg)
+			require.NoError(t, err, name)
+			var host string
+			if sp, ok := p.(interface {
+				SessionConfig(auth.TokenSource) spotwareSessionConfig
+			}); ok {
+				host = sp.SessionConfig(nil).Addr // a Protobuf session: where it dials
+			} else {
+				src := staticSource{&auth.Token{Provider: name, AccessToken: "at", TokenType: "Bearer"}}
+				v, err := b.View(context.Background(), p, src)
+				require.NoError(t, err, name)
+				_, err = v.Accounts(context.Background())
+				require.Error(t, err, "the recorder answers 503")
+				hosts := rec.take()
+				require.NotEmpty(t, hosts, "%s %s sent nothing", name, env)
+				for _, h := range hosts[1:] {
+					assert.Equal(t, hosts[0], h, "%s %s: one host per environment", name, env)
+				}
+				host = hosts[0]
+			}
+			if u, err := url.Parse("//" + host); err == nil {
+				host = u.Hostname()
+			}
+			other, dup := seen[host]
+			assert.False(t, dup, "%s: %s and %s both reach %s", name, other, env, host)
+			seen[host] = env
+			assert.Equal(t, want[name][env], host, "%s %s", name, env)
+			assert.NotContains(t, host, "127.0.0.1", "no BaseURL: a real host")
+		}
 	}
 }

@@ -32,8 +32,10 @@
 //	                                     http://127.0.0.1/callback (any port)
 //	BROKERKIT_TRADESTATION_ENVIRONMENT   required: live or sim
 //
-// (AutoShares also needs _DOMAIN, _API_KEY and _ENVIRONMENT, live or demo;
-// Just2Trade, AutoShares and Spotware need _CLIENT_SECRET.) The program then
+// (Every broker needs _ENVIRONMENT: Just2Trade just2trade or lime,
+// AutoShares and Spotware live or demo. AutoShares also needs _DOMAIN and
+// _API_KEY; Just2Trade, AutoShares and Spotware need _CLIENT_SECRET.
+// _BASE_URL points the broker at one other host, an emulator say.) The program then
 // prints the address to open in a browser and waits for the broker to
 // redirect back.
 //
@@ -72,11 +74,8 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
-	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
-	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
-	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
-	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
+	"github.com/brokerkit/brokerkit/providers/providerstest"
 )
 
 // user is the store's user name: a CLI has one user per machine account.
@@ -120,6 +119,10 @@ func run(ctx context.Context, out io.Writer, args []string, getenv func(string) 
 	return nil
 }
 
+// defaultBroker is the broker of a run that names none and has none
+// configured.
+const defaultBroker = "tradestation"
+
 const usage = "usage: login [login|status|logout] [broker]"
 
 // parseArgs reads "[command] [broker]". Without a command it is login,
@@ -140,7 +143,7 @@ func parseArgs(args []string, getenv func(string) string) (commands []string, br
 				args[0], strings.Join(providers.Names(), ", "), usage)
 		}
 	default:
-		broker = providers.TradeStation
+		broker = defaultBroker
 		for _, name := range providers.Names() {
 			if configured(name, getenv) {
 				broker = name
@@ -186,7 +189,7 @@ func open(ctx context.Context, out io.Writer, broker string, getenv func(string)
 	}()
 	useReal := configured(broker, getenv)
 	if useReal {
-		err = s.useBroker(broker)
+		err = s.useBroker(broker, getenv)
 	} else {
 		err = s.useEmulator(ctx, broker)
 	}
@@ -223,10 +226,10 @@ func open(ctx context.Context, out io.Writer, broker string, getenv func(string)
 	return s, err
 }
 
-// useBroker configures the real broker from BROKERKIT_<BROKER>_* variables.
-// The user opens the printed address themselves.
-func (s *session) useBroker(broker string) error {
-	cfg, err := providers.FromEnv(broker)
+// useBroker configures the real broker from BROKERKIT_<BROKER>_* variables
+// read through getenv. The user opens the printed address themselves.
+func (s *session) useBroker(broker string, getenv func(string) string) error {
+	cfg, err := providers.Builtin().FromEnv(broker, getenv)
 	if err != nil {
 		return err
 	}
@@ -238,15 +241,12 @@ func (s *session) useBroker(broker string) error {
 		return fmt.Errorf("%s%s_REDIRECT_URL: %w", providers.EnvPrefix, strings.ToUpper(broker), err)
 	}
 	s.loopback = append(opts, auth.LoopbackOutput(s.out))
-	fmt.Fprintf(s.out, "Using %s (%s)\n", broker, envOr(cfg.Environment))
-	return nil
-}
-
-func envOr(e auth.Environment) auth.Environment {
-	if e == "" {
-		return "default environment"
+	where := string(cfg.Environment)
+	if cfg.BaseURL != "" {
+		where += " at " + cfg.BaseURL
 	}
-	return e
+	fmt.Fprintf(s.out, "Using %s (%s)\n", broker, where)
+	return nil
 }
 
 // loopbackFor turns a registered loopback redirect URL into listener
@@ -272,44 +272,19 @@ func loopbackFor(redirect string) ([]auth.LoopbackOption, error) {
 // plays the user: it fetches the authorization URL, signs in as the seeded
 // user, approves, and follows the redirect to our loopback listener.
 func (s *session) useEmulator(ctx context.Context, broker string) error {
-	var (
-		p       auth.Provider
-		err     error
-		browser interface {
-			LoginAndVisit(ctx context.Context, authURL string) (string, error)
-		}
-		where    string
-		redirect string
-	)
-	switch broker {
-	case providers.TradeStation:
-		srv := tradestationtest.NewServer()
-		s.cleanup = append(s.cleanup, srv.Close)
-		p, err = srv.Provider()
-		browser, where, redirect = srv.Browser(tradestationtest.User, tradestationtest.Password), srv.URL(), tradestationtest.RedirectURL
-	case providers.Just2Trade:
-		srv := just2tradetest.NewServer()
-		s.cleanup = append(s.cleanup, srv.Close)
-		p, err = srv.Provider()
-		browser, where, redirect = srv.Browser(just2tradetest.User, just2tradetest.Password), srv.URL(), just2tradetest.RedirectURL
-	case providers.AutoShares:
-		srv := autosharestest.NewServer()
-		s.cleanup = append(s.cleanup, srv.Close)
-		p, err = srv.Provider()
-		browser, where, redirect = srv.Browser(autosharestest.User, autosharestest.Password), srv.URL(), autosharestest.RedirectURL
-	case providers.Spotware:
-		srv := spotwaretest.NewServer()
-		s.cleanup = append(s.cleanup, srv.Close)
-		p, err = srv.Provider()
-		browser, where, redirect = srv.Browser(spotwaretest.User, spotwaretest.Password), srv.URL(), spotwaretest.RedirectURL
-	}
+	em, err := providerstest.Start(broker)
 	if err != nil {
 		return err
 	}
-	s.provider = p
+	s.cleanup = append(s.cleanup, em.Close)
+	cfg := em.Config()
+	if s.provider, err = em.Provider(cfg); err != nil {
+		return err
+	}
+	browser := em.Browser(em.User())
 	// Each emulator registers a loopback callback and accepts it on any
 	// port, as RFC 8252 asks: listen on its host and path, on a free port.
-	u, err := url.Parse(redirect)
+	u, err := url.Parse(cfg.RedirectURL)
 	if err != nil {
 		return err
 	}
@@ -318,7 +293,7 @@ func (s *session) useEmulator(ctx context.Context, broker string) error {
 			_, err := browser.LoginAndVisit(ctx, authURL)
 			return err
 		})}
-	fmt.Fprintf(s.out, "Using the %s emulator at %s\n", broker, where)
+	fmt.Fprintf(s.out, "Using the %s emulator at %s\n", broker, em.URL())
 	return nil
 }
 

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +21,8 @@ import (
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
+	"github.com/brokerkit/brokerkit/providers"
+	"github.com/brokerkit/brokerkit/providers/providerstest"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
 	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
 )
@@ -241,38 +246,88 @@ func (w *urlWatcher) String() string {
 	return w.buf.String()
 }
 
-// TestRealModePrintsTheURL runs the real-broker path, configured from the
-// environment, against an emulator standing in for Spotware: the program
-// prints the address and the "user" opens it.
-func TestRealModePrintsTheURL(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	srv := spotwaretest.NewServer()
-	defer srv.Close()
-	dir := t.TempDir()
-	t.Setenv("BROKERKIT_SPOTWARE_CLIENT_ID", spotwaretest.ClientID)
-	t.Setenv("BROKERKIT_SPOTWARE_CLIENT_SECRET", spotwaretest.ClientSecret)
-	t.Setenv("BROKERKIT_SPOTWARE_REDIRECT_URL", spotwaretest.RedirectURL)
-	t.Setenv("BROKERKIT_SPOTWARE_BASE_URL", srv.URL())
-	t.Setenv("BROKERKIT_SPOTWARE_ENVIRONMENT", "demo")
-	t.Setenv("BROKERKIT_LOGIN_DIR", dir)
+// hostRecorder passes requests on and records the host of each.
+type hostRecorder struct {
+	next  http.RoundTripper
+	mu    sync.Mutex
+	hosts map[string]int
+}
 
-	out := &urlWatcher{urls: make(chan string, 1)}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, out, nil, os.Getenv) }()
-	select {
-	case u := <-out.urls:
-		assert.True(t, strings.HasPrefix(u, srv.URL()+"/apps/auth?"), u)
-		_, err := srv.Browser(spotwaretest.User, spotwaretest.Password).LoginAndVisit(ctx, u)
-		require.NoError(t, err)
-	case err := <-done:
-		t.Fatalf("run ended before printing the address: %v\n%s", err, out)
+func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts[r.URL.Host]++
+	h.mu.Unlock()
+	return h.next.RoundTrip(r)
+}
+
+// TestRealModePrintsTheURL runs the real-broker path of every broker,
+// configured from the environment, against an emulator standing in for the
+// broker: the program prints the address, the "user" opens it, and every
+// request of the login, the status and the logout goes to the host
+// BROKERKIT_<BROKER>_BASE_URL names. Every BROKERKIT_<BROKER>_* variable
+// is set, and the program reports the environment it read.
+func TestRealModePrintsTheURL(t *testing.T) {
+	for _, name := range providers.Names() {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			em, err := providerstest.Start(name)
+			require.NoError(t, err)
+			defer em.Close()
+			c := em.Config()
+			dir := t.TempDir()
+			prefix := "BROKERKIT_" + strings.ToUpper(name) + "_"
+			e := env(map[string]string{prefix + "CLIENT_ID": c.ClientID, prefix + "CLIENT_SECRET": c.ClientSecret.Reveal(),
+				prefix + "REDIRECT_URL": c.RedirectURL, prefix + "BASE_URL": c.BaseURL,
+				prefix + "ENVIRONMENT": string(c.Environment), prefix + "SCOPES": strings.Join(c.Scopes, " "),
+				prefix + "DOMAIN": "tenant.example.com", prefix + "API_KEY": c.APIKey.Reveal(),
+				"BROKERKIT_LOGIN_DIR": dir})
+
+			rec := &hostRecorder{next: http.DefaultTransport, hosts: map[string]int{}}
+			http.DefaultTransport = rec
+			t.Cleanup(func() { http.DefaultTransport = rec.next })
+
+			out := &urlWatcher{urls: make(chan string, 1)}
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, out, nil, e) }()
+			select {
+			case u := <-out.urls:
+				assert.True(t, strings.HasPrefix(u, em.URL()+"/"), u)
+				_, err := em.Browser(em.User()).LoginAndVisit(ctx, u)
+				require.NoError(t, err)
+			case err := <-done:
+				t.Fatalf("run ended before printing the address: %v\n%s", err, out)
+			}
+			require.NoError(t, <-done, out.String())
+			s := out.String()
+			assert.Contains(t, s, fmt.Sprintf("Using %s (%s at %s)", name, c.Environment, c.BaseURL))
+			assert.Contains(t, s, "Open this address in your browser to log in to "+name)
+			assert.Contains(t, s, "Logged in to "+name+".")
+			assert.Contains(t, s, filepath.Join(dir, "tokens"))
+			assertNoSecrets(t, s, storedToken(t, dir, name), dir, c.ClientSecret.Reveal())
+
+			var logout bytes.Buffer
+			require.NoError(t, run(ctx, &logout, []string{"logout", name}, e), logout.String())
+			assert.Contains(t, logout.String(), "Logged out of "+name)
+
+			emu, err := url.Parse(em.URL())
+			require.NoError(t, err)
+			require.NotEmpty(t, rec.hosts)
+			for host := range rec.hosts {
+				assert.Equal(t, emu.Host, host, "a request left for another host than BASE_URL's")
+			}
+		})
 	}
-	require.NoError(t, <-done, out.String())
-	s := out.String()
-	assert.Contains(t, s, "Open this address in your browser to log in to spotware")
-	assert.Contains(t, s, "Logged in to spotware.")
-	assert.Contains(t, s, "every refresh replaces it (rotation)")
-	assert.Contains(t, s, filepath.Join(dir, "tokens"))
-	assertNoSecrets(t, s, storedToken(t, dir, "spotware"), dir, spotwaretest.ClientSecret)
+}
+
+// TestRealBrokerNeedsEnvironment: a broker whose client ID is set but not
+// its environment is refused, naming the variable.
+func TestRealBrokerNeedsEnvironment(t *testing.T) {
+	for _, name := range providers.Names() {
+		prefix := "BROKERKIT_" + strings.ToUpper(name) + "_"
+		e := env(map[string]string{prefix + "CLIENT_ID": "id", prefix + "CLIENT_SECRET": "s",
+			prefix + "REDIRECT_URL": "http://127.0.0.1/callback", prefix + "DOMAIN": "d.example.com", prefix + "API_KEY": "k"})
+		err := run(context.Background(), &bytes.Buffer{}, []string{"status", name}, e)
+		assert.ErrorContains(t, err, prefix+"ENVIRONMENT", name)
+	}
 }

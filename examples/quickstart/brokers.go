@@ -2,26 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
+	"io"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/brokerkit/brokerkit/auth"
-	"github.com/brokerkit/brokerkit/autoshares"
-	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
-	"github.com/brokerkit/brokerkit/just2trade"
-	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
-	"github.com/brokerkit/brokerkit/spotware"
-	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
-	"github.com/brokerkit/brokerkit/tradestation"
-	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
+	"github.com/brokerkit/brokerkit/providers/providerstest"
 )
 
 // user is the one user of this program, the key of its tokens in the store.
@@ -43,208 +34,92 @@ func login(ctx context.Context, p auth.Provider, browse func(ctx context.Context
 }
 
 // loginReal logs in to a real broker through a loopback redirect: the user
-// opens the printed URL in a browser.
-func loginReal(ctx context.Context, p auth.Provider, redirect string) (*auth.Token, error) {
+// opens the address printed on out in a browser.
+func loginReal(ctx context.Context, out io.Writer, p auth.Provider, redirect string) (*auth.Token, error) {
 	u, err := url.Parse(redirect)
 	if err != nil {
 		return nil, fmt.Errorf("redirect URL: %w", err)
 	}
-	opts := []auth.LoopbackOption{auth.LoopbackOutput(os.Stderr), auth.LoopbackHost(u.Hostname()), auth.LoopbackPath(u.Path)}
+	opts := []auth.LoopbackOption{auth.LoopbackOutput(out), auth.LoopbackHost(u.Hostname()), auth.LoopbackPath(u.Path)}
 	if port, err := strconv.Atoi(u.Port()); err == nil {
 		opts = append(opts, auth.LoopbackPort(port))
 	}
 	return auth.LoginLoopback(ctx, p, opts...)
 }
 
-// target is where one broker's login happens: its emulator, or the real
-// broker when its environment variables are set (then cfg holds them).
-type target struct {
-	p      auth.Provider
-	cfg    providers.Config
-	real   bool
-	where  string
-	browse func(ctx context.Context, authURL string) (string, error)
-	close  func()
+// configured reports whether the user has set up the real broker: its
+// client ID is set. FromEnv then names anything else missing, rather than
+// the emulator silently standing in.
+func configured(name string, getenv func(string) string) bool {
+	return getenv(providers.EnvPrefix+strings.ToUpper(name)+"_CLIENT_ID") != ""
 }
 
-// open picks the real broker when getenv configures it, else the emulator,
-// and logs the user in.
-func open(ctx context.Context, name string, getenv func(string) string, emulate func() (*target, error)) (*target, *auth.Token, error) {
-	var t *target
-	if cfg, err := providers.FromEnvFunc(name, getenv); err == nil {
-		p, err := providers.New(name, cfg)
+// connect logs in to one broker, at the real broker when getenv configures
+// it, else at its emulator, and opens the registry's view of the user.
+func connect(ctx context.Context, out io.Writer, r *providers.Registry, b providers.Broker, getenv func(string) string) (_ *session, err error) {
+	s := &session{title: b.Title, symbols: b.Symbols, close: func() {}}
+	defer func() {
 		if err != nil {
-			return nil, nil, err
+			s.close()
 		}
-		t = &target{p: p, cfg: cfg, real: true, where: "real broker", close: func() {}}
-	} else if t, err = emulate(); err != nil {
-		return nil, nil, err
-	}
-	var tok *auth.Token
-	var err error
-	if t.real {
-		tok, err = loginReal(ctx, t.p, t.cfg.RedirectURL)
+	}()
+	var p auth.Provider
+	if configured(b.Name, getenv) {
+		cfg, err := r.FromEnv(b.Name, getenv)
+		if err != nil {
+			return nil, err
+		}
+		if p, err = b.New(cfg); err != nil {
+			return nil, err
+		}
+		s.where = fmt.Sprintf("real broker, %s environment", cfg.Environment)
+		if cfg.BaseURL != "" {
+			s.where += " at " + cfg.BaseURL
+		}
+		if s.token, err = loginReal(ctx, out, p, cfg.RedirectURL); err != nil {
+			return nil, err
+		}
 	} else {
-		tok, err = login(ctx, t.p, t.browse)
+		em, err := providerstest.Start(b.Name)
+		if err != nil {
+			return nil, err
+		}
+		s.close = em.Close
+		if p, err = em.Provider(em.Config()); err != nil {
+			return nil, err
+		}
+		s.where = "emulator at " + em.URL()
+		if s.token, err = login(ctx, p, em.Browser(em.User()).Login); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		t.close()
-		return nil, nil, err
-	}
-	return t, tok, nil
-}
-
-// client returns the HTTP client that authorizes every request with the
-// user's token and refreshes it when it must.
-func (t *target) client(ctx context.Context, tok *auth.Token) (*http.Client, error) {
-	m, err := auth.NewManager(t.p, auth.NewMemoryStore())
+	// The Source keeps the token, refreshes it ahead of expiry, and saves
+	// a rotated refresh token before anyone sees it.
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), user)
 	if err == nil {
-		err = m.SetToken(ctx, user, tok)
+		err = src.SetToken(ctx, s.token)
 	}
-	if err != nil {
-		t.close()
-		return nil, err
-	}
-	return m.Client(user), nil
-}
-
-// tsProvider is p as the TradeStation provider it is; nil (and a client
-// that refuses every call) otherwise.
-func tsProvider(p auth.Provider) *tradestation.Provider {
-	tp, _ := p.(*tradestation.Provider)
-	return tp
-}
-
-func connectTradeStation(ctx context.Context, getenv func(string) string) (*session, error) {
-	t, tok, err := open(ctx, providers.TradeStation, getenv, func() (*target, error) {
-		srv := tradestationtest.NewServer()
-		p, err := srv.Provider()
-		return &target{p: p, where: "emulator at " + srv.URL(), close: srv.Close,
-			browse: srv.Browser(tradestationtest.User, tradestationtest.Password).Login}, err
-	})
 	if err != nil {
 		return nil, err
 	}
-	hc, err := t.client(ctx, tok)
+	if b.Ready != nil {
+		// AutoShares refuses market data and trading until the user has
+		// signed the required agreements; an onboarding app signs them once.
+		note, err := b.Ready(ctx, p, src, true)
+		if err != nil {
+			return nil, err
+		}
+		if note != "" {
+			s.where += "; " + note
+		}
+	}
+	v, err := b.View(ctx, p, src)
 	if err != nil {
 		return nil, err
 	}
-	return &session{title: "TradeStation", where: t.where, token: tok, close: t.close, symbols: []string{"MSFT", "AAPL", "SPY"},
-		// The provider (from the registry or the emulator) carries the
-		// environment and hosts.
-		view: providers.NewTradeStationView(tradestation.NewClient(hc, tradestation.WithProvider(tsProvider(t.p))))}, nil
-}
-
-func connectJust2Trade(ctx context.Context, getenv func(string) string) (*session, error) {
-	t, tok, err := open(ctx, providers.Just2Trade, getenv, func() (*target, error) {
-		srv := just2tradetest.NewServer()
-		p, err := srv.Provider()
-		return &target{p: p, where: "emulator at " + srv.URL(), close: srv.Close,
-			browse: srv.Browser(just2tradetest.User, just2tradetest.Password).Login}, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	// The provider, emulated or real, states the API host and environment.
-	p, ok := t.p.(*just2trade.Provider)
-	if !ok {
-		return nil, fmt.Errorf("quickstart: %s provider is a %T", providers.Just2Trade, t.p)
-	}
-	// Just2Trade has no refresh grant: its token lives 24 hours after its
-	// last use, and the Manager's transport keeps that sliding expiry in step.
-	hc, err := t.client(ctx, tok)
-	if err != nil {
-		return nil, err
-	}
-	return &session{title: "Just2Trade", where: t.where, token: tok, close: t.close, symbols: []string{"AAPL", "MSFT", "TSLA"},
-		view: providers.NewJust2TradeView(just2trade.NewClient(hc, just2trade.WithProvider(p)))}, nil
-}
-
-func connectAutoShares(ctx context.Context, getenv func(string) string) (*session, error) {
-	t, tok, err := open(ctx, providers.AutoShares, getenv, func() (*target, error) {
-		srv := autosharestest.NewServer()
-		p, err := srv.Provider()
-		return &target{p: p, where: "emulator at " + srv.URL(), close: srv.Close,
-			browse: srv.Browser(autosharestest.User, autosharestest.Password).Login}, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	// The provider states the environment's host and the API key once.
-	p, ok := t.p.(*autoshares.Provider)
-	if !ok {
-		t.close()
-		return nil, fmt.Errorf("quickstart: %T is not an AutoShares provider", t.p)
-	}
-	hc, err := t.client(ctx, tok)
-	if err != nil {
-		return nil, err
-	}
-	c := autoshares.NewClient(hc, autoshares.WithProvider(p))
-	// AutoShares refuses market data and trading until the user has signed
-	// the required agreements; an onboarding app signs them once.
-	signed, err := c.Agreements.SignAllRequired(ctx, autoshares.Me)
-	if err != nil {
-		t.close()
-		return nil, err
-	}
-	where := t.where
-	if len(signed) > 0 {
-		where += fmt.Sprintf("; signed %d pending agreements", len(signed))
-	}
-	return &session{title: "AutoShares", where: where, token: tok, close: t.close, symbols: []string{"AAPL", "MSFT", "TSLA"},
-		view: providers.NewAutoSharesView(c)}, nil
-}
-
-func connectSpotware(ctx context.Context, getenv func(string) string) (*session, error) {
-	var srv *spotwaretest.Server
-	t, tok, err := open(ctx, providers.Spotware, getenv, func() (*target, error) {
-		srv = spotwaretest.NewServer()
-		p, err := srv.Provider()
-		return &target{p: p, where: "emulator at " + srv.Addr + ", protobuf over TLS", close: srv.Close,
-			browse: srv.Browser(spotwaretest.User, spotwaretest.Password).Login}, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*session, error) { t.close(); return nil, err }
-	// cTrader rotates its refresh token on every use: the TokenSource saves
-	// each new one before anyone sees it.
-	src, err := auth.NewSource(t.p, auth.NewMemoryStore(), user)
-	if err == nil {
-		err = src.SetToken(ctx, tok)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	// The real broker's hosts come from its configured environment.
-	var sc spotware.SessionConfig
-	if srv != nil {
-		sc = srv.SessionConfig(src)
-	} else if p, ok := t.p.(*spotware.Provider); ok {
-		sc = p.SessionConfig(src)
-	} else {
-		return fail(fmt.Errorf("spotware: unexpected provider %T", t.p))
-	}
-	sess, err := spotware.Dial(ctx, sc)
-	if err != nil {
-		return fail(err)
-	}
-	stop := t.close
-	t.close = func() { _ = sess.Close(); stop() }
-	list, err := sess.Accounts(ctx)
-	if err == nil && len(list.Accounts) == 0 {
-		err = errors.New("spotware: the token grants no trading account")
-	}
-	if err != nil {
-		return fail(err)
-	}
-	account := list.Accounts[0].ID
-	if err := sess.AuthorizeAccount(ctx, account); err != nil {
-		return fail(err)
-	}
-	return &session{title: "Spotware cTrader", where: t.where, token: tok, close: t.close,
-		symbols: []string{"EURUSD", "GBPUSD", "XAUUSD"}, view: providers.NewSpotwareView(sess, account)}, nil
+	stop := s.close
+	s.view, s.close = v, func() { _ = v.Close(); stop() }
+	return s, nil
 }
 
 // price shows d exactly, with at least two decimals.

@@ -52,34 +52,38 @@ type session struct {
 	close   func()
 }
 
-// connector logs in to one broker, at its emulator or, when getenv has its
-// variables, at the real broker.
-type connector func(ctx context.Context, getenv func(string) string) (*session, error)
-
-var connectors = []connector{connectTradeStation, connectJust2Trade, connectAutoShares, connectSpotware}
-
 func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
+	return runWith(ctx, out, providers.Builtin(), getenv)
+}
+
+// runWith is run over the brokers of r.
+func runWith(ctx context.Context, out io.Writer, r *providers.Registry, getenv func(string) string) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 
 	fmt.Fprintln(out, "brokerkit quickstart: four brokers, one SDK")
 	fmt.Fprintln(out, "Each broker runs as an in-process emulator unless its BROKERKIT_<BROKER>_* variables are set.")
 	var failed []string
-	for _, connect := range connectors {
-		s, err := connect(ctx, getenv)
+	names := r.Names()
+	for _, name := range names {
+		b, err := r.Lookup(name)
+		if err != nil {
+			return err
+		}
+		s, err := connect(ctx, out, r, b, getenv)
 		if err == nil {
 			err = report(ctx, out, s)
 			s.close()
 		}
 		if err != nil {
-			fmt.Fprintf(out, "\n  error: %v\n", err)
+			fmt.Fprintf(out, "\n== %s\n  error: %v\n", b.Title, err)
 			failed = append(failed, err.Error())
 		}
 	}
 	fmt.Fprintln(out, "\nWhat each broker supports (providers.WriteTable):")
 	fmt.Fprintln(out)
 	var table strings.Builder
-	if err := providers.WriteTable(&table); err != nil {
+	if err := r.WriteTable(&table); err != nil {
 		return err
 	}
 	for _, line := range strings.SplitAfter(table.String(), "\n") {
@@ -88,7 +92,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d brokers failed", len(failed), len(connectors))
+		return fmt.Errorf("%d of %d brokers failed: %s", len(failed), len(names), strings.Join(failed, "; "))
 	}
 	fmt.Fprintln(out, "\nNext: go doc github.com/brokerkit/brokerkit/auth, and the other programs in examples/.")
 	return nil

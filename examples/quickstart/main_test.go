@@ -3,12 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/providers"
+	"github.com/brokerkit/brokerkit/providers/providerstest"
 )
 
 func noEnv(string) string { return "" }
@@ -70,20 +79,130 @@ func TestHuman(t *testing.T) {
 	assert.Equal(t, "under a minute", human(10*time.Second))
 }
 
-// TestQuickstartUsesEnvironment checks that a broker whose variables are
-// set is logged in to for real (here: a loopback redirect nobody visits, so
-// the login gives up when the context ends), not served by its emulator.
-func TestQuickstartUsesEnvironment(t *testing.T) {
-	env := map[string]string{
-		"BROKERKIT_JUST2TRADE_CLIENT_ID":     "id",
-		"BROKERKIT_JUST2TRADE_CLIENT_SECRET": "secret",
-		"BROKERKIT_JUST2TRADE_ENVIRONMENT":   "just2trade",
-		// A redirect on a port nobody listens on: the login must give up
-		// when the context ends, proving the real-broker path was taken.
-		"BROKERKIT_JUST2TRADE_REDIRECT_URL": "http://127.0.0.1:1/callback",
+// urlWatcher is the terminal of a user who opens the printed address: it
+// keeps the output and hands over the first http URL printed on its own
+// line.
+type urlWatcher struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	urls chan string
+	sent bool
+}
+
+func (w *urlWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if m := regexp.MustCompile(`(?m)^\s+(http://\S+)$`).FindStringSubmatch(w.buf.String()); m != nil && !w.sent {
+		w.sent = true
+		w.urls <- m[1]
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_, err := connectJust2Trade(ctx, func(k string) string { return env[k] })
-	require.Error(t, err, "with its variables set, quickstart logs in to the real broker, not the emulator")
+	return len(p), nil
+}
+
+func (w *urlWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// hostRecorder passes requests on and records the host of each.
+type hostRecorder struct {
+	next  http.RoundTripper
+	mu    sync.Mutex
+	hosts map[string]int
+}
+
+func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts[r.URL.Host]++
+	h.mu.Unlock()
+	return h.next.RoundTrip(r)
+}
+
+// TestQuickstartUsesEnvironment: for every broker, with its BROKERKIT_*
+// variables set, quickstart takes the real-broker path: it reads every
+// variable into the provider's configuration, prints the login address
+// (which the "user" opens), and every HTTP request it makes after the
+// login goes to the host BASE_URL names, an emulator standing in for the
+// broker. (Which host each ENVIRONMENT reaches without BASE_URL is
+// providers' TestEnvironmentPicksTheAPIHost, over the same registry
+// entries.)
+func TestQuickstartUsesEnvironment(t *testing.T) {
+	for _, name := range providers.Names() {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			em, err := providerstest.Start(name)
+			require.NoError(t, err)
+			defer em.Close()
+			c := em.Config()
+			prefix := "BROKERKIT_" + strings.ToUpper(name) + "_"
+			env := map[string]string{prefix + "CLIENT_ID": c.ClientID, prefix + "CLIENT_SECRET": c.ClientSecret.Reveal(),
+				prefix + "REDIRECT_URL": c.RedirectURL, prefix + "ENVIRONMENT": string(c.Environment),
+				prefix + "BASE_URL": c.BaseURL, prefix + "SCOPES": strings.Join(c.Scopes, " "),
+				prefix + "API_KEY": c.APIKey.Reveal(), prefix + "DOMAIN": "tenant.example.com"}
+			vars, err := providers.EnvVars(name)
+			require.NoError(t, err)
+			want := c
+			want.HTTPClient, want.Now = nil, nil
+			if strings.Contains(strings.Join(vars, "\n"), prefix+"DOMAIN ") {
+				want.Domain = "tenant.example.com"
+			}
+
+			// The broker's own entry, its provider built through the
+			// emulator so that a cTrader session dials the emulator's
+			// Protobuf hosts, not cTrader's.
+			b, err := providers.Builtin().Lookup(name)
+			require.NoError(t, err)
+			var got providers.Config
+			b.New = func(cfg providers.Config) (auth.Provider, error) { got = cfg; return em.Provider(cfg) }
+			r := &providers.Registry{}
+			require.NoError(t, r.Register(b))
+
+			rec := &hostRecorder{next: http.DefaultTransport, hosts: map[string]int{}}
+			http.DefaultTransport = rec
+			t.Cleanup(func() { http.DefaultTransport = rec.next })
+
+			out := &urlWatcher{urls: make(chan string, 1)}
+			done := make(chan error, 1)
+			go func() { done <- runWith(ctx, out, r, func(k string) string { return env[k] }) }()
+			select {
+			case u := <-out.urls:
+				assert.True(t, strings.HasPrefix(u, em.URL()+"/"), "the login goes to BASE_URL: %s", u)
+				_, err := em.Browser(em.User()).LoginAndVisit(ctx, u)
+				require.NoError(t, err)
+			case err := <-done:
+				t.Fatalf("run ended before printing the address: %v\n%s", err, out)
+			}
+			require.NoError(t, <-done, out.String())
+			s := out.String()
+			assert.Contains(t, s, fmt.Sprintf("(real broker, %s environment at %s", c.Environment, c.BaseURL))
+			assert.Contains(t, s, "Logged in as ")
+			assert.NotContains(t, s, "error")
+			assert.Equal(t, want, got, "every variable reaches the provider's configuration")
+			emu, err := url.Parse(em.URL())
+			require.NoError(t, err)
+			for host := range rec.hosts {
+				assert.Equal(t, emu.Host, host, "a request left for another host than BASE_URL's")
+			}
+			require.NotEmpty(t, rec.hosts)
+		})
+	}
+}
+
+// TestQuickstartNamesMissingEnvironment: a broker whose client ID is set
+// but whose environment is not is an error naming the variable, not a
+// silent fall-back to the emulator, nor a guess at live or demo.
+func TestQuickstartNamesMissingEnvironment(t *testing.T) {
+	for _, name := range providers.Names() {
+		prefix := "BROKERKIT_" + strings.ToUpper(name) + "_"
+		env := map[string]string{prefix + "CLIENT_ID": "id", prefix + "CLIENT_SECRET": "s",
+			prefix + "REDIRECT_URL": "http://127.0.0.1/callback", prefix + "DOMAIN": "d.example.com", prefix + "API_KEY": "k"}
+		var out bytes.Buffer
+		err := run(context.Background(), &out, func(k string) string { return env[k] })
+		require.Error(t, err, name)
+		assert.ErrorContains(t, err, prefix+"ENVIRONMENT")
+		assert.Contains(t, out.String(), "error: providers: "+name+": missing environment variables: "+prefix+"ENVIRONMENT")
+	}
 }

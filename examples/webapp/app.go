@@ -178,10 +178,8 @@ func (a *app) callback(b *broker) http.Handler {
 					"Your "+b.name+" login could not be saved. Try again in a few minutes.")
 				return
 			}
-			if b.afterLogin != nil {
-				if err := b.afterLogin(ctx, s.user); err != nil {
-					a.log.Warn("after login", "broker", b.name, "err", err)
-				}
+			if err := b.afterLogin(ctx, s.user); err != nil {
+				a.log.Warn("after login", "broker", b.name, "err", err)
 			}
 			// A new session ID now that the session holds a broker: a
 			// cookie planted before the login no longer reaches it.

@@ -20,7 +20,6 @@ import (
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
-	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
 )
 
 // chromiumPath finds a Chromium (or Chrome) on PATH.
@@ -82,19 +81,9 @@ func headless(t *testing.T, timeout time.Duration) context.Context {
 	return ctx
 }
 
-// consentUser is the seeded user of each emulator.
-func consentUser(broker string) (username, password string) {
-	switch broker {
-	case providers.TradeStation:
-		return tradestationtest.User, tradestationtest.Password
-	case providers.Just2Trade:
-		return just2tradetest.User, just2tradetest.Password
-	case providers.AutoShares:
-		return autosharestest.User, autosharestest.Password
-	case providers.Spotware:
-		return spotwaretest.User, spotwaretest.Password
-	}
-	return "", ""
+// consentUser is the seeded user of the app's emulator of broker.
+func consentUser(s *server, broker string) (username, password string) {
+	return s.emulators[broker].User()
 }
 
 // TestBrowserLinksEveryBrokerAndRefusesForgedLogout drives the example as
@@ -122,7 +111,7 @@ func TestBrowserLinksEveryBrokerAndRefusesForgedLogout(t *testing.T) {
 	}
 
 	for _, b := range providers.Names() {
-		user, pass := consentUser(b)
+		user, pass := consentUser(s, b)
 		do("link "+b,
 			chromedp.Navigate(s.URL+"/"),
 			chromedp.Click(chromedp.ID("link-"+b)),
@@ -157,7 +146,7 @@ func TestBrowserLinksEveryBrokerAndRefusesForgedLogout(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html><body onload="document.forms[0].submit()">
 <form method="post" action="%s/logout/%s"><input type="hidden" name="csrf" value="guess"></form>
-</body></html>`, html.EscapeString(s.URL), providers.Just2Trade)
+</body></html>`, html.EscapeString(s.URL), "just2trade")
 	}))
 	defer evil.Close()
 	require.NotEqual(t, s.URL, evil.URL)
@@ -169,7 +158,7 @@ func TestBrowserLinksEveryBrokerAndRefusesForgedLogout(t *testing.T) {
 	)
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	require.NoError(t, err)
-	require.Equal(t, s.URL+"/logout/"+providers.Just2Trade, loc, "the forged logout is answered with a refusal, not the dashboard")
+	require.Equal(t, s.URL+"/logout/"+"just2trade", loc, "the forged logout is answered with a refusal, not the dashboard")
 	assert.Contains(t, text("#message"), "nothing was changed")
 	do("dashboard after the forged logout",
 		chromedp.Navigate(s.URL+"/"),

@@ -107,11 +107,9 @@ func (a *app) read(ctx context.Context, b *broker, user string) panel {
 	if prof, err := v.Profile(ctx); err == nil {
 		bp.UserID = prof.UserID
 	}
-	if b.notice != nil {
-		if bp.Notice, err = b.notice(ctx, user); err != nil {
-			bp.Notice = ""
-			a.explain(b.name, "notice", err)
-		}
+	if bp.Notice, err = b.notice(ctx, user); err != nil {
+		bp.Notice = ""
+		a.explain(b.name, "notice", err)
 	}
 	accts, err := v.Accounts(ctx)
 	if err != nil {

@@ -139,14 +139,19 @@ type server struct {
 	// URL is the app's address, with no trailing slash.
 	URL       string
 	app       *app
-	emulators *emulators // nil with real brokers
+	emulators emulators // nil with real brokers
 	http      *http.Server
 	done      chan error
 }
 
 // start listens, builds the brokers (real ones from the environment, else
 // the emulators) and serves in the background.
-func start(out io.Writer, getenv func(string) string) (_ *server, err error) {
+func start(out io.Writer, getenv func(string) string) (*server, error) {
+	return startWith(out, providers.Builtin(), getenv)
+}
+
+// startWith is start over the brokers of r.
+func startWith(out io.Writer, r *providers.Registry, getenv func(string) string) (_ *server, err error) {
 	addr := getenv("BROKERKIT_WEBAPP_ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:8080"
@@ -187,8 +192,8 @@ func start(out io.Writer, getenv func(string) string) (_ *server, err error) {
 
 	store := auth.NewMemoryStore()
 	var brokers []*broker
-	if anyConfigured(getenv) {
-		if brokers, err = configuredBrokers(store, getenv); err != nil {
+	if anyConfigured(r, getenv) {
+		if brokers, err = configuredBrokers(r, store, getenv); err != nil {
 			return nil, err
 		}
 	} else {
@@ -196,7 +201,7 @@ func start(out io.Writer, getenv func(string) string) (_ *server, err error) {
 		if host != "127.0.0.1" || scheme != "http" {
 			return nil, fmt.Errorf("the emulators redirect to http://127.0.0.1 only: listen there, not on %s", s.URL)
 		}
-		if brokers, s.emulators, err = emulatedBrokers(s.URL, store); err != nil {
+		if brokers, s.emulators, err = emulatedBrokers(r, s.URL, store); err != nil {
 			return nil, err
 		}
 	}
@@ -252,8 +257,8 @@ func configured(broker string, getenv func(string) string) bool {
 }
 
 // anyConfigured reports whether any broker is set up in the environment.
-func anyConfigured(getenv func(string) string) bool {
-	for _, name := range providers.Names() {
+func anyConfigured(r *providers.Registry, getenv func(string) string) bool {
+	for _, name := range r.Names() {
 		if configured(name, getenv) {
 			return true
 		}

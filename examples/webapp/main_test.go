@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -27,8 +28,8 @@ import (
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
+	"github.com/brokerkit/brokerkit/providers/providerstest"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
-	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
 )
 
 // syncBuffer is the app's log output, written from handler goroutines.
@@ -94,18 +95,8 @@ type loginBrowser interface {
 
 // browserFor returns the browser of the app's emulator of broker.
 func browserFor(s *server, broker string) loginBrowser {
-	e := s.emulators
-	switch broker {
-	case providers.TradeStation:
-		return e.tradeStation.Browser(tradestationtest.User, tradestationtest.Password)
-	case providers.Just2Trade:
-		return e.just2Trade.Browser(just2tradetest.User, just2tradetest.Password)
-	case providers.AutoShares:
-		return e.autoShares.Browser(autosharestest.User, autosharestest.Password)
-	case providers.Spotware:
-		return e.spotware.Browser(spotwaretest.User, spotwaretest.Password)
-	}
-	return nil
+	em := s.emulators[broker]
+	return em.Browser(em.User())
 }
 
 // consent plays the user at the broker's consent page.
@@ -190,7 +181,7 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 	for _, b := range providers.Names() {
 		assert.Contains(t, body, `<a href="/login/`+b+`" id="link-`+b+`">Link your `+b+` account</a>`)
 	}
-	resp, _ = get(t, c, s.URL+"/login/"+providers.Spotware) // the first login starts the session
+	resp, _ = get(t, c, s.URL+"/login/"+"spotware") // the first login starts the session
 	ck := sessionCookie(t, s, c)
 	var setCookie *http.Cookie
 	for _, sc := range resp.Cookies() {
@@ -226,9 +217,9 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 	}
 	// The emulated trader's required agreements were signed after login.
 	user := userOf(t, s, c)
-	asP, err := s.emulators.autoShares.Provider()
-	require.NoError(t, err)
-	asc := asP.NewClient(s.app.byName[providers.AutoShares].tokens.Source(user))
+	asP, ok := s.app.byName["autoshares"].p.(*autoshares.Provider)
+	require.True(t, ok)
+	asc := asP.NewClient(s.app.byName["autoshares"].tokens.Source(user))
 	pending, err := asc.Agreements.Outstanding(context.Background(), autoshares.Me)
 	require.NoError(t, err)
 	for _, a := range pending {
@@ -306,7 +297,7 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 	}
 
 	// Logging out of one broker unlinks it and leaves the others.
-	resp, _ = post(t, c, s.URL+"/logout/"+providers.TradeStation, url.Values{"csrf": {csrfToken(t, s, c)}}, nil)
+	resp, _ = post(t, c, s.URL+"/logout/"+"tradestation", url.Values{"csrf": {csrfToken(t, s, c)}}, nil)
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	_, body = get(t, c, s.URL+"/")
 	assert.Contains(t, body, `Link your tradestation account`)
@@ -317,7 +308,7 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 func TestForgedCookieIsRefused(t *testing.T) {
 	s, _ := startApp(t)
 	owner := visitor(t)
-	link(t, s, owner, providers.Just2Trade)
+	link(t, s, owner, "just2trade")
 	id, _, _ := strings.Cut(sessionCookie(t, s, owner).Value, ".")
 	s.app.sessions.mu.Lock()
 	require.NotNil(t, s.app.sessions.byID[id], "the owner's session")
@@ -354,8 +345,8 @@ func TestForgedCookieIsRefused(t *testing.T) {
 func TestCallbackWithWrongStateIsRefused(t *testing.T) {
 	s, _ := startApp(t)
 	c := visitor(t)
-	authURL := beginLogin(t, s, c, providers.Just2Trade)
-	cb := consent(t, browserFor(s, providers.Just2Trade), authURL)
+	authURL := beginLogin(t, s, c, "just2trade")
+	cb := consent(t, browserFor(s, "just2trade"), authURL)
 
 	u, err := url.Parse(cb)
 	require.NoError(t, err)
@@ -380,8 +371,8 @@ func TestCallbackWithWrongStateIsRefused(t *testing.T) {
 func TestCallbackNeedsTheSessionThatBegan(t *testing.T) {
 	s, _ := startApp(t)
 	alice, mallory := visitor(t), visitor(t)
-	authURL := beginLogin(t, s, alice, providers.Spotware)
-	cb := consent(t, browserFor(s, providers.Spotware), authURL)
+	authURL := beginLogin(t, s, alice, "spotware")
+	cb := consent(t, browserFor(s, "spotware"), authURL)
 
 	// Another browser (no session, or its own) cannot complete it.
 	resp, _ := get(t, mallory, cb)
@@ -450,63 +441,133 @@ func TestStartChecksItsConfiguration(t *testing.T) {
 			if env["BROKERKIT_WEBAPP_ADDR"] == "" {
 				env["BROKERKIT_WEBAPP_ADDR"] = "127.0.0.1:0"
 			}
-			if name == "broker missing" {
-				t.Setenv("BROKERKIT_SPOTWARE_CLIENT_ID", "app") // providers.FromEnv reads the process environment
-			}
 			_, err := start(io.Discard, func(k string) string { return env[k] })
 			assert.Error(t, err)
 		})
 	}
 }
 
-// TestConfiguredBrokers runs the app as with real brokers, configured from
-// BROKERKIT_<BROKER>_* variables, with two emulators standing in for
-// Just2Trade and AutoShares.
-func TestConfiguredBrokers(t *testing.T) {
-	j2t := just2tradetest.NewServer(just2tradetest.WithRedirectURL("http://127.0.0.1/callback/just2trade"))
-	defer j2t.Close()
-	as := autosharestest.NewServer(autosharestest.WithRedirectURL("http://127.0.0.1/callback/autoshares"))
-	defer as.Close()
+// hostRecorder passes requests on and records the host of each.
+type hostRecorder struct {
+	next  http.RoundTripper
+	mu    sync.Mutex
+	hosts map[string]int
+}
 
+func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts[r.URL.Host]++
+	h.mu.Unlock()
+	return h.next.RoundTrip(r)
+}
+
+// TestConfiguredBrokers runs the app as with real brokers, every one
+// configured from all its BROKERKIT_<BROKER>_* variables, with an emulator
+// standing in for each (BASE_URL). Every variable reaches the provider,
+// and every request the app makes goes to the host its broker's BASE_URL
+// names. (Which host each ENVIRONMENT reaches without BASE_URL is
+// providers' TestEnvironmentPicksTheAPIHost, over the same registry
+// entries the app uses.)
+func TestConfiguredBrokers(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for the registered callbacks
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
-	for k, v := range map[string]string{
-		"BROKERKIT_JUST2TRADE_CLIENT_ID":     just2tradetest.ClientID,
-		"BROKERKIT_JUST2TRADE_CLIENT_SECRET": just2tradetest.ClientSecret,
-		"BROKERKIT_JUST2TRADE_REDIRECT_URL":  "http://" + addr + "/callback/just2trade",
-		"BROKERKIT_JUST2TRADE_BASE_URL":      j2t.URL(),
-		"BROKERKIT_JUST2TRADE_ENVIRONMENT":   "just2trade",
-		"BROKERKIT_AUTOSHARES_CLIENT_ID":     autosharestest.ClientID,
-		"BROKERKIT_AUTOSHARES_CLIENT_SECRET": autosharestest.ClientSecret,
-		"BROKERKIT_AUTOSHARES_REDIRECT_URL":  "http://" + addr + "/callback/autoshares",
-		"BROKERKIT_AUTOSHARES_DOMAIN":        as.URL(),
-		"BROKERKIT_AUTOSHARES_ENVIRONMENT":   "demo",
-		"BROKERKIT_AUTOSHARES_API_KEY":       autosharestest.APIKey,
-		"BROKERKIT_AUTOSHARES_BASE_URL":      as.URL(),
-		"BROKERKIT_WEBAPP_ADDR":              addr,
-		"BROKERKIT_WEBAPP_KEY":               strings.Repeat("5a", 32),
-	} {
-		t.Setenv(k, v)
+	env := map[string]string{"BROKERKIT_WEBAPP_ADDR": addr, "BROKERKIT_WEBAPP_KEY": strings.Repeat("5a", 32)}
+	ems := map[string]providerstest.Emulator{}
+	want := map[string]providers.Config{}
+	got := map[string]providers.Config{}
+	r := &providers.Registry{}
+	for _, name := range providers.Names() {
+		em, err := providerstest.Start(name, providerstest.WithRedirectURL("http://127.0.0.1/callback/"+name))
+		require.NoError(t, err)
+		defer em.Close()
+		ems[name] = em
+		c := em.Config()
+		prefix := "BROKERKIT_" + strings.ToUpper(name) + "_"
+		c.RedirectURL = "http://" + addr + "/callback/" + name
+		maps.Copy(env, map[string]string{prefix + "CLIENT_ID": c.ClientID, prefix + "CLIENT_SECRET": c.ClientSecret.Reveal(),
+			prefix + "REDIRECT_URL": c.RedirectURL, prefix + "BASE_URL": c.BaseURL,
+			prefix + "ENVIRONMENT": string(c.Environment), prefix + "SCOPES": strings.Join(c.Scopes, " "),
+			prefix + "API_KEY": c.APIKey.Reveal(), prefix + "DOMAIN": "tenant.example.com"})
+		vars, err := providers.EnvVars(name)
+		require.NoError(t, err)
+		c.HTTPClient, c.Now = nil, nil
+		if strings.Contains(strings.Join(vars, "\n"), prefix+"DOMAIN ") {
+			c.Domain = "tenant.example.com"
+		}
+		want[name] = c
+		// The broker's own entry, its provider built through the emulator
+		// so that a cTrader session dials the emulator, not cTrader.
+		b, err := providers.Builtin().Lookup(name)
+		require.NoError(t, err)
+		b.New = func(cfg providers.Config) (auth.Provider, error) { got[name] = cfg; return em.Provider(cfg) }
+		require.NoError(t, r.Register(b))
 	}
+	for k := range env {
+		if v := env[k]; v == "" {
+			delete(env, k)
+		}
+	}
+	rec := &hostRecorder{next: http.DefaultTransport, hosts: map[string]int{}}
+	http.DefaultTransport = rec
+	t.Cleanup(func() { http.DefaultTransport = rec.next })
+
 	out := &syncBuffer{}
-	s, err := start(out, os.Getenv)
+	s, err := startWith(out, r, func(k string) string { return env[k] })
 	require.NoError(t, err)
 	defer s.Close()
 	assert.Nil(t, s.emulators)
-	assert.Contains(t, out.String(), "Brokers: autoshares, just2trade\n")
+	assert.Contains(t, out.String(), "Brokers: autoshares, just2trade, spotware, tradestation\n")
+	assert.Equal(t, want, got, "every variable reaches the provider's configuration")
 
+	// A client of its own (not through the recorder) plays the visitor.
 	c := visitor(t)
-	linkWith(t, s, c, providers.Just2Trade, j2t.Browser(just2tradetest.User, just2tradetest.Password))
-	linkWith(t, s, c, providers.AutoShares, as.Browser(autosharestest.User, autosharestest.Password))
+	c.Transport = &http.Transport{}
+	for _, name := range providers.Names() {
+		linkWith(t, s, c, name, ems[name].Browser(ems[name].User()))
+	}
 	_, body := get(t, c, s.URL+"/")
 	assert.Contains(t, body, just2tradetest.PrimaryAccount)
 	assert.Contains(t, body, strconv.Itoa(autosharestest.TraderAccountID))
-	assert.NotContains(t, body, "broker-spotware")
-	assert.NotContains(t, body, "broker-tradestation")
+	assert.Contains(t, body, "11827461")
+	assert.Contains(t, body, strconv.FormatInt(spotwaretest.DemoAccount, 10))
 	// A real user signs agreements at the broker: the app lists them.
 	assert.Regexp(t, `Before you trade: sign these agreements at AutoShares to unlock quotes and trading: \S`, body)
+
+	allowed := map[string]bool{}
+	for _, em := range ems {
+		u, err := url.Parse(em.URL())
+		require.NoError(t, err)
+		allowed[u.Host] = true
+		assert.Positive(t, rec.hosts[u.Host], "no request reached %s", em.Name())
+	}
+	for host := range rec.hosts {
+		assert.True(t, allowed[host], "a request left for %s, no broker's BASE_URL", host)
+	}
+}
+
+// TestConfiguredBrokersOnly: only the brokers configured are offered.
+func TestConfiguredBrokersOnly(t *testing.T) {
+	j2t := just2tradetest.NewServer(just2tradetest.WithRedirectURL("http://127.0.0.1/callback/just2trade"))
+	defer j2t.Close()
+	env := map[string]string{
+		"BROKERKIT_JUST2TRADE_CLIENT_ID":     just2tradetest.ClientID,
+		"BROKERKIT_JUST2TRADE_CLIENT_SECRET": just2tradetest.ClientSecret,
+		"BROKERKIT_JUST2TRADE_REDIRECT_URL":  "http://127.0.0.1/callback/just2trade",
+		"BROKERKIT_JUST2TRADE_BASE_URL":      j2t.URL(),
+		"BROKERKIT_JUST2TRADE_ENVIRONMENT":   "just2trade",
+		"BROKERKIT_WEBAPP_ADDR":              "127.0.0.1:0",
+	}
+	out := &syncBuffer{}
+	s, err := start(out, func(k string) string { return env[k] })
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Contains(t, out.String(), "Brokers: just2trade\n")
+	_, body := get(t, visitor(t), s.URL+"/")
+	assert.NotContains(t, body, "broker-spotware")
+	assert.NotContains(t, body, "broker-tradestation")
+	assert.NotContains(t, body, "broker-autoshares")
 }
 
 func TestSharedCallbackPathIsRefused(t *testing.T) {

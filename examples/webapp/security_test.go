@@ -15,7 +15,6 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
-	"github.com/brokerkit/brokerkit/providers"
 )
 
 // startAppEnv starts the app against the emulators with extra settings.
@@ -67,11 +66,11 @@ func plant(t *testing.T, s *server, from, to *http.Client) {
 func TestLinkRotatesTheSession(t *testing.T) {
 	s, _ := startApp(t)
 	attacker, victim := visitor(t), visitor(t)
-	beginLogin(t, s, attacker, providers.Just2Trade) // any page that hands out a signed cookie
+	beginLogin(t, s, attacker, "just2trade") // any page that hands out a signed cookie
 	planted := sessionCookie(t, s, attacker).Value
 	plant(t, s, attacker, victim)
 
-	link(t, s, victim, providers.Just2Trade)
+	link(t, s, victim, "just2trade")
 	assert.NotEqual(t, planted, sessionCookie(t, s, victim).Value, "a new session ID after the link")
 	_, body := get(t, victim, s.URL+"/")
 	assert.Contains(t, body, just2tradetest.PrimaryAccount, "the victim sees the linked broker")
@@ -81,7 +80,7 @@ func TestLinkRotatesTheSession(t *testing.T) {
 	assert.Contains(t, body, "Link your just2trade account")
 
 	// Linking a second broker keeps the first.
-	link(t, s, victim, providers.TradeStation)
+	link(t, s, victim, "tradestation")
 	_, body = get(t, victim, s.URL+"/")
 	assert.Contains(t, body, just2tradetest.PrimaryAccount)
 	assert.Contains(t, body, "11827461")
@@ -93,8 +92,8 @@ func TestLinkRotatesTheSession(t *testing.T) {
 func TestLogoutNeedsItsCSRFToken(t *testing.T) {
 	s, _ := startApp(t)
 	c := visitor(t)
-	link(t, s, c, providers.Just2Trade)
-	logout := s.URL + "/logout/" + providers.Just2Trade
+	link(t, s, c, "just2trade")
+	logout := s.URL + "/logout/" + "just2trade"
 	stillLinked := func(why string) {
 		t.Helper()
 		_, body := get(t, c, s.URL+"/")
@@ -115,7 +114,7 @@ func TestLogoutNeedsItsCSRFToken(t *testing.T) {
 
 	// Another visitor's token does not work in this session.
 	other := visitor(t)
-	link(t, s, other, providers.TradeStation)
+	link(t, s, other, "tradestation")
 	_, otherBody := get(t, other, s.URL+"/")
 	om := csrfField.FindStringSubmatch(otherBody)
 	require.NotNil(t, om)
@@ -145,7 +144,7 @@ func TestLogoutNeedsItsCSRFToken(t *testing.T) {
 // makes its cookies Secure all the same.
 func TestSecureCookieSwitch(t *testing.T) {
 	s, _ := startAppEnv(t, map[string]string{"BROKERKIT_WEBAPP_SECURE_COOKIES": "true"})
-	resp, _ := get(t, visitor(t), s.URL+"/login/"+providers.Just2Trade)
+	resp, _ := get(t, visitor(t), s.URL+"/login/"+"just2trade")
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	cks := resp.Cookies()
 	require.Len(t, cks, 1)
@@ -163,7 +162,7 @@ func TestSecureCookieSwitch(t *testing.T) {
 
 	// Without the switch, plain HTTP keeps plain cookies.
 	s2, _ := startApp(t)
-	resp, _ = get(t, visitor(t), s2.URL+"/login/"+providers.Just2Trade)
+	resp, _ = get(t, visitor(t), s2.URL+"/login/"+"just2trade")
 	require.Len(t, resp.Cookies(), 1)
 	assert.False(t, resp.Cookies()[0].Secure)
 	assert.Equal(t, cookieName, resp.Cookies()[0].Name)
@@ -217,12 +216,12 @@ func TestDashboardStartsNoSession(t *testing.T) {
 func TestForgedCallbackAndSecondLoginKeepThePendingLogin(t *testing.T) {
 	s, _ := startApp(t)
 	c := visitor(t)
-	authURL := beginLogin(t, s, c, providers.Just2Trade)
-	cb := consent(t, browserFor(s, providers.Just2Trade), authURL)
+	authURL := beginLogin(t, s, c, "just2trade")
+	cb := consent(t, browserFor(s, "just2trade"), authURL)
 	state := mustQuery(t, cb).Get("state")
 	require.NotEmpty(t, state)
 
-	base := s.URL + "/callback/" + providers.Just2Trade
+	base := s.URL + "/callback/" + "just2trade"
 	for _, forged := range []string{
 		"?error=access_denied",
 		"?error=server_error&error_description=pwned",
@@ -237,7 +236,7 @@ func TestForgedCallbackAndSecondLoginKeepThePendingLogin(t *testing.T) {
 	}
 	// A second login (a link on another site can start one) begins its
 	// own flow beside the first.
-	second := beginLogin(t, s, c, providers.Just2Trade)
+	second := beginLogin(t, s, c, "just2trade")
 	assert.NotEqual(t, mustQuery(t, authURL).Get("state"), mustQuery(t, second).Get("state"))
 
 	resp, body := get(t, c, cb)
@@ -262,12 +261,12 @@ func mustQuery(t *testing.T, raw string) url.Values {
 func TestSecurityHeaders(t *testing.T) {
 	s, _ := startApp(t)
 	c := visitor(t)
-	link(t, s, c, providers.Just2Trade)
+	link(t, s, c, "just2trade")
 	pages := map[string]*http.Response{}
 	pages["dashboard"], _ = get(t, c, s.URL+"/")
-	pages["login"], _ = get(t, c, s.URL+"/login/"+providers.TradeStation)
-	pages["callback"], _ = get(t, c, s.URL+"/callback/"+providers.TradeStation+"?error=access_denied")
-	pages["logout"], _ = post(t, c, s.URL+"/logout/"+providers.Just2Trade, nil, nil)
+	pages["login"], _ = get(t, c, s.URL+"/login/"+"tradestation")
+	pages["callback"], _ = get(t, c, s.URL+"/callback/"+"tradestation"+"?error=access_denied")
+	pages["logout"], _ = post(t, c, s.URL+"/logout/"+"just2trade", nil, nil)
 	pages["not found"], _ = get(t, c, s.URL+"/nope")
 	for name, resp := range pages {
 		csp := resp.Header.Get("Content-Security-Policy")
@@ -290,13 +289,13 @@ func TestSecurityHeaders(t *testing.T) {
 func TestBrokerFailureIsLoggedAndExplained(t *testing.T) {
 	s, logs := startApp(t)
 	c := visitor(t)
-	link(t, s, c, providers.Just2Trade)
-	s.emulators.just2Trade.Faults().Next("*", just2tradetest.Fault{Status: http.StatusInternalServerError,
+	link(t, s, c, "just2trade")
+	s.emulators["just2trade"].Faults().Next("*", just2tradetest.Fault{Status: http.StatusInternalServerError,
 		Body: `{"error":"db node 10.1.2.3 down"}`, ContentType: "application/json"}, 0)
-	defer s.emulators.just2Trade.Faults().Clear()
+	defer s.emulators["just2trade"].Faults().Clear()
 
 	_, body := get(t, c, s.URL+"/")
-	section := brokerSection(t, body, providers.Just2Trade)
+	section := brokerSection(t, body, "just2trade")
 	assert.Contains(t, section, "just2trade is not answering as expected right now. Try again in a few minutes.")
 	assert.NotContains(t, section, "Log in again")
 	assert.NotContains(t, section, "10.1.2.3")
@@ -305,10 +304,10 @@ func TestBrokerFailureIsLoggedAndExplained(t *testing.T) {
 	assert.Regexp(t, `level=WARN msg="read broker" broker=just2trade .*err=`, logs.String())
 
 	// A login the broker no longer accepts does ask for a new one.
-	s.emulators.just2Trade.Faults().Clear()
-	s.emulators.just2Trade.Faults().Next("*", just2tradetest.Fault{InvalidateToken: true}, 0)
+	s.emulators["just2trade"].Faults().Clear()
+	s.emulators["just2trade"].Faults().Next("*", just2tradetest.Fault{InvalidateToken: true}, 0)
 	_, body = get(t, c, s.URL+"/")
-	section = brokerSection(t, body, providers.Just2Trade)
+	section = brokerSection(t, body, "just2trade")
 	assert.Contains(t, section, `<a href="/login/just2trade">Log in again</a>`)
 }
 
@@ -324,8 +323,9 @@ func brokerSection(t *testing.T, body, broker string) string {
 func TestDeclinedConsentLinksBack(t *testing.T) {
 	s, logs := startApp(t)
 	c := visitor(t)
-	authURL := beginLogin(t, s, c, providers.Just2Trade)
-	b := s.emulators.just2Trade.Browser(just2tradetest.User, just2tradetest.Password).Declining()
+	authURL := beginLogin(t, s, c, "just2trade")
+	em := s.emulators["just2trade"]
+	b := em.Browser(em.User()).Declining()
 	cb := consent(t, b, authURL)
 	require.Contains(t, cb, "error=access_denied")
 	resp, body := get(t, c, cb)

@@ -1,0 +1,113 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/tradestation"
+)
+
+// tradeStation is the TradeStation entry: API v3 through Auth0.
+func tradeStation() Broker {
+	return Broker{
+		Name:  tradestation.Name,
+		Title: "TradeStation",
+		New: func(cfg Config) (auth.Provider, error) {
+			return tradestation.New(tradestation.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+				RedirectURL: cfg.RedirectURL, Environment: cfg.Environment, Scopes: cfg.Scopes,
+				BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, Now: cfg.Now})
+		},
+		View: func(_ context.Context, p auth.Provider, src auth.TokenSource) (View, error) {
+			tp, err := providerAs[*tradestation.Provider](tradestation.Name, p)
+			if err != nil {
+				return nil, err
+			}
+			// The provider states the environment's hosts, for the login
+			// and the API alike.
+			return tsView{tp.NewClient(src)}, nil
+		},
+		Row: Row{PKCE: OptIn, Refresh: Yes, Rotation: OptIn, ClientCredentials: No, Revoke: Yes,
+			SlidingExpiry: No, Environments: []auth.Environment{auth.Live, auth.Sim},
+			Note: "20-minute access tokens; audience per API (trading, AOP); v2 legacy flow available"},
+		Symbols: []string{"MSFT", "AAPL", "SPY"},
+	}
+}
+
+type tsView struct{ c *tradestation.Client }
+
+func (v tsView) Broker() string { return tradestation.Name }
+func (v tsView) Close() error   { return nil }
+
+func (v tsView) Profile(ctx context.Context) (*Profile, error) {
+	u, err := v.c.Profile.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Profile{Broker: tradestation.Name, UserID: u.Subject, Name: u.Name, Email: u.Email, Raw: u}, nil
+}
+
+func (v tsView) Accounts(ctx context.Context) ([]Account, error) {
+	list, err := v.c.Accounts.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Account, len(list))
+	for i, a := range list {
+		out[i] = Account{Broker: tradestation.Name, ID: a.AccountID, Name: a.Alias, Type: a.AccountType,
+			Currency: a.Currency, Live: !strings.HasPrefix(a.AccountID, "SIM"), Raw: a}
+	}
+	return out, nil
+}
+
+func (v tsView) Balances(ctx context.Context, accountID string) (*Balance, error) {
+	bs, err := v.c.Accounts.Balances(ctx, accountID)
+	var pe *PartialError
+	if err != nil && !errors.As(err, &pe) {
+		return nil, err
+	}
+	for _, b := range bs {
+		if b.AccountID == accountID {
+			return &Balance{Broker: tradestation.Name, AccountID: accountID, Cash: b.CashBalance,
+				Equity: valid(b.Equity), BuyingPower: valid(b.BuyingPower), Raw: b}, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("tradestation: no balances for account %q", accountID)
+}
+
+func (v tsView) Positions(ctx context.Context, accountID string) ([]Position, error) {
+	ps, err := v.c.Positions.List(ctx, accountID, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Position, len(ps))
+	for i, p := range ps {
+		qty := p.Quantity
+		if strings.EqualFold(p.LongShort, "Short") && qty.IsPositive() {
+			qty = qty.Neg()
+		}
+		out[i] = Position{Broker: tradestation.Name, AccountID: p.AccountID, Symbol: p.Symbol, Quantity: qty,
+			AveragePrice: p.AveragePrice, MarketPrice: valid(p.Last), MarketValue: valid(p.MarketValue),
+			UnrealizedPL: valid(p.UnrealizedProfitLoss), Raw: p}
+	}
+	return out, nil
+}
+
+func (v tsView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) {
+	qs, err := v.c.Quotes.Get(ctx, symbols...)
+	var pe *PartialError
+	if err != nil && !errors.As(err, &pe) {
+		return nil, err
+	}
+	out := make([]Quote, len(qs))
+	for i, q := range qs {
+		out[i] = Quote{Broker: tradestation.Name, Symbol: q.Symbol, Bid: valid(q.Bid), Ask: valid(q.Ask),
+			Last: valid(q.Last), Time: q.TradeTime.Time, Raw: q}
+	}
+	return out, err
+}
