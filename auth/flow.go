@@ -124,15 +124,6 @@ func (f FlowOptions) apply(o *flowOptions) {
 	}
 }
 
-type flowOptionFunc func(*flowOptions)
-
-func (f flowOptionFunc) apply(o *flowOptions) { f(o) }
-
-// WithAuthParams is FlowOptions{AuthParams: opts}.
-func WithAuthParams(opts ...AuthCodeOption) FlowOption {
-	return flowOptionFunc(func(o *flowOptions) { o.extra = append(o.extra, opts...) })
-}
-
 // Begin starts a login with p: it creates the state (32 random bytes) and,
 // when p supports PKCE, an S256 verifier and challenge, and returns the flow
 // whose URL the user must visit.

@@ -93,7 +93,7 @@ func TestBegin(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	f, err := auth.Begin(p, auth.FlowOptions{Scopes: []string{"openid", "Trade"}, TTL: time.Minute,
 		Now: func() time.Time { return at }, RedirectURL: "http://127.0.0.1:31022/cb"},
-		auth.WithAuthParams(auth.SetParam("audience", "aud")))
+		auth.FlowOptions{AuthParams: []auth.AuthCodeOption{auth.SetParam("audience", "aud")}})
 	require.NoError(t, err)
 	assert.Equal(t, "fake", f.Provider)
 	assert.Len(t, f.State, 43, "32 random bytes, base64url")

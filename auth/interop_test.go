@@ -214,7 +214,7 @@ func TestInteropPKCERequired(t *testing.T) {
 	assert.Empty(t, loc)
 
 	p := as.provider(t, auth.AuthStyleInHeader, true)
-	f, err = auth.Begin(p, auth.WithAuthParams(auth.SetParam("code_challenge_method", "plain")))
+	f, err = auth.Begin(p, auth.FlowOptions{AuthParams: []auth.AuthCodeOption{auth.SetParam("code_challenge_method", "plain")}})
 	require.NoError(t, err)
 	resp, loc = interopBrowse(t, f.URL)
 	assert.NotEqual(t, http.StatusFound, resp.StatusCode)

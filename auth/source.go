@@ -112,24 +112,10 @@ func (s SourceOptions) apply(o *sourceOptions) {
 	}
 }
 
-type sourceOptionFunc func(*sourceOptions)
-
-func (f sourceOptionFunc) apply(o *sourceOptions) { f(o) }
-
-// WithSourceClock is SourceOptions{Now: now}.
-func WithSourceClock(now func() time.Time) SourceOption {
-	return sourceOptionFunc(func(o *sourceOptions) { o.now, o.custom = now, now != nil })
-}
-
-// WithOnChange is SourceOptions{OnChange: fn}.
-func WithOnChange(fn func(old, new *Token)) SourceOption {
-	return sourceOptionFunc(func(o *sourceOptions) { o.onChange = fn })
-}
-
 // Source hands out one user's token at one provider, refreshing it
 // ahead of expiry and persisting every new token in a Store before any
 // caller sees it. It is safe for concurrent use, and it satisfies
-// golang.org/x/oauth2.Source.
+// golang.org/x/oauth2.TokenSource.
 //
 // The cached token is read without a lock and without reading the clock:
 // a timer marks it stale at its refresh time (looking at the wall clock at

@@ -524,9 +524,9 @@ func (p *Standard) do(req *http.Request, what string) (*http.Response, error) {
 	return resp, nil
 }
 
-// Describe names p for humans and logs: its name and client ID, never its
-// secret. Broker providers use it for their String and Format methods.
-func Describe(p Provider) string {
+// describe names p for humans and logs: its name and client ID, never its
+// secret.
+func describe(p Provider) string {
 	id := ""
 	if s, ok := p.(interface{ Config() Config }); ok {
 		id = " client_id=" + s.Config().ClientID
@@ -568,7 +568,7 @@ func (p *Standard) CodeParams() []string {
 }
 
 // String describes the provider without its client secret.
-func (p *Standard) String() string { return Describe(p) }
+func (p *Standard) String() string { return describe(p) }
 
 // Format makes every fmt verb print the redacted String.
 func (p *Standard) Format(f fmt.State, verb rune) { formatRedacted(f, verb, p.String()) }

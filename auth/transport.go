@@ -67,10 +67,6 @@ type Transport struct {
 // rather than followed with the user's credentials.
 var ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
 
-// Any401 reports whether resp is a 401, whatever its headers say: the
-// refresh rule for brokers whose 401 answers carry no challenge.
-func Any401(resp *http.Response) bool { return resp.StatusCode == http.StatusUnauthorized }
-
 // maxDrain bounds how much of a refused answer is read to reuse the
 // connection.
 const maxDrain = 64 << 10

@@ -45,7 +45,7 @@ func loginAt(t *testing.T, start time.Time, opts ...just2tradetest.Option) *sess
 	ctx := context.Background()
 	tok, err := srv.Login(ctx, p)
 	require.NoError(t, err)
-	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "tess"), auth.WithSourceClock(clock.Now))
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "tess"), auth.SourceOptions{Now: clock.Now})
 	require.NoError(t, err)
 	require.NoError(t, src.SetToken(ctx, tok))
 	c := p.NewClient(src, just2trade.WithBaseTransport(srv.Client().Transport))

@@ -165,12 +165,12 @@ func TestE2EStaysLoggedInForThreeHours(t *testing.T) {
 	require.NoError(t, err)
 	tok, _ := login(t, srv, p)
 	var refreshes atomic.Int64
-	c, _, store := session(t, srv, p, tok, []auth.SourceOption{auth.WithSourceClock(clock.Now),
-		auth.WithOnChange(func(old, nt *auth.Token) {
+	c, _, store := session(t, srv, p, tok, []auth.SourceOption{auth.SourceOptions{Now: clock.Now,
+		OnChange: func(old, nt *auth.Token) {
 			if old != nil {
 				refreshes.Add(1)
 			}
-		})})
+		}}})
 	ctx := context.Background()
 	start := clock.Now()
 	for clock.Now().Sub(start) < 3*time.Hour {
@@ -196,14 +196,14 @@ func TestE2ERotatingRefreshUntilAbsoluteLimit(t *testing.T) {
 	tok, _ := login(t, srv, p)
 	assert.Equal(t, clock.Now().Add(24*time.Hour), tok.RefreshExpiry)
 	seen := map[string]bool{tok.RefreshToken: true}
-	c, _, store := session(t, srv, p, tok, []auth.SourceOption{auth.WithSourceClock(clock.Now),
-		auth.WithOnChange(func(old, nt *auth.Token) {
+	c, _, store := session(t, srv, p, tok, []auth.SourceOption{auth.SourceOptions{Now: clock.Now,
+		OnChange: func(old, nt *auth.Token) {
 			if old == nil {
 				return // SetToken
 			}
 			assert.False(t, seen[nt.RefreshToken], "every refresh rotates the refresh token")
 			seen[nt.RefreshToken] = true
-		})})
+		}}})
 	ctx := context.Background()
 	start := clock.Now()
 	var lastErr error
@@ -232,7 +232,7 @@ func TestE2EAOPLoginAndAudienceSeparation(t *testing.T) {
 	ctx := context.Background()
 	p, err := tradestation.New(srv.ConfigFor(tradestation.AOP))
 	require.NoError(t, err)
-	aopTok, flow := login(t, srv, p, auth.WithAuthParams(tradestation.EnableRegistration(), tradestation.WithPage(tradestation.PageSignup)))
+	aopTok, flow := login(t, srv, p, auth.FlowOptions{AuthParams: []auth.AuthCodeOption{tradestation.EnableRegistration(), tradestation.WithPage(tradestation.PageSignup)}})
 	u, _ := url.Parse(flow.URL)
 	assert.Equal(t, tradestation.AOPAudience, u.Query().Get("audience"))
 	assert.Equal(t, "true", u.Query().Get("enableRegistration"))
@@ -409,7 +409,7 @@ func TestE2ERateLimits(t *testing.T) {
 	p, err := tradestation.New(srv.Config())
 	require.NoError(t, err)
 	tok, _ := login(t, srv, p)
-	c, _, _ := session(t, srv, p, tok, []auth.SourceOption{auth.WithSourceClock(clock.Now)}, tradestation.WithRetry(tradestation.RetryPolicy{MaxAttempts: 1}))
+	c, _, _ := session(t, srv, p, tok, []auth.SourceOption{auth.SourceOptions{Now: clock.Now}}, tradestation.WithRetry(tradestation.RetryPolicy{MaxAttempts: 1}))
 	for range 2 {
 		_, err := c.Quotes.Get(ctx, "MSFT")
 		require.NoError(t, err)
@@ -432,7 +432,7 @@ func TestE2ERateLimits(t *testing.T) {
 	p2, err := tradestation.New(srv.ConfigFor(tradestation.V2))
 	require.NoError(t, err)
 	tok2, _ := login(t, srv, p2)
-	c2, _, _ := session(t, srv, p2, tok2, []auth.SourceOption{auth.WithSourceClock(clock.Now)}, tradestation.WithRetry(tradestation.RetryPolicy{MaxAttempts: 1}))
+	c2, _, _ := session(t, srv, p2, tok2, []auth.SourceOption{auth.SourceOptions{Now: clock.Now}}, tradestation.WithRetry(tradestation.RetryPolicy{MaxAttempts: 1}))
 	_, err = c2.V2.Accounts(ctx)
 	require.NoError(t, err)
 	_, err = c2.V2.Accounts(ctx)

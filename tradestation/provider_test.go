@@ -85,7 +85,7 @@ func TestV3AuthCodeURL(t *testing.T) {
 
 func TestAOPAuthCodeURL(t *testing.T) {
 	p, _ := mockProvider(t, Config{API: AOP, ClientSecret: "s3cret"})
-	f, err := auth.Begin(p, auth.WithAuthParams(EnableRegistration(), WithPage(PageSignup)))
+	f, err := auth.Begin(p, auth.FlowOptions{AuthParams: []auth.AuthCodeOption{EnableRegistration(), WithPage(PageSignup)}})
 	require.NoError(t, err)
 	u, _ := url.Parse(f.URL)
 	q := u.Query()

@@ -38,7 +38,7 @@ const (
 )
 
 // TestClock is a settable clock to share between the emulator (WithClock)
-// and the SDK under test (tradestation.Config.Now, auth.WithSourceClock).
+// and the SDK under test (tradestation.Config.Now, auth.SourceOptions.Now).
 type TestClock = oauthsim.TestClock
 
 // NewTestClock returns a TestClock reading start (the current time when
