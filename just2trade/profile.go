@@ -3,6 +3,7 @@ package just2trade
 import (
 	"context"
 	"encoding/json"
+	"errors"
 )
 
 // Profile is the logged-in user, from GET /userinfo (and, in the first
@@ -69,11 +70,29 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 // ProfileService reads the logged-in user.
 type ProfileService service
 
-// Get returns the user's profile (GET /userinfo).
+// profilePaths are where the profile lives: GET /userinfo in every
+// documentation version from 2017-10-25 on (and at Lime), GET /auth in its
+// first weeks.
+var profilePaths = [2]string{"userinfo", "auth"}
+
+// Get returns the user's profile: GET /userinfo, or GET /auth, the path of
+// the documentation's first weeks, when /userinfo answers 404 (any other
+// failure is returned as it is). The client remembers which path answered
+// and asks it first from then on; should it answer 404 in turn, the other
+// is tried again.
 func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
-	var p Profile
-	if err := s.c.get(ctx, "userinfo", nil, &p); err != nil {
-		return nil, err
+	first := s.c.profileAt.Load()
+	var err error
+	for i := range profilePaths {
+		at := (first + uint32(i)) % uint32(len(profilePaths))
+		var p Profile
+		if err = s.c.get(ctx, profilePaths[at], nil, &p); err == nil {
+			s.c.profileAt.Store(at)
+			return &p, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
 	}
-	return &p, nil
+	return nil, err
 }
