@@ -78,3 +78,36 @@ func TestE2EV2TokenLastsUntilUTCMidnight(t *testing.T) {
 		tradestation.WithProvider(p)).V2.Quotes(ctx, "MSFT")
 	assert.ErrorIs(t, err, auth.ErrInvalidToken)
 }
+
+// TestE2EV2ClientCredentialsTokenEndsWithItsDate: a client-credentials
+// token (no refresh token) is served until midnight UTC, then the source
+// asks for a new one (auth.ErrReauthRequired) rather than send a token the
+// API would refuse.
+func TestE2EV2ClientCredentialsTokenEndsWithItsDate(t *testing.T) {
+	midnight := time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)
+	clock := tradestationtest.NewTestClock(midnight.Add(-10 * time.Minute))
+	srv := tradestationtest.NewServer(tradestationtest.WithClock(clock.Now))
+	defer srv.Close()
+	ctx := context.Background()
+	p, err := tradestation.New(srv.ConfigFor(tradestation.V2))
+	require.NoError(t, err)
+	tok, err := p.ClientCredentials(ctx)
+	require.NoError(t, err)
+	assert.True(t, midnight.Equal(tok.Expiry), "expires at midnight, not %s", tok.Expiry)
+
+	var refused refusalCounter
+	c, _, _ := session(t, srv, p, tok, []auth.SourceOption{auth.WithSourceClock(clock.Now)},
+		tradestation.WithBaseTransport(&refused))
+	clock.Set(midnight.Add(-time.Second))
+	_, err = c.V2.Suggest(ctx, "MS", nil)
+	require.NoError(t, err)
+	clock.Set(midnight.Add(time.Second))
+	_, err = c.V2.Suggest(ctx, "MS", nil)
+	assert.ErrorIs(t, err, auth.ErrReauthRequired)
+	assert.Zero(t, refused.n.Load(), "the lapsed token was not sent")
+
+	fresh, err := p.ClientCredentials(ctx)
+	require.NoError(t, err)
+	assert.True(t, midnight.Add(time.Second+21943*time.Second).Equal(fresh.Expiry),
+		"a new day's token keeps its expires_in (21943 s): %s", fresh.Expiry)
+}
