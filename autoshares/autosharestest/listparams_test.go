@@ -64,6 +64,7 @@ func TestListCallsRefuseMissingParameters(t *testing.T) {
 		"/v1.0/users/@me/pricealerts?pageNumber=0&pageSize=10&sortBy=Id&isDesc=1x",
 		"/v1.0/users/@me/pricealerts?pageNumber=0&pageSize=10&sortBy=Colour&isDesc=false",
 		"/v1.0/accounts/6303/orders?pageNumber=x&pageSize=10",
+		"/v1.0/accounts/6303/orders?pageNumber=0&pageSize=10&desc=yes",
 	} {
 		status, body := raw(t, srv, "GET", q, tok.AccessToken, autosharestest.APIKey, "Et-App-Key", "")
 		assert.Equal(t, 400, status, "%s: %s", q, body)

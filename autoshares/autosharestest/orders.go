@@ -227,8 +227,16 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c caller) {
 			ids = append(ids, id)
 		}
 	}
+	// sortField and desc are optional here; desc defaults to false, as the
+	// spec says. Orders are sorted by Id whatever sortField names.
+	desc := false
+	if q := r.URL.Query(); q.Get("desc") != "" {
+		if desc, ok = boolParam(w, q, "desc"); !ok {
+			return
+		}
+	}
 	slices.Sort(ids)
-	if r.URL.Query().Get("desc") != "false" {
+	if desc {
 		slices.Reverse(ids)
 	}
 	items := make([]map[string]any, len(ids))
