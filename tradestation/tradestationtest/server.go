@@ -1,8 +1,10 @@
 package tradestationtest
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -299,6 +301,11 @@ func (w redirectStatus) WriteHeader(code int) {
 		code = w.status
 	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// Hijack lets a cut-connection fault reach the connection.
+func (w redirectStatus) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 
 // URL is the base URL of the emulator: sign-in and the live API.

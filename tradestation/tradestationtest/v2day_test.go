@@ -136,6 +136,15 @@ func TestV2RedirectStatus(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	_, err := tradestationtest.Start(tradestationtest.WithV2RedirectStatus(http.StatusOK))
+	// Faults still reach the v2 login under the status rewrite.
+	srv.SetAutoApprove("")
+	srv.V2AuthFaults().Next("/v2/authorize/", tradestationtest.Fault{Status: http.StatusServiceUnavailable}, 1)
+	p, err := tradestation.New(srv.ConfigFor(tradestation.V2))
+	require.NoError(t, err)
+	_, err = srv.Login(context.Background(), p)
+	assert.ErrorContains(t, err, "503")
+	assert.Zero(t, srv.V2AuthFaults().Pending())
+
+	_, err = tradestationtest.Start(tradestationtest.WithV2RedirectStatus(http.StatusOK))
 	assert.ErrorContains(t, err, "200")
 }
