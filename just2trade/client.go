@@ -16,8 +16,7 @@ import (
 type Client struct {
 	rest *rest.Client
 	err  error
-	// profileAt indexes profilePaths: the path that last served the
-	// profile.
+	// profileAt is the profilePath that last served the profile.
 	profileAt atomic.Uint32
 
 	// Profile reads the logged-in user.

@@ -70,10 +70,15 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 // ProfileService reads the logged-in user.
 type ProfileService service
 
-// profilePaths are where the profile lives: GET /userinfo in every
-// documentation version from 2017-10-25 on (and at Lime), GET /auth in its
-// first weeks.
-var profilePaths = [2]string{"userinfo", "auth"}
+// profilePath is where the profile lives: GET /userinfo (i = 0) in every
+// documentation version from 2017-10-25 on (and at Lime), GET /auth (i =
+// 1) in its first weeks.
+func profilePath(i uint32) string {
+	if i == 1 {
+		return "auth"
+	}
+	return "userinfo"
+}
 
 // Get returns the user's profile: GET /userinfo, or GET /auth, the path of
 // the documentation's first weeks, when /userinfo answers 404 (any other
@@ -83,10 +88,10 @@ var profilePaths = [2]string{"userinfo", "auth"}
 func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
 	first := s.c.profileAt.Load()
 	var err error
-	for i := range profilePaths {
-		at := (first + uint32(i)) % uint32(len(profilePaths))
+	for i := range uint32(2) {
+		at := (first + i) % 2
 		var p Profile
-		if err = s.c.get(ctx, profilePaths[at], nil, &p); err == nil {
+		if err = s.c.get(ctx, profilePath(at), nil, &p); err == nil {
 			s.c.profileAt.Store(at)
 			return &p, nil
 		}
