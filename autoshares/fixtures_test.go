@@ -370,9 +370,7 @@ func TestFixturePriceAlerts(t *testing.T) {
 	assert.Equal(t, time.Unix(1550588008, 0).UTC(), a.CreatedDate.Time)
 	assert.Equal(t, "200.5", a.Argument.String())
 
-	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/users/@me/pricealerts", "pageNumber=0&pageSize=1",
-		answer(t, 200, "price_alerts_page.json", ""))
-	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/users/@me/pricealerts", "pageSize=1",
+	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/users/@me/pricealerts", "pageNumber=0&pageSize=1&sortBy=Id&isDesc=false",
 		answer(t, 200, "price_alerts_page.json", ""))
 	page, err := c.PriceAlerts.List(ctx, autoshares.Me, &autoshares.ListOptions{PageSize: 1})
 	require.NoError(t, err)

@@ -215,10 +215,14 @@ type OrderPreview struct {
 	Quotes               []Quote                    `json:"Quotes,omitempty"`
 }
 
-// OrderListOptions filter and page the order list.
+// OrderListOptions filter and page the order list. The broker requires
+// pageNumber and pageSize, so both are always sent: PageNumber is
+// zero-based, and a zero PageSize asks for 99 (the page size the positions
+// list allows at most; the broker documents no bound for orders). SortField
+// and Desc are optional (the broker's default is ascending).
 type OrderListOptions struct {
-	PageNumber int    `url:"pageNumber,omitempty"`
-	PageSize   int    `url:"pageSize,omitempty"`
+	PageNumber int    `url:"pageNumber"`
+	PageSize   int    `url:"pageSize"`
 	SortField  string `url:"sortField,omitempty"`
 	Desc       *bool  `url:"desc,omitempty"`
 	Filter     string `url:"filter,omitempty"`
@@ -283,16 +287,24 @@ func (s *OrdersService) Get(ctx context.Context, accountID, orderID int64) (*Ord
 	return &out, nil
 }
 
-// List returns one page of the account's orders.
+// List returns one page of the account's orders (opts may be nil: the
+// first page).
 func (s *OrdersService) List(ctx context.Context, accountID int64, opts *OrderListOptions) (*Page[Order], error) {
-	if opts != nil && (opts.PageSize < 0 || opts.PageNumber < 0) {
+	var o OrderListOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.PageSize < 0 || o.PageNumber < 0 {
 		return nil, rest.Invalid(Name, "orders: negative page number or size")
+	}
+	if o.PageSize == 0 {
+		o.PageSize = defaultPageSize
 	}
 	p, err := s.c.accountPath(s.c.paths.Orders, accountID, "", nil)
 	if err != nil {
 		return nil, err
 	}
-	return fetchPage[Order](ctx, s.c, p, opts)
+	return fetchPage[Order](ctx, s.c, p, o)
 }
 
 // Cancel asks the broker to cancel an order. Cancelling is idempotent and

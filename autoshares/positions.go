@@ -12,6 +12,11 @@ import (
 // MaxPositionsPageSize is the largest page the positions endpoint serves.
 const MaxPositionsPageSize = 99
 
+// defaultPageSize is the page size a list call asks for when its caller
+// names none: the broker requires one on every paged list and documents a
+// bound only for positions, MaxPositionsPageSize.
+const defaultPageSize = MaxPositionsPageSize
+
 // Position is an open position (PositionResource).
 type Position struct {
 	ID                   int64           `json:"Id"`
@@ -62,14 +67,14 @@ type PositionsService service
 // sortField and desc always sent). A page may be a PagingResult or a bare
 // array; both are read. opts may be nil.
 func (s *PositionsService) List(ctx context.Context, accountID string, opts *PositionsOptions) ([]Position, error) {
-	o := PositionsOptions{SortField: defaultPositionsSort, PageSize: MaxPositionsPageSize}
+	o := PositionsOptions{SortField: defaultPositionsSort, PageSize: defaultPageSize}
 	if opts != nil {
 		o = *opts
 		if o.SortField == "" {
 			o.SortField = defaultPositionsSort
 		}
 		if o.PageSize == 0 {
-			o.PageSize = MaxPositionsPageSize
+			o.PageSize = defaultPageSize
 		}
 	}
 	if o.PageSize < 1 || o.PageSize > MaxPositionsPageSize {

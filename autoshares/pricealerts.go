@@ -85,14 +85,25 @@ func (a NewPriceAlert) MarshalJSON() ([]byte, error) {
 	}{state, a.Operator, a.SecurityID, a.Field, json.Number(a.Argument.String()), unixSeconds(a.ExpirationDate)})
 }
 
-// ListOptions pages a list.
+// ListOptions page and sort the price-alert list. The broker requires all
+// four of its parameters (pageNumber, pageSize, sortBy, isDesc), so each is
+// always sent.
 type ListOptions struct {
 	// PageNumber is zero-based.
-	PageNumber int `url:"pageNumber,omitempty"`
-	// PageSize is the number of items per page (the broker's default when
-	// zero).
-	PageSize int `url:"pageSize,omitempty"`
+	PageNumber int `url:"pageNumber"`
+	// PageSize is the number of alerts per page; zero asks for 99 (the
+	// page size the positions list allows at most; the broker documents
+	// no bound for alerts).
+	PageSize int `url:"pageSize"`
+	// SortBy is the alert field the list is sorted by; empty means "Id"
+	// (creation order, stable across pages).
+	SortBy string `url:"sortBy"`
+	// Desc sorts in descending order (isDesc).
+	Desc bool `url:"isDesc"`
 }
+
+// defaultAlertsSort is the sort sent when the caller names none.
+const defaultAlertsSort = "Id"
 
 // PriceAlertsService manages a user's price alerts.
 type PriceAlertsService service
@@ -114,13 +125,27 @@ func (s *PriceAlertsService) Create(ctx context.Context, user UserRef, a NewPric
 	return &out, nil
 }
 
-// List returns one page of user's alerts.
+// List returns one page of user's alerts (opts may be nil: the first
+// page, sorted by Id).
 func (s *PriceAlertsService) List(ctx context.Context, user UserRef, opts *ListOptions) (*Page[PriceAlert], error) {
+	var o ListOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.PageSize < 0 || o.PageNumber < 0 {
+		return nil, rest.Invalid(Name, "price alerts: negative page number or size")
+	}
+	if o.PageSize == 0 {
+		o.PageSize = defaultPageSize
+	}
+	if o.SortBy == "" {
+		o.SortBy = defaultAlertsSort
+	}
 	p, err := s.c.path(s.c.paths.PriceAlerts, user, nil)
 	if err != nil {
 		return nil, err
 	}
-	return fetchPage[PriceAlert](ctx, s.c, p, opts)
+	return fetchPage[PriceAlert](ctx, s.c, p, o)
 }
 
 func (s *PriceAlertsService) alertPath(user UserRef, id int64) (string, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
@@ -15,6 +16,8 @@ import (
 type Client struct {
 	rest *rest.Client
 	err  error
+	// profileAt is the profilePath that last served the profile.
+	profileAt atomic.Uint32
 
 	// Profile reads the logged-in user.
 	Profile *ProfileService

@@ -3,6 +3,7 @@ package just2trade
 import (
 	"context"
 	"encoding/json"
+	"errors"
 )
 
 // Profile is the logged-in user, from GET /userinfo (and, in the first
@@ -69,11 +70,34 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 // ProfileService reads the logged-in user.
 type ProfileService service
 
-// Get returns the user's profile (GET /userinfo).
-func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
-	var p Profile
-	if err := s.c.get(ctx, "userinfo", nil, &p); err != nil {
-		return nil, err
+// profilePath is where the profile lives: GET /userinfo (i = 0) in every
+// documentation version from 2017-10-25 on (and at Lime), GET /auth (i =
+// 1) in its first weeks.
+func profilePath(i uint32) string {
+	if i == 1 {
+		return "auth"
 	}
-	return &p, nil
+	return "userinfo"
+}
+
+// Get returns the user's profile: GET /userinfo, or GET /auth, the path of
+// the documentation's first weeks, when /userinfo answers 404 (any other
+// failure is returned as it is). The client remembers which path answered
+// and asks it first from then on; should it answer 404 in turn, the other
+// is tried again.
+func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
+	first := s.c.profileAt.Load()
+	var err error
+	for i := range uint32(2) {
+		at := (first + i) % 2
+		var p Profile
+		if err = s.c.get(ctx, profilePath(at), nil, &p); err == nil {
+			s.c.profileAt.Store(at)
+			return &p, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, err
 }

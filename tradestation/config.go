@@ -202,9 +202,12 @@ const Name = "tradestation"
 
 // Provider is TradeStation's authorization server for one API family: an
 // *auth.Standard configured for it (Name, Capabilities, AuthCodeURL,
-// ClientCredentials, Revoke, TokenRefused, CodeParams and String come from
-// there), plus the hosts and environment its clients use. V3 and AOP
-// providers revoke; only V2 has the client-credentials grant.
+// Revoke, TokenRefused, CodeParams and String come from there), plus the
+// hosts and environment its clients use. Exchange, Refresh and
+// ClientCredentials wrap the Standard's to add what TradeStation's answers
+// leave out: a rotating session's absolute limit, and a v2 token's end
+// with its UTC date. V3 and AOP providers revoke; only V2 has the
+// client-credentials grant.
 type Provider struct {
 	*auth.Standard
 	api       API

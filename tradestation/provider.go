@@ -23,15 +23,18 @@ func (p *Provider) Environment() auth.Environment { return p.env }
 // TradingAudience, AOPAudience or V2Audience.
 func (p *Provider) Audience() string { return p.Config().Audience }
 
-// Exchange implements auth.Provider. It overrides auth.Standard's only to
+// Exchange implements auth.Provider. It overrides auth.Standard's to
 // stamp a rotating v3 session's absolute limit on the token as
-// RefreshExpiry, which TradeStation does not send. (A v2 token's userid
-// becomes its Subject through the decoder's fields.)
+// RefreshExpiry, which TradeStation does not send, and to end a v2 token
+// with its UTC date (see dayBound). (A v2 token's userid becomes its
+// Subject through the decoder's fields.)
 func (p *Provider) Exchange(ctx context.Context, code string, opts ...auth.AuthCodeOption) (*auth.Token, error) {
+	sent := p.now()
 	t, err := p.Standard.Exchange(ctx, code, opts...)
 	if err != nil {
 		return nil, err
 	}
+	p.dayBound(t, sent)
 	if p.refresh == RefreshRotating && t.RefreshToken != "" && t.RefreshExpiry.IsZero() {
 		t.RefreshExpiry = p.now().Add(p.absolute)
 	}
@@ -43,19 +46,55 @@ func (p *Provider) Exchange(ctx context.Context, code string, opts ...auth.AuthC
 // replaces it and the session's absolute limit carries over. A refused
 // refresh token (invalid_grant) matches auth.ErrReauthRequired. It
 // overrides auth.Standard's to refuse a token of another audience before
-// sending it, and to carry the absolute limit over.
+// sending it, to carry the absolute limit over, and to end a v2 token with
+// its UTC date (see dayBound).
 func (p *Provider) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) {
 	if t != nil && t.Audience != "" && t.Audience != p.Audience() {
 		return nil, &AudienceError{Want: p.Audience(), Got: t.Audience}
 	}
+	sent := p.now()
 	nt, err := p.Standard.Refresh(ctx, t)
 	if err != nil {
 		return nil, err
 	}
+	p.dayBound(nt, sent)
 	if nt.RefreshExpiry.IsZero() {
 		nt.RefreshExpiry = t.RefreshExpiry
 	}
 	return nt, nil
+}
+
+// ClientCredentials implements auth.Provider (WebAPI v2 only). It
+// overrides auth.Standard's only to end the token with its UTC date (see
+// dayBound).
+func (p *Provider) ClientCredentials(ctx context.Context, scopes ...string) (*auth.Token, error) {
+	sent := p.now()
+	t, err := p.Standard.ClientCredentials(ctx, scopes...)
+	if err != nil {
+		return nil, err
+	}
+	p.dayBound(t, sent)
+	return t, nil
+}
+
+// dayBound ends a WebAPI v2 token at the first UTC midnight after sent,
+// the moment its request left, when expires_in would carry it further (or
+// when the answer gave no expires_in): WebAPI v2 documents that "the
+// Access Token is only valid for the Date it was issued", all dates UTC,
+// while its answers say expires_in 1200 at any hour. A token issued at
+// 23:50 UTC thus expires at midnight, and a token source renews it then
+// rather than send it to be refused. Counting from the request's start
+// errs early: a token issued just after midnight is renewed once more.
+// v3 and AOP tokens keep their expires_in.
+func (p *Provider) dayBound(t *auth.Token, sent time.Time) {
+	if p.api != V2 || t == nil {
+		return
+	}
+	y, m, d := sent.UTC().Date()
+	midnight := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+	if t.Expiry.IsZero() || t.Expiry.After(midnight) {
+		t.Expiry = midnight
+	}
 }
 
 // LoginPage is the Universal Login page an AOP login opens on. (Page is

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -672,24 +673,52 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request, c caller) {
 	oauthsim.WriteJSON(w, http.StatusOK, alertJSON(a))
 }
 
-// page reads pageNumber and pageSize, answering 400 when they are bad.
+// page reads pageNumber and pageSize, which the broker's spec marks
+// required on every paged list, answering 400 when one is missing or bad
+// (pageSize must be 1..maxSize).
 func page(w http.ResponseWriter, r *http.Request, maxSize int) (num, size int, ok bool) {
 	q := r.URL.Query()
-	size = 10
-	var err error
-	if v := q.Get("pageNumber"); v != "" {
-		if num, err = strconv.Atoi(v); err != nil || num < 0 {
-			fail(w, http.StatusBadRequest, "invalid_request", "pageNumber must be a non-negative integer")
-			return 0, 0, false
-		}
+	if !required(w, q, "pageNumber", "pageSize") {
+		return 0, 0, false
 	}
-	if v := q.Get("pageSize"); v != "" {
-		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > maxSize {
-			fail(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("pageSize must be 1..%d", maxSize))
-			return 0, 0, false
-		}
+	var err error
+	if num, err = strconv.Atoi(q.Get("pageNumber")); err != nil || num < 0 {
+		fail(w, http.StatusBadRequest, "invalid_request", "pageNumber must be a non-negative integer")
+		return 0, 0, false
+	}
+	if size, err = strconv.Atoi(q.Get("pageSize")); err != nil || size < 1 || size > maxSize {
+		fail(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("pageSize must be 1..%d", maxSize))
+		return 0, 0, false
 	}
 	return num, size, true
+}
+
+// required answers 400 naming the first of names that q lacks (or holds
+// empty), as the broker does for a required query parameter.
+func required(w http.ResponseWriter, q url.Values, names ...string) bool {
+	for _, n := range names {
+		if q.Get(n) == "" {
+			fail(w, http.StatusBadRequest, "invalid_request", n+" is required")
+			return false
+		}
+	}
+	return true
+}
+
+// boolParam reads the required boolean query parameter name ("true" or
+// "false", in any case), answering 400 when it is missing or not one.
+func boolParam(w http.ResponseWriter, q url.Values, name string) (v, ok bool) {
+	if !required(w, q, name) {
+		return false, false
+	}
+	switch strings.ToLower(q.Get(name)) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	fail(w, http.StatusBadRequest, "invalid_request", name+" must be true or false")
+	return false, false
 }
 
 // pagingResult slices items into the PagingResult shape.
@@ -722,6 +751,15 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c caller) {
 	if !ok {
 		return
 	}
+	// The spec marks sortBy and isDesc required too.
+	q := r.URL.Query()
+	if !required(w, q, "sortBy") {
+		return
+	}
+	desc, ok := boolParam(w, q, "isDesc")
+	if !ok {
+		return
+	}
 	s.st.fireAlerts(s.opts.now())
 	var ids []int64
 	for id, a := range s.st.alerts {
@@ -729,7 +767,23 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c caller) {
 			ids = append(ids, id)
 		}
 	}
-	slices.Sort(ids)
+	switch strings.ToLower(q.Get("sortBy")) {
+	case "id", "createddate": // ids grow with creation
+		slices.Sort(ids)
+	case "symbol":
+		slices.SortFunc(ids, func(x, y int64) int {
+			if c := strings.Compare(s.st.alerts[x].symbol, s.st.alerts[y].symbol); c != 0 {
+				return c
+			}
+			return int(x - y)
+		})
+	default:
+		fail(w, http.StatusBadRequest, "invalid_request", "sortBy must be Id, CreatedDate or Symbol")
+		return
+	}
+	if desc {
+		slices.Reverse(ids)
+	}
 	items := make([]map[string]any, len(ids))
 	for i, id := range ids {
 		items[i] = alertJSON(s.st.alerts[id])

@@ -227,8 +227,16 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c caller) {
 			ids = append(ids, id)
 		}
 	}
+	// sortField and desc are optional here; desc defaults to false, as the
+	// spec says. Orders are sorted by Id whatever sortField names.
+	desc := false
+	if q := r.URL.Query(); q.Get("desc") != "" {
+		if desc, ok = boolParam(w, q, "desc"); !ok {
+			return
+		}
+	}
 	slices.Sort(ids)
-	if r.URL.Query().Get("desc") != "false" {
+	if desc {
 		slices.Reverse(ids)
 	}
 	items := make([]map[string]any, len(ids))
@@ -285,7 +293,15 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, c caller) {
 	if !ok {
 		return
 	}
+	// The spec marks sortField and desc required too.
 	q := r.URL.Query()
+	if !required(w, q, "sortField") {
+		return
+	}
+	desc, ok := boolParam(w, q, "desc")
+	if !ok {
+		return
+	}
 	symbol, ok := positionFilter(q.Get("filter"))
 	if !ok {
 		fail(w, http.StatusBadRequest, "invalid_request", "filter must look like Symbol = 'AAPL'")
@@ -299,7 +315,7 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	var less func(x, y *position) int
 	switch strings.ToLower(q.Get("sortField")) {
-	case "", "symbol":
+	case "symbol":
 		less = func(x, y *position) int { return strings.Compare(x.symbol, y.symbol) }
 	case "quantity":
 		less = func(x, y *position) int { return x.qty.Cmp(y.qty) }
@@ -310,7 +326,7 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	slices.SortFunc(list, less)
-	if q.Get("desc") == "true" {
+	if desc {
 		slices.Reverse(list)
 	}
 	items := make([]map[string]any, len(list))

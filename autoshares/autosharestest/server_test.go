@@ -116,7 +116,7 @@ func TestDocumentedBodies(t *testing.T) {
 	assert.Contains(t, body, `"ErrorDescription":"QuotePriceIsInvalid"`)
 
 	// Positions: PagingResult, page size at most 99, the documented filter.
-	status, body = raw(t, srv, "GET", "/v1.0/accounts/6303/positions?pageSize=1&sortField=Symbol", tok.AccessToken, autosharestest.APIKey, h, "")
+	status, body = raw(t, srv, "GET", "/v1.0/accounts/6303/positions?pageNumber=0&pageSize=1&sortField=Symbol&desc=false", tok.AccessToken, autosharestest.APIKey, h, "")
 	assert.Equal(t, 200, status)
 	var page struct {
 		Result       []map[string]any
@@ -129,9 +129,9 @@ func TestDocumentedBodies(t *testing.T) {
 	assert.Equal(t, "AAPL", page.Result[0]["Symbol"])
 	require.NotNil(t, page.NextPageLink)
 	assert.Contains(t, *page.NextPageLink, "pageNumber=1")
-	status, _ = raw(t, srv, "GET", "/v1.0/accounts/6303/positions?pageSize=100", tok.AccessToken, autosharestest.APIKey, h, "")
+	status, _ = raw(t, srv, "GET", "/v1.0/accounts/6303/positions?pageNumber=0&pageSize=100&sortField=Symbol&desc=false", tok.AccessToken, autosharestest.APIKey, h, "")
 	assert.Equal(t, 400, status)
-	status, _ = raw(t, srv, "GET", "/v1.0/accounts/6303/positions?filter=Quantity%20%3E%201", tok.AccessToken, autosharestest.APIKey, h, "")
+	status, _ = raw(t, srv, "GET", "/v1.0/accounts/6303/positions?pageNumber=0&pageSize=10&sortField=Symbol&desc=false&filter=Quantity%20%3E%201", tok.AccessToken, autosharestest.APIKey, h, "")
 	assert.Equal(t, 400, status)
 }
 

@@ -51,8 +51,12 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request, now time.Tim
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
-	mux.Handle("GET /userinfo", s.api(s.userinfo))
-	mux.Handle("GET /auth", s.api(s.legacyAuth))
+	if s.opts.profilePath != pathLegacyProfile {
+		mux.Handle("GET "+pathUserinfo, s.api(s.userinfo))
+	}
+	if s.opts.profilePath != pathUserinfo {
+		mux.Handle("GET "+pathLegacyProfile, s.api(s.legacyAuth))
+	}
 	mux.Handle("GET /accounts", s.api(s.balances))
 	mux.Handle("GET /accounts/{account}/positions", s.api(s.positions))
 	mux.Handle("GET /accounts/{account}/trades/{date}", s.api(s.trades))
@@ -70,6 +74,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 		apiError(w, http.StatusNotFound, codeNotFound, "No such endpoint")
 	})
 }
+
+// The profile's paths: GET /userinfo from 2017-10-25 on, GET /auth in the
+// documentation's first weeks (2017-10-10 to 2017-10-18).
+const (
+	pathUserinfo      = "/userinfo"
+	pathLegacyProfile = "/auth"
+)
 
 // account returns the caller's account named in the path, or answers 404.
 func (s *Server) account(w http.ResponseWriter, r *http.Request) *account {

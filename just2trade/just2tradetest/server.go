@@ -76,6 +76,8 @@ type options struct {
 	omitState   bool
 	pluralQuote bool
 	redirects   []string
+	// profilePath, when set, is the only path the profile is served at.
+	profilePath string
 }
 
 // WithClock makes the emulator read time from now (a TestClock's Now), for
@@ -104,6 +106,13 @@ func WithoutStateEcho() Option { return func(o *options) { o.omitState = true } 
 // WithPluralQuoteParam also accepts GET /marketdata/quote?symbols= (no
 // documentation version shows it; off by default).
 func WithPluralQuoteParam() Option { return func(o *options) { o.pluralQuote = true } }
+
+// WithProfilePath serves the profile at path only: "/userinfo", where
+// every documentation version from 2017-10-25 on (and Lime) puts it, or
+// "/auth", where its first weeks did (the older shape: one application
+// object, no names). The other path answers 404. By default both are
+// served. NewServer panics on any other path.
+func WithProfilePath(path string) Option { return func(o *options) { o.profilePath = path } }
 
 // WithRedirectURL registers another redirect URI for the seeded
 // application.
@@ -152,6 +161,12 @@ func start(opts ...Option) (*Server, error) {
 	}
 	if o.daily.Hour < 0 || o.daily.Hour > 23 || o.daily.Minute < 0 || o.daily.Minute > 59 {
 		return nil, fmt.Errorf("just2tradetest: daily expiry %02d:%02d is not a time of day", o.daily.Hour, o.daily.Minute)
+	}
+	switch o.profilePath {
+	case "", pathUserinfo, pathLegacyProfile:
+	default:
+		return nil, fmt.Errorf("just2tradetest: WithProfilePath(%q): want %q or %q", o.profilePath,
+			pathUserinfo, pathLegacyProfile)
 	}
 	s := &Server{opts: o, st: seed(o.now())}
 	s.orderTypes = map[string]bool{"market": true, "limit": true, "stop": true, "stop_limit": true,

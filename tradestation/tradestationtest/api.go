@@ -395,6 +395,9 @@ func (s *Server) v2Allowed(w http.ResponseWriter, r *http.Request, category stri
 		opts = append(opts, oauthsim.AllowAppOnly())
 	}
 	g, err := s.v2.Validate(r, opts...)
+	if err == nil && s.pastItsDate(g) {
+		err = errPastItsDate
+	}
 	if err != nil && appOnly {
 		// API v3 still serves the v2 symbol lookups to its own tokens.
 		if g3, err3 := s.v3.Validate(r, oauthsim.WithAudience(tradingAudience)); err3 == nil {
@@ -419,6 +422,26 @@ func (s *Server) v2Allowed(w http.ResponseWriter, r *http.Request, category stri
 		}
 	}
 	return g, true
+}
+
+// errPastItsDate refuses a WebAPI v2 token on a later UTC date than the
+// one it was issued on.
+var errPastItsDate = errors.New("the access token was issued on an earlier date")
+
+// pastItsDate reports whether g, a WebAPI v2 grant, was issued on an
+// earlier UTC date than today's. WebAPI v2 documents that "the Access
+// Token is only valid for the Date it was issued" (all dates UTC), while
+// its answers say expires_in 1200 whatever the hour: a token lives until
+// the earlier of the two. Implicit-grant tokens are left to their own
+// (conflicting) documentation: 24 hours from issue, the emulator's
+// ImplicitTTL.
+func (s *Server) pastItsDate(g *oauthsim.Grant) bool {
+	if g.GrantType == "implicit" {
+		return false
+	}
+	y1, m1, d1 := g.IssuedAt.UTC().Date()
+	y2, m2, d2 := s.now().UTC().Date()
+	return y1 != y2 || m1 != m2 || d1 != d2
 }
 
 func (s *Server) v2Accounts(w http.ResponseWriter, env auth.Environment) {

@@ -1,6 +1,7 @@
 package tradestationtest
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
@@ -21,11 +22,13 @@ type options struct {
 	rateLimits    RateLimits
 	invalidAs404  bool
 	redirects     []string
+	// v2Redirect is the status of WebAPI v2's authorization redirects.
+	v2Redirect int
 }
 
 func defaultOptions() options {
 	return options{now: time.Now, rotation: 30 * time.Minute, absolute: defaultAbsolute,
-		pkce: oauthsim.PKCEOptional, rateLimits: DefaultRateLimits()}
+		pkce: oauthsim.PKCEOptional, rateLimits: DefaultRateLimits(), v2Redirect: http.StatusMovedPermanently}
 }
 
 // WithClock makes the emulator read time from now (a Clock's Now), so that
@@ -96,4 +99,15 @@ func WithInvalidSymbol404() Option {
 // rate limiting off.
 func WithRateLimits(l RateLimits) Option {
 	return func(o *options) { o.rateLimits = l }
+}
+
+// WithV2RedirectStatus sets the status of WebAPI v2's authorization
+// redirects (the code, a fragment token or an error sent back to the
+// app): 301, 302 or 303. The default is 301, the "HTTP 301 Redirect" the
+// v2 documentation shows; 302 is what the v3 sign-in server (Auth0) and
+// most servers answer. Apps see no difference, as a browser follows each
+// with a GET of the callback; the option is for code that inspects the
+// redirect itself. Start refuses any other status.
+func WithV2RedirectStatus(status int) Option {
+	return func(o *options) { o.v2Redirect = status }
 }

@@ -1,8 +1,10 @@
 package tradestationtest
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -102,6 +104,11 @@ func Start(opts ...Option) (*Server, error) {
 		if opt != nil {
 			opt(&o)
 		}
+	}
+	switch o.v2Redirect {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
+	default:
+		return nil, fmt.Errorf("tradestationtest: WithV2RedirectStatus(%d): want 301, 302 or 303", o.v2Redirect)
 	}
 	s := &Server{o: o, now: o.now, data: newDataset()}
 	s.limits = newLimiter(o.rateLimits, o.now)
@@ -259,14 +266,46 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = strings.TrimPrefix(lower, "/sim")
 		if r2.URL.Path == "/v2/authorize" {
-			r2.URL.Path = "/v2/authorize/"
+			r2.URL.Path = v2AuthorizePath
 		}
-		s.v2.ServeHTTP(w, r2)
+		s.serveV2(w, r2)
 	case s.v2.Handles(p):
-		s.v2.ServeHTTP(w, r)
+		s.serveV2(w, r)
 	default:
 		s.api.ServeHTTP(w, r)
 	}
+}
+
+// v2AuthorizePath is WebAPI v2's authorization endpoint, with the
+// trailing slash of the documented examples.
+const v2AuthorizePath = "/v2/authorize/"
+
+// serveV2 serves WebAPI v2's login endpoints. The engine redirects with
+// 302; v2's documentation shows "HTTP 301 Redirect", so its authorization
+// redirects take the status WithV2RedirectStatus chose (301 by default).
+func (s *Server) serveV2(w http.ResponseWriter, r *http.Request) {
+	if s.o.v2Redirect != http.StatusFound && strings.EqualFold(r.URL.Path, v2AuthorizePath) {
+		w = redirectStatus{ResponseWriter: w, status: s.o.v2Redirect}
+	}
+	s.v2.ServeHTTP(w, r)
+}
+
+// redirectStatus answers a 302 with another redirect status.
+type redirectStatus struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w redirectStatus) WriteHeader(code int) {
+	if code == http.StatusFound {
+		code = w.status
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Hijack lets a cut-connection fault reach the connection.
+func (w redirectStatus) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 
 // URL is the base URL of the emulator: sign-in and the live API.
