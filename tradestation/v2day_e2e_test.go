@@ -43,12 +43,12 @@ func TestE2EV2TokenLastsUntilUTCMidnight(t *testing.T) {
 
 	var refreshes atomic.Int64
 	var refused refusalCounter
-	c, src, _ := session(t, srv, p, tok, []auth.SourceOption{auth.WithSourceClock(clock.Now),
-		auth.WithOnChange(func(old, _ *auth.Token) {
+	c, src, _ := session(t, srv, p, tok, []auth.SourceOption{auth.SourceOptions{Now: clock.Now,
+		OnChange: func(old, _ *auth.Token) {
 			if old != nil {
 				refreshes.Add(1)
 			}
-		})}, tradestation.WithBaseTransport(&refused))
+		}}}, tradestation.WithBaseTransport(&refused))
 
 	clock.Advance(8 * time.Minute) // 23:58
 	_, err = c.V2.Accounts(ctx)
@@ -96,7 +96,7 @@ func TestE2EV2ClientCredentialsTokenEndsWithItsDate(t *testing.T) {
 	assert.True(t, midnight.Equal(tok.Expiry), "expires at midnight, not %s", tok.Expiry)
 
 	var refused refusalCounter
-	c, _, _ := session(t, srv, p, tok, []auth.SourceOption{auth.WithSourceClock(clock.Now)},
+	c, _, _ := session(t, srv, p, tok, []auth.SourceOption{auth.SourceOptions{Now: clock.Now}},
 		tradestation.WithBaseTransport(&refused))
 	clock.Set(midnight.Add(-time.Second))
 	_, err = c.V2.Suggest(ctx, "MS", nil)
