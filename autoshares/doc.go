@@ -14,19 +14,34 @@
 // in the Config, with the API key; the provider's NewClient takes both
 // from there. Log in with auth.Begin and Flow.Complete, then call the API
 // through a client that adds the bearer token (refreshing it) and the API
-// secret key beside it:
+// secret key beside it. Here the emulator in autosharestest stands in for
+// AutoShares and plays the user:
 //
 //	p, err := autoshares.New(autoshares.Config{Domain: "autosharesdev.us.auth0.com",
-//		Environment: auth.Live, ClientID: id, ClientSecret: secret, APIKey: apiKey,
-//		RedirectURL: "https://app.example.com/cb", RefreshEnabled: true})
-//	flow, _ := auth.Begin(p)                  // redirect the user to flow.URL
-//	tok, err := flow.Complete(ctx, p, query) // in the callback
+//		Environment: auth.Demo, ClientID: id, ClientSecret: secret, APIKey: apiKey,
+//		RedirectURL: redirectURL, RefreshEnabled: true,
+//		BaseURL: srv.URL(), HTTPClient: srv.Client()}) // the emulator; leave both out for AutoShares
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	flow, _ := auth.Begin(p)                       // redirect the user to flow.URL
+//	callback, _ := srv.Consent(ctx, flow.URL)      // the user signs in and approves
+//	tok, err := flow.CompleteURL(ctx, p, callback) // in your callback: flow.Complete(ctx, p, r.URL.Query())
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
 //	src, _ := auth.NewSource(p, store, auth.Key(p.Name(), userID))
 //	_ = src.SetToken(ctx, tok)
 //	c := p.NewClient(src)
-//	if _, err := c.Agreements.SignAllRequired(ctx, autoshares.Me); err != nil { … }
+//	if _, err := c.Agreements.SignAllRequired(ctx, autoshares.Me); err != nil {
+//		log.Fatal(err) // quotes and trading wait for the required agreements
+//	}
 //	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	fmt.Println(quotes[0].Symbol, quotes[0].Bid, quotes[0].Ask) // exact decimals
 //
 // Errors: every error body AutoShares documents ({"error"}, {"Message"},
 // {"Errors":[…]}, order checks with IsSuccessful false, even under HTTP

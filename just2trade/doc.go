@@ -27,12 +27,18 @@
 //
 //	srv := just2tradetest.NewServer()
 //	defer srv.Close()
-//	p, _ := srv.Provider()                                 // or New(Config{ClientID, ClientSecret, RedirectURL, Environment: EnvJust2Trade})
-//	tok, _ := srv.Login(ctx, p)                            // a real app: auth.Begin, redirect, flow.Complete
+//	p, _ := srv.Provider()      // or New(Config{ClientID, ClientSecret, RedirectURL, Environment: EnvJust2Trade})
+//	tok, _ := srv.Login(ctx, p) // a real app: auth.Begin, redirect, flow.Complete
 //	src, _ := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "user-1"))
 //	_ = src.SetToken(ctx, tok)
-//	c := p.NewClient(src)                                  // hosts from p's environment (or BaseURL)
-//	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT")       // []Quote, prices as decimal.Decimal
+//	c := p.NewClient(src)                            // hosts from p's environment (or BaseURL)
+//	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT") // []Quote, prices as decimal.Decimal
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	for _, q := range quotes {
+//		fmt.Println(q.Symbol, "bid", q.Bid, "ask", q.Ask)
+//	}
 //
 // Placing an order (Orders.Place) is never retried, and its success only
 // means the broker took the order: checks run afterwards and may turn it

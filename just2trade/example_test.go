@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -17,29 +18,17 @@ import (
 // TokenSource, call the API.
 func Example() {
 	ctx := context.Background()
+
 	srv := just2tradetest.NewServer()
 	defer srv.Close()
-
-	p, err := just2trade.New(srv.Config())
+	p, _ := srv.Provider()      // or New(Config{ClientID, ClientSecret, RedirectURL, Environment: EnvJust2Trade})
+	tok, _ := srv.Login(ctx, p) // a real app: auth.Begin, redirect, flow.Complete
+	src, _ := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "user-1"))
+	_ = src.SetToken(ctx, tok)
+	c := p.NewClient(src)                            // hosts from p's environment (or BaseURL)
+	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT") // []Quote, prices as decimal.Decimal
 	if err != nil {
-		panic(err)
-	}
-	tok, err := srv.Login(ctx, p) // a web app: auth.Begin, redirect, flow.Complete
-	if err != nil {
-		panic(err)
-	}
-	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "user-1"))
-	if err != nil {
-		panic(err)
-	}
-	if err := src.SetToken(ctx, tok); err != nil {
-		panic(err)
-	}
-	c := p.NewClient(src) // the API host comes from p
-
-	quotes, err := c.Quotes.Get(ctx, "AAPL", "MSFT")
-	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	for _, q := range quotes {
 		fmt.Println(q.Symbol, "bid", q.Bid, "ask", q.Ask)

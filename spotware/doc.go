@@ -7,25 +7,30 @@
 // endpoint is a GET and its refresh token is single use, rotating on every
 // refresh, so keep tokens in an auth.Source over a Store: it saves each new
 // refresh token before handing it out. Config.Environment (auth.Live or
-// auth.Demo) is required; it picks the host a session dials first.
+// auth.Demo) is required; it picks the host a session dials first. Here
+// the emulator in spotwaretest stands in for cTrader and plays the user:
 //
 //	p, _ := spotware.New(spotware.Config{ClientID: id, ClientSecret: secret,
-//		RedirectURL: "https://app.example.com/callback/ctrader", Environment: auth.Demo})
-//	flow, _ := auth.Begin(p)                 // redirect the user to flow.URL
-//	tok, _ := flow.Complete(ctx, p, callbackQuery)
+//		RedirectURL: redirectURL, Environment: auth.Demo,
+//		BaseURL: srv.URL(), HTTPClient: srv.Client()}) // the emulator; leave both out for cTrader
+//	flow, _ := auth.Begin(p)                     // redirect the user to flow.URL
+//	callback, _ := srv.Consent(ctx, flow.URL)    // the user signs in and approves
+//	tok, _ := flow.CompleteURL(ctx, p, callback) // in your callback: flow.Complete(ctx, p, r.URL.Query())
 //	tokens, _ := auth.NewSource(p, store, auth.Key(spotware.Name, user))
 //	_ = tokens.SetToken(ctx, tok)
 //
-// Then dial a session, authorize an account and stream quotes:
+// Then dial a session, authorize an account and take a quote:
 //
-//	s, err := spotware.Dial(ctx, p.SessionConfig(tokens))
-//	defer s.Close()
-//	list, _ := s.Accounts(ctx)                          // live and demo accounts
-//	_ = s.AuthorizeAccount(ctx, list.Accounts[0].ID)    // live or demo: routed to its host
-//	sub, _ := s.SubscribeSpots(ctx, list.Accounts[0].ID, 1, 2)
-//	for q := range sub.C() {
-//		fmt.Println(q.SymbolID, q.Bid, q.Ask)           // exact decimals
+//	s, err := spotware.Dial(ctx, srv.SessionConfig(tokens)) // for cTrader: p.SessionConfig(tokens)
+//	if err != nil {
+//		log.Fatal(err)
 //	}
+//	defer s.Close()
+//	list, _ := s.Accounts(ctx)                       // live and demo accounts
+//	_ = s.AuthorizeAccount(ctx, list.Accounts[0].ID) // live or demo: routed to its host
+//	sub, _ := s.SubscribeSpots(ctx, list.Accounts[0].ID, spotwaretest.EURUSD)
+//	q := <-sub.C()                        // one quote; range over sub.C() for the stream
+//	fmt.Println(q.SymbolID, q.Bid, q.Ask) // exact decimals
 //
 // Live and demo accounts are served by separate hosts. A session keeps one
 // connection per host: it sends each account's calls to the host its

@@ -4,28 +4,37 @@
 // client for accounts, balances, positions, quotes and v2 symbol lookup.
 // Every price and amount is an exact decimal.Decimal.
 //
-// A v3 login and a quotes call, as a web back end does it:
+// A v3 login and a quotes call. Here the emulator (package
+// tradestationtest) stands in for TradeStation and plays the user; a web
+// back end redirects the user to flow.URL and completes the flow in its
+// callback handler:
 //
 //	p, err := tradestation.New(tradestation.Config{
-//		ClientID: os.Getenv("TS_CLIENT_ID"), ClientSecret: auth.Secret(os.Getenv("TS_CLIENT_SECRET")),
+//		ClientID: clientID, ClientSecret: clientSecret,
 //		RedirectURL: "http://localhost:3000/callback",
-//		Environment: auth.Sim, // required: auth.Live or auth.Sim
+//		Environment: auth.Sim,  // required: auth.Live or auth.Sim
+//		BaseURL:     srv.URL(), // the emulator; leave out for TradeStation
 //	})
-//	flow, err := auth.Begin(p)                      // state, PKCE when the key allows it, deadline
-//	http.Redirect(w, r, flow.URL, http.StatusFound) // keep flow in the user's session
-//
-//	// in the callback handler:
-//	tok, err := flow.Complete(ctx, p, r.URL.Query())
-//	src, err := auth.NewSource(p, store, auth.Key(tradestation.Name, userID))
-//	err = src.SetToken(ctx, tok)                    // saved; refreshed before its 20 minutes end
-//
-//	c := p.NewClient(src)                           // the provider's environment and hosts
-//	quotes, err := c.Quotes.Get(ctx, "MSFT", "NOPE")
-//	var partial *tradestation.PartialError          // unknown symbols, beside the others' quotes
-//	if err != nil && !errors.As(err, &partial) {
-//		return err
+//	if err != nil {
+//		log.Fatal(err)
 //	}
-//	fmt.Println(quotes[0].Symbol, quotes[0].Last)   // exact: 412.37
+//
+//	flow, _ := auth.Begin(p)                       // state, PKCE when the key allows it, deadline
+//	callback, _ := srv.Consent(ctx, flow.URL)      // the user signs in; a web app redirects to flow.URL
+//	tok, err := flow.CompleteURL(ctx, p, callback) // in a callback handler: flow.Complete(ctx, p, r.URL.Query())
+//	if err != nil {
+//		log.Fatal(err) // a forged, replayed or late callback
+//	}
+//	src, _ := auth.NewSource(p, store, auth.Key(tradestation.Name, userID))
+//	_ = src.SetToken(ctx, tok) // saved; refreshed before its 20 minutes end
+//
+//	c := p.NewClient(src) // the provider's environment and hosts
+//	quotes, err := c.Quotes.Get(ctx, "MSFT", "NOPE")
+//	var partial *tradestation.PartialError // unknown symbols, beside the others' quotes
+//	if err != nil && !errors.As(err, &partial) {
+//		log.Fatal(err)
+//	}
+//	fmt.Println(quotes[0].Symbol, quotes[0].Last) // exact: 412.37
 //
 // Keys set up for PKCE have no secret: leave ClientSecret empty (or set
 // Config.PKCE) and no secret is sent. Keys with rotating refresh tokens

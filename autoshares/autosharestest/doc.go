@@ -20,9 +20,13 @@
 //	defer srv.Close()
 //	p, _ := srv.Provider()
 //	tok, _ := srv.Login(ctx, p) // the seeded default user, User
-//	src := ... // an auth.TokenSource holding tok (auth.NewSource, SetToken)
+//	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "trader")
+//	_ = src.SetToken(ctx, tok)
 //	c := p.NewClient(src)
 //	list, _ := c.Agreements.Outstanding(ctx, autoshares.Me)
+//	for _, a := range list {
+//		fmt.Println(a.ID, a.Title, a.IsRequired()) // 101 Platform Agreement true, …
+//	}
 //
 // Order-check codes the documentation does not list (SecurityNotFound,
 // NotEnoughSharesToSell, ShortSellingNotAllowed) are the emulator's own.

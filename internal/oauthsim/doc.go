@@ -8,8 +8,8 @@
 // clock — and lets each broker emulator state only its differences as data
 // in a Config and its Wire.
 //
-// An emulator mounts the Engine beside its API routes on one server and
-// asks it to validate the bearer token of each API request:
+// An emulator states its broker's OAuth dialect as data (here cTrader's:
+// a GET token endpoint, camelCase fields, errors under HTTP 200):
 //
 //	clock := oauthsim.NewTestClock(time.Time{})
 //	eng, err := oauthsim.New(oauthsim.Config{
@@ -27,10 +27,15 @@
 //			Errors: oauthsim.Status200Errors("errorCode", "description", nil),
 //		},
 //	})
+//
+// and mounts the Engine beside its API routes on one server, asking it to
+// validate the bearer token of each API request:
+//
 //	mux := http.NewServeMux()
 //	eng.Mount(mux)
 //	mux.Handle("/accounts", eng.Faults().Wrap(eng.Protect(accountsHandler, writeBroker401)))
 //	srv := httptest.NewServer(mux)
+//	defer srv.Close()
 //
 // In the emulator's tests a Browser plays the user: it opens the authorize
 // URL, signs in, approves, and returns the callback URL for the SDK's

@@ -9,16 +9,19 @@
 // field names, request-ID headers, a non-standard rate-limit answer — are
 // passed in as data and small hooks:
 //
-//	c, err := rest.New("https://api.tradestation.com/v3/", httpClient,
+//	c, err := rest.New(baseURL, httpClient,
 //		rest.WithName("tradestation"),
 //		rest.WithErrorFields(rest.ErrorFields{Code: []string{"Error"}, Message: []string{"Message"}}))
 //
 //	var out struct{ Accounts []Account }
 //	_, err = c.Get(ctx, "brokerage/accounts", nil, &out)
 //	switch {
-//	case errors.Is(err, auth.ErrInvalidToken): // log in again
+//	case errors.Is(err, auth.ErrInvalidToken):
+//		fmt.Println("log in again:", err)
 //	case errors.Is(err, rest.ErrNotFound):
+//		fmt.Println("no such account")
 //	case errors.Is(err, auth.ErrRateLimited): // *auth.RateLimitError via errors.As
+//		fmt.Println("wait and retry")
 //	}
 //
 // GET, HEAD and OPTIONS are retried on 408, 429 (or the broker's own

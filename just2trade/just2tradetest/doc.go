@@ -16,6 +16,10 @@
 //	srv := just2tradetest.NewServer(just2tradetest.WithClock(clock.Now))
 //	defer srv.Close()
 //	p, _ := srv.Provider()
-//	tok, _ := srv.Login(ctx, p)     // Begin, consent page, Complete
-//	clock.Advance(25 * time.Hour)   // idle: the token lapses
+//	tok, _ := srv.Login(ctx, p) // Begin, consent page, Complete
+//	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "user-1", auth.WithSourceClock(clock.Now))
+//	_ = src.SetToken(ctx, tok)
+//	clock.Advance(25 * time.Hour) // idle: the token lapses
+//	_, err := p.NewClient(src).Quotes.Get(ctx, "AAPL")
+//	fmt.Println(errors.Is(err, auth.ErrReauthRequired)) // the user logs in again
 package just2tradetest

@@ -10,10 +10,11 @@
 //	srv := spotwaretest.NewServer()
 //	defer srv.Close()
 //	p, _ := srv.Provider()
-//	tok, _ := srv.Login(ctx, p)                     // consent page played by a Browser
+//	tok, _ := srv.Login(ctx, p) // consent page played by a Browser
 //	tokens, _ := auth.NewSource(p, auth.NewMemoryStore(), "user")
 //	_ = tokens.SetToken(ctx, tok)
 //	s, _ := spotware.Dial(ctx, srv.SessionConfig(tokens))
+//	defer s.Close()
 //
 // The Protobuf side enforces the documented order and codes (application
 // auth first, else CH_CLIENT_NOT_AUTHENTICATED; wrong credentials

@@ -16,10 +16,11 @@
 //
 //	srv := tradestationtest.NewServer()
 //	defer srv.Close()
-//	p, _ := srv.Provider()              // v3; srv.ConfigFor(tradestation.V2) for the others
-//	tok, _ := srv.Login(ctx, p)         // signs in and approves as the seeded User
+//	p, _ := srv.Provider()      // v3; srv.ConfigFor(tradestation.V2) for the others
+//	tok, _ := srv.Login(ctx, p) // signs in and approves as the seeded User
 //	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "trader")
 //	_ = src.SetToken(ctx, tok)
 //	c := p.NewClient(src)
-//	quotes, _ := c.Quotes.Get(ctx, "MSFT") // Last 412.37
+//	quotes, err := c.Quotes.Get(ctx, "MSFT")
+//	fmt.Println(quotes[0].Symbol, quotes[0].Last, err) // MSFT 412.37 <nil>
 package tradestationtest
