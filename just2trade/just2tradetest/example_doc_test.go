@@ -20,7 +20,7 @@ func Example() {
 	defer srv.Close()
 	p, _ := srv.Provider()
 	tok, _ := srv.Login(ctx, p) // Begin, consent page, Complete
-	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "user-1", auth.WithSourceClock(clock.Now))
+	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "user-1", auth.SourceOptions{Now: clock.Now})
 	_ = src.SetToken(ctx, tok)
 	clock.Advance(25 * time.Hour) // idle: the token lapses
 	_, err := p.NewClient(src).Quotes.Get(ctx, "AAPL")
