@@ -11,11 +11,20 @@
 //		log.Fatal(err) // names every missing variable, ENVIRONMENT included
 //	}
 //	p, err := providers.New("tradestation", cfg)
-//	flow, err := auth.Begin(p)
-//	// ... once the user has consented and src holds the token:
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	flow, err := auth.Begin(p) // redirect the user to flow.URL
+//
+// and once the user has consented and src (an auth.Source) holds the token:
+//
 //	b, _ := providers.Builtin().Lookup("tradestation")
 //	v, err := b.View(ctx, p, src)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	defer v.Close()
+//	accounts, err := v.Accounts(ctx)
 //
 // Builtin returns a new Registry of the four brokers; Register adds an
 // app's own. The package-level New, FromEnv, EnvVars, Names, Table and

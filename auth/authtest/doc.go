@@ -11,13 +11,12 @@
 // with their own emulator:
 //
 //	func TestConformance(t *testing.T) {
-//		srv := brokertest.NewServer()          // an emulator on 127.0.0.1
+//		srv := tradestationtest.NewServer() // an emulator on 127.0.0.1
 //		defer srv.Close()
-//		p, _ := broker.New(broker.Config{ClientID: srv.ClientID, ClientSecret: srv.ClientSecret,
-//			RedirectURL: srv.RedirectURL, BaseURL: srv.URL})
+//		p, _ := srv.Provider()
 //		authtest.Run(t, authtest.Config{
 //			Provider: p,
-//			Login:    srv.Browser("alice", "pw").Login, // returns the callback URL
+//			Login:    srv.Browser(tradestationtest.User, tradestationtest.Password).Login, // returns the callback URL
 //		})
 //	}
 package authtest

@@ -3,9 +3,16 @@
 // over a *pgxpool.Pool the application owns.
 //
 //	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer pool.Close()
 //	store, err := pgstore.New(ctx, pool, pgstore.Config{
 //		Keys: []pgstore.EncryptionKey{{ID: "2026-01", Secret: key}}, // 32 bytes from a key manager
 //	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	src, err := auth.NewSource(provider, store, auth.Key("tradestation", userID))
 //
 // New creates or upgrades the schema (tables brokerkit_tokens and

@@ -21,7 +21,11 @@ import (
 	"github.com/brokerkit/brokerkit/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+// TestMain starts one throwaway server for the package and gives the
+// examples, which have no testing.TB, a database through DATABASE_URL.
+func TestMain(m *testing.M) {
+	os.Exit(pgtest.MainWithDatabase(m, func(dsn string) { os.Setenv("DATABASE_URL", dsn) }))
+}
 
 func newPool(t testing.TB, dsn string) *pgxpool.Pool {
 	t.Helper()

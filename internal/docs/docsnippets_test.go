@@ -62,10 +62,30 @@ func exampleBodies(t *testing.T, dir string) []string {
 	return bodies
 }
 
+// declaresTest reports whether snippet is a whole Test function that one
+// of dir's test files declares verbatim: go test runs it as it stands.
+func declaresTest(t *testing.T, dir, snippet string) bool {
+	t.Helper()
+	if !strings.HasPrefix(snippet, "func Test") {
+		return false
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	require.NoError(t, err)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		if strings.Contains(string(src), "\n"+snippet+"\n") {
+			return true
+		}
+	}
+	return false
+}
+
 // TestDocSnippetsRun holds every code block of every package doc (doc.go)
 // to running code: each block must parse as Go and stand verbatim in an
 // Example function of its own package, where go test compiles it and,
-// with the example's Output comment, runs it. A doc that shows an API the
+// with the example's Output comment, runs it — or be a whole Test function
+// the package's tests declare verbatim. A doc that shows an API the
 // package no longer has fails here.
 func TestDocSnippetsRun(t *testing.T) {
 	docs, err := filepath.Glob(filepath.Join(root, "*", "doc.go"))
@@ -97,7 +117,7 @@ func TestDocSnippetsRun(t *testing.T) {
 				if !assert.True(t, stmtErr == nil || declErr == nil, "%s: a doc snippet that is not Go:\n%s", rel, b) {
 					continue
 				}
-				found := false
+				found := declaresTest(t, dir, b)
 				for _, body := range bodies {
 					if strings.Contains(body, b) && strings.Contains(body, "// Output:") {
 						found = true

@@ -100,7 +100,48 @@ func unavailable(t testing.TB, err error) {
 // Main runs the tests of m and then stops the server that Start started,
 // removing its files. Use it as os.Exit(pgtest.Main(m)) in TestMain.
 func Main(m *testing.M) int {
+	return finish(m.Run())
+}
+
+// MainWithDatabase is Main for a package whose examples need a database
+// too: examples have no testing.TB to call Start with. It creates one
+// database, passes its connection string to setup before the tests run
+// (which typically puts it where the examples read it, DATABASE_URL), and
+// drops it after them. When no server can be had it behaves as Start does
+// for the whole package: it skips every test with a message saying how to
+// get a server, or fails under CI=true.
+func MainWithDatabase(m *testing.M, setup func(dsn string)) int {
+	once.Do(func() { shared, initErr = startServer() })
+	if initErr != nil {
+		if errors.Is(initErr, errNoBinaries) && os.Getenv("CI") != "true" {
+			fmt.Printf("pgtest: skipping this package: %v; install PostgreSQL (Debian: apt-get install postgresql) or set %s to a server whose user may create databases\n", initErr, EnvURL)
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "pgtest: %v\n", initErr)
+		return 1
+	}
+	name := fmt.Sprintf("brokerkit_main_%d", os.Getpid())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := shared.exec(ctx, "CREATE DATABASE "+name); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: creating database %s: %v\n", name, err)
+		return finish(1)
+	}
+	setup(shared.dsn(name))
 	code := m.Run()
+	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := shared.exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: dropping database %s: %v\n", name, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return finish(code)
+}
+
+// finish stops the server this binary started, if any.
+func finish(code int) int {
 	if shared != nil {
 		if err := shared.stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: stopping the server: %v\n", err)
