@@ -30,4 +30,12 @@
 //
 // Order-check codes the documentation does not list (SecurityNotFound,
 // NotEnoughSharesToSell, ShortSellingNotAllowed) are the emulator's own.
+//
+// Not reproduced: Auth0's OpenID discovery document and JWKS (ID tokens
+// are signed with the client secret and carry no iss, so an OpenID relying
+// party cannot verify them); the registration form of page=signup; the
+// quote streamers (GET /v1.0/streamers and the quote WebSocket) — the REST
+// quote endpoint here is the project's proposal and the broker has none;
+// the ETNA session-token login with credentials in headers; real order
+// routing (marketable orders fill at once against the seeded quotes).
 package autosharestest

@@ -22,4 +22,10 @@
 //	clock.Advance(25 * time.Hour) // idle: the token lapses
 //	_, err := p.NewClient(src).Quotes.Get(ctx, "AAPL")
 //	fmt.Println(errors.Is(err, auth.ErrReauthRequired)) // the user logs in again
+//
+// Not reproduced: the WebSocket streams for accounts and market data;
+// PKCE and scopes (the broker documents neither, and the emulator ignores
+// them); the account-application flow's real review steps; history and
+// quotes beyond the seeded data; real order routing (an order fills or is
+// rejected by the emulator's own rules after WithOrderDelay).
 package just2tradetest

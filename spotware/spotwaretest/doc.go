@@ -31,4 +31,10 @@
 // DisconnectAccount, InvalidateAccounts, DisconnectClients,
 // DropConnections, PauseSpots, SetUnknownFields, SetSplitFrames, CutNextFrame and
 // Freeze.
+//
+// Not reproduced: trading (new, amend and cancel orders, close positions,
+// reconcile, deals, execution events) and history (trendbars, tick data),
+// which are answered UNSUPPORTED_MESSAGE; real market prices (PriceAt is a
+// deterministic generator); the OAuth server's web pages beyond one
+// consent form.
 package spotwaretest

@@ -23,4 +23,13 @@
 //	c := p.NewClient(src)
 //	quotes, err := c.Quotes.Get(ctx, "MSFT")
 //	fmt.Println(quotes[0].Symbol, quotes[0].Last, err) // MSFT 412.37 <nil>
+//
+// Not reproduced: ID tokens are signed with the client secret (HS256) and
+// there is no OpenID discovery document or JWKS, so an OpenID relying party
+// cannot verify them; the v3 HTTP streams (quotes, bars, orders,
+// positions) and their heartbeats are absent; Auth0's real sign-in pages,
+// multi-factor steps and consent screens are one plain form; the AOP
+// account-opening paths are a stand-in (TradeStation does not publish
+// them); v2 implicit-grant tokens are not cut at the UTC date; there are
+// no market hours, so quotes are served at any time.
 package tradestationtest
