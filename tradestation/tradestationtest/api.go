@@ -102,6 +102,7 @@ func (s *Server) apiMux() http.Handler {
 				s.v3Quotes(w, r.PathValue("symbols"))
 			}),
 			v3NotAllowed)
+		s.tradingRoutes(mux, prefix, env, v3NotAllowed)
 
 		route(http.MethodGet, prefix+pathV2Accounts, func(w http.ResponseWriter, r *http.Request) {
 			if g, ok := s.v2Allowed(w, r, "Accounts", false); ok {
@@ -226,7 +227,7 @@ func (s *Server) v3Quotes(w http.ResponseWriter, list string) {
 	var errs []map[string]string
 	n := 0
 	for _, sym := range syms {
-		q, ok := s.data.v3Quotes[strings.ToUpper(strings.TrimSpace(sym))]
+		q, ok := s.quoteJSON(strings.ToUpper(strings.TrimSpace(sym)))
 		if !ok {
 			errs = append(errs, map[string]string{"Symbol": sym, "Error": "FAILED, INVALID SYMBOL"})
 			continue
@@ -382,6 +383,7 @@ func (s *Server) v3Positions(w http.ResponseWriter, env auth.Environment, list, 
 				"UnrealizedProfitLossPercent": pl.Div(cost).Mul(d("100")).Round(4).String(),
 				"UnrealizedProfitLossQty":     pl.Div(p.qty).Div(pv).Round(4).String()})
 		}
+		out = append(out, s.tradedPositions(a, filter)...)
 	}
 	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"Positions": out, "Errors": errs})
 }
