@@ -449,20 +449,41 @@ func TestTradingInputErrorsBeforeSending(t *testing.T) {
 	})
 	c := tradestation.NewClient(&http.Client{Transport: count}, tradestation.WithBaseURL(srv.URL()))
 	for name, call := range map[string]func() error{
-		"no order":        func() error { _, err := c.Orders.Place(ctx, nil); return err },
-		"no quantity":     func() error { _, err := c.Orders.Place(ctx, order(marginAccount, "MSFT", "BUY", "Market", "0")); return err },
-		"limit sans px":   func() error { _, err := c.Orders.Place(ctx, order(marginAccount, "MSFT", "BUY", "Limit", "1")); return err },
-		"market with px":  func() error { _, err := c.Orders.Place(ctx, limit(order(marginAccount, "MSFT", "BUY", "Market", "1"), "1")); return err },
-		"bad type":        func() error { _, err := c.Orders.Place(ctx, order(marginAccount, "MSFT", "BUY", "Bogus", "1")); return err },
-		"bad group":       func() error { _, err := c.Orders.PlaceGroup(ctx, &tradestation.OrderGroup{Type: "XYZ"}); return err },
-		"dashed id":       func() error { _, err := c.Orders.Cancel(ctx, "1-2345-6789"); return err },
-		"empty replace":   func() error { _, err := c.Orders.Replace(ctx, "123", &tradestation.OrderReplace{}); return err },
-		"replace to lim":  func() error { _, err := c.Orders.Replace(ctx, "123", &tradestation.OrderReplace{OrderType: "Limit"}); return err },
-		"no since":        func() error { _, err := c.Orders.History(ctx, marginAccount, nil); return err },
-		"page size":       func() error { _, err := c.Orders.List(ctx, marginAccount, &tradestation.OrdersOptions{PageSize: 601}); return err },
-		"no order ids":    func() error { _, err := c.Orders.Get(ctx, marginAccount); return err },
-		"bars unit":       func() error { _, err := c.Bars.Get(ctx, "MSFT", &tradestation.BarsOptions{Unit: "Hourly"}); return err },
-		"bars exclusive":  func() error { _, err := c.Bars.Get(ctx, "MSFT", &tradestation.BarsOptions{BarsBack: 2, FirstDate: "2026-01-01"}); return err },
+		"no order": func() error { _, err := c.Orders.Place(ctx, nil); return err },
+		"no quantity": func() error {
+			_, err := c.Orders.Place(ctx, order(marginAccount, "MSFT", "BUY", "Market", "0"))
+			return err
+		},
+		"limit sans px": func() error {
+			_, err := c.Orders.Place(ctx, order(marginAccount, "MSFT", "BUY", "Limit", "1"))
+			return err
+		},
+		"market with px": func() error {
+			_, err := c.Orders.Place(ctx, limit(order(marginAccount, "MSFT", "BUY", "Market", "1"), "1"))
+			return err
+		},
+		"bad type": func() error {
+			_, err := c.Orders.Place(ctx, order(marginAccount, "MSFT", "BUY", "Bogus", "1"))
+			return err
+		},
+		"bad group":     func() error { _, err := c.Orders.PlaceGroup(ctx, &tradestation.OrderGroup{Type: "XYZ"}); return err },
+		"dashed id":     func() error { _, err := c.Orders.Cancel(ctx, "1-2345-6789"); return err },
+		"empty replace": func() error { _, err := c.Orders.Replace(ctx, "123", &tradestation.OrderReplace{}); return err },
+		"replace to lim": func() error {
+			_, err := c.Orders.Replace(ctx, "123", &tradestation.OrderReplace{OrderType: "Limit"})
+			return err
+		},
+		"no since": func() error { _, err := c.Orders.History(ctx, marginAccount, nil); return err },
+		"page size": func() error {
+			_, err := c.Orders.List(ctx, marginAccount, &tradestation.OrdersOptions{PageSize: 601})
+			return err
+		},
+		"no order ids": func() error { _, err := c.Orders.Get(ctx, marginAccount); return err },
+		"bars unit":    func() error { _, err := c.Bars.Get(ctx, "MSFT", &tradestation.BarsOptions{Unit: "Hourly"}); return err },
+		"bars exclusive": func() error {
+			_, err := c.Bars.Get(ctx, "MSFT", &tradestation.BarsOptions{BarsBack: 2, FirstDate: "2026-01-01"})
+			return err
+		},
 		"symbols none":    func() error { _, err := c.Symbols.Get(ctx); return err },
 		"symbol w/ comma": func() error { _, err := c.Symbols.Get(ctx, "A,B"); return err },
 	} {
