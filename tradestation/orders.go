@@ -410,9 +410,23 @@ type ordersQuery struct {
 
 // ordersAnswer is the answer of the order lists.
 type ordersAnswer struct {
-	Orders    []Order     `json:"Orders"`
-	Errors    []itemError `json:"Errors"`
-	NextToken string      `json:"NextToken"`
+	Orders    []Order      `json:"Orders"`
+	Errors    []orderError `json:"Errors"`
+	NextToken string       `json:"NextToken"`
+}
+
+// orderError is one failed item of an order read: an order ID (by-ID
+// reads) or account IDs.
+type orderError struct {
+	AccountID string `json:"AccountID"`
+	OrderID   string `json:"OrderID"`
+	Error     string `json:"Error"`
+	Message   string `json:"Message"`
+}
+
+// addTo records e in failed under its order ID, or its account IDs.
+func (e orderError) addTo(failed map[string]string) {
+	itemError{Symbol: e.OrderID, AccountID: e.AccountID, Error: e.Error, Message: e.Message}.addTo(failed)
 }
 
 // List returns today's orders and the open ones of an account, one page
