@@ -2,6 +2,7 @@ package tradestation
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -70,7 +71,7 @@ func (s *BarsService) Get(ctx context.Context, symbol string, opts *BarsOptions)
 		q = *opts
 	}
 	switch {
-	case q.Unit != "" && !hasStatus(barUnits, q.Unit):
+	case q.Unit != "" && !slices.Contains(barUnits, q.Unit):
 		return nil, rest.Invalid(Name, "bars: unit %.20q is not Minute, Daily, Weekly or Monthly", q.Unit)
 	case q.Interval < 0 || q.Interval > 1440 || (q.Interval > 1 && q.Unit != "Minute"):
 		return nil, rest.Invalid(Name, "bars: interval %d is not valid for unit %q (1 to 1440 minutes, else 1)",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -188,10 +189,10 @@ var (
 )
 
 // Filled reports whether the order is filled (FLL, FLP).
-func (o Order) Filled() bool { return hasStatus(orderFilled, o.Status) }
+func (o Order) Filled() bool { return slices.Contains(orderFilled, o.Status) }
 
 // Canceled reports whether the order was cancelled, expired or replaced.
-func (o Order) Canceled() bool { return hasStatus(orderCanceled, o.Status) }
+func (o Order) Canceled() bool { return slices.Contains(orderCanceled, o.Status) }
 
 // Rejected reports whether the order was rejected (REJ).
 func (o Order) Rejected() bool { return o.Status == "REJ" }
@@ -199,15 +200,6 @@ func (o Order) Rejected() bool { return o.Status == "REJ" }
 // Open reports whether the order is still working: neither filled,
 // cancelled nor rejected.
 func (o Order) Open() bool { return !o.Filled() && !o.Canceled() && !o.Rejected() }
-
-func hasStatus(set []string, s string) bool {
-	for _, x := range set {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // OrderRelationship links an order to another of its group (BRK, OSP
 // parent, OSO child, OCO).
@@ -581,7 +573,7 @@ func checkOrder(o *OrderRequest, what string) error {
 			return fail("every leg needs a positive quantity and a TradeAction")
 		}
 	}
-	if !hasStatus(orderTypes, o.OrderType) {
+	if !slices.Contains(orderTypes, o.OrderType) {
 		return fail("OrderType %.20q is not one of %s", o.OrderType, strings.Join(orderTypes, ", "))
 	}
 	if o.TimeInForce.Duration == "" {
@@ -618,7 +610,7 @@ func checkGroup(g *OrderGroup, what string) error {
 	if g == nil || len(g.Orders) == 0 {
 		return rest.Invalid(Name, "%s: no orders given", what)
 	}
-	if !hasStatus(groupTypes, g.Type) {
+	if !slices.Contains(groupTypes, g.Type) {
 		return rest.Invalid(Name, "%s: group type %.20q is not one of %s", what, g.Type, strings.Join(groupTypes, ", "))
 	}
 	for i := range g.Orders {
