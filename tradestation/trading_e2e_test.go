@@ -141,6 +141,10 @@ func TestTradingE2EMarketOrderFillsAndOpensPosition(t *testing.T) {
 	assert.Equal(t, "Long", pos[0].LongShort)
 	assertEq(t, "5", pos[0].Quantity, "Quantity")
 	assertEq(t, "138.86", pos[0].AveragePrice, "AveragePrice")
+
+	bal, err := c.Accounts.Balances(ctx, marginAccount)
+	require.NoError(t, err)
+	assertEq(t, "102832.88", bal[0].CashBalance, "cash paid 5 x 138.86")
 }
 
 func TestTradingE2ELimitFillsWhenQuoteCrosses(t *testing.T) {

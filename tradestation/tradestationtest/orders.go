@@ -895,6 +895,36 @@ func (s *Server) tradedPositions(a *account, filter string) []map[string]any {
 	return out
 }
 
+// cashOf is a's seeded cash moved by its fills.
+func (s *Server) cashOf(a *account) decimal.Decimal {
+	s.trade.mu.Lock()
+	defer s.trade.mu.Unlock()
+	return a.cash.Add(s.trade.cash[a.id])
+}
+
+// tradedValue is the market value and open profit of the positions
+// orders opened in a (futures count only their open profit, as the
+// seeded ones do).
+func (s *Server) tradedValue(a *account) (mv, upl decimal.Decimal) {
+	s.trade.mu.Lock()
+	defer s.trade.mu.Unlock()
+	for k, p := range s.trade.pos {
+		acct, sym, _ := strings.Cut(k, "\x00")
+		if acct != a.id {
+			continue
+		}
+		in := s.instrumentNow(sym)
+		pv := d(in.pointValue)
+		pl := in.last.Sub(p.avg).Mul(p.qty).Mul(pv)
+		v := in.last.Mul(p.qty).Mul(pv)
+		if in.assetType == "FUTURE" {
+			v = pl
+		}
+		mv, upl = mv.Add(v), upl.Add(pl)
+	}
+	return mv, upl
+}
+
 // routes and activationTriggers are the emulator's static lists.
 var (
 	routes = []map[string]any{
