@@ -499,3 +499,24 @@ func TestTradingInputErrorsBeforeSending(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestTradingE2ESimHostKeepsItsOwnBook(t *testing.T) {
+	srv := tradestationtest.NewServer()
+	t.Cleanup(srv.Close)
+	tok, err := srv.IssueV3("openid", "MarketData", "ReadAccount", "Trade")
+	require.NoError(t, err)
+	cfg := srv.Config()
+	cfg.Environment = auth.Sim
+	p, err := tradestation.New(cfg)
+	require.NoError(t, err)
+	sim := p.NewClient(fixedToken{tok})
+	ctx := context.Background()
+	res, err := sim.Orders.Place(ctx, order("SIM1182747M", "AMD", "BUY", "Market", "3"))
+	require.NoError(t, err)
+	assert.True(t, byID(t, sim, "SIM1182747M", res[0].OrderID).Filled())
+
+	live, err := srv.Provider()
+	require.NoError(t, err)
+	_, err = live.NewClient(fixedToken{tok}).Orders.Place(ctx, order("SIM1182747M", "AMD", "BUY", "Market", "3"))
+	assert.ErrorIs(t, err, tradestation.ErrBadRequest, "a SIM account is unknown on the live host")
+}
