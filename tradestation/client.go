@@ -28,6 +28,12 @@ type Client struct {
 	Positions *PositionsService
 	// Quotes fetches quote snapshots (v3).
 	Quotes *QuotesService
+	// Orders places, confirms, replaces, cancels and lists orders (v3).
+	Orders *OrdersService
+	// Bars fetches bar charts (v3).
+	Bars *BarsService
+	// Symbols reads symbol details (v3).
+	Symbols *SymbolsService
 	// Profile reads the logged-in user's OpenID profile.
 	Profile *ProfileService
 	// V2 calls the legacy WebAPI v2.
@@ -168,6 +174,9 @@ func newClient(httpClient *http.Client, o clientOptions) *Client {
 	c.Accounts = &AccountsService{c: c}
 	c.Positions = &PositionsService{c: c}
 	c.Quotes = &QuotesService{c: c}
+	c.Orders = &OrdersService{c: c}
+	c.Bars = &BarsService{c: c}
+	c.Symbols = &SymbolsService{c: c}
 	c.Profile = &ProfileService{c: c}
 	c.V2 = &V2Service{c: c}
 	host, ep, err := o.hosts()

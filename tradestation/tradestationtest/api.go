@@ -102,6 +102,7 @@ func (s *Server) apiMux() http.Handler {
 				s.v3Quotes(w, r.PathValue("symbols"))
 			}),
 			v3NotAllowed)
+		s.tradingRoutes(mux, prefix, env, v3NotAllowed)
 
 		route(http.MethodGet, prefix+pathV2Accounts, func(w http.ResponseWriter, r *http.Request) {
 			if g, ok := s.v2Allowed(w, r, "Accounts", false); ok {
@@ -226,7 +227,7 @@ func (s *Server) v3Quotes(w http.ResponseWriter, list string) {
 	var errs []map[string]string
 	n := 0
 	for _, sym := range syms {
-		q, ok := s.data.v3Quotes[strings.ToUpper(strings.TrimSpace(sym))]
+		q, ok := s.quoteJSON(strings.ToUpper(strings.TrimSpace(sym)))
 		if !ok {
 			errs = append(errs, map[string]string{"Symbol": sym, "Error": "FAILED, INVALID SYMBOL"})
 			continue
@@ -300,7 +301,8 @@ func (s *Server) v3Balances(w http.ResponseWriter, env auth.Environment, list st
 	}
 	bals := []map[string]any{}
 	for _, a := range accts {
-		mv, upl := decimal.Zero, decimal.Zero
+		mv, upl := s.tradedValue(a)
+		cash := s.cashOf(a)
 		for _, p := range a.positions {
 			_, v, pl, _ := s.valuation(p)
 			if a.typ == "Futures" {
@@ -308,24 +310,24 @@ func (s *Server) v3Balances(w http.ResponseWriter, env auth.Environment, list st
 			}
 			mv, upl = mv.Add(v), upl.Add(pl)
 		}
-		equity := a.cash.Add(mv)
-		bp := a.cash
+		equity := cash.Add(mv)
+		bp := cash
 		if a.typ == "Margin" {
 			bp = equity.Mul(d("2"))
 		}
-		b := map[string]any{"AccountID": a.id, "AccountType": a.typ, "CashBalance": a.cash.String(),
+		b := map[string]any{"AccountID": a.id, "AccountType": a.typ, "CashBalance": cash.String(),
 			"BuyingPower": bp.String(), "Equity": equity.String(), "MarketValue": mv.String(),
 			"TodaysProfitLoss": "0", "UnclearedDeposit": "0", "Commission": "0",
-			"BalanceDetail": map[string]string{"CostOfPositions": equity.Sub(a.cash).Sub(upl).String(),
+			"BalanceDetail": map[string]string{"CostOfPositions": equity.Sub(cash).Sub(upl).String(),
 				"DayTradeExcess": "0", "DayTradeMargin": "0", "DayTradeOpenOrderMargin": "0", "DayTrades": "0",
 				"InitialMargin": "0", "MaintenanceMargin": "0", "MaintenanceRate": "0", "MarginRequirement": "0",
-				"OpenOrderMargin": "0", "OptionBuyingPower": a.cash.String(), "OptionsMarketValue": "0",
+				"OpenOrderMargin": "0", "OptionBuyingPower": cash.String(), "OptionsMarketValue": "0",
 				"OvernightBuyingPower": bp.String(), "RealizedProfitLoss": "0", "RequiredMargin": "0",
 				"SecurityOnDeposit": "0", "TodayRealTimeTradeEquity": "0", "TradeEquity": "0",
 				"UnrealizedProfitLoss": upl.String(), "UnsettledFunds": "0"}}
 		if a.typ == "Futures" {
 			b["CurrencyDetails"] = []map[string]string{{"Currency": "USD", "Commission": "0",
-				"CashBalance": a.cash.String(), "RealizedProfitLoss": "0", "UnrealizedProfitLoss": upl.String(),
+				"CashBalance": cash.String(), "RealizedProfitLoss": "0", "UnrealizedProfitLoss": upl.String(),
 				"InitialMargin": "12650", "MaintenanceMargin": "11500", "AccountConversionRate": "1",
 				"AccountMarginRequirement": "12650"}}
 		}
@@ -382,6 +384,7 @@ func (s *Server) v3Positions(w http.ResponseWriter, env auth.Environment, list, 
 				"UnrealizedProfitLossPercent": pl.Div(cost).Mul(d("100")).Round(4).String(),
 				"UnrealizedProfitLossQty":     pl.Div(p.qty).Div(pv).Round(4).String()})
 		}
+		out = append(out, s.tradedPositions(a, filter)...)
 	}
 	oauthsim.WriteJSON(w, http.StatusOK, map[string]any{"Positions": out, "Errors": errs})
 }

@@ -14,6 +14,13 @@
 // clock with the SDK; Faults injects 5xx, 429, delays, cut connections and
 // invalidated tokens.
 //
+// It also trades: orders fill against its quotes, limit and stop orders
+// rest until SetQuote moves the price through them, an OCO or bracket
+// member's fill cancels its siblings, OSO children wait for their parent,
+// orders beyond buying power come back rejected in Errors[], order lists
+// page with expiring nextTokens; bar charts and symbol details are served
+// from the seeded symbols.
+//
 //	srv := tradestationtest.NewServer()
 //	defer srv.Close()
 //	p, _ := srv.Provider()      // v3; srv.ConfigFor(tradestation.V2) for the others

@@ -12,9 +12,13 @@ import (
 // both fixed and rolling windows; fixed ones are easier to test against).
 // A zero limit means unlimited.
 type RateLimits struct {
-	// Accounts is the v3 quota of accounts, balances and positions calls.
+	// Accounts is the v3 quota of accounts, balances and positions calls;
+	// order reads (orders, historical orders) are counted apart against
+	// the same figure, as TradeStation lists them beside each other.
 	Accounts int
-	// Quotes is the v3 quote-snapshot quota.
+	// Quotes is the v3 quote-snapshot quota; bar charts are counted apart
+	// against the same figure. Order execution and symbol details have no
+	// documented quota and are not counted.
 	Quotes int
 	// V2 is WebAPI v2's quota per category (accounts, quotes); over it v2
 	// answers 403 "Quota Exceeded".

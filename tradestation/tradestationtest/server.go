@@ -82,6 +82,7 @@ type Server struct {
 	data   *dataset
 	limits *limiter
 	api    http.Handler
+	trade  trading      // orders, their positions and moved quotes
 	traces atomic.Int64 // numbers v2 TraceIds and AOP applications
 }
 
