@@ -186,10 +186,10 @@ func ExampleLoginLoopback() {
 	if err != nil {
 		panic(err)
 	}
-	tok, err := auth.LoginLoopback(context.Background(), p,
+	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{
 		// A real program starts the user's browser here; this one follows
 		// the redirects itself.
-		auth.LoopbackOpen(func(authURL string) error {
+		Open: func(authURL string) error {
 			resp, err := http.Get(authURL)
 			if err != nil {
 				return err
@@ -200,7 +200,8 @@ func ExampleLoginLoopback() {
 			text, _, _ = strings.Cut(text, "</p>")
 			fmt.Println("browser shows:", text)
 			return nil
-		}))
+		},
+	})
 	if err != nil {
 		panic(err)
 	}

@@ -127,7 +127,7 @@ func TestFileStoreEncryption(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	key := bytes.Repeat([]byte{7}, 32)
-	s, err := auth.NewFileStore(dir, auth.WithEncryptionKey(key))
+	s, err := auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: key})
 	require.NoError(t, err)
 	tok := sampleToken()
 	require.NoError(t, s.Save(ctx, "alice", tok))
@@ -140,7 +140,7 @@ func TestFileStoreEncryption(t *testing.T) {
 	assert.Equal(t, tok.RefreshToken, got.RefreshToken)
 
 	// Another key cannot read it, and must not overwrite it.
-	wrong, err := auth.NewFileStore(dir, auth.WithEncryptionKey(bytes.Repeat([]byte{8}, 32)))
+	wrong, err := auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: bytes.Repeat([]byte{8}, 32)})
 	require.NoError(t, err)
 	_, err = wrong.Load(ctx, "alice")
 	require.ErrorIs(t, err, auth.ErrStoreCorrupt)
@@ -173,7 +173,7 @@ func TestFileStoreEncryption(t *testing.T) {
 	_, err = s.Load(ctx, "alice")
 	require.ErrorIs(t, err, auth.ErrStoreCorrupt)
 
-	_, err = auth.NewFileStore(dir, auth.WithEncryptionKey([]byte("short")))
+	_, err = auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: []byte("short")})
 	require.Error(t, err)
 }
 
