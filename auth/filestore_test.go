@@ -175,6 +175,8 @@ func TestFileStoreEncryption(t *testing.T) {
 
 	_, err = auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: []byte("short")})
 	require.Error(t, err)
+	_, err = auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: []byte{}}) // asked for, but empty
+	require.Error(t, err)
 }
 
 func TestFileStoreCorruptFile(t *testing.T) {
@@ -309,8 +311,8 @@ func TestFileStoreSurvivesKilledWriter(t *testing.T) {
 	t.Logf("%d kills with progress, last token %d, %d temporary files left by killed writers", progressed, last, len(temps))
 }
 
-func TestFileStoreNilOption(t *testing.T) {
-	s, err := auth.NewFileStore(t.TempDir(), nil)
+func TestFileStoreZeroOptions(t *testing.T) {
+	s, err := auth.NewFileStore(t.TempDir(), auth.FileStoreOptions{})
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, s.Save(ctx, "k", &auth.Token{AccessToken: "a"}))
