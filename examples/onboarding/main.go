@@ -50,6 +50,7 @@ import (
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/shopspring/decimal"
 )
 
@@ -316,7 +317,7 @@ func tenantSetup(getenv func(string) string, out io.Writer) (*env, func(), error
 	}
 	var opts []autoshares.Option
 	if v := getenv("AUTOSHARES_API_URL"); v != "" {
-		if err := auth.CheckEndpoint(v); err != nil {
+		if err := origin.CheckEndpoint(v); err != nil {
 			return nil, nil, fmt.Errorf("AUTOSHARES_API_URL: %w", err)
 		}
 		opts = append(opts, autoshares.WithBaseURL(v))
