@@ -247,9 +247,9 @@ func ExampleCallbackHandler() {
 		http.Redirect(w, r, flow.URL, http.StatusFound)
 	})
 	mux.Handle("/callback/example", &auth.CallbackHandler{
-		Provider: p,
-		Path:     "/callback/example",
-		Flow:     auth.FlowByState(flows.Take),
+		Provider:    p,
+		Path:        "/callback/example",
+		FlowByState: flows.Take,
 		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
 			// The signed-in user of the app's own session; "user-42" here.
 			if err := m.SetToken(r.Context(), "user-42", tok); err != nil {

@@ -319,7 +319,7 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := l.flow.Complete(l.ctx, l.p, q)
 	if err != nil {
-		WriteCallbackError(w, err)
+		writeCallbackError(w, err)
 	} else {
 		writePage(w, http.StatusOK, "Login complete", "You are logged in to "+l.p.Name()+". You can close this window.")
 	}
@@ -355,5 +355,5 @@ func writeFinished(w http.ResponseWriter) {
 // refuse answers a redirect that is not this login's without ending it.
 func (l *loopback) refuse(w http.ResponseWriter, err error) {
 	l.refused.Store(&err)
-	WriteCallbackError(w, err)
+	writeCallbackError(w, err)
 }

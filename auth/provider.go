@@ -108,8 +108,9 @@ type Capabilities struct {
 	// refuses a code_verifier for a code issued without a challenge (RFC
 	// 9700 §2.1.1). A state that is present but wrong is refused whatever
 	// this says, and so is an error callback without state, which nothing
-	// binds. FlowByState cannot find the flow of a stateless callback:
-	// look it up from the user's session instead.
+	// binds. CallbackHandler.FlowByState cannot find the flow of a
+	// stateless callback: look it up from the user's session instead
+	// (CallbackHandler.Flow).
 	AllowMissingState bool
 }
 
