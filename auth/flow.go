@@ -69,7 +69,7 @@ type Flow struct {
 	now func() time.Time
 }
 
-// FlowOption configures Begin: a FlowOptions value, or WithAuthParams.
+// FlowOption configures Begin: a FlowOptions value.
 type FlowOption interface{ apply(*flowOptions) }
 
 type flowOptions struct {
