@@ -23,7 +23,7 @@ import (
 //	mux.Handle("/callback/tradestation", &auth.CallbackHandler{
 //		Provider: p,
 //		Path:     "/callback/tradestation",
-//		Flow:     auth.FlowByState(flows.Take),
+//		FlowByState: flows.Take,
 //		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
 //			// save tok for the user, then send them into the app
 //			http.Redirect(w, r, "/accounts", http.StatusFound)
@@ -35,18 +35,26 @@ type CallbackHandler struct {
 	Provider Provider
 	// Path, when set, is the only path served; other paths get 404.
 	Path string
-	// Flow returns the flow the callback belongs to: looked up by the
-	// state parameter (see FlowByState) or from the user's session. It
-	// should hand out each flow once (remove it as it is loaded), so that
-	// a replayed callback finds nothing. A nil flow and nil error mean "no
-	// such login" and are answered as ErrStateMismatch.
+	// FlowByState returns the flow begun with the callback's state
+	// parameter, such as FlowStore.Take. A request whose state is missing,
+	// repeated or overlong is refused without calling it, so a provider
+	// that allows callbacks without state (Capabilities.AllowMissingState)
+	// needs Flow instead. Set FlowByState or Flow.
+	FlowByState func(ctx context.Context, state string) (*Flow, error)
+	// Flow returns the flow the callback belongs to, from the user's
+	// session, say; it is used when FlowByState is nil. Either should hand
+	// out each flow once (remove it as it is loaded), so that a replayed
+	// callback finds nothing. A nil flow and nil error mean "no such
+	// login" and are answered as ErrStateMismatch.
 	Flow func(r *http.Request) (*Flow, error)
 	// OnToken receives the token and writes the response, typically a
 	// redirect into the app. The flow is in the request's context
 	// (FlowFromContext).
 	OnToken func(w http.ResponseWriter, r *http.Request, tok *Token)
-	// OnError, when set, writes the response for a failed callback; nil
-	// means WriteCallbackError.
+	// OnError, when set, writes the response for a failed callback (with
+	// CallbackStatus as its status, say); nil means a short page with a
+	// fixed message for the kind of failure and CallbackStatus's status,
+	// never quoting the request or the error.
 	OnError func(w http.ResponseWriter, r *http.Request, err error)
 }
 
@@ -75,13 +83,17 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	onError := h.OnError
 	if onError == nil {
-		onError = func(w http.ResponseWriter, _ *http.Request, err error) { WriteCallbackError(w, err) }
+		onError = func(w http.ResponseWriter, _ *http.Request, err error) { writeCallbackError(w, err) }
 	}
-	if h.Provider == nil || h.Flow == nil || h.OnToken == nil {
-		onError(w, r, errors.New("auth: CallbackHandler needs Provider, Flow and OnToken"))
+	lookup := h.Flow
+	if h.FlowByState != nil {
+		lookup = flowByState(h.FlowByState)
+	}
+	if h.Provider == nil || lookup == nil || h.OnToken == nil {
+		onError(w, r, errors.New("auth: CallbackHandler needs Provider, FlowByState or Flow, and OnToken"))
 		return
 	}
-	f, err := h.Flow(r)
+	f, err := lookup(r)
 	if err == nil && f == nil {
 		err = fmt.Errorf("auth: %s callback: no login in progress for this state: %w", h.Provider.Name(), ErrStateMismatch)
 	}
@@ -103,12 +115,10 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.OnToken(w, r, tok)
 }
 
-// FlowByState adapts a lookup keyed by the callback's state parameter to
-// CallbackHandler.Flow. A request whose state is missing, repeated or
-// overlong is refused without calling lookup, so a provider that allows
-// callbacks without state (Capabilities.AllowMissingState) needs a lookup
-// by the user's session instead.
-func FlowByState(lookup func(ctx context.Context, state string) (*Flow, error)) func(*http.Request) (*Flow, error) {
+// flowByState adapts CallbackHandler.FlowByState to the shape of
+// CallbackHandler.Flow: the state parameter is read, and a request whose
+// state is missing, repeated or overlong is refused without calling lookup.
+func flowByState(lookup func(ctx context.Context, state string) (*Flow, error)) func(*http.Request) (*Flow, error) {
 	return func(r *http.Request) (*Flow, error) {
 		q, err := callbackQuery(r.URL.RawQuery)
 		if err != nil {
@@ -336,10 +346,10 @@ func callbackMessage(err error) string {
 	return "The login could not be completed."
 }
 
-// WriteCallbackError answers a failed callback with a short HTML page: the
+// writeCallbackError answers a failed callback with a short HTML page: the
 // status from CallbackStatus and a fixed message for the kind of failure.
 // Nothing from the request or the error text is written.
-func WriteCallbackError(w http.ResponseWriter, err error) {
+func writeCallbackError(w http.ResponseWriter, err error) {
 	writePage(w, CallbackStatus(err), "Login failed", callbackMessage(err))
 }
 

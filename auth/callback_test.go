@@ -32,9 +32,9 @@ type cbApp struct {
 func newCBApp(t *testing.T) *cbApp {
 	a := &cbApp{p: newExchangeRecorder(t, true), flows: &auth.FlowStore{}}
 	a.h = &auth.CallbackHandler{
-		Provider: a.p,
-		Path:     "/callback/fake",
-		Flow:     auth.FlowByState(a.flows.Take),
+		Provider:    a.p,
+		Path:        "/callback/fake",
+		FlowByState: a.flows.Take,
 		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
 			a.tokens = append(a.tokens, tok)
 			f, ok := auth.FlowFromContext(r.Context())
@@ -133,8 +133,15 @@ func TestCallbackHandlerRefusals(t *testing.T) {
 			func(a *cbApp) { a.p.err = fmt.Errorf("token: %w", context.DeadlineExceeded) }, http.StatusGatewayTimeout, "did not complete"},
 		{"store failure", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
 			func(a *cbApp) {
+				a.h.FlowByState = func(context.Context, string) (*auth.Flow, error) { return nil, errors.New("flow store: " + evil) }
+			}, http.StatusInternalServerError, "could not be completed"},
+		{"session failure", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
+			func(a *cbApp) {
+				a.h.FlowByState = nil
 				a.h.Flow = func(*http.Request) (*auth.Flow, error) { return nil, errors.New("session store: " + evil) }
 			}, http.StatusInternalServerError, "could not be completed"},
+		{"no flow lookup", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
+			func(a *cbApp) { a.h.FlowByState = nil }, http.StatusInternalServerError, "could not be completed"},
 		{"misconfigured", "GET", func(f *auth.Flow) string { return "/callback/fake?code=c&state=" + f.State },
 			func(a *cbApp) { a.h.OnToken = nil }, http.StatusInternalServerError, "could not be completed"},
 	}
@@ -263,7 +270,7 @@ func TestCallbackHandlerWithOAuthSim(t *testing.T) {
 
 	flows := &auth.FlowStore{}
 	got := make(chan *auth.Token, 1)
-	app.Handle("/callback/sim", &auth.CallbackHandler{Provider: p, Path: "/callback/sim", Flow: auth.FlowByState(flows.Take),
+	app.Handle("/callback/sim", &auth.CallbackHandler{Provider: p, Path: "/callback/sim", FlowByState: flows.Take,
 		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
 			got <- tok
 			_, _ = io.WriteString(w, "welcome")
@@ -357,7 +364,7 @@ func FuzzCallbackHandler(f *testing.F) {
 	})
 }
 
-// fixedCallbackMessages are the texts WriteCallbackError may show.
+// fixedCallbackMessages are the texts the default error page may show.
 var fixedCallbackMessages = map[string]bool{
 	"The login was declined. You can close this window or start the login again.":        true,
 	"This login has already been completed.":                                             true,

@@ -18,8 +18,8 @@ import (
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
-// MaxResponseBytes caps every token-endpoint body read by this package.
-const MaxResponseBytes = 1 << 20
+// maxResponseBytes caps every token-endpoint body read by this package.
+const maxResponseBytes = 1 << 20
 
 // maxLifetime bounds a credible expires_in: ten years.
 const maxLifetime = 10 * 365 * 24 * time.Hour
@@ -88,8 +88,8 @@ func (f *Fields) isKnown(name string) bool {
 	return false
 }
 
-// DecodeTokenResponse turns a token-endpoint answer into a Token or a typed
-// error. It reads at most MaxResponseBytes of body. now is the moment the
+// decodeTokenResponse turns a token-endpoint answer into a Token or a typed
+// error. It reads at most maxResponseBytes of body. now is the moment the
 // answer arrived, from which expires_in is counted. provider names the
 // provider in errors and in the token.
 //
@@ -99,32 +99,22 @@ func (f *Fields) isKnown(name string) bool {
 // not a usable token as *ResponseError.
 //
 // Server text that reaches an error is cleaned where the error is built: the
-// secrets resp.Request carried (code, PKCE verifier, refresh or access
+// secrets req carried (code, PKCE verifier, refresh or access
 // token, client secret, in its query, form or JSON body and Authorization
 // header) are removed in every encoding, control characters folded and the
 // length capped, in Error() and in the fields alike.
-func DecodeTokenResponse(provider string, resp *http.Response, now time.Time, fields *Fields) (*Token, error) {
-	var req *http.Request
-	if resp != nil {
-		req = resp.Request
-	}
-	return decodeTokenResponse(provider, resp, now, fields, req)
-}
-
-// decodeTokenResponse is DecodeTokenResponse for an answer to req, whose
-// secrets are kept out of every error.
 func decodeTokenResponse(provider string, resp *http.Response, now time.Time, fields *Fields, req *http.Request) (*Token, error) {
 	f := fields.orDefault()
 	if resp == nil || resp.Body == nil {
 		return nil, &ResponseError{Provider: provider, Reason: "no response"}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading token response: %w: %w", provider, ErrUnavailable, err)
 	}
-	if len(body) > MaxResponseBytes {
+	if len(body) > maxResponseBytes {
 		return nil, &ResponseError{Provider: provider, StatusCode: resp.StatusCode,
-			Reason: fmt.Sprintf("body larger than %d bytes", MaxResponseBytes)}
+			Reason: fmt.Sprintf("body larger than %d bytes", maxResponseBytes)}
 	}
 	return decodeTokenBody(provider, resp.StatusCode, resp.Header, body, now, f, req)
 }
@@ -296,7 +286,7 @@ func requestSecrets(req *http.Request) []string {
 	}
 	if req.GetBody != nil {
 		if rc, err := req.GetBody(); err == nil {
-			b, _ := io.ReadAll(io.LimitReader(rc, MaxResponseBytes))
+			b, _ := io.ReadAll(io.LimitReader(rc, maxResponseBytes))
 			rc.Close()
 			mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 			switch mt {

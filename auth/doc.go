@@ -10,7 +10,7 @@
 //	p, err := tradestation.New(tradestation.Config{ClientID: id, ClientSecret: secret,
 //		RedirectURL: "http://localhost:3000", Environment: auth.Sim})
 //	tok, err := auth.LoginLoopback(ctx, p, // host, port and path as in RedirectURL
-//		auth.LoopbackHost("localhost"), auth.LoopbackPort(3000), auth.LoopbackPath(""))
+//		auth.LoopbackOptions{Host: "localhost", Port: 3000})
 //	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "me"))
 //	err = src.SetToken(ctx, tok)
 //	resp, err := auth.NewClient(src).Get(apiURL)

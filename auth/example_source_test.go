@@ -93,11 +93,11 @@ func ExampleSource() {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	fmt.Println(resp.StatusCode, auth.CheckResponse(resp), string(body))
+	fmt.Println(resp.StatusCode, string(body))
 	// Output:
 	// auth.Token{provider=example type=Bearer access=redacted refresh=redacted expiry=2026-01-02T15:54:00Z}
 	// rotated refresh token saved: true
-	// 200 <nil> [{"id":"A1"}]
+	// 200 [{"id":"A1"}]
 }
 
 // A back end serving many users gets one client per user from a Manager;

@@ -120,9 +120,9 @@ func ExampleFlow_Complete() {
 	// no code: true
 }
 
-// DecodeTokenResponse reads any broker's token answer; here cTrader's
-// camelCase body, which golang.org/x/oauth2 cannot read.
-func ExampleDecodeTokenResponse() {
+// Exchange reads any broker's token answer; here cTrader's camelCase
+// body, which golang.org/x/oauth2 cannot read.
+func ExampleStandard_Exchange() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"accessToken":"at","tokenType":"bearer","expiresIn":2628000,`+
@@ -130,12 +130,12 @@ func ExampleDecodeTokenResponse() {
 	}))
 	defer srv.Close()
 
-	resp, err := http.Get(srv.URL + "/apps/token")
+	p, err := auth.NewStandard(auth.Config{Name: "spotware", ClientID: "app", AuthStyle: auth.AuthStylePublic,
+		Endpoint: auth.Endpoint{AuthURL: srv.URL + "/apps/auth", TokenURL: srv.URL + "/apps/token"}, Now: exampleClock})
 	if err != nil {
 		panic(err)
 	}
-	defer resp.Body.Close()
-	tok, err := auth.DecodeTokenResponse("spotware", resp, exampleClock(), nil)
+	tok, err := p.Exchange(context.Background(), "the-code")
 	if err != nil {
 		panic(err)
 	}
@@ -147,7 +147,7 @@ func ExampleDecodeTokenResponse() {
 }
 
 // Errors come back typed, whatever shape the broker wrapped them in.
-func ExampleDecodeTokenResponse_errors() {
+func ExampleStandard_Exchange_errors() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		// cTrader reports failures with HTTP 200.
@@ -155,12 +155,12 @@ func ExampleDecodeTokenResponse_errors() {
 	}))
 	defer srv.Close()
 
-	resp, err := http.Get(srv.URL)
+	p, err := auth.NewStandard(auth.Config{Name: "spotware", ClientID: "app", AuthStyle: auth.AuthStylePublic,
+		Endpoint: auth.Endpoint{AuthURL: srv.URL + "/apps/auth", TokenURL: srv.URL + "/apps/token"}})
 	if err != nil {
 		panic(err)
 	}
-	defer resp.Body.Close()
-	_, err = auth.DecodeTokenResponse("spotware", resp, time.Now(), nil)
+	_, err = p.Exchange(context.Background(), "the-code")
 	var oe *auth.OAuthError
 	if errors.As(err, &oe) {
 		fmt.Println(oe.Code, oe.StatusCode)
@@ -186,10 +186,10 @@ func ExampleLoginLoopback() {
 	if err != nil {
 		panic(err)
 	}
-	tok, err := auth.LoginLoopback(context.Background(), p,
+	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{
 		// A real program starts the user's browser here; this one follows
 		// the redirects itself.
-		auth.LoopbackOpen(func(authURL string) error {
+		Open: func(authURL string) error {
 			resp, err := http.Get(authURL)
 			if err != nil {
 				return err
@@ -200,7 +200,8 @@ func ExampleLoginLoopback() {
 			text, _, _ = strings.Cut(text, "</p>")
 			fmt.Println("browser shows:", text)
 			return nil
-		}))
+		},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -246,9 +247,9 @@ func ExampleCallbackHandler() {
 		http.Redirect(w, r, flow.URL, http.StatusFound)
 	})
 	mux.Handle("/callback/example", &auth.CallbackHandler{
-		Provider: p,
-		Path:     "/callback/example",
-		Flow:     auth.FlowByState(flows.Take),
+		Provider:    p,
+		Path:        "/callback/example",
+		FlowByState: flows.Take,
 		OnToken: func(w http.ResponseWriter, r *http.Request, tok *auth.Token) {
 			// The signed-in user of the app's own session; "user-42" here.
 			if err := m.SetToken(r.Context(), "user-42", tok); err != nil {

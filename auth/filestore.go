@@ -42,7 +42,7 @@ var encMagic = []byte("brokerkit-token-aes256gcm-v1\n")
 // *StoreError matching ErrStoreUnsafe), never read, written through or
 // replaced; Delete removes it.
 //
-// With WithEncryptionKey the files are sealed with AES-256-GCM, bound to
+// With FileStoreOptions.EncryptionKey the files are sealed with AES-256-GCM, bound to
 // their key. A file that cannot be read back gives a *StoreError (matching
 // ErrStoreCorrupt) and Save refuses to replace it: Delete it explicitly.
 //
@@ -54,40 +54,33 @@ type FileStore struct {
 	aead cipher.AEAD
 }
 
-// FileStoreOption configures NewFileStore.
-type FileStoreOption func(*fileStoreOptions)
-
-type fileStoreOptions struct {
-	key    []byte
-	keySet bool
-}
-
-// WithEncryptionKey seals every file with AES-256-GCM under key, which must
-// be 32 bytes (from a key ring or a secret manager, never from the same
-// directory).
-func WithEncryptionKey(key []byte) FileStoreOption {
-	return func(o *fileStoreOptions) { o.key = append([]byte(nil), key...); o.keySet = true }
+// FileStoreOptions tunes NewFileStore. A zero field keeps its default.
+type FileStoreOptions struct {
+	// EncryptionKey, when not nil, seals every file with AES-256-GCM under
+	// it; it must be 32 bytes (from a key ring or a secret manager, never
+	// from the same directory). Nil stores plain files.
+	EncryptionKey []byte
 }
 
 // NewFileStore returns a FileStore keeping its files in dir, which it
 // creates (mode 0700) if needed. An existing dir others can write gives an
 // error matching ErrStoreUnsafe (see FileStore).
-func NewFileStore(dir string, opts ...FileStoreOption) (*FileStore, error) {
-	var o fileStoreOptions
+func NewFileStore(dir string, opts ...FileStoreOptions) (*FileStore, error) {
+	var key []byte
 	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
+		if opt.EncryptionKey != nil {
+			key = opt.EncryptionKey
 		}
 	}
 	if dir == "" {
 		return nil, errors.New("auth: file store: directory is empty")
 	}
 	s := &FileStore{dir: dir}
-	if o.keySet {
-		if len(o.key) != 32 {
-			return nil, fmt.Errorf("auth: file store: encryption key must be 32 bytes, got %d", len(o.key))
+	if key != nil {
+		if len(key) != 32 {
+			return nil, fmt.Errorf("auth: file store: encryption key must be 32 bytes, got %d", len(key))
 		}
-		block, err := aes.NewCipher(o.key)
+		block, err := aes.NewCipher(key)
 		if err != nil {
 			return nil, fmt.Errorf("auth: file store: %v", err)
 		}

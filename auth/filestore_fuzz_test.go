@@ -56,7 +56,7 @@ func FuzzFileStoreLoad(f *testing.F) {
 	}
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	enc, err := NewFileStore(dir+"/enc", WithEncryptionKey(secret))
+	enc, err := NewFileStore(dir+"/enc", FileStoreOptions{EncryptionKey: secret})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -127,7 +127,7 @@ func TestFileStoreEncryption(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	key := bytes.Repeat([]byte{7}, 32)
-	s, err := auth.NewFileStore(dir, auth.WithEncryptionKey(key))
+	s, err := auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: key})
 	require.NoError(t, err)
 	tok := sampleToken()
 	require.NoError(t, s.Save(ctx, "alice", tok))
@@ -140,7 +140,7 @@ func TestFileStoreEncryption(t *testing.T) {
 	assert.Equal(t, tok.RefreshToken, got.RefreshToken)
 
 	// Another key cannot read it, and must not overwrite it.
-	wrong, err := auth.NewFileStore(dir, auth.WithEncryptionKey(bytes.Repeat([]byte{8}, 32)))
+	wrong, err := auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: bytes.Repeat([]byte{8}, 32)})
 	require.NoError(t, err)
 	_, err = wrong.Load(ctx, "alice")
 	require.ErrorIs(t, err, auth.ErrStoreCorrupt)
@@ -173,7 +173,9 @@ func TestFileStoreEncryption(t *testing.T) {
 	_, err = s.Load(ctx, "alice")
 	require.ErrorIs(t, err, auth.ErrStoreCorrupt)
 
-	_, err = auth.NewFileStore(dir, auth.WithEncryptionKey([]byte("short")))
+	_, err = auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: []byte("short")})
+	require.Error(t, err)
+	_, err = auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: []byte{}}) // asked for, but empty
 	require.Error(t, err)
 }
 
@@ -309,8 +311,8 @@ func TestFileStoreSurvivesKilledWriter(t *testing.T) {
 	t.Logf("%d kills with progress, last token %d, %d temporary files left by killed writers", progressed, last, len(temps))
 }
 
-func TestFileStoreNilOption(t *testing.T) {
-	s, err := auth.NewFileStore(t.TempDir(), nil)
+func TestFileStoreZeroOptions(t *testing.T) {
+	s, err := auth.NewFileStore(t.TempDir(), auth.FileStoreOptions{})
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, s.Save(ctx, "k", &auth.Token{AccessToken: "a"}))

@@ -69,7 +69,7 @@ type Flow struct {
 	now func() time.Time
 }
 
-// FlowOption configures Begin: a FlowOptions value, or WithAuthParams.
+// FlowOption configures Begin: a FlowOptions value.
 type FlowOption interface{ apply(*flowOptions) }
 
 type flowOptions struct {
@@ -163,7 +163,7 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 	var ac []AuthCodeOption
 	if caps.PKCE {
 		f.Verifier = oauth2.GenerateVerifier()
-		ac = append(ac, S256ChallengeOption(f.Verifier))
+		ac = append(ac, s256ChallengeOption(f.Verifier))
 	}
 	if len(o.scopes) > 0 {
 		ac = append(ac, paramOption{"scope", strings.Join(o.scopes, " ")})
@@ -293,7 +293,7 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 	f.Used = true
 	var opts []AuthCodeOption
 	if f.Verifier != "" {
-		opts = append(opts, VerifierOption(f.Verifier))
+		opts = append(opts, verifierOption(f.Verifier))
 	}
 	if f.RedirectURL != "" {
 		opts = append(opts, paramOption{"redirect_uri", f.RedirectURL})

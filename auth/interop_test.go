@@ -152,7 +152,7 @@ func TestInteropAuthorizationCodePKCE(t *testing.T) {
 			assert.Equal(t, "interop", tok.Provider)
 
 			// The code is single use at the server too (not only in Flow).
-			_, err = p.Exchange(ctx, interopCodeOf(t, cb), auth.VerifierOption(f.Verifier))
+			_, err = p.Exchange(ctx, interopCodeOf(t, cb), auth.SetParam("code_verifier", f.Verifier))
 			var oe *auth.OAuthError
 			require.ErrorAs(t, err, &oe, "code reuse must be rejected")
 			assert.Equal(t, "invalid_grant", oe.Code)
@@ -188,7 +188,7 @@ func TestInteropWrongVerifier(t *testing.T) {
 	f, cb := interopConsent(t, p)
 	other, err := auth.Begin(p)
 	require.NoError(t, err)
-	_, err = p.Exchange(ctx, interopCodeOf(t, cb), auth.VerifierOption(other.Verifier))
+	_, err = p.Exchange(ctx, interopCodeOf(t, cb), auth.SetParam("code_verifier", other.Verifier))
 	var oe *auth.OAuthError
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "invalid_grant", oe.Code)

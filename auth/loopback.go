@@ -20,17 +20,44 @@ import (
 // when not told otherwise.
 const defaultLoopbackTimeout = 5 * time.Minute
 
-// LoopbackOption configures LoginLoopback.
-type LoopbackOption func(*loopbackOptions)
-
-type loopbackOptions struct {
-	host     string
-	port     int
-	path     string
-	open     func(string) error
-	out      io.Writer
-	timeout  time.Duration
-	flowOpts []FlowOption
+// LoopbackOptions tunes LoginLoopback. A zero field keeps its default
+// (Path excepted: see there).
+type LoopbackOptions struct {
+	// Host is the host name in the redirect URI: "127.0.0.1" (the default,
+	// as RFC 8252 recommends) or "localhost", for brokers whose registered
+	// callbacks name localhost (TradeStation's defaults do). The listener is
+	// always on the loopback interface. A browser may send "localhost" to
+	// 127.0.0.1 or to [::1], so in that mode the login listens on both and
+	// does not start unless it holds the port on each one the machine has:
+	// on a random port it moves to another port, on a fixed port it fails
+	// with the bind error (syscall.EADDRINUSE where the system says so),
+	// because another program listening there would get the code.
+	Host string
+	// Port is the port to listen on; 0 (the default) picks a free one.
+	// Brokers that match the redirect port exactly need a fixed one
+	// (TradeStation allows 80, 3000, 3001, 8080 and 31022 by default).
+	Port int
+	// Path is the path of the redirect URI, as registered with the broker
+	// ("/callback", say). Empty means none: the redirect URI ends at the
+	// port ("http://localhost:3000"), served at "/". It has no other
+	// default because the empty path is itself a common registration.
+	Path string
+	// Timeout is how long to wait for the browser's redirect (five minutes
+	// when zero); it is also the flow's lifetime.
+	Timeout time.Duration
+	// Open hands the authorization URL to the user, typically by starting
+	// their browser. When it fails, the URL is printed to Output instead
+	// and the login goes on. Nil only prints. Open should return once it
+	// has handed the URL on (start the browser, do not wait for it to
+	// exit): LoginLoopback watches ctx only after Open returns.
+	Open func(authURL string) error
+	// Output is where instructions are printed (nil: os.Stderr; io.Discard
+	// prints nothing).
+	Output io.Writer
+	// Flow is passed to Begin (scopes, extra authorization parameters, an
+	// issuer, a clock). Its RedirectURL and TTL are set by the login from
+	// the fields above.
+	Flow FlowOptions
 
 	// listenHosts and listen replace the addresses and the bind of the
 	// listener in tests; nil means the host's own addresses and net.Listen.
@@ -38,68 +65,44 @@ type loopbackOptions struct {
 	listen      func(network, address string) (net.Listener, error)
 }
 
-// loopbackBindTries is how often a login on a random port looks for a port
-// that is free on every address of its host.
-const loopbackBindTries = 8
-
-// LoopbackHost sets the host name in the redirect URI: "127.0.0.1" (the
-// default, as RFC 8252 recommends) or "localhost", for brokers whose
-// registered callbacks name localhost (TradeStation's defaults do). The
-// listener is always on the loopback interface. A browser may send
-// "localhost" to 127.0.0.1 or to [::1], so in that mode the login listens
-// on both and does not start unless it holds the port on each one the
-// machine has: on a random port it moves to another port, on a fixed port
-// it fails with the bind error (syscall.EADDRINUSE where the system says
-// so), because another program listening there would get the code.
-func LoopbackHost(host string) LoopbackOption {
-	return func(o *loopbackOptions) { o.host = host }
+// loopbackOptions is the options of one login, merged.
+type loopbackOptions struct {
+	LoopbackOptions
+	flows []FlowOption
 }
 
-// LoopbackPort sets the port to listen on; 0 (the default) picks a free
-// one. Brokers that match the redirect port exactly need a fixed one
-// (TradeStation allows 80, 3000, 3001, 8080 and 31022 by default).
-func LoopbackPort(port int) LoopbackOption {
-	return func(o *loopbackOptions) { o.port = port }
-}
-
-// LoopbackPath sets the path of the redirect URI (default "/callback").
-// The empty path makes the redirect URI end at the port
-// ("http://localhost:3000"), served at "/".
-func LoopbackPath(path string) LoopbackOption {
-	return func(o *loopbackOptions) { o.path = path }
-}
-
-// LoopbackOpen sets how the authorization URL reaches the user, typically
-// by starting their browser. When it fails, the URL is printed to the
-// output instead and the login goes on. The default only prints. open
-// should return once it has handed the URL on (start the browser, do not
-// wait for it to exit): LoginLoopback watches ctx only after open returns.
-func LoopbackOpen(open func(authURL string) error) LoopbackOption {
-	return func(o *loopbackOptions) { o.open = open }
-}
-
-// LoopbackOutput sets where instructions are printed (default os.Stderr);
-// nil prints nothing.
-func LoopbackOutput(w io.Writer) LoopbackOption {
-	return func(o *loopbackOptions) {
-		o.out = w
-		if w == nil {
-			o.out = io.Discard
-		}
+// merge sets the non-zero fields of n on o.
+func (o *loopbackOptions) merge(n LoopbackOptions) {
+	if n.Host != "" {
+		o.Host = n.Host
+	}
+	if n.Port != 0 {
+		o.Port = n.Port
+	}
+	if n.Path != "" {
+		o.Path = n.Path
+	}
+	if n.Timeout != 0 {
+		o.Timeout = n.Timeout
+	}
+	if n.Open != nil {
+		o.Open = n.Open
+	}
+	if n.Output != nil {
+		o.Output = n.Output
+	}
+	o.flows = append(o.flows, n.Flow)
+	if n.listenHosts != nil {
+		o.listenHosts = n.listenHosts
+	}
+	if n.listen != nil {
+		o.listen = n.listen
 	}
 }
 
-// LoopbackTimeout sets how long to wait for the browser's redirect
-// (five minutes when not given); it is also the flow's lifetime.
-func LoopbackTimeout(d time.Duration) LoopbackOption {
-	return func(o *loopbackOptions) { o.timeout = d }
-}
-
-// LoopbackFlowOptions passes options to Begin (scopes, extra authorization
-// parameters, an issuer).
-func LoopbackFlowOptions(opts ...FlowOption) LoopbackOption {
-	return func(o *loopbackOptions) { o.flowOpts = append(o.flowOpts, opts...) }
-}
+// loopbackBindTries is how often a login on a random port looks for a port
+// that is free on every address of its host.
+const loopbackBindTries = 8
 
 // LoginLoopback logs a user in from a command-line or desktop program
 // (RFC 8252): it listens on the loopback interface, begins a flow whose
@@ -107,8 +110,7 @@ func LoopbackFlowOptions(opts ...FlowOption) LoopbackOption {
 // waits for the browser's one redirect, answers it with a short page,
 // completes the flow and shuts the listener down.
 //
-//	tok, err := auth.LoginLoopback(ctx, p,
-//		auth.LoopbackHost("localhost"), auth.LoopbackPort(3000), auth.LoopbackPath(""))
+//	tok, err := auth.LoginLoopback(ctx, p, auth.LoopbackOptions{Host: "localhost", Port: 3000})
 //
 // Only the redirect path is served (other paths get 404), and only to
 // requests whose Host is the redirect's host and port (a page that rebinds
@@ -120,38 +122,36 @@ func LoopbackFlowOptions(opts ...FlowOption) LoopbackOption {
 // too, so any page can end the login, though not with its own code.)
 // Waiting ends with ctx, or after the timeout with an error matching
 // ErrFlowExpired.
-func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*Token, error) {
-	o := loopbackOptions{host: "127.0.0.1", path: "/callback", out: os.Stderr, timeout: defaultLoopbackTimeout}
+func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOptions) (*Token, error) {
+	o := loopbackOptions{LoopbackOptions: LoopbackOptions{Host: "127.0.0.1", Output: os.Stderr, Timeout: defaultLoopbackTimeout}}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
+		o.merge(opt)
 	}
-	if !IsLoopback(o.host) {
-		return nil, fmt.Errorf("auth: loopback login: host %q is not a loopback name", o.host)
+	if !origin.IsLoopback(o.Host) {
+		return nil, fmt.Errorf("auth: loopback login: host %q is not a loopback name", o.Host)
 	}
-	if o.port < 0 || o.port > 65535 {
-		return nil, fmt.Errorf("auth: loopback login: port %d out of range", o.port)
+	if o.Port < 0 || o.Port > 65535 {
+		return nil, fmt.Errorf("auth: loopback login: port %d out of range", o.Port)
 	}
-	if o.path != "" && o.path[0] != '/' {
-		return nil, fmt.Errorf("auth: loopback login: path %q must start with /", o.path)
+	if o.Path != "" && o.Path[0] != '/' {
+		return nil, fmt.Errorf("auth: loopback login: path %q must start with /", o.Path)
 	}
-	if o.timeout <= 0 {
-		return nil, errors.New("auth: loopback login: timeout must be positive")
+	if o.Timeout < 0 {
+		return nil, errors.New("auth: loopback login: timeout must not be negative")
 	}
 
 	listeners, port, err := o.bind()
 	if err != nil {
 		return nil, err
 	}
-	redirectHost := net.JoinHostPort(o.host, strconv.Itoa(port))
-	redirect := "http://" + redirectHost + o.path
-	servePath := o.path
+	redirectHost := net.JoinHostPort(o.Host, strconv.Itoa(port))
+	redirect := "http://" + redirectHost + o.Path
+	servePath := o.Path
 	if servePath == "" {
 		servePath = "/"
 	}
 
-	flow, err := Begin(p, append(o.flowOpts, FlowOptions{RedirectURL: redirect, TTL: o.timeout})...)
+	flow, err := Begin(p, append(o.flows, FlowOptions{RedirectURL: redirect, TTL: o.Timeout})...)
 	if err != nil {
 		for _, l := range listeners {
 			_ = l.Close()
@@ -159,8 +159,8 @@ func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*To
 		return nil, err
 	}
 
-	timedOut := fmt.Errorf("auth: loopback login: no redirect within %s: %w", o.timeout, ErrFlowExpired)
-	ctx, cancel := context.WithTimeoutCause(ctx, o.timeout, timedOut)
+	timedOut := fmt.Errorf("auth: loopback login: no redirect within %s: %w", o.Timeout, ErrFlowExpired)
+	ctx, cancel := context.WithTimeoutCause(ctx, o.Timeout, timedOut)
 	defer cancel()
 	lb := &loopback{p: p, flow: flow, path: servePath, host: redirectHost, ctx: ctx, result: make(chan loopbackResult, 1)}
 	srv := &http.Server{Handler: lb, ReadHeaderTimeout: 10 * time.Second}
@@ -175,10 +175,10 @@ func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*To
 		wg.Wait()
 	}()
 
-	if o.open == nil {
-		fmt.Fprintf(o.out, "Open this address in your browser to log in to %s:\n\n  %s\n\n", p.Name(), flow.URL)
-	} else if err := o.open(flow.URL); err != nil {
-		fmt.Fprintf(o.out, "Could not open a browser (%v). Open this address to log in to %s:\n\n  %s\n\n",
+	if o.Open == nil {
+		fmt.Fprintf(o.Output, "Open this address in your browser to log in to %s:\n\n  %s\n\n", p.Name(), flow.URL)
+	} else if err := o.Open(flow.URL); err != nil {
+		fmt.Fprintf(o.Output, "Could not open a browser (%v). Open this address to log in to %s:\n\n  %s\n\n",
 			err, p.Name(), flow.URL)
 	}
 
@@ -197,19 +197,19 @@ func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOption) (*To
 	}
 }
 
-// bind listens on every address of o.host at one port: o.port, or when
+// bind listens on every address of o.Host at one port: o.Port, or when
 // that is 0 a port the first address picks, tried again on another port
 // when a later address has it taken.
 func (o *loopbackOptions) bind() ([]net.Listener, int, error) {
 	hosts := o.listenHosts
 	if hosts == nil {
-		switch o.host {
+		switch o.Host {
 		case "localhost":
 			// Browsers resolve localhost to either address, some to
 			// ::1 first.
 			hosts = []string{"127.0.0.1", "::1"}
 		default:
-			hosts = []string{o.host}
+			hosts = []string{o.Host}
 		}
 	}
 	listen := o.listen
@@ -217,13 +217,13 @@ func (o *loopbackOptions) bind() ([]net.Listener, int, error) {
 		listen = net.Listen
 	}
 	tries := 1
-	if o.port == 0 {
+	if o.Port == 0 {
 		tries = loopbackBindTries
 	}
 	var err error
 	for range tries {
 		var lns []net.Listener
-		if lns, err = bindAll(listen, hosts, o.port); err == nil {
+		if lns, err = bindAll(listen, hosts, o.Port); err == nil {
 			return lns, lns[0].Addr().(*net.TCPAddr).Port, nil
 		}
 	}
@@ -319,7 +319,7 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := l.flow.Complete(l.ctx, l.p, q)
 	if err != nil {
-		WriteCallbackError(w, err)
+		writeCallbackError(w, err)
 	} else {
 		writePage(w, http.StatusOK, "Login complete", "You are logged in to "+l.p.Name()+". You can close this window.")
 	}
@@ -355,5 +355,5 @@ func writeFinished(w http.ResponseWriter) {
 // refuse answers a redirect that is not this login's without ending it.
 func (l *loopback) refuse(w http.ResponseWriter, err error) {
 	l.refused.Store(&err)
-	WriteCallbackError(w, err)
+	writeCallbackError(w, err)
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -38,20 +39,20 @@ var errHeld = errors.New("address already in use (simulated)")
 // answer as bind says: nil binds it (on a spare 127.0.0.1 port), an error
 // refuses. The tests below so run the same way on machines with and
 // without IPv6 loopback.
-func secondAddress(bind func(port string) error) LoopbackOption {
-	return func(o *loopbackOptions) {
-		o.listenHosts = []string{"127.0.0.1", "second"}
-		o.listen = func(network, addr string) (net.Listener, error) {
-			host, port, err := net.SplitHostPort(addr)
-			if err != nil || host != "second" {
-				return net.Listen(network, addr)
-			}
-			if err := bind(port); err != nil {
-				return nil, &net.OpError{Op: "listen", Net: network, Err: err}
-			}
-			return net.Listen(network, "127.0.0.1:0")
+func secondAddress(bind func(port string) error) LoopbackOptions {
+	var o LoopbackOptions
+	o.listenHosts = []string{"127.0.0.1", "second"}
+	o.listen = func(network, addr string) (net.Listener, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || host != "second" {
+			return net.Listen(network, addr)
 		}
+		if err := bind(port); err != nil {
+			return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+		}
+		return net.Listen(network, "127.0.0.1:0")
 	}
+	return o
 }
 
 // answer plays the browser: it sends the code with the flow's state to the
@@ -93,15 +94,15 @@ func freePort(t *testing.T) int {
 // the browser is sent anywhere.
 func TestLoopbackSecondAddressHeldFixedPort(t *testing.T) {
 	var opened atomic.Bool
-	_, err := LoginLoopback(context.Background(), fakeProvider{}, LoopbackHost("localhost"), LoopbackPort(freePort(t)),
-		LoopbackTimeout(5*time.Second), LoopbackOutput(nil),
+	_, err := LoginLoopback(context.Background(), fakeProvider{}, LoopbackOptions{Host: "localhost", Port: freePort(t),
+		Timeout: 5 * time.Second, Output: io.Discard,
+		Open: func(string) error { opened.Store(true); return nil }},
 		secondAddress(func(port string) error {
 			if port == "0" {
 				return nil // the address exists: only this port is taken
 			}
 			return errHeld
-		}),
-		LoopbackOpen(func(string) error { opened.Store(true); return nil }))
+		}))
 	if !errors.Is(err, errHeld) {
 		t.Fatalf("err = %v, want the bind failure", err)
 	}
@@ -115,8 +116,9 @@ func TestLoopbackSecondAddressHeldFixedPort(t *testing.T) {
 func TestLoopbackSecondAddressHeldRandomPortMoves(t *testing.T) {
 	var tries []string
 	var used string
-	tok, err := LoginLoopback(context.Background(), fakeProvider{}, LoopbackHost("localhost"),
-		LoopbackTimeout(5*time.Second), LoopbackOutput(nil),
+	tok, err := LoginLoopback(context.Background(), fakeProvider{}, LoopbackOptions{Host: "localhost",
+		Timeout: 5 * time.Second, Output: io.Discard,
+		Open: func(authURL string) error { used = answer(t, authURL); return nil }},
 		secondAddress(func(port string) error {
 			if port == "0" {
 				return nil
@@ -126,8 +128,7 @@ func TestLoopbackSecondAddressHeldRandomPortMoves(t *testing.T) {
 				return errHeld
 			}
 			return nil
-		}),
-		LoopbackOpen(func(authURL string) error { used = answer(t, authURL); return nil }))
+		}))
 	if err != nil || tok.AccessToken != "access-for-c" {
 		t.Fatalf("login: %v, %v", tok, err)
 	}
@@ -139,10 +140,10 @@ func TestLoopbackSecondAddressHeldRandomPortMoves(t *testing.T) {
 // An address the machine does not have (no IPv6 loopback): nobody can hold
 // it either, so the login goes on with 127.0.0.1 alone.
 func TestLoopbackSecondAddressMissing(t *testing.T) {
-	tok, err := LoginLoopback(context.Background(), fakeProvider{}, LoopbackHost("localhost"),
-		LoopbackTimeout(5*time.Second), LoopbackOutput(nil),
-		secondAddress(func(string) error { return errors.New("cannot assign requested address (simulated)") }),
-		LoopbackOpen(func(authURL string) error { answer(t, authURL); return nil }))
+	tok, err := LoginLoopback(context.Background(), fakeProvider{}, LoopbackOptions{Host: "localhost",
+		Timeout: 5 * time.Second, Output: io.Discard,
+		Open: func(authURL string) error { answer(t, authURL); return nil }},
+		secondAddress(func(string) error { return errors.New("cannot assign requested address (simulated)") }))
 	if err != nil || tok.AccessToken != "access-for-c" {
 		t.Fatalf("login: %v, %v", tok, err)
 	}

@@ -46,9 +46,9 @@ func lbGet(t *testing.T, method, u string) (int, string) {
 func TestLoginLoopback(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	var redirect string
-	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(10*time.Second),
-		auth.LoopbackFlowOptions(auth.FlowOptions{Scopes: []string{"read"}}),
-		auth.LoopbackOpen(func(authURL string) error {
+	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Path: "/callback", Timeout: 10 * time.Second,
+		Flow: auth.FlowOptions{Scopes: []string{"read"}},
+		Open: func(authURL string) error {
 			var state string
 			redirect, state = loopbackVisit(t, authURL)
 			assert.Contains(t, authURL, "code_challenge_method=S256")
@@ -75,7 +75,7 @@ func TestLoginLoopback(t *testing.T) {
 			st, _ = lbGet(t, "GET", redirect+"?code=c-2&state="+url.QueryEscape(state))
 			assert.Equal(t, http.StatusGone, st)
 			return nil
-		}))
+		}})
 	require.NoError(t, err)
 	assert.Equal(t, "access-for-c-1", tok.AccessToken)
 	require.Equal(t, []string{"c-1"}, p.codes, "exactly one exchange")
@@ -100,9 +100,9 @@ func TestLoginLoopbackFixedPortLocalhost(t *testing.T) {
 
 	p := newExchangeRecorder(t, false)
 	var redirect string
-	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackHost("localhost"), auth.LoopbackPort(port),
-		auth.LoopbackPath(""), auth.LoopbackTimeout(10*time.Second),
-		auth.LoopbackOpen(func(authURL string) error {
+	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Host: "localhost", Port: port,
+		Timeout: 10 * time.Second, // no Path: the redirect ends at the port
+		Open: func(authURL string) error {
 			var state string
 			redirect, state = loopbackVisit(t, authURL)
 			st, _ := lbGet(t, "GET", "http://localhost:"+strconv.Itoa(port)+"/other?state="+state)
@@ -110,7 +110,7 @@ func TestLoginLoopbackFixedPortLocalhost(t *testing.T) {
 			st, _ = lbGet(t, "GET", "http://localhost:"+strconv.Itoa(port)+"/?code=c&state="+url.QueryEscape(state))
 			assert.Equal(t, http.StatusOK, st)
 			return nil
-		}))
+		}})
 	require.NoError(t, err)
 	assert.Equal(t, "http://localhost:"+strconv.Itoa(port), redirect)
 
@@ -135,12 +135,12 @@ func TestLoginLoopbackPrintsURL(t *testing.T) {
 				}
 			}
 		}()
-		opts := []auth.LoopbackOption{auth.LoopbackOutput(pw), auth.LoopbackTimeout(10 * time.Second)}
+		opts := auth.LoopbackOptions{Output: pw, Timeout: 10 * time.Second}
 		if withFailingOpener {
-			opts = append(opts, auth.LoopbackOpen(func(string) error { return errors.New("no display") }))
+			opts.Open = func(string) error { return errors.New("no display") }
 		}
 		p := newExchangeRecorder(t, true)
-		tok, err := auth.LoginLoopback(context.Background(), p, opts...)
+		tok, err := auth.LoginLoopback(context.Background(), p, opts)
 		pw.Close()
 		require.NoError(t, err)
 		assert.Equal(t, "access-for-printed", tok.AccessToken)
@@ -149,14 +149,14 @@ func TestLoginLoopbackPrintsURL(t *testing.T) {
 
 func TestLoginLoopbackAccessDenied(t *testing.T) {
 	p := newExchangeRecorder(t, true)
-	_, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(10*time.Second),
-		auth.LoopbackOpen(func(authURL string) error {
+	_, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Timeout: 10 * time.Second,
+		Open: func(authURL string) error {
 			redirect, state := loopbackVisit(t, authURL)
 			st, body := lbGet(t, "GET", redirect+"?error=access_denied&error_description=%3Cb%3Eno%3C%2Fb%3E&state="+url.QueryEscape(state))
 			assert.Equal(t, http.StatusForbidden, st)
 			assert.NotContains(t, body, "<b>")
 			return nil
-		}))
+		}})
 	assert.ErrorIs(t, err, auth.ErrAccessDenied)
 	assert.Zero(t, p.calls.Load())
 }
@@ -164,23 +164,23 @@ func TestLoginLoopbackAccessDenied(t *testing.T) {
 func TestLoginLoopbackTimeoutAndCancel(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	start := time.Now()
-	_, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(150*time.Millisecond),
-		auth.LoopbackOpen(func(string) error { return nil }))
+	_, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Timeout: 150 * time.Millisecond,
+		Open: func(string) error { return nil }})
 	assert.ErrorIs(t, err, auth.ErrFlowExpired)
 	assert.Less(t, time.Since(start), 5*time.Second)
 
 	// A refused redirect is reported with the timeout.
-	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(300*time.Millisecond),
-		auth.LoopbackOpen(func(authURL string) error {
+	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Timeout: 300 * time.Millisecond,
+		Open: func(authURL string) error {
 			redirect, _ := loopbackVisit(t, authURL)
 			lbGet(t, "GET", redirect+"?code=c&state=stale-tab")
 			return nil
-		}))
+		}})
 	assert.ErrorIs(t, err, auth.ErrFlowExpired)
 	assert.ErrorIs(t, err, auth.ErrStateMismatch)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = auth.LoginLoopback(ctx, p, auth.LoopbackOpen(func(string) error { cancel(); return nil }))
+	_, err = auth.LoginLoopback(ctx, p, auth.LoopbackOptions{Open: func(string) error { cancel(); return nil }})
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, auth.ErrFlowExpired)
 	assert.Zero(t, p.calls.Load())
@@ -188,16 +188,17 @@ func TestLoginLoopbackTimeoutAndCancel(t *testing.T) {
 
 func TestLoginLoopbackBadOptions(t *testing.T) {
 	p := newExchangeRecorder(t, true)
-	for name, opt := range map[string]auth.LoopbackOption{
-		"remote host":   auth.LoopbackHost("example.com"),
-		"port":          auth.LoopbackPort(70000),
-		"relative path": auth.LoopbackPath("callback"),
-		"timeout":       auth.LoopbackTimeout(0),
+	for name, opt := range map[string]auth.LoopbackOptions{
+		"remote host":   {Host: "example.com"},
+		"port":          {Port: 70000},
+		"negative port": {Port: -1},
+		"relative path": {Path: "callback"},
+		"timeout":       {Timeout: -time.Second},
 	} {
-		_, err := auth.LoginLoopback(context.Background(), p, opt, auth.LoopbackOpen(func(string) error {
+		_, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Open: func(string) error {
 			t.Errorf("%s: opened a browser", name)
 			return nil
-		}))
+		}}, opt)
 		assert.Error(t, err, name)
 	}
 
@@ -205,8 +206,8 @@ func TestLoginLoopbackBadOptions(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer l.Close()
-	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackPort(l.Addr().(*net.TCPAddr).Port),
-		auth.LoopbackOpen(func(string) error { return nil }))
+	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Port: l.Addr().(*net.TCPAddr).Port,
+		Open: func(string) error { return nil }})
 	assert.Error(t, err)
 }
 
@@ -233,11 +234,11 @@ func TestLoginLoopbackWithOAuthSim(t *testing.T) {
 
 	ctx := context.Background()
 	browser := as.Browser("trader", "pw")
-	tok, err := auth.LoginLoopback(ctx, p, auth.LoopbackTimeout(20*time.Second),
-		auth.LoopbackOpen(func(authURL string) error {
+	tok, err := auth.LoginLoopback(ctx, p, auth.LoopbackOptions{Path: "/callback", Timeout: 20 * time.Second,
+		Open: func(authURL string) error {
 			_, err := browser.LoginAndVisit(ctx, authURL)
 			return err
-		}))
+		}})
 	require.NoError(t, err)
 	grant, err := as.Engine.ValidateToken(tok.AccessToken)
 	require.NoError(t, err)
@@ -247,22 +248,23 @@ func TestLoginLoopbackWithOAuthSim(t *testing.T) {
 	assert.NotEqual(t, tok.RefreshToken, nt.RefreshToken)
 
 	// Pressing Deny ends the CLI login with ErrAccessDenied.
-	_, err = auth.LoginLoopback(ctx, p, auth.LoopbackTimeout(20*time.Second),
-		auth.LoopbackOpen(func(authURL string) error {
+	_, err = auth.LoginLoopback(ctx, p, auth.LoopbackOptions{Path: "/callback", Timeout: 20 * time.Second,
+		Open: func(authURL string) error {
 			_, err := browser.Declining().LoginAndVisit(ctx, authURL)
 			assert.Error(t, err, "the browser is shown the 403 page")
 			return nil
-		}))
+		}})
 	assert.ErrorIs(t, err, auth.ErrAccessDenied)
 }
 
-// A nil option is skipped and a nil output prints nothing, rather than
-// panicking when the browser cannot be opened.
-func TestLoginLoopbackNilOptions(t *testing.T) {
+// A zero options value keeps the defaults, and a later value overrides
+// only the fields it sets, rather than panicking when the browser cannot
+// be opened.
+func TestLoginLoopbackZeroOptions(t *testing.T) {
 	p := newExchangeRecorder(t, true)
-	_, err := auth.LoginLoopback(context.Background(), p, nil, auth.LoopbackOutput(nil),
-		auth.LoopbackTimeout(50*time.Millisecond),
-		auth.LoopbackOpen(func(string) error { return errors.New("no browser") }))
+	_, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{}, auth.LoopbackOptions{Output: io.Discard,
+		Timeout: 50 * time.Millisecond,
+		Open:    func(string) error { return errors.New("no browser") }}, auth.LoopbackOptions{})
 	assert.ErrorIs(t, err, auth.ErrFlowExpired)
 }
 
@@ -293,12 +295,12 @@ func TestLoginLoopbackLocalhostAddressHeld(t *testing.T) {
 
 	p := newExchangeRecorder(t, true)
 	start := time.Now()
-	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackHost("localhost"), auth.LoopbackPort(port),
-		auth.LoopbackTimeout(2*time.Second), auth.LoopbackOutput(nil),
-		auth.LoopbackOpen(func(string) error {
+	_, err = auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Host: "localhost", Port: port,
+		Timeout: 2 * time.Second, Output: io.Discard,
+		Open: func(string) error {
 			t.Errorf("the browser was sent to a redirect whose [%s]:%d another program holds", held, port)
 			return nil
-		}))
+		}})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, auth.ErrFlowExpired, "it fails at once instead of waiting")
 	assert.ErrorIs(t, err, syscall.EADDRINUSE)
@@ -310,8 +312,8 @@ func TestLoginLoopbackLocalhostAddressHeld(t *testing.T) {
 // refused without ending the login.
 func TestLoginLoopbackHostHeader(t *testing.T) {
 	p := newExchangeRecorder(t, true)
-	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(10*time.Second),
-		auth.LoopbackOpen(func(authURL string) error {
+	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Timeout: 10 * time.Second,
+		Open: func(authURL string) error {
 			redirect, state := loopbackVisit(t, authURL)
 			u, err := url.Parse(redirect)
 			require.NoError(t, err)
@@ -327,7 +329,7 @@ func TestLoginLoopbackHostHeader(t *testing.T) {
 			st, _ := lbGet(t, "GET", redirect+"?code=real&state="+url.QueryEscape(state))
 			assert.Equal(t, http.StatusOK, st)
 			return nil
-		}))
+		}})
 	require.NoError(t, err)
 	assert.Equal(t, "access-for-real", tok.AccessToken)
 	assert.Equal(t, []string{"real"}, p.codes)
@@ -339,8 +341,8 @@ func TestLoginLoopbackHostHeader(t *testing.T) {
 func TestLoginLoopbackWithoutState(t *testing.T) {
 	p := newExchangeRecorder(t, true)
 	p.caps.AllowMissingState = true
-	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackTimeout(10*time.Second),
-		auth.LoopbackOpen(func(authURL string) error {
+	tok, err := auth.LoginLoopback(context.Background(), p, auth.LoopbackOptions{Timeout: 10 * time.Second,
+		Open: func(authURL string) error {
 			redirect, _ := loopbackVisit(t, authURL)
 			st, _ := lbGet(t, "GET", redirect+"?code=c&state=wrong")
 			assert.Equal(t, http.StatusBadRequest, st)
@@ -349,7 +351,7 @@ func TestLoginLoopbackWithoutState(t *testing.T) {
 			st, _ = lbGet(t, "GET", redirect+"?code=stateless")
 			assert.Equal(t, http.StatusOK, st)
 			return nil
-		}))
+		}})
 	require.NoError(t, err)
 	assert.Equal(t, "access-for-stateless", tok.AccessToken)
 }

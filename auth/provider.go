@@ -24,9 +24,9 @@ type Provider interface {
 	Capabilities() Capabilities
 	// AuthCodeURL returns the URL to send the user to for consent.
 	AuthCodeURL(state string, opts ...AuthCodeOption) string
-	// Exchange trades an authorization code for a token. Pass the PKCE
-	// verifier with VerifierOption and a per-flow redirect with
-	// SetParam("redirect_uri", u).
+	// Exchange trades an authorization code for a token. Flow.Complete
+	// calls it with the PKCE verifier and the flow's redirect; by hand,
+	// pass SetParam("code_verifier", v) and SetParam("redirect_uri", u).
 	Exchange(ctx context.Context, code string, opts ...AuthCodeOption) (*Token, error)
 	// Refresh obtains a new access token with t's refresh token. When the
 	// provider returns no new refresh token, the old one is kept. A refused
@@ -108,8 +108,9 @@ type Capabilities struct {
 	// refuses a code_verifier for a code issued without a challenge (RFC
 	// 9700 §2.1.1). A state that is present but wrong is refused whatever
 	// this says, and so is an error callback without state, which nothing
-	// binds. FlowByState cannot find the flow of a stateless callback:
-	// look it up from the user's session instead.
+	// binds. CallbackHandler.FlowByState cannot find the flow of a
+	// stateless callback: look it up from the user's session instead
+	// (CallbackHandler.Flow).
 	AllowMissingState bool
 }
 
@@ -130,14 +131,14 @@ func (p paramOption) setValue(v url.Values) { v.Set(p.k, p.v) }
 // and Scopes.
 func SetParam(key, value string) AuthCodeOption { return paramOption{key, value} }
 
-// S256ChallengeOption adds the PKCE S256 challenge for verifier.
-func S256ChallengeOption(verifier string) AuthCodeOption {
+// s256ChallengeOption adds the PKCE S256 challenge for verifier.
+func s256ChallengeOption(verifier string) AuthCodeOption {
 	return multiOption{paramOption{"code_challenge", oauth2.S256ChallengeFromVerifier(verifier)},
 		paramOption{"code_challenge_method", "S256"}}
 }
 
-// VerifierOption sends the PKCE verifier with a code exchange.
-func VerifierOption(verifier string) AuthCodeOption { return paramOption{"code_verifier", verifier} }
+// verifierOption sends the PKCE verifier with a code exchange.
+func verifierOption(verifier string) AuthCodeOption { return paramOption{"code_verifier", verifier} }
 
 type multiOption []AuthCodeOption
 

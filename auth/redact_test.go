@@ -88,7 +88,7 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	for _, a := range answers {
 		for _, p := range []*auth.Standard{post, get} {
 			m.answer(p.Capabilities().TokenMethod, tokenURL, a.status, []byte(a.body), a.hdr...)
-			_, err := p.Exchange(ctx, rdxAccess, auth.VerifierOption(rdxVerifier))
+			_, err := p.Exchange(ctx, rdxAccess, auth.SetParam("code_verifier", rdxVerifier))
 			collect("exchange "+a.name, err)
 			m.answer(p.Capabilities().TokenMethod, tokenURL, a.status, []byte(a.body), a.hdr...)
 			_, err = p.Refresh(ctx, tok)
@@ -106,7 +106,7 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	// verifier.
 	m.mt.Reset()
 	m.mt.RegisterNoResponder(httpmock.NewErrorResponder(errors.New("connection reset")))
-	_, err := get.Exchange(ctx, rdxRefresh, auth.VerifierOption(rdxVerifier))
+	_, err := get.Exchange(ctx, rdxRefresh, auth.SetParam("code_verifier", rdxVerifier))
 	collect("get transport failure", err)
 	_, err = post.Refresh(ctx, tok)
 	collect("post transport failure", err)
@@ -118,7 +118,7 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	slow := stdProvider(t, auth.Config{Name: "slow", ClientID: "c", ClientSecret: rdxSecret, AuthStyle: auth.AuthStyleInParams,
 		TokenMethod: http.MethodGet, Endpoint: auth.Endpoint{AuthURL: srv.URL + "/a", TokenURL: srv.URL + "/t"}})
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	_, err = slow.Exchange(cctx, rdxAccess, auth.VerifierOption(rdxVerifier))
+	_, err = slow.Exchange(cctx, rdxAccess, auth.SetParam("code_verifier", rdxVerifier))
 	cancel()
 	collect("deadline", err)
 
@@ -267,12 +267,13 @@ func TestRedactedFormatVerbs(t *testing.T) {
 	require.NoError(t, err)
 	tok := auth.Token{AccessToken: rdxAccess}
 	flow := auth.Flow{Provider: "rdx", State: "s", Verifier: rdxVerifier}
-	for _, v := range []fmt.Stringer{p, src, m, &auth.Transport{Source: src}, tok, flow} {
-		s := v.String()
-		assert.Equal(t, s, fmt.Sprintf("%v", v))
+	for _, v := range []any{p, src, m, &auth.Transport{Source: src}, tok, flow} {
+		s := fmt.Sprintf("%v", v)
+		assert.NotContains(t, s, rdxAccess)
+		assert.NotContains(t, s, rdxVerifier)
 		assert.Equal(t, s, fmt.Sprintf("%x", v), "every verb prints the description")
 		assert.Equal(t, strconv.Quote(s), fmt.Sprintf("%q", v))
 		assert.Equal(t, s, fmt.Sprintf("%#v", v), "%#v goes through Format too")
 	}
-	assert.Contains(t, p.String(), "client_id=rdx-client", "the provider names its client, not its secret")
+	assert.Contains(t, fmt.Sprint(p), "client_id=rdx-client", "the provider names its client, not its secret")
 }

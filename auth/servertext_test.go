@@ -204,7 +204,7 @@ func TestServerTextEchoLeaksNoSecret(t *testing.T) {
 	}
 	grants := map[string]func(p *auth.Standard) error{
 		"authorization_code": func(p *auth.Standard) error {
-			_, err := p.Exchange(ctx, echoCode, auth.VerifierOption(echoVerifier))
+			_, err := p.Exchange(ctx, echoCode, auth.SetParam("code_verifier", echoVerifier))
 			return err
 		},
 		"refresh_token": func(p *auth.Standard) error {

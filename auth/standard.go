@@ -150,7 +150,7 @@ func NewStandard(cfg Config) (*Standard, error) {
 		if u == "" {
 			continue
 		}
-		if err := CheckEndpoint(u); err != nil {
+		if err := origin.CheckEndpoint(u); err != nil {
 			return nil, fmt.Errorf("auth: %s: %w", cfg.Name, err)
 		}
 	}
@@ -210,10 +210,6 @@ func cloneValues(v url.Values) url.Values {
 	return c
 }
 
-// CheckEndpoint returns an error matching ErrInsecureEndpoint unless raw is
-// an absolute https URL, or http on a loopback host.
-func CheckEndpoint(raw string) error { return origin.CheckEndpoint(raw) }
-
 // checkRedirectURL accepts a redirect URI that is https with a host, or
 // http on a loopback address (RFC 8252 §7.3), without user information or
 // a fragment. Anything else (javascript:, data:, file:, ftp:, ws:, plain
@@ -242,7 +238,7 @@ func checkRedirect(raw string, privateUse bool) error {
 		// authority and no absolute path.
 	case scheme == "https" && u.Host != "" && u.Hostname() != "":
 		return nil
-	case scheme == "http" && u.Host != "" && IsLoopback(u.Hostname()):
+	case scheme == "http" && u.Host != "" && origin.IsLoopback(u.Hostname()):
 		return nil
 	case privateUse && reverseDomain(scheme) && (u.Host != "" || strings.HasPrefix(u.Path, "/")):
 		return nil
@@ -279,10 +275,6 @@ func reverseDomain(scheme string) bool {
 // urlForError shows a URL in an error without the parts that may carry a
 // secret: user information, query and fragment.
 func urlForError(raw string) string { return origin.ForError(raw) }
-
-// IsLoopback reports whether host names this machine: localhost or a
-// loopback IP address.
-func IsLoopback(host string) bool { return origin.IsLoopback(host) }
 
 // Name implements Provider.
 func (p *Standard) Name() string { return p.cfg.Name }
@@ -445,7 +437,7 @@ func (p *Standard) Revoke(ctx context.Context, t *Token) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBytes))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
 		return nil
 	}
 	_, err = decodeTokenResponse(p.cfg.Name, resp, p.cfg.Now(), p.cfg.Fields, req)
@@ -567,8 +559,6 @@ func (p *Standard) CodeParams() []string {
 	return slices.Clone(p.cfg.CodeParams)
 }
 
-// String describes the provider without its client secret.
-func (p *Standard) String() string { return describe(p) }
-
-// Format makes every fmt verb print the redacted String.
-func (p *Standard) Format(f fmt.State, verb rune) { formatRedacted(f, verb, p.String()) }
+// Format makes every fmt verb print the provider's name and client ID,
+// never its client secret.
+func (p *Standard) Format(f fmt.State, verb rune) { formatRedacted(f, verb, describe(p)) }

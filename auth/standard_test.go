@@ -147,7 +147,7 @@ func TestTradeStationV3Wire(t *testing.T) {
 	}, q)
 
 	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3.json"))
-	tok, err := p.Exchange(context.Background(), "code-123", auth.VerifierOption(testVerif))
+	tok, err := p.Exchange(context.Background(), "code-123", auth.SetParam("code_verifier", testVerif))
 	require.NoError(t, err)
 	r := m.last()
 	assert.Equal(t, http.MethodPost, r.Method)
@@ -207,7 +207,7 @@ func TestTradeStationV3PublicPKCE(t *testing.T) {
 	p := tradeStationV3(t, m.client, true)
 
 	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3.json"))
-	tok, err := p.Exchange(context.Background(), "code-456", auth.VerifierOption(testVerif))
+	tok, err := p.Exchange(context.Background(), "code-456", auth.SetParam("code_verifier", testVerif))
 	require.NoError(t, err)
 	r := m.last()
 	assert.Equal(t, url.Values{
@@ -557,7 +557,7 @@ func TestExchangeStripsAuthorizeOnlyOptions(t *testing.T) {
 	m := newWireMock(t)
 	m.answer(http.MethodPost, tsTokenURL, 200, tokenFixture(t, "tradestation_v3.json"))
 	p := tradeStationV3(t, m.client, false)
-	_, err := p.Exchange(context.Background(), "c", auth.S256ChallengeOption(testVerif), auth.SetParam("scope", "x"),
+	_, err := p.Exchange(context.Background(), "c", auth.SetParam("code_challenge", "ch"), auth.SetParam("code_challenge_method", "S256"), auth.SetParam("scope", "x"),
 		auth.SetParam("redirect_uri", "http://127.0.0.1:31022/cb"), auth.SetParam("prompt", "login"), nil)
 	require.NoError(t, err)
 	f := m.last().Form

@@ -70,18 +70,6 @@ func (t *Token) Clone() *Token {
 	return &c
 }
 
-// ExtraString returns the response field key when it is a JSON string.
-func (t *Token) ExtraString(key string) string {
-	var s string
-	if t == nil {
-		return s
-	}
-	if raw, ok := t.Extra[key]; ok {
-		_ = json.Unmarshal(raw, &s)
-	}
-	return s
-}
-
 // Type returns the scheme for the Authorization header ("Bearer" unless the
 // provider issued another recognised type).
 // It runs on every request a Transport sends, so it does not allocate.
@@ -98,8 +86,8 @@ func (t *Token) Type() string {
 	}
 }
 
-// SetAuthHeader sets the Authorization header of r from t.
-func (t *Token) SetAuthHeader(r *http.Request) {
+// setAuthHeader sets the Authorization header of r from t.
+func (t *Token) setAuthHeader(r *http.Request) {
 	if t == nil || t.AccessToken == "" {
 		return // no credential is better than an empty one
 	}

@@ -41,7 +41,7 @@ import (
 // token. The error names the two origins, never a path or query.
 //
 // Like every RoundTripper it returns 4xx and 5xx answers as responses, not
-// errors; CheckResponse turns them into the typed errors of this package.
+// errors; checkResponse turns them into the typed errors of this package.
 // After a 2xx answer it lets a *Source slide the expiry
 // of providers that prolong tokens on use.
 type Transport struct {
@@ -90,7 +90,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("auth: redirect from %s to %s: %w", from, origin.Of(req.URL), ErrCrossOriginRedirect)
 		}
 	}
-	if req.URL == nil || (req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname())) {
+	if req.URL == nil || (req.URL.Scheme != "https" && !origin.IsLoopback(req.URL.Hostname())) {
 		closeBody(req)
 		scheme, host := "", ""
 		if req.URL != nil {
@@ -228,7 +228,7 @@ func (t *Transport) authorize(req *http.Request, tok *Token, body io.ReadCloser)
 			r.Header.Add(k, v)
 		}
 	}
-	tok.SetAuthHeader(r)
+	tok.setAuthHeader(r)
 	return r
 }
 
@@ -238,8 +238,9 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// String describes the transport with header names only.
-func (t *Transport) String() string {
+// describe names the transport's key and header names, never a header's
+// value.
+func (t *Transport) describe() string {
 	names := make([]string, 0, len(t.Header))
 	for k := range t.Header {
 		names = append(names, http.CanonicalHeaderKey(k))
@@ -252,11 +253,11 @@ func (t *Transport) String() string {
 	return fmt.Sprintf("auth.Transport{key=%s headers=%s}", key, strings.Join(names, ","))
 }
 
-// Format makes every fmt verb print String, so header values never reach
-// a log line.
-func (t *Transport) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
+// Format makes every fmt verb print the transport's key and header names,
+// so header values never reach a log line.
+func (t *Transport) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.describe()) }
 
-// CheckResponse returns nil for a response below 400 and a typed error for
+// checkResponse returns nil for a response below 400 and a typed error for
 // the rest:
 //   - 401 or 403 with a Bearer challenge: an *OAuthError (Endpoint
 //     "resource") whose Code is the challenge's error (invalid_token
@@ -271,7 +272,7 @@ func (t *Transport) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.S
 //
 // It reads at most 512 bytes of the body, for HTTPError.Body, and puts them
 // back, so the caller can still decode a broker's own error document.
-func CheckResponse(resp *http.Response) error {
+func checkResponse(resp *http.Response) error {
 	if resp.StatusCode < 400 {
 		return nil
 	}

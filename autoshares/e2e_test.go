@@ -470,12 +470,12 @@ func TestCodeLifetime(t *testing.T) {
 	}
 	c, v := code()
 	clock.Advance(9 * time.Minute)
-	_, err := p.Exchange(ctx, c, auth.VerifierOption(v))
+	_, err := p.Exchange(ctx, c, auth.SetParam("code_verifier", v))
 	require.NoError(t, err, "a 9-minute-old code is still good")
 
 	c, v = code()
 	clock.Advance(10*time.Minute + time.Second)
-	_, err = p.Exchange(ctx, c, auth.VerifierOption(v))
+	_, err = p.Exchange(ctx, c, auth.SetParam("code_verifier", v))
 	var oe *auth.OAuthError
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "invalid_grant", oe.Code)

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	challenges "github.com/brokerkit/brokerkit/internal/classify"
+	"github.com/brokerkit/brokerkit/internal/origin"
+	"github.com/brokerkit/brokerkit/internal/redact"
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
@@ -205,7 +208,7 @@ func New(cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	for _, u := range []string{joinURL(base, cfg.UserinfoPath), joinURL(base, cfg.LogoutPath)} {
-		if err := auth.CheckEndpoint(u); err != nil {
+		if err := origin.CheckEndpoint(u); err != nil {
 			return nil, fmt.Errorf("autoshares: %w", err)
 		}
 	}
@@ -240,7 +243,7 @@ func baseURL(domain string) (string, error) {
 		d = "https://" + d
 	}
 	d = strings.TrimRight(d, "/")
-	if err := auth.CheckEndpoint(d); err != nil {
+	if err := origin.CheckEndpoint(d); err != nil {
 		return "", rest.Invalid(Name, "tenant domain: %v", err)
 	}
 	u, _ := url.Parse(d)
@@ -304,7 +307,7 @@ func (p *Provider) UserInfo(ctx context.Context, tok *auth.Token) (*UserInfo, er
 	if err != nil {
 		return nil, fmt.Errorf("autoshares: userinfo request: %v", err)
 	}
-	tok.SetAuthHeader(req)
+	req.Header.Set("Authorization", tok.Type()+" "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
 	resp, err := p.hc.Do(req)
 	if err != nil {
@@ -317,16 +320,14 @@ func (p *Provider) UserInfo(ctx context.Context, tok *auth.Token) (*UserInfo, er
 		return nil, fmt.Errorf("autoshares: userinfo: %w: %v", auth.ErrUnavailable, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
-	// The shared resource-answer mapping: a Bearer challenge, a bare 401,
-	// a 429 with Retry-After, 5xx.
-	if err := auth.CheckResponse(resp); err != nil {
-		return nil, fmt.Errorf("autoshares: userinfo: %w", err)
+	if resp.StatusCode >= 400 {
+		return nil, fmt.Errorf("autoshares: userinfo: %w", p.userinfoError(resp))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, auth.MaxResponseBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUserinfoBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("autoshares: userinfo: %w: %v", auth.ErrUnavailable, err)
 	}
-	if len(body) > auth.MaxResponseBytes {
+	if len(body) > maxUserinfoBytes {
 		return nil, &auth.ResponseError{Provider: Name, StatusCode: resp.StatusCode, Reason: "userinfo body too large"}
 	}
 	var ui UserInfo
@@ -340,6 +341,45 @@ func (p *Provider) UserInfo(ctx context.Context, tok *auth.Token) (*UserInfo, er
 		return nil, &auth.ResponseError{Provider: Name, StatusCode: resp.StatusCode, Reason: "userinfo has no sub claim"}
 	}
 	return &ui, nil
+}
+
+// maxUserinfoBytes caps the userinfo body read.
+const maxUserinfoBytes = 1 << 20
+
+// userinfoError maps a refused userinfo answer as the API's answers are
+// mapped (a *rest.Error: a bare 401 matches auth.ErrInvalidToken, a 429 is
+// an *auth.RateLimitError, 5xx matches auth.ErrUnavailable, the token
+// removed from the kept text), and an RFC 6750 Bearer challenge, which
+// Auth0 sends, as the *auth.OAuthError it carries.
+func (p *Provider) userinfoError(resp *http.Response) error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	rc, err := rest.New(p.base, p.hc, rest.WithName(Name), rest.WithErrorHook(bearerChallenge))
+	if err != nil {
+		return fmt.Errorf("%w: HTTP %d", auth.ErrUnavailable, resp.StatusCode) // unreachable: p.base was checked by New
+	}
+	return rc.NewError(&rest.Response{Response: resp}, resp.StatusCode, raw)
+}
+
+// bearerChallenge puts the error of a 401's or 403's Bearer challenge in
+// e.Err as an *auth.OAuthError (invalid_token matches
+// auth.ErrInvalidToken, insufficient_scope auth.ErrInsufficientScope, with
+// the scopes it names). e.Response's header already has the request's
+// secrets removed; the text is cleaned like all server text.
+func bearerChallenge(e *rest.Error) {
+	if e.Response == nil || (e.StatusCode != http.StatusUnauthorized && e.StatusCode != http.StatusForbidden) {
+		return
+	}
+	c, ok := challenges.Bearer(e.Response.Header)
+	if !ok || c.Params["error"] == "" {
+		return
+	}
+	oe := &auth.OAuthError{Endpoint: "resource", Code: redact.Text(c.Params["error"]),
+		Description: redact.Text(c.Params["error_description"]), URI: redact.Text(c.Params["error_uri"]),
+		StatusCode: e.StatusCode}
+	if strings.EqualFold(oe.Code, "insufficient_scope") {
+		oe.Scope = strings.Fields(redact.Text(c.Params["scope"]))
+	}
+	e.Err = oe
 }
 
 func unwrapURLError(err error) error {

@@ -121,13 +121,13 @@ func TestProviderExchangeFixture(t *testing.T) {
 	cfg.Now = func() time.Time { return now }
 	p, err := autoshares.New(cfg)
 	require.NoError(t, err)
-	tok, err := p.Exchange(context.Background(), "the-code", auth.VerifierOption("verifier-1"))
+	tok, err := p.Exchange(context.Background(), "the-code", auth.SetParam("code_verifier", "verifier-1"))
 	require.NoError(t, err)
 	assert.Equal(t, "eyJhbGciOiJSUzI1NiJ9.access", tok.AccessToken)
 	assert.Equal(t, "v1.refresh", tok.RefreshToken)
 	assert.Equal(t, now.Add(24*time.Hour), tok.Expiry)
 	assert.True(t, tok.RefreshExpiry.IsZero(), "refresh tokens do not expire")
-	assert.Equal(t, "eyJhbGciOiJSUzI1NiJ9.id", tok.ExtraString("id_token"))
+	assert.JSONEq(t, `"eyJhbGciOiJSUzI1NiJ9.id"`, string(tok.Extra["id_token"]))
 	assert.Equal(t, []string{"openid", "profile", "email", "offline_access"}, tok.Scopes)
 	assert.Equal(t, "https://api.autoshares.com", tok.Audience)
 	assert.Equal(t, autoshares.Name, tok.Provider)
@@ -165,7 +165,7 @@ func TestProviderUserinfoFixture(t *testing.T) {
 }
 
 // TestProviderUserinfoRefusals: userinfo answers map like any resource's
-// (auth.CheckResponse): Auth0's Bearer challenge, a rate limit with its
+// (a *rest.Error, the challenge as an *auth.OAuthError): Auth0's Bearer challenge, a rate limit with its
 // Retry-After, a 5xx.
 func TestProviderUserinfoRefusals(t *testing.T) {
 	mt := httpmock.NewMockTransport()

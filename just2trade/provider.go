@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
@@ -127,7 +128,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	if cfg.BaseURL != "" {
 		base := strings.TrimRight(cfg.BaseURL, "/")
-		if err := auth.CheckEndpoint(base); err != nil {
+		if err := origin.CheckEndpoint(base); err != nil {
 			return nil, fmt.Errorf("%s: %w: Config.BaseURL: %w", Name, ErrInvalidInput, err)
 		}
 		h = hosts{base, base}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
@@ -251,7 +252,7 @@ func New(cfg Config) (*Provider, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.BaseURL != "" {
-		if err := auth.CheckEndpoint(cfg.BaseURL); err != nil {
+		if err := origin.CheckEndpoint(cfg.BaseURL); err != nil {
 			return nil, fmt.Errorf("tradestation: %w", err)
 		}
 	}

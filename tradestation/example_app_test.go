@@ -106,17 +106,18 @@ func Example_commandLine() {
 		return
 	}
 	browser := srv.Browser(tradestationtest.User, tradestationtest.Password)
-	tok, err := auth.LoginLoopback(ctx, p,
-		auth.LoopbackHost("localhost"), // TradeStation registers http://localhost callbacks
-		auth.LoopbackOpen(func(authURL string) error { // a real tool opens the system browser
+	tok, err := auth.LoginLoopback(ctx, p, auth.LoopbackOptions{
+		Host: "localhost", Path: "/callback", // TradeStation registers http://localhost callbacks
+		Open: func(authURL string) error { // a real tool opens the system browser
 			go func() { _, _ = browser.LoginAndVisit(ctx, authURL) }()
 			return nil
-		}))
+		},
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	store, err := auth.NewFileStore(dir, auth.WithEncryptionKey(key)) // 0600, atomic writes, AES-GCM
+	store, err := auth.NewFileStore(dir, auth.FileStoreOptions{EncryptionKey: key}) // 0600, atomic writes, AES-GCM
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -114,7 +114,7 @@ func TestV3ExchangeConfidential(t *testing.T) {
 	assert.Equal(t, "Bearer", tok.TokenType)
 	assert.Equal(t, fixedNow.Add(20*time.Minute), tok.Expiry)
 	assert.Equal(t, TradingAudience, tok.Audience)
-	assert.Equal(t, "eyJ.id.token", tok.ExtraString("id_token"))
+	assert.JSONEq(t, `"eyJ.id.token"`, string(tok.Extra["id_token"]))
 	assert.Contains(t, tok.Scopes, "MarketData")
 	assert.True(t, tok.RefreshExpiry.IsZero(), "non-expiring refresh tokens have no limit")
 	assert.Equal(t, 1, mt.GetTotalCallCount())
@@ -129,7 +129,7 @@ func TestV3ExchangePKCESendsNoSecret(t *testing.T) {
 			assert.False(t, has, "PKCE flow must not send the secret")
 			assert.Equal(t, "AbCdEfGhIjKlMnOpQrStUvWxYz012345", f.Get("client_id"))
 		}, 200, resttest.Fixture(t, "v3_token.json")))
-	_, err := p.Exchange(context.Background(), "c", auth.VerifierOption("verifier-123"))
+	_, err := p.Exchange(context.Background(), "c", auth.SetParam("code_verifier", "verifier-123"))
 	require.NoError(t, err)
 }
 

@@ -276,7 +276,7 @@ func (s *suite) codeReuse(t *testing.T) {
 	require.NotEmpty(t, code)
 	var opts []auth.AuthCodeOption
 	if flow.Verifier != "" {
-		opts = append(opts, auth.VerifierOption(flow.Verifier))
+		opts = append(opts, auth.SetParam("code_verifier", flow.Verifier))
 	}
 	if flow.RedirectURL != "" {
 		opts = append(opts, auth.SetParam("redirect_uri", flow.RedirectURL))
@@ -299,7 +299,7 @@ func (s *suite) pkce(t *testing.T) {
 	require.NotEmpty(t, code)
 	wrong := strings.Repeat("A", 43)
 	s.secret(wrong)
-	opts := []auth.AuthCodeOption{auth.VerifierOption(wrong)}
+	opts := []auth.AuthCodeOption{auth.SetParam("code_verifier", wrong)}
 	if flow.RedirectURL != "" {
 		opts = append(opts, auth.SetParam("redirect_uri", flow.RedirectURL))
 	}

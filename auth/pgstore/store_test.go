@@ -260,7 +260,7 @@ func TestStoreConformance(t *testing.T) {
 	})
 	t.Run("FileStore", func(t *testing.T) {
 		storeConformance(t, func(t *testing.T) auth.Store {
-			s, err := auth.NewFileStore(t.TempDir(), auth.WithEncryptionKey(bytes.Repeat([]byte{3}, 32)))
+			s, err := auth.NewFileStore(t.TempDir(), auth.FileStoreOptions{EncryptionKey: bytes.Repeat([]byte{3}, 32)})
 			require.NoError(t, err)
 			return s
 		})

@@ -36,6 +36,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/just2trade"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 )
@@ -55,7 +56,7 @@ type setup struct {
 	p         *just2trade.Provider
 	store     auth.Store
 	base      http.RoundTripper
-	loopback  []auth.LoopbackOption
+	loopback  auth.LoopbackOptions
 	placeReal bool
 	emulated  bool
 }
@@ -83,7 +84,7 @@ func run(ctx context.Context, out io.Writer, env func(string) string) error {
 		if !errors.Is(err, auth.ErrReauthRequired) {
 			return err
 		}
-		tok, err := auth.LoginLoopback(ctx, s.p, s.loopback...)
+		tok, err := auth.LoginLoopback(ctx, s.p, s.loopback)
 		if err != nil {
 			return fmt.Errorf("login: %w", err)
 		}
@@ -181,14 +182,14 @@ func emulated(srv *just2tradetest.Server) (setup, error) {
 		return nil
 	}
 	return setup{p: p, store: auth.NewMemoryStore(), base: srv.Client().Transport, emulated: true,
-		loopback: []auth.LoopbackOption{auth.LoopbackOpen(open), auth.LoopbackOutput(io.Discard)}}, nil
+		loopback: auth.LoopbackOptions{Path: "/callback", Open: open, Output: io.Discard}}, nil
 }
 
 // live configures the program for the broker from the environment.
 func live(env func(string) string) (setup, error) {
 	redirect := env("J2T_REDIRECT_URL")
 	u, err := url.Parse(redirect)
-	if err != nil || u.Port() == "" || !auth.IsLoopback(u.Hostname()) {
+	if err != nil || u.Port() == "" || !origin.IsLoopback(u.Hostname()) {
 		return setup{}, fmt.Errorf("J2T_REDIRECT_URL must be a registered loopback URI with a port, such as http://127.0.0.1:8765/callback")
 	}
 	port, _ := strconv.Atoi(u.Port())
@@ -208,5 +209,5 @@ func live(env func(string) string) (setup, error) {
 		}
 	}
 	return setup{p: p, store: store, placeReal: env("J2T_PLACE_ORDER") == "yes",
-		loopback: []auth.LoopbackOption{auth.LoopbackHost(u.Hostname()), auth.LoopbackPort(port), auth.LoopbackPath(u.Path)}}, nil
+		loopback: auth.LoopbackOptions{Host: u.Hostname(), Port: port, Path: u.Path}}, nil
 }

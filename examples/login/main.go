@@ -74,6 +74,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/providers"
 	"github.com/brokerkit/brokerkit/providers/providerstest"
 )
@@ -166,7 +167,7 @@ type session struct {
 	out      io.Writer
 	broker   string
 	provider auth.Provider
-	loopback []auth.LoopbackOption
+	loopback auth.LoopbackOptions
 	store    *auth.FileStore
 	tokens   *auth.Manager
 	cleanup  []func()
@@ -219,7 +220,7 @@ func open(ctx context.Context, out io.Writer, broker string, getenv func(string)
 	if err != nil {
 		return s, err
 	}
-	if s.store, err = auth.NewFileStore(filepath.Join(dir, "tokens"), auth.WithEncryptionKey(key)); err != nil {
+	if s.store, err = auth.NewFileStore(filepath.Join(dir, "tokens"), auth.FileStoreOptions{EncryptionKey: key}); err != nil {
 		return s, err
 	}
 	s.tokens, err = auth.NewManager(s.provider, s.store)
@@ -240,7 +241,8 @@ func (s *session) useBroker(broker string, getenv func(string) string) error {
 	if err != nil {
 		return fmt.Errorf("%s%s_REDIRECT_URL: %w", providers.EnvPrefix, strings.ToUpper(broker), err)
 	}
-	s.loopback = append(opts, auth.LoopbackOutput(s.out))
+	opts.Output = s.out
+	s.loopback = opts
 	where := string(cfg.Environment)
 	if cfg.BaseURL != "" {
 		where += " at " + cfg.BaseURL
@@ -252,18 +254,18 @@ func (s *session) useBroker(broker string, getenv func(string) string) error {
 // loopbackFor turns a registered loopback redirect URL into listener
 // options: its host, its path and, when it names one, its port (brokers that
 // match redirect URIs exactly need it; the others accept any port).
-func loopbackFor(redirect string) ([]auth.LoopbackOption, error) {
+func loopbackFor(redirect string) (auth.LoopbackOptions, error) {
 	u, err := url.Parse(redirect)
-	if err != nil || u.Scheme != "http" || !auth.IsLoopback(u.Hostname()) {
-		return nil, errors.New("a command-line login needs a loopback callback such as http://127.0.0.1/callback")
+	if err != nil || u.Scheme != "http" || !origin.IsLoopback(u.Hostname()) {
+		return auth.LoopbackOptions{}, errors.New("a command-line login needs a loopback callback such as http://127.0.0.1/callback")
 	}
-	opts := []auth.LoopbackOption{auth.LoopbackHost(u.Hostname()), auth.LoopbackPath(u.Path)}
+	opts := auth.LoopbackOptions{Host: u.Hostname(), Path: u.Path}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil {
-			return nil, fmt.Errorf("port %q is not a number", p)
+			return auth.LoopbackOptions{}, fmt.Errorf("port %q is not a number", p)
 		}
-		opts = append(opts, auth.LoopbackPort(n))
+		opts.Port = n
 	}
 	return opts, nil
 }
@@ -288,11 +290,11 @@ func (s *session) useEmulator(ctx context.Context, broker string) error {
 	if err != nil {
 		return err
 	}
-	s.loopback = []auth.LoopbackOption{auth.LoopbackHost(u.Hostname()), auth.LoopbackPath(u.Path),
-		auth.LoopbackOutput(s.out), auth.LoopbackOpen(func(authURL string) error {
+	s.loopback = auth.LoopbackOptions{Host: u.Hostname(), Path: u.Path, Output: s.out,
+		Open: func(authURL string) error {
 			_, err := browser.LoginAndVisit(ctx, authURL)
 			return err
-		})}
+		}}
 	fmt.Fprintf(s.out, "Using the %s emulator at %s\n", broker, em.URL())
 	return nil
 }
@@ -359,7 +361,7 @@ func createKey(path string) ([]byte, error) {
 // login signs the user in through the loopback redirect and stores the
 // token.
 func (s *session) login(ctx context.Context) error {
-	tok, err := auth.LoginLoopback(ctx, s.provider, s.loopback...)
+	tok, err := auth.LoginLoopback(ctx, s.provider, s.loopback)
 	if err != nil {
 		return err
 	}

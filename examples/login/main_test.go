@@ -37,7 +37,7 @@ func storedToken(t *testing.T, dir, broker string) *auth.Token {
 	require.NoError(t, err)
 	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	require.NoError(t, err)
-	fs, err := auth.NewFileStore(filepath.Join(dir, "tokens"), auth.WithEncryptionKey(key))
+	fs, err := auth.NewFileStore(filepath.Join(dir, "tokens"), auth.FileStoreOptions{EncryptionKey: key})
 	require.NoError(t, err)
 	tok, err := fs.Load(context.Background(), auth.Key(broker, user))
 	require.NoError(t, err)

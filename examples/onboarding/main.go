@@ -50,6 +50,7 @@ import (
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
+	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/shopspring/decimal"
 )
 
@@ -275,11 +276,11 @@ func emulatorSetup() (*env, func(), error) {
 		account: autosharestest.SpareAccountID, sign: true, symbol: "AAPL"}
 	e.login = func(ctx context.Context, who, password string) (*auth.Token, error) {
 		browser := srv.Browser(who, password)
-		return auth.LoginLoopback(ctx, p, auth.LoopbackTimeout(30*time.Second), auth.LoopbackOutput(io.Discard),
-			auth.LoopbackOpen(func(u string) error {
+		return auth.LoginLoopback(ctx, p, auth.LoopbackOptions{Path: "/callback", Timeout: 30 * time.Second, Output: io.Discard,
+			Open: func(u string) error {
 				_, err := browser.LoginAndVisit(ctx, u)
 				return err
-			}))
+			}})
 	}
 	return e, srv.Close, nil
 }
@@ -316,7 +317,7 @@ func tenantSetup(getenv func(string) string, out io.Writer) (*env, func(), error
 	}
 	var opts []autoshares.Option
 	if v := getenv("AUTOSHARES_API_URL"); v != "" {
-		if err := auth.CheckEndpoint(v); err != nil {
+		if err := origin.CheckEndpoint(v); err != nil {
 			return nil, nil, fmt.Errorf("AUTOSHARES_API_URL: %w", err)
 		}
 		opts = append(opts, autoshares.WithBaseURL(v))
@@ -340,7 +341,7 @@ func tenantSetup(getenv func(string) string, out io.Writer) (*env, func(), error
 			who = "the new user (sign up on the page if you have no login yet)"
 		}
 		fmt.Fprintf(out, "Log in as %s.\n", who)
-		return auth.LoginLoopback(ctx, p, auth.LoopbackPort(port), auth.LoopbackOutput(out))
+		return auth.LoginLoopback(ctx, p, auth.LoopbackOptions{Port: port, Path: "/callback", Output: out})
 	}
 	return e, func() {}, nil
 }

@@ -40,11 +40,11 @@ func loginReal(ctx context.Context, out io.Writer, p auth.Provider, redirect str
 	if err != nil {
 		return nil, fmt.Errorf("redirect URL: %w", err)
 	}
-	opts := []auth.LoopbackOption{auth.LoopbackOutput(out), auth.LoopbackHost(u.Hostname()), auth.LoopbackPath(u.Path)}
+	opts := auth.LoopbackOptions{Output: out, Host: u.Hostname(), Path: u.Path}
 	if port, err := strconv.Atoi(u.Port()); err == nil {
-		opts = append(opts, auth.LoopbackPort(port))
+		opts.Port = port
 	}
-	return auth.LoginLoopback(ctx, p, opts...)
+	return auth.LoginLoopback(ctx, p, opts)
 }
 
 // configured reports whether the user has set up the real broker: its

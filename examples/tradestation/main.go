@@ -66,7 +66,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 
 	var (
 		cfg       tradestation.Config
-		loginOpts = []auth.LoopbackOption{auth.LoopbackHost("localhost"), auth.LoopbackOutput(os.Stderr)}
+		loginOpts = auth.LoopbackOptions{Host: "localhost", Output: os.Stderr}
 	)
 	if id := getenv("TS_CLIENT_ID"); id != "" {
 		port := 3000
@@ -78,7 +78,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 			port = n
 		}
 		cfg = tradestation.Config{ClientID: id, ClientSecret: auth.Secret(getenv("TS_CLIENT_SECRET")), Environment: env}
-		loginOpts = append(loginOpts, auth.LoopbackPort(port), auth.LoopbackPath(""))
+		loginOpts.Port = port // no Path: TradeStation registers http://localhost:3000
 		fmt.Fprintf(out, "Logging in to TradeStation (%s)\n", env)
 	} else {
 		srv := tradestationtest.NewServer()
@@ -88,10 +88,11 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 		// The emulator's browser plays the user: it signs in, approves and
 		// delivers the redirect to our loopback listener.
 		browser := srv.Browser(tradestationtest.User, tradestationtest.Password)
-		loginOpts = append(loginOpts, auth.LoopbackPath("/callback"), auth.LoopbackOpen(func(authURL string) error {
+		loginOpts.Path = "/callback"
+		loginOpts.Open = func(authURL string) error {
 			_, err := browser.LoginAndVisit(ctx, authURL)
 			return err
-		}))
+		}
 		fmt.Fprintf(out, "Logging in to the TradeStation emulator at %s (%s)\n", srv.URL(), env)
 	}
 
@@ -99,7 +100,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := auth.LoginLoopback(ctx, p, loginOpts...)
+	tok, err := auth.LoginLoopback(ctx, p, loginOpts)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func Example() {
 	}
 
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/accounts", nil)
-	tok.SetAuthHeader(req)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	grant, err := srv.Engine.Validate(req)
 	fmt.Println(grant.UserID, grant.Scopes, err)
 

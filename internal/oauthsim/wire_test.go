@@ -4,8 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -131,9 +131,15 @@ func TestWireTradeStationV2(t *testing.T) {
 	assert.NotContains(t, body, "access_token")
 
 	// Decoded by the SDK's default field aliases.
-	tr := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(strings.NewReader(`{"token":"` + str(body, "token") + `","RefreshToken":"r","userid":"u1","token_type":"AccessToken","expires_in":1200}`))}
-	tok, err := auth.DecodeTokenResponse("tradestation", tr, v.clock.Now(), nil)
+	answer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"token":"`+str(body, "token")+`","RefreshToken":"r","userid":"u1","token_type":"AccessToken","expires_in":1200}`)
+	}))
+	defer answer.Close()
+	sdk, err := auth.NewStandard(auth.Config{Name: "tradestation", ClientID: "app", AuthStyle: auth.AuthStylePublic,
+		Endpoint: auth.Endpoint{AuthURL: answer.URL + "/authorize", TokenURL: answer.URL + "/token"}, Now: v.clock.Now})
+	require.NoError(t, err)
+	tok, err := sdk.Exchange(context.Background(), "c")
 	require.NoError(t, err)
 	assert.Equal(t, "u1", tok.Subject)
 	_, err = v.srv.Engine.ValidateToken(tok.AccessToken)

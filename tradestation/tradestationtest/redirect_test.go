@@ -3,6 +3,7 @@ package tradestationtest_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -63,7 +64,9 @@ func TestStartReportsBadOptions(t *testing.T) {
 	require.NoError(t, err)
 	tok, err := flow.CompleteURL(context.Background(), p, cb)
 	require.NoError(t, err)
-	parts := strings.Split(tok.ExtraString("id_token"), ".")
+	var idToken string
+	require.NoError(t, json.Unmarshal(tok.Extra["id_token"], &idToken))
+	parts := strings.Split(idToken, ".")
 	require.Len(t, parts, 3)
 	claims, err := base64.RawURLEncoding.DecodeString(parts[1])
 	require.NoError(t, err)
