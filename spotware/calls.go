@@ -98,9 +98,14 @@ func msTime(ms int64) time.Time {
 // ALREADY_LOGGED_IN, returned as an *Error.
 func (s *Session) AuthorizeAccount(ctx context.Context, account int64) error {
 	res := &openapi.ProtoOAAccountAuthRes{}
+	var sent string
 	err := s.call(ctx, account, true, func(access string) proto.Message {
+		sent = access
 		return &openapi.ProtoOAAccountAuthReq{CtidTraderAccountId: proto.Int64(account), AccessToken: proto.String(access)}
 	}, res)
+	if err == nil {
+		s.setAuthorizedWith(account, sent)
+	}
 	if err == nil || errorCode(err) == codeAlreadyLoggedIn {
 		s.mu.Lock()
 		s.accounts[account] = struct{}{}

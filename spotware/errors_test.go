@@ -332,3 +332,34 @@ func TestSourceWithoutForceRefresh(t *testing.T) {
 	_, err = sess.Profile(ctx)
 	require.NoError(t, err, "the token was fine; the fault was one answer")
 }
+
+// TestConcurrentRefusalsAnnounceOneRefresh: calls refused at once share
+// one refresh, and the session announces that new token once, not once
+// per caller (under load a second announcement made counts drift).
+func TestConcurrentRefusalsAnnounceOneRefresh(t *testing.T) {
+	clock := spotwaretest.NewTestClock(time.Now())
+	e := newEnv(t, []spotwaretest.Option{spotwaretest.WithClock(clock.Now)}, nil)
+	ctx := t.Context()
+	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount))
+	for round := 1; round <= 3; round++ {
+		clock.Advance(spotwaretest.AccessLifetime + time.Minute)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := e.sess.Trader(ctx, spotwaretest.DemoAccount)
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		e.events.waitFor(t, spotware.EventTokenRefreshed, round, time.Second)
+		time.Sleep(50 * time.Millisecond) // a second announcement would arrive by now
+		require.Equal(t, round, e.events.count(spotware.EventTokenRefreshed), "round %d", round)
+	}
+}

@@ -22,7 +22,8 @@ const (
 	// spot subscriptions restored.
 	EventRestored
 	// EventTokenRefreshed: the server refused the access token and the
-	// TokenSource supplied a new one.
+	// TokenSource supplied a new one. It is sent once per new token, also
+	// when several calls were refused at once and shared the refresh.
 	EventTokenRefreshed
 	// EventAccountAuthorized: AccountID is authorized (again) on the
 	// connection.

@@ -171,6 +171,7 @@ type Session struct {
 	mu       sync.Mutex
 	accounts map[int64]struct{} // the accounts to keep authorized
 	isLive   map[int64]bool     // each account's kind, from the account list
+	authTok  map[int64]string   // the access token each account was last authorized with
 	closed   bool
 
 	subsMu sync.RWMutex
@@ -180,6 +181,10 @@ type Session struct {
 
 	secMu sync.Mutex
 	sent  []string // credentials sent, kept out of server text (errors.go)
+
+	// announced is the last access token EventTokenRefreshed was sent for:
+	// callers refused at once share one refresh, and it is told once.
+	announced atomic.Pointer[string]
 
 	evMu     sync.Mutex
 	events   chan Event
@@ -460,6 +465,9 @@ func (s *Session) authorizeOn(ctx context.Context, c *conn, id int64) error {
 	for attempt := 0; ; attempt++ {
 		req := &openapi.ProtoOAAccountAuthReq{CtidTraderAccountId: proto.Int64(id), AccessToken: proto.String(tok.AccessToken)}
 		err = c.roundTrip(ctx, req, &openapi.ProtoOAAccountAuthRes{})
+		if err == nil {
+			s.setAuthorizedWith(id, tok.AccessToken)
+		}
 		switch code := errorCode(err); {
 		case code == codeAlreadyLoggedIn:
 			return nil
@@ -549,8 +557,11 @@ func (s *Session) refresh(ctx context.Context, stale *auth.Token) (*auth.Token, 
 	if t != nil {
 		s.remember(t.AccessToken, t.RefreshToken)
 	}
-	if stale == nil || t.AccessToken != stale.AccessToken {
-		s.emit(Event{Kind: EventTokenRefreshed})
+	if t != nil && (stale == nil || t.AccessToken != stale.AccessToken) {
+		prev := s.announced.Load()
+		if (prev == nil || *prev != t.AccessToken) && s.announced.CompareAndSwap(prev, &t.AccessToken) {
+			s.emit(Event{Kind: EventTokenRefreshed})
+		}
 	}
 	return t, nil
 }
@@ -658,6 +669,13 @@ func (s *Session) call(ctx context.Context, account int64, needsToken bool, buil
 		if err != nil {
 			return err
 		}
+		// The token a refusal would be about: the one sent, or for a call
+		// that sends none, the one its account was authorized with when the
+		// call went out (another caller may replace it meanwhile).
+		var sentWith string
+		if !needsToken && account != 0 {
+			sentWith = s.authorizedWith(account)
+		}
 		access := ""
 		if needsToken {
 			if tok == nil {
@@ -674,6 +692,9 @@ func (s *Session) call(ctx context.Context, account int64, needsToken bool, buil
 		code := errorCode(err)
 		switch {
 		case isTokenCode(code) && s.cfg.Tokens != nil:
+			if tok == nil && sentWith != "" {
+				tok = &auth.Token{AccessToken: sentWith}
+			}
 			if tok == nil {
 				if tok, err = s.token(ctx); err != nil {
 					return err
@@ -694,6 +715,25 @@ func (s *Session) call(ctx context.Context, account int64, needsToken bool, buil
 			return err
 		}
 	}
+}
+
+// setAuthorizedWith records the access token account id was authorized
+// with.
+func (s *Session) setAuthorizedWith(id int64, access string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.authTok == nil {
+		s.authTok = map[int64]string{}
+	}
+	s.authTok[id] = access
+}
+
+// authorizedWith returns the access token account id was last authorized
+// with, or "".
+func (s *Session) authorizedWith(id int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authTok[id]
 }
 
 // accountIDs returns the accounts the session keeps authorized on l's

@@ -452,7 +452,14 @@ func (p *peer) accountAuth(id string, req *openapi.ProtoOAAccountAuthReq) {
 		return
 	}
 	p.mu.Lock()
-	_, dup := p.accounts[acct]
+	prev, dup := p.accounts[acct]
+	if dup {
+		// A session whose token has since expired or been revoked is dead:
+		// authorizing again with a good token replaces it.
+		if _, code, _ := p.s.checkToken(prev.token); code != "" {
+			dup = false
+		}
+	}
 	if !dup {
 		p.accounts[acct] = session{token: req.GetAccessToken(), userID: g.UserID}
 	}
