@@ -381,6 +381,9 @@ func (p *peer) handle(env wire.Envelope) {
 			p.unsubscribe(id, req.GetCtidTraderAccountId(), req.GetSymbolId())
 		}
 	default:
+		if p.trade(id, t, env.Payload) {
+			return
+		}
 		p.sendCommon(id, openapi.ProtoErrorCode_UNSUPPORTED_MESSAGE.String(), "payload type "+strconv.FormatUint(uint64(t), 10)+" is not supported")
 	}
 }
@@ -581,6 +584,7 @@ func (p *peer) symbolsByID(id string, acct int64, ids []int64) {
 			continue
 		}
 		m := &openapi.ProtoOASymbol{SymbolId: proto.Int64(sy.id), Digits: proto.Int32(sy.digits), PipPosition: proto.Int32(sy.pip)}
+		m.LotSize, m.MinVolume, m.StepVolume, m.MaxVolume = volumeFields(sy)
 		if unknown {
 			// Fields the published schema lacks: 41 (gslScheduleId) and a
 			// string at 40 (measurementUnits).
