@@ -178,6 +178,8 @@ type Session struct {
 
 	reauthMu sync.Mutex
 
+	trading tradeState // trading.go
+
 	secMu sync.Mutex
 	sent  []string // credentials sent, kept out of server text (errors.go)
 
@@ -481,6 +483,8 @@ func (s *Session) push(c *conn, env wire.Envelope) {
 	case ptHeartbeat:
 	case ptSpot:
 		s.onSpot(c, env.Payload)
+	case ptExecution, ptOrderError:
+		s.onExecution(env)
 	case ptTokenInvalidated:
 		var m openapi.ProtoOAAccountsTokenInvalidatedEvent
 		if lenient.Unmarshal(env.Payload, &m) != nil {

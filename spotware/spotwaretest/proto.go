@@ -539,7 +539,7 @@ func (p *peer) trader(id string, acct int64) {
 		return
 	}
 	a := findAccount(acct)
-	t := &openapi.ProtoOATrader{CtidTraderAccountId: proto.Int64(a.id), Balance: proto.Int64(a.balance),
+	t := &openapi.ProtoOATrader{CtidTraderAccountId: proto.Int64(a.id), Balance: proto.Int64(p.s.trade.balance(a)),
 		DepositAssetId: proto.Int64(a.asset), LeverageInCents: proto.Uint32(a.leverage), TraderLogin: proto.Int64(a.login),
 		BrokerName: proto.String(BrokerName), MoneyDigits: proto.Uint32(a.moneyDigits),
 		AccountType: openapi.ProtoOAAccountType_HEDGED.Enum(), AccessRights: openapi.ProtoOAAccessRights_FULL_ACCESS.Enum(),

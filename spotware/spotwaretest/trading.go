@@ -74,11 +74,17 @@ func (b *book) ledger(a *account) *ledger {
 	return l
 }
 
+// balance returns a's balance after its trades.
+func (b *book) balance(a *account) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ledger(a).balance
+}
+
 func (b *book) id() int64 {
 	b.nextID++
 	return 100_000 + b.nextID
 }
-
 
 // trade handles the trading and history requests; false means t is not one
 // of them.
@@ -522,8 +528,8 @@ func (p *peer) closePosition(id string, req *openapi.ProtoOAClosePositionReq) {
 	side := opposite(td.GetTradeSide())
 	price := market(sy.id, side)
 	o := &openapi.ProtoOAOrder{OrderId: proto.Int64(b.id()), OrderType: openapi.ProtoOAOrderType_MARKET.Enum(),
-		OrderStatus: openapi.ProtoOAOrderStatus_ORDER_STATUS_FILLED.Enum(),
-		TradeData: &openapi.ProtoOATradeData{SymbolId: proto.Int64(sy.id), Volume: proto.Int64(v), TradeSide: side.Enum(), OpenTimestamp: proto.Int64(now)},
+		OrderStatus:    openapi.ProtoOAOrderStatus_ORDER_STATUS_FILLED.Enum(),
+		TradeData:      &openapi.ProtoOATradeData{SymbolId: proto.Int64(sy.id), Volume: proto.Int64(v), TradeSide: side.Enum(), OpenTimestamp: proto.Int64(now)},
 		ExecutionPrice: proto.Float64(fromWire(price)), ExecutedVolume: proto.Int64(v), UtcLastUpdateTimestamp: proto.Int64(now),
 		ClosingOrder: proto.Bool(true), PositionId: pos.PositionId, TimeInForce: openapi.ProtoOATimeInForce_IMMEDIATE_OR_CANCEL.Enum()}
 	accepted := proto.Clone(o).(*openapi.ProtoOAOrder)
