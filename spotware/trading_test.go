@@ -275,6 +275,19 @@ func TestTradingTimeoutReconciles(t *testing.T) {
 	require.False(t, te.Exists)
 	require.Less(t, time.Since(start), 10*time.Second)
 
+	// The order executes but its answers are lost: the order history finds
+	// it by its client order id, and reconcile its position.
+	e.srv.WithholdNext(ptNewOrder, 1)
+	_, err = e.sess.PlaceOrder(ctx, acct, spotware.OrderRequest{SymbolID: spotwaretest.EURUSD, Side: spotware.Buy,
+		Type: spotware.Market, Volume: dec("3000"), ClientOrderID: "lost-2"})
+	require.ErrorAs(t, err, &te)
+	require.NoError(t, te.ReconcileErr)
+	require.True(t, te.Exists)
+	require.Equal(t, "lost-2", te.Order.ClientOrderID)
+	require.Equal(t, "ORDER_STATUS_FILLED", te.Order.Status)
+	require.NotNil(t, te.Position)
+	requireDec(t, dec("3000"), te.Position.Volume)
+
 	// A pending order exists; its cancel is swallowed: still pending.
 	ex, err := e.sess.PlaceOrder(ctx, acct, spotware.OrderRequest{SymbolID: spotwaretest.EURUSD, Side: spotware.Buy,
 		Type: spotware.Limit, Volume: dec("1000"), LimitPrice: bid.Sub(dec("0.01")), ClientOrderID: "kept-1"})

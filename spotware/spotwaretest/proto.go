@@ -232,6 +232,9 @@ func (p *peer) write(frames []byte) {
 }
 
 func (p *peer) send(id string, m proto.Message) {
+	if id == withheldID {
+		return
+	}
 	b, err := wire.AppendMessage(nil, m, id, proto.MarshalOptions{})
 	if err != nil {
 		// The emulator builds every message itself, so this is a bug in
@@ -287,7 +290,9 @@ func (p *peer) handle(env wire.Envelope) {
 	if t == ptHeartbeat {
 		return
 	}
-	if f := p.s.takeFault(t); f != nil {
+	if f := p.s.takeFault(t); f != nil && f.withhold {
+		id = withheldID // handled below, its answers dropped by send
+	} else if f != nil {
 		switch {
 		case f.silent:
 		case f.common:

@@ -29,6 +29,10 @@ import (
 //     clientMsgId on the connection that asked, without one on every other
 //     connection that authorized the account.
 
+// withheldID stands for the clientMsgId of a request whose answers
+// WithholdNext drops.
+const withheldID = "\x00withheld"
+
 // Volume limits of the seeded symbols, in cents of a unit.
 const (
 	fxLotSize   int64 = 10_000_000 // 100,000 units
