@@ -467,8 +467,8 @@ func (s *Session) settle(ctx context.Context, op string, account int64, ex *Exec
 }
 
 // PlaceOrder places a new order on account. A pending order (Limit, Stop,
-// StopLimit) returns with ORDER_ACCEPTED, or ORDER_FILLED when the market
-// had already reached it; a market order (Market, MarketRange) waits for
+// StopLimit) returns with ORDER_ACCEPTED (when the market has already
+// reached it, its fill follows on Events); a market order (Market, MarketRange) waits for
 // its fill and returns ORDER_FILLED, or ORDER_CANCELLED when a MarketRange
 // order found the price out of range. A refused order is an *Error with
 // the protocol's code (NOT_ENOUGH_MONEY, TRADING_BAD_VOLUME, ...). A token

@@ -196,6 +196,12 @@ func TestTradingMarketRangeOrder(t *testing.T) {
 func TestTradingMarginRejected(t *testing.T) {
 	e := tradingEnv(t)
 	ctx := t.Context()
+	syms, err := e.sess.Symbols(ctx, acct)
+	require.NoError(t, err)
+	requireDec(t, dec("100000"), syms[0].LotSize)
+	requireDec(t, dec("1000"), syms[0].MinVolume)
+	requireDec(t, dec("1000"), syms[0].StepVolume)
+	requireDec(t, dec("10000000"), syms[0].MaxVolume)
 	// 10 lots of EUR/USD at 1:100 need about 10,850 EUR; the balance is 10,000.
 	ex, err := e.sess.PlaceOrder(ctx, acct, spotware.OrderRequest{SymbolID: spotwaretest.EURUSD, Side: spotware.Buy,
 		Type: spotware.Market, Volume: dec("1000000")})

@@ -263,7 +263,8 @@ func (p *peer) sendCommon(id, code, desc string) {
 // window; true means it exceeded the limit and was answered.
 func (p *peer) rateLimited(id string, payloadType uint32) bool {
 	o := p.s.opts
-	hist := payloadType == pt(openapi.ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ)
+	hist := payloadType == pt(openapi.ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ) ||
+		payloadType == pt(openapi.ProtoOAPayloadType_PROTO_OA_GET_TICKDATA_REQ)
 	limit := o.rate
 	if hist {
 		limit = o.hist
