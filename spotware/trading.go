@@ -349,6 +349,9 @@ func (s *Session) requireTrading(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if tok == nil {
+		return fmt.Errorf("spotware: the TokenSource returned no token: %w", auth.ErrReauthRequired)
+	}
 	t := &s.trading
 	t.mu.Lock()
 	known, ok := t.scopeToken == tok.AccessToken && tok.AccessToken != "", t.scopeOK
@@ -408,7 +411,7 @@ func uncertain(err error) bool {
 
 // afterTimeout reconciles account after a trading call's answer did not
 // come, and lets find say whether the order or position exists.
-func (s *Session) afterTimeout(ctx context.Context, op string, account int64, cause error, find func(*Reconciliation, *TimeoutError)) error {
+func (s *Session) afterTimeout(ctx context.Context, op string, account int64, cause error, find func(context.Context, *Reconciliation, *TimeoutError)) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*s.cfg.RequestTimeout)
 	defer cancel()
 	te := &TimeoutError{Op: op, Err: cause}
@@ -417,14 +420,14 @@ func (s *Session) afterTimeout(ctx context.Context, op string, account int64, ca
 		te.ReconcileErr = err
 		return te
 	}
-	find(r, te)
+	find(ctx, r, te)
 	return te
 }
 
 // execute sends a trading request and returns the execution answering it
 // (the reader reports it on Events too); an uncertain outcome is
 // reconciled.
-func (s *Session) execute(ctx context.Context, op string, account int64, req proto.Message, find func(*Reconciliation, *TimeoutError)) (*Execution, error) {
+func (s *Session) execute(ctx context.Context, op string, account int64, req proto.Message, find func(context.Context, *Reconciliation, *TimeoutError)) (*Execution, error) {
 	if err := s.requireTrading(ctx); err != nil {
 		return nil, err
 	}
@@ -449,7 +452,7 @@ func mustPayloadType(m proto.Message) uint32 {
 
 // settle waits, after ORDER_ACCEPTED of an order that fills at once, for
 // its fill (or cancellation, or rejection).
-func (s *Session) settle(ctx context.Context, op string, account int64, ex *Execution, find func(*Reconciliation, *TimeoutError)) (*Execution, error) {
+func (s *Session) settle(ctx context.Context, op string, account int64, ex *Execution, find func(context.Context, *Reconciliation, *TimeoutError)) (*Execution, error) {
 	if ex.Type != "ORDER_ACCEPTED" || ex.Order == nil {
 		return ex, nil
 	}
@@ -486,7 +489,7 @@ func (s *Session) PlaceOrder(ctx context.Context, account int64, o OrderRequest)
 		return nil, err
 	}
 	sent := time.Now()
-	find := func(r *Reconciliation, te *TimeoutError) {
+	find := func(ctx context.Context, r *Reconciliation, te *TimeoutError) {
 		for i := range r.Orders {
 			if r.Orders[i].ClientOrderID == o.ClientOrderID {
 				te.Exists, te.Order = true, &r.Orders[i]
@@ -495,8 +498,6 @@ func (s *Session) PlaceOrder(ctx context.Context, account int64, o OrderRequest)
 		}
 		// Filled or closed already: the order history knows the
 		// client order id, and the position the order opened.
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
-		defer cancel()
 		orders, _, err := s.Orders(ctx, account, sent.Add(-time.Minute), time.Now().Add(time.Minute))
 		if err != nil {
 			te.ReconcileErr = err
@@ -561,8 +562,8 @@ func (s *Session) AmendOrder(ctx context.Context, account, id int64, a AmendOrde
 }
 
 // findOrder reports whether pending order id is there.
-func findOrder(id int64) func(*Reconciliation, *TimeoutError) {
-	return func(r *Reconciliation, te *TimeoutError) {
+func findOrder(id int64) func(context.Context, *Reconciliation, *TimeoutError) {
+	return func(ctx context.Context, r *Reconciliation, te *TimeoutError) {
 		for i := range r.Orders {
 			if r.Orders[i].ID == id {
 				te.Exists, te.Order = true, &r.Orders[i]
@@ -572,8 +573,8 @@ func findOrder(id int64) func(*Reconciliation, *TimeoutError) {
 }
 
 // findPosition reports whether open position id is there.
-func findPosition(id int64) func(*Reconciliation, *TimeoutError) {
-	return func(r *Reconciliation, te *TimeoutError) {
+func findPosition(id int64) func(context.Context, *Reconciliation, *TimeoutError) {
+	return func(ctx context.Context, r *Reconciliation, te *TimeoutError) {
 		for i := range r.Positions {
 			if r.Positions[i].ID == id {
 				te.Exists, te.Position = true, &r.Positions[i]
