@@ -497,3 +497,35 @@ func TestTradingTimeoutReconcilesAfterCallerDeadline(t *testing.T) {
 	require.NoError(t, te.ReconcileErr)
 	require.False(t, te.Exists)
 }
+
+// Money is scaled by each message's moneyDigits: DemoAccountPrecise keeps
+// 8 digits (balance 100.53099944 USD), so the realized profit and the new
+// balance come back with 8 decimals, not cents.
+func TestTradingMoneyDigits(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := t.Context()
+	const precise = spotwaretest.DemoAccountPrecise
+	require.NoError(t, e.sess.AuthorizeAccount(ctx, precise))
+	bid, ask := tick0(t, spotwaretest.EURUSD)
+	ex, err := e.sess.PlaceOrder(ctx, precise, spotware.OrderRequest{SymbolID: spotwaretest.EURUSD, Side: spotware.Buy,
+		Type: spotware.Market, Volume: dec("1000")})
+	require.NoError(t, err)
+	require.EqualValues(t, 8, ex.Position.MoneyDigits)
+	// 1,000 units × ask ÷ 50.
+	requireDec(t, dec("1000").Mul(ask).Div(dec("50")), ex.Position.UsedMargin)
+	cl, err := e.sess.ClosePosition(ctx, precise, ex.Position.ID, dec("1000"))
+	require.NoError(t, err)
+	gross := bid.Sub(ask).Mul(dec("1000"))
+	requireDec(t, gross, cl.Deal.Close.GrossProfit)
+	requireDec(t, dec("100.53099944").Add(gross), cl.Deal.Close.Balance)
+	tr, err := e.sess.Trader(ctx, precise)
+	require.NoError(t, err)
+	requireDec(t, dec("100.53099944").Add(gross), tr.Balance)
+
+	// 10,000 units need about 217 USD of margin: refused.
+	_, err = e.sess.PlaceOrder(ctx, precise, spotware.OrderRequest{SymbolID: spotwaretest.EURUSD, Side: spotware.Buy,
+		Type: spotware.Market, Volume: dec("10000")})
+	var se *spotware.Error
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "NOT_ENOUGH_MONEY", se.Code)
+}
