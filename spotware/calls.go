@@ -245,6 +245,10 @@ type Symbol struct {
 	// Digits is how many decimals prices are quoted with; PipPosition
 	// where the pip is. Both come from the full symbol definition.
 	Digits, PipPosition int32
+	// LotSize, MinVolume, StepVolume and MaxVolume are in units of the
+	// base asset (the wire's cents ÷ 100); zero when the server did not
+	// say. An order's Volume is lots × LotSize.
+	LotSize, MinVolume, StepVolume, MaxVolume decimal.Decimal
 }
 
 // symbolBatch bounds the ids asked for in one ProtoOASymbolByIdReq.
@@ -281,6 +285,8 @@ func (s *Session) Symbols(ctx context.Context, account int64) ([]Symbol, error) 
 		for _, fs := range full.GetSymbol() {
 			if i, ok := index[fs.GetSymbolId()]; ok {
 				out[i].Digits, out[i].PipPosition = fs.GetDigits(), fs.GetPipPosition()
+				out[i].LotSize, out[i].MinVolume = units(fs.GetLotSize()), units(fs.GetMinVolume())
+				out[i].StepVolume, out[i].MaxVolume = units(fs.GetStepVolume()), units(fs.GetMaxVolume())
 			}
 		}
 	}

@@ -141,6 +141,9 @@ func (c *conn) readLoop() {
 			delete(c.pending, env.ClientMsgID)
 			c.pmu.Unlock()
 			if ok {
+				if env.PayloadType == ptExecution {
+					c.s.onExecution(env) // an answer is an account change too, reported in order
+				}
 				ch <- reply{pt: env.PayloadType, payload: append([]byte(nil), env.Payload...)}
 				continue
 			}
@@ -279,6 +282,12 @@ func decodeReply(r reply, reqType uint32, res proto.Message, secrets func() []st
 			return fmt.Errorf("%w: %s: error answer does not decode: %v", ErrUnexpectedResponse, payloadName(reqType), err)
 		}
 		return errorFromCommon(&m, reqType, secrets()...)
+	case ptOrderError:
+		var m openapi.ProtoOAOrderErrorEvent
+		if err := lenient.Unmarshal(r.payload, &m); err != nil {
+			return fmt.Errorf("%w: %s: order error does not decode: %v", ErrUnexpectedResponse, payloadName(reqType), err)
+		}
+		return orderError(&m, reqType, secrets()...)
 	}
 	want, _ := wire.PayloadType(res)
 	if r.pt != want {

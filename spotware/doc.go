@@ -52,6 +52,20 @@
 // unknown account or symbol; a call or configuration refused before
 // anything is sent matches ErrInvalidInput.
 //
+// Trading takes a token granted the trading scope (a token with the
+// accounts scope only gets ErrTradingScope before anything is sent):
+// PlaceOrder (market, limit, stop, stop-limit and market-range orders, with
+// absolute or relative stop loss and take profit), AmendOrder, CancelOrder,
+// AmendPositionSLTP and ClosePosition return the server's execution;
+// Reconcile, Deals, Orders, Trendbars and TickData read. Volumes are
+// decimals in units (the wire's cents ÷ 100; Symbol.LotSize units to a
+// lot), prices exact decimals, money scaled by each message's moneyDigits.
+// Every execution event, whether it answers this session's call or another
+// client's, is reported on Events as EventExecution. Trading requests are
+// never sent twice: when the answer does not come (or the connection drops
+// first), the session reconciles the account and returns a *TimeoutError
+// saying whether the order or position exists.
+//
 // brokerkit speaks Protobuf (port 5035) over TLS TCP only, not the JSON
 // port or WebSocket.
 //

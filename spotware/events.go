@@ -49,6 +49,11 @@ const (
 	EventReauthFailed
 	// EventClosed: the session ended; Err is nil after Close.
 	EventClosed
+	// EventExecution: an order or position of AccountID changed; Execution
+	// says how (a ProtoOAExecutionEvent, whether it answered this
+	// session's call or another client's), or Err is the *Error of a
+	// ProtoOAOrderErrorEvent that answered no call.
+	EventExecution
 )
 
 var eventNames = map[EventKind]string{
@@ -57,7 +62,7 @@ var eventNames = map[EventKind]string{
 	EventAccountAuthorized: "account authorized", EventAccountDisconnected: "account disconnected",
 	EventTokenInvalidated: "token invalidated", EventServerDisconnect: "server disconnect",
 	EventStalled: "stalled", EventServerError: "server error", EventReauthFailed: "re-authorization failed",
-	EventClosed: "closed",
+	EventClosed: "closed", EventExecution: "execution",
 }
 
 // String names the kind.
@@ -88,6 +93,8 @@ type Event struct {
 	Reason string
 	// Err is the cause, when there is one.
 	Err error
+	// Execution is the change EventExecution reports.
+	Execution *Execution
 }
 
 // String describes the event on one line.
@@ -110,6 +117,15 @@ func (e Event) String() string {
 	}
 	if e.Reason != "" {
 		s += fmt.Sprintf(" reason=%q", e.Reason)
+	}
+	if x := e.Execution; x != nil {
+		s += " execution=" + x.Type
+		if x.Order != nil {
+			s += fmt.Sprintf(" order=%d", x.Order.ID)
+		}
+		if x.Position != nil {
+			s += fmt.Sprintf(" position=%d", x.Position.ID)
+		}
 	}
 	if e.Err != nil {
 		s += " err=" + e.Err.Error()

@@ -97,7 +97,8 @@ type SessionConfig struct {
 	// disables the throttle.
 	RequestsPerSecond, HistoricalPerSecond int
 	// HistoricalPayloadTypes are the requests counted against the
-	// historical limit; nil means ProtoOAGetTrendbarsReq.
+	// historical limit; nil means ProtoOAGetTrendbarsReq and
+	// ProtoOAGetTickDataReq.
 	HistoricalPayloadTypes []uint32
 	// MaxFrameSize caps incoming frames; 0 means 8 MiB.
 	MaxFrameSize int
@@ -134,7 +135,8 @@ func (c SessionConfig) withDefaults() (SessionConfig, error) {
 		c.HistoricalPerSecond = DefaultHistoricalPerSecond
 	}
 	if c.HistoricalPayloadTypes == nil {
-		c.HistoricalPayloadTypes = []uint32{uint32(openapi.ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ)}
+		c.HistoricalPayloadTypes = []uint32{uint32(openapi.ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ),
+			uint32(openapi.ProtoOAPayloadType_PROTO_OA_GET_TICKDATA_REQ)}
 	}
 	if c.EventBuffer <= 0 {
 		c.EventBuffer = 64
@@ -178,6 +180,8 @@ type Session struct {
 	subs   map[subKey]*Subscription
 
 	reauthMu sync.Mutex
+
+	trading tradeState // trading.go
 
 	secMu sync.Mutex
 	sent  []string // credentials sent, kept out of server text (errors.go)
@@ -489,6 +493,8 @@ func (s *Session) push(c *conn, env wire.Envelope) {
 	case ptHeartbeat:
 	case ptSpot:
 		s.onSpot(c, env.Payload)
+	case ptExecution, ptOrderError:
+		s.onExecution(env)
 	case ptTokenInvalidated:
 		var m openapi.ProtoOAAccountsTokenInvalidatedEvent
 		if lenient.Unmarshal(env.Payload, &m) != nil {

@@ -73,7 +73,7 @@ func TestStaleCheckDetectsEdits(t *testing.T) {
 	for name, edit := range map[string][2]string{
 		"field number": {"optional uint64 bid = 4;", "optional uint64 bid = 9;"},
 		"field type":   {"optional uint64 ask = 5;", "optional int64 ask = 5;"},
-		"enum value":   {"PROTO_OA_SPOT_EVENT = 2131;", "PROTO_OA_SPOT_EVENT = 2132;"},
+		"enum value":   {"PROTO_OA_SPOT_EVENT = 2131;", "PROTO_OA_SPOT_EVENT = 2139;"},
 		"new field":    {"optional int64 timestamp = 8;", "optional int64 timestamp = 8;\n  optional int64 extra = 9;"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -187,6 +187,11 @@ const (
 	ProtoOAPayloadType_PROTO_OA_ACCOUNT_AUTH_RES                 ProtoOAPayloadType = 2103
 	ProtoOAPayloadType_PROTO_OA_VERSION_REQ                      ProtoOAPayloadType = 2104
 	ProtoOAPayloadType_PROTO_OA_VERSION_RES                      ProtoOAPayloadType = 2105
+	ProtoOAPayloadType_PROTO_OA_NEW_ORDER_REQ                    ProtoOAPayloadType = 2106
+	ProtoOAPayloadType_PROTO_OA_CANCEL_ORDER_REQ                 ProtoOAPayloadType = 2108
+	ProtoOAPayloadType_PROTO_OA_AMEND_ORDER_REQ                  ProtoOAPayloadType = 2109
+	ProtoOAPayloadType_PROTO_OA_AMEND_POSITION_SLTP_REQ          ProtoOAPayloadType = 2110
+	ProtoOAPayloadType_PROTO_OA_CLOSE_POSITION_REQ               ProtoOAPayloadType = 2111
 	ProtoOAPayloadType_PROTO_OA_ASSET_LIST_REQ                   ProtoOAPayloadType = 2112
 	ProtoOAPayloadType_PROTO_OA_ASSET_LIST_RES                   ProtoOAPayloadType = 2113
 	ProtoOAPayloadType_PROTO_OA_SYMBOLS_LIST_REQ                 ProtoOAPayloadType = 2114
@@ -197,15 +202,22 @@ const (
 	ProtoOAPayloadType_PROTO_OA_TRADER_REQ                       ProtoOAPayloadType = 2121
 	ProtoOAPayloadType_PROTO_OA_TRADER_RES                       ProtoOAPayloadType = 2122
 	ProtoOAPayloadType_PROTO_OA_TRADER_UPDATE_EVENT              ProtoOAPayloadType = 2123
+	ProtoOAPayloadType_PROTO_OA_RECONCILE_REQ                    ProtoOAPayloadType = 2124
+	ProtoOAPayloadType_PROTO_OA_RECONCILE_RES                    ProtoOAPayloadType = 2125
 	ProtoOAPayloadType_PROTO_OA_EXECUTION_EVENT                  ProtoOAPayloadType = 2126
 	ProtoOAPayloadType_PROTO_OA_SUBSCRIBE_SPOTS_REQ              ProtoOAPayloadType = 2127
 	ProtoOAPayloadType_PROTO_OA_SUBSCRIBE_SPOTS_RES              ProtoOAPayloadType = 2128
 	ProtoOAPayloadType_PROTO_OA_UNSUBSCRIBE_SPOTS_REQ            ProtoOAPayloadType = 2129
 	ProtoOAPayloadType_PROTO_OA_UNSUBSCRIBE_SPOTS_RES            ProtoOAPayloadType = 2130
 	ProtoOAPayloadType_PROTO_OA_SPOT_EVENT                       ProtoOAPayloadType = 2131
+	ProtoOAPayloadType_PROTO_OA_ORDER_ERROR_EVENT                ProtoOAPayloadType = 2132
+	ProtoOAPayloadType_PROTO_OA_DEAL_LIST_REQ                    ProtoOAPayloadType = 2133
+	ProtoOAPayloadType_PROTO_OA_DEAL_LIST_RES                    ProtoOAPayloadType = 2134
 	ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ                ProtoOAPayloadType = 2137
 	ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_RES                ProtoOAPayloadType = 2138
 	ProtoOAPayloadType_PROTO_OA_ERROR_RES                        ProtoOAPayloadType = 2142
+	ProtoOAPayloadType_PROTO_OA_GET_TICKDATA_REQ                 ProtoOAPayloadType = 2145
+	ProtoOAPayloadType_PROTO_OA_GET_TICKDATA_RES                 ProtoOAPayloadType = 2146
 	ProtoOAPayloadType_PROTO_OA_ACCOUNTS_TOKEN_INVALIDATED_EVENT ProtoOAPayloadType = 2147
 	ProtoOAPayloadType_PROTO_OA_CLIENT_DISCONNECT_EVENT          ProtoOAPayloadType = 2148
 	ProtoOAPayloadType_PROTO_OA_GET_ACCOUNTS_BY_ACCESS_TOKEN_REQ ProtoOAPayloadType = 2149
@@ -217,6 +229,8 @@ const (
 	ProtoOAPayloadType_PROTO_OA_ACCOUNT_DISCONNECT_EVENT         ProtoOAPayloadType = 2164
 	ProtoOAPayloadType_PROTO_OA_REFRESH_TOKEN_REQ                ProtoOAPayloadType = 2173
 	ProtoOAPayloadType_PROTO_OA_REFRESH_TOKEN_RES                ProtoOAPayloadType = 2174
+	ProtoOAPayloadType_PROTO_OA_ORDER_LIST_REQ                   ProtoOAPayloadType = 2175
+	ProtoOAPayloadType_PROTO_OA_ORDER_LIST_RES                   ProtoOAPayloadType = 2176
 	ProtoOAPayloadType_PROTO_OA_GET_POSITION_UNREALIZED_PNL_REQ  ProtoOAPayloadType = 2187
 )
 
@@ -229,6 +243,11 @@ var (
 		2103: "PROTO_OA_ACCOUNT_AUTH_RES",
 		2104: "PROTO_OA_VERSION_REQ",
 		2105: "PROTO_OA_VERSION_RES",
+		2106: "PROTO_OA_NEW_ORDER_REQ",
+		2108: "PROTO_OA_CANCEL_ORDER_REQ",
+		2109: "PROTO_OA_AMEND_ORDER_REQ",
+		2110: "PROTO_OA_AMEND_POSITION_SLTP_REQ",
+		2111: "PROTO_OA_CLOSE_POSITION_REQ",
 		2112: "PROTO_OA_ASSET_LIST_REQ",
 		2113: "PROTO_OA_ASSET_LIST_RES",
 		2114: "PROTO_OA_SYMBOLS_LIST_REQ",
@@ -239,15 +258,22 @@ var (
 		2121: "PROTO_OA_TRADER_REQ",
 		2122: "PROTO_OA_TRADER_RES",
 		2123: "PROTO_OA_TRADER_UPDATE_EVENT",
+		2124: "PROTO_OA_RECONCILE_REQ",
+		2125: "PROTO_OA_RECONCILE_RES",
 		2126: "PROTO_OA_EXECUTION_EVENT",
 		2127: "PROTO_OA_SUBSCRIBE_SPOTS_REQ",
 		2128: "PROTO_OA_SUBSCRIBE_SPOTS_RES",
 		2129: "PROTO_OA_UNSUBSCRIBE_SPOTS_REQ",
 		2130: "PROTO_OA_UNSUBSCRIBE_SPOTS_RES",
 		2131: "PROTO_OA_SPOT_EVENT",
+		2132: "PROTO_OA_ORDER_ERROR_EVENT",
+		2133: "PROTO_OA_DEAL_LIST_REQ",
+		2134: "PROTO_OA_DEAL_LIST_RES",
 		2137: "PROTO_OA_GET_TRENDBARS_REQ",
 		2138: "PROTO_OA_GET_TRENDBARS_RES",
 		2142: "PROTO_OA_ERROR_RES",
+		2145: "PROTO_OA_GET_TICKDATA_REQ",
+		2146: "PROTO_OA_GET_TICKDATA_RES",
 		2147: "PROTO_OA_ACCOUNTS_TOKEN_INVALIDATED_EVENT",
 		2148: "PROTO_OA_CLIENT_DISCONNECT_EVENT",
 		2149: "PROTO_OA_GET_ACCOUNTS_BY_ACCESS_TOKEN_REQ",
@@ -259,6 +285,8 @@ var (
 		2164: "PROTO_OA_ACCOUNT_DISCONNECT_EVENT",
 		2173: "PROTO_OA_REFRESH_TOKEN_REQ",
 		2174: "PROTO_OA_REFRESH_TOKEN_RES",
+		2175: "PROTO_OA_ORDER_LIST_REQ",
+		2176: "PROTO_OA_ORDER_LIST_RES",
 		2187: "PROTO_OA_GET_POSITION_UNREALIZED_PNL_REQ",
 	}
 	ProtoOAPayloadType_value = map[string]int32{
@@ -268,6 +296,11 @@ var (
 		"PROTO_OA_ACCOUNT_AUTH_RES":                 2103,
 		"PROTO_OA_VERSION_REQ":                      2104,
 		"PROTO_OA_VERSION_RES":                      2105,
+		"PROTO_OA_NEW_ORDER_REQ":                    2106,
+		"PROTO_OA_CANCEL_ORDER_REQ":                 2108,
+		"PROTO_OA_AMEND_ORDER_REQ":                  2109,
+		"PROTO_OA_AMEND_POSITION_SLTP_REQ":          2110,
+		"PROTO_OA_CLOSE_POSITION_REQ":               2111,
 		"PROTO_OA_ASSET_LIST_REQ":                   2112,
 		"PROTO_OA_ASSET_LIST_RES":                   2113,
 		"PROTO_OA_SYMBOLS_LIST_REQ":                 2114,
@@ -278,15 +311,22 @@ var (
 		"PROTO_OA_TRADER_REQ":                       2121,
 		"PROTO_OA_TRADER_RES":                       2122,
 		"PROTO_OA_TRADER_UPDATE_EVENT":              2123,
+		"PROTO_OA_RECONCILE_REQ":                    2124,
+		"PROTO_OA_RECONCILE_RES":                    2125,
 		"PROTO_OA_EXECUTION_EVENT":                  2126,
 		"PROTO_OA_SUBSCRIBE_SPOTS_REQ":              2127,
 		"PROTO_OA_SUBSCRIBE_SPOTS_RES":              2128,
 		"PROTO_OA_UNSUBSCRIBE_SPOTS_REQ":            2129,
 		"PROTO_OA_UNSUBSCRIBE_SPOTS_RES":            2130,
 		"PROTO_OA_SPOT_EVENT":                       2131,
+		"PROTO_OA_ORDER_ERROR_EVENT":                2132,
+		"PROTO_OA_DEAL_LIST_REQ":                    2133,
+		"PROTO_OA_DEAL_LIST_RES":                    2134,
 		"PROTO_OA_GET_TRENDBARS_REQ":                2137,
 		"PROTO_OA_GET_TRENDBARS_RES":                2138,
 		"PROTO_OA_ERROR_RES":                        2142,
+		"PROTO_OA_GET_TICKDATA_REQ":                 2145,
+		"PROTO_OA_GET_TICKDATA_RES":                 2146,
 		"PROTO_OA_ACCOUNTS_TOKEN_INVALIDATED_EVENT": 2147,
 		"PROTO_OA_CLIENT_DISCONNECT_EVENT":          2148,
 		"PROTO_OA_GET_ACCOUNTS_BY_ACCESS_TOKEN_REQ": 2149,
@@ -298,6 +338,8 @@ var (
 		"PROTO_OA_ACCOUNT_DISCONNECT_EVENT":         2164,
 		"PROTO_OA_REFRESH_TOKEN_REQ":                2173,
 		"PROTO_OA_REFRESH_TOKEN_RES":                2174,
+		"PROTO_OA_ORDER_LIST_REQ":                   2175,
+		"PROTO_OA_ORDER_LIST_RES":                   2176,
 		"PROTO_OA_GET_POSITION_UNREALIZED_PNL_REQ":  2187,
 	}
 )
@@ -339,32 +381,52 @@ func (ProtoOAPayloadType) EnumDescriptor() ([]byte, []int) {
 	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{2}
 }
 
-// ProtoOAErrorCode is the errorCode of a ProtoOAErrorRes, sent as its name.
-// The trading codes (117 to 137) are left out.
+// ProtoOAErrorCode is the errorCode of a ProtoOAErrorRes or of a
+// ProtoOAOrderErrorEvent, sent as its name.
 type ProtoOAErrorCode int32
 
 const (
-	ProtoOAErrorCode_OA_AUTH_TOKEN_EXPIRED            ProtoOAErrorCode = 1
-	ProtoOAErrorCode_ACCOUNT_NOT_AUTHORIZED           ProtoOAErrorCode = 2
-	ProtoOAErrorCode_RET_NO_SUCH_LOGIN                ProtoOAErrorCode = 12
-	ProtoOAErrorCode_ALREADY_LOGGED_IN                ProtoOAErrorCode = 14
-	ProtoOAErrorCode_INCORRECT_BOUNDARIES             ProtoOAErrorCode = 35
-	ProtoOAErrorCode_RET_ACCOUNT_DISABLED             ProtoOAErrorCode = 64
-	ProtoOAErrorCode_CONNECTIONS_LIMIT_EXCEEDED       ProtoOAErrorCode = 67
-	ProtoOAErrorCode_CH_CLIENT_AUTH_FAILURE           ProtoOAErrorCode = 101
-	ProtoOAErrorCode_CH_CLIENT_NOT_AUTHENTICATED      ProtoOAErrorCode = 102
-	ProtoOAErrorCode_CH_CLIENT_ALREADY_AUTHENTICATED  ProtoOAErrorCode = 103
-	ProtoOAErrorCode_CH_ACCESS_TOKEN_INVALID          ProtoOAErrorCode = 104
-	ProtoOAErrorCode_CH_SERVER_NOT_REACHABLE          ProtoOAErrorCode = 105
-	ProtoOAErrorCode_CH_CTID_TRADER_ACCOUNT_NOT_FOUND ProtoOAErrorCode = 106
-	ProtoOAErrorCode_CH_OA_CLIENT_NOT_FOUND           ProtoOAErrorCode = 107
-	ProtoOAErrorCode_REQUEST_FREQUENCY_EXCEEDED       ProtoOAErrorCode = 108
-	ProtoOAErrorCode_SERVER_IS_UNDER_MAINTENANCE      ProtoOAErrorCode = 109
-	ProtoOAErrorCode_CHANNEL_IS_BLOCKED               ProtoOAErrorCode = 110
-	ProtoOAErrorCode_NOT_SUBSCRIBED_TO_SPOTS          ProtoOAErrorCode = 112
-	ProtoOAErrorCode_ALREADY_SUBSCRIBED               ProtoOAErrorCode = 113
-	ProtoOAErrorCode_SYMBOL_NOT_FOUND                 ProtoOAErrorCode = 114
-	ProtoOAErrorCode_UNKNOWN_SYMBOL                   ProtoOAErrorCode = 115
+	ProtoOAErrorCode_OA_AUTH_TOKEN_EXPIRED             ProtoOAErrorCode = 1
+	ProtoOAErrorCode_ACCOUNT_NOT_AUTHORIZED            ProtoOAErrorCode = 2
+	ProtoOAErrorCode_RET_NO_SUCH_LOGIN                 ProtoOAErrorCode = 12
+	ProtoOAErrorCode_ALREADY_LOGGED_IN                 ProtoOAErrorCode = 14
+	ProtoOAErrorCode_INCORRECT_BOUNDARIES              ProtoOAErrorCode = 35
+	ProtoOAErrorCode_RET_ACCOUNT_DISABLED              ProtoOAErrorCode = 64
+	ProtoOAErrorCode_CONNECTIONS_LIMIT_EXCEEDED        ProtoOAErrorCode = 67
+	ProtoOAErrorCode_CH_CLIENT_AUTH_FAILURE            ProtoOAErrorCode = 101
+	ProtoOAErrorCode_CH_CLIENT_NOT_AUTHENTICATED       ProtoOAErrorCode = 102
+	ProtoOAErrorCode_CH_CLIENT_ALREADY_AUTHENTICATED   ProtoOAErrorCode = 103
+	ProtoOAErrorCode_CH_ACCESS_TOKEN_INVALID           ProtoOAErrorCode = 104
+	ProtoOAErrorCode_CH_SERVER_NOT_REACHABLE           ProtoOAErrorCode = 105
+	ProtoOAErrorCode_CH_CTID_TRADER_ACCOUNT_NOT_FOUND  ProtoOAErrorCode = 106
+	ProtoOAErrorCode_CH_OA_CLIENT_NOT_FOUND            ProtoOAErrorCode = 107
+	ProtoOAErrorCode_REQUEST_FREQUENCY_EXCEEDED        ProtoOAErrorCode = 108
+	ProtoOAErrorCode_SERVER_IS_UNDER_MAINTENANCE       ProtoOAErrorCode = 109
+	ProtoOAErrorCode_CHANNEL_IS_BLOCKED                ProtoOAErrorCode = 110
+	ProtoOAErrorCode_NOT_SUBSCRIBED_TO_SPOTS           ProtoOAErrorCode = 112
+	ProtoOAErrorCode_ALREADY_SUBSCRIBED                ProtoOAErrorCode = 113
+	ProtoOAErrorCode_SYMBOL_NOT_FOUND                  ProtoOAErrorCode = 114
+	ProtoOAErrorCode_UNKNOWN_SYMBOL                    ProtoOAErrorCode = 115
+	ProtoOAErrorCode_NO_QUOTES                         ProtoOAErrorCode = 117
+	ProtoOAErrorCode_NOT_ENOUGH_MONEY                  ProtoOAErrorCode = 118
+	ProtoOAErrorCode_MAX_EXPOSURE_REACHED              ProtoOAErrorCode = 119
+	ProtoOAErrorCode_POSITION_NOT_FOUND                ProtoOAErrorCode = 120
+	ProtoOAErrorCode_ORDER_NOT_FOUND                   ProtoOAErrorCode = 121
+	ProtoOAErrorCode_POSITION_NOT_OPEN                 ProtoOAErrorCode = 122
+	ProtoOAErrorCode_POSITION_LOCKED                   ProtoOAErrorCode = 123
+	ProtoOAErrorCode_TOO_MANY_POSITIONS                ProtoOAErrorCode = 124
+	ProtoOAErrorCode_TRADING_BAD_VOLUME                ProtoOAErrorCode = 125
+	ProtoOAErrorCode_TRADING_BAD_STOPS                 ProtoOAErrorCode = 126
+	ProtoOAErrorCode_TRADING_BAD_PRICES                ProtoOAErrorCode = 127
+	ProtoOAErrorCode_TRADING_BAD_STAKE                 ProtoOAErrorCode = 128
+	ProtoOAErrorCode_PROTECTION_IS_TOO_CLOSE_TO_MARKET ProtoOAErrorCode = 129
+	ProtoOAErrorCode_TRADING_BAD_EXPIRATION_DATE       ProtoOAErrorCode = 130
+	ProtoOAErrorCode_PENDING_EXECUTION                 ProtoOAErrorCode = 131
+	ProtoOAErrorCode_TRADING_DISABLED                  ProtoOAErrorCode = 132
+	ProtoOAErrorCode_TRADING_NOT_ALLOWED               ProtoOAErrorCode = 133
+	ProtoOAErrorCode_UNABLE_TO_CANCEL_ORDER            ProtoOAErrorCode = 134
+	ProtoOAErrorCode_UNABLE_TO_AMEND_ORDER             ProtoOAErrorCode = 135
+	ProtoOAErrorCode_SHORT_SELLING_NOT_ALLOWED         ProtoOAErrorCode = 136
 )
 
 // Enum value maps for ProtoOAErrorCode.
@@ -391,29 +453,69 @@ var (
 		113: "ALREADY_SUBSCRIBED",
 		114: "SYMBOL_NOT_FOUND",
 		115: "UNKNOWN_SYMBOL",
+		117: "NO_QUOTES",
+		118: "NOT_ENOUGH_MONEY",
+		119: "MAX_EXPOSURE_REACHED",
+		120: "POSITION_NOT_FOUND",
+		121: "ORDER_NOT_FOUND",
+		122: "POSITION_NOT_OPEN",
+		123: "POSITION_LOCKED",
+		124: "TOO_MANY_POSITIONS",
+		125: "TRADING_BAD_VOLUME",
+		126: "TRADING_BAD_STOPS",
+		127: "TRADING_BAD_PRICES",
+		128: "TRADING_BAD_STAKE",
+		129: "PROTECTION_IS_TOO_CLOSE_TO_MARKET",
+		130: "TRADING_BAD_EXPIRATION_DATE",
+		131: "PENDING_EXECUTION",
+		132: "TRADING_DISABLED",
+		133: "TRADING_NOT_ALLOWED",
+		134: "UNABLE_TO_CANCEL_ORDER",
+		135: "UNABLE_TO_AMEND_ORDER",
+		136: "SHORT_SELLING_NOT_ALLOWED",
 	}
 	ProtoOAErrorCode_value = map[string]int32{
-		"OA_AUTH_TOKEN_EXPIRED":            1,
-		"ACCOUNT_NOT_AUTHORIZED":           2,
-		"RET_NO_SUCH_LOGIN":                12,
-		"ALREADY_LOGGED_IN":                14,
-		"INCORRECT_BOUNDARIES":             35,
-		"RET_ACCOUNT_DISABLED":             64,
-		"CONNECTIONS_LIMIT_EXCEEDED":       67,
-		"CH_CLIENT_AUTH_FAILURE":           101,
-		"CH_CLIENT_NOT_AUTHENTICATED":      102,
-		"CH_CLIENT_ALREADY_AUTHENTICATED":  103,
-		"CH_ACCESS_TOKEN_INVALID":          104,
-		"CH_SERVER_NOT_REACHABLE":          105,
-		"CH_CTID_TRADER_ACCOUNT_NOT_FOUND": 106,
-		"CH_OA_CLIENT_NOT_FOUND":           107,
-		"REQUEST_FREQUENCY_EXCEEDED":       108,
-		"SERVER_IS_UNDER_MAINTENANCE":      109,
-		"CHANNEL_IS_BLOCKED":               110,
-		"NOT_SUBSCRIBED_TO_SPOTS":          112,
-		"ALREADY_SUBSCRIBED":               113,
-		"SYMBOL_NOT_FOUND":                 114,
-		"UNKNOWN_SYMBOL":                   115,
+		"OA_AUTH_TOKEN_EXPIRED":             1,
+		"ACCOUNT_NOT_AUTHORIZED":            2,
+		"RET_NO_SUCH_LOGIN":                 12,
+		"ALREADY_LOGGED_IN":                 14,
+		"INCORRECT_BOUNDARIES":              35,
+		"RET_ACCOUNT_DISABLED":              64,
+		"CONNECTIONS_LIMIT_EXCEEDED":        67,
+		"CH_CLIENT_AUTH_FAILURE":            101,
+		"CH_CLIENT_NOT_AUTHENTICATED":       102,
+		"CH_CLIENT_ALREADY_AUTHENTICATED":   103,
+		"CH_ACCESS_TOKEN_INVALID":           104,
+		"CH_SERVER_NOT_REACHABLE":           105,
+		"CH_CTID_TRADER_ACCOUNT_NOT_FOUND":  106,
+		"CH_OA_CLIENT_NOT_FOUND":            107,
+		"REQUEST_FREQUENCY_EXCEEDED":        108,
+		"SERVER_IS_UNDER_MAINTENANCE":       109,
+		"CHANNEL_IS_BLOCKED":                110,
+		"NOT_SUBSCRIBED_TO_SPOTS":           112,
+		"ALREADY_SUBSCRIBED":                113,
+		"SYMBOL_NOT_FOUND":                  114,
+		"UNKNOWN_SYMBOL":                    115,
+		"NO_QUOTES":                         117,
+		"NOT_ENOUGH_MONEY":                  118,
+		"MAX_EXPOSURE_REACHED":              119,
+		"POSITION_NOT_FOUND":                120,
+		"ORDER_NOT_FOUND":                   121,
+		"POSITION_NOT_OPEN":                 122,
+		"POSITION_LOCKED":                   123,
+		"TOO_MANY_POSITIONS":                124,
+		"TRADING_BAD_VOLUME":                125,
+		"TRADING_BAD_STOPS":                 126,
+		"TRADING_BAD_PRICES":                127,
+		"TRADING_BAD_STAKE":                 128,
+		"PROTECTION_IS_TOO_CLOSE_TO_MARKET": 129,
+		"TRADING_BAD_EXPIRATION_DATE":       130,
+		"PENDING_EXECUTION":                 131,
+		"TRADING_DISABLED":                  132,
+		"TRADING_NOT_ALLOWED":               133,
+		"UNABLE_TO_CANCEL_ORDER":            134,
+		"UNABLE_TO_AMEND_ORDER":             135,
+		"SHORT_SELLING_NOT_ALLOWED":         136,
 	}
 )
 
@@ -692,6 +794,693 @@ func (x *ProtoOAAccountType) UnmarshalJSON(b []byte) error {
 // Deprecated: Use ProtoOAAccountType.Descriptor instead.
 func (ProtoOAAccountType) EnumDescriptor() ([]byte, []int) {
 	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{7}
+}
+
+// ProtoOATradeSide is the direction of an order, position or deal.
+type ProtoOATradeSide int32
+
+const (
+	ProtoOATradeSide_BUY  ProtoOATradeSide = 1
+	ProtoOATradeSide_SELL ProtoOATradeSide = 2
+)
+
+// Enum value maps for ProtoOATradeSide.
+var (
+	ProtoOATradeSide_name = map[int32]string{
+		1: "BUY",
+		2: "SELL",
+	}
+	ProtoOATradeSide_value = map[string]int32{
+		"BUY":  1,
+		"SELL": 2,
+	}
+)
+
+func (x ProtoOATradeSide) Enum() *ProtoOATradeSide {
+	p := new(ProtoOATradeSide)
+	*p = x
+	return p
+}
+
+func (x ProtoOATradeSide) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOATradeSide) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[8].Descriptor()
+}
+
+func (ProtoOATradeSide) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[8]
+}
+
+func (x ProtoOATradeSide) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOATradeSide) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOATradeSide(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOATradeSide.Descriptor instead.
+func (ProtoOATradeSide) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{8}
+}
+
+// ProtoOAOrderType is the kind of an order.
+type ProtoOAOrderType int32
+
+const (
+	ProtoOAOrderType_MARKET                ProtoOAOrderType = 1
+	ProtoOAOrderType_LIMIT                 ProtoOAOrderType = 2
+	ProtoOAOrderType_STOP                  ProtoOAOrderType = 3
+	ProtoOAOrderType_STOP_LOSS_TAKE_PROFIT ProtoOAOrderType = 4
+	ProtoOAOrderType_MARKET_RANGE          ProtoOAOrderType = 5
+	ProtoOAOrderType_STOP_LIMIT            ProtoOAOrderType = 6
+)
+
+// Enum value maps for ProtoOAOrderType.
+var (
+	ProtoOAOrderType_name = map[int32]string{
+		1: "MARKET",
+		2: "LIMIT",
+		3: "STOP",
+		4: "STOP_LOSS_TAKE_PROFIT",
+		5: "MARKET_RANGE",
+		6: "STOP_LIMIT",
+	}
+	ProtoOAOrderType_value = map[string]int32{
+		"MARKET":                1,
+		"LIMIT":                 2,
+		"STOP":                  3,
+		"STOP_LOSS_TAKE_PROFIT": 4,
+		"MARKET_RANGE":          5,
+		"STOP_LIMIT":            6,
+	}
+)
+
+func (x ProtoOAOrderType) Enum() *ProtoOAOrderType {
+	p := new(ProtoOAOrderType)
+	*p = x
+	return p
+}
+
+func (x ProtoOAOrderType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOAOrderType) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[9].Descriptor()
+}
+
+func (ProtoOAOrderType) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[9]
+}
+
+func (x ProtoOAOrderType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOAOrderType) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOAOrderType(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOAOrderType.Descriptor instead.
+func (ProtoOAOrderType) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{9}
+}
+
+// ProtoOATimeInForce is how long an order stays working.
+type ProtoOATimeInForce int32
+
+const (
+	ProtoOATimeInForce_GOOD_TILL_DATE      ProtoOATimeInForce = 1
+	ProtoOATimeInForce_GOOD_TILL_CANCEL    ProtoOATimeInForce = 2
+	ProtoOATimeInForce_IMMEDIATE_OR_CANCEL ProtoOATimeInForce = 3
+	ProtoOATimeInForce_FILL_OR_KILL        ProtoOATimeInForce = 4
+	ProtoOATimeInForce_MARKET_ON_OPEN      ProtoOATimeInForce = 5
+)
+
+// Enum value maps for ProtoOATimeInForce.
+var (
+	ProtoOATimeInForce_name = map[int32]string{
+		1: "GOOD_TILL_DATE",
+		2: "GOOD_TILL_CANCEL",
+		3: "IMMEDIATE_OR_CANCEL",
+		4: "FILL_OR_KILL",
+		5: "MARKET_ON_OPEN",
+	}
+	ProtoOATimeInForce_value = map[string]int32{
+		"GOOD_TILL_DATE":      1,
+		"GOOD_TILL_CANCEL":    2,
+		"IMMEDIATE_OR_CANCEL": 3,
+		"FILL_OR_KILL":        4,
+		"MARKET_ON_OPEN":      5,
+	}
+)
+
+func (x ProtoOATimeInForce) Enum() *ProtoOATimeInForce {
+	p := new(ProtoOATimeInForce)
+	*p = x
+	return p
+}
+
+func (x ProtoOATimeInForce) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOATimeInForce) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[10].Descriptor()
+}
+
+func (ProtoOATimeInForce) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[10]
+}
+
+func (x ProtoOATimeInForce) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOATimeInForce) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOATimeInForce(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOATimeInForce.Descriptor instead.
+func (ProtoOATimeInForce) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{10}
+}
+
+// ProtoOAOrderStatus is the state of an order.
+type ProtoOAOrderStatus int32
+
+const (
+	ProtoOAOrderStatus_ORDER_STATUS_ACCEPTED  ProtoOAOrderStatus = 1
+	ProtoOAOrderStatus_ORDER_STATUS_FILLED    ProtoOAOrderStatus = 2
+	ProtoOAOrderStatus_ORDER_STATUS_REJECTED  ProtoOAOrderStatus = 3
+	ProtoOAOrderStatus_ORDER_STATUS_EXPIRED   ProtoOAOrderStatus = 4
+	ProtoOAOrderStatus_ORDER_STATUS_CANCELLED ProtoOAOrderStatus = 5
+)
+
+// Enum value maps for ProtoOAOrderStatus.
+var (
+	ProtoOAOrderStatus_name = map[int32]string{
+		1: "ORDER_STATUS_ACCEPTED",
+		2: "ORDER_STATUS_FILLED",
+		3: "ORDER_STATUS_REJECTED",
+		4: "ORDER_STATUS_EXPIRED",
+		5: "ORDER_STATUS_CANCELLED",
+	}
+	ProtoOAOrderStatus_value = map[string]int32{
+		"ORDER_STATUS_ACCEPTED":  1,
+		"ORDER_STATUS_FILLED":    2,
+		"ORDER_STATUS_REJECTED":  3,
+		"ORDER_STATUS_EXPIRED":   4,
+		"ORDER_STATUS_CANCELLED": 5,
+	}
+)
+
+func (x ProtoOAOrderStatus) Enum() *ProtoOAOrderStatus {
+	p := new(ProtoOAOrderStatus)
+	*p = x
+	return p
+}
+
+func (x ProtoOAOrderStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOAOrderStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[11].Descriptor()
+}
+
+func (ProtoOAOrderStatus) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[11]
+}
+
+func (x ProtoOAOrderStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOAOrderStatus) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOAOrderStatus(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOAOrderStatus.Descriptor instead.
+func (ProtoOAOrderStatus) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{11}
+}
+
+// ProtoOAOrderTriggerMethod says which side of the market triggers a stop.
+type ProtoOAOrderTriggerMethod int32
+
+const (
+	ProtoOAOrderTriggerMethod_TRADE           ProtoOAOrderTriggerMethod = 1
+	ProtoOAOrderTriggerMethod_OPPOSITE        ProtoOAOrderTriggerMethod = 2
+	ProtoOAOrderTriggerMethod_DOUBLE_TRADE    ProtoOAOrderTriggerMethod = 3
+	ProtoOAOrderTriggerMethod_DOUBLE_OPPOSITE ProtoOAOrderTriggerMethod = 4
+)
+
+// Enum value maps for ProtoOAOrderTriggerMethod.
+var (
+	ProtoOAOrderTriggerMethod_name = map[int32]string{
+		1: "TRADE",
+		2: "OPPOSITE",
+		3: "DOUBLE_TRADE",
+		4: "DOUBLE_OPPOSITE",
+	}
+	ProtoOAOrderTriggerMethod_value = map[string]int32{
+		"TRADE":           1,
+		"OPPOSITE":        2,
+		"DOUBLE_TRADE":    3,
+		"DOUBLE_OPPOSITE": 4,
+	}
+)
+
+func (x ProtoOAOrderTriggerMethod) Enum() *ProtoOAOrderTriggerMethod {
+	p := new(ProtoOAOrderTriggerMethod)
+	*p = x
+	return p
+}
+
+func (x ProtoOAOrderTriggerMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOAOrderTriggerMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[12].Descriptor()
+}
+
+func (ProtoOAOrderTriggerMethod) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[12]
+}
+
+func (x ProtoOAOrderTriggerMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOAOrderTriggerMethod) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOAOrderTriggerMethod(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOAOrderTriggerMethod.Descriptor instead.
+func (ProtoOAOrderTriggerMethod) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{12}
+}
+
+// ProtoOAPositionStatus is the state of a position.
+type ProtoOAPositionStatus int32
+
+const (
+	ProtoOAPositionStatus_POSITION_STATUS_OPEN    ProtoOAPositionStatus = 1
+	ProtoOAPositionStatus_POSITION_STATUS_CLOSED  ProtoOAPositionStatus = 2
+	ProtoOAPositionStatus_POSITION_STATUS_CREATED ProtoOAPositionStatus = 3
+	ProtoOAPositionStatus_POSITION_STATUS_ERROR   ProtoOAPositionStatus = 4
+)
+
+// Enum value maps for ProtoOAPositionStatus.
+var (
+	ProtoOAPositionStatus_name = map[int32]string{
+		1: "POSITION_STATUS_OPEN",
+		2: "POSITION_STATUS_CLOSED",
+		3: "POSITION_STATUS_CREATED",
+		4: "POSITION_STATUS_ERROR",
+	}
+	ProtoOAPositionStatus_value = map[string]int32{
+		"POSITION_STATUS_OPEN":    1,
+		"POSITION_STATUS_CLOSED":  2,
+		"POSITION_STATUS_CREATED": 3,
+		"POSITION_STATUS_ERROR":   4,
+	}
+)
+
+func (x ProtoOAPositionStatus) Enum() *ProtoOAPositionStatus {
+	p := new(ProtoOAPositionStatus)
+	*p = x
+	return p
+}
+
+func (x ProtoOAPositionStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOAPositionStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[13].Descriptor()
+}
+
+func (ProtoOAPositionStatus) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[13]
+}
+
+func (x ProtoOAPositionStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOAPositionStatus) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOAPositionStatus(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOAPositionStatus.Descriptor instead.
+func (ProtoOAPositionStatus) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{13}
+}
+
+// ProtoOAExecutionType says what an execution event reports.
+type ProtoOAExecutionType int32
+
+const (
+	ProtoOAExecutionType_ORDER_ACCEPTED         ProtoOAExecutionType = 2
+	ProtoOAExecutionType_ORDER_FILLED           ProtoOAExecutionType = 3
+	ProtoOAExecutionType_ORDER_REPLACED         ProtoOAExecutionType = 4
+	ProtoOAExecutionType_ORDER_CANCELLED        ProtoOAExecutionType = 5
+	ProtoOAExecutionType_ORDER_EXPIRED          ProtoOAExecutionType = 6
+	ProtoOAExecutionType_ORDER_REJECTED         ProtoOAExecutionType = 7
+	ProtoOAExecutionType_ORDER_CANCEL_REJECTED  ProtoOAExecutionType = 8
+	ProtoOAExecutionType_SWAP                   ProtoOAExecutionType = 9
+	ProtoOAExecutionType_DEPOSIT_WITHDRAW       ProtoOAExecutionType = 10
+	ProtoOAExecutionType_ORDER_PARTIAL_FILL     ProtoOAExecutionType = 11
+	ProtoOAExecutionType_BONUS_DEPOSIT_WITHDRAW ProtoOAExecutionType = 12
+)
+
+// Enum value maps for ProtoOAExecutionType.
+var (
+	ProtoOAExecutionType_name = map[int32]string{
+		2:  "ORDER_ACCEPTED",
+		3:  "ORDER_FILLED",
+		4:  "ORDER_REPLACED",
+		5:  "ORDER_CANCELLED",
+		6:  "ORDER_EXPIRED",
+		7:  "ORDER_REJECTED",
+		8:  "ORDER_CANCEL_REJECTED",
+		9:  "SWAP",
+		10: "DEPOSIT_WITHDRAW",
+		11: "ORDER_PARTIAL_FILL",
+		12: "BONUS_DEPOSIT_WITHDRAW",
+	}
+	ProtoOAExecutionType_value = map[string]int32{
+		"ORDER_ACCEPTED":         2,
+		"ORDER_FILLED":           3,
+		"ORDER_REPLACED":         4,
+		"ORDER_CANCELLED":        5,
+		"ORDER_EXPIRED":          6,
+		"ORDER_REJECTED":         7,
+		"ORDER_CANCEL_REJECTED":  8,
+		"SWAP":                   9,
+		"DEPOSIT_WITHDRAW":       10,
+		"ORDER_PARTIAL_FILL":     11,
+		"BONUS_DEPOSIT_WITHDRAW": 12,
+	}
+)
+
+func (x ProtoOAExecutionType) Enum() *ProtoOAExecutionType {
+	p := new(ProtoOAExecutionType)
+	*p = x
+	return p
+}
+
+func (x ProtoOAExecutionType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOAExecutionType) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[14].Descriptor()
+}
+
+func (ProtoOAExecutionType) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[14]
+}
+
+func (x ProtoOAExecutionType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOAExecutionType) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOAExecutionType(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOAExecutionType.Descriptor instead.
+func (ProtoOAExecutionType) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{14}
+}
+
+// ProtoOADealStatus is the state of a deal.
+type ProtoOADealStatus int32
+
+const (
+	ProtoOADealStatus_FILLED              ProtoOADealStatus = 2
+	ProtoOADealStatus_PARTIALLY_FILLED    ProtoOADealStatus = 3
+	ProtoOADealStatus_REJECTED            ProtoOADealStatus = 4
+	ProtoOADealStatus_INTERNALLY_REJECTED ProtoOADealStatus = 5
+	ProtoOADealStatus_ERROR               ProtoOADealStatus = 6
+	ProtoOADealStatus_MISSED              ProtoOADealStatus = 7
+)
+
+// Enum value maps for ProtoOADealStatus.
+var (
+	ProtoOADealStatus_name = map[int32]string{
+		2: "FILLED",
+		3: "PARTIALLY_FILLED",
+		4: "REJECTED",
+		5: "INTERNALLY_REJECTED",
+		6: "ERROR",
+		7: "MISSED",
+	}
+	ProtoOADealStatus_value = map[string]int32{
+		"FILLED":              2,
+		"PARTIALLY_FILLED":    3,
+		"REJECTED":            4,
+		"INTERNALLY_REJECTED": 5,
+		"ERROR":               6,
+		"MISSED":              7,
+	}
+)
+
+func (x ProtoOADealStatus) Enum() *ProtoOADealStatus {
+	p := new(ProtoOADealStatus)
+	*p = x
+	return p
+}
+
+func (x ProtoOADealStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOADealStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[15].Descriptor()
+}
+
+func (ProtoOADealStatus) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[15]
+}
+
+func (x ProtoOADealStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOADealStatus) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOADealStatus(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOADealStatus.Descriptor instead.
+func (ProtoOADealStatus) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{15}
+}
+
+// ProtoOATrendbarPeriod is the period of a trendbar.
+type ProtoOATrendbarPeriod int32
+
+const (
+	ProtoOATrendbarPeriod_M1  ProtoOATrendbarPeriod = 1
+	ProtoOATrendbarPeriod_M2  ProtoOATrendbarPeriod = 2
+	ProtoOATrendbarPeriod_M3  ProtoOATrendbarPeriod = 3
+	ProtoOATrendbarPeriod_M4  ProtoOATrendbarPeriod = 4
+	ProtoOATrendbarPeriod_M5  ProtoOATrendbarPeriod = 5
+	ProtoOATrendbarPeriod_M10 ProtoOATrendbarPeriod = 6
+	ProtoOATrendbarPeriod_M15 ProtoOATrendbarPeriod = 7
+	ProtoOATrendbarPeriod_M30 ProtoOATrendbarPeriod = 8
+	ProtoOATrendbarPeriod_H1  ProtoOATrendbarPeriod = 9
+	ProtoOATrendbarPeriod_H4  ProtoOATrendbarPeriod = 10
+	ProtoOATrendbarPeriod_H12 ProtoOATrendbarPeriod = 11
+	ProtoOATrendbarPeriod_D1  ProtoOATrendbarPeriod = 12
+	ProtoOATrendbarPeriod_W1  ProtoOATrendbarPeriod = 13
+	ProtoOATrendbarPeriod_MN1 ProtoOATrendbarPeriod = 14
+)
+
+// Enum value maps for ProtoOATrendbarPeriod.
+var (
+	ProtoOATrendbarPeriod_name = map[int32]string{
+		1:  "M1",
+		2:  "M2",
+		3:  "M3",
+		4:  "M4",
+		5:  "M5",
+		6:  "M10",
+		7:  "M15",
+		8:  "M30",
+		9:  "H1",
+		10: "H4",
+		11: "H12",
+		12: "D1",
+		13: "W1",
+		14: "MN1",
+	}
+	ProtoOATrendbarPeriod_value = map[string]int32{
+		"M1":  1,
+		"M2":  2,
+		"M3":  3,
+		"M4":  4,
+		"M5":  5,
+		"M10": 6,
+		"M15": 7,
+		"M30": 8,
+		"H1":  9,
+		"H4":  10,
+		"H12": 11,
+		"D1":  12,
+		"W1":  13,
+		"MN1": 14,
+	}
+)
+
+func (x ProtoOATrendbarPeriod) Enum() *ProtoOATrendbarPeriod {
+	p := new(ProtoOATrendbarPeriod)
+	*p = x
+	return p
+}
+
+func (x ProtoOATrendbarPeriod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOATrendbarPeriod) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[16].Descriptor()
+}
+
+func (ProtoOATrendbarPeriod) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[16]
+}
+
+func (x ProtoOATrendbarPeriod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOATrendbarPeriod) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOATrendbarPeriod(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOATrendbarPeriod.Descriptor instead.
+func (ProtoOATrendbarPeriod) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{16}
+}
+
+// ProtoOAQuoteType picks the side of historical ticks.
+type ProtoOAQuoteType int32
+
+const (
+	ProtoOAQuoteType_BID ProtoOAQuoteType = 1
+	ProtoOAQuoteType_ASK ProtoOAQuoteType = 2
+)
+
+// Enum value maps for ProtoOAQuoteType.
+var (
+	ProtoOAQuoteType_name = map[int32]string{
+		1: "BID",
+		2: "ASK",
+	}
+	ProtoOAQuoteType_value = map[string]int32{
+		"BID": 1,
+		"ASK": 2,
+	}
+)
+
+func (x ProtoOAQuoteType) Enum() *ProtoOAQuoteType {
+	p := new(ProtoOAQuoteType)
+	*p = x
+	return p
+}
+
+func (x ProtoOAQuoteType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtoOAQuoteType) Descriptor() protoreflect.EnumDescriptor {
+	return file_spotware_openapi_openapi_proto_enumTypes[17].Descriptor()
+}
+
+func (ProtoOAQuoteType) Type() protoreflect.EnumType {
+	return &file_spotware_openapi_openapi_proto_enumTypes[17]
+}
+
+func (x ProtoOAQuoteType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *ProtoOAQuoteType) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = ProtoOAQuoteType(num)
+	return nil
+}
+
+// Deprecated: Use ProtoOAQuoteType.Descriptor instead.
+func (ProtoOAQuoteType) EnumDescriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{17}
 }
 
 // ProtoMessage is the envelope of every frame.
@@ -1461,6 +2250,10 @@ type ProtoOASymbol struct {
 	SymbolId      *int64                 `protobuf:"varint,1,req,name=symbolId" json:"symbolId,omitempty"`
 	Digits        *int32                 `protobuf:"varint,2,req,name=digits" json:"digits,omitempty"`
 	PipPosition   *int32                 `protobuf:"varint,3,req,name=pipPosition" json:"pipPosition,omitempty"`
+	MaxVolume     *int64                 `protobuf:"varint,9,opt,name=maxVolume" json:"maxVolume,omitempty"`
+	MinVolume     *int64                 `protobuf:"varint,10,opt,name=minVolume" json:"minVolume,omitempty"`
+	StepVolume    *int64                 `protobuf:"varint,11,opt,name=stepVolume" json:"stepVolume,omitempty"`
+	LotSize       *int64                 `protobuf:"varint,30,opt,name=lotSize" json:"lotSize,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1512,6 +2305,34 @@ func (x *ProtoOASymbol) GetDigits() int32 {
 func (x *ProtoOASymbol) GetPipPosition() int32 {
 	if x != nil && x.PipPosition != nil {
 		return *x.PipPosition
+	}
+	return 0
+}
+
+func (x *ProtoOASymbol) GetMaxVolume() int64 {
+	if x != nil && x.MaxVolume != nil {
+		return *x.MaxVolume
+	}
+	return 0
+}
+
+func (x *ProtoOASymbol) GetMinVolume() int64 {
+	if x != nil && x.MinVolume != nil {
+		return *x.MinVolume
+	}
+	return 0
+}
+
+func (x *ProtoOASymbol) GetStepVolume() int64 {
+	if x != nil && x.StepVolume != nil {
+		return *x.StepVolume
+	}
+	return 0
+}
+
+func (x *ProtoOASymbol) GetLotSize() int64 {
+	if x != nil && x.LotSize != nil {
+		return *x.LotSize
 	}
 	return 0
 }
@@ -3526,6 +4347,2612 @@ func (x *ProtoOAAccountDisconnectEvent) GetCtidTraderAccountId() int64 {
 	return 0
 }
 
+// ProtoOATradeData is what an order or position trades. volume is in
+// cents of a unit; timestamps are Unix milliseconds.
+type ProtoOATradeData struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	SymbolId           *int64                 `protobuf:"varint,1,req,name=symbolId" json:"symbolId,omitempty"`
+	Volume             *int64                 `protobuf:"varint,2,req,name=volume" json:"volume,omitempty"`
+	TradeSide          *ProtoOATradeSide      `protobuf:"varint,3,req,name=tradeSide,enum=brokerkit.spotware.openapi.ProtoOATradeSide" json:"tradeSide,omitempty"`
+	OpenTimestamp      *int64                 `protobuf:"varint,4,opt,name=openTimestamp" json:"openTimestamp,omitempty"`
+	Label              *string                `protobuf:"bytes,5,opt,name=label" json:"label,omitempty"`
+	GuaranteedStopLoss *bool                  `protobuf:"varint,6,opt,name=guaranteedStopLoss" json:"guaranteedStopLoss,omitempty"`
+	Comment            *string                `protobuf:"bytes,7,opt,name=comment" json:"comment,omitempty"`
+	MeasurementUnits   *string                `protobuf:"bytes,8,opt,name=measurementUnits" json:"measurementUnits,omitempty"`
+	CloseTimestamp     *uint64                `protobuf:"varint,9,opt,name=closeTimestamp" json:"closeTimestamp,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ProtoOATradeData) Reset() {
+	*x = ProtoOATradeData{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOATradeData) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOATradeData) ProtoMessage() {}
+
+func (x *ProtoOATradeData) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOATradeData.ProtoReflect.Descriptor instead.
+func (*ProtoOATradeData) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ProtoOATradeData) GetSymbolId() int64 {
+	if x != nil && x.SymbolId != nil {
+		return *x.SymbolId
+	}
+	return 0
+}
+
+func (x *ProtoOATradeData) GetVolume() int64 {
+	if x != nil && x.Volume != nil {
+		return *x.Volume
+	}
+	return 0
+}
+
+func (x *ProtoOATradeData) GetTradeSide() ProtoOATradeSide {
+	if x != nil && x.TradeSide != nil {
+		return *x.TradeSide
+	}
+	return ProtoOATradeSide_BUY
+}
+
+func (x *ProtoOATradeData) GetOpenTimestamp() int64 {
+	if x != nil && x.OpenTimestamp != nil {
+		return *x.OpenTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOATradeData) GetLabel() string {
+	if x != nil && x.Label != nil {
+		return *x.Label
+	}
+	return ""
+}
+
+func (x *ProtoOATradeData) GetGuaranteedStopLoss() bool {
+	if x != nil && x.GuaranteedStopLoss != nil {
+		return *x.GuaranteedStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOATradeData) GetComment() string {
+	if x != nil && x.Comment != nil {
+		return *x.Comment
+	}
+	return ""
+}
+
+func (x *ProtoOATradeData) GetMeasurementUnits() string {
+	if x != nil && x.MeasurementUnits != nil {
+		return *x.MeasurementUnits
+	}
+	return ""
+}
+
+func (x *ProtoOATradeData) GetCloseTimestamp() uint64 {
+	if x != nil && x.CloseTimestamp != nil {
+		return *x.CloseTimestamp
+	}
+	return 0
+}
+
+// ProtoOAPosition is a position. Prices are plain doubles; swap,
+// commission and usedMargin are scaled by 10^moneyDigits.
+type ProtoOAPosition struct {
+	state                  protoimpl.MessageState     `protogen:"open.v1"`
+	PositionId             *int64                     `protobuf:"varint,1,req,name=positionId" json:"positionId,omitempty"`
+	TradeData              *ProtoOATradeData          `protobuf:"bytes,2,req,name=tradeData" json:"tradeData,omitempty"`
+	PositionStatus         *ProtoOAPositionStatus     `protobuf:"varint,3,req,name=positionStatus,enum=brokerkit.spotware.openapi.ProtoOAPositionStatus" json:"positionStatus,omitempty"`
+	Swap                   *int64                     `protobuf:"varint,4,req,name=swap" json:"swap,omitempty"`
+	Price                  *float64                   `protobuf:"fixed64,5,opt,name=price" json:"price,omitempty"`
+	StopLoss               *float64                   `protobuf:"fixed64,6,opt,name=stopLoss" json:"stopLoss,omitempty"`
+	TakeProfit             *float64                   `protobuf:"fixed64,7,opt,name=takeProfit" json:"takeProfit,omitempty"`
+	UtcLastUpdateTimestamp *int64                     `protobuf:"varint,8,opt,name=utcLastUpdateTimestamp" json:"utcLastUpdateTimestamp,omitempty"`
+	Commission             *int64                     `protobuf:"varint,9,opt,name=commission" json:"commission,omitempty"`
+	MarginRate             *float64                   `protobuf:"fixed64,10,opt,name=marginRate" json:"marginRate,omitempty"`
+	MirroringCommission    *int64                     `protobuf:"varint,11,opt,name=mirroringCommission" json:"mirroringCommission,omitempty"`
+	GuaranteedStopLoss     *bool                      `protobuf:"varint,12,opt,name=guaranteedStopLoss" json:"guaranteedStopLoss,omitempty"`
+	UsedMargin             *uint64                    `protobuf:"varint,13,opt,name=usedMargin" json:"usedMargin,omitempty"`
+	StopLossTriggerMethod  *ProtoOAOrderTriggerMethod `protobuf:"varint,14,opt,name=stopLossTriggerMethod,enum=brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod,def=1" json:"stopLossTriggerMethod,omitempty"`
+	MoneyDigits            *uint32                    `protobuf:"varint,15,opt,name=moneyDigits" json:"moneyDigits,omitempty"`
+	TrailingStopLoss       *bool                      `protobuf:"varint,16,opt,name=trailingStopLoss" json:"trailingStopLoss,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+// Default values for ProtoOAPosition fields.
+const (
+	Default_ProtoOAPosition_StopLossTriggerMethod = ProtoOAOrderTriggerMethod_TRADE
+)
+
+func (x *ProtoOAPosition) Reset() {
+	*x = ProtoOAPosition{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAPosition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAPosition) ProtoMessage() {}
+
+func (x *ProtoOAPosition) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAPosition.ProtoReflect.Descriptor instead.
+func (*ProtoOAPosition) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ProtoOAPosition) GetPositionId() int64 {
+	if x != nil && x.PositionId != nil {
+		return *x.PositionId
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetTradeData() *ProtoOATradeData {
+	if x != nil {
+		return x.TradeData
+	}
+	return nil
+}
+
+func (x *ProtoOAPosition) GetPositionStatus() ProtoOAPositionStatus {
+	if x != nil && x.PositionStatus != nil {
+		return *x.PositionStatus
+	}
+	return ProtoOAPositionStatus_POSITION_STATUS_OPEN
+}
+
+func (x *ProtoOAPosition) GetSwap() int64 {
+	if x != nil && x.Swap != nil {
+		return *x.Swap
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetPrice() float64 {
+	if x != nil && x.Price != nil {
+		return *x.Price
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetStopLoss() float64 {
+	if x != nil && x.StopLoss != nil {
+		return *x.StopLoss
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetTakeProfit() float64 {
+	if x != nil && x.TakeProfit != nil {
+		return *x.TakeProfit
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetUtcLastUpdateTimestamp() int64 {
+	if x != nil && x.UtcLastUpdateTimestamp != nil {
+		return *x.UtcLastUpdateTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetCommission() int64 {
+	if x != nil && x.Commission != nil {
+		return *x.Commission
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetMarginRate() float64 {
+	if x != nil && x.MarginRate != nil {
+		return *x.MarginRate
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetMirroringCommission() int64 {
+	if x != nil && x.MirroringCommission != nil {
+		return *x.MirroringCommission
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetGuaranteedStopLoss() bool {
+	if x != nil && x.GuaranteedStopLoss != nil {
+		return *x.GuaranteedStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOAPosition) GetUsedMargin() uint64 {
+	if x != nil && x.UsedMargin != nil {
+		return *x.UsedMargin
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetStopLossTriggerMethod() ProtoOAOrderTriggerMethod {
+	if x != nil && x.StopLossTriggerMethod != nil {
+		return *x.StopLossTriggerMethod
+	}
+	return Default_ProtoOAPosition_StopLossTriggerMethod
+}
+
+func (x *ProtoOAPosition) GetMoneyDigits() uint32 {
+	if x != nil && x.MoneyDigits != nil {
+		return *x.MoneyDigits
+	}
+	return 0
+}
+
+func (x *ProtoOAPosition) GetTrailingStopLoss() bool {
+	if x != nil && x.TrailingStopLoss != nil {
+		return *x.TrailingStopLoss
+	}
+	return false
+}
+
+// ProtoOAOrder is an order. Relative stops are in 1/100000 of a price
+// unit; executedVolume is in cents.
+type ProtoOAOrder struct {
+	state                  protoimpl.MessageState     `protogen:"open.v1"`
+	OrderId                *int64                     `protobuf:"varint,1,req,name=orderId" json:"orderId,omitempty"`
+	TradeData              *ProtoOATradeData          `protobuf:"bytes,2,req,name=tradeData" json:"tradeData,omitempty"`
+	OrderType              *ProtoOAOrderType          `protobuf:"varint,3,req,name=orderType,enum=brokerkit.spotware.openapi.ProtoOAOrderType" json:"orderType,omitempty"`
+	OrderStatus            *ProtoOAOrderStatus        `protobuf:"varint,4,req,name=orderStatus,enum=brokerkit.spotware.openapi.ProtoOAOrderStatus" json:"orderStatus,omitempty"`
+	ExpirationTimestamp    *int64                     `protobuf:"varint,6,opt,name=expirationTimestamp" json:"expirationTimestamp,omitempty"`
+	ExecutionPrice         *float64                   `protobuf:"fixed64,7,opt,name=executionPrice" json:"executionPrice,omitempty"`
+	ExecutedVolume         *int64                     `protobuf:"varint,8,opt,name=executedVolume" json:"executedVolume,omitempty"`
+	UtcLastUpdateTimestamp *int64                     `protobuf:"varint,9,opt,name=utcLastUpdateTimestamp" json:"utcLastUpdateTimestamp,omitempty"`
+	BaseSlippagePrice      *float64                   `protobuf:"fixed64,10,opt,name=baseSlippagePrice" json:"baseSlippagePrice,omitempty"`
+	SlippageInPoints       *int64                     `protobuf:"varint,11,opt,name=slippageInPoints" json:"slippageInPoints,omitempty"`
+	ClosingOrder           *bool                      `protobuf:"varint,12,opt,name=closingOrder" json:"closingOrder,omitempty"`
+	LimitPrice             *float64                   `protobuf:"fixed64,13,opt,name=limitPrice" json:"limitPrice,omitempty"`
+	StopPrice              *float64                   `protobuf:"fixed64,14,opt,name=stopPrice" json:"stopPrice,omitempty"`
+	StopLoss               *float64                   `protobuf:"fixed64,15,opt,name=stopLoss" json:"stopLoss,omitempty"`
+	TakeProfit             *float64                   `protobuf:"fixed64,16,opt,name=takeProfit" json:"takeProfit,omitempty"`
+	ClientOrderId          *string                    `protobuf:"bytes,17,opt,name=clientOrderId" json:"clientOrderId,omitempty"`
+	TimeInForce            *ProtoOATimeInForce        `protobuf:"varint,18,opt,name=timeInForce,enum=brokerkit.spotware.openapi.ProtoOATimeInForce,def=3" json:"timeInForce,omitempty"`
+	PositionId             *int64                     `protobuf:"varint,19,opt,name=positionId" json:"positionId,omitempty"`
+	RelativeStopLoss       *int64                     `protobuf:"varint,20,opt,name=relativeStopLoss" json:"relativeStopLoss,omitempty"`
+	RelativeTakeProfit     *int64                     `protobuf:"varint,21,opt,name=relativeTakeProfit" json:"relativeTakeProfit,omitempty"`
+	IsStopOut              *bool                      `protobuf:"varint,22,opt,name=isStopOut" json:"isStopOut,omitempty"`
+	TrailingStopLoss       *bool                      `protobuf:"varint,23,opt,name=trailingStopLoss" json:"trailingStopLoss,omitempty"`
+	StopTriggerMethod      *ProtoOAOrderTriggerMethod `protobuf:"varint,24,opt,name=stopTriggerMethod,enum=brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod,def=1" json:"stopTriggerMethod,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+// Default values for ProtoOAOrder fields.
+const (
+	Default_ProtoOAOrder_TimeInForce       = ProtoOATimeInForce_IMMEDIATE_OR_CANCEL
+	Default_ProtoOAOrder_StopTriggerMethod = ProtoOAOrderTriggerMethod_TRADE
+)
+
+func (x *ProtoOAOrder) Reset() {
+	*x = ProtoOAOrder{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAOrder) ProtoMessage() {}
+
+func (x *ProtoOAOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAOrder.ProtoReflect.Descriptor instead.
+func (*ProtoOAOrder) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ProtoOAOrder) GetOrderId() int64 {
+	if x != nil && x.OrderId != nil {
+		return *x.OrderId
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetTradeData() *ProtoOATradeData {
+	if x != nil {
+		return x.TradeData
+	}
+	return nil
+}
+
+func (x *ProtoOAOrder) GetOrderType() ProtoOAOrderType {
+	if x != nil && x.OrderType != nil {
+		return *x.OrderType
+	}
+	return ProtoOAOrderType_MARKET
+}
+
+func (x *ProtoOAOrder) GetOrderStatus() ProtoOAOrderStatus {
+	if x != nil && x.OrderStatus != nil {
+		return *x.OrderStatus
+	}
+	return ProtoOAOrderStatus_ORDER_STATUS_ACCEPTED
+}
+
+func (x *ProtoOAOrder) GetExpirationTimestamp() int64 {
+	if x != nil && x.ExpirationTimestamp != nil {
+		return *x.ExpirationTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetExecutionPrice() float64 {
+	if x != nil && x.ExecutionPrice != nil {
+		return *x.ExecutionPrice
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetExecutedVolume() int64 {
+	if x != nil && x.ExecutedVolume != nil {
+		return *x.ExecutedVolume
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetUtcLastUpdateTimestamp() int64 {
+	if x != nil && x.UtcLastUpdateTimestamp != nil {
+		return *x.UtcLastUpdateTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetBaseSlippagePrice() float64 {
+	if x != nil && x.BaseSlippagePrice != nil {
+		return *x.BaseSlippagePrice
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetSlippageInPoints() int64 {
+	if x != nil && x.SlippageInPoints != nil {
+		return *x.SlippageInPoints
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetClosingOrder() bool {
+	if x != nil && x.ClosingOrder != nil {
+		return *x.ClosingOrder
+	}
+	return false
+}
+
+func (x *ProtoOAOrder) GetLimitPrice() float64 {
+	if x != nil && x.LimitPrice != nil {
+		return *x.LimitPrice
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetStopPrice() float64 {
+	if x != nil && x.StopPrice != nil {
+		return *x.StopPrice
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetStopLoss() float64 {
+	if x != nil && x.StopLoss != nil {
+		return *x.StopLoss
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetTakeProfit() float64 {
+	if x != nil && x.TakeProfit != nil {
+		return *x.TakeProfit
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetClientOrderId() string {
+	if x != nil && x.ClientOrderId != nil {
+		return *x.ClientOrderId
+	}
+	return ""
+}
+
+func (x *ProtoOAOrder) GetTimeInForce() ProtoOATimeInForce {
+	if x != nil && x.TimeInForce != nil {
+		return *x.TimeInForce
+	}
+	return Default_ProtoOAOrder_TimeInForce
+}
+
+func (x *ProtoOAOrder) GetPositionId() int64 {
+	if x != nil && x.PositionId != nil {
+		return *x.PositionId
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetRelativeStopLoss() int64 {
+	if x != nil && x.RelativeStopLoss != nil {
+		return *x.RelativeStopLoss
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetRelativeTakeProfit() int64 {
+	if x != nil && x.RelativeTakeProfit != nil {
+		return *x.RelativeTakeProfit
+	}
+	return 0
+}
+
+func (x *ProtoOAOrder) GetIsStopOut() bool {
+	if x != nil && x.IsStopOut != nil {
+		return *x.IsStopOut
+	}
+	return false
+}
+
+func (x *ProtoOAOrder) GetTrailingStopLoss() bool {
+	if x != nil && x.TrailingStopLoss != nil {
+		return *x.TrailingStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOAOrder) GetStopTriggerMethod() ProtoOAOrderTriggerMethod {
+	if x != nil && x.StopTriggerMethod != nil {
+		return *x.StopTriggerMethod
+	}
+	return Default_ProtoOAOrder_StopTriggerMethod
+}
+
+// ProtoOAClosePositionDetail is what a closing deal realized; money
+// fields are scaled by 10^moneyDigits.
+type ProtoOAClosePositionDetail struct {
+	state                        protoimpl.MessageState `protogen:"open.v1"`
+	EntryPrice                   *float64               `protobuf:"fixed64,1,req,name=entryPrice" json:"entryPrice,omitempty"`
+	GrossProfit                  *int64                 `protobuf:"varint,2,req,name=grossProfit" json:"grossProfit,omitempty"`
+	Swap                         *int64                 `protobuf:"varint,3,req,name=swap" json:"swap,omitempty"`
+	Commission                   *int64                 `protobuf:"varint,4,req,name=commission" json:"commission,omitempty"`
+	Balance                      *int64                 `protobuf:"varint,5,req,name=balance" json:"balance,omitempty"`
+	QuoteToDepositConversionRate *float64               `protobuf:"fixed64,6,opt,name=quoteToDepositConversionRate" json:"quoteToDepositConversionRate,omitempty"`
+	ClosedVolume                 *int64                 `protobuf:"varint,7,opt,name=closedVolume" json:"closedVolume,omitempty"`
+	BalanceVersion               *int64                 `protobuf:"varint,8,opt,name=balanceVersion" json:"balanceVersion,omitempty"`
+	MoneyDigits                  *uint32                `protobuf:"varint,9,opt,name=moneyDigits" json:"moneyDigits,omitempty"`
+	PnlConversionFee             *int64                 `protobuf:"varint,10,opt,name=pnlConversionFee" json:"pnlConversionFee,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
+}
+
+func (x *ProtoOAClosePositionDetail) Reset() {
+	*x = ProtoOAClosePositionDetail{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAClosePositionDetail) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAClosePositionDetail) ProtoMessage() {}
+
+func (x *ProtoOAClosePositionDetail) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAClosePositionDetail.ProtoReflect.Descriptor instead.
+func (*ProtoOAClosePositionDetail) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ProtoOAClosePositionDetail) GetEntryPrice() float64 {
+	if x != nil && x.EntryPrice != nil {
+		return *x.EntryPrice
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetGrossProfit() int64 {
+	if x != nil && x.GrossProfit != nil {
+		return *x.GrossProfit
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetSwap() int64 {
+	if x != nil && x.Swap != nil {
+		return *x.Swap
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetCommission() int64 {
+	if x != nil && x.Commission != nil {
+		return *x.Commission
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetBalance() int64 {
+	if x != nil && x.Balance != nil {
+		return *x.Balance
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetQuoteToDepositConversionRate() float64 {
+	if x != nil && x.QuoteToDepositConversionRate != nil {
+		return *x.QuoteToDepositConversionRate
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetClosedVolume() int64 {
+	if x != nil && x.ClosedVolume != nil {
+		return *x.ClosedVolume
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetBalanceVersion() int64 {
+	if x != nil && x.BalanceVersion != nil {
+		return *x.BalanceVersion
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetMoneyDigits() uint32 {
+	if x != nil && x.MoneyDigits != nil {
+		return *x.MoneyDigits
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionDetail) GetPnlConversionFee() int64 {
+	if x != nil && x.PnlConversionFee != nil {
+		return *x.PnlConversionFee
+	}
+	return 0
+}
+
+// ProtoOADeal is an execution. Volumes are in cents; commission is scaled
+// by 10^moneyDigits.
+type ProtoOADeal struct {
+	state                   protoimpl.MessageState      `protogen:"open.v1"`
+	DealId                  *int64                      `protobuf:"varint,1,req,name=dealId" json:"dealId,omitempty"`
+	OrderId                 *int64                      `protobuf:"varint,2,req,name=orderId" json:"orderId,omitempty"`
+	PositionId              *int64                      `protobuf:"varint,3,req,name=positionId" json:"positionId,omitempty"`
+	Volume                  *int64                      `protobuf:"varint,4,req,name=volume" json:"volume,omitempty"`
+	FilledVolume            *int64                      `protobuf:"varint,5,req,name=filledVolume" json:"filledVolume,omitempty"`
+	SymbolId                *int64                      `protobuf:"varint,6,req,name=symbolId" json:"symbolId,omitempty"`
+	CreateTimestamp         *int64                      `protobuf:"varint,7,req,name=createTimestamp" json:"createTimestamp,omitempty"`
+	ExecutionTimestamp      *int64                      `protobuf:"varint,8,req,name=executionTimestamp" json:"executionTimestamp,omitempty"`
+	UtcLastUpdateTimestamp  *int64                      `protobuf:"varint,9,opt,name=utcLastUpdateTimestamp" json:"utcLastUpdateTimestamp,omitempty"`
+	ExecutionPrice          *float64                    `protobuf:"fixed64,10,opt,name=executionPrice" json:"executionPrice,omitempty"`
+	TradeSide               *ProtoOATradeSide           `protobuf:"varint,11,req,name=tradeSide,enum=brokerkit.spotware.openapi.ProtoOATradeSide" json:"tradeSide,omitempty"`
+	DealStatus              *ProtoOADealStatus          `protobuf:"varint,12,req,name=dealStatus,enum=brokerkit.spotware.openapi.ProtoOADealStatus" json:"dealStatus,omitempty"`
+	MarginRate              *float64                    `protobuf:"fixed64,13,opt,name=marginRate" json:"marginRate,omitempty"`
+	Commission              *int64                      `protobuf:"varint,14,opt,name=commission" json:"commission,omitempty"`
+	BaseToUsdConversionRate *float64                    `protobuf:"fixed64,15,opt,name=baseToUsdConversionRate" json:"baseToUsdConversionRate,omitempty"`
+	ClosePositionDetail     *ProtoOAClosePositionDetail `protobuf:"bytes,16,opt,name=closePositionDetail" json:"closePositionDetail,omitempty"`
+	MoneyDigits             *uint32                     `protobuf:"varint,17,opt,name=moneyDigits" json:"moneyDigits,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *ProtoOADeal) Reset() {
+	*x = ProtoOADeal{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOADeal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOADeal) ProtoMessage() {}
+
+func (x *ProtoOADeal) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOADeal.ProtoReflect.Descriptor instead.
+func (*ProtoOADeal) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ProtoOADeal) GetDealId() int64 {
+	if x != nil && x.DealId != nil {
+		return *x.DealId
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetOrderId() int64 {
+	if x != nil && x.OrderId != nil {
+		return *x.OrderId
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetPositionId() int64 {
+	if x != nil && x.PositionId != nil {
+		return *x.PositionId
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetVolume() int64 {
+	if x != nil && x.Volume != nil {
+		return *x.Volume
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetFilledVolume() int64 {
+	if x != nil && x.FilledVolume != nil {
+		return *x.FilledVolume
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetSymbolId() int64 {
+	if x != nil && x.SymbolId != nil {
+		return *x.SymbolId
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetCreateTimestamp() int64 {
+	if x != nil && x.CreateTimestamp != nil {
+		return *x.CreateTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetExecutionTimestamp() int64 {
+	if x != nil && x.ExecutionTimestamp != nil {
+		return *x.ExecutionTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetUtcLastUpdateTimestamp() int64 {
+	if x != nil && x.UtcLastUpdateTimestamp != nil {
+		return *x.UtcLastUpdateTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetExecutionPrice() float64 {
+	if x != nil && x.ExecutionPrice != nil {
+		return *x.ExecutionPrice
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetTradeSide() ProtoOATradeSide {
+	if x != nil && x.TradeSide != nil {
+		return *x.TradeSide
+	}
+	return ProtoOATradeSide_BUY
+}
+
+func (x *ProtoOADeal) GetDealStatus() ProtoOADealStatus {
+	if x != nil && x.DealStatus != nil {
+		return *x.DealStatus
+	}
+	return ProtoOADealStatus_FILLED
+}
+
+func (x *ProtoOADeal) GetMarginRate() float64 {
+	if x != nil && x.MarginRate != nil {
+		return *x.MarginRate
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetCommission() int64 {
+	if x != nil && x.Commission != nil {
+		return *x.Commission
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetBaseToUsdConversionRate() float64 {
+	if x != nil && x.BaseToUsdConversionRate != nil {
+		return *x.BaseToUsdConversionRate
+	}
+	return 0
+}
+
+func (x *ProtoOADeal) GetClosePositionDetail() *ProtoOAClosePositionDetail {
+	if x != nil {
+		return x.ClosePositionDetail
+	}
+	return nil
+}
+
+func (x *ProtoOADeal) GetMoneyDigits() uint32 {
+	if x != nil && x.MoneyDigits != nil {
+		return *x.MoneyDigits
+	}
+	return 0
+}
+
+// ProtoOATrendbar is a bar delta-encoded from low, in 1/100000 of a price
+// unit; its time is in Unix minutes.
+type ProtoOATrendbar struct {
+	state                 protoimpl.MessageState `protogen:"open.v1"`
+	Volume                *int64                 `protobuf:"varint,3,req,name=volume" json:"volume,omitempty"`
+	Period                *ProtoOATrendbarPeriod `protobuf:"varint,4,opt,name=period,enum=brokerkit.spotware.openapi.ProtoOATrendbarPeriod,def=1" json:"period,omitempty"`
+	Low                   *int64                 `protobuf:"varint,5,opt,name=low" json:"low,omitempty"`
+	DeltaOpen             *uint64                `protobuf:"varint,6,opt,name=deltaOpen" json:"deltaOpen,omitempty"`
+	DeltaClose            *uint64                `protobuf:"varint,7,opt,name=deltaClose" json:"deltaClose,omitempty"`
+	DeltaHigh             *uint64                `protobuf:"varint,8,opt,name=deltaHigh" json:"deltaHigh,omitempty"`
+	UtcTimestampInMinutes *uint32                `protobuf:"varint,9,opt,name=utcTimestampInMinutes" json:"utcTimestampInMinutes,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+// Default values for ProtoOATrendbar fields.
+const (
+	Default_ProtoOATrendbar_Period = ProtoOATrendbarPeriod_M1
+)
+
+func (x *ProtoOATrendbar) Reset() {
+	*x = ProtoOATrendbar{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOATrendbar) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOATrendbar) ProtoMessage() {}
+
+func (x *ProtoOATrendbar) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOATrendbar.ProtoReflect.Descriptor instead.
+func (*ProtoOATrendbar) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ProtoOATrendbar) GetVolume() int64 {
+	if x != nil && x.Volume != nil {
+		return *x.Volume
+	}
+	return 0
+}
+
+func (x *ProtoOATrendbar) GetPeriod() ProtoOATrendbarPeriod {
+	if x != nil && x.Period != nil {
+		return *x.Period
+	}
+	return Default_ProtoOATrendbar_Period
+}
+
+func (x *ProtoOATrendbar) GetLow() int64 {
+	if x != nil && x.Low != nil {
+		return *x.Low
+	}
+	return 0
+}
+
+func (x *ProtoOATrendbar) GetDeltaOpen() uint64 {
+	if x != nil && x.DeltaOpen != nil {
+		return *x.DeltaOpen
+	}
+	return 0
+}
+
+func (x *ProtoOATrendbar) GetDeltaClose() uint64 {
+	if x != nil && x.DeltaClose != nil {
+		return *x.DeltaClose
+	}
+	return 0
+}
+
+func (x *ProtoOATrendbar) GetDeltaHigh() uint64 {
+	if x != nil && x.DeltaHigh != nil {
+		return *x.DeltaHigh
+	}
+	return 0
+}
+
+func (x *ProtoOATrendbar) GetUtcTimestampInMinutes() uint32 {
+	if x != nil && x.UtcTimestampInMinutes != nil {
+		return *x.UtcTimestampInMinutes
+	}
+	return 0
+}
+
+// ProtoOATickData is one historical tick; see ProtoOAGetTickDataRes for
+// its encoding.
+type ProtoOATickData struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Timestamp     *int64                 `protobuf:"varint,1,req,name=timestamp" json:"timestamp,omitempty"`
+	Tick          *int64                 `protobuf:"varint,2,req,name=tick" json:"tick,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProtoOATickData) Reset() {
+	*x = ProtoOATickData{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOATickData) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOATickData) ProtoMessage() {}
+
+func (x *ProtoOATickData) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOATickData.ProtoReflect.Descriptor instead.
+func (*ProtoOATickData) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ProtoOATickData) GetTimestamp() int64 {
+	if x != nil && x.Timestamp != nil {
+		return *x.Timestamp
+	}
+	return 0
+}
+
+func (x *ProtoOATickData) GetTick() int64 {
+	if x != nil && x.Tick != nil {
+		return *x.Tick
+	}
+	return 0
+}
+
+// ProtoOANewOrderReq places an order. volume is in cents; limit, stop,
+// stop-loss, take-profit and base slippage prices are plain doubles;
+// relative stops are in 1/100000 of a price unit.
+type ProtoOANewOrderReq struct {
+	state               protoimpl.MessageState     `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType        `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2106" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                     `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	SymbolId            *int64                     `protobuf:"varint,3,req,name=symbolId" json:"symbolId,omitempty"`
+	OrderType           *ProtoOAOrderType          `protobuf:"varint,4,req,name=orderType,enum=brokerkit.spotware.openapi.ProtoOAOrderType" json:"orderType,omitempty"`
+	TradeSide           *ProtoOATradeSide          `protobuf:"varint,5,req,name=tradeSide,enum=brokerkit.spotware.openapi.ProtoOATradeSide" json:"tradeSide,omitempty"`
+	Volume              *int64                     `protobuf:"varint,6,req,name=volume" json:"volume,omitempty"`
+	LimitPrice          *float64                   `protobuf:"fixed64,7,opt,name=limitPrice" json:"limitPrice,omitempty"`
+	StopPrice           *float64                   `protobuf:"fixed64,8,opt,name=stopPrice" json:"stopPrice,omitempty"`
+	TimeInForce         *ProtoOATimeInForce        `protobuf:"varint,9,opt,name=timeInForce,enum=brokerkit.spotware.openapi.ProtoOATimeInForce,def=2" json:"timeInForce,omitempty"`
+	ExpirationTimestamp *int64                     `protobuf:"varint,10,opt,name=expirationTimestamp" json:"expirationTimestamp,omitempty"`
+	StopLoss            *float64                   `protobuf:"fixed64,11,opt,name=stopLoss" json:"stopLoss,omitempty"`
+	TakeProfit          *float64                   `protobuf:"fixed64,12,opt,name=takeProfit" json:"takeProfit,omitempty"`
+	Comment             *string                    `protobuf:"bytes,13,opt,name=comment" json:"comment,omitempty"`
+	BaseSlippagePrice   *float64                   `protobuf:"fixed64,14,opt,name=baseSlippagePrice" json:"baseSlippagePrice,omitempty"`
+	SlippageInPoints    *int32                     `protobuf:"varint,15,opt,name=slippageInPoints" json:"slippageInPoints,omitempty"`
+	Label               *string                    `protobuf:"bytes,16,opt,name=label" json:"label,omitempty"`
+	PositionId          *int64                     `protobuf:"varint,17,opt,name=positionId" json:"positionId,omitempty"`
+	ClientOrderId       *string                    `protobuf:"bytes,18,opt,name=clientOrderId" json:"clientOrderId,omitempty"`
+	RelativeStopLoss    *int64                     `protobuf:"varint,19,opt,name=relativeStopLoss" json:"relativeStopLoss,omitempty"`
+	RelativeTakeProfit  *int64                     `protobuf:"varint,20,opt,name=relativeTakeProfit" json:"relativeTakeProfit,omitempty"`
+	GuaranteedStopLoss  *bool                      `protobuf:"varint,21,opt,name=guaranteedStopLoss" json:"guaranteedStopLoss,omitempty"`
+	TrailingStopLoss    *bool                      `protobuf:"varint,22,opt,name=trailingStopLoss" json:"trailingStopLoss,omitempty"`
+	StopTriggerMethod   *ProtoOAOrderTriggerMethod `protobuf:"varint,23,opt,name=stopTriggerMethod,enum=brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod,def=1" json:"stopTriggerMethod,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOANewOrderReq fields.
+const (
+	Default_ProtoOANewOrderReq_PayloadType       = ProtoOAPayloadType_PROTO_OA_NEW_ORDER_REQ
+	Default_ProtoOANewOrderReq_TimeInForce       = ProtoOATimeInForce_GOOD_TILL_CANCEL
+	Default_ProtoOANewOrderReq_StopTriggerMethod = ProtoOAOrderTriggerMethod_TRADE
+)
+
+func (x *ProtoOANewOrderReq) Reset() {
+	*x = ProtoOANewOrderReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOANewOrderReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOANewOrderReq) ProtoMessage() {}
+
+func (x *ProtoOANewOrderReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOANewOrderReq.ProtoReflect.Descriptor instead.
+func (*ProtoOANewOrderReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ProtoOANewOrderReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOANewOrderReq_PayloadType
+}
+
+func (x *ProtoOANewOrderReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetSymbolId() int64 {
+	if x != nil && x.SymbolId != nil {
+		return *x.SymbolId
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetOrderType() ProtoOAOrderType {
+	if x != nil && x.OrderType != nil {
+		return *x.OrderType
+	}
+	return ProtoOAOrderType_MARKET
+}
+
+func (x *ProtoOANewOrderReq) GetTradeSide() ProtoOATradeSide {
+	if x != nil && x.TradeSide != nil {
+		return *x.TradeSide
+	}
+	return ProtoOATradeSide_BUY
+}
+
+func (x *ProtoOANewOrderReq) GetVolume() int64 {
+	if x != nil && x.Volume != nil {
+		return *x.Volume
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetLimitPrice() float64 {
+	if x != nil && x.LimitPrice != nil {
+		return *x.LimitPrice
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetStopPrice() float64 {
+	if x != nil && x.StopPrice != nil {
+		return *x.StopPrice
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetTimeInForce() ProtoOATimeInForce {
+	if x != nil && x.TimeInForce != nil {
+		return *x.TimeInForce
+	}
+	return Default_ProtoOANewOrderReq_TimeInForce
+}
+
+func (x *ProtoOANewOrderReq) GetExpirationTimestamp() int64 {
+	if x != nil && x.ExpirationTimestamp != nil {
+		return *x.ExpirationTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetStopLoss() float64 {
+	if x != nil && x.StopLoss != nil {
+		return *x.StopLoss
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetTakeProfit() float64 {
+	if x != nil && x.TakeProfit != nil {
+		return *x.TakeProfit
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetComment() string {
+	if x != nil && x.Comment != nil {
+		return *x.Comment
+	}
+	return ""
+}
+
+func (x *ProtoOANewOrderReq) GetBaseSlippagePrice() float64 {
+	if x != nil && x.BaseSlippagePrice != nil {
+		return *x.BaseSlippagePrice
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetSlippageInPoints() int32 {
+	if x != nil && x.SlippageInPoints != nil {
+		return *x.SlippageInPoints
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetLabel() string {
+	if x != nil && x.Label != nil {
+		return *x.Label
+	}
+	return ""
+}
+
+func (x *ProtoOANewOrderReq) GetPositionId() int64 {
+	if x != nil && x.PositionId != nil {
+		return *x.PositionId
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetClientOrderId() string {
+	if x != nil && x.ClientOrderId != nil {
+		return *x.ClientOrderId
+	}
+	return ""
+}
+
+func (x *ProtoOANewOrderReq) GetRelativeStopLoss() int64 {
+	if x != nil && x.RelativeStopLoss != nil {
+		return *x.RelativeStopLoss
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetRelativeTakeProfit() int64 {
+	if x != nil && x.RelativeTakeProfit != nil {
+		return *x.RelativeTakeProfit
+	}
+	return 0
+}
+
+func (x *ProtoOANewOrderReq) GetGuaranteedStopLoss() bool {
+	if x != nil && x.GuaranteedStopLoss != nil {
+		return *x.GuaranteedStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOANewOrderReq) GetTrailingStopLoss() bool {
+	if x != nil && x.TrailingStopLoss != nil {
+		return *x.TrailingStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOANewOrderReq) GetStopTriggerMethod() ProtoOAOrderTriggerMethod {
+	if x != nil && x.StopTriggerMethod != nil {
+		return *x.StopTriggerMethod
+	}
+	return Default_ProtoOANewOrderReq_StopTriggerMethod
+}
+
+// ProtoOAExecutionEvent answers the trading requests and reports every
+// change of an account's orders and positions.
+type ProtoOAExecutionEvent struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2126" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	ExecutionType       *ProtoOAExecutionType  `protobuf:"varint,3,req,name=executionType,enum=brokerkit.spotware.openapi.ProtoOAExecutionType" json:"executionType,omitempty"`
+	Position            *ProtoOAPosition       `protobuf:"bytes,4,opt,name=position" json:"position,omitempty"`
+	Order               *ProtoOAOrder          `protobuf:"bytes,5,opt,name=order" json:"order,omitempty"`
+	Deal                *ProtoOADeal           `protobuf:"bytes,6,opt,name=deal" json:"deal,omitempty"`
+	ErrorCode           *string                `protobuf:"bytes,9,opt,name=errorCode" json:"errorCode,omitempty"`
+	IsServerEvent       *bool                  `protobuf:"varint,10,opt,name=isServerEvent" json:"isServerEvent,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAExecutionEvent fields.
+const (
+	Default_ProtoOAExecutionEvent_PayloadType = ProtoOAPayloadType_PROTO_OA_EXECUTION_EVENT
+)
+
+func (x *ProtoOAExecutionEvent) Reset() {
+	*x = ProtoOAExecutionEvent{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAExecutionEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAExecutionEvent) ProtoMessage() {}
+
+func (x *ProtoOAExecutionEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAExecutionEvent.ProtoReflect.Descriptor instead.
+func (*ProtoOAExecutionEvent) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ProtoOAExecutionEvent) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAExecutionEvent_PayloadType
+}
+
+func (x *ProtoOAExecutionEvent) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAExecutionEvent) GetExecutionType() ProtoOAExecutionType {
+	if x != nil && x.ExecutionType != nil {
+		return *x.ExecutionType
+	}
+	return ProtoOAExecutionType_ORDER_ACCEPTED
+}
+
+func (x *ProtoOAExecutionEvent) GetPosition() *ProtoOAPosition {
+	if x != nil {
+		return x.Position
+	}
+	return nil
+}
+
+func (x *ProtoOAExecutionEvent) GetOrder() *ProtoOAOrder {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *ProtoOAExecutionEvent) GetDeal() *ProtoOADeal {
+	if x != nil {
+		return x.Deal
+	}
+	return nil
+}
+
+func (x *ProtoOAExecutionEvent) GetErrorCode() string {
+	if x != nil && x.ErrorCode != nil {
+		return *x.ErrorCode
+	}
+	return ""
+}
+
+func (x *ProtoOAExecutionEvent) GetIsServerEvent() bool {
+	if x != nil && x.IsServerEvent != nil {
+		return *x.IsServerEvent
+	}
+	return false
+}
+
+// ProtoOACancelOrderReq cancels a pending order.
+type ProtoOACancelOrderReq struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2108" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	OrderId             *int64                 `protobuf:"varint,3,req,name=orderId" json:"orderId,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOACancelOrderReq fields.
+const (
+	Default_ProtoOACancelOrderReq_PayloadType = ProtoOAPayloadType_PROTO_OA_CANCEL_ORDER_REQ
+)
+
+func (x *ProtoOACancelOrderReq) Reset() {
+	*x = ProtoOACancelOrderReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOACancelOrderReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOACancelOrderReq) ProtoMessage() {}
+
+func (x *ProtoOACancelOrderReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOACancelOrderReq.ProtoReflect.Descriptor instead.
+func (*ProtoOACancelOrderReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ProtoOACancelOrderReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOACancelOrderReq_PayloadType
+}
+
+func (x *ProtoOACancelOrderReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOACancelOrderReq) GetOrderId() int64 {
+	if x != nil && x.OrderId != nil {
+		return *x.OrderId
+	}
+	return 0
+}
+
+// ProtoOAAmendOrderReq changes a pending order.
+type ProtoOAAmendOrderReq struct {
+	state               protoimpl.MessageState     `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType        `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2109" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                     `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	OrderId             *int64                     `protobuf:"varint,3,req,name=orderId" json:"orderId,omitempty"`
+	Volume              *int64                     `protobuf:"varint,4,opt,name=volume" json:"volume,omitempty"`
+	LimitPrice          *float64                   `protobuf:"fixed64,5,opt,name=limitPrice" json:"limitPrice,omitempty"`
+	StopPrice           *float64                   `protobuf:"fixed64,6,opt,name=stopPrice" json:"stopPrice,omitempty"`
+	ExpirationTimestamp *int64                     `protobuf:"varint,7,opt,name=expirationTimestamp" json:"expirationTimestamp,omitempty"`
+	StopLoss            *float64                   `protobuf:"fixed64,8,opt,name=stopLoss" json:"stopLoss,omitempty"`
+	TakeProfit          *float64                   `protobuf:"fixed64,9,opt,name=takeProfit" json:"takeProfit,omitempty"`
+	SlippageInPoints    *int32                     `protobuf:"varint,10,opt,name=slippageInPoints" json:"slippageInPoints,omitempty"`
+	RelativeStopLoss    *int64                     `protobuf:"varint,11,opt,name=relativeStopLoss" json:"relativeStopLoss,omitempty"`
+	RelativeTakeProfit  *int64                     `protobuf:"varint,12,opt,name=relativeTakeProfit" json:"relativeTakeProfit,omitempty"`
+	GuaranteedStopLoss  *bool                      `protobuf:"varint,13,opt,name=guaranteedStopLoss" json:"guaranteedStopLoss,omitempty"`
+	TrailingStopLoss    *bool                      `protobuf:"varint,14,opt,name=trailingStopLoss" json:"trailingStopLoss,omitempty"`
+	StopTriggerMethod   *ProtoOAOrderTriggerMethod `protobuf:"varint,15,opt,name=stopTriggerMethod,enum=brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod,def=1" json:"stopTriggerMethod,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAAmendOrderReq fields.
+const (
+	Default_ProtoOAAmendOrderReq_PayloadType       = ProtoOAPayloadType_PROTO_OA_AMEND_ORDER_REQ
+	Default_ProtoOAAmendOrderReq_StopTriggerMethod = ProtoOAOrderTriggerMethod_TRADE
+)
+
+func (x *ProtoOAAmendOrderReq) Reset() {
+	*x = ProtoOAAmendOrderReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAAmendOrderReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAAmendOrderReq) ProtoMessage() {}
+
+func (x *ProtoOAAmendOrderReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAAmendOrderReq.ProtoReflect.Descriptor instead.
+func (*ProtoOAAmendOrderReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *ProtoOAAmendOrderReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAAmendOrderReq_PayloadType
+}
+
+func (x *ProtoOAAmendOrderReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetOrderId() int64 {
+	if x != nil && x.OrderId != nil {
+		return *x.OrderId
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetVolume() int64 {
+	if x != nil && x.Volume != nil {
+		return *x.Volume
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetLimitPrice() float64 {
+	if x != nil && x.LimitPrice != nil {
+		return *x.LimitPrice
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetStopPrice() float64 {
+	if x != nil && x.StopPrice != nil {
+		return *x.StopPrice
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetExpirationTimestamp() int64 {
+	if x != nil && x.ExpirationTimestamp != nil {
+		return *x.ExpirationTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetStopLoss() float64 {
+	if x != nil && x.StopLoss != nil {
+		return *x.StopLoss
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetTakeProfit() float64 {
+	if x != nil && x.TakeProfit != nil {
+		return *x.TakeProfit
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetSlippageInPoints() int32 {
+	if x != nil && x.SlippageInPoints != nil {
+		return *x.SlippageInPoints
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetRelativeStopLoss() int64 {
+	if x != nil && x.RelativeStopLoss != nil {
+		return *x.RelativeStopLoss
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetRelativeTakeProfit() int64 {
+	if x != nil && x.RelativeTakeProfit != nil {
+		return *x.RelativeTakeProfit
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendOrderReq) GetGuaranteedStopLoss() bool {
+	if x != nil && x.GuaranteedStopLoss != nil {
+		return *x.GuaranteedStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOAAmendOrderReq) GetTrailingStopLoss() bool {
+	if x != nil && x.TrailingStopLoss != nil {
+		return *x.TrailingStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOAAmendOrderReq) GetStopTriggerMethod() ProtoOAOrderTriggerMethod {
+	if x != nil && x.StopTriggerMethod != nil {
+		return *x.StopTriggerMethod
+	}
+	return Default_ProtoOAAmendOrderReq_StopTriggerMethod
+}
+
+// ProtoOAAmendPositionSLTPReq changes a position's stop loss and take
+// profit; a price left out removes it.
+type ProtoOAAmendPositionSLTPReq struct {
+	state                 protoimpl.MessageState     `protogen:"open.v1"`
+	PayloadType           *ProtoOAPayloadType        `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2110" json:"payloadType,omitempty"`
+	CtidTraderAccountId   *int64                     `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	PositionId            *int64                     `protobuf:"varint,3,req,name=positionId" json:"positionId,omitempty"`
+	StopLoss              *float64                   `protobuf:"fixed64,4,opt,name=stopLoss" json:"stopLoss,omitempty"`
+	TakeProfit            *float64                   `protobuf:"fixed64,5,opt,name=takeProfit" json:"takeProfit,omitempty"`
+	GuaranteedStopLoss    *bool                      `protobuf:"varint,7,opt,name=guaranteedStopLoss" json:"guaranteedStopLoss,omitempty"`
+	TrailingStopLoss      *bool                      `protobuf:"varint,8,opt,name=trailingStopLoss" json:"trailingStopLoss,omitempty"`
+	StopLossTriggerMethod *ProtoOAOrderTriggerMethod `protobuf:"varint,9,opt,name=stopLossTriggerMethod,enum=brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod,def=1" json:"stopLossTriggerMethod,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+// Default values for ProtoOAAmendPositionSLTPReq fields.
+const (
+	Default_ProtoOAAmendPositionSLTPReq_PayloadType           = ProtoOAPayloadType_PROTO_OA_AMEND_POSITION_SLTP_REQ
+	Default_ProtoOAAmendPositionSLTPReq_StopLossTriggerMethod = ProtoOAOrderTriggerMethod_TRADE
+)
+
+func (x *ProtoOAAmendPositionSLTPReq) Reset() {
+	*x = ProtoOAAmendPositionSLTPReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAAmendPositionSLTPReq) ProtoMessage() {}
+
+func (x *ProtoOAAmendPositionSLTPReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAAmendPositionSLTPReq.ProtoReflect.Descriptor instead.
+func (*ProtoOAAmendPositionSLTPReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAAmendPositionSLTPReq_PayloadType
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) GetPositionId() int64 {
+	if x != nil && x.PositionId != nil {
+		return *x.PositionId
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) GetStopLoss() float64 {
+	if x != nil && x.StopLoss != nil {
+		return *x.StopLoss
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) GetTakeProfit() float64 {
+	if x != nil && x.TakeProfit != nil {
+		return *x.TakeProfit
+	}
+	return 0
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) GetGuaranteedStopLoss() bool {
+	if x != nil && x.GuaranteedStopLoss != nil {
+		return *x.GuaranteedStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) GetTrailingStopLoss() bool {
+	if x != nil && x.TrailingStopLoss != nil {
+		return *x.TrailingStopLoss
+	}
+	return false
+}
+
+func (x *ProtoOAAmendPositionSLTPReq) GetStopLossTriggerMethod() ProtoOAOrderTriggerMethod {
+	if x != nil && x.StopLossTriggerMethod != nil {
+		return *x.StopLossTriggerMethod
+	}
+	return Default_ProtoOAAmendPositionSLTPReq_StopLossTriggerMethod
+}
+
+// ProtoOAClosePositionReq closes volume (cents) of a position.
+type ProtoOAClosePositionReq struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2111" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	PositionId          *int64                 `protobuf:"varint,3,req,name=positionId" json:"positionId,omitempty"`
+	Volume              *int64                 `protobuf:"varint,4,req,name=volume" json:"volume,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAClosePositionReq fields.
+const (
+	Default_ProtoOAClosePositionReq_PayloadType = ProtoOAPayloadType_PROTO_OA_CLOSE_POSITION_REQ
+)
+
+func (x *ProtoOAClosePositionReq) Reset() {
+	*x = ProtoOAClosePositionReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAClosePositionReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAClosePositionReq) ProtoMessage() {}
+
+func (x *ProtoOAClosePositionReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAClosePositionReq.ProtoReflect.Descriptor instead.
+func (*ProtoOAClosePositionReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ProtoOAClosePositionReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAClosePositionReq_PayloadType
+}
+
+func (x *ProtoOAClosePositionReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionReq) GetPositionId() int64 {
+	if x != nil && x.PositionId != nil {
+		return *x.PositionId
+	}
+	return 0
+}
+
+func (x *ProtoOAClosePositionReq) GetVolume() int64 {
+	if x != nil && x.Volume != nil {
+		return *x.Volume
+	}
+	return 0
+}
+
+// ProtoOAReconcileReq asks for an account's open positions and pending
+// orders.
+type ProtoOAReconcileReq struct {
+	state                  protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType            *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2124" json:"payloadType,omitempty"`
+	CtidTraderAccountId    *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	ReturnProtectionOrders *bool                  `protobuf:"varint,3,opt,name=returnProtectionOrders" json:"returnProtectionOrders,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+// Default values for ProtoOAReconcileReq fields.
+const (
+	Default_ProtoOAReconcileReq_PayloadType = ProtoOAPayloadType_PROTO_OA_RECONCILE_REQ
+)
+
+func (x *ProtoOAReconcileReq) Reset() {
+	*x = ProtoOAReconcileReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAReconcileReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAReconcileReq) ProtoMessage() {}
+
+func (x *ProtoOAReconcileReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAReconcileReq.ProtoReflect.Descriptor instead.
+func (*ProtoOAReconcileReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *ProtoOAReconcileReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAReconcileReq_PayloadType
+}
+
+func (x *ProtoOAReconcileReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAReconcileReq) GetReturnProtectionOrders() bool {
+	if x != nil && x.ReturnProtectionOrders != nil {
+		return *x.ReturnProtectionOrders
+	}
+	return false
+}
+
+// ProtoOAReconcileRes carries the open positions and pending orders.
+type ProtoOAReconcileRes struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2125" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	Position            []*ProtoOAPosition     `protobuf:"bytes,3,rep,name=position" json:"position,omitempty"`
+	Order               []*ProtoOAOrder        `protobuf:"bytes,4,rep,name=order" json:"order,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAReconcileRes fields.
+const (
+	Default_ProtoOAReconcileRes_PayloadType = ProtoOAPayloadType_PROTO_OA_RECONCILE_RES
+)
+
+func (x *ProtoOAReconcileRes) Reset() {
+	*x = ProtoOAReconcileRes{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAReconcileRes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAReconcileRes) ProtoMessage() {}
+
+func (x *ProtoOAReconcileRes) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAReconcileRes.ProtoReflect.Descriptor instead.
+func (*ProtoOAReconcileRes) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *ProtoOAReconcileRes) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAReconcileRes_PayloadType
+}
+
+func (x *ProtoOAReconcileRes) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAReconcileRes) GetPosition() []*ProtoOAPosition {
+	if x != nil {
+		return x.Position
+	}
+	return nil
+}
+
+func (x *ProtoOAReconcileRes) GetOrder() []*ProtoOAOrder {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+// ProtoOAOrderErrorEvent reports a trading request the server refused
+// after accepting it for processing (NOT_ENOUGH_MONEY, for example).
+type ProtoOAOrderErrorEvent struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2132" json:"payloadType,omitempty"`
+	ErrorCode           *string                `protobuf:"bytes,2,req,name=errorCode" json:"errorCode,omitempty"`
+	OrderId             *int64                 `protobuf:"varint,3,opt,name=orderId" json:"orderId,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,5,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	PositionId          *int64                 `protobuf:"varint,6,opt,name=positionId" json:"positionId,omitempty"`
+	Description         *string                `protobuf:"bytes,7,opt,name=description" json:"description,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAOrderErrorEvent fields.
+const (
+	Default_ProtoOAOrderErrorEvent_PayloadType = ProtoOAPayloadType_PROTO_OA_ORDER_ERROR_EVENT
+)
+
+func (x *ProtoOAOrderErrorEvent) Reset() {
+	*x = ProtoOAOrderErrorEvent{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAOrderErrorEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAOrderErrorEvent) ProtoMessage() {}
+
+func (x *ProtoOAOrderErrorEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAOrderErrorEvent.ProtoReflect.Descriptor instead.
+func (*ProtoOAOrderErrorEvent) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ProtoOAOrderErrorEvent) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAOrderErrorEvent_PayloadType
+}
+
+func (x *ProtoOAOrderErrorEvent) GetErrorCode() string {
+	if x != nil && x.ErrorCode != nil {
+		return *x.ErrorCode
+	}
+	return ""
+}
+
+func (x *ProtoOAOrderErrorEvent) GetOrderId() int64 {
+	if x != nil && x.OrderId != nil {
+		return *x.OrderId
+	}
+	return 0
+}
+
+func (x *ProtoOAOrderErrorEvent) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAOrderErrorEvent) GetPositionId() int64 {
+	if x != nil && x.PositionId != nil {
+		return *x.PositionId
+	}
+	return 0
+}
+
+func (x *ProtoOAOrderErrorEvent) GetDescription() string {
+	if x != nil && x.Description != nil {
+		return *x.Description
+	}
+	return ""
+}
+
+// ProtoOADealListReq asks for the deals executed between two Unix
+// millisecond times.
+type ProtoOADealListReq struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2133" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	FromTimestamp       *int64                 `protobuf:"varint,3,opt,name=fromTimestamp" json:"fromTimestamp,omitempty"`
+	ToTimestamp         *int64                 `protobuf:"varint,4,opt,name=toTimestamp" json:"toTimestamp,omitempty"`
+	MaxRows             *int32                 `protobuf:"varint,5,opt,name=maxRows" json:"maxRows,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOADealListReq fields.
+const (
+	Default_ProtoOADealListReq_PayloadType = ProtoOAPayloadType_PROTO_OA_DEAL_LIST_REQ
+)
+
+func (x *ProtoOADealListReq) Reset() {
+	*x = ProtoOADealListReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOADealListReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOADealListReq) ProtoMessage() {}
+
+func (x *ProtoOADealListReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOADealListReq.ProtoReflect.Descriptor instead.
+func (*ProtoOADealListReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *ProtoOADealListReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOADealListReq_PayloadType
+}
+
+func (x *ProtoOADealListReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOADealListReq) GetFromTimestamp() int64 {
+	if x != nil && x.FromTimestamp != nil {
+		return *x.FromTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOADealListReq) GetToTimestamp() int64 {
+	if x != nil && x.ToTimestamp != nil {
+		return *x.ToTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOADealListReq) GetMaxRows() int32 {
+	if x != nil && x.MaxRows != nil {
+		return *x.MaxRows
+	}
+	return 0
+}
+
+// ProtoOADealListRes carries deals; hasMore says the list was cut.
+type ProtoOADealListRes struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2134" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	Deal                []*ProtoOADeal         `protobuf:"bytes,3,rep,name=deal" json:"deal,omitempty"`
+	HasMore             *bool                  `protobuf:"varint,4,req,name=hasMore" json:"hasMore,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOADealListRes fields.
+const (
+	Default_ProtoOADealListRes_PayloadType = ProtoOAPayloadType_PROTO_OA_DEAL_LIST_RES
+)
+
+func (x *ProtoOADealListRes) Reset() {
+	*x = ProtoOADealListRes{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOADealListRes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOADealListRes) ProtoMessage() {}
+
+func (x *ProtoOADealListRes) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOADealListRes.ProtoReflect.Descriptor instead.
+func (*ProtoOADealListRes) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ProtoOADealListRes) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOADealListRes_PayloadType
+}
+
+func (x *ProtoOADealListRes) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOADealListRes) GetDeal() []*ProtoOADeal {
+	if x != nil {
+		return x.Deal
+	}
+	return nil
+}
+
+func (x *ProtoOADealListRes) GetHasMore() bool {
+	if x != nil && x.HasMore != nil {
+		return *x.HasMore
+	}
+	return false
+}
+
+// ProtoOAOrderListReq asks for the orders between two Unix millisecond
+// times.
+type ProtoOAOrderListReq struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2175" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	FromTimestamp       *int64                 `protobuf:"varint,3,opt,name=fromTimestamp" json:"fromTimestamp,omitempty"`
+	ToTimestamp         *int64                 `protobuf:"varint,4,opt,name=toTimestamp" json:"toTimestamp,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAOrderListReq fields.
+const (
+	Default_ProtoOAOrderListReq_PayloadType = ProtoOAPayloadType_PROTO_OA_ORDER_LIST_REQ
+)
+
+func (x *ProtoOAOrderListReq) Reset() {
+	*x = ProtoOAOrderListReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAOrderListReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAOrderListReq) ProtoMessage() {}
+
+func (x *ProtoOAOrderListReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAOrderListReq.ProtoReflect.Descriptor instead.
+func (*ProtoOAOrderListReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *ProtoOAOrderListReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAOrderListReq_PayloadType
+}
+
+func (x *ProtoOAOrderListReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAOrderListReq) GetFromTimestamp() int64 {
+	if x != nil && x.FromTimestamp != nil {
+		return *x.FromTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAOrderListReq) GetToTimestamp() int64 {
+	if x != nil && x.ToTimestamp != nil {
+		return *x.ToTimestamp
+	}
+	return 0
+}
+
+// ProtoOAOrderListRes carries orders; hasMore says the list was cut.
+type ProtoOAOrderListRes struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2176" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	Order               []*ProtoOAOrder        `protobuf:"bytes,3,rep,name=order" json:"order,omitempty"`
+	HasMore             *bool                  `protobuf:"varint,4,req,name=hasMore" json:"hasMore,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAOrderListRes fields.
+const (
+	Default_ProtoOAOrderListRes_PayloadType = ProtoOAPayloadType_PROTO_OA_ORDER_LIST_RES
+)
+
+func (x *ProtoOAOrderListRes) Reset() {
+	*x = ProtoOAOrderListRes{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAOrderListRes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAOrderListRes) ProtoMessage() {}
+
+func (x *ProtoOAOrderListRes) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAOrderListRes.ProtoReflect.Descriptor instead.
+func (*ProtoOAOrderListRes) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *ProtoOAOrderListRes) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAOrderListRes_PayloadType
+}
+
+func (x *ProtoOAOrderListRes) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAOrderListRes) GetOrder() []*ProtoOAOrder {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *ProtoOAOrderListRes) GetHasMore() bool {
+	if x != nil && x.HasMore != nil {
+		return *x.HasMore
+	}
+	return false
+}
+
+// ProtoOAGetTrendbarsReq asks for historical bars of a symbol between two
+// Unix millisecond times; count limits them, counted back from toTimestamp.
+type ProtoOAGetTrendbarsReq struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2137" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	FromTimestamp       *int64                 `protobuf:"varint,3,opt,name=fromTimestamp" json:"fromTimestamp,omitempty"`
+	ToTimestamp         *int64                 `protobuf:"varint,4,opt,name=toTimestamp" json:"toTimestamp,omitempty"`
+	Period              *ProtoOATrendbarPeriod `protobuf:"varint,5,req,name=period,enum=brokerkit.spotware.openapi.ProtoOATrendbarPeriod" json:"period,omitempty"`
+	SymbolId            *int64                 `protobuf:"varint,6,req,name=symbolId" json:"symbolId,omitempty"`
+	Count               *uint32                `protobuf:"varint,7,opt,name=count" json:"count,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAGetTrendbarsReq fields.
+const (
+	Default_ProtoOAGetTrendbarsReq_PayloadType = ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ
+)
+
+func (x *ProtoOAGetTrendbarsReq) Reset() {
+	*x = ProtoOAGetTrendbarsReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAGetTrendbarsReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAGetTrendbarsReq) ProtoMessage() {}
+
+func (x *ProtoOAGetTrendbarsReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAGetTrendbarsReq.ProtoReflect.Descriptor instead.
+func (*ProtoOAGetTrendbarsReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ProtoOAGetTrendbarsReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAGetTrendbarsReq_PayloadType
+}
+
+func (x *ProtoOAGetTrendbarsReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTrendbarsReq) GetFromTimestamp() int64 {
+	if x != nil && x.FromTimestamp != nil {
+		return *x.FromTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTrendbarsReq) GetToTimestamp() int64 {
+	if x != nil && x.ToTimestamp != nil {
+		return *x.ToTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTrendbarsReq) GetPeriod() ProtoOATrendbarPeriod {
+	if x != nil && x.Period != nil {
+		return *x.Period
+	}
+	return ProtoOATrendbarPeriod_M1
+}
+
+func (x *ProtoOAGetTrendbarsReq) GetSymbolId() int64 {
+	if x != nil && x.SymbolId != nil {
+		return *x.SymbolId
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTrendbarsReq) GetCount() uint32 {
+	if x != nil && x.Count != nil {
+		return *x.Count
+	}
+	return 0
+}
+
+// ProtoOAGetTrendbarsRes carries the bars.
+type ProtoOAGetTrendbarsRes struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2138" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	Period              *ProtoOATrendbarPeriod `protobuf:"varint,3,req,name=period,enum=brokerkit.spotware.openapi.ProtoOATrendbarPeriod" json:"period,omitempty"`
+	// Deprecated: Marked as deprecated in spotware/openapi/openapi.proto.
+	Timestamp     *int64             `protobuf:"varint,4,opt,name=timestamp" json:"timestamp,omitempty"`
+	Trendbar      []*ProtoOATrendbar `protobuf:"bytes,5,rep,name=trendbar" json:"trendbar,omitempty"`
+	SymbolId      *int64             `protobuf:"varint,6,opt,name=symbolId" json:"symbolId,omitempty"`
+	HasMore       *bool              `protobuf:"varint,7,opt,name=hasMore" json:"hasMore,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+// Default values for ProtoOAGetTrendbarsRes fields.
+const (
+	Default_ProtoOAGetTrendbarsRes_PayloadType = ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_RES
+)
+
+func (x *ProtoOAGetTrendbarsRes) Reset() {
+	*x = ProtoOAGetTrendbarsRes{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAGetTrendbarsRes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAGetTrendbarsRes) ProtoMessage() {}
+
+func (x *ProtoOAGetTrendbarsRes) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAGetTrendbarsRes.ProtoReflect.Descriptor instead.
+func (*ProtoOAGetTrendbarsRes) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *ProtoOAGetTrendbarsRes) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAGetTrendbarsRes_PayloadType
+}
+
+func (x *ProtoOAGetTrendbarsRes) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTrendbarsRes) GetPeriod() ProtoOATrendbarPeriod {
+	if x != nil && x.Period != nil {
+		return *x.Period
+	}
+	return ProtoOATrendbarPeriod_M1
+}
+
+// Deprecated: Marked as deprecated in spotware/openapi/openapi.proto.
+func (x *ProtoOAGetTrendbarsRes) GetTimestamp() int64 {
+	if x != nil && x.Timestamp != nil {
+		return *x.Timestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTrendbarsRes) GetTrendbar() []*ProtoOATrendbar {
+	if x != nil {
+		return x.Trendbar
+	}
+	return nil
+}
+
+func (x *ProtoOAGetTrendbarsRes) GetSymbolId() int64 {
+	if x != nil && x.SymbolId != nil {
+		return *x.SymbolId
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTrendbarsRes) GetHasMore() bool {
+	if x != nil && x.HasMore != nil {
+		return *x.HasMore
+	}
+	return false
+}
+
+// ProtoOAGetTickDataReq asks for historical bid or ask ticks of a symbol
+// between two Unix millisecond times.
+type ProtoOAGetTickDataReq struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2145" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	SymbolId            *int64                 `protobuf:"varint,3,req,name=symbolId" json:"symbolId,omitempty"`
+	Type                *ProtoOAQuoteType      `protobuf:"varint,4,req,name=type,enum=brokerkit.spotware.openapi.ProtoOAQuoteType" json:"type,omitempty"`
+	FromTimestamp       *int64                 `protobuf:"varint,5,opt,name=fromTimestamp" json:"fromTimestamp,omitempty"`
+	ToTimestamp         *int64                 `protobuf:"varint,6,opt,name=toTimestamp" json:"toTimestamp,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAGetTickDataReq fields.
+const (
+	Default_ProtoOAGetTickDataReq_PayloadType = ProtoOAPayloadType_PROTO_OA_GET_TICKDATA_REQ
+)
+
+func (x *ProtoOAGetTickDataReq) Reset() {
+	*x = ProtoOAGetTickDataReq{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAGetTickDataReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAGetTickDataReq) ProtoMessage() {}
+
+func (x *ProtoOAGetTickDataReq) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAGetTickDataReq.ProtoReflect.Descriptor instead.
+func (*ProtoOAGetTickDataReq) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *ProtoOAGetTickDataReq) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAGetTickDataReq_PayloadType
+}
+
+func (x *ProtoOAGetTickDataReq) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTickDataReq) GetSymbolId() int64 {
+	if x != nil && x.SymbolId != nil {
+		return *x.SymbolId
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTickDataReq) GetType() ProtoOAQuoteType {
+	if x != nil && x.Type != nil {
+		return *x.Type
+	}
+	return ProtoOAQuoteType_BID
+}
+
+func (x *ProtoOAGetTickDataReq) GetFromTimestamp() int64 {
+	if x != nil && x.FromTimestamp != nil {
+		return *x.FromTimestamp
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTickDataReq) GetToTimestamp() int64 {
+	if x != nil && x.ToTimestamp != nil {
+		return *x.ToTimestamp
+	}
+	return 0
+}
+
+// ProtoOAGetTickDataRes carries ticks newest first: the first has its Unix
+// millisecond time and its price (1/100000 units); each later one carries
+// the difference to the one before it, for both.
+type ProtoOAGetTickDataRes struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PayloadType         *ProtoOAPayloadType    `protobuf:"varint,1,opt,name=payloadType,enum=brokerkit.spotware.openapi.ProtoOAPayloadType,def=2146" json:"payloadType,omitempty"`
+	CtidTraderAccountId *int64                 `protobuf:"varint,2,req,name=ctidTraderAccountId" json:"ctidTraderAccountId,omitempty"`
+	TickData            []*ProtoOATickData     `protobuf:"bytes,3,rep,name=tickData" json:"tickData,omitempty"`
+	HasMore             *bool                  `protobuf:"varint,4,req,name=hasMore" json:"hasMore,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+// Default values for ProtoOAGetTickDataRes fields.
+const (
+	Default_ProtoOAGetTickDataRes_PayloadType = ProtoOAPayloadType_PROTO_OA_GET_TICKDATA_RES
+)
+
+func (x *ProtoOAGetTickDataRes) Reset() {
+	*x = ProtoOAGetTickDataRes{}
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProtoOAGetTickDataRes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProtoOAGetTickDataRes) ProtoMessage() {}
+
+func (x *ProtoOAGetTickDataRes) ProtoReflect() protoreflect.Message {
+	mi := &file_spotware_openapi_openapi_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProtoOAGetTickDataRes.ProtoReflect.Descriptor instead.
+func (*ProtoOAGetTickDataRes) Descriptor() ([]byte, []int) {
+	return file_spotware_openapi_openapi_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *ProtoOAGetTickDataRes) GetPayloadType() ProtoOAPayloadType {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return Default_ProtoOAGetTickDataRes_PayloadType
+}
+
+func (x *ProtoOAGetTickDataRes) GetCtidTraderAccountId() int64 {
+	if x != nil && x.CtidTraderAccountId != nil {
+		return *x.CtidTraderAccountId
+	}
+	return 0
+}
+
+func (x *ProtoOAGetTickDataRes) GetTickData() []*ProtoOATickData {
+	if x != nil {
+		return x.TickData
+	}
+	return nil
+}
+
+func (x *ProtoOAGetTickDataRes) GetHasMore() bool {
+	if x != nil && x.HasMore != nil {
+		return *x.HasMore
+	}
+	return false
+}
+
 var File_spotware_openapi_openapi_proto protoreflect.FileDescriptor
 
 const file_spotware_openapi_openapi_proto_rawDesc = "" +
@@ -3597,11 +7024,18 @@ const file_spotware_openapi_openapi_proto_rawDesc = "" +
 	"\bsymbolId\x18\x01 \x02(\x03R\bsymbolId\x12\x12\n" +
 	"\x04name\x18\x02 \x02(\tR\x04name\x126\n" +
 	"\x16utcLastUpdateTimestamp\x18\x03 \x02(\x03R\x16utcLastUpdateTimestamp\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\"e\n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\"\xdb\x01\n" +
 	"\rProtoOASymbol\x12\x1a\n" +
 	"\bsymbolId\x18\x01 \x02(\x03R\bsymbolId\x12\x16\n" +
 	"\x06digits\x18\x02 \x02(\x05R\x06digits\x12 \n" +
-	"\vpipPosition\x18\x03 \x02(\x05R\vpipPosition\"\xcc\x01\n" +
+	"\vpipPosition\x18\x03 \x02(\x05R\vpipPosition\x12\x1c\n" +
+	"\tmaxVolume\x18\t \x01(\x03R\tmaxVolume\x12\x1c\n" +
+	"\tminVolume\x18\n" +
+	" \x01(\x03R\tminVolume\x12\x1e\n" +
+	"\n" +
+	"stepVolume\x18\v \x01(\x03R\n" +
+	"stepVolume\x12\x18\n" +
+	"\alotSize\x18\x1e \x01(\x03R\alotSize\"\xcc\x01\n" +
 	"\x19ProtoOAApplicationAuthReq\x12o\n" +
 	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x1dPROTO_OA_APPLICATION_AUTH_REQR\vpayloadType\x12\x1a\n" +
 	"\bclientId\x18\x02 \x02(\tR\bclientId\x12\"\n" +
@@ -3722,7 +7156,285 @@ const file_spotware_openapi_openapi_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xc6\x01\n" +
 	"\x1dProtoOAAccountDisconnectEvent\x12s\n" +
 	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:!PROTO_OA_ACCOUNT_DISCONNECT_EVENTR\vpayloadType\x120\n" +
-	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId*I\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\"\xec\x02\n" +
+	"\x10ProtoOATradeData\x12\x1a\n" +
+	"\bsymbolId\x18\x01 \x02(\x03R\bsymbolId\x12\x16\n" +
+	"\x06volume\x18\x02 \x02(\x03R\x06volume\x12J\n" +
+	"\ttradeSide\x18\x03 \x02(\x0e2,.brokerkit.spotware.openapi.ProtoOATradeSideR\ttradeSide\x12$\n" +
+	"\ropenTimestamp\x18\x04 \x01(\x03R\ropenTimestamp\x12\x14\n" +
+	"\x05label\x18\x05 \x01(\tR\x05label\x12.\n" +
+	"\x12guaranteedStopLoss\x18\x06 \x01(\bR\x12guaranteedStopLoss\x12\x18\n" +
+	"\acomment\x18\a \x01(\tR\acomment\x12*\n" +
+	"\x10measurementUnits\x18\b \x01(\tR\x10measurementUnits\x12&\n" +
+	"\x0ecloseTimestamp\x18\t \x01(\x04R\x0ecloseTimestamp\"\xfa\x05\n" +
+	"\x0fProtoOAPosition\x12\x1e\n" +
+	"\n" +
+	"positionId\x18\x01 \x02(\x03R\n" +
+	"positionId\x12J\n" +
+	"\ttradeData\x18\x02 \x02(\v2,.brokerkit.spotware.openapi.ProtoOATradeDataR\ttradeData\x12Y\n" +
+	"\x0epositionStatus\x18\x03 \x02(\x0e21.brokerkit.spotware.openapi.ProtoOAPositionStatusR\x0epositionStatus\x12\x12\n" +
+	"\x04swap\x18\x04 \x02(\x03R\x04swap\x12\x14\n" +
+	"\x05price\x18\x05 \x01(\x01R\x05price\x12\x1a\n" +
+	"\bstopLoss\x18\x06 \x01(\x01R\bstopLoss\x12\x1e\n" +
+	"\n" +
+	"takeProfit\x18\a \x01(\x01R\n" +
+	"takeProfit\x126\n" +
+	"\x16utcLastUpdateTimestamp\x18\b \x01(\x03R\x16utcLastUpdateTimestamp\x12\x1e\n" +
+	"\n" +
+	"commission\x18\t \x01(\x03R\n" +
+	"commission\x12\x1e\n" +
+	"\n" +
+	"marginRate\x18\n" +
+	" \x01(\x01R\n" +
+	"marginRate\x120\n" +
+	"\x13mirroringCommission\x18\v \x01(\x03R\x13mirroringCommission\x12.\n" +
+	"\x12guaranteedStopLoss\x18\f \x01(\bR\x12guaranteedStopLoss\x12\x1e\n" +
+	"\n" +
+	"usedMargin\x18\r \x01(\x04R\n" +
+	"usedMargin\x12r\n" +
+	"\x15stopLossTriggerMethod\x18\x0e \x01(\x0e25.brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod:\x05TRADER\x15stopLossTriggerMethod\x12 \n" +
+	"\vmoneyDigits\x18\x0f \x01(\rR\vmoneyDigits\x12*\n" +
+	"\x10trailingStopLoss\x18\x10 \x01(\bR\x10trailingStopLoss\"\x83\t\n" +
+	"\fProtoOAOrder\x12\x18\n" +
+	"\aorderId\x18\x01 \x02(\x03R\aorderId\x12J\n" +
+	"\ttradeData\x18\x02 \x02(\v2,.brokerkit.spotware.openapi.ProtoOATradeDataR\ttradeData\x12J\n" +
+	"\torderType\x18\x03 \x02(\x0e2,.brokerkit.spotware.openapi.ProtoOAOrderTypeR\torderType\x12P\n" +
+	"\vorderStatus\x18\x04 \x02(\x0e2..brokerkit.spotware.openapi.ProtoOAOrderStatusR\vorderStatus\x120\n" +
+	"\x13expirationTimestamp\x18\x06 \x01(\x03R\x13expirationTimestamp\x12&\n" +
+	"\x0eexecutionPrice\x18\a \x01(\x01R\x0eexecutionPrice\x12&\n" +
+	"\x0eexecutedVolume\x18\b \x01(\x03R\x0eexecutedVolume\x126\n" +
+	"\x16utcLastUpdateTimestamp\x18\t \x01(\x03R\x16utcLastUpdateTimestamp\x12,\n" +
+	"\x11baseSlippagePrice\x18\n" +
+	" \x01(\x01R\x11baseSlippagePrice\x12*\n" +
+	"\x10slippageInPoints\x18\v \x01(\x03R\x10slippageInPoints\x12\"\n" +
+	"\fclosingOrder\x18\f \x01(\bR\fclosingOrder\x12\x1e\n" +
+	"\n" +
+	"limitPrice\x18\r \x01(\x01R\n" +
+	"limitPrice\x12\x1c\n" +
+	"\tstopPrice\x18\x0e \x01(\x01R\tstopPrice\x12\x1a\n" +
+	"\bstopLoss\x18\x0f \x01(\x01R\bstopLoss\x12\x1e\n" +
+	"\n" +
+	"takeProfit\x18\x10 \x01(\x01R\n" +
+	"takeProfit\x12$\n" +
+	"\rclientOrderId\x18\x11 \x01(\tR\rclientOrderId\x12e\n" +
+	"\vtimeInForce\x18\x12 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOATimeInForce:\x13IMMEDIATE_OR_CANCELR\vtimeInForce\x12\x1e\n" +
+	"\n" +
+	"positionId\x18\x13 \x01(\x03R\n" +
+	"positionId\x12*\n" +
+	"\x10relativeStopLoss\x18\x14 \x01(\x03R\x10relativeStopLoss\x12.\n" +
+	"\x12relativeTakeProfit\x18\x15 \x01(\x03R\x12relativeTakeProfit\x12\x1c\n" +
+	"\tisStopOut\x18\x16 \x01(\bR\tisStopOut\x12*\n" +
+	"\x10trailingStopLoss\x18\x17 \x01(\bR\x10trailingStopLoss\x12j\n" +
+	"\x11stopTriggerMethod\x18\x18 \x01(\x0e25.brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod:\x05TRADER\x11stopTriggerMethod\"\x8a\x03\n" +
+	"\x1aProtoOAClosePositionDetail\x12\x1e\n" +
+	"\n" +
+	"entryPrice\x18\x01 \x02(\x01R\n" +
+	"entryPrice\x12 \n" +
+	"\vgrossProfit\x18\x02 \x02(\x03R\vgrossProfit\x12\x12\n" +
+	"\x04swap\x18\x03 \x02(\x03R\x04swap\x12\x1e\n" +
+	"\n" +
+	"commission\x18\x04 \x02(\x03R\n" +
+	"commission\x12\x18\n" +
+	"\abalance\x18\x05 \x02(\x03R\abalance\x12B\n" +
+	"\x1cquoteToDepositConversionRate\x18\x06 \x01(\x01R\x1cquoteToDepositConversionRate\x12\"\n" +
+	"\fclosedVolume\x18\a \x01(\x03R\fclosedVolume\x12&\n" +
+	"\x0ebalanceVersion\x18\b \x01(\x03R\x0ebalanceVersion\x12 \n" +
+	"\vmoneyDigits\x18\t \x01(\rR\vmoneyDigits\x12*\n" +
+	"\x10pnlConversionFee\x18\n" +
+	" \x01(\x03R\x10pnlConversionFee\"\x92\x06\n" +
+	"\vProtoOADeal\x12\x16\n" +
+	"\x06dealId\x18\x01 \x02(\x03R\x06dealId\x12\x18\n" +
+	"\aorderId\x18\x02 \x02(\x03R\aorderId\x12\x1e\n" +
+	"\n" +
+	"positionId\x18\x03 \x02(\x03R\n" +
+	"positionId\x12\x16\n" +
+	"\x06volume\x18\x04 \x02(\x03R\x06volume\x12\"\n" +
+	"\ffilledVolume\x18\x05 \x02(\x03R\ffilledVolume\x12\x1a\n" +
+	"\bsymbolId\x18\x06 \x02(\x03R\bsymbolId\x12(\n" +
+	"\x0fcreateTimestamp\x18\a \x02(\x03R\x0fcreateTimestamp\x12.\n" +
+	"\x12executionTimestamp\x18\b \x02(\x03R\x12executionTimestamp\x126\n" +
+	"\x16utcLastUpdateTimestamp\x18\t \x01(\x03R\x16utcLastUpdateTimestamp\x12&\n" +
+	"\x0eexecutionPrice\x18\n" +
+	" \x01(\x01R\x0eexecutionPrice\x12J\n" +
+	"\ttradeSide\x18\v \x02(\x0e2,.brokerkit.spotware.openapi.ProtoOATradeSideR\ttradeSide\x12M\n" +
+	"\n" +
+	"dealStatus\x18\f \x02(\x0e2-.brokerkit.spotware.openapi.ProtoOADealStatusR\n" +
+	"dealStatus\x12\x1e\n" +
+	"\n" +
+	"marginRate\x18\r \x01(\x01R\n" +
+	"marginRate\x12\x1e\n" +
+	"\n" +
+	"commission\x18\x0e \x01(\x03R\n" +
+	"commission\x128\n" +
+	"\x17baseToUsdConversionRate\x18\x0f \x01(\x01R\x17baseToUsdConversionRate\x12h\n" +
+	"\x13closePositionDetail\x18\x10 \x01(\v26.brokerkit.spotware.openapi.ProtoOAClosePositionDetailR\x13closePositionDetail\x12 \n" +
+	"\vmoneyDigits\x18\x11 \x01(\rR\vmoneyDigits\"\x9c\x02\n" +
+	"\x0fProtoOATrendbar\x12\x16\n" +
+	"\x06volume\x18\x03 \x02(\x03R\x06volume\x12M\n" +
+	"\x06period\x18\x04 \x01(\x0e21.brokerkit.spotware.openapi.ProtoOATrendbarPeriod:\x02M1R\x06period\x12\x10\n" +
+	"\x03low\x18\x05 \x01(\x03R\x03low\x12\x1c\n" +
+	"\tdeltaOpen\x18\x06 \x01(\x04R\tdeltaOpen\x12\x1e\n" +
+	"\n" +
+	"deltaClose\x18\a \x01(\x04R\n" +
+	"deltaClose\x12\x1c\n" +
+	"\tdeltaHigh\x18\b \x01(\x04R\tdeltaHigh\x124\n" +
+	"\x15utcTimestampInMinutes\x18\t \x01(\rR\x15utcTimestampInMinutes\"C\n" +
+	"\x0fProtoOATickData\x12\x1c\n" +
+	"\ttimestamp\x18\x01 \x02(\x03R\ttimestamp\x12\x12\n" +
+	"\x04tick\x18\x02 \x02(\x03R\x04tick\"\x80\t\n" +
+	"\x12ProtoOANewOrderReq\x12h\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x16PROTO_OA_NEW_ORDER_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12\x1a\n" +
+	"\bsymbolId\x18\x03 \x02(\x03R\bsymbolId\x12J\n" +
+	"\torderType\x18\x04 \x02(\x0e2,.brokerkit.spotware.openapi.ProtoOAOrderTypeR\torderType\x12J\n" +
+	"\ttradeSide\x18\x05 \x02(\x0e2,.brokerkit.spotware.openapi.ProtoOATradeSideR\ttradeSide\x12\x16\n" +
+	"\x06volume\x18\x06 \x02(\x03R\x06volume\x12\x1e\n" +
+	"\n" +
+	"limitPrice\x18\a \x01(\x01R\n" +
+	"limitPrice\x12\x1c\n" +
+	"\tstopPrice\x18\b \x01(\x01R\tstopPrice\x12b\n" +
+	"\vtimeInForce\x18\t \x01(\x0e2..brokerkit.spotware.openapi.ProtoOATimeInForce:\x10GOOD_TILL_CANCELR\vtimeInForce\x120\n" +
+	"\x13expirationTimestamp\x18\n" +
+	" \x01(\x03R\x13expirationTimestamp\x12\x1a\n" +
+	"\bstopLoss\x18\v \x01(\x01R\bstopLoss\x12\x1e\n" +
+	"\n" +
+	"takeProfit\x18\f \x01(\x01R\n" +
+	"takeProfit\x12\x18\n" +
+	"\acomment\x18\r \x01(\tR\acomment\x12,\n" +
+	"\x11baseSlippagePrice\x18\x0e \x01(\x01R\x11baseSlippagePrice\x12*\n" +
+	"\x10slippageInPoints\x18\x0f \x01(\x05R\x10slippageInPoints\x12\x14\n" +
+	"\x05label\x18\x10 \x01(\tR\x05label\x12\x1e\n" +
+	"\n" +
+	"positionId\x18\x11 \x01(\x03R\n" +
+	"positionId\x12$\n" +
+	"\rclientOrderId\x18\x12 \x01(\tR\rclientOrderId\x12*\n" +
+	"\x10relativeStopLoss\x18\x13 \x01(\x03R\x10relativeStopLoss\x12.\n" +
+	"\x12relativeTakeProfit\x18\x14 \x01(\x03R\x12relativeTakeProfit\x12.\n" +
+	"\x12guaranteedStopLoss\x18\x15 \x01(\bR\x12guaranteedStopLoss\x12*\n" +
+	"\x10trailingStopLoss\x18\x16 \x01(\bR\x10trailingStopLoss\x12j\n" +
+	"\x11stopTriggerMethod\x18\x17 \x01(\x0e25.brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod:\x05TRADER\x11stopTriggerMethod\"\x97\x04\n" +
+	"\x15ProtoOAExecutionEvent\x12j\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x18PROTO_OA_EXECUTION_EVENTR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12V\n" +
+	"\rexecutionType\x18\x03 \x02(\x0e20.brokerkit.spotware.openapi.ProtoOAExecutionTypeR\rexecutionType\x12G\n" +
+	"\bposition\x18\x04 \x01(\v2+.brokerkit.spotware.openapi.ProtoOAPositionR\bposition\x12>\n" +
+	"\x05order\x18\x05 \x01(\v2(.brokerkit.spotware.openapi.ProtoOAOrderR\x05order\x12;\n" +
+	"\x04deal\x18\x06 \x01(\v2'.brokerkit.spotware.openapi.ProtoOADealR\x04deal\x12\x1c\n" +
+	"\terrorCode\x18\t \x01(\tR\terrorCode\x12$\n" +
+	"\risServerEvent\x18\n" +
+	" \x01(\bR\risServerEvent\"\xd0\x01\n" +
+	"\x15ProtoOACancelOrderReq\x12k\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x19PROTO_OA_CANCEL_ORDER_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12\x18\n" +
+	"\aorderId\x18\x03 \x02(\x03R\aorderId\"\xe2\x05\n" +
+	"\x14ProtoOAAmendOrderReq\x12j\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x18PROTO_OA_AMEND_ORDER_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12\x18\n" +
+	"\aorderId\x18\x03 \x02(\x03R\aorderId\x12\x16\n" +
+	"\x06volume\x18\x04 \x01(\x03R\x06volume\x12\x1e\n" +
+	"\n" +
+	"limitPrice\x18\x05 \x01(\x01R\n" +
+	"limitPrice\x12\x1c\n" +
+	"\tstopPrice\x18\x06 \x01(\x01R\tstopPrice\x120\n" +
+	"\x13expirationTimestamp\x18\a \x01(\x03R\x13expirationTimestamp\x12\x1a\n" +
+	"\bstopLoss\x18\b \x01(\x01R\bstopLoss\x12\x1e\n" +
+	"\n" +
+	"takeProfit\x18\t \x01(\x01R\n" +
+	"takeProfit\x12*\n" +
+	"\x10slippageInPoints\x18\n" +
+	" \x01(\x05R\x10slippageInPoints\x12*\n" +
+	"\x10relativeStopLoss\x18\v \x01(\x03R\x10relativeStopLoss\x12.\n" +
+	"\x12relativeTakeProfit\x18\f \x01(\x03R\x12relativeTakeProfit\x12.\n" +
+	"\x12guaranteedStopLoss\x18\r \x01(\bR\x12guaranteedStopLoss\x12*\n" +
+	"\x10trailingStopLoss\x18\x0e \x01(\bR\x10trailingStopLoss\x12j\n" +
+	"\x11stopTriggerMethod\x18\x0f \x01(\x0e25.brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod:\x05TRADER\x11stopTriggerMethod\"\xef\x03\n" +
+	"\x1bProtoOAAmendPositionSLTPReq\x12r\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType: PROTO_OA_AMEND_POSITION_SLTP_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12\x1e\n" +
+	"\n" +
+	"positionId\x18\x03 \x02(\x03R\n" +
+	"positionId\x12\x1a\n" +
+	"\bstopLoss\x18\x04 \x01(\x01R\bstopLoss\x12\x1e\n" +
+	"\n" +
+	"takeProfit\x18\x05 \x01(\x01R\n" +
+	"takeProfit\x12.\n" +
+	"\x12guaranteedStopLoss\x18\a \x01(\bR\x12guaranteedStopLoss\x12*\n" +
+	"\x10trailingStopLoss\x18\b \x01(\bR\x10trailingStopLoss\x12r\n" +
+	"\x15stopLossTriggerMethod\x18\t \x01(\x0e25.brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod:\x05TRADER\x15stopLossTriggerMethod\"\xf2\x01\n" +
+	"\x17ProtoOAClosePositionReq\x12m\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x1bPROTO_OA_CLOSE_POSITION_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12\x1e\n" +
+	"\n" +
+	"positionId\x18\x03 \x02(\x03R\n" +
+	"positionId\x12\x16\n" +
+	"\x06volume\x18\x04 \x02(\x03R\x06volume\"\xe9\x01\n" +
+	"\x13ProtoOAReconcileReq\x12h\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x16PROTO_OA_RECONCILE_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x126\n" +
+	"\x16returnProtectionOrders\x18\x03 \x01(\bR\x16returnProtectionOrders\"\xba\x02\n" +
+	"\x13ProtoOAReconcileRes\x12h\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x16PROTO_OA_RECONCILE_RESR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12G\n" +
+	"\bposition\x18\x03 \x03(\v2+.brokerkit.spotware.openapi.ProtoOAPositionR\bposition\x12>\n" +
+	"\x05order\x18\x04 \x03(\v2(.brokerkit.spotware.openapi.ProtoOAOrderR\x05order\"\xb2\x02\n" +
+	"\x16ProtoOAOrderErrorEvent\x12l\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x1aPROTO_OA_ORDER_ERROR_EVENTR\vpayloadType\x12\x1c\n" +
+	"\terrorCode\x18\x02 \x02(\tR\terrorCode\x12\x18\n" +
+	"\aorderId\x18\x03 \x01(\x03R\aorderId\x120\n" +
+	"\x13ctidTraderAccountId\x18\x05 \x02(\x03R\x13ctidTraderAccountId\x12\x1e\n" +
+	"\n" +
+	"positionId\x18\x06 \x01(\x03R\n" +
+	"positionId\x12 \n" +
+	"\vdescription\x18\a \x01(\tR\vdescription\"\x92\x02\n" +
+	"\x12ProtoOADealListReq\x12h\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x16PROTO_OA_DEAL_LIST_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12$\n" +
+	"\rfromTimestamp\x18\x03 \x01(\x03R\rfromTimestamp\x12 \n" +
+	"\vtoTimestamp\x18\x04 \x01(\x03R\vtoTimestamp\x12\x18\n" +
+	"\amaxRows\x18\x05 \x01(\x05R\amaxRows\"\x87\x02\n" +
+	"\x12ProtoOADealListRes\x12h\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x16PROTO_OA_DEAL_LIST_RESR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12;\n" +
+	"\x04deal\x18\x03 \x03(\v2'.brokerkit.spotware.openapi.ProtoOADealR\x04deal\x12\x18\n" +
+	"\ahasMore\x18\x04 \x02(\bR\ahasMore\"\xfa\x01\n" +
+	"\x13ProtoOAOrderListReq\x12i\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x17PROTO_OA_ORDER_LIST_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12$\n" +
+	"\rfromTimestamp\x18\x03 \x01(\x03R\rfromTimestamp\x12 \n" +
+	"\vtoTimestamp\x18\x04 \x01(\x03R\vtoTimestamp\"\x8c\x02\n" +
+	"\x13ProtoOAOrderListRes\x12i\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x17PROTO_OA_ORDER_LIST_RESR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12>\n" +
+	"\x05order\x18\x03 \x03(\v2(.brokerkit.spotware.openapi.ProtoOAOrderR\x05order\x12\x18\n" +
+	"\ahasMore\x18\x04 \x02(\bR\ahasMore\"\xfd\x02\n" +
+	"\x16ProtoOAGetTrendbarsReq\x12l\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x1aPROTO_OA_GET_TRENDBARS_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12$\n" +
+	"\rfromTimestamp\x18\x03 \x01(\x03R\rfromTimestamp\x12 \n" +
+	"\vtoTimestamp\x18\x04 \x01(\x03R\vtoTimestamp\x12I\n" +
+	"\x06period\x18\x05 \x02(\x0e21.brokerkit.spotware.openapi.ProtoOATrendbarPeriodR\x06period\x12\x1a\n" +
+	"\bsymbolId\x18\x06 \x02(\x03R\bsymbolId\x12\x14\n" +
+	"\x05count\x18\a \x01(\rR\x05count\"\xa4\x03\n" +
+	"\x16ProtoOAGetTrendbarsRes\x12l\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x1aPROTO_OA_GET_TRENDBARS_RESR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12I\n" +
+	"\x06period\x18\x03 \x02(\x0e21.brokerkit.spotware.openapi.ProtoOATrendbarPeriodR\x06period\x12 \n" +
+	"\ttimestamp\x18\x04 \x01(\x03B\x02\x18\x01R\ttimestamp\x12G\n" +
+	"\btrendbar\x18\x05 \x03(\v2+.brokerkit.spotware.openapi.ProtoOATrendbarR\btrendbar\x12\x1a\n" +
+	"\bsymbolId\x18\x06 \x01(\x03R\bsymbolId\x12\x18\n" +
+	"\ahasMore\x18\a \x01(\bR\ahasMore\"\xdc\x02\n" +
+	"\x15ProtoOAGetTickDataReq\x12k\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x19PROTO_OA_GET_TICKDATA_REQR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12\x1a\n" +
+	"\bsymbolId\x18\x03 \x02(\x03R\bsymbolId\x12@\n" +
+	"\x04type\x18\x04 \x02(\x0e2,.brokerkit.spotware.openapi.ProtoOAQuoteTypeR\x04type\x12$\n" +
+	"\rfromTimestamp\x18\x05 \x01(\x03R\rfromTimestamp\x12 \n" +
+	"\vtoTimestamp\x18\x06 \x01(\x03R\vtoTimestamp\"\x99\x02\n" +
+	"\x15ProtoOAGetTickDataRes\x12k\n" +
+	"\vpayloadType\x18\x01 \x01(\x0e2..brokerkit.spotware.openapi.ProtoOAPayloadType:\x19PROTO_OA_GET_TICKDATA_RESR\vpayloadType\x120\n" +
+	"\x13ctidTraderAccountId\x18\x02 \x02(\x03R\x13ctidTraderAccountId\x12G\n" +
+	"\btickData\x18\x03 \x03(\v2+.brokerkit.spotware.openapi.ProtoOATickDataR\btickData\x12\x18\n" +
+	"\ahasMore\x18\x04 \x02(\bR\ahasMore*I\n" +
 	"\x10ProtoPayloadType\x12\x11\n" +
 	"\rPROTO_MESSAGE\x10\x05\x12\r\n" +
 	"\tERROR_RES\x102\x12\x13\n" +
@@ -3738,15 +7450,19 @@ const file_spotware_openapi_openapi_proto_rawDesc = "" +
 	"\rMARKET_CLOSED\x10\t\x12\x1b\n" +
 	"\x17CONCURRENT_MODIFICATION\x10\n" +
 	"\x12\x18\n" +
-	"\x14BLOCKED_PAYLOAD_TYPE\x10\v*\x9b\n" +
-	"\n" +
+	"\x14BLOCKED_PAYLOAD_TYPE\x10\v*\xd1\r\n" +
 	"\x12ProtoOAPayloadType\x12\"\n" +
 	"\x1dPROTO_OA_APPLICATION_AUTH_REQ\x10\xb4\x10\x12\"\n" +
 	"\x1dPROTO_OA_APPLICATION_AUTH_RES\x10\xb5\x10\x12\x1e\n" +
 	"\x19PROTO_OA_ACCOUNT_AUTH_REQ\x10\xb6\x10\x12\x1e\n" +
 	"\x19PROTO_OA_ACCOUNT_AUTH_RES\x10\xb7\x10\x12\x19\n" +
 	"\x14PROTO_OA_VERSION_REQ\x10\xb8\x10\x12\x19\n" +
-	"\x14PROTO_OA_VERSION_RES\x10\xb9\x10\x12\x1c\n" +
+	"\x14PROTO_OA_VERSION_RES\x10\xb9\x10\x12\x1b\n" +
+	"\x16PROTO_OA_NEW_ORDER_REQ\x10\xba\x10\x12\x1e\n" +
+	"\x19PROTO_OA_CANCEL_ORDER_REQ\x10\xbc\x10\x12\x1d\n" +
+	"\x18PROTO_OA_AMEND_ORDER_REQ\x10\xbd\x10\x12%\n" +
+	" PROTO_OA_AMEND_POSITION_SLTP_REQ\x10\xbe\x10\x12 \n" +
+	"\x1bPROTO_OA_CLOSE_POSITION_REQ\x10\xbf\x10\x12\x1c\n" +
 	"\x17PROTO_OA_ASSET_LIST_REQ\x10\xc0\x10\x12\x1c\n" +
 	"\x17PROTO_OA_ASSET_LIST_RES\x10\xc1\x10\x12\x1e\n" +
 	"\x19PROTO_OA_SYMBOLS_LIST_REQ\x10\xc2\x10\x12\x1e\n" +
@@ -3756,16 +7472,23 @@ const file_spotware_openapi_openapi_proto_rawDesc = "" +
 	"\x1dPROTO_OA_SYMBOL_CHANGED_EVENT\x10\xc8\x10\x12\x18\n" +
 	"\x13PROTO_OA_TRADER_REQ\x10\xc9\x10\x12\x18\n" +
 	"\x13PROTO_OA_TRADER_RES\x10\xca\x10\x12!\n" +
-	"\x1cPROTO_OA_TRADER_UPDATE_EVENT\x10\xcb\x10\x12\x1d\n" +
+	"\x1cPROTO_OA_TRADER_UPDATE_EVENT\x10\xcb\x10\x12\x1b\n" +
+	"\x16PROTO_OA_RECONCILE_REQ\x10\xcc\x10\x12\x1b\n" +
+	"\x16PROTO_OA_RECONCILE_RES\x10\xcd\x10\x12\x1d\n" +
 	"\x18PROTO_OA_EXECUTION_EVENT\x10\xce\x10\x12!\n" +
 	"\x1cPROTO_OA_SUBSCRIBE_SPOTS_REQ\x10\xcf\x10\x12!\n" +
 	"\x1cPROTO_OA_SUBSCRIBE_SPOTS_RES\x10\xd0\x10\x12#\n" +
 	"\x1ePROTO_OA_UNSUBSCRIBE_SPOTS_REQ\x10\xd1\x10\x12#\n" +
 	"\x1ePROTO_OA_UNSUBSCRIBE_SPOTS_RES\x10\xd2\x10\x12\x18\n" +
 	"\x13PROTO_OA_SPOT_EVENT\x10\xd3\x10\x12\x1f\n" +
+	"\x1aPROTO_OA_ORDER_ERROR_EVENT\x10\xd4\x10\x12\x1b\n" +
+	"\x16PROTO_OA_DEAL_LIST_REQ\x10\xd5\x10\x12\x1b\n" +
+	"\x16PROTO_OA_DEAL_LIST_RES\x10\xd6\x10\x12\x1f\n" +
 	"\x1aPROTO_OA_GET_TRENDBARS_REQ\x10\xd9\x10\x12\x1f\n" +
 	"\x1aPROTO_OA_GET_TRENDBARS_RES\x10\xda\x10\x12\x17\n" +
-	"\x12PROTO_OA_ERROR_RES\x10\xde\x10\x12.\n" +
+	"\x12PROTO_OA_ERROR_RES\x10\xde\x10\x12\x1e\n" +
+	"\x19PROTO_OA_GET_TICKDATA_REQ\x10\xe1\x10\x12\x1e\n" +
+	"\x19PROTO_OA_GET_TICKDATA_RES\x10\xe2\x10\x12.\n" +
 	")PROTO_OA_ACCOUNTS_TOKEN_INVALIDATED_EVENT\x10\xe3\x10\x12%\n" +
 	" PROTO_OA_CLIENT_DISCONNECT_EVENT\x10\xe4\x10\x12.\n" +
 	")PROTO_OA_GET_ACCOUNTS_BY_ACCESS_TOKEN_REQ\x10\xe5\x10\x12.\n" +
@@ -3776,8 +7499,10 @@ const file_spotware_openapi_openapi_proto_rawDesc = "" +
 	"\x1bPROTO_OA_ACCOUNT_LOGOUT_RES\x10\xf3\x10\x12&\n" +
 	"!PROTO_OA_ACCOUNT_DISCONNECT_EVENT\x10\xf4\x10\x12\x1f\n" +
 	"\x1aPROTO_OA_REFRESH_TOKEN_REQ\x10\xfd\x10\x12\x1f\n" +
-	"\x1aPROTO_OA_REFRESH_TOKEN_RES\x10\xfe\x10\x12-\n" +
-	"(PROTO_OA_GET_POSITION_UNREALIZED_PNL_REQ\x10\x8b\x11*\xe1\x04\n" +
+	"\x1aPROTO_OA_REFRESH_TOKEN_RES\x10\xfe\x10\x12\x1c\n" +
+	"\x17PROTO_OA_ORDER_LIST_REQ\x10\xff\x10\x12\x1c\n" +
+	"\x17PROTO_OA_ORDER_LIST_RES\x10\x80\x11\x12-\n" +
+	"(PROTO_OA_GET_POSITION_UNREALIZED_PNL_REQ\x10\x8b\x11*\xdc\b\n" +
 	"\x10ProtoOAErrorCode\x12\x19\n" +
 	"\x15OA_AUTH_TOKEN_EXPIRED\x10\x01\x12\x1a\n" +
 	"\x16ACCOUNT_NOT_AUTHORIZED\x10\x02\x12\x15\n" +
@@ -3799,7 +7524,27 @@ const file_spotware_openapi_openapi_proto_rawDesc = "" +
 	"\x17NOT_SUBSCRIBED_TO_SPOTS\x10p\x12\x16\n" +
 	"\x12ALREADY_SUBSCRIBED\x10q\x12\x14\n" +
 	"\x10SYMBOL_NOT_FOUND\x10r\x12\x12\n" +
-	"\x0eUNKNOWN_SYMBOL\x10s*?\n" +
+	"\x0eUNKNOWN_SYMBOL\x10s\x12\r\n" +
+	"\tNO_QUOTES\x10u\x12\x14\n" +
+	"\x10NOT_ENOUGH_MONEY\x10v\x12\x18\n" +
+	"\x14MAX_EXPOSURE_REACHED\x10w\x12\x16\n" +
+	"\x12POSITION_NOT_FOUND\x10x\x12\x13\n" +
+	"\x0fORDER_NOT_FOUND\x10y\x12\x15\n" +
+	"\x11POSITION_NOT_OPEN\x10z\x12\x13\n" +
+	"\x0fPOSITION_LOCKED\x10{\x12\x16\n" +
+	"\x12TOO_MANY_POSITIONS\x10|\x12\x16\n" +
+	"\x12TRADING_BAD_VOLUME\x10}\x12\x15\n" +
+	"\x11TRADING_BAD_STOPS\x10~\x12\x16\n" +
+	"\x12TRADING_BAD_PRICES\x10\x7f\x12\x16\n" +
+	"\x11TRADING_BAD_STAKE\x10\x80\x01\x12&\n" +
+	"!PROTECTION_IS_TOO_CLOSE_TO_MARKET\x10\x81\x01\x12 \n" +
+	"\x1bTRADING_BAD_EXPIRATION_DATE\x10\x82\x01\x12\x16\n" +
+	"\x11PENDING_EXECUTION\x10\x83\x01\x12\x15\n" +
+	"\x10TRADING_DISABLED\x10\x84\x01\x12\x18\n" +
+	"\x13TRADING_NOT_ALLOWED\x10\x85\x01\x12\x1b\n" +
+	"\x16UNABLE_TO_CANCEL_ORDER\x10\x86\x01\x12\x1a\n" +
+	"\x15UNABLE_TO_AMEND_ORDER\x10\x87\x01\x12\x1e\n" +
+	"\x19SHORT_SELLING_NOT_ALLOWED\x10\x88\x01*?\n" +
 	"\x1cProtoOAClientPermissionScope\x12\x0e\n" +
 	"\n" +
 	"SCOPE_VIEW\x10\x00\x12\x0f\n" +
@@ -3820,7 +7565,82 @@ const file_spotware_openapi_openapi_proto_rawDesc = "" +
 	"\x06HEDGED\x10\x00\x12\n" +
 	"\n" +
 	"\x06NETTED\x10\x01\x12\x12\n" +
-	"\x0eSPREAD_BETTING\x10\x02B1Z/github.com/brokerkit/brokerkit/spotware/openapi"
+	"\x0eSPREAD_BETTING\x10\x02*%\n" +
+	"\x10ProtoOATradeSide\x12\a\n" +
+	"\x03BUY\x10\x01\x12\b\n" +
+	"\x04SELL\x10\x02*p\n" +
+	"\x10ProtoOAOrderType\x12\n" +
+	"\n" +
+	"\x06MARKET\x10\x01\x12\t\n" +
+	"\x05LIMIT\x10\x02\x12\b\n" +
+	"\x04STOP\x10\x03\x12\x19\n" +
+	"\x15STOP_LOSS_TAKE_PROFIT\x10\x04\x12\x10\n" +
+	"\fMARKET_RANGE\x10\x05\x12\x0e\n" +
+	"\n" +
+	"STOP_LIMIT\x10\x06*}\n" +
+	"\x12ProtoOATimeInForce\x12\x12\n" +
+	"\x0eGOOD_TILL_DATE\x10\x01\x12\x14\n" +
+	"\x10GOOD_TILL_CANCEL\x10\x02\x12\x17\n" +
+	"\x13IMMEDIATE_OR_CANCEL\x10\x03\x12\x10\n" +
+	"\fFILL_OR_KILL\x10\x04\x12\x12\n" +
+	"\x0eMARKET_ON_OPEN\x10\x05*\x99\x01\n" +
+	"\x12ProtoOAOrderStatus\x12\x19\n" +
+	"\x15ORDER_STATUS_ACCEPTED\x10\x01\x12\x17\n" +
+	"\x13ORDER_STATUS_FILLED\x10\x02\x12\x19\n" +
+	"\x15ORDER_STATUS_REJECTED\x10\x03\x12\x18\n" +
+	"\x14ORDER_STATUS_EXPIRED\x10\x04\x12\x1a\n" +
+	"\x16ORDER_STATUS_CANCELLED\x10\x05*[\n" +
+	"\x19ProtoOAOrderTriggerMethod\x12\t\n" +
+	"\x05TRADE\x10\x01\x12\f\n" +
+	"\bOPPOSITE\x10\x02\x12\x10\n" +
+	"\fDOUBLE_TRADE\x10\x03\x12\x13\n" +
+	"\x0fDOUBLE_OPPOSITE\x10\x04*\x85\x01\n" +
+	"\x15ProtoOAPositionStatus\x12\x18\n" +
+	"\x14POSITION_STATUS_OPEN\x10\x01\x12\x1a\n" +
+	"\x16POSITION_STATUS_CLOSED\x10\x02\x12\x1b\n" +
+	"\x17POSITION_STATUS_CREATED\x10\x03\x12\x19\n" +
+	"\x15POSITION_STATUS_ERROR\x10\x04*\xfb\x01\n" +
+	"\x14ProtoOAExecutionType\x12\x12\n" +
+	"\x0eORDER_ACCEPTED\x10\x02\x12\x10\n" +
+	"\fORDER_FILLED\x10\x03\x12\x12\n" +
+	"\x0eORDER_REPLACED\x10\x04\x12\x13\n" +
+	"\x0fORDER_CANCELLED\x10\x05\x12\x11\n" +
+	"\rORDER_EXPIRED\x10\x06\x12\x12\n" +
+	"\x0eORDER_REJECTED\x10\a\x12\x19\n" +
+	"\x15ORDER_CANCEL_REJECTED\x10\b\x12\b\n" +
+	"\x04SWAP\x10\t\x12\x14\n" +
+	"\x10DEPOSIT_WITHDRAW\x10\n" +
+	"\x12\x16\n" +
+	"\x12ORDER_PARTIAL_FILL\x10\v\x12\x1a\n" +
+	"\x16BONUS_DEPOSIT_WITHDRAW\x10\f*s\n" +
+	"\x11ProtoOADealStatus\x12\n" +
+	"\n" +
+	"\x06FILLED\x10\x02\x12\x14\n" +
+	"\x10PARTIALLY_FILLED\x10\x03\x12\f\n" +
+	"\bREJECTED\x10\x04\x12\x17\n" +
+	"\x13INTERNALLY_REJECTED\x10\x05\x12\t\n" +
+	"\x05ERROR\x10\x06\x12\n" +
+	"\n" +
+	"\x06MISSED\x10\a*\x8c\x01\n" +
+	"\x15ProtoOATrendbarPeriod\x12\x06\n" +
+	"\x02M1\x10\x01\x12\x06\n" +
+	"\x02M2\x10\x02\x12\x06\n" +
+	"\x02M3\x10\x03\x12\x06\n" +
+	"\x02M4\x10\x04\x12\x06\n" +
+	"\x02M5\x10\x05\x12\a\n" +
+	"\x03M10\x10\x06\x12\a\n" +
+	"\x03M15\x10\a\x12\a\n" +
+	"\x03M30\x10\b\x12\x06\n" +
+	"\x02H1\x10\t\x12\x06\n" +
+	"\x02H4\x10\n" +
+	"\x12\a\n" +
+	"\x03H12\x10\v\x12\x06\n" +
+	"\x02D1\x10\f\x12\x06\n" +
+	"\x02W1\x10\r\x12\a\n" +
+	"\x03MN1\x10\x0e*$\n" +
+	"\x10ProtoOAQuoteType\x12\a\n" +
+	"\x03BID\x10\x01\x12\a\n" +
+	"\x03ASK\x10\x02B1Z/github.com/brokerkit/brokerkit/spotware/openapi"
 
 var (
 	file_spotware_openapi_openapi_proto_rawDescOnce sync.Once
@@ -3834,8 +7654,8 @@ func file_spotware_openapi_openapi_proto_rawDescGZIP() []byte {
 	return file_spotware_openapi_openapi_proto_rawDescData
 }
 
-var file_spotware_openapi_openapi_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_spotware_openapi_openapi_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_spotware_openapi_openapi_proto_enumTypes = make([]protoimpl.EnumInfo, 18)
+var file_spotware_openapi_openapi_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_spotware_openapi_openapi_proto_goTypes = []any{
 	(ProtoPayloadType)(0),                         // 0: brokerkit.spotware.openapi.ProtoPayloadType
 	(ProtoErrorCode)(0),                           // 1: brokerkit.spotware.openapi.ProtoErrorCode
@@ -3845,47 +7665,81 @@ var file_spotware_openapi_openapi_proto_goTypes = []any{
 	(ProtoOAAccessRights)(0),                      // 5: brokerkit.spotware.openapi.ProtoOAAccessRights
 	(ProtoOATotalMarginCalculationType)(0),        // 6: brokerkit.spotware.openapi.ProtoOATotalMarginCalculationType
 	(ProtoOAAccountType)(0),                       // 7: brokerkit.spotware.openapi.ProtoOAAccountType
-	(*ProtoMessage)(nil),                          // 8: brokerkit.spotware.openapi.ProtoMessage
-	(*ProtoErrorRes)(nil),                         // 9: brokerkit.spotware.openapi.ProtoErrorRes
-	(*ProtoHeartbeatEvent)(nil),                   // 10: brokerkit.spotware.openapi.ProtoHeartbeatEvent
-	(*ProtoOACtidTraderAccount)(nil),              // 11: brokerkit.spotware.openapi.ProtoOACtidTraderAccount
-	(*ProtoOACtidProfile)(nil),                    // 12: brokerkit.spotware.openapi.ProtoOACtidProfile
-	(*ProtoOATrader)(nil),                         // 13: brokerkit.spotware.openapi.ProtoOATrader
-	(*ProtoOAAsset)(nil),                          // 14: brokerkit.spotware.openapi.ProtoOAAsset
-	(*ProtoOALightSymbol)(nil),                    // 15: brokerkit.spotware.openapi.ProtoOALightSymbol
-	(*ProtoOAArchivedSymbol)(nil),                 // 16: brokerkit.spotware.openapi.ProtoOAArchivedSymbol
-	(*ProtoOASymbol)(nil),                         // 17: brokerkit.spotware.openapi.ProtoOASymbol
-	(*ProtoOAApplicationAuthReq)(nil),             // 18: brokerkit.spotware.openapi.ProtoOAApplicationAuthReq
-	(*ProtoOAApplicationAuthRes)(nil),             // 19: brokerkit.spotware.openapi.ProtoOAApplicationAuthRes
-	(*ProtoOAAccountAuthReq)(nil),                 // 20: brokerkit.spotware.openapi.ProtoOAAccountAuthReq
-	(*ProtoOAAccountAuthRes)(nil),                 // 21: brokerkit.spotware.openapi.ProtoOAAccountAuthRes
-	(*ProtoOAVersionReq)(nil),                     // 22: brokerkit.spotware.openapi.ProtoOAVersionReq
-	(*ProtoOAVersionRes)(nil),                     // 23: brokerkit.spotware.openapi.ProtoOAVersionRes
-	(*ProtoOAAccountLogoutReq)(nil),               // 24: brokerkit.spotware.openapi.ProtoOAAccountLogoutReq
-	(*ProtoOAAccountLogoutRes)(nil),               // 25: brokerkit.spotware.openapi.ProtoOAAccountLogoutRes
-	(*ProtoOAGetAccountListByAccessTokenReq)(nil), // 26: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenReq
-	(*ProtoOAGetAccountListByAccessTokenRes)(nil), // 27: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes
-	(*ProtoOAGetCtidProfileByTokenReq)(nil),       // 28: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenReq
-	(*ProtoOAGetCtidProfileByTokenRes)(nil),       // 29: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes
-	(*ProtoOARefreshTokenReq)(nil),                // 30: brokerkit.spotware.openapi.ProtoOARefreshTokenReq
-	(*ProtoOARefreshTokenRes)(nil),                // 31: brokerkit.spotware.openapi.ProtoOARefreshTokenRes
-	(*ProtoOATraderReq)(nil),                      // 32: brokerkit.spotware.openapi.ProtoOATraderReq
-	(*ProtoOATraderRes)(nil),                      // 33: brokerkit.spotware.openapi.ProtoOATraderRes
-	(*ProtoOAAssetListReq)(nil),                   // 34: brokerkit.spotware.openapi.ProtoOAAssetListReq
-	(*ProtoOAAssetListRes)(nil),                   // 35: brokerkit.spotware.openapi.ProtoOAAssetListRes
-	(*ProtoOASymbolsListReq)(nil),                 // 36: brokerkit.spotware.openapi.ProtoOASymbolsListReq
-	(*ProtoOASymbolsListRes)(nil),                 // 37: brokerkit.spotware.openapi.ProtoOASymbolsListRes
-	(*ProtoOASymbolByIdReq)(nil),                  // 38: brokerkit.spotware.openapi.ProtoOASymbolByIdReq
-	(*ProtoOASymbolByIdRes)(nil),                  // 39: brokerkit.spotware.openapi.ProtoOASymbolByIdRes
-	(*ProtoOASubscribeSpotsReq)(nil),              // 40: brokerkit.spotware.openapi.ProtoOASubscribeSpotsReq
-	(*ProtoOASubscribeSpotsRes)(nil),              // 41: brokerkit.spotware.openapi.ProtoOASubscribeSpotsRes
-	(*ProtoOAUnsubscribeSpotsReq)(nil),            // 42: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsReq
-	(*ProtoOAUnsubscribeSpotsRes)(nil),            // 43: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsRes
-	(*ProtoOASpotEvent)(nil),                      // 44: brokerkit.spotware.openapi.ProtoOASpotEvent
-	(*ProtoOAErrorRes)(nil),                       // 45: brokerkit.spotware.openapi.ProtoOAErrorRes
-	(*ProtoOAAccountsTokenInvalidatedEvent)(nil),  // 46: brokerkit.spotware.openapi.ProtoOAAccountsTokenInvalidatedEvent
-	(*ProtoOAClientDisconnectEvent)(nil),          // 47: brokerkit.spotware.openapi.ProtoOAClientDisconnectEvent
-	(*ProtoOAAccountDisconnectEvent)(nil),         // 48: brokerkit.spotware.openapi.ProtoOAAccountDisconnectEvent
+	(ProtoOATradeSide)(0),                         // 8: brokerkit.spotware.openapi.ProtoOATradeSide
+	(ProtoOAOrderType)(0),                         // 9: brokerkit.spotware.openapi.ProtoOAOrderType
+	(ProtoOATimeInForce)(0),                       // 10: brokerkit.spotware.openapi.ProtoOATimeInForce
+	(ProtoOAOrderStatus)(0),                       // 11: brokerkit.spotware.openapi.ProtoOAOrderStatus
+	(ProtoOAOrderTriggerMethod)(0),                // 12: brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod
+	(ProtoOAPositionStatus)(0),                    // 13: brokerkit.spotware.openapi.ProtoOAPositionStatus
+	(ProtoOAExecutionType)(0),                     // 14: brokerkit.spotware.openapi.ProtoOAExecutionType
+	(ProtoOADealStatus)(0),                        // 15: brokerkit.spotware.openapi.ProtoOADealStatus
+	(ProtoOATrendbarPeriod)(0),                    // 16: brokerkit.spotware.openapi.ProtoOATrendbarPeriod
+	(ProtoOAQuoteType)(0),                         // 17: brokerkit.spotware.openapi.ProtoOAQuoteType
+	(*ProtoMessage)(nil),                          // 18: brokerkit.spotware.openapi.ProtoMessage
+	(*ProtoErrorRes)(nil),                         // 19: brokerkit.spotware.openapi.ProtoErrorRes
+	(*ProtoHeartbeatEvent)(nil),                   // 20: brokerkit.spotware.openapi.ProtoHeartbeatEvent
+	(*ProtoOACtidTraderAccount)(nil),              // 21: brokerkit.spotware.openapi.ProtoOACtidTraderAccount
+	(*ProtoOACtidProfile)(nil),                    // 22: brokerkit.spotware.openapi.ProtoOACtidProfile
+	(*ProtoOATrader)(nil),                         // 23: brokerkit.spotware.openapi.ProtoOATrader
+	(*ProtoOAAsset)(nil),                          // 24: brokerkit.spotware.openapi.ProtoOAAsset
+	(*ProtoOALightSymbol)(nil),                    // 25: brokerkit.spotware.openapi.ProtoOALightSymbol
+	(*ProtoOAArchivedSymbol)(nil),                 // 26: brokerkit.spotware.openapi.ProtoOAArchivedSymbol
+	(*ProtoOASymbol)(nil),                         // 27: brokerkit.spotware.openapi.ProtoOASymbol
+	(*ProtoOAApplicationAuthReq)(nil),             // 28: brokerkit.spotware.openapi.ProtoOAApplicationAuthReq
+	(*ProtoOAApplicationAuthRes)(nil),             // 29: brokerkit.spotware.openapi.ProtoOAApplicationAuthRes
+	(*ProtoOAAccountAuthReq)(nil),                 // 30: brokerkit.spotware.openapi.ProtoOAAccountAuthReq
+	(*ProtoOAAccountAuthRes)(nil),                 // 31: brokerkit.spotware.openapi.ProtoOAAccountAuthRes
+	(*ProtoOAVersionReq)(nil),                     // 32: brokerkit.spotware.openapi.ProtoOAVersionReq
+	(*ProtoOAVersionRes)(nil),                     // 33: brokerkit.spotware.openapi.ProtoOAVersionRes
+	(*ProtoOAAccountLogoutReq)(nil),               // 34: brokerkit.spotware.openapi.ProtoOAAccountLogoutReq
+	(*ProtoOAAccountLogoutRes)(nil),               // 35: brokerkit.spotware.openapi.ProtoOAAccountLogoutRes
+	(*ProtoOAGetAccountListByAccessTokenReq)(nil), // 36: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenReq
+	(*ProtoOAGetAccountListByAccessTokenRes)(nil), // 37: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes
+	(*ProtoOAGetCtidProfileByTokenReq)(nil),       // 38: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenReq
+	(*ProtoOAGetCtidProfileByTokenRes)(nil),       // 39: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes
+	(*ProtoOARefreshTokenReq)(nil),                // 40: brokerkit.spotware.openapi.ProtoOARefreshTokenReq
+	(*ProtoOARefreshTokenRes)(nil),                // 41: brokerkit.spotware.openapi.ProtoOARefreshTokenRes
+	(*ProtoOATraderReq)(nil),                      // 42: brokerkit.spotware.openapi.ProtoOATraderReq
+	(*ProtoOATraderRes)(nil),                      // 43: brokerkit.spotware.openapi.ProtoOATraderRes
+	(*ProtoOAAssetListReq)(nil),                   // 44: brokerkit.spotware.openapi.ProtoOAAssetListReq
+	(*ProtoOAAssetListRes)(nil),                   // 45: brokerkit.spotware.openapi.ProtoOAAssetListRes
+	(*ProtoOASymbolsListReq)(nil),                 // 46: brokerkit.spotware.openapi.ProtoOASymbolsListReq
+	(*ProtoOASymbolsListRes)(nil),                 // 47: brokerkit.spotware.openapi.ProtoOASymbolsListRes
+	(*ProtoOASymbolByIdReq)(nil),                  // 48: brokerkit.spotware.openapi.ProtoOASymbolByIdReq
+	(*ProtoOASymbolByIdRes)(nil),                  // 49: brokerkit.spotware.openapi.ProtoOASymbolByIdRes
+	(*ProtoOASubscribeSpotsReq)(nil),              // 50: brokerkit.spotware.openapi.ProtoOASubscribeSpotsReq
+	(*ProtoOASubscribeSpotsRes)(nil),              // 51: brokerkit.spotware.openapi.ProtoOASubscribeSpotsRes
+	(*ProtoOAUnsubscribeSpotsReq)(nil),            // 52: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsReq
+	(*ProtoOAUnsubscribeSpotsRes)(nil),            // 53: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsRes
+	(*ProtoOASpotEvent)(nil),                      // 54: brokerkit.spotware.openapi.ProtoOASpotEvent
+	(*ProtoOAErrorRes)(nil),                       // 55: brokerkit.spotware.openapi.ProtoOAErrorRes
+	(*ProtoOAAccountsTokenInvalidatedEvent)(nil),  // 56: brokerkit.spotware.openapi.ProtoOAAccountsTokenInvalidatedEvent
+	(*ProtoOAClientDisconnectEvent)(nil),          // 57: brokerkit.spotware.openapi.ProtoOAClientDisconnectEvent
+	(*ProtoOAAccountDisconnectEvent)(nil),         // 58: brokerkit.spotware.openapi.ProtoOAAccountDisconnectEvent
+	(*ProtoOATradeData)(nil),                      // 59: brokerkit.spotware.openapi.ProtoOATradeData
+	(*ProtoOAPosition)(nil),                       // 60: brokerkit.spotware.openapi.ProtoOAPosition
+	(*ProtoOAOrder)(nil),                          // 61: brokerkit.spotware.openapi.ProtoOAOrder
+	(*ProtoOAClosePositionDetail)(nil),            // 62: brokerkit.spotware.openapi.ProtoOAClosePositionDetail
+	(*ProtoOADeal)(nil),                           // 63: brokerkit.spotware.openapi.ProtoOADeal
+	(*ProtoOATrendbar)(nil),                       // 64: brokerkit.spotware.openapi.ProtoOATrendbar
+	(*ProtoOATickData)(nil),                       // 65: brokerkit.spotware.openapi.ProtoOATickData
+	(*ProtoOANewOrderReq)(nil),                    // 66: brokerkit.spotware.openapi.ProtoOANewOrderReq
+	(*ProtoOAExecutionEvent)(nil),                 // 67: brokerkit.spotware.openapi.ProtoOAExecutionEvent
+	(*ProtoOACancelOrderReq)(nil),                 // 68: brokerkit.spotware.openapi.ProtoOACancelOrderReq
+	(*ProtoOAAmendOrderReq)(nil),                  // 69: brokerkit.spotware.openapi.ProtoOAAmendOrderReq
+	(*ProtoOAAmendPositionSLTPReq)(nil),           // 70: brokerkit.spotware.openapi.ProtoOAAmendPositionSLTPReq
+	(*ProtoOAClosePositionReq)(nil),               // 71: brokerkit.spotware.openapi.ProtoOAClosePositionReq
+	(*ProtoOAReconcileReq)(nil),                   // 72: brokerkit.spotware.openapi.ProtoOAReconcileReq
+	(*ProtoOAReconcileRes)(nil),                   // 73: brokerkit.spotware.openapi.ProtoOAReconcileRes
+	(*ProtoOAOrderErrorEvent)(nil),                // 74: brokerkit.spotware.openapi.ProtoOAOrderErrorEvent
+	(*ProtoOADealListReq)(nil),                    // 75: brokerkit.spotware.openapi.ProtoOADealListReq
+	(*ProtoOADealListRes)(nil),                    // 76: brokerkit.spotware.openapi.ProtoOADealListRes
+	(*ProtoOAOrderListReq)(nil),                   // 77: brokerkit.spotware.openapi.ProtoOAOrderListReq
+	(*ProtoOAOrderListRes)(nil),                   // 78: brokerkit.spotware.openapi.ProtoOAOrderListRes
+	(*ProtoOAGetTrendbarsReq)(nil),                // 79: brokerkit.spotware.openapi.ProtoOAGetTrendbarsReq
+	(*ProtoOAGetTrendbarsRes)(nil),                // 80: brokerkit.spotware.openapi.ProtoOAGetTrendbarsRes
+	(*ProtoOAGetTickDataReq)(nil),                 // 81: brokerkit.spotware.openapi.ProtoOAGetTickDataReq
+	(*ProtoOAGetTickDataRes)(nil),                 // 82: brokerkit.spotware.openapi.ProtoOAGetTickDataRes
 }
 var file_spotware_openapi_openapi_proto_depIdxs = []int32{
 	0,  // 0: brokerkit.spotware.openapi.ProtoErrorRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoPayloadType
@@ -3904,26 +7758,26 @@ var file_spotware_openapi_openapi_proto_depIdxs = []int32{
 	2,  // 13: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 14: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	4,  // 15: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.permissionScope:type_name -> brokerkit.spotware.openapi.ProtoOAClientPermissionScope
-	11, // 16: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.ctidTraderAccount:type_name -> brokerkit.spotware.openapi.ProtoOACtidTraderAccount
+	21, // 16: brokerkit.spotware.openapi.ProtoOAGetAccountListByAccessTokenRes.ctidTraderAccount:type_name -> brokerkit.spotware.openapi.ProtoOACtidTraderAccount
 	2,  // 17: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 18: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	12, // 19: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes.profile:type_name -> brokerkit.spotware.openapi.ProtoOACtidProfile
+	22, // 19: brokerkit.spotware.openapi.ProtoOAGetCtidProfileByTokenRes.profile:type_name -> brokerkit.spotware.openapi.ProtoOACtidProfile
 	2,  // 20: brokerkit.spotware.openapi.ProtoOARefreshTokenReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 21: brokerkit.spotware.openapi.ProtoOARefreshTokenRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 22: brokerkit.spotware.openapi.ProtoOATraderReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 23: brokerkit.spotware.openapi.ProtoOATraderRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	13, // 24: brokerkit.spotware.openapi.ProtoOATraderRes.trader:type_name -> brokerkit.spotware.openapi.ProtoOATrader
+	23, // 24: brokerkit.spotware.openapi.ProtoOATraderRes.trader:type_name -> brokerkit.spotware.openapi.ProtoOATrader
 	2,  // 25: brokerkit.spotware.openapi.ProtoOAAssetListReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 26: brokerkit.spotware.openapi.ProtoOAAssetListRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	14, // 27: brokerkit.spotware.openapi.ProtoOAAssetListRes.asset:type_name -> brokerkit.spotware.openapi.ProtoOAAsset
+	24, // 27: brokerkit.spotware.openapi.ProtoOAAssetListRes.asset:type_name -> brokerkit.spotware.openapi.ProtoOAAsset
 	2,  // 28: brokerkit.spotware.openapi.ProtoOASymbolsListReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 29: brokerkit.spotware.openapi.ProtoOASymbolsListRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	15, // 30: brokerkit.spotware.openapi.ProtoOASymbolsListRes.symbol:type_name -> brokerkit.spotware.openapi.ProtoOALightSymbol
-	16, // 31: brokerkit.spotware.openapi.ProtoOASymbolsListRes.archivedSymbol:type_name -> brokerkit.spotware.openapi.ProtoOAArchivedSymbol
+	25, // 30: brokerkit.spotware.openapi.ProtoOASymbolsListRes.symbol:type_name -> brokerkit.spotware.openapi.ProtoOALightSymbol
+	26, // 31: brokerkit.spotware.openapi.ProtoOASymbolsListRes.archivedSymbol:type_name -> brokerkit.spotware.openapi.ProtoOAArchivedSymbol
 	2,  // 32: brokerkit.spotware.openapi.ProtoOASymbolByIdReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 33: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	17, // 34: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.symbol:type_name -> brokerkit.spotware.openapi.ProtoOASymbol
-	16, // 35: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.archivedSymbol:type_name -> brokerkit.spotware.openapi.ProtoOAArchivedSymbol
+	27, // 34: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.symbol:type_name -> brokerkit.spotware.openapi.ProtoOASymbol
+	26, // 35: brokerkit.spotware.openapi.ProtoOASymbolByIdRes.archivedSymbol:type_name -> brokerkit.spotware.openapi.ProtoOAArchivedSymbol
 	2,  // 36: brokerkit.spotware.openapi.ProtoOASubscribeSpotsReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 37: brokerkit.spotware.openapi.ProtoOASubscribeSpotsRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 38: brokerkit.spotware.openapi.ProtoOAUnsubscribeSpotsReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
@@ -3933,11 +7787,60 @@ var file_spotware_openapi_openapi_proto_depIdxs = []int32{
 	2,  // 42: brokerkit.spotware.openapi.ProtoOAAccountsTokenInvalidatedEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 43: brokerkit.spotware.openapi.ProtoOAClientDisconnectEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
 	2,  // 44: brokerkit.spotware.openapi.ProtoOAAccountDisconnectEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
-	45, // [45:45] is the sub-list for method output_type
-	45, // [45:45] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	8,  // 45: brokerkit.spotware.openapi.ProtoOATradeData.tradeSide:type_name -> brokerkit.spotware.openapi.ProtoOATradeSide
+	59, // 46: brokerkit.spotware.openapi.ProtoOAPosition.tradeData:type_name -> brokerkit.spotware.openapi.ProtoOATradeData
+	13, // 47: brokerkit.spotware.openapi.ProtoOAPosition.positionStatus:type_name -> brokerkit.spotware.openapi.ProtoOAPositionStatus
+	12, // 48: brokerkit.spotware.openapi.ProtoOAPosition.stopLossTriggerMethod:type_name -> brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod
+	59, // 49: brokerkit.spotware.openapi.ProtoOAOrder.tradeData:type_name -> brokerkit.spotware.openapi.ProtoOATradeData
+	9,  // 50: brokerkit.spotware.openapi.ProtoOAOrder.orderType:type_name -> brokerkit.spotware.openapi.ProtoOAOrderType
+	11, // 51: brokerkit.spotware.openapi.ProtoOAOrder.orderStatus:type_name -> brokerkit.spotware.openapi.ProtoOAOrderStatus
+	10, // 52: brokerkit.spotware.openapi.ProtoOAOrder.timeInForce:type_name -> brokerkit.spotware.openapi.ProtoOATimeInForce
+	12, // 53: brokerkit.spotware.openapi.ProtoOAOrder.stopTriggerMethod:type_name -> brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod
+	8,  // 54: brokerkit.spotware.openapi.ProtoOADeal.tradeSide:type_name -> brokerkit.spotware.openapi.ProtoOATradeSide
+	15, // 55: brokerkit.spotware.openapi.ProtoOADeal.dealStatus:type_name -> brokerkit.spotware.openapi.ProtoOADealStatus
+	62, // 56: brokerkit.spotware.openapi.ProtoOADeal.closePositionDetail:type_name -> brokerkit.spotware.openapi.ProtoOAClosePositionDetail
+	16, // 57: brokerkit.spotware.openapi.ProtoOATrendbar.period:type_name -> brokerkit.spotware.openapi.ProtoOATrendbarPeriod
+	2,  // 58: brokerkit.spotware.openapi.ProtoOANewOrderReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	9,  // 59: brokerkit.spotware.openapi.ProtoOANewOrderReq.orderType:type_name -> brokerkit.spotware.openapi.ProtoOAOrderType
+	8,  // 60: brokerkit.spotware.openapi.ProtoOANewOrderReq.tradeSide:type_name -> brokerkit.spotware.openapi.ProtoOATradeSide
+	10, // 61: brokerkit.spotware.openapi.ProtoOANewOrderReq.timeInForce:type_name -> brokerkit.spotware.openapi.ProtoOATimeInForce
+	12, // 62: brokerkit.spotware.openapi.ProtoOANewOrderReq.stopTriggerMethod:type_name -> brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod
+	2,  // 63: brokerkit.spotware.openapi.ProtoOAExecutionEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	14, // 64: brokerkit.spotware.openapi.ProtoOAExecutionEvent.executionType:type_name -> brokerkit.spotware.openapi.ProtoOAExecutionType
+	60, // 65: brokerkit.spotware.openapi.ProtoOAExecutionEvent.position:type_name -> brokerkit.spotware.openapi.ProtoOAPosition
+	61, // 66: brokerkit.spotware.openapi.ProtoOAExecutionEvent.order:type_name -> brokerkit.spotware.openapi.ProtoOAOrder
+	63, // 67: brokerkit.spotware.openapi.ProtoOAExecutionEvent.deal:type_name -> brokerkit.spotware.openapi.ProtoOADeal
+	2,  // 68: brokerkit.spotware.openapi.ProtoOACancelOrderReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 69: brokerkit.spotware.openapi.ProtoOAAmendOrderReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	12, // 70: brokerkit.spotware.openapi.ProtoOAAmendOrderReq.stopTriggerMethod:type_name -> brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod
+	2,  // 71: brokerkit.spotware.openapi.ProtoOAAmendPositionSLTPReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	12, // 72: brokerkit.spotware.openapi.ProtoOAAmendPositionSLTPReq.stopLossTriggerMethod:type_name -> brokerkit.spotware.openapi.ProtoOAOrderTriggerMethod
+	2,  // 73: brokerkit.spotware.openapi.ProtoOAClosePositionReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 74: brokerkit.spotware.openapi.ProtoOAReconcileReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 75: brokerkit.spotware.openapi.ProtoOAReconcileRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	60, // 76: brokerkit.spotware.openapi.ProtoOAReconcileRes.position:type_name -> brokerkit.spotware.openapi.ProtoOAPosition
+	61, // 77: brokerkit.spotware.openapi.ProtoOAReconcileRes.order:type_name -> brokerkit.spotware.openapi.ProtoOAOrder
+	2,  // 78: brokerkit.spotware.openapi.ProtoOAOrderErrorEvent.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 79: brokerkit.spotware.openapi.ProtoOADealListReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 80: brokerkit.spotware.openapi.ProtoOADealListRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	63, // 81: brokerkit.spotware.openapi.ProtoOADealListRes.deal:type_name -> brokerkit.spotware.openapi.ProtoOADeal
+	2,  // 82: brokerkit.spotware.openapi.ProtoOAOrderListReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	2,  // 83: brokerkit.spotware.openapi.ProtoOAOrderListRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	61, // 84: brokerkit.spotware.openapi.ProtoOAOrderListRes.order:type_name -> brokerkit.spotware.openapi.ProtoOAOrder
+	2,  // 85: brokerkit.spotware.openapi.ProtoOAGetTrendbarsReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	16, // 86: brokerkit.spotware.openapi.ProtoOAGetTrendbarsReq.period:type_name -> brokerkit.spotware.openapi.ProtoOATrendbarPeriod
+	2,  // 87: brokerkit.spotware.openapi.ProtoOAGetTrendbarsRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	16, // 88: brokerkit.spotware.openapi.ProtoOAGetTrendbarsRes.period:type_name -> brokerkit.spotware.openapi.ProtoOATrendbarPeriod
+	64, // 89: brokerkit.spotware.openapi.ProtoOAGetTrendbarsRes.trendbar:type_name -> brokerkit.spotware.openapi.ProtoOATrendbar
+	2,  // 90: brokerkit.spotware.openapi.ProtoOAGetTickDataReq.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	17, // 91: brokerkit.spotware.openapi.ProtoOAGetTickDataReq.type:type_name -> brokerkit.spotware.openapi.ProtoOAQuoteType
+	2,  // 92: brokerkit.spotware.openapi.ProtoOAGetTickDataRes.payloadType:type_name -> brokerkit.spotware.openapi.ProtoOAPayloadType
+	65, // 93: brokerkit.spotware.openapi.ProtoOAGetTickDataRes.tickData:type_name -> brokerkit.spotware.openapi.ProtoOATickData
+	94, // [94:94] is the sub-list for method output_type
+	94, // [94:94] is the sub-list for method input_type
+	94, // [94:94] is the sub-list for extension type_name
+	94, // [94:94] is the sub-list for extension extendee
+	0,  // [0:94] is the sub-list for field type_name
 }
 
 func init() { file_spotware_openapi_openapi_proto_init() }
@@ -3950,8 +7853,8 @@ func file_spotware_openapi_openapi_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spotware_openapi_openapi_proto_rawDesc), len(file_spotware_openapi_openapi_proto_rawDesc)),
-			NumEnums:      8,
-			NumMessages:   41,
+			NumEnums:      18,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

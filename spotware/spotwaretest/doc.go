@@ -23,11 +23,15 @@
 // ALREADY_LOGGED_IN; an expired token CH_ACCESS_TOKEN_INVALID "Access token
 // expired" or OA_AUTH_TOKEN_EXPIRED), serves accounts, profile, trader,
 // assets, symbols and spot streams from a deterministic price generator
-// (PriceAt), sends heartbeats, drops idle clients and applies rate limits
+// (PriceAt), trades (orders fill at PriceAt's tick 0, margin is checked
+// against the balance with NOT_ENOUGH_MONEY, other refusals carry the
+// protocol's trading codes, and execution events reach every connection of
+// the account), serves deals, orders, trendbars (Bar) and tick data
+// (TickAt), sends heartbeats, drops idle clients and applies rate limits
 // with retryAfter. A refresh (which revokes its login's older access
 // tokens) or a revocation closes the account sessions authorized with the
 // dead tokens with ProtoOAAccountsTokenInvalidatedEvent. Faults are
-// injected with FailNext, RateLimitNext, MaintenanceNext, SilenceNext,
+// injected with FailNext, RateLimitNext, MaintenanceNext, SilenceNext, WithholdNext,
 // DisconnectAccount, InvalidateAccounts, DisconnectClients,
 // DropConnections, PauseSpots, SetUnknownFields, SetSplitFrames, CutNextFrame and
 // Freeze.

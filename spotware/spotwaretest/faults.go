@@ -12,6 +12,7 @@ import (
 type tcpFault struct {
 	payloadType uint32 // 0: any request but heartbeats
 	silent      bool
+	withhold    bool // handled, but the answer dropped
 	common      bool
 	code, desc  string
 	until       time.Time
@@ -68,6 +69,15 @@ func (s *Server) MaintenanceNext(payloadType uint32, until time.Time, common boo
 // unanswered, as the server has been seen to do.
 func (s *Server) SilenceNext(payloadType uint32, times int) {
 	s.addFault(&tcpFault{payloadType: payloadType, silent: true, left: times})
+}
+
+// WithholdNext handles the next times requests of payloadType (0: any)
+// but drops their answers to the asking connection, as if the answer were
+// lost after the server acted: an order is placed, yet its caller hears
+// nothing. Other connections of the account still get the execution
+// events.
+func (s *Server) WithholdNext(payloadType uint32, times int) {
+	s.addFault(&tcpFault{payloadType: payloadType, withhold: true, left: times})
 }
 
 // ClearFaults removes every pending request fault and frame fault.

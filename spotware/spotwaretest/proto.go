@@ -232,6 +232,9 @@ func (p *peer) write(frames []byte) {
 }
 
 func (p *peer) send(id string, m proto.Message) {
+	if id == withheldID {
+		return
+	}
 	b, err := wire.AppendMessage(nil, m, id, proto.MarshalOptions{})
 	if err != nil {
 		// The emulator builds every message itself, so this is a bug in
@@ -260,7 +263,8 @@ func (p *peer) sendCommon(id, code, desc string) {
 // window; true means it exceeded the limit and was answered.
 func (p *peer) rateLimited(id string, payloadType uint32) bool {
 	o := p.s.opts
-	hist := payloadType == pt(openapi.ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ)
+	hist := payloadType == pt(openapi.ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ) ||
+		payloadType == pt(openapi.ProtoOAPayloadType_PROTO_OA_GET_TICKDATA_REQ)
 	limit := o.rate
 	if hist {
 		limit = o.hist
@@ -287,7 +291,9 @@ func (p *peer) handle(env wire.Envelope) {
 	if t == ptHeartbeat {
 		return
 	}
-	if f := p.s.takeFault(t); f != nil {
+	if f := p.s.takeFault(t); f != nil && f.withhold {
+		id = withheldID // handled below, its answers dropped by send
+	} else if f != nil {
 		switch {
 		case f.silent:
 		case f.common:
@@ -381,6 +387,9 @@ func (p *peer) handle(env wire.Envelope) {
 			p.unsubscribe(id, req.GetCtidTraderAccountId(), req.GetSymbolId())
 		}
 	default:
+		if p.trade(id, t, env.Payload) {
+			return
+		}
 		p.sendCommon(id, openapi.ProtoErrorCode_UNSUPPORTED_MESSAGE.String(), "payload type "+strconv.FormatUint(uint64(t), 10)+" is not supported")
 	}
 }
@@ -543,7 +552,7 @@ func (p *peer) trader(id string, acct int64) {
 		return
 	}
 	a := findAccount(acct)
-	t := &openapi.ProtoOATrader{CtidTraderAccountId: proto.Int64(a.id), Balance: proto.Int64(a.balance),
+	t := &openapi.ProtoOATrader{CtidTraderAccountId: proto.Int64(a.id), Balance: proto.Int64(p.s.trade.balance(a)),
 		DepositAssetId: proto.Int64(a.asset), LeverageInCents: proto.Uint32(a.leverage), TraderLogin: proto.Int64(a.login),
 		BrokerName: proto.String(BrokerName), MoneyDigits: proto.Uint32(a.moneyDigits),
 		AccountType: openapi.ProtoOAAccountType_HEDGED.Enum(), AccessRights: openapi.ProtoOAAccessRights_FULL_ACCESS.Enum(),
@@ -588,6 +597,7 @@ func (p *peer) symbolsByID(id string, acct int64, ids []int64) {
 			continue
 		}
 		m := &openapi.ProtoOASymbol{SymbolId: proto.Int64(sy.id), Digits: proto.Int32(sy.digits), PipPosition: proto.Int32(sy.pip)}
+		m.LotSize, m.MinVolume, m.StepVolume, m.MaxVolume = volumeFields(sy)
 		if unknown {
 			// Fields the published schema lacks: 41 (gslScheduleId) and a
 			// string at 40 (measurementUnits).

@@ -160,6 +160,7 @@ type Server struct {
 	stats     map[uint32]int
 	hostStats map[string]map[uint32]int
 	flags     flags
+	trade     book
 	closed    bool
 	wg        sync.WaitGroup
 }
