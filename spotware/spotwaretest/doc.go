@@ -36,9 +36,10 @@
 // DropConnections, PauseSpots, SetUnknownFields, SetSplitFrames, CutNextFrame and
 // Freeze.
 //
-// Not reproduced: trading (new, amend and cancel orders, close positions,
-// reconcile, deals, execution events) and history (trendbars, tick data),
-// which are answered UNSUPPORTED_MESSAGE; real market prices (PriceAt is a
-// deterministic generator); the OAuth server's web pages beyond one
-// consent form.
+// Not reproduced: real market prices (PriceAt is a deterministic
+// generator, and prices do not move for trading, so a pending order fills
+// only when placed marketable); stop loss, take profit, expiry, trailing
+// and guaranteed stops are stored but never trigger; margin and profit
+// convert to the deposit currency at a rate of 1; the OAuth server's web
+// pages beyond one consent form.
 package spotwaretest

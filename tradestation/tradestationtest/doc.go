@@ -38,5 +38,7 @@
 // multi-factor steps and consent screens are one plain form; the AOP
 // account-opening paths are a stand-in (TradeStation does not publish
 // them); v2 implicit-grant tokens are not cut at the UTC date; there are
-// no market hours, so quotes are served at any time.
+// no market hours, so quotes are served at any time; orders accept
+// activation rules, trailing stops, GTD expiry and multi-leg requests but
+// work them as plain orders, and never fill partially.
 package tradestationtest
