@@ -8,11 +8,23 @@
 // the broker's API:
 //
 //	p, err := tradestation.New(tradestation.Config{ClientID: id, ClientSecret: secret,
-//		RedirectURL: "http://localhost:3000", Environment: auth.Sim})
-//	tok, err := auth.LoginLoopback(ctx, p, // host, port and path as in RedirectURL
-//		auth.LoopbackOptions{Host: "localhost", Port: 3000})
+//		RedirectURL: "http://localhost:3000", Environment: auth.Sim,
+//		BaseURL: srv.URL()}) // leave BaseURL out for the real TradeStation
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	tok, err := auth.LoginLoopback(ctx, p, // on localhost, as RedirectURL; any free port
+//		auth.LoopbackOptions{Host: "localhost", Open: openBrowser})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	src, err := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "me"))
-//	err = src.SetToken(ctx, tok)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	if err := src.SetToken(ctx, tok); err != nil {
+//		log.Fatal(err)
+//	}
 //	resp, err := auth.NewClient(src).Get(apiURL)
 //
 // A web app begins the login with Begin, keeps the Flow server-side (a
@@ -21,8 +33,16 @@
 // ready-made); a Manager then hands out each user's client:
 //
 //	tok, err := flow.Complete(ctx, p, r.URL.Query())
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	m, err := auth.NewManager(p, store)
-//	err = m.SetToken(ctx, userID, tok)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	if err := m.SetToken(ctx, userID, tok); err != nil {
+//		log.Fatal(err)
+//	}
 //	resp, err := m.Client(userID).Get(apiURL)
 //
 // Errors match the Err* sentinels with errors.Is (ErrReauthRequired: the
