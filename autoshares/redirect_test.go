@@ -32,13 +32,14 @@ func redirectSetup(t *testing.T, pair *origintest.Pair) (*autoshares.Provider, *
 	return p, src, tok
 }
 
-// TestClientRedirects: neither the token nor the Et-App-Key API key
-// reaches another origin, through auth.NewClient, a Client built on it, or
-// a Client built on an HTTP client that re-sends its own Authorization on
-// every hop (as an oauth2 client does); the redirect is refused with an
+// TestAPIKeyStaysHome: beyond the redirect rule every broker meets
+// (internal/contract TestClientRedirects), the Et-App-Key API key — which
+// the client adds, not the auth transport — never reaches another origin
+// either, also through an HTTP client that re-sends its own Authorization
+// on every hop (as an oauth2 client does); the redirect is refused with an
 // error matching auth.ErrCrossOriginRedirect. A redirect within the origin
 // is still followed with the token.
-func TestClientRedirects(t *testing.T) {
+func TestAPIKeyStaysHome(t *testing.T) {
 	pair := origintest.New(t)
 	_, src, _ := redirectSetup(t, pair)
 	ctx := context.Background()
