@@ -216,6 +216,46 @@ func (s *MemoryStore) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// sharingStore is a Store that can hand its own copy of a token to a
+// caller that never changes it, and keep a caller's token without copying
+// it, so that a Source over it holds each token once.
+type sharingStore interface {
+	loadShared(ctx context.Context, key string) (*Token, error)
+	saveShared(ctx context.Context, key string, t *Token) error
+}
+
+// loadShared is Load without the copy: the token is shared with the store
+// and must not be changed.
+func (s *MemoryStore) loadShared(ctx context.Context, key string) (*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	t, ok := s.m[key]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("auth: key %s: %w", key, ErrNoToken)
+	}
+	return t, nil
+}
+
+// saveShared is Save without the copy: the caller never changes t again.
+func (s *MemoryStore) saveShared(ctx context.Context, key string, t *Token) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if t == nil {
+		return errors.New("auth: memory store: refusing to save a nil token")
+	}
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[string]*Token{}
+	}
+	s.m[key] = t
+	s.mu.Unlock()
+	return nil
+}
+
 // Lock implements Locker, within this process.
 func (s *MemoryStore) Lock(ctx context.Context, key string) (func(), error) {
 	return s.locks.Lock(ctx, key)
