@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 )
 
 // Manager hands out one TokenSource and one *http.Client per user of one
@@ -262,3 +263,93 @@ func (m *Manager) String() string {
 // Format makes every fmt verb print String, so a static header's value
 // never reaches a log line.
 func (m *Manager) Format(f fmt.State, verb rune) { formatRedacted(f, verb, m.String()) }
+
+// Watch makes the manager follow the Store's change feed (see Watcher;
+// found through Unwrap like the Locker) until ctx ends, so that a refresh,
+// a login or a logout made by another process over the same store reaches
+// this one: the changed user's cached token is dropped, and the next call
+// reads the Store again (a logged-out user then gets ErrReauthRequired).
+// When the feed fails, every cached token is dropped and the feed is
+// opened again, retrying with a growing delay until ctx ends.
+//
+// Watch returns once the feed is open: changes made after that are seen.
+// It returns an error when the Store offers no feed or the first attempt
+// to open it fails.
+func (m *Manager) Watch(ctx context.Context) error {
+	w := findWatcher(m.store)
+	if w == nil {
+		return errors.New("auth: manager: the store reports no changes (it is no Watcher)")
+	}
+	ch, err := w.Watch(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: manager: watching the store: %w", err)
+	}
+	go m.follow(ctx, w, ch)
+	return nil
+}
+
+// Bounds of the delay between attempts to reopen a failed change feed.
+const (
+	watchRetryMin = 100 * time.Millisecond
+	watchRetryMax = 30 * time.Second
+)
+
+func (m *Manager) follow(ctx context.Context, w Watcher, ch <-chan Change) {
+	delay := watchRetryMin
+	for {
+		for c := range ch {
+			m.drop(c.Key)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		// Changes may have been missed: trust no cached token.
+		m.dropAll()
+		for {
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			var err error
+			if ch, err = w.Watch(ctx); err == nil {
+				break
+			}
+			delay = min(2*delay, watchRetryMax)
+		}
+		delay = watchRetryMin
+		// What changed between the failure and the new feed is unknown.
+		m.dropAll()
+	}
+}
+
+// drop forgets the cached token under key, keeping the user's source and
+// client: the next call reads the Store. A refresh in flight still answers
+// its callers but does not cache its token.
+func (m *Manager) drop(key string) {
+	sh := m.shard([]byte(key))
+	sh.mu.RLock()
+	u := sh.m[key]
+	sh.mu.RUnlock()
+	if u != nil {
+		u.src.Close()
+	}
+}
+
+// dropAll is drop for every user.
+func (m *Manager) dropAll() {
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sh.mu.RLock()
+		us := make([]*managed, 0, len(sh.m))
+		for _, u := range sh.m {
+			us = append(us, u)
+		}
+		sh.mu.RUnlock()
+		for _, u := range us {
+			u.src.Close()
+		}
+	}
+}

@@ -69,6 +69,48 @@ type Locker interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
 
+// Watcher is implemented by stores that several processes share and that
+// report every write and delete of any of them (pgstore.Store does). A
+// Manager over such a store follows the feed (Manager.Watch), so that a
+// refresh or a logout in one process is seen by the others.
+type Watcher interface {
+	// Watch delivers the changes made from the moment it returns until
+	// ctx ends. The channel is closed when ctx ends or the feed fails; a
+	// channel closed while ctx is live means changes may have been missed.
+	Watch(ctx context.Context) (<-chan Change, error)
+}
+
+// Change is one notification from a Watcher: the token under Key was
+// written (a login or a refresh) or deleted (a logout).
+type Change struct {
+	// Key is the store key.
+	Key string
+	// Version is the entry's version after a write, or the version
+	// deleted. Versions of a key only grow.
+	Version int64
+	// Deleted is set for a delete.
+	Deleted bool
+}
+
+// findWatcher returns the Watcher of store or of the first store it wraps
+// (see Store), or nil.
+func findWatcher(store Store) Watcher {
+	for range maxUnwrap {
+		if store == nil {
+			return nil
+		}
+		if w, ok := store.(Watcher); ok {
+			return w
+		}
+		u, ok := store.(storeUnwrapper)
+		if !ok {
+			return nil
+		}
+		store = u.Unwrap()
+	}
+	return nil
+}
+
 // storeUnwrapper is the convention a wrapping Store follows to name the
 // store it wraps.
 type storeUnwrapper interface{ Unwrap() Store }
