@@ -217,7 +217,6 @@ type entry struct {
 	// refreshAt is when tok is due for a refresh, in Unix nanoseconds of
 	// the wall clock; math.MaxInt64: never.
 	refreshAt int64
-	lifetime  time.Duration
 }
 
 // nowNano reads the source's clock: the custom one when given, else the
@@ -437,7 +436,7 @@ func (s *Source) run(ctx context.Context, f *flight) {
 			if exp := a.tok.Expiry; !exp.IsZero() && exp.Before(at) {
 				at = exp
 			}
-			s.cur.Store(&entry{tok: a.tok, lifetime: a.lifetime, refreshAt: at.UnixNano()})
+			s.cur.Store(&entry{tok: a.tok, refreshAt: at.UnixNano()})
 		}
 	case s.loggedOut > f.epoch:
 		// The user logged out while this refresh ran: its token is in
@@ -660,7 +659,7 @@ func (s *Source) newEntry(t *Token, refreshAt time.Time) *entry {
 	if !refreshAt.IsZero() {
 		at = refreshAt.UnixNano()
 	}
-	return &entry{tok: t, lifetime: s.lifetime(t), refreshAt: at}
+	return &entry{tok: t, refreshAt: at}
 }
 
 // lifetimeField is the token field that keeps a sliding token's lifetime
@@ -826,18 +825,21 @@ func (s *Source) touch(ctx context.Context, used *Token) error {
 		return nil
 	}
 	e := s.cur.Load()
-	if e == nil || e.lifetime <= 0 || (used != nil && e.tok != used) {
+	if e == nil || (used != nil && e.tok != used) {
+		return nil
+	}
+	life := s.lifetime(e.tok)
+	if life <= 0 {
 		return nil
 	}
 	now := s.o.now()
-	exp := now.Add(e.lifetime)
+	exp := now.Add(life)
 	if exp.Sub(e.tok.Expiry) < slideStep {
 		return nil
 	}
 	nt := e.tok.Clone()
 	nt.Expiry = exp
 	ne := s.newEntry(nt, s.refreshAt(nt))
-	ne.lifetime = e.lifetime
 	if !s.cur.CompareAndSwap(e, ne) {
 		return nil
 	}
