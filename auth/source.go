@@ -83,8 +83,9 @@ type SourceOptions struct {
 	// written to the Store (zero: once a minute).
 	SlideSaveInterval time.Duration
 	// Now, when set, is the source's clock instead of time.Now, for tests
-	// that move an emulator's clock. The hot path calls it on every
-	// request instead of reading the wall clock.
+	// that move an emulator's clock. The hot path then calls it on every
+	// request; with the real clock it reads no clock at all (the refresh
+	// scheduler marks the cached token stale at its refresh time).
 	Now func() time.Time
 	// OnChange is called after the source has obtained a new token from
 	// the provider (a refresh) or been given one (SetToken), once the
@@ -117,15 +118,18 @@ func (s SourceOptions) apply(o *sourceOptions) {
 // caller sees it. It is safe for concurrent use, and it satisfies
 // golang.org/x/oauth2.TokenSource.
 //
-// The cached token is read without a lock; its refresh time is compared
-// with the wall clock on every call (so a suspended machine or a stepped
-// clock is noticed at once), and no timer or goroutine exists per token.
-// Once the refresh time has passed, one refresh runs for all callers
-// (single flight). While the token is still valid that refresh runs in
-// the background (refresh ahead): callers keep getting the valid token and
-// none waits for the network; only callers holding an expired or refused
-// token wait. Either way the new token is handed out only after the Store
-// took it. If the Store is also a Locker (or
+// The cached token is read without a lock and without reading the clock:
+// one scheduler for the whole process (a min-heap of refresh times and a
+// single timer set for the earliest) marks each cached token stale at its
+// refresh time, looking at the wall clock at least once a minute while it
+// holds tokens, so that a suspended machine or a stepped clock is noticed.
+// No timer or goroutine exists per token, and nothing wakes while no token
+// is cached. Once the refresh time has passed, one refresh runs for all
+// callers (single flight). While the token is still valid that refresh
+// runs in the background (refresh ahead): callers keep getting the valid
+// token and none waits for the network; only callers holding an expired or
+// refused token wait. Either way the new token is handed out only after
+// the Store took it. If the Store is also a Locker (or
 // wraps one, see Store), the refresh takes the key's lock, re-reads the
 // Store and refreshes only if the stored token is still stale, so sources
 // and processes sharing a rotating refresh token never spend it twice. A
@@ -163,16 +167,11 @@ type Source struct {
 	flight atomic.Pointer[flight] // the refresh in progress, if any
 
 	mu sync.Mutex
-	// tr is what a failure left behind; nil (the usual case) when there
-	// is nothing, so that a healthy source stays small.
-	tr *trouble
-	// epoch counts Close and logout calls. A refresh that began in an
-	// earlier epoch leaves the cache alone, and one that began before a
-	// logout (epoch <= loggedOut's value then) fails.
-	epoch     uint32
-	loggedOut uint32
-
-	lastSlideSave atomic.Int64
+	// tr holds the state few sources ever need (failures, Close and
+	// logout counts, sliding saves); nil until one does, so that a
+	// healthy source stays small. Once set it stays; its fields other
+	// than lastSlideSave are guarded by mu.
+	tr atomic.Pointer[trouble]
 }
 
 // sourceCore is what the sources of one Manager share: everything but the
@@ -190,8 +189,16 @@ type sourceCore struct {
 	locker Locker
 }
 
-// trouble is the rarely set state of a Source, guarded by its mu.
+// trouble is the rarely needed state of a Source.
 type trouble struct {
+	// epoch counts Close and logout calls. A refresh that began in an
+	// earlier epoch leaves the cache alone, and one that began before a
+	// logout (epoch <= loggedOut's value then) fails.
+	epoch     uint64
+	loggedOut uint64
+
+	lastSlideSave atomic.Int64
+
 	failed   *failure // a refusal remembered until the store changes
 	rejected string   // an access token a resource server refused
 	backoff  time.Time
@@ -203,10 +210,56 @@ type trouble struct {
 
 // trouble returns s.tr, creating it; s.mu must be held.
 func (s *Source) trouble() *trouble {
-	if s.tr == nil {
-		s.tr = &trouble{}
+	tr := s.tr.Load()
+	if tr == nil {
+		tr = &trouble{}
+		s.tr.Store(tr)
 	}
-	return s.tr
+	return tr
+}
+
+// forgetTrouble drops what failures left behind; s.mu must be held.
+func (s *Source) forgetTrouble() {
+	if tr := s.tr.Load(); tr != nil {
+		tr.failed, tr.rejected, tr.backoff, tr.unsaved, tr.unsavedFrom = nil, "", time.Time{}, nil, nil
+	}
+}
+
+// epoch is the count of Close and logout calls; s.mu must be held.
+func (s *Source) epoch() uint64 {
+	if tr := s.tr.Load(); tr != nil {
+		return tr.epoch
+	}
+	return 0
+}
+
+// loggedOut is the epoch of the last logout; s.mu must be held.
+func (s *Source) loggedOut() uint64 {
+	if tr := s.tr.Load(); tr != nil {
+		return tr.loggedOut
+	}
+	return 0
+}
+
+// publish makes e (nil: nothing) the cached entry and schedules it.
+func (s *Source) publish(e *entry) {
+	old := s.cur.Swap(e)
+	if !s.o.custom {
+		refreshScheduler.remove(old)
+		refreshScheduler.add(e)
+	}
+}
+
+// replace makes e the cached entry if old still is.
+func (s *Source) replace(old, e *entry) bool {
+	if !s.cur.CompareAndSwap(old, e) {
+		return false
+	}
+	if !s.o.custom {
+		refreshScheduler.remove(old)
+		refreshScheduler.add(e)
+	}
+	return true
 }
 
 // entry is one cached token with what the hot path needs. It does not
@@ -217,6 +270,11 @@ type entry struct {
 	// refreshAt is when tok is due for a refresh, in Unix nanoseconds of
 	// the wall clock; math.MaxInt64: never.
 	refreshAt int64
+	// idx is the entry's place in the refresh scheduler plus one; zero
+	// when it is not there.
+	idx atomic.Int32
+	// stale is set by the scheduler at refreshAt (real clock only).
+	stale atomic.Bool
 }
 
 // nowNano reads the source's clock: the custom one when given, else the
@@ -248,7 +306,7 @@ func (e *entry) oauth2Token() *oauth2.Token {
 
 type flight struct {
 	done  chan struct{}
-	epoch uint32 // the source's epoch when the flight began
+	epoch uint64 // the source's epoch when the flight began
 	e     *entry
 	err   error
 	// refused is set when e holds a token refused (invalidate) while the
@@ -356,11 +414,16 @@ func (s *Source) cached(ctx context.Context) *entry {
 	if e == nil {
 		return nil
 	}
-	now := s.nowNano()
-	if now < e.refreshAt {
+	if !s.o.custom {
+		// The scheduler marks the entry stale at its refresh time: no
+		// clock is read until then.
+		if !e.stale.Load() {
+			return e
+		}
+	} else if s.nowNano() < e.refreshAt {
 		return e
 	}
-	if !e.valid(now) {
+	if !e.valid(s.nowNano()) {
 		return nil
 	}
 	if s.flight.Load() == nil {
@@ -374,7 +437,7 @@ func (s *Source) cached(ctx context.Context) *entry {
 func (s *Source) ahead(ctx context.Context, e *entry) {
 	s.mu.Lock()
 	if s.flight.Load() == nil && s.cur.Load() == e {
-		f := &flight{done: make(chan struct{}), epoch: s.epoch, ahead: e}
+		f := &flight{done: make(chan struct{}), epoch: s.epoch(), ahead: e}
 		s.flight.Store(f)
 		go s.run(context.WithoutCancel(ctx), f)
 	}
@@ -397,7 +460,7 @@ func (s *Source) slow(ctx context.Context) (*entry, error) {
 				return e, nil
 			}
 			if f = s.flight.Load(); f == nil {
-				f = &flight{done: make(chan struct{}), epoch: s.epoch}
+				f = &flight{done: make(chan struct{}), epoch: s.epoch()}
 				s.flight.Store(f)
 				go s.run(context.WithoutCancel(ctx), f)
 			}
@@ -428,7 +491,7 @@ func (s *Source) run(ctx context.Context, f *flight) {
 	var e *entry
 	switch {
 	case err != nil:
-		if a := f.ahead; a != nil && s.epoch == f.epoch && s.cur.Load() == a {
+		if a := f.ahead; a != nil && s.epoch() == f.epoch && s.cur.Load() == a {
 			// A refresh ahead failed and nobody waited for it: keep
 			// serving the valid token and try again a little later,
 			// not on every call.
@@ -436,22 +499,23 @@ func (s *Source) run(ctx context.Context, f *flight) {
 			if exp := a.tok.Expiry; !exp.IsZero() && exp.Before(at) {
 				at = exp
 			}
-			s.cur.Store(&entry{tok: a.tok, refreshAt: at.UnixNano()})
+			s.replace(a, &entry{tok: a.tok, refreshAt: at.UnixNano()})
 		}
-	case s.loggedOut > f.epoch:
+	case s.loggedOut() > f.epoch:
 		// The user logged out while this refresh ran: its token is in
 		// no store any more, and no caller gets it.
 		err = fmt.Errorf("auth: %s: logged out: %w", s.key, ErrReauthRequired)
 	default:
 		e = s.newEntry(t, at)
-		if s.epoch == f.epoch {
+		if s.epoch() == f.epoch {
 			// Otherwise closed while this refresh ran: the waiting
 			// callers get the token, the closed source keeps nothing.
-			s.cur.Store(e)
+			s.publish(e)
 		}
 	}
 	f.e, f.err = e, err
-	f.refused = e != nil && s.tr != nil && e.tok.AccessToken == s.tr.rejected
+	tr := s.tr.Load()
+	f.refused = e != nil && tr != nil && e.tok.AccessToken == tr.rejected
 	s.flight.Store(nil)
 	s.mu.Unlock()
 	s.rmu.Unlock()
@@ -479,7 +543,7 @@ func (s *Source) refresh(ctx context.Context) (*Token, time.Time, error) {
 	var failed *failure
 	var rejected string
 	var backoff time.Time
-	if tr := s.tr; tr != nil {
+	if tr := s.tr.Load(); tr != nil {
 		failed, rejected, backoff = tr.failed, tr.rejected, tr.backoff
 		if failed != nil && (failed.access != stored.AccessToken || failed.rtok != stored.RefreshToken) {
 			failed, tr.failed = nil, nil // the store holds another token now
@@ -551,11 +615,8 @@ func (s *Source) refresh(ctx context.Context) (*Token, time.Time, error) {
 		return nil, time.Time{}, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
 	}
 	s.mu.Lock()
-	if tr := s.tr; tr != nil {
+	if tr := s.tr.Load(); tr != nil {
 		tr.rejected, tr.backoff, tr.failed = "", time.Time{}, nil
-		if tr.unsaved == nil {
-			s.tr = nil
-		}
 	}
 	s.mu.Unlock()
 	if s.o.onChange != nil {
@@ -570,7 +631,7 @@ func (s *Source) refresh(ctx context.Context) (*Token, time.Time, error) {
 func (s *Source) loadLocked(ctx context.Context) (*Token, error) {
 	var unsaved, from *Token
 	s.mu.Lock()
-	if tr := s.tr; tr != nil {
+	if tr := s.tr.Load(); tr != nil {
 		unsaved, from = tr.unsaved, tr.unsavedFrom
 	}
 	s.mu.Unlock()
@@ -583,7 +644,7 @@ func (s *Source) loadLocked(ctx context.Context) (*Token, error) {
 			t = unsaved
 		}
 		s.mu.Lock()
-		if tr := s.tr; tr != nil && tr.unsaved == unsaved {
+		if tr := s.tr.Load(); tr != nil && tr.unsaved == unsaved {
 			tr.unsaved, tr.unsavedFrom = nil, nil
 		}
 		s.mu.Unlock()
@@ -603,7 +664,7 @@ func (s *Source) fail(t *Token, err error) error {
 	s.mu.Lock()
 	s.trouble().failed = &failure{err: err, access: t.AccessToken, rtok: t.RefreshToken}
 	s.mu.Unlock()
-	s.cur.Store(nil)
+	s.publish(nil)
 	return err
 }
 
@@ -739,7 +800,7 @@ func (s *Source) SetToken(ctx context.Context, t *Token) error {
 		return fmt.Errorf("auth: %s: saving the token: %w", s.key, err)
 	}
 	s.mu.Lock()
-	s.tr = nil
+	s.forgetTrouble()
 	s.mu.Unlock()
 	var old *Token
 	if e := s.cur.Load(); e != nil {
@@ -750,10 +811,10 @@ func (s *Source) SetToken(ctx context.Context, t *Token) error {
 	}
 	if t.AccessToken == "" {
 		// A refresh token alone: the first call trades it.
-		s.cur.Store(nil)
+		s.publish(nil)
 		return nil
 	}
-	s.cur.Store(s.newEntry(t, s.refreshAt(t)))
+	s.publish(s.newEntry(t, s.refreshAt(t)))
 	return nil
 }
 
@@ -774,11 +835,11 @@ func (s *Source) invalidate(stale *Token) {
 	if stale != nil {
 		s.trouble().rejected = stale.AccessToken
 	}
-	if tr := s.tr; tr != nil {
+	if tr := s.tr.Load(); tr != nil {
 		tr.failed = nil
 		tr.backoff = time.Time{}
 	}
-	s.cur.CompareAndSwap(e, nil)
+	s.replace(e, nil)
 }
 
 // Close lets go of the cached token; the stored token is kept, and a later
@@ -790,8 +851,8 @@ func (s *Source) invalidate(stale *Token) {
 func (s *Source) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.epoch++
-	s.cur.Store(nil)
+	s.trouble().epoch++
+	s.publish(nil)
 }
 
 // endSession is Close for a logout: a refresh in flight fails rather than
@@ -800,10 +861,11 @@ func (s *Source) Close() {
 func (s *Source) endSession() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.epoch++
-	s.loggedOut = s.epoch
-	s.tr = nil
-	s.cur.Store(nil)
+	s.forgetTrouble()
+	tr := s.trouble()
+	tr.epoch++
+	tr.loggedOut = tr.epoch
+	s.publish(nil)
 }
 
 // ForceRefresh replaces stale even though it has not expired, because a
@@ -840,14 +902,20 @@ func (s *Source) touch(ctx context.Context, used *Token) error {
 	nt := e.tok.Clone()
 	nt.Expiry = exp
 	ne := s.newEntry(nt, s.refreshAt(nt))
-	if !s.cur.CompareAndSwap(e, ne) {
+	if !s.replace(e, ne) {
 		return nil
 	}
-	last := s.lastSlideSave.Load()
+	tr := s.tr.Load()
+	if tr == nil {
+		s.mu.Lock()
+		tr = s.trouble()
+		s.mu.Unlock()
+	}
+	last := tr.lastSlideSave.Load()
 	if last != 0 && now.UnixNano()-last < int64(s.o.slideSave) {
 		return nil
 	}
-	if !s.lastSlideSave.CompareAndSwap(last, now.UnixNano()) {
+	if !tr.lastSlideSave.CompareAndSwap(last, now.UnixNano()) {
 		return nil
 	}
 	return s.saveSlide(ctx, nt)
@@ -858,7 +926,7 @@ func (s *Source) touch(ctx context.Context, used *Token) error {
 func (s *Source) saveSlide(ctx context.Context, nt *Token) error {
 	if !s.rmu.TryLock() {
 		// A refresh or a login is writing a newer token right now.
-		s.lastSlideSave.Store(0)
+		s.tr.Load().lastSlideSave.Store(0)
 		return nil
 	}
 	defer s.rmu.Unlock()
