@@ -167,8 +167,8 @@ type Source struct {
 	flight atomic.Pointer[flight] // the refresh in progress, if any
 
 	mu sync.Mutex
-	// tr holds the state few sources ever need (failures, Close and
-	// logout counts, sliding saves); nil until one does, so that a
+	// tr holds the state few sources ever need (failures, sliding
+	// saves); nil until one does, so that a
 	// healthy source stays small. Once set it stays; its fields other
 	// than lastSlideSave are guarded by mu.
 	tr atomic.Pointer[trouble]
@@ -191,12 +191,6 @@ type sourceCore struct {
 
 // trouble is the rarely needed state of a Source.
 type trouble struct {
-	// epoch counts Close and logout calls. A refresh that began in an
-	// earlier epoch leaves the cache alone, and one that began before a
-	// logout (epoch <= loggedOut's value then) fails.
-	epoch     uint64
-	loggedOut uint64
-
 	lastSlideSave atomic.Int64
 
 	failed   *failure // a refusal remembered until the store changes
@@ -225,21 +219,6 @@ func (s *Source) forgetTrouble() {
 	}
 }
 
-// epoch is the count of Close and logout calls; s.mu must be held.
-func (s *Source) epoch() uint64 {
-	if tr := s.tr.Load(); tr != nil {
-		return tr.epoch
-	}
-	return 0
-}
-
-// loggedOut is the epoch of the last logout; s.mu must be held.
-func (s *Source) loggedOut() uint64 {
-	if tr := s.tr.Load(); tr != nil {
-		return tr.loggedOut
-	}
-	return 0
-}
 
 // publish makes e (nil: nothing) the cached entry and schedules it.
 func (s *Source) publish(e *entry) {
@@ -306,7 +285,10 @@ func (e *entry) oauth2Token() *oauth2.Token {
 
 type flight struct {
 	done  chan struct{}
-	epoch uint64 // the source's epoch when the flight began
+	// closed is set (under the source's mu) when Close or a logout ran
+	// while the flight did: it leaves the cache alone. loggedOut is set
+	// by a logout: the flight fails.
+	closed, loggedOut bool
 	e     *entry
 	err   error
 	// refused is set when e holds a token refused (invalidate) while the
@@ -437,7 +419,7 @@ func (s *Source) cached(ctx context.Context) *entry {
 func (s *Source) ahead(ctx context.Context, e *entry) {
 	s.mu.Lock()
 	if s.flight.Load() == nil && s.cur.Load() == e {
-		f := &flight{done: make(chan struct{}), epoch: s.epoch(), ahead: e}
+		f := &flight{done: make(chan struct{}), ahead: e}
 		s.flight.Store(f)
 		go s.run(context.WithoutCancel(ctx), f)
 	}
@@ -460,7 +442,7 @@ func (s *Source) slow(ctx context.Context) (*entry, error) {
 				return e, nil
 			}
 			if f = s.flight.Load(); f == nil {
-				f = &flight{done: make(chan struct{}), epoch: s.epoch()}
+				f = &flight{done: make(chan struct{})}
 				s.flight.Store(f)
 				go s.run(context.WithoutCancel(ctx), f)
 			}
@@ -491,7 +473,7 @@ func (s *Source) run(ctx context.Context, f *flight) {
 	var e *entry
 	switch {
 	case err != nil:
-		if a := f.ahead; a != nil && s.epoch() == f.epoch && s.cur.Load() == a {
+		if a := f.ahead; a != nil && !f.closed && s.cur.Load() == a {
 			// A refresh ahead failed and nobody waited for it: keep
 			// serving the valid token and try again a little later,
 			// not on every call.
@@ -501,13 +483,13 @@ func (s *Source) run(ctx context.Context, f *flight) {
 			}
 			s.replace(a, &entry{tok: a.tok, refreshAt: at.UnixNano()})
 		}
-	case s.loggedOut() > f.epoch:
+	case f.loggedOut:
 		// The user logged out while this refresh ran: its token is in
 		// no store any more, and no caller gets it.
 		err = fmt.Errorf("auth: %s: logged out: %w", s.key, ErrReauthRequired)
 	default:
 		e = s.newEntry(t, at)
-		if s.epoch() == f.epoch {
+		if !f.closed {
 			// Otherwise closed while this refresh ran: the waiting
 			// callers get the token, the closed source keeps nothing.
 			s.publish(e)
@@ -851,7 +833,9 @@ func (s *Source) invalidate(stale *Token) {
 func (s *Source) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.trouble().epoch++
+	if f := s.flight.Load(); f != nil {
+		f.closed = true
+	}
 	s.publish(nil)
 }
 
@@ -862,9 +846,9 @@ func (s *Source) endSession() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.forgetTrouble()
-	tr := s.trouble()
-	tr.epoch++
-	tr.loggedOut = tr.epoch
+	if f := s.flight.Load(); f != nil {
+		f.closed, f.loggedOut = true, true
+	}
 	s.publish(nil)
 }
 
