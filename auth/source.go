@@ -219,7 +219,6 @@ func (s *Source) forgetTrouble() {
 	}
 }
 
-
 // publish makes e (nil: nothing) the cached entry and schedules it.
 func (s *Source) publish(e *entry) {
 	old := s.cur.Swap(e)
@@ -284,13 +283,13 @@ func (e *entry) oauth2Token() *oauth2.Token {
 }
 
 type flight struct {
-	done  chan struct{}
+	done chan struct{}
 	// closed is set (under the source's mu) when Close or a logout ran
 	// while the flight did: it leaves the cache alone. loggedOut is set
 	// by a logout: the flight fails.
 	closed, loggedOut bool
-	e     *entry
-	err   error
+	e                 *entry
+	err               error
 	// refused is set when e holds a token refused (invalidate) while the
 	// flight ran.
 	refused bool
