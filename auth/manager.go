@@ -122,19 +122,24 @@ func (m *Manager) shard(key []byte) *userShard {
 	return &m.shards[maphash.Bytes(m.seed, key)%managerShards]
 }
 
-// find returns user's entry, or nil, with its store key.
-func (m *Manager) find(user string) (*managed, *userShard, []byte) {
-	var buf [keyBuf]byte
-	k := append(append(buf[:0], m.prefix...), url.PathEscape(user)...)
-	sh := m.shard(k)
+// appendKey appends user's store key to b.
+func (m *Manager) appendKey(b []byte, user string) []byte {
+	return append(append(b, m.prefix...), url.PathEscape(user)...)
+}
+
+// lookup returns the entry under key, or nil, and the key's shard.
+func (m *Manager) lookup(key []byte) (*managed, *userShard) {
+	sh := m.shard(key)
 	sh.mu.RLock()
-	u := sh.m[string(k)]
+	u := sh.m[string(key)]
 	sh.mu.RUnlock()
-	return u, sh, k
+	return u, sh
 }
 
 func (m *Manager) get(user string) *managed {
-	u, sh, k := m.find(user)
+	var buf [keyBuf]byte // the key stays on the stack unless it is new
+	k := m.appendKey(buf[:0], user)
+	u, sh := m.lookup(k)
 	if u != nil {
 		return u
 	}
@@ -154,12 +159,11 @@ func (m *Manager) get(user string) *managed {
 
 // remove takes user out of the map and returns what it held, or nil.
 func (m *Manager) remove(user string) *managed {
-	u, sh, k := m.find(user)
-	if u == nil {
-		return nil
-	}
+	var buf [keyBuf]byte
+	k := m.appendKey(buf[:0], user)
+	sh := m.shard(k)
 	sh.mu.Lock()
-	u = sh.m[string(k)]
+	u := sh.m[string(k)]
 	delete(sh.m, string(k))
 	sh.mu.Unlock()
 	return u

@@ -149,6 +149,13 @@ func contextSwitches() (int64, bool) {
 func TestManagerScale(t *testing.T) {
 	_, base := idleActivity(time.Second)
 	sc := buildScale(t, scaleUsers(t))
+	ctx := context.Background()
+	if a := testing.AllocsPerRun(100, func() {
+		_ = sc.m.Client(sc.users[7])
+		_, _ = sc.m.Source(sc.users[8]).TokenContext(ctx)
+	}); a != 0 {
+		t.Errorf("m.Client and a cached TokenContext allocate %.1f times", a)
+	}
 	t.Logf("%d users: %.0f B/user, %d goroutines added", len(sc.users), sc.heapPerUser, sc.goroutines)
 	if sc.heapPerUser > 512 {
 		t.Errorf("heap per user %.0f B, want at most 512", sc.heapPerUser)
