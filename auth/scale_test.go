@@ -10,6 +10,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,11 +208,10 @@ func BenchmarkManagerMillionUsers(b *testing.B) {
 		b.ReportMetric(wake, "idle-goroutines/s")
 	})
 	b.Run("client-parallel", func(b *testing.B) {
-		var next int64
+		var next atomic.Int64
 		b.RunParallel(func(pb *testing.PB) {
 			// Each goroutine walks the users from its own start.
-			i := int(next%int64(n)) * 7919 % n
-			next++
+			i := int(next.Add(1) * 7919 % int64(n))
 			for pb.Next() {
 				if sc.m.Client(sc.users[i]) == nil {
 					b.Error("no client")
@@ -237,8 +237,10 @@ func BenchmarkManagerMillionUsers(b *testing.B) {
 		}
 	})
 	b.Run("client-parallel-hot", func(b *testing.B) {
+		var next atomic.Int64
 		b.RunParallel(func(pb *testing.PB) {
-			i := 0
+			// Each goroutine walks the users from its own start.
+			i := int(next.Add(1) * 509)
 			for pb.Next() {
 				if sc.m.Client(hot[i&1023%len(hot)]) == nil {
 					b.Error("no client")
@@ -248,5 +250,34 @@ func BenchmarkManagerMillionUsers(b *testing.B) {
 			}
 		})
 	})
+	// A control in the same run: pure arithmetic, serial and parallel.
+	// Its parallel/serial ratio is what the machine's free cores allow
+	// at the moment (the machine is shared).
+	b.Run("control-serial", func(b *testing.B) {
+		x := uint64(1)
+		for b.Loop() {
+			x = spin(x)
+		}
+		spinSink.Add(x)
+	})
+	b.Run("control-parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			x := uint64(1)
+			for pb.Next() {
+				x = spin(x)
+			}
+			spinSink.Add(x)
+		})
+	})
 	runtime.KeepAlive(sc)
+}
+
+var spinSink atomic.Uint64
+
+// spin is about as much arithmetic as a cached m.Client lookup.
+func spin(x uint64) uint64 {
+	for range 40 {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	return x
 }
