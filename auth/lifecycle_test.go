@@ -287,6 +287,13 @@ func TestShortLivedStoredTokenIsNotRefreshedAgain(t *testing.T) {
 
 	// Past half its life: stale for everyone, and one refresh serves all.
 	s.clock.Advance(shortTTL/2 + 100*time.Millisecond)
+	for _, src := range srcs {
+		_, err := src.TokenContext(ctx) // still valid: refreshed ahead
+		require.NoError(t, err)
+	}
+	for _, src := range srcs {
+		src.Settle()
+	}
 	var got []string
 	for _, src := range srcs {
 		tok, err := src.TokenContext(ctx)
@@ -307,8 +314,13 @@ func TestShortLivedRecoveredTokenIsNotRefreshedAgain(t *testing.T) {
 	src := s.shortSource(store)
 	s.clock.Advance(shortTTL/2 + 100*time.Millisecond)
 	store.failNext.Store(1)
+	// The token is still valid: the refresh runs ahead, its Save fails.
 	_, err := src.TokenContext(context.Background())
-	require.ErrorIs(t, err, errDiskFull)
+	require.NoError(t, err)
+	src.Settle()
+	// The old token has expired now (the recovered one is not due yet):
+	// the caller waits, and gets the recovered token.
+	s.clock.Advance(shortTTL/2 - 100*time.Millisecond)
 	got, err := src.TokenContext(context.Background())
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, s.tokenCalls.Load(), "the recovered token is fresh")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -83,8 +84,8 @@ type SourceOptions struct {
 	SlideSaveInterval time.Duration
 	// Now, when set, is the source's clock instead of time.Now, for tests
 	// that move an emulator's clock. The hot path then calls it on every
-	// request; with the real clock it reads no clock at all (a timer marks
-	// the cached token stale at its refresh time).
+	// request; with the real clock it reads no clock at all (the refresh
+	// scheduler marks the cached token stale at its refresh time).
 	Now func() time.Time
 	// OnChange is called after the source has obtained a new token from
 	// the provider (a refresh) or been given one (SetToken), once the
@@ -118,10 +119,17 @@ func (s SourceOptions) apply(o *sourceOptions) {
 // golang.org/x/oauth2.TokenSource.
 //
 // The cached token is read without a lock and without reading the clock:
-// a timer marks it stale at its refresh time (looking at the wall clock at
-// least once a minute, so a suspended machine or a stepped clock is
-// noticed). When it is stale, one refresh
-// runs for all callers (single flight). If the Store is also a Locker (or
+// one scheduler for the whole process (a min-heap of refresh times and a
+// single timer set for the earliest) marks each cached token stale at its
+// refresh time, looking at the wall clock at least once a minute while it
+// holds tokens, so that a suspended machine or a stepped clock is noticed.
+// No timer or goroutine exists per token, and nothing wakes while no token
+// is cached. Once the refresh time has passed, one refresh runs for all
+// callers (single flight). While the token is still valid that refresh
+// runs in the background (refresh ahead): callers keep getting the valid
+// token and none waits for the network; only callers holding an expired or
+// refused token wait. Either way the new token is handed out only after
+// the Store took it. If the Store is also a Locker (or
 // wraps one, see Store), the refresh takes the key's lock, re-reads the
 // Store and refreshes only if the stored token is still stale, so sources
 // and processes sharing a rotating refresh token never spend it twice. A
@@ -147,11 +155,8 @@ func (s SourceOptions) apply(o *sourceOptions) {
 // The tokens it returns are shared: treat them as read-only (Clone one to
 // change it).
 type Source struct {
-	p     Provider
-	caps  Capabilities
-	store Store
-	key   string
-	o     sourceOptions
+	*sourceCore
+	key string
 
 	cur atomic.Pointer[entry]
 
@@ -159,13 +164,35 @@ type Source struct {
 	// process: a refresh, SetToken and a sliding-expiry save.
 	rmu sync.Mutex
 
+	flight atomic.Pointer[flight] // the refresh in progress, if any
+
+	mu sync.Mutex
+	// tr holds the state few sources ever need (failures, sliding
+	// saves); nil until one does, so that a
+	// healthy source stays small. Once set it stays; its fields other
+	// than lastSlideSave are guarded by mu.
+	tr atomic.Pointer[trouble]
+}
+
+// sourceCore is what the sources of one Manager share: everything but the
+// key and the per-key state.
+type sourceCore struct {
+	p     Provider
+	caps  Capabilities
+	store Store
+	// shared is store when it can hand out and keep tokens without a
+	// copy (MemoryStore), so that a token is held once; nil otherwise.
+	shared sharingStore
+	o      sourceOptions
 	// locker is the Store's lock (found through Unwrap), or the one a
 	// Manager lends for a Store that has none; nil: none.
 	locker Locker
+}
 
-	flight atomic.Pointer[flight] // the refresh in progress, if any
+// trouble is the rarely needed state of a Source.
+type trouble struct {
+	lastSlideSave atomic.Int64
 
-	mu       sync.Mutex
 	failed   *failure // a refusal remembered until the store changes
 	rejected string   // an access token a resource server refused
 	backoff  time.Time
@@ -173,95 +200,102 @@ type Source struct {
 	// unsavedFrom is the token unsaved was refreshed from: unsaved is
 	// saved later only over that token, never over a logout or a login.
 	unsavedFrom *Token
-	// epoch counts Close and logout calls. A refresh that began in an
-	// earlier epoch leaves the cache alone, and one that began before a
-	// logout (epoch <= loggedOut's value then) fails.
-	epoch     uint64
-	loggedOut uint64
-
-	lastSlideSave atomic.Int64
 }
 
-// entry is one cached token with what the hot path needs. Only stale
-// changes after it is published.
+// trouble returns s.tr, creating it; s.mu must be held.
+func (s *Source) trouble() *trouble {
+	tr := s.tr.Load()
+	if tr == nil {
+		tr = &trouble{}
+		s.tr.Store(tr)
+	}
+	return tr
+}
+
+// forgetTrouble drops what failures left behind; s.mu must be held.
+func (s *Source) forgetTrouble() {
+	if tr := s.tr.Load(); tr != nil {
+		tr.failed, tr.rejected, tr.backoff, tr.unsaved, tr.unsavedFrom = nil, "", time.Time{}, nil, nil
+	}
+}
+
+// publish makes e (nil: nothing) the cached entry and schedules it.
+func (s *Source) publish(e *entry) {
+	old := s.cur.Swap(e)
+	if !s.o.custom {
+		refreshScheduler.remove(old)
+		refreshScheduler.add(e)
+	}
+}
+
+// replace makes e the cached entry if old still is.
+func (s *Source) replace(old, e *entry) bool {
+	if !s.cur.CompareAndSwap(old, e) {
+		return false
+	}
+	if !s.o.custom {
+		refreshScheduler.remove(old)
+		refreshScheduler.add(e)
+	}
+	return true
+}
+
+// entry is one cached token with what the hot path needs. It does not
+// change once published.
 type entry struct {
-	tok       *Token
-	o2        *oauth2.Token
-	refreshAt time.Time // wall clock, no monotonic reading; zero: never stale
-	lifetime  time.Duration
-	// clock is the source's custom clock, read on every call; nil means
-	// the real clock, and then a timer sets stale instead.
-	clock func() time.Time
+	tok *Token
+	o2  atomic.Pointer[oauth2.Token] // built on the first Token call
+	// refreshAt is when tok is due for a refresh, in Unix nanoseconds of
+	// the wall clock; math.MaxInt64: never.
+	refreshAt int64
+	// idx is the entry's place in the refresh scheduler plus one; zero
+	// when it is not there.
+	idx atomic.Int32
+	// stale is set by the scheduler at refreshAt (real clock only).
 	stale atomic.Bool
-
-	mu      sync.Mutex
-	timer   *time.Timer
-	stopped bool
 }
 
-// clockRecheck is the longest a cached token's timer sleeps before it
-// looks at the wall clock again, so that a suspended machine or a stepped
-// clock is noticed within this time.
-const clockRecheck = time.Minute
-
-// fresh reports whether the hot path may hand out e.
-func (e *entry) fresh() bool {
-	if e.clock != nil {
-		return e.usable(e.clock())
+// nowNano reads the source's clock: the custom one when given, else the
+// wall clock (which also notices a suspended machine or a stepped clock).
+func (c *sourceCore) nowNano() int64 {
+	if c.o.custom {
+		return c.o.now().UnixNano()
 	}
-	return !e.stale.Load()
+	return time.Now().UnixNano()
 }
 
-// arm starts the timer that marks e stale at its refresh time.
-func (e *entry) arm(now time.Time) {
-	if e.clock != nil || e.refreshAt.IsZero() {
-		return
-	}
-	d := e.refreshAt.Sub(now)
-	if d <= 0 {
-		e.stale.Store(true)
-		return
-	}
-	e.mu.Lock()
-	e.timer = time.AfterFunc(min(d, clockRecheck), e.check)
-	e.mu.Unlock()
+// valid reports whether e's token has not expired at now (Unix ns).
+func (e *entry) valid(now int64) bool {
+	exp := e.tok.Expiry
+	return exp.IsZero() || now < exp.UnixNano()
 }
 
-func (e *entry) check() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.stopped {
-		return
+// oauth2Token returns e's token as an oauth2.Token, converted once.
+func (e *entry) oauth2Token() *oauth2.Token {
+	if o := e.o2.Load(); o != nil {
+		return o
 	}
-	d := time.Until(e.refreshAt)
-	if d <= 0 {
-		e.stale.Store(true)
-		return
+	o := e.tok.OAuth2()
+	if !e.o2.CompareAndSwap(nil, o) {
+		return e.o2.Load()
 	}
-	e.timer = time.AfterFunc(min(d, clockRecheck), e.check)
-}
-
-// stop releases e's timer once e is no longer the cached entry.
-func (e *entry) stop() {
-	if e == nil {
-		return
-	}
-	e.mu.Lock()
-	e.stopped = true
-	if e.timer != nil {
-		e.timer.Stop()
-	}
-	e.mu.Unlock()
+	return o
 }
 
 type flight struct {
-	done  chan struct{}
-	epoch uint64 // the source's epoch when the flight began
-	e     *entry
-	err   error
+	done chan struct{}
+	// closed is set (under the source's mu) when Close or a logout ran
+	// while the flight did: it leaves the cache alone. loggedOut is set
+	// by a logout: the flight fails.
+	closed, loggedOut bool
+	e                 *entry
+	err               error
 	// refused is set when e holds a token refused (invalidate) while the
 	// flight ran.
 	refused bool
+	// ahead is the still-valid entry a refresh ahead replaces; nil when
+	// callers wait for the flight.
+	ahead *entry
 }
 
 type failure struct {
@@ -282,6 +316,15 @@ func NewSource(p Provider, store Store, key string, opts ...SourceOption) (*Sour
 	if key == "" {
 		return nil, errors.New("auth: token source needs a key")
 	}
+	o, err := sourceConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{sourceCore: newCore(p, store, o), key: key}, nil
+}
+
+// sourceConfig checks opts and returns them applied to the defaults.
+func sourceConfig(opts []SourceOption) (sourceOptions, error) {
 	o := sourceOptions{leeway: defaultLeeway, refreshTimeout: defaultRefreshTimeout,
 		slideSave: defaultSlideSaveInterval, now: time.Now}
 	for _, opt := range opts {
@@ -290,22 +333,27 @@ func NewSource(p Provider, store Store, key string, opts ...SourceOption) (*Sour
 		}
 	}
 	if o.leeway < 0 {
-		return nil, fmt.Errorf("auth: negative leeway %s", o.leeway)
+		return o, fmt.Errorf("auth: negative leeway %s", o.leeway)
 	}
 	if o.slideLifetime < 0 {
-		return nil, fmt.Errorf("auth: negative sliding lifetime %s", o.slideLifetime)
+		return o, fmt.Errorf("auth: negative sliding lifetime %s", o.slideLifetime)
 	}
 	if o.slideSave < 0 {
-		return nil, fmt.Errorf("auth: negative slide save interval %s", o.slideSave)
+		return o, fmt.Errorf("auth: negative slide save interval %s", o.slideSave)
 	}
 	if o.refreshTimeout <= 0 {
-		return nil, fmt.Errorf("auth: refresh timeout must be positive, got %s", o.refreshTimeout)
+		return o, fmt.Errorf("auth: refresh timeout must be positive, got %s", o.refreshTimeout)
 	}
 	if o.now == nil {
 		o.now = time.Now
 	}
-	return &Source{p: p, caps: p.Capabilities(), store: store, key: key, o: o,
-		locker: findLocker(store)}, nil
+	return o, nil
+}
+
+func newCore(p Provider, store Store, o sourceOptions) *sourceCore {
+	c := &sourceCore{p: p, caps: p.Capabilities(), store: store, o: o, locker: findLocker(store)}
+	c.shared, _ = store.(sharingStore)
+	return c
 }
 
 // Key returns the store key the source reads and writes.
@@ -315,20 +363,20 @@ func (s *Source) Key() string { return s.key }
 // runs under context.Background, bounded by the refresh timeout; prefer
 // TokenContext where a context is at hand.
 func (s *Source) Token() (*oauth2.Token, error) {
-	if e := s.cur.Load(); e != nil && e.fresh() {
-		return e.o2, nil
+	if e := s.cached(context.Background()); e != nil {
+		return e.oauth2Token(), nil
 	}
 	e, err := s.slow(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	return e.o2, nil
+	return e.oauth2Token(), nil
 }
 
 // TokenContext returns a token that is valid for at least the leeway,
 // refreshing it first when needed. ctx bounds how long this caller waits.
 func (s *Source) TokenContext(ctx context.Context) (*Token, error) {
-	if e := s.cur.Load(); e != nil && e.fresh() {
+	if e := s.cached(ctx); e != nil {
 		return e.tok, nil
 	}
 	e, err := s.slow(ctx)
@@ -338,9 +386,43 @@ func (s *Source) TokenContext(ctx context.Context) (*Token, error) {
 	return e.tok, nil
 }
 
-// usable reports whether now is before e's refresh time.
-func (e *entry) usable(now time.Time) bool {
-	return e.refreshAt.IsZero() || now.Before(e.refreshAt)
+// cached returns the cached entry when a caller may have it without
+// waiting: before its refresh time, or after it while the token is still
+// valid, in which case one background refresh is started (refresh ahead).
+// Nil means the caller must wait for a refresh (slow).
+func (s *Source) cached(ctx context.Context) *entry {
+	e := s.cur.Load()
+	if e == nil {
+		return nil
+	}
+	if !s.o.custom {
+		// The scheduler marks the entry stale at its refresh time: no
+		// clock is read until then.
+		if !e.stale.Load() {
+			return e
+		}
+	} else if s.nowNano() < e.refreshAt {
+		return e
+	}
+	if !e.valid(s.nowNano()) {
+		return nil
+	}
+	if s.flight.Load() == nil {
+		s.ahead(ctx, e)
+	}
+	return e
+}
+
+// ahead starts a background refresh of e unless one runs already or e is
+// no longer the cached entry.
+func (s *Source) ahead(ctx context.Context, e *entry) {
+	s.mu.Lock()
+	if s.flight.Load() == nil && s.cur.Load() == e {
+		f := &flight{done: make(chan struct{}), ahead: e}
+		s.flight.Store(f)
+		go s.run(context.WithoutCancel(ctx), f)
+	}
+	s.mu.Unlock()
 }
 
 // slow joins the refresh in flight, or starts one.
@@ -354,12 +436,12 @@ func (s *Source) slow(ctx context.Context) (*entry, error) {
 		f := s.flight.Load()
 		if f == nil {
 			s.mu.Lock()
-			if e := s.cur.Load(); e != nil && e.fresh() && e.usable(s.o.now()) {
+			if e := s.cur.Load(); e != nil && s.nowNano() < e.refreshAt {
 				s.mu.Unlock()
 				return e, nil
 			}
 			if f = s.flight.Load(); f == nil {
-				f = &flight{done: make(chan struct{}), epoch: s.epoch}
+				f = &flight{done: make(chan struct{})}
 				s.flight.Store(f)
 				go s.run(context.WithoutCancel(ctx), f)
 			}
@@ -390,22 +472,31 @@ func (s *Source) run(ctx context.Context, f *flight) {
 	var e *entry
 	switch {
 	case err != nil:
-	case s.loggedOut > f.epoch:
+		if a := f.ahead; a != nil && !f.closed && s.cur.Load() == a {
+			// A refresh ahead failed and nobody waited for it: keep
+			// serving the valid token and try again a little later,
+			// not on every call.
+			at := time.Unix(0, s.nowNano()).Add(retryDelay)
+			if exp := a.tok.Expiry; !exp.IsZero() && exp.Before(at) {
+				at = exp
+			}
+			s.replace(a, &entry{tok: a.tok, refreshAt: at.UnixNano()})
+		}
+	case f.loggedOut:
 		// The user logged out while this refresh ran: its token is in
 		// no store any more, and no caller gets it.
 		err = fmt.Errorf("auth: %s: logged out: %w", s.key, ErrReauthRequired)
 	default:
-		e = s.newEntry(t, s.o.now(), at)
-		if s.epoch == f.epoch {
-			s.cur.Swap(e).stop()
-		} else {
-			// Closed while this refresh ran: the waiting callers get the
-			// token, the closed source keeps nothing.
-			e.stop()
+		e = s.newEntry(t, at)
+		if !f.closed {
+			// Otherwise closed while this refresh ran: the waiting
+			// callers get the token, the closed source keeps nothing.
+			s.publish(e)
 		}
 	}
 	f.e, f.err = e, err
-	f.refused = e != nil && e.tok.AccessToken == s.rejected
+	tr := s.tr.Load()
+	f.refused = e != nil && tr != nil && e.tok.AccessToken == tr.rejected
 	s.flight.Store(nil)
 	s.mu.Unlock()
 	s.rmu.Unlock()
@@ -430,9 +521,14 @@ func (s *Source) refresh(ctx context.Context) (*Token, time.Time, error) {
 	now := s.o.now()
 
 	s.mu.Lock()
-	failed, rejected, backoff := s.failed, s.rejected, s.backoff
-	if failed != nil && (failed.access != stored.AccessToken || failed.rtok != stored.RefreshToken) {
-		failed, s.failed = nil, nil // the store holds another token now
+	var failed *failure
+	var rejected string
+	var backoff time.Time
+	if tr := s.tr.Load(); tr != nil {
+		failed, rejected, backoff = tr.failed, tr.rejected, tr.backoff
+		if failed != nil && (failed.access != stored.AccessToken || failed.rtok != stored.RefreshToken) {
+			failed, tr.failed = nil, nil // the store holds another token now
+		}
 	}
 	s.mu.Unlock()
 	if failed != nil {
@@ -476,7 +572,7 @@ func (s *Source) refresh(ctx context.Context) (*Token, time.Time, error) {
 			// The token still works: keep serving it and try again a
 			// little later rather than fail every caller now.
 			s.mu.Lock()
-			s.backoff = now.Add(retryDelay)
+			s.trouble().backoff = now.Add(retryDelay)
 			s.mu.Unlock()
 			at := now.Add(retryDelay)
 			if !stored.Expiry.IsZero() && stored.Expiry.Before(at) {
@@ -490,16 +586,19 @@ func (s *Source) refresh(ctx context.Context) (*Token, time.Time, error) {
 		nt.Provider = s.p.Name()
 	}
 	s.noteLifetime(nt, now)
-	if err := s.store.Save(ctx, s.key, nt); err != nil {
+	if err := s.save(ctx, nt); err != nil {
 		// The old refresh token may be spent already: keep the new one
 		// and save it before anything else next time.
 		s.mu.Lock()
-		s.unsaved, s.unsavedFrom = nt, stored
+		tr := s.trouble()
+		tr.unsaved, tr.unsavedFrom = nt, stored
 		s.mu.Unlock()
 		return nil, time.Time{}, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
 	}
 	s.mu.Lock()
-	s.rejected, s.backoff, s.failed = "", time.Time{}, nil
+	if tr := s.tr.Load(); tr != nil {
+		tr.rejected, tr.backoff, tr.failed = "", time.Time{}, nil
+	}
 	s.mu.Unlock()
 	if s.o.onChange != nil {
 		s.o.onChange(stored, nt)
@@ -511,20 +610,23 @@ func (s *Source) refresh(ctx context.Context) (*Token, time.Time, error) {
 // is saved first, if the store still holds the token it replaces: not over
 // a logout (the store is empty) or a newer login.
 func (s *Source) loadLocked(ctx context.Context) (*Token, error) {
+	var unsaved, from *Token
 	s.mu.Lock()
-	unsaved, from := s.unsaved, s.unsavedFrom
+	if tr := s.tr.Load(); tr != nil {
+		unsaved, from = tr.unsaved, tr.unsavedFrom
+	}
 	s.mu.Unlock()
-	t, err := s.store.Load(ctx, s.key)
+	t, err := s.load(ctx)
 	if unsaved != nil && (err == nil || errors.Is(err, ErrNoToken)) {
 		if err == nil && sameToken(t, from) {
-			if err := s.store.Save(ctx, s.key, unsaved); err != nil {
+			if err := s.save(ctx, unsaved); err != nil {
 				return nil, fmt.Errorf("auth: %s: saving the refreshed token: %w", s.key, err)
 			}
 			t = unsaved
 		}
 		s.mu.Lock()
-		if s.unsaved == unsaved {
-			s.unsaved, s.unsavedFrom = nil, nil
+		if tr := s.tr.Load(); tr != nil && tr.unsaved == unsaved {
+			tr.unsaved, tr.unsavedFrom = nil, nil
 		}
 		s.mu.Unlock()
 	}
@@ -541,10 +643,27 @@ func (s *Source) loadLocked(ctx context.Context) (*Token, error) {
 // fail remembers that t cannot be renewed and drops it from the cache.
 func (s *Source) fail(t *Token, err error) error {
 	s.mu.Lock()
-	s.failed = &failure{err: err, access: t.AccessToken, rtok: t.RefreshToken}
+	s.trouble().failed = &failure{err: err, access: t.AccessToken, rtok: t.RefreshToken}
 	s.mu.Unlock()
-	s.cur.Swap(nil).stop()
+	s.publish(nil)
 	return err
+}
+
+// load reads the key from the store; the token may be the store's own
+// (see sharingStore), so it is never changed.
+func (s *Source) load(ctx context.Context) (*Token, error) {
+	if s.shared != nil {
+		return s.shared.loadShared(ctx, s.key)
+	}
+	return s.store.Load(ctx, s.key)
+}
+
+// save writes t, which nobody changes afterwards, to the store.
+func (s *Source) save(ctx context.Context, t *Token) error {
+	if s.shared != nil {
+		return s.shared.saveShared(ctx, s.key, t)
+	}
+	return s.store.Save(ctx, s.key, t)
 }
 
 // sameToken reports whether a and b carry the same credentials.
@@ -575,21 +694,14 @@ func (s *Source) stale(t *Token, now time.Time) bool {
 	return !at.IsZero() && !now.Before(at)
 }
 
-// newEntry prepares t for the hot path, to be refreshed at refreshAt.
-func (s *Source) newEntry(t *Token, now, refreshAt time.Time) *entry {
-	e := &entry{tok: t, o2: t.OAuth2(), lifetime: s.lifetime(t), refreshAt: refreshAt.Round(0)}
-	if s.o.custom {
-		e.clock = s.o.now
+// newEntry prepares t for the hot path, to be refreshed at refreshAt
+// (zero: never).
+func (s *Source) newEntry(t *Token, refreshAt time.Time) *entry {
+	at := int64(math.MaxInt64)
+	if !refreshAt.IsZero() {
+		at = refreshAt.UnixNano()
 	}
-	e.arm(now)
-	return e
-}
-
-// publish makes t the cached token.
-func (s *Source) publish(t *Token, now, refreshAt time.Time) *entry {
-	e := s.newEntry(t, now, refreshAt)
-	s.cur.Swap(e).stop()
-	return e
+	return &entry{tok: t, refreshAt: at}
 }
 
 // lifetimeField is the token field that keeps a sliding token's lifetime
@@ -665,11 +777,11 @@ func (s *Source) SetToken(ctx context.Context, t *Token) error {
 		}
 		defer unlock()
 	}
-	if err := s.store.Save(ctx, s.key, t); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return fmt.Errorf("auth: %s: saving the token: %w", s.key, err)
 	}
 	s.mu.Lock()
-	s.failed, s.rejected, s.backoff, s.unsaved, s.unsavedFrom = nil, "", time.Time{}, nil, nil
+	s.forgetTrouble()
 	s.mu.Unlock()
 	var old *Token
 	if e := s.cur.Load(); e != nil {
@@ -680,10 +792,10 @@ func (s *Source) SetToken(ctx context.Context, t *Token) error {
 	}
 	if t.AccessToken == "" {
 		// A refresh token alone: the first call trades it.
-		s.cur.Swap(nil).stop()
+		s.publish(nil)
 		return nil
 	}
-	s.publish(t, now, s.refreshAt(t))
+	s.publish(s.newEntry(t, s.refreshAt(t)))
 	return nil
 }
 
@@ -702,26 +814,28 @@ func (s *Source) invalidate(stale *Token) {
 		return
 	}
 	if stale != nil {
-		s.rejected = stale.AccessToken
+		s.trouble().rejected = stale.AccessToken
 	}
-	s.failed = nil
-	s.backoff = time.Time{}
-	if s.cur.CompareAndSwap(e, nil) {
-		e.stop()
+	if tr := s.tr.Load(); tr != nil {
+		tr.failed = nil
+		tr.backoff = time.Time{}
 	}
+	s.replace(e, nil)
 }
 
-// Close lets go of the cached token and stops its timer; the stored token
-// is kept, and a later call loads it again. A long-running server calls it
-// (through Manager.Forget) for users it stops serving, so that idle users
-// hold no memory or timers. Close does not wait for a refresh in flight:
+// Close lets go of the cached token; the stored token is kept, and a later
+// call loads it again. A long-running server calls it (through
+// Manager.Forget) for users it stops serving, so that idle users hold no
+// memory. Close does not wait for a refresh in flight:
 // that refresh still saves its token and answers its callers, but the
 // closed source does not cache it.
 func (s *Source) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.epoch++
-	s.cur.Swap(nil).stop()
+	if f := s.flight.Load(); f != nil {
+		f.closed = true
+	}
+	s.publish(nil)
 }
 
 // endSession is Close for a logout: a refresh in flight fails rather than
@@ -730,10 +844,11 @@ func (s *Source) Close() {
 func (s *Source) endSession() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.epoch++
-	s.loggedOut = s.epoch
-	s.failed, s.rejected, s.backoff, s.unsaved, s.unsavedFrom = nil, "", time.Time{}, nil, nil
-	s.cur.Swap(nil).stop()
+	s.forgetTrouble()
+	if f := s.flight.Load(); f != nil {
+		f.closed, f.loggedOut = true, true
+	}
+	s.publish(nil)
 }
 
 // ForceRefresh replaces stale even though it has not expired, because a
@@ -755,28 +870,35 @@ func (s *Source) touch(ctx context.Context, used *Token) error {
 		return nil
 	}
 	e := s.cur.Load()
-	if e == nil || e.lifetime <= 0 || (used != nil && e.tok != used) {
+	if e == nil || (used != nil && e.tok != used) {
+		return nil
+	}
+	life := s.lifetime(e.tok)
+	if life <= 0 {
 		return nil
 	}
 	now := s.o.now()
-	exp := now.Add(e.lifetime)
+	exp := now.Add(life)
 	if exp.Sub(e.tok.Expiry) < slideStep {
 		return nil
 	}
 	nt := e.tok.Clone()
 	nt.Expiry = exp
-	ne := s.newEntry(nt, now, s.refreshAt(nt))
-	ne.lifetime = e.lifetime
-	if !s.cur.CompareAndSwap(e, ne) {
-		ne.stop()
+	ne := s.newEntry(nt, s.refreshAt(nt))
+	if !s.replace(e, ne) {
 		return nil
 	}
-	e.stop()
-	last := s.lastSlideSave.Load()
+	tr := s.tr.Load()
+	if tr == nil {
+		s.mu.Lock()
+		tr = s.trouble()
+		s.mu.Unlock()
+	}
+	last := tr.lastSlideSave.Load()
 	if last != 0 && now.UnixNano()-last < int64(s.o.slideSave) {
 		return nil
 	}
-	if !s.lastSlideSave.CompareAndSwap(last, now.UnixNano()) {
+	if !tr.lastSlideSave.CompareAndSwap(last, now.UnixNano()) {
 		return nil
 	}
 	return s.saveSlide(ctx, nt)
@@ -787,7 +909,7 @@ func (s *Source) touch(ctx context.Context, used *Token) error {
 func (s *Source) saveSlide(ctx context.Context, nt *Token) error {
 	if !s.rmu.TryLock() {
 		// A refresh or a login is writing a newer token right now.
-		s.lastSlideSave.Store(0)
+		s.tr.Load().lastSlideSave.Store(0)
 		return nil
 	}
 	defer s.rmu.Unlock()
@@ -798,14 +920,14 @@ func (s *Source) saveSlide(ctx context.Context, nt *Token) error {
 		}
 		defer unlock()
 	}
-	stored, err := s.store.Load(ctx, s.key)
+	stored, err := s.load(ctx)
 	if err != nil {
 		return fmt.Errorf("auth: %s: saving sliding expiry: %w", s.key, err)
 	}
 	if stored.AccessToken != nt.AccessToken || !stored.Expiry.Before(nt.Expiry) {
 		return nil
 	}
-	if err := s.store.Save(ctx, s.key, nt); err != nil {
+	if err := s.save(ctx, nt); err != nil {
 		return fmt.Errorf("auth: %s: saving sliding expiry: %w", s.key, err)
 	}
 	return nil

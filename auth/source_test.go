@@ -52,8 +52,13 @@ func TestSourceRefreshRotatesAndPersists(t *testing.T) {
 	}})
 	ctx := context.Background()
 
-	// 30 s before expiry: inside the one-minute leeway, so it refreshes.
+	// 30 s before expiry: inside the one-minute leeway, so it refreshes
+	// in the background while the still-valid token is served.
 	s.clock.Advance(simAccessTTL - 30*time.Second)
+	old, err := src.TokenContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, first.AccessToken, old.AccessToken, "refresh ahead serves the valid token")
+	src.Settle()
 	second, err := src.TokenContext(ctx)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, s.tokenCalls.Load(), "exactly one token request")
@@ -290,6 +295,7 @@ func TestSourceTransientFailureKeepsServingValidToken(t *testing.T) {
 	got, err := src.TokenContext(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, first.AccessToken, got.AccessToken)
+	src.Settle()
 	assert.EqualValues(t, 1, s.tokenCalls.Load())
 	// No new attempt until the retry delay has passed.
 	for range 10 {
@@ -300,6 +306,7 @@ func TestSourceTransientFailureKeepsServingValidToken(t *testing.T) {
 	s.clock.Advance(6 * time.Second)
 	_, err = src.TokenContext(context.Background())
 	require.NoError(t, err)
+	src.Settle()
 	assert.EqualValues(t, 2, s.tokenCalls.Load())
 
 	// Once expired, the failure reaches the caller as retryable.
@@ -496,9 +503,14 @@ func TestSourceRealClockMarksTokenStale(t *testing.T) {
 	assert.Equal(t, "at-0", got.AccessToken)
 	assert.Zero(t, p.refreshes.Load())
 
-	// Past the refresh time (expiry - leeway) the cached token is not
-	// served again, although the hot path reads no clock.
+	// Past the refresh time (expiry - leeway) the still-valid token is
+	// served once more while the refresh runs in the background; then
+	// the new one.
 	time.Sleep(250 * time.Millisecond)
+	got, err = src.TokenContext(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "at-0", got.AccessToken)
+	src.Settle()
 	got, err = src.TokenContext(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "at-1", got.AccessToken)

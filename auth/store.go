@@ -69,6 +69,48 @@ type Locker interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
 
+// Watcher is implemented by stores that several processes share and that
+// report every write and delete of any of them (pgstore.Store does). A
+// Manager over such a store follows the feed (Manager.Watch), so that a
+// refresh or a logout in one process is seen by the others.
+type Watcher interface {
+	// Watch delivers the changes made from the moment it returns until
+	// ctx ends. The channel is closed when ctx ends or the feed fails; a
+	// channel closed while ctx is live means changes may have been missed.
+	Watch(ctx context.Context) (<-chan Change, error)
+}
+
+// Change is one notification from a Watcher: the token under Key was
+// written (a login or a refresh) or deleted (a logout).
+type Change struct {
+	// Key is the store key.
+	Key string
+	// Version is the entry's version after a write, or the version
+	// deleted. Versions of a key only grow.
+	Version int64
+	// Deleted is set for a delete.
+	Deleted bool
+}
+
+// findWatcher returns the Watcher of store or of the first store it wraps
+// (see Store), or nil.
+func findWatcher(store Store) Watcher {
+	for range maxUnwrap {
+		if store == nil {
+			return nil
+		}
+		if w, ok := store.(Watcher); ok {
+			return w
+		}
+		u, ok := store.(storeUnwrapper)
+		if !ok {
+			return nil
+		}
+		store = u.Unwrap()
+	}
+	return nil
+}
+
 // storeUnwrapper is the convention a wrapping Store follows to name the
 // store it wraps.
 type storeUnwrapper interface{ Unwrap() Store }
@@ -212,6 +254,46 @@ func (s *MemoryStore) Delete(ctx context.Context, key string) error {
 	defer unlock()
 	s.mu.Lock()
 	delete(s.m, key)
+	s.mu.Unlock()
+	return nil
+}
+
+// sharingStore is a Store that can hand its own copy of a token to a
+// caller that never changes it, and keep a caller's token without copying
+// it, so that a Source over it holds each token once.
+type sharingStore interface {
+	loadShared(ctx context.Context, key string) (*Token, error)
+	saveShared(ctx context.Context, key string, t *Token) error
+}
+
+// loadShared is Load without the copy: the token is shared with the store
+// and must not be changed.
+func (s *MemoryStore) loadShared(ctx context.Context, key string) (*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	t, ok := s.m[key]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("auth: key %s: %w", key, ErrNoToken)
+	}
+	return t, nil
+}
+
+// saveShared is Save without the copy: the caller never changes t again.
+func (s *MemoryStore) saveShared(ctx context.Context, key string, t *Token) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if t == nil {
+		return errors.New("auth: memory store: refusing to save a nil token")
+	}
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[string]*Token{}
+	}
+	s.m[key] = t
 	s.mu.Unlock()
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/brokerkit/brokerkit/auth"
 )
 
 // channel is the one LISTEN/NOTIFY channel every write and delete is
@@ -20,16 +22,9 @@ const watchBuffer = 64
 
 // Change is one notification from Watch: key's row was written (a login or
 // a refresh) or deleted (a logout) by any Store on the database, this one
-// included.
-type Change struct {
-	// Key is the store key.
-	Key string
-	// Version is the row's version after a write, or the version deleted.
-	// Versions of a key only grow, so a reader can drop what it has seen.
-	Version int64
-	// Deleted is set for a delete.
-	Deleted bool
-}
+// included. It is auth.Change, so that Store is an auth.Watcher and an
+// auth.Manager follows it (auth.Manager.Watch).
+type Change = auth.Change
 
 // Watch delivers the changes that any Store on this database makes from
 // the moment it returns until ctx ends. It listens on its own connection,
