@@ -89,7 +89,7 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.FlowByState != nil {
 		lookup = flowByState(h.FlowByState)
 	}
-	if h.Provider == nil || lookup == nil || h.OnToken == nil {
+	if nilProvider(h.Provider) || lookup == nil || h.OnToken == nil {
 		onError(w, r, errors.New("auth: CallbackHandler needs Provider, FlowByState or Flow, and OnToken"))
 		return
 	}

@@ -128,7 +128,7 @@ func (f FlowOptions) apply(o *flowOptions) {
 // when p supports PKCE, an S256 verifier and challenge, and returns the flow
 // whose URL the user must visit.
 func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
-	if p == nil {
+	if nilProvider(p) {
 		return nil, errors.New("auth: Begin needs a Provider")
 	}
 	o := flowOptions{ttl: defaultFlowTTL, now: time.Now}
@@ -240,7 +240,7 @@ func single(q url.Values, key string) (string, error) {
 }
 
 func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.Time) (*Token, error) {
-	if p == nil {
+	if nilProvider(p) {
 		return nil, errors.New("auth: Complete needs the Provider the flow was begun with")
 	}
 	if p.Name() != f.Provider {

@@ -123,6 +123,9 @@ const loopbackBindTries = 8
 // Waiting ends with ctx, or after the timeout with an error matching
 // ErrFlowExpired.
 func LoginLoopback(ctx context.Context, p Provider, opts ...LoopbackOptions) (*Token, error) {
+	if nilProvider(p) {
+		return nil, errors.New("auth: loopback login needs a Provider")
+	}
 	o := loopbackOptions{LoopbackOptions: LoopbackOptions{Host: "127.0.0.1", Output: os.Stderr, Timeout: defaultLoopbackTimeout}}
 	for _, opt := range opts {
 		o.merge(opt)

@@ -82,7 +82,7 @@ func WithTransport(t Transport) ManagerOption {
 
 // NewManager returns a Manager for provider p keeping tokens in store.
 func NewManager(p Provider, store Store, opts ...ManagerOption) (*Manager, error) {
-	if p == nil {
+	if nilProvider(p) {
 		return nil, errors.New("auth: manager needs a Provider")
 	}
 	if store == nil {

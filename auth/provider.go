@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/url"
+	"reflect"
 
 	"golang.org/x/oauth2"
 )
@@ -154,4 +155,16 @@ func applyOptions(v url.Values, opts []AuthCodeOption) {
 			o.setValue(v)
 		}
 	}
+}
+
+// nilProvider reports whether p is nil or a nil pointer in the interface
+// (a nil *Standard, or a broker's nil *Provider): every entry point that
+// takes a Provider refuses both with an error rather than panicking on the
+// first method call.
+func nilProvider(p Provider) bool {
+	if p == nil {
+		return true
+	}
+	v := reflect.ValueOf(p)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -307,7 +307,7 @@ type failure struct {
 // The token is read from store on first use; SetToken installs one after a
 // login.
 func NewSource(p Provider, store Store, key string, opts ...SourceOption) (*Source, error) {
-	if p == nil {
+	if nilProvider(p) {
 		return nil, errors.New("auth: token source needs a Provider")
 	}
 	if store == nil {
