@@ -46,9 +46,6 @@ type oidcState struct {
 	provider *oidc.Provider
 }
 
-// oidcOn reports whether p verifies ID tokens.
-func (p *Standard) oidcOn() bool { return p.cfg.OIDC }
-
 // wantsNonce reports whether a login with these scopes (nil: the
 // configured ones) expects an ID token, and so carries a nonce.
 func (p *Standard) wantsNonce(scopes []string) bool {

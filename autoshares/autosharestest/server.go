@@ -245,6 +245,7 @@ func Start(opts ...Option) (*Server, error) {
 	eng, err := oauthsim.New(oauthsim.Config{
 		Name:          "AutoShares",
 		Issuer:        issuer,
+		Signup:        s.signup,
 		Clients:       []oauthsim.Client{{ID: ClientID, Secret: ClientSecret, RedirectURIs: append([]string{RedirectURL}, o.redirects...), NoRefresh: !o.refresh}},
 		Users:         users,
 		Now:           o.now,
