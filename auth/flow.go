@@ -53,6 +53,10 @@ type Flow struct {
 	RedirectURL string `json:"redirect_url,omitempty"`
 	// Issuer is the iss a callback must carry if it carries one (RFC 9207).
 	Issuer string `json:"issuer,omitempty"`
+	// Nonce is the OpenID Connect nonce sent with the authorization
+	// request, which the ID token must carry back; empty when the provider
+	// verifies no ID tokens or the login did not request openid.
+	Nonce string `json:"nonce,omitempty"`
 	// URL is where to send the user.
 	URL string `json:"url"`
 	// Expires is the deadline for the callback.
@@ -167,6 +171,12 @@ func Begin(p Provider, opts ...FlowOption) (*Flow, error) {
 	}
 	if len(o.scopes) > 0 {
 		ac = append(ac, paramOption{"scope", strings.Join(o.scopes, " ")})
+	}
+	if np, ok := p.(interface{ wantsNonce([]string) bool }); ok && np.wantsNonce(o.scopes) {
+		if f.Nonce, err = randomString(32); err != nil {
+			return nil, err
+		}
+		ac = append(ac, paramOption{"nonce", f.Nonce})
 	}
 	if o.redirect != "" {
 		ac = append(ac, paramOption{"redirect_uri", o.redirect})
@@ -294,6 +304,9 @@ func (f *Flow) complete(ctx context.Context, p Provider, q url.Values, now time.
 	var opts []AuthCodeOption
 	if f.Verifier != "" {
 		opts = append(opts, verifierOption(f.Verifier))
+	}
+	if f.Nonce != "" {
+		opts = append(opts, nonceOption(f.Nonce))
 	}
 	if f.RedirectURL != "" {
 		opts = append(opts, paramOption{"redirect_uri", f.RedirectURL})

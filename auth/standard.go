@@ -80,8 +80,17 @@ type Config struct {
 	OmitResponseType bool
 	// RevokeStyle is how revocation requests are encoded.
 	RevokeStyle RevokeStyle
-	// Issuer is the expected iss of callbacks (RFC 9207), when known.
+	// Issuer is the expected iss of callbacks (RFC 9207), when known, and
+	// the OpenID issuer whose discovery document OIDC reads.
 	Issuer string
+	// OIDC verifies ID tokens as an OpenID Connect relying party: the
+	// Issuer's discovery document (/.well-known/openid-configuration) names
+	// the signing keys; each ID token's signature, iss, aud (the client ID)
+	// and exp are checked, and on a login that requested openid the nonce
+	// Begin sent. A failed check is an error matching ErrIDToken and no
+	// token is returned. A verified ID token sets Token.Subject and
+	// Token.IDClaims. Needs Issuer.
+	OIDC bool
 	// Audience is recorded on every token this provider issues.
 	Audience string
 	// Fields names the token-response members; nil means DefaultFields().
@@ -117,6 +126,7 @@ type Standard struct {
 	cfg  Config
 	caps Capabilities
 	hc   *http.Client
+	rp   oidcState // the OpenID relying party, when cfg.OIDC
 }
 
 // NewStandard validates cfg and returns a provider for it.
@@ -161,6 +171,14 @@ func NewStandard(cfg Config) (*Standard, error) {
 	}
 	if cfg.Capabilities.RequireIssuer && cfg.Issuer == "" {
 		return nil, fmt.Errorf("auth: %s: RequireIssuer needs the Issuer to compare iss with", cfg.Name)
+	}
+	if cfg.OIDC && cfg.Issuer == "" {
+		return nil, fmt.Errorf("auth: %s: OIDC needs the Issuer whose discovery document names the keys", cfg.Name)
+	}
+	if cfg.OIDC {
+		if err := origin.CheckEndpoint(cfg.Issuer); err != nil {
+			return nil, fmt.Errorf("auth: %s: issuer: %w", cfg.Name, err)
+		}
 	}
 	if cfg.Capabilities.AllowMissingState && !cfg.Capabilities.PKCE {
 		return nil, fmt.Errorf("auth: %s: AllowMissingState needs PKCE, which binds a callback without state", cfg.Name)
@@ -341,7 +359,16 @@ func (p *Standard) Exchange(ctx context.Context, code string, opts ...AuthCodeOp
 	v.Del("scope")
 	v.Del("code_challenge")
 	v.Del("code_challenge_method")
-	return p.tokenRequest(ctx, v)
+	v.Del("nonce")
+	t, err := p.tokenRequest(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	nonce, wantNonce := expectedNonce(opts)
+	if err := p.verifyIDToken(ctx, t, nonce, wantNonce, nil); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // Refresh implements Provider.
@@ -373,6 +400,9 @@ func (p *Standard) Refresh(ctx context.Context, t *Token) (*Token, error) {
 	}
 	if nt.Scopes == nil {
 		nt.Scopes = slices.Clone(t.Scopes)
+	}
+	if err := p.verifyIDToken(ctx, nt, "", false, t); err != nil {
+		return nil, err
 	}
 	return nt, nil
 }

@@ -46,6 +46,10 @@ type Token struct {
 	// Audience is the API the token was issued for, when the provider
 	// distinguishes several (TradeStation's trading API and its AOP API).
 	Audience string `json:"audience,omitempty"`
+	// IDClaims are the claims of the ID token that came with this token,
+	// set only when the provider verified it (Config.OIDC): who logged in
+	// (Subject, Email, Name). Nil without a verified ID token.
+	IDClaims *Claims `json:"id_claims,omitempty"`
 	// Provider is the name of the provider that issued the token.
 	Provider string `json:"provider,omitempty"`
 	// Extra holds every other field of the token response, verbatim.
@@ -61,6 +65,7 @@ func (t *Token) Clone() *Token {
 	if t.Scopes != nil {
 		c.Scopes = append([]string(nil), t.Scopes...)
 	}
+	c.IDClaims = t.IDClaims.clone()
 	if t.Extra != nil {
 		c.Extra = make(map[string]json.RawMessage, len(t.Extra))
 		for k, v := range t.Extra {

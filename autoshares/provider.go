@@ -192,7 +192,11 @@ func New(cfg Config) (*Provider, error) {
 		},
 		AuthStyle:  cfg.AuthStyle,
 		AuthParams: authParams,
-		Audience:   cfg.Audience,
+		// The login is Auth0's: an openid login's ID token is verified
+		// against the tenant's discovery document and keys.
+		Issuer:   base + "/",
+		OIDC:     true,
+		Audience: cfg.Audience,
 		Capabilities: auth.Capabilities{
 			PKCE:         true,
 			Refresh:      cfg.RefreshEnabled,

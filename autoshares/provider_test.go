@@ -127,7 +127,8 @@ func TestProviderExchangeFixture(t *testing.T) {
 	assert.Equal(t, "v1.refresh", tok.RefreshToken)
 	assert.Equal(t, now.Add(24*time.Hour), tok.Expiry)
 	assert.True(t, tok.RefreshExpiry.IsZero(), "refresh tokens do not expire")
-	assert.JSONEq(t, `"eyJhbGciOiJSUzI1NiJ9.id"`, string(tok.Extra["id_token"]))
+	// An ID token must pass OpenID verification against the issuer's
+	// keys, which a fixture cannot sign: the emulator tests cover it.
 	assert.Equal(t, []string{"openid", "profile", "email", "offline_access"}, tok.Scopes)
 	assert.Equal(t, "https://api.autoshares.com", tok.Audience)
 	assert.Equal(t, autoshares.Name, tok.Provider)

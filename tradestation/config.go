@@ -295,6 +295,9 @@ func New(cfg Config) (*Provider, error) {
 		}
 		sc.AuthParams = url.Values{"audience": {sc.Audience}}
 		sc.Issuer = ep.signin + "/"
+		// Auth0 signs an ID token for every openid login: verify it
+		// (signature, iss, aud, exp, the flow's nonce) before keeping it.
+		sc.OIDC = true
 		if cfg.AllowMissingState && !pkce {
 			return nil, rest.Invalid(Name, "AllowMissingState needs PKCE to bind a callback without state")
 		}

@@ -236,6 +236,29 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, c caller) {
 	oauthsim.WriteJSON(w, http.StatusOK, userJSON(u))
 }
 
+// signup creates the user the tenant's registration form describes
+// (enableRegistration=true&page=signup): a role-2 user whose login is
+// their email, with the standard agreements pending, as createUser does.
+func (s *Server) signup(in oauthsim.User) (oauthsim.User, error) {
+	first, last, _ := strings.Cut(in.Name, " ")
+	email, _ := in.Claims["email"].(string)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.st.users {
+		if strings.EqualFold(u.login, in.Username) || strings.EqualFold(u.email, email) {
+			return oauthsim.User{}, errors.New("a user with this login or email exists")
+		}
+	}
+	now := s.opts.now()
+	s.st.nextUser++
+	u := &user{id: s.st.nextUser, login: in.Username, email: email, password: in.Password,
+		first: first, last: last, role: 2, added: now, agreements: standardAgreements(false, now)}
+	s.st.addUser(u)
+	su := s.st.simUser(u)
+	su.Claims["email_verified"] = false // nobody has clicked a link yet
+	return su, nil
+}
+
 func (s *Server) userInfo(w http.ResponseWriter, r *http.Request, c caller) {
 	if u, ok := s.target(w, r, c); ok {
 		oauthsim.WriteJSON(w, http.StatusOK, userJSON(u))

@@ -1,7 +1,13 @@
 // Package autosharestest is an in-process AutoShares emulator for tests,
 // in the style of net/http/httptest: an Auth0-shaped authorization server
-// (/authorize, /oauth/token, /userinfo, /v2/logout) and the API on one
-// 127.0.0.1 server.
+// (/authorize, /oauth/token, /userinfo, /v2/logout, the OpenID discovery
+// document and JWKS under /.well-known/) and the API on one 127.0.0.1
+// server. ID tokens are RS256 JWTs with iss (the server's URL plus "/"),
+// aud, sub, iat, exp and the request's nonce; they and userinfo release
+// name only with the profile scope and email only with email. An
+// authorization request with enableRegistration=true&page=signup opens a
+// registration form (Browser.Signup fills it in) whose user is logged in at
+// once and can log in again later.
 //
 // The API follows the public ETNA-layer contract AutoShares documents
 // (PascalCase fields, the Et-App-Key header, the documented error bodies)
@@ -31,9 +37,8 @@
 // Order-check codes the documentation does not list (SecurityNotFound,
 // NotEnoughSharesToSell, ShortSellingNotAllowed) are the emulator's own.
 //
-// Not reproduced: Auth0's OpenID discovery document and JWKS (ID tokens
-// are signed with the client secret and carry no iss, so an OpenID relying
-// party cannot verify them); the registration form of page=signup; the
+// Not reproduced: Auth0's email verification of new sign-ups; key
+// rotation (one signing key serves every emulator of the process); the
 // quote streamers (GET /v1.0/streamers and the quote WebSocket) — the REST
 // quote endpoint here is the project's proposal and the broker has none;
 // the ETNA session-token login with credentials in headers; real order

@@ -236,8 +236,16 @@ func Start(opts ...Option) (*Server, error) {
 	for _, u := range s.st.users {
 		users = append(users, s.st.simUser(u))
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("autosharestest: listening on 127.0.0.1: %w", err)
+	}
+	// The tenant's issuer is its URL, which the listener fixes.
+	issuer := "http://" + ln.Addr().String() + "/"
 	eng, err := oauthsim.New(oauthsim.Config{
 		Name:          "AutoShares",
+		Issuer:        issuer,
+		Signup:        s.signup,
 		Clients:       []oauthsim.Client{{ID: ClientID, Secret: ClientSecret, RedirectURIs: append([]string{RedirectURL}, o.redirects...), NoRefresh: !o.refresh}},
 		Users:         users,
 		Now:           o.now,
@@ -257,6 +265,7 @@ func Start(opts ...Option) (*Server, error) {
 		},
 	})
 	if err != nil {
+		ln.Close()
 		return nil, fmt.Errorf("autosharestest: %w", err)
 	}
 	s.eng = eng
@@ -264,11 +273,8 @@ func Start(opts ...Option) (*Server, error) {
 	eng.Mount(mux)
 	mux.HandleFunc("GET "+logoutPath, s.logout)
 	if err := s.routes(mux); err != nil {
+		ln.Close()
 		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("autosharestest: listening on 127.0.0.1: %w", err)
 	}
 	s.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
 	s.srv.Start()

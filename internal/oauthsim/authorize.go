@@ -204,9 +204,15 @@ func (e *Engine) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	auto := e.byUsername[e.autoApprove]
 	e.mu.Unlock()
 
+	signup := e.cfg.Signup != nil && (q.Get("enableRegistration") == "true" && q.Get("page") == "signup" ||
+		q.Get("screen_hint") == "signup")
 	if r.Method == http.MethodGet {
-		if auto != nil {
+		if auto != nil && !signup {
 			e.approve(w, r, ar, auto)
+			return
+		}
+		if signup {
+			e.signupPage(w, r, ar, http.StatusOK, "")
 			return
 		}
 		e.consentPage(w, r, ar, http.StatusOK, "")
@@ -219,6 +225,10 @@ func (e *Engine) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	decision := r.PostForm.Get("decision")
+	if signup && decision == "signup" {
+		e.register(w, r, ar)
+		return
+	}
 	if decision == "deny" {
 		e.redirectError(w, r, ar, oauthErr(EndpointAuthorize, http.StatusBadRequest, "access_denied",
 			ReasonDenied, "the user declined the request"))

@@ -215,3 +215,42 @@ func redact(err error) error {
 	}
 	return err
 }
+
+// Signup follows authURL, an authorization request that opens the
+// registration form (Config.Signup), and signs up with the browser's
+// username as the email, its password and this display name. It returns
+// the callback URL, as Login does; the new user can log in afterwards.
+func (b *Browser) Signup(ctx context.Context, authURL, name string) (string, error) {
+	resp, err := b.do(ctx, http.MethodGet, authURL, nil)
+	if err != nil {
+		return "", err
+	}
+	if loc, ok, err := location(resp, authURL); ok || err != nil {
+		return loc, err
+	}
+	page, err := readPage(resp)
+	if err != nil {
+		return "", err
+	}
+	if !strings.Contains(page, `id="oauthsim-signup"`) {
+		return "", fmt.Errorf("oauthsim browser: authorize answered HTTP %d without a sign-up form", resp.StatusCode)
+	}
+	form := url.Values{"email": {b.username}, "password": {b.password}, "name": {name}, "decision": {"signup"}}
+	resp, err = b.do(ctx, http.MethodPost, authURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	loc, ok, err := location(resp, authURL)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		page, _ := readPage(resp)
+		msg := "no redirect"
+		if i := strings.Index(page, `role="alert">`); i >= 0 {
+			msg, _, _ = strings.Cut(page[i+len(`role="alert">`):], "<")
+		}
+		return "", fmt.Errorf("oauthsim browser: sign-up answered HTTP %d: %s", resp.StatusCode, msg)
+	}
+	return loc, nil
+}

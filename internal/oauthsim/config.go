@@ -204,6 +204,15 @@ type Config struct {
 	// redirect URIs then need an exact match like any other.
 	ExactLoopbackPort bool
 
+	// Signup, when set, turns the registration form on: an authorization
+	// request with enableRegistration=true&page=signup (AutoShares' Auth0
+	// link) or screen_hint=signup shows a sign-up form instead of the login
+	// form. On submit Signup receives the new user (Username is the email,
+	// Password, Name and the email claim filled in; no ID) and returns it
+	// with its ID, or an error shown on the form; the engine then adds the
+	// user, who can log in from then on, and approves the request as them.
+	Signup func(u User) (User, error)
+
 	// OnInvalidate, when set, is told of access tokens that stopped being
 	// valid before their expiry (revocation, a replayed code or refresh
 	// token, RevokeOldAccess, Invalidate), so that an emulator can close

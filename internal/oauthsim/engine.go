@@ -62,7 +62,6 @@ type Engine struct {
 	now     func() time.Time
 	faults  *Faults
 	handler http.Handler // faults in front of serve
-	idKey   []byte       // signs ID tokens of public clients
 
 	authorizePath, tokenPath, revokePath, userinfoPath string
 
@@ -155,14 +154,14 @@ func New(cfg Config) (*Engine, error) {
 	if now == nil {
 		now = time.Now
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("oauthsim: reading random bytes: %w", err)
+	if cfg.Issuer != "" && cfg.Wire.Fields.IDToken != "" {
+		if _, err := signingKey(); err != nil {
+			return nil, fmt.Errorf("oauthsim: generating the ID-token key: %w", err)
+		}
 	}
 	e := &Engine{
 		cfg:           cfg,
 		now:           now,
-		idKey:         key,
 		authorizePath: nameOr(cfg.Wire.AuthorizePath, defaultAuthorizePath),
 		tokenPath:     nameOr(cfg.Wire.TokenPath, defaultTokenPath),
 		revokePath:    nameOr(cfg.Wire.RevokePath, defaultRevokePath),
@@ -286,6 +285,10 @@ func (e *Engine) Mount(mux *http.ServeMux) {
 			mux.Handle(p, e)
 		}
 	}
+	if e.oidcOn() {
+		mux.Handle(discoveryPath, e)
+		mux.Handle(jwksPath, e)
+	}
 }
 
 func (e *Engine) route(path string) Endpoint {
@@ -307,6 +310,10 @@ func (e *Engine) route(path string) Endpoint {
 		return EndpointRevoke
 	case eq(path, e.userinfoPath):
 		return EndpointUserinfo
+	case e.oidcOn() && path == discoveryPath:
+		return endpointDiscovery
+	case e.oidcOn() && path == jwksPath:
+		return endpointJWKS
 	}
 	return ""
 }
@@ -327,6 +334,10 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 		e.serveRevoke(w, r)
 	case EndpointUserinfo:
 		e.serveUserinfo(w, r)
+	case endpointDiscovery:
+		e.serveDiscovery(w, r)
+	case endpointJWKS:
+		e.serveJWKS(w, r)
 	default:
 		http.NotFound(w, r)
 	}

@@ -128,8 +128,9 @@ func (e *Engine) Protect(next http.Handler, onError func(http.ResponseWriter, *h
 	})
 }
 
-// serveUserinfo answers the OIDC userinfo request: sub, name,
-// preferred_username and the user's claims.
+// serveUserinfo answers the OIDC userinfo request: sub,
+// preferred_username and the claims the token's scopes release
+// (scopedClaims: email only with "email", name only with "profile").
 func (e *Engine) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
@@ -145,15 +146,8 @@ func (e *Engine) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	u, ok := e.users[g.UserID]
 	var body map[string]any
 	if ok {
-		body = make(map[string]any, len(u.Claims)+3)
-		for k, v := range u.Claims {
-			body[k] = v
-		}
-		body["sub"] = u.ID
+		body = e.scopedClaims(u, g.Scopes)
 		body["preferred_username"] = u.Username
-		if u.Name != "" {
-			body["name"] = u.Name
-		}
 	}
 	e.mu.Unlock()
 	if !ok {

@@ -338,7 +338,7 @@ func (e *Engine) refreshGrant(c *Client, v url.Values, pkceOnly bool, now time.T
 		set.refresh = tok
 	}
 	if e.cfg.Wire.Fields.IDToken != "" && slices.Contains(scopes, "openid") {
-		set.idToken = e.idToken(c, u, f.nonce, now, g.Expiry)
+		set.idToken = e.idToken(c, u, g.Scopes, f.nonce, now, g.Expiry)
 	}
 	return set, nil
 }

@@ -371,13 +371,22 @@ func TestIDTokenAndUserinfo(t *testing.T) {
 	assert.Equal(t, "app", claims["aud"])
 	assert.Equal(t, "n-1", claims["nonce"])
 	assert.Equal(t, "https://signin.example.com/", claims["iss"])
-	assert.Equal(t, "alice@example.com", claims["email"])
+	assert.NotContains(t, claims, "email", "email is released only with the email scope")
+	assert.Equal(t, "Alice A.", claims["name"])
 
 	req, _ := http.NewRequest(http.MethodGet, v.url("/userinfo"), nil)
 	req.Header.Set("Authorization", "Bearer "+str(body, "access_token"))
 	st, info, _ := v.do(req)
 	require.Equal(t, http.StatusOK, st)
-	assert.Equal(t, map[string]any{"sub": "u1", "preferred_username": "alice", "name": "Alice A.", "email": "alice@example.com"}, info)
+	assert.Equal(t, map[string]any{"sub": "u1", "preferred_username": "alice", "nickname": "alice", "name": "Alice A."}, info)
+
+	body = v.tokens(url.Values{"scope": {"openid email"}})
+	req, _ = http.NewRequest(http.MethodGet, v.url("/userinfo"), nil)
+	req.Header.Set("Authorization", "Bearer "+str(body, "access_token"))
+	st, info, _ = v.do(req)
+	require.Equal(t, http.StatusOK, st)
+	assert.Equal(t, map[string]any{"sub": "u1", "preferred_username": "alice", "email": "alice@example.com"}, info,
+		"without profile the name is withheld")
 
 	req, _ = http.NewRequest(http.MethodGet, v.url("/userinfo"), nil)
 	st, _, h := v.do(req)

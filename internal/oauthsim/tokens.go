@@ -1,10 +1,6 @@
 package oauthsim
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -74,7 +70,7 @@ func (e *Engine) mintUserLocked(c *Client, u *User, grantType string, scopes []s
 	}
 	set.access = e.newAccessLocked(g, fid)
 	if e.cfg.Wire.Fields.IDToken != "" && slices.Contains(scopes, "openid") {
-		set.idToken = e.idToken(c, u, nonce, now, g.Expiry)
+		set.idToken = e.idToken(c, u, scopes, nonce, now, g.Expiry)
 	}
 	return set
 }
@@ -91,44 +87,6 @@ func (e *Engine) mintAppOnlyLocked(c *Client, scopes []string, audience string, 
 		AppOnly: true, GrantType: "client_credentials", IssuedAt: now,
 		Expiry: e.accessExpiry("client_credentials", now)}
 	return e.newAccessLocked(g, ""), g
-}
-
-// idToken returns a compact JWS (HS256) with the OIDC claims of u. It is
-// keyed with the client secret, as Auth0 does for HS256 clients, or with a
-// per-engine key for public clients; emulator tests only decode it.
-func (e *Engine) idToken(c *Client, u *User, nonce string, now, exp time.Time) string {
-	claims := map[string]any{}
-	for k, v := range u.Claims {
-		claims[k] = v
-	}
-	claims["sub"] = u.ID
-	claims["aud"] = c.ID
-	claims["iat"] = now.Unix()
-	claims["exp"] = exp.Unix()
-	if u.Name != "" {
-		claims["name"] = u.Name
-	}
-	claims["nickname"] = u.Username
-	if e.cfg.Issuer != "" {
-		claims["iss"] = e.cfg.Issuer
-	}
-	if nonce != "" {
-		claims["nonce"] = nonce
-	}
-	hdr, _ := json.Marshal(map[string]string{"alg": "HS256", "typ": "JWT"})
-	body, err := json.Marshal(claims)
-	if err != nil {
-		body = []byte("{}")
-	}
-	enc := base64.RawURLEncoding
-	signing := enc.EncodeToString(hdr) + "." + enc.EncodeToString(body)
-	key := []byte(c.Secret)
-	if len(key) == 0 {
-		key = e.idKey
-	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(signing))
-	return signing + "." + enc.EncodeToString(mac.Sum(nil))
 }
 
 // tokenBody builds a token answer in the wire's field names.

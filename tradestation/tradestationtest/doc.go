@@ -31,9 +31,14 @@
 //	quotes, err := c.Quotes.Get(ctx, "MSFT")
 //	fmt.Println(quotes[0].Symbol, quotes[0].Last, err) // MSFT 412.37 <nil>
 //
-// Not reproduced: ID tokens are signed with the client secret (HS256) and
-// there is no OpenID discovery document or JWKS, so an OpenID relying party
-// cannot verify them; the v3 HTTP streams (quotes, bars, orders,
+// The v3 sign-in server is an OpenID provider: its discovery document and
+// JWKS are at /.well-known/openid-configuration and /.well-known/jwks.json,
+// ID tokens are RS256 JWTs with iss (URL()+"/"), aud, sub, iat, exp and
+// the request's nonce, and they and /userinfo release name only with the
+// profile scope and email only with email.
+//
+// Not reproduced: signing-key rotation (one key serves every emulator of
+// the process); the v3 HTTP streams (quotes, bars, orders,
 // positions) and their heartbeats are absent; Auth0's real sign-in pages,
 // multi-factor steps and consent screens are one plain form; the AOP
 // account-opening paths are a stand-in (TradeStation does not publish
