@@ -207,9 +207,11 @@ func (v asView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error) 
 	if err != nil {
 		return nil, err
 	}
-	// The answer to placing is the order as accepted; read it back for
-	// its state after any fill.
-	return v.GetOrder(ctx, r.Account, strconv.FormatInt(o.ID, 10))
+	n := asOrder(*o)
+	if n.Symbol == "" {
+		n.Symbol = r.Symbol
+	}
+	return &n, nil
 }
 
 func (v asView) CancelOrder(ctx context.Context, accountID, orderID string) error {

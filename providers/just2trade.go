@@ -138,7 +138,7 @@ func (v j2tView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error)
 	if err != nil {
 		return nil, err
 	}
-	return v.GetOrder(ctx, r.Account, id)
+	return accepted(just2trade.Name, r, id, id), nil
 }
 
 func (v j2tView) CancelOrder(ctx context.Context, _, orderID string) error {

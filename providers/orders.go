@@ -17,8 +17,10 @@ import (
 // missing from its APIRow, a client order ID where it has none) is refused
 // with an error matching auth.ErrUnsupported before anything is sent.
 type Trader interface {
-	// PlaceOrder sends r and returns the order as the broker then reports
-	// it (a marketable order may come back filled).
+	// PlaceOrder sends r and returns the order as accepted, from the
+	// broker's answer alone (one request): its ID and, where the answer
+	// carries no more, r's fields with status open. GetOrder reads its
+	// later state (a fill, say).
 	PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error)
 	// CancelOrder cancels an open order.
 	CancelOrder(ctx context.Context, accountID, orderID string) error
@@ -155,7 +157,10 @@ func (a APIRow) checkOrder(broker string, r OrderRequest) error {
 	return nil
 }
 
-// unsupportedCall is the error of a call the broker's API lacks.
-func unsupportedCall(broker, what string) error {
-	return fmt.Errorf("providers: %s: %s: %w", broker, what, auth.ErrUnsupported)
+// accepted is the order r as a broker accepted it under id, for brokers
+// whose answer to placing carries the ID only.
+func accepted(broker string, r OrderRequest, id string, raw any) *Order {
+	return &Order{Broker: broker, AccountID: r.Account, ID: id, ClientOrderID: r.ClientOrderID, Symbol: r.Symbol,
+		Side: r.Side, Type: r.Type, TimeInForce: r.TimeInForce, Status: StatusOpen, Quantity: r.Quantity,
+		LimitPrice: r.LimitPrice, StopPrice: r.StopPrice, Raw: raw}
 }

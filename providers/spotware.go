@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
@@ -76,12 +77,20 @@ func openSpotwareView(ctx context.Context, p auth.Provider, src auth.TokenSource
 		_ = s.Close()
 		return nil, err
 	}
-	return &swView{s: s, account: account}, nil
+	return &swView{s: s, account: account, authed: map[int64]bool{account: true}}, nil
 }
 
 type swView struct {
 	s       *spotware.Session
 	account int64
+
+	// mu guards what the view learnt once per account: that the session
+	// authorized it (the session keeps it so across reconnects), and its
+	// symbols, so that placing an order is one round trip.
+	mu      sync.Mutex
+	authed  map[int64]bool
+	symbols map[int64][]spotware.Symbol
+	byKey   map[int64]map[string]spotware.Symbol // by symbolKey
 }
 
 func (v *swView) Broker() string { return spotware.Name }
@@ -170,15 +179,63 @@ func (v *swView) authorized(ctx context.Context, accountID string) (int64, error
 	if err != nil {
 		return 0, rest.Invalid(spotware.Name, "account ID %.30q is not a number", accountID)
 	}
+	v.mu.Lock()
+	done := v.authed[id]
+	v.mu.Unlock()
+	if done {
+		return id, nil
+	}
 	if err := v.s.AuthorizeAccount(ctx, id); err != nil && !errors.Is(err, spotware.ErrAlreadyLoggedIn) {
 		return 0, err
 	}
+	v.mu.Lock()
+	if v.authed == nil {
+		v.authed = map[int64]bool{}
+	}
+	v.authed[id] = true
+	v.mu.Unlock()
 	return id, nil
+}
+
+// symbolList is the account's symbols, read once.
+func (v *swView) symbolList(ctx context.Context, account int64) ([]spotware.Symbol, error) {
+	v.mu.Lock()
+	all, ok := v.symbols[account]
+	v.mu.Unlock()
+	if ok {
+		return all, nil
+	}
+	all, err := v.s.Symbols(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]spotware.Symbol, len(all))
+	for _, s := range all {
+		byKey[symbolKey(s.Name)] = s
+	}
+	v.mu.Lock()
+	if v.symbols == nil {
+		v.symbols, v.byKey = map[int64][]spotware.Symbol{}, map[int64]map[string]spotware.Symbol{}
+	}
+	v.symbols[account], v.byKey[account] = all, byKey
+	v.mu.Unlock()
+	return all, nil
+}
+
+// symbol is the account's symbol named name, in any spelling.
+func (v *swView) symbol(ctx context.Context, account int64, name string) (spotware.Symbol, bool, error) {
+	if _, err := v.symbolList(ctx, account); err != nil {
+		return spotware.Symbol{}, false, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s, ok := v.byKey[account][symbolKey(name)]
+	return s, ok, nil
 }
 
 // symbolNames maps the account's symbol IDs to their names.
 func (v *swView) symbolNames(ctx context.Context, account int64) (map[int64]string, error) {
-	all, err := v.s.Symbols(ctx, account)
+	all, err := v.symbolList(ctx, account)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +250,7 @@ func (v *swView) symbolNames(ctx context.Context, account int64) (map[int64]stri
 // of each, and unsubscribes. A symbol asked for twice, in any spelling, is
 // subscribed once and quoted under each spelling.
 func (v *swView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) {
-	all, err := v.s.Symbols(ctx, v.account)
+	all, err := v.symbolList(ctx, v.account)
 	if err != nil {
 		return nil, err
 	}
@@ -280,19 +337,18 @@ func (v *swView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error)
 	if err != nil {
 		return nil, err
 	}
-	all, err := v.s.Symbols(ctx, id)
+	sym, ok, err := v.symbol(ctx, id, r.Symbol)
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(all, func(s spotware.Symbol) bool { return symbolKey(s.Name) == symbolKey(r.Symbol) })
-	if i < 0 {
+	if !ok {
 		return nil, rest.Invalid(spotware.Name, "unknown symbol %.30q", r.Symbol)
 	}
 	side := spotware.Buy
 	if r.Side == Sell {
 		side = spotware.Sell
 	}
-	e, err := v.s.PlaceOrder(ctx, id, spotware.OrderRequest{SymbolID: all[i].ID, Side: side, Type: swTypes[r.Type],
+	e, err := v.s.PlaceOrder(ctx, id, spotware.OrderRequest{SymbolID: sym.ID, Side: side, Type: swTypes[r.Type],
 		Volume: r.Quantity, LimitPrice: r.LimitPrice, StopPrice: r.StopPrice, ClientOrderID: r.ClientOrderID})
 	if err != nil {
 		return nil, err
@@ -300,7 +356,7 @@ func (v *swView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error)
 	if e.Order == nil {
 		return nil, fmt.Errorf("spotware: the %s answer carries no order", e.Type)
 	}
-	o := swOrder(r.Account, all[i].Name, *e.Order)
+	o := swOrder(r.Account, sym.Name, *e.Order)
 	return &o, nil
 }
 

@@ -143,7 +143,10 @@ func (v tsView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error) 
 		}
 		return nil, err
 	}
-	return v.GetOrder(ctx, r.Account, res[0].OrderID)
+	if r.TimeInForce == "" {
+		r.TimeInForce = tif
+	}
+	return accepted(tradestation.Name, r, res[0].OrderID, res[0]), nil
 }
 
 func (v tsView) CancelOrder(ctx context.Context, _, orderID string) error {
