@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -25,6 +26,12 @@ type APIRow struct {
 	// Bars, Positions, Balances and Streaming: historical bars, open
 	// positions, account balances and streamed prices or executions.
 	Bars, Positions, Balances, Streaming bool
+}
+
+// clone is a copy sharing no slice with a.
+func (a APIRow) clone() APIRow {
+	a.OrderTypes, a.TimeInForce = slices.Clone(a.OrderTypes), slices.Clone(a.TimeInForce)
+	return a
 }
 
 // WriteAPITable prints r's API capability table as Markdown, one row per

@@ -274,3 +274,14 @@ func TestREADMEAPITable(t *testing.T) {
 	}
 	assert.Equal(t, want.String(), table, "regenerate the README table with providers.WriteAPITable")
 }
+
+// TestAPIRowIsACopy: changing a looked-up entry's API row changes neither
+// the registry nor another registry's checks.
+func TestAPIRowIsACopy(t *testing.T) {
+	b, err := providers.Builtin().Lookup("spotware")
+	require.NoError(t, err)
+	b.API.OrderTypes[0] = providers.StopLimit
+	again, err := providers.Builtin().Lookup("spotware")
+	require.NoError(t, err)
+	assert.NotContains(t, again.API.OrderTypes, providers.StopLimit)
+}

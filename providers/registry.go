@@ -134,6 +134,7 @@ func (r *Registry) Register(b Broker) error {
 	}
 	b.Env = slices.Clone(b.Env)
 	b.Row.Broker = b.Name
+	b.API = b.API.clone()
 	b.API.Broker = b.Name
 	r.brokers = slices.Insert(r.brokers, i, b)
 	return nil
@@ -146,6 +147,7 @@ func (r *Registry) Lookup(name string) (Broker, error) {
 	for _, b := range r.brokers {
 		if b.Name == n {
 			b.Env = slices.Clone(b.Env)
+			b.API = b.API.clone()
 			return b, nil
 		}
 	}
