@@ -12,6 +12,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
+	"github.com/brokerkit/brokerkit/internal/rest"
 )
 
 // autoShares is the AutoShares entry: an Auth0 tenant, an API key on every
@@ -44,6 +45,8 @@ func autoShares() Broker {
 			SlidingExpiry: No, Environments: []auth.Environment{auth.Live, auth.Demo},
 			Note: "Auth0 tenant; API secret key header on every call"},
 		Symbols: []string{"AAPL", "MSFT", "TSLA"},
+		API:     asAPI,
+		Lot:     decimal.NewFromInt(1),
 	}
 }
 
@@ -166,4 +169,124 @@ func (v asView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) 
 		}
 	}
 	return out, err
+}
+
+// asAPI is AutoShares' line of the API table.
+var asAPI = APIRow{Place: true, Cancel: true,
+	OrderTypes:    []OrderType{Market, Limit, Stop, StopLimit},
+	TimeInForce:   []TimeInForce{Day, GTC},
+	ClientOrderID: true, Positions: true, Balances: true}
+
+var (
+	asTypes = map[OrderType]string{Market: autoshares.OrderMarket, Limit: autoshares.OrderLimit,
+		Stop: autoshares.OrderStop, StopLimit: autoshares.OrderStopLimit}
+	asTIF   = map[TimeInForce]string{Day: autoshares.TimeInForceDay, GTC: autoshares.TimeInForceGoodTillCancel}
+	asSides = map[Side]string{Buy: autoshares.SideBuy, Sell: autoshares.SideSell}
+)
+
+// asID parses an AutoShares account or order ID.
+func asID(what, id string) (int64, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return 0, rest.Invalid(autoshares.Name, "%s ID %.30q is not a number", what, id)
+	}
+	return n, nil
+}
+
+func (v asView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error) {
+	if err := asAPI.checkOrder(autoshares.Name, r); err != nil {
+		return nil, err
+	}
+	acct, err := asID("account", r.Account)
+	if err != nil {
+		return nil, err
+	}
+	o, err := v.c.Orders.Place(ctx, acct, autoshares.OrderRequest{Symbol: r.Symbol, ClientID: r.ClientOrderID,
+		Type: asTypes[r.Type], Side: asSides[r.Side], Quantity: r.Quantity, Price: r.LimitPrice,
+		StopPrice: r.StopPrice, TimeInForce: asTIF[r.TimeInForce]})
+	if err != nil {
+		return nil, err
+	}
+	n := asOrder(*o)
+	if n.Symbol == "" {
+		n.Symbol = r.Symbol
+	}
+	return &n, nil
+}
+
+func (v asView) CancelOrder(ctx context.Context, accountID, orderID string) error {
+	acct, err := asID("account", accountID)
+	if err != nil {
+		return err
+	}
+	id, err := asID("order", orderID)
+	if err != nil {
+		return err
+	}
+	return v.c.Orders.Cancel(ctx, acct, id)
+}
+
+func (v asView) GetOrder(ctx context.Context, accountID, orderID string) (*Order, error) {
+	acct, err := asID("account", accountID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := asID("order", orderID)
+	if err != nil {
+		return nil, err
+	}
+	o, err := v.c.Orders.Get(ctx, acct, id)
+	if err != nil {
+		return nil, err
+	}
+	n := asOrder(*o)
+	return &n, nil
+}
+
+func (v asView) ListOrders(ctx context.Context, accountID string) ([]Order, error) {
+	acct, err := asID("account", accountID)
+	if err != nil {
+		return nil, err
+	}
+	page, err := v.c.Orders.List(ctx, acct, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []Order
+	for o, err := range page.All(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, asOrder(o))
+	}
+	return out, nil
+}
+
+func asOrder(o autoshares.Order) Order {
+	n := Order{Broker: autoshares.Name, AccountID: strconv.FormatInt(o.AccountID, 10), ID: strconv.FormatInt(o.ID, 10),
+		ClientOrderID: o.ClientID, Symbol: o.Symbol, Quantity: o.Quantity, FilledQuantity: o.ExecutedQuantity,
+		LimitPrice: o.Price, StopPrice: o.StopPrice, FillPrice: o.AveragePrice, Status: StatusOpen, Raw: o}
+	for t, s := range asTypes {
+		if s == o.Type {
+			n.Type = t
+		}
+	}
+	for t, s := range asTIF {
+		if s == o.TimeInForce {
+			n.TimeInForce = t
+		}
+	}
+	n.Side = Buy
+	if strings.HasPrefix(o.Side, "Sell") {
+		n.Side = Sell
+	}
+	switch strings.ToLower(o.Status) {
+	case "filled":
+		n.Status = StatusFilled
+	case "canceled", "cancelled", "expired":
+		n.Status = StatusCanceled
+	case "rejected":
+		n.Status = StatusRejected
+	}
+	return n
 }

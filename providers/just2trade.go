@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"strings"
 
 	"github.com/brokerkit/brokerkit/auth"
@@ -33,6 +34,8 @@ func just2Trade() Broker {
 			SlidingExpiry: Yes, Environments: []auth.Environment{just2trade.EnvJust2Trade, just2trade.EnvLime},
 			Note: "no refresh grant: 24 h token prolonged by use (Lime: fixed 3:00 AM ET expiry)"},
 		Symbols: []string{"AAPL", "MSFT", "TSLA"},
+		API:     j2tAPI,
+		Lot:     decimal.NewFromInt(1),
 	}
 }
 
@@ -110,4 +113,81 @@ func (v j2tView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error)
 			Last: valid(q.Last), Time: q.Date.Time, Raw: q}
 	}
 	return out, err
+}
+
+// j2tAPI is Just2Trade's line of the API table. Client order IDs are a
+// Lime feature only, so providers sends none.
+var j2tAPI = APIRow{Place: true, Cancel: true,
+	OrderTypes:  []OrderType{Market, Limit, Stop, StopLimit},
+	TimeInForce: []TimeInForce{Day, GTC},
+	Bars:        true, Positions: true, Balances: true}
+
+var (
+	j2tTypes = map[OrderType]just2trade.OrderType{Market: just2trade.Market, Limit: just2trade.Limit,
+		Stop: just2trade.Stop, StopLimit: just2trade.StopLimit}
+	j2tTIF = map[TimeInForce]just2trade.TimeInForce{Day: just2trade.Day, GTC: just2trade.GoodTillCancel}
+)
+
+func (v j2tView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error) {
+	if err := j2tAPI.checkOrder(just2trade.Name, r); err != nil {
+		return nil, err
+	}
+	id, err := v.c.Orders.Place(ctx, just2trade.OrderRequest{AccountNumber: r.Account, Symbol: r.Symbol,
+		Quantity: r.Quantity, Price: r.LimitPrice, StopPrice: r.StopPrice, TimeInForce: j2tTIF[r.TimeInForce],
+		Type: j2tTypes[r.Type], Side: just2trade.Side(r.Side)})
+	if err != nil {
+		return nil, err
+	}
+	return accepted(just2trade.Name, r, id, id), nil
+}
+
+func (v j2tView) CancelOrder(ctx context.Context, _, orderID string) error {
+	_, err := v.c.Orders.Cancel(ctx, orderID, "")
+	return err
+}
+
+func (v j2tView) GetOrder(ctx context.Context, _, orderID string) (*Order, error) {
+	o, err := v.c.Orders.Get(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	n := j2tOrder(*o)
+	return &n, nil
+}
+
+func (v j2tView) ListOrders(ctx context.Context, accountID string) ([]Order, error) {
+	os, err := v.c.Orders.Active(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Order, len(os))
+	for i, o := range os {
+		out[i] = j2tOrder(o)
+	}
+	return out, nil
+}
+
+func j2tOrder(o just2trade.Order) Order {
+	n := Order{Broker: just2trade.Name, AccountID: o.AccountNumber, ID: o.ID(), Symbol: o.Symbol,
+		Side: Side(o.Side), Quantity: o.Quantity, FilledQuantity: o.ExecutedQuantity, LimitPrice: o.Price,
+		StopPrice: o.StopPrice, FillPrice: o.ExecutedPrice, Status: StatusOpen, Raw: o}
+	for t, s := range j2tTypes {
+		if s == o.Type {
+			n.Type = t
+		}
+	}
+	for t, s := range j2tTIF {
+		if s == o.TimeInForce {
+			n.TimeInForce = t
+		}
+	}
+	switch o.Status {
+	case just2trade.StatusFilled:
+		n.Status = StatusFilled
+	case just2trade.StatusCanceled, just2trade.StatusExpired, just2trade.StatusReplaced, just2trade.StatusDoneForDay:
+		n.Status = StatusCanceled
+	case just2trade.StatusRejected:
+		n.Status = StatusRejected
+	}
+	return n
 }

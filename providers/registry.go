@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/brokerkit/brokerkit/auth"
 )
 
@@ -74,8 +76,15 @@ type Broker struct {
 	// Row is the broker's line of the capability table (Row.Broker is
 	// filled in from Name).
 	Row Row
+	// API is the broker's line of the API capability table (API.Broker
+	// is filled in from Name); its View's PlaceOrder refuses what it
+	// lacks.
+	API APIRow
 	// Symbols are instruments the broker quotes, for examples and demos.
 	Symbols []string
+	// Lot is a small order quantity of Symbols (a share, a thousand units
+	// of a currency), for examples and demos.
+	Lot decimal.Decimal
 }
 
 // EnvVar is one environment variable FromEnv reads:
@@ -125,6 +134,8 @@ func (r *Registry) Register(b Broker) error {
 	}
 	b.Env = slices.Clone(b.Env)
 	b.Row.Broker = b.Name
+	b.API = b.API.clone()
+	b.API.Broker = b.Name
 	r.brokers = slices.Insert(r.brokers, i, b)
 	return nil
 }
@@ -136,6 +147,7 @@ func (r *Registry) Lookup(name string) (Broker, error) {
 	for _, b := range r.brokers {
 		if b.Name == n {
 			b.Env = slices.Clone(b.Env)
+			b.API = b.API.clone()
 			return b, nil
 		}
 	}

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/spotware"
 )
 
@@ -29,6 +33,8 @@ func spotwareBroker() Broker {
 			SlidingExpiry: No, Environments: []auth.Environment{auth.Live, auth.Demo},
 			Note: "token by GET, camelCase JSON; single-use refresh token; API is protobuf over TLS"},
 		Symbols: []string{"EURUSD", "GBPUSD", "XAUUSD"},
+		API:     swAPI,
+		Lot:     decimal.NewFromInt(10000),
 	}
 }
 
@@ -71,12 +77,20 @@ func openSpotwareView(ctx context.Context, p auth.Provider, src auth.TokenSource
 		_ = s.Close()
 		return nil, err
 	}
-	return &swView{s: s, account: account}, nil
+	return &swView{s: s, account: account, authed: map[int64]bool{account: true}}, nil
 }
 
 type swView struct {
 	s       *spotware.Session
 	account int64
+
+	// mu guards what the view learnt once per account: that the session
+	// authorized it (the session keeps it so across reconnects), and its
+	// symbols, so that placing an order is one round trip.
+	mu      sync.Mutex
+	authed  map[int64]bool
+	symbols map[int64][]spotware.Symbol
+	byKey   map[int64]map[string]spotware.Symbol // by symbolKey
 }
 
 func (v *swView) Broker() string { return spotware.Name }
@@ -110,15 +124,9 @@ func (v *swView) Accounts(ctx context.Context) ([]Account, error) {
 }
 
 func (v *swView) Balances(ctx context.Context, accountID string) (*Balance, error) {
-	id, err := strconv.ParseInt(accountID, 10, 64)
+	id, err := v.authorized(ctx, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("spotware: account ID %q is not a number", accountID)
-	}
-	// cTrader answers only for accounts authorized on the session.
-	if err := v.s.AuthorizeAccount(ctx, id); err != nil {
-		if !errors.Is(err, spotware.ErrAlreadyLoggedIn) {
-			return nil, err
-		}
+		return nil, err
 	}
 	t, err := v.s.Trader(ctx, id)
 	if err != nil {
@@ -135,16 +143,114 @@ func (v *swView) Balances(ctx context.Context, accountID string) (*Balance, erro
 	return b, nil
 }
 
-// Positions is not in the part of the cTrader API brokerkit speaks.
+// Positions are the account's open positions, from a reconcile.
 func (v *swView) Positions(ctx context.Context, accountID string) ([]Position, error) {
-	return nil, fmt.Errorf("spotware: positions: %w", auth.ErrUnsupported)
+	id, err := v.authorized(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := v.s.Reconcile(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	names, err := v.symbolNames(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Position, 0, len(r.Positions))
+	for _, p := range r.Positions {
+		if p.Status != "POSITION_STATUS_OPEN" {
+			continue
+		}
+		qty := p.Volume
+		if p.Side == spotware.Sell {
+			qty = qty.Neg()
+		}
+		out = append(out, Position{Broker: spotware.Name, AccountID: accountID, Symbol: names[p.SymbolID],
+			Quantity: qty, AveragePrice: p.Price, Raw: p})
+	}
+	return out, nil
+}
+
+// authorized parses accountID and authorizes it on the session (cTrader
+// answers only for accounts authorized there).
+func (v *swView) authorized(ctx context.Context, accountID string) (int64, error) {
+	id, err := strconv.ParseInt(accountID, 10, 64)
+	if err != nil {
+		return 0, rest.Invalid(spotware.Name, "account ID %.30q is not a number", accountID)
+	}
+	v.mu.Lock()
+	done := v.authed[id]
+	v.mu.Unlock()
+	if done {
+		return id, nil
+	}
+	if err := v.s.AuthorizeAccount(ctx, id); err != nil && !errors.Is(err, spotware.ErrAlreadyLoggedIn) {
+		return 0, err
+	}
+	v.mu.Lock()
+	if v.authed == nil {
+		v.authed = map[int64]bool{}
+	}
+	v.authed[id] = true
+	v.mu.Unlock()
+	return id, nil
+}
+
+// symbolList is the account's symbols, read once.
+func (v *swView) symbolList(ctx context.Context, account int64) ([]spotware.Symbol, error) {
+	v.mu.Lock()
+	all, ok := v.symbols[account]
+	v.mu.Unlock()
+	if ok {
+		return all, nil
+	}
+	all, err := v.s.Symbols(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]spotware.Symbol, len(all))
+	for _, s := range all {
+		byKey[symbolKey(s.Name)] = s
+	}
+	v.mu.Lock()
+	if v.symbols == nil {
+		v.symbols, v.byKey = map[int64][]spotware.Symbol{}, map[int64]map[string]spotware.Symbol{}
+	}
+	v.symbols[account], v.byKey[account] = all, byKey
+	v.mu.Unlock()
+	return all, nil
+}
+
+// symbol is the account's symbol named name, in any spelling.
+func (v *swView) symbol(ctx context.Context, account int64, name string) (spotware.Symbol, bool, error) {
+	if _, err := v.symbolList(ctx, account); err != nil {
+		return spotware.Symbol{}, false, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s, ok := v.byKey[account][symbolKey(name)]
+	return s, ok, nil
+}
+
+// symbolNames maps the account's symbol IDs to their names.
+func (v *swView) symbolNames(ctx context.Context, account int64) (map[int64]string, error) {
+	all, err := v.symbolList(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(all))
+	for _, s := range all {
+		out[s.ID] = s.Name
+	}
+	return out, nil
 }
 
 // Quotes subscribes to the symbols' spots, waits for a price on both sides
 // of each, and unsubscribes. A symbol asked for twice, in any spelling, is
 // subscribed once and quoted under each spelling.
 func (v *swView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) {
-	all, err := v.s.Symbols(ctx, v.account)
+	all, err := v.symbolList(ctx, v.account)
 	if err != nil {
 		return nil, err
 	}
@@ -211,4 +317,138 @@ func (v *swView) firstQuotes(ctx context.Context, ids []int64) (map[int64]spotwa
 		}
 	}
 	return got, nil
+}
+
+// swAPI is cTrader's line of the API table. Its stop-limit order is a
+// stop with a slippage bound, not a limit price, so a normalized
+// stop-limit is refused; pending orders are good till cancelled.
+var swAPI = APIRow{Place: true, Replace: true, Cancel: true,
+	OrderTypes:    []OrderType{Market, Limit, Stop},
+	TimeInForce:   []TimeInForce{GTC},
+	ClientOrderID: true, Bars: true, Positions: true, Balances: true, Streaming: true}
+
+var swTypes = map[OrderType]spotware.OrderType{Market: spotware.Market, Limit: spotware.Limit, Stop: spotware.Stop}
+
+func (v *swView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error) {
+	if err := swAPI.checkOrder(spotware.Name, r); err != nil {
+		return nil, err
+	}
+	id, err := v.authorized(ctx, r.Account)
+	if err != nil {
+		return nil, err
+	}
+	sym, ok, err := v.symbol(ctx, id, r.Symbol)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, rest.Invalid(spotware.Name, "unknown symbol %.30q", r.Symbol)
+	}
+	side := spotware.Buy
+	if r.Side == Sell {
+		side = spotware.Sell
+	}
+	e, err := v.s.PlaceOrder(ctx, id, spotware.OrderRequest{SymbolID: sym.ID, Side: side, Type: swTypes[r.Type],
+		Volume: r.Quantity, LimitPrice: r.LimitPrice, StopPrice: r.StopPrice, ClientOrderID: r.ClientOrderID})
+	if err != nil {
+		return nil, err
+	}
+	if e.Order == nil {
+		return nil, fmt.Errorf("spotware: the %s answer carries no order", e.Type)
+	}
+	o := swOrder(r.Account, sym.Name, *e.Order)
+	return &o, nil
+}
+
+func (v *swView) CancelOrder(ctx context.Context, accountID, orderID string) error {
+	acct, err := v.authorized(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(orderID, 10, 64)
+	if err != nil {
+		return rest.Invalid(spotware.Name, "order ID %.30q is not a number", orderID)
+	}
+	_, err = v.s.CancelOrder(ctx, acct, id)
+	return err
+}
+
+// GetOrder looks among the pending orders first, then in the history.
+func (v *swView) GetOrder(ctx context.Context, accountID, orderID string) (*Order, error) {
+	acct, err := v.authorized(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseInt(orderID, 10, 64)
+	if err != nil {
+		return nil, rest.Invalid(spotware.Name, "order ID %.30q is not a number", orderID)
+	}
+	r, err := v.s.Reconcile(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	orders := r.Orders
+	if !slices.ContainsFunc(orders, func(o spotware.Order) bool { return o.ID == id }) {
+		if orders, _, err = v.s.Orders(ctx, acct, time.Time{}, time.Time{}); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range orders {
+		if o.ID == id {
+			names, err := v.symbolNames(ctx, acct)
+			if err != nil {
+				return nil, err
+			}
+			n := swOrder(accountID, names[o.SymbolID], o)
+			return &n, nil
+		}
+	}
+	return nil, fmt.Errorf("spotware: order %s: %w", orderID, spotware.ErrNotFound)
+}
+
+// ListOrders lists the pending orders.
+func (v *swView) ListOrders(ctx context.Context, accountID string) ([]Order, error) {
+	acct, err := v.authorized(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := v.s.Reconcile(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	names, err := v.symbolNames(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Order, len(r.Orders))
+	for i, o := range r.Orders {
+		out[i] = swOrder(accountID, names[o.SymbolID], o)
+	}
+	return out, nil
+}
+
+func swOrder(accountID, symbol string, o spotware.Order) Order {
+	n := Order{Broker: spotware.Name, AccountID: accountID, ID: strconv.FormatInt(o.ID, 10),
+		ClientOrderID: o.ClientOrderID, Symbol: symbol, Side: Buy, Quantity: o.Volume, FilledQuantity: o.ExecutedVolume,
+		LimitPrice: o.LimitPrice, StopPrice: o.StopPrice, FillPrice: o.ExecutionPrice, Status: StatusOpen, Raw: o}
+	if o.Side == spotware.Sell {
+		n.Side = Sell
+	}
+	for t, s := range swTypes {
+		if s == o.Type {
+			n.Type = t
+		}
+	}
+	if o.TimeInForce == "GOOD_TILL_CANCEL" {
+		n.TimeInForce = GTC
+	}
+	switch o.Status {
+	case "ORDER_STATUS_FILLED":
+		n.Status = StatusFilled
+	case "ORDER_STATUS_CANCELLED", "ORDER_STATUS_EXPIRED":
+		n.Status = StatusCanceled
+	case "ORDER_STATUS_REJECTED":
+		n.Status = StatusRejected
+	}
+	return n
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"strings"
 
 	"github.com/brokerkit/brokerkit/auth"
@@ -33,6 +34,8 @@ func tradeStation() Broker {
 			SlidingExpiry: No, Environments: []auth.Environment{auth.Live, auth.Sim},
 			Note: "20-minute access tokens; audience per API (trading, AOP); v2 legacy flow available"},
 		Symbols: []string{"MSFT", "AAPL", "SPY"},
+		API:     tsAPI,
+		Lot:     decimal.NewFromInt(1),
 	}
 }
 
@@ -110,4 +113,105 @@ func (v tsView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) 
 			Last: valid(q.Last), Time: q.TradeTime.Time, Raw: q}
 	}
 	return out, err
+}
+
+// tsAPI is TradeStation v3's line of the API table.
+var tsAPI = APIRow{Place: true, Replace: true, Cancel: true,
+	OrderTypes:  []OrderType{Market, Limit, Stop, StopLimit},
+	TimeInForce: []TimeInForce{Day, GTC, IOC, FOK},
+	Bars:        true, Positions: true, Balances: true, Streaming: false}
+
+var (
+	tsTypes = map[OrderType]string{Market: "Market", Limit: "Limit", Stop: "StopMarket", StopLimit: "StopLimit"}
+	tsTIF   = map[TimeInForce]string{Day: "DAY", GTC: "GTC", IOC: "IOC", FOK: "FOK"}
+)
+
+func (v tsView) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error) {
+	if err := tsAPI.checkOrder(tradestation.Name, r); err != nil {
+		return nil, err
+	}
+	tif := r.TimeInForce
+	if tif == "" {
+		tif = Day
+	}
+	res, err := v.c.Orders.Place(ctx, &tradestation.OrderRequest{AccountID: r.Account, Symbol: r.Symbol,
+		Quantity: r.Quantity, OrderType: tsTypes[r.Type], TradeAction: strings.ToUpper(string(r.Side)),
+		TimeInForce: tradestation.TimeInForce{Duration: tsTIF[tif]}, LimitPrice: r.LimitPrice, StopPrice: r.StopPrice})
+	if len(res) == 0 {
+		if err == nil {
+			err = errors.New("tradestation: the order was neither accepted nor refused")
+		}
+		return nil, err
+	}
+	if r.TimeInForce == "" {
+		r.TimeInForce = tif
+	}
+	return accepted(tradestation.Name, r, res[0].OrderID, res[0]), nil
+}
+
+func (v tsView) CancelOrder(ctx context.Context, _, orderID string) error {
+	_, err := v.c.Orders.Cancel(ctx, orderID)
+	return err
+}
+
+func (v tsView) GetOrder(ctx context.Context, accountID, orderID string) (*Order, error) {
+	os, err := v.c.Orders.Get(ctx, accountID, orderID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range os {
+		if o.OrderID == orderID {
+			n := tsOrder(o)
+			return &n, nil
+		}
+	}
+	return nil, fmt.Errorf("tradestation: order %q: %w", orderID, tradestation.ErrNotFound)
+}
+
+func (v tsView) ListOrders(ctx context.Context, accountID string) ([]Order, error) {
+	page, err := v.c.Orders.List(ctx, accountID, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []Order
+	for o, err := range page.All(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tsOrder(o))
+	}
+	return out, nil
+}
+
+// tsOrder normalizes a TradeStation order (its first leg).
+func tsOrder(o tradestation.Order) Order {
+	n := Order{Broker: tradestation.Name, AccountID: o.AccountID, ID: o.OrderID, LimitPrice: o.LimitPrice,
+		StopPrice: o.StopPrice, FillPrice: o.FilledPrice, Status: StatusOpen, Raw: o}
+	for t, s := range tsTypes {
+		if s == o.OrderType {
+			n.Type = t
+		}
+	}
+	for t, s := range tsTIF {
+		if s == o.Duration {
+			n.TimeInForce = t
+		}
+	}
+	switch {
+	case o.Filled():
+		n.Status = StatusFilled
+	case o.Canceled():
+		n.Status = StatusCanceled
+	case o.Status == "REJ":
+		n.Status = StatusRejected
+	}
+	if len(o.Legs) > 0 {
+		l := o.Legs[0]
+		n.Symbol, n.Quantity, n.FilledQuantity = l.Symbol, l.QuantityOrdered, l.ExecQuantity
+		n.Side = Buy
+		if strings.HasPrefix(strings.ToUpper(l.BuyOrSell), "SELL") {
+			n.Side = Sell
+		}
+	}
+	return n
 }

@@ -28,6 +28,9 @@ type View interface {
 	// others do not, the quotes that succeeded come back together with a
 	// *PartialError naming the failed ones.
 	Quotes(ctx context.Context, symbols ...string) ([]Quote, error)
+	// Trader places, cancels and reads orders; a broker without an order
+	// API answers with auth.ErrUnsupported.
+	Trader
 	// Close lets go of what the view holds (a cTrader session, say).
 	Close() error
 }

@@ -194,11 +194,15 @@ func TestSpotwareView(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	v := openView(t, "spotware")
-	for _, a := range checkView(t, v, "spotware", []string{"EURUSD", "GBPUSD"}) {
+	accts := checkView(t, v, "spotware", []string{"EURUSD", "GBPUSD"})
+	for _, a := range accts {
 		assert.Equal(t, map[bool]string{true: "live", false: "demo"}[a.Live], a.Type)
 	}
-	_, err := v.Positions(ctx, "1")
-	assert.ErrorIs(t, err, auth.ErrUnsupported, "what a broker cannot provide is ErrUnsupported, not an empty list")
+	ps, err := v.Positions(ctx, accts[0].ID)
+	require.NoError(t, err, "positions come from a reconcile")
+	assert.Empty(t, ps, "the seeded account holds no position")
+	_, err = v.Positions(ctx, "1")
+	assert.ErrorIs(t, err, spotware.ErrNotFound, "an account the token does not grant")
 	qs, err := v.Quotes(ctx, "EURUSD", "NOPE")
 	var pe *providers.PartialError
 	require.True(t, errors.As(err, &pe), "%v", err)

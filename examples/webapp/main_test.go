@@ -210,11 +210,12 @@ func TestDashboardAcrossFourBrokers(t *testing.T) {
 		strconv.FormatInt(spotwaretest.DemoAccount, 10),
 		"10000.00", // the Spotware demo account's cash
 		strconv.FormatInt(spotwaretest.LiveAccount, 10), "2500.00", // and the live one's, not hidden
-		"Not included, positions not available: spotware.",
 		"Tom&#39;s margin", // the AutoShares account's name, escaped by html/template
 	} {
 		assert.Contains(t, body, want)
 	}
+	// Every broker reports positions now (cTrader's from a reconcile).
+	assert.NotContains(t, body, "positions not available")
 	// The emulated trader's required agreements were signed after login.
 	user := userOf(t, s, c)
 	asP, ok := s.app.byName["autoshares"].p.(*autoshares.Provider)

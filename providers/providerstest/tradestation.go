@@ -2,6 +2,7 @@ package providerstest
 
 import (
 	"github.com/brokerkit/brokerkit/providers"
+	"github.com/brokerkit/brokerkit/tradestation"
 	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
 )
 
@@ -14,6 +15,11 @@ func startTradeStation(o options) *emulator {
 	c := srv.Config()
 	if o.redirectURL != "" {
 		c.RedirectURL = o.redirectURL
+	}
+	if len(c.Scopes) == 0 {
+		// The seeded application may trade: TradeStation's order calls
+		// need the Trade scope, which the package's defaults leave out.
+		c.Scopes = append(tradestation.DefaultScopes(), "Trade")
 	}
 	return &emulator{name: "tradestation", url: srv.URL(), login: srv.Login, close: srv.Close,
 		user: tradestationtest.User, password: tradestationtest.Password, browser: srv.Browser, faults: srv.Faults,
