@@ -32,6 +32,9 @@
 //	o, err := v.PlaceOrder(ctx, providers.OrderRequest{Account: accounts[0].ID, Symbol: "MSFT",
 //		Side: providers.Buy, Type: providers.Limit, TimeInForce: providers.GTC,
 //		Quantity: decimal.NewFromInt(1), LimitPrice: decimal.RequireFromString("300.00")})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	err = v.CancelOrder(ctx, o.AccountID, o.ID)
 //
 // An order the broker cannot express (a type, time in force or client

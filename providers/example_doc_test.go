@@ -6,6 +6,8 @@ import (
 	"log"
 	"os"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/providers"
 	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
@@ -23,6 +25,7 @@ func Example() {
 		"BROKERKIT_TRADESTATION_REDIRECT_URL":  tradestationtest.RedirectURL,
 		"BROKERKIT_TRADESTATION_ENVIRONMENT":   "sim",
 		"BROKERKIT_TRADESTATION_BASE_URL":      srv.URL(), // leave unset for the real TradeStation
+		"BROKERKIT_TRADESTATION_SCOPES":        "openid offline_access profile MarketData ReadAccount Trade",
 	} {
 		os.Setenv(k, v)
 		defer os.Unsetenv(k)
@@ -56,5 +59,16 @@ func Example() {
 	defer v.Close()
 	accounts, err := v.Accounts(ctx)
 	fmt.Println(len(accounts), err)
-	// Output: 3 <nil>
+
+	o, err := v.PlaceOrder(ctx, providers.OrderRequest{Account: accounts[0].ID, Symbol: "MSFT",
+		Side: providers.Buy, Type: providers.Limit, TimeInForce: providers.GTC,
+		Quantity: decimal.NewFromInt(1), LimitPrice: decimal.RequireFromString("300.00")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = v.CancelOrder(ctx, o.AccountID, o.ID)
+	fmt.Println(o.Status, err)
+	// Output:
+	// 3 <nil>
+	// open <nil>
 }
