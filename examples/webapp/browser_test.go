@@ -134,6 +134,8 @@ func TestBrowserLinksEveryBrokerAndRefusesForgedLogout(t *testing.T) {
 		assert.Contains(t, body, want)
 	}
 	assert.NotContains(t, body, "Link your")
+	// The most-traded widget names the brokers without order history.
+	assert.Contains(t, text("#no-history"), "No order history from: just2trade (open orders only), spotware (open orders only).")
 	// The style sheet loads under the content security policy.
 	display, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#logout-just2trade").form).display`))
 	require.NoError(t, err)

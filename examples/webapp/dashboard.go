@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"html/template"
@@ -14,11 +15,23 @@ import (
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/internal/redact"
+	"github.com/brokerkit/brokerkit/just2trade"
 	"github.com/brokerkit/brokerkit/providers"
+	"github.com/brokerkit/brokerkit/spotware"
 )
 
 // topN is how many winners and losers the movers widget shows.
 const topN = 3
+
+// topTraded is how many symbols the most-traded widget shows.
+const topTraded = 5
+
+// openOrdersOnly are the brokers whose order list (providers'
+// ListOrders) holds working orders only, so that a filled order never
+// shows in it: Just2Trade's lists the active orders, cTrader's the
+// pending ones from a reconcile. The most-traded widget names them
+// instead of reading them.
+var openOrdersOnly = map[string]bool{just2trade.Name: true, spotware.Name: true}
 
 // page is what the dashboard template shows.
 type page struct {
@@ -30,7 +43,24 @@ type page struct {
 	// NoPositions names the linked brokers whose positions cannot be read
 	// (auth.ErrUnsupported); the movers widget leaves them out.
 	NoPositions []string
+	// Traded are the symbols with the most filled orders across brokers.
+	Traded []traded
+	// NoHistory names the linked brokers that give no order history, and
+	// why; OrdersFailed those whose orders could not be read just now.
+	// The most-traded widget shows both lines.
+	NoHistory    []noHistory
+	OrdersFailed []string
 }
+
+// traded is one row of the most-traded widget.
+type traded struct {
+	Symbol  string
+	Orders  int      // filled orders across brokers and accounts
+	Brokers []string // where it was traded, sorted
+}
+
+// noHistory is a broker the most-traded widget cannot count.
+type noHistory struct{ Name, Why string }
 
 // panel is one broker on the dashboard.
 type panel struct {
@@ -44,6 +74,10 @@ type panel struct {
 
 	positions   []providers.Position
 	noPositions bool // the broker answered ErrUnsupported for positions
+
+	orders       []providers.Order
+	noHistory    string // why the broker gives no order history ("" if it does)
+	ordersFailed bool   // the broker's orders could not be read
 }
 
 type accountRow struct {
@@ -80,13 +114,22 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 	wg.Wait()
 
 	var all []providers.Position
+	var orders []providers.Order
 	for _, bp := range p.Brokers {
 		all = append(all, bp.positions...)
 		if bp.noPositions {
 			p.NoPositions = append(p.NoPositions, bp.Name)
 		}
+		orders = append(orders, bp.orders...)
+		switch {
+		case bp.noHistory != "":
+			p.NoHistory = append(p.NoHistory, noHistory{bp.Name, bp.noHistory})
+		case bp.ordersFailed:
+			p.OrdersFailed = append(p.OrdersFailed, bp.Name)
+		}
 	}
 	p.TopProfit, p.TopLoss = movers(all, topN)
+	p.Traded = mostTraded(orders, topTraded)
 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -95,12 +138,17 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// read fetches one broker's accounts, balances and positions for user.
+// read fetches one broker's accounts, balances, positions and orders for
+// user.
 func (a *app) read(ctx context.Context, b *broker, user string) panel {
 	bp := panel{Name: b.name, Hint: b.hint, Linked: true}
+	if openOrdersOnly[b.name] {
+		bp.noHistory = "open orders only"
+	}
 	v, done, err := b.view(ctx, user)
 	if err != nil {
 		bp.Err, bp.Reauth = a.explain(b.name, "connect", err)
+		bp.ordersFailed = true
 		return bp
 	}
 	defer done()
@@ -114,6 +162,7 @@ func (a *app) read(ctx context.Context, b *broker, user string) panel {
 	accts, err := v.Accounts(ctx)
 	if err != nil {
 		bp.Err, bp.Reauth = a.explain(b.name, "accounts", err)
+		bp.ordersFailed = true
 		return bp
 	}
 	for _, acct := range accts {
@@ -132,6 +181,19 @@ func (a *app) read(ctx context.Context, b *broker, user string) panel {
 			}
 		default:
 			bp.positions = append(bp.positions, ps...)
+		}
+		if bp.noHistory == "" {
+			switch list, err := v.ListOrders(ctx, acct.ID); {
+			case errors.Is(err, auth.ErrUnsupported):
+				bp.noHistory = "no order API"
+			case err != nil:
+				bp.ordersFailed = true
+				if msg, _ := a.explain(b.name, "orders", err); row.Err == "" {
+					row.Err = msg
+				}
+			default:
+				bp.orders = append(bp.orders, list...)
+			}
 		}
 		bp.Accounts = append(bp.Accounts, row)
 	}
@@ -176,6 +238,36 @@ func movers(ps []providers.Position, n int) (profit, loss []providers.Position) 
 	return profit, loss
 }
 
+// mostTraded counts the filled (also partly filled) orders per symbol
+// and returns the n symbols with the most, ties by symbol, each with the
+// brokers it was traded at.
+func mostTraded(os []providers.Order, n int) []traded {
+	by := map[string]*traded{}
+	for _, o := range os {
+		if o.Symbol == "" || (o.Status != providers.StatusFilled && !o.FilledQuantity.IsPositive()) {
+			continue
+		}
+		t := by[o.Symbol]
+		if t == nil {
+			t = &traded{Symbol: o.Symbol}
+			by[o.Symbol] = t
+		}
+		t.Orders++
+		if !slices.Contains(t.Brokers, o.Broker) {
+			t.Brokers = append(t.Brokers, o.Broker)
+		}
+	}
+	out := make([]traded, 0, len(by))
+	for _, t := range by {
+		slices.Sort(t.Brokers)
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b traded) int {
+		return cmp.Or(cmp.Compare(b.Orders, a.Orders), cmp.Compare(a.Symbol, b.Symbol))
+	})
+	return out[:min(n, len(out))]
+}
+
 func money(d decimal.Decimal) string { return d.StringFixed(2) }
 
 func nullMoney(d decimal.NullDecimal) string {
@@ -210,6 +302,17 @@ var dashboardPage = template.Must(template.New("dashboard").Funcs(template.FuncM
 {{end}}
 </table>
 {{with .NoPositions}}<p class="note">Not included, positions not available: {{range $i, $b := .}}{{if $i}}, {{end}}{{$b}}{{end}}.</p>{{end}}
+
+<h2>Most traded</h2>
+<p class="note">Filled orders (partly filled ones too) per symbol, across all linked brokers and accounts, from each broker's order list.</p>
+<table id="traded">
+<tr><th>Symbol</th><th>Filled orders</th><th>Traded at</th></tr>
+{{range .Traded}}<tr class="traded"><td>{{.Symbol}}</td><td class="n">{{.Orders}}</td><td>{{range $i, $b := .Brokers}}{{if $i}}, {{end}}{{$b}}{{end}}</td></tr>
+{{else}}<tr><td colspan="3" class="note">no filled order</td></tr>
+{{end}}
+</table>
+{{with .NoHistory}}<p class="note" id="no-history">No order history from: {{range $i, $b := .}}{{if $i}}, {{end}}{{$b.Name}} ({{$b.Why}}){{end}}.</p>{{end}}
+{{with .OrdersFailed}}<p class="note" id="orders-failed">Not included, orders could not be read just now: {{range $i, $b := .}}{{if $i}}, {{end}}{{$b}}{{end}}.</p>{{end}}
 
 {{range $b := .Brokers}}
 <section id="broker-{{.Name}}">

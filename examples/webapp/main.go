@@ -1,7 +1,9 @@
 // Command webapp is a small multi-broker web back end built on net/http
 // alone. A visitor links accounts at several brokers and sees them on one
-// dashboard: every account with its balances, and the positions with the
-// highest profit and the highest loss across all of them.
+// dashboard: every account with its balances, the positions with the
+// highest profit and the highest loss across all of them, and the symbols
+// with the most filled orders across all brokers (naming the brokers whose
+// order list gives no history).
 //
 // It shows how a web app should hold OAuth logins:
 //
