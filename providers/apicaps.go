@@ -23,6 +23,9 @@ type APIRow struct {
 	TimeInForce []TimeInForce
 	// ClientOrderID: a client-chosen order ID makes placing idempotent.
 	ClientOrderID bool
+	// OrderHistory: ListOrders returns finished orders (filled, cancelled)
+	// too, not only the working ones, so it can tell what was traded.
+	OrderHistory bool
 	// Bars, Positions, Balances and Streaming: historical bars, open
 	// positions, account balances and streamed prices or executions.
 	Bars, Positions, Balances, Streaming bool
@@ -45,8 +48,8 @@ func (r *Registry) WriteAPITable(w io.Writer) error {
 		return "no"
 	}
 	var b strings.Builder
-	b.WriteString("| broker | place | replace | cancel | order types | time in force | client order ID | bars | positions | balances | streaming |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| broker | place | replace | cancel | order types | time in force | client order ID | order history | bars | positions | balances | streaming |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, e := range r.brokers {
 		a := e.API
 		types := make([]string, len(a.OrderTypes))
@@ -57,9 +60,9 @@ func (r *Registry) WriteAPITable(w io.Writer) error {
 		for i, t := range a.TimeInForce {
 			tifs[i] = string(t)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", cmp.Or(e.Title, e.Name),
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", cmp.Or(e.Title, e.Name),
 			yn(a.Place), yn(a.Replace), yn(a.Cancel), strings.Join(types, ", "), strings.Join(tifs, ", "),
-			yn(a.ClientOrderID), yn(a.Bars), yn(a.Positions), yn(a.Balances), yn(a.Streaming))
+			yn(a.ClientOrderID), yn(a.OrderHistory), yn(a.Bars), yn(a.Positions), yn(a.Balances), yn(a.Streaming))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

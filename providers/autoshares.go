@@ -172,7 +172,7 @@ func (v asView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) 
 }
 
 // asAPI is AutoShares' line of the API table.
-var asAPI = APIRow{Place: true, Cancel: true,
+var asAPI = APIRow{OrderHistory: true, Place: true, Cancel: true,
 	OrderTypes:    []OrderType{Market, Limit, Stop, StopLimit},
 	TimeInForce:   []TimeInForce{Day, GTC},
 	ClientOrderID: true, Positions: true, Balances: true}

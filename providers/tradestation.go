@@ -116,7 +116,7 @@ func (v tsView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) 
 }
 
 // tsAPI is TradeStation v3's line of the API table.
-var tsAPI = APIRow{Place: true, Replace: true, Cancel: true,
+var tsAPI = APIRow{OrderHistory: true, Place: true, Replace: true, Cancel: true,
 	OrderTypes:  []OrderType{Market, Limit, Stop, StopLimit},
 	TimeInForce: []TimeInForce{Day, GTC, IOC, FOK},
 	Bars:        true, Positions: true, Balances: true, Streaming: false}

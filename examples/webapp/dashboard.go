@@ -15,9 +15,7 @@ import (
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/internal/redact"
-	"github.com/brokerkit/brokerkit/just2trade"
 	"github.com/brokerkit/brokerkit/providers"
-	"github.com/brokerkit/brokerkit/spotware"
 )
 
 // topN is how many winners and losers the movers widget shows.
@@ -25,13 +23,6 @@ const topN = 3
 
 // topTraded is how many symbols the most-traded widget shows.
 const topTraded = 5
-
-// openOrdersOnly are the brokers whose order list (providers'
-// ListOrders) holds working orders only, so that a filled order never
-// shows in it: Just2Trade's lists the active orders, cTrader's the
-// pending ones from a reconcile. The most-traded widget names them
-// instead of reading them.
-var openOrdersOnly = map[string]bool{just2trade.Name: true, spotware.Name: true}
 
 // page is what the dashboard template shows.
 type page struct {
@@ -142,7 +133,7 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 // user.
 func (a *app) read(ctx context.Context, b *broker, user string) panel {
 	bp := panel{Name: b.name, Hint: b.hint, Linked: true}
-	if openOrdersOnly[b.name] {
+	if !b.entry.API.OrderHistory { // its order list holds working orders only
 		bp.noHistory = "open orders only"
 	}
 	v, done, err := b.view(ctx, user)
