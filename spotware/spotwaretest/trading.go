@@ -95,59 +95,43 @@ func (b *book) id() int64 {
 func (p *peer) trade(id string, t uint32, payload []byte) bool {
 	switch openapi.ProtoOAPayloadType(t) {
 	case openapi.ProtoOAPayloadType_PROTO_OA_NEW_ORDER_REQ:
-		var req openapi.ProtoOANewOrderReq
-		if p.decode(id, payload, &req) && p.tradeAccount(id, req.GetCtidTraderAccountId()) {
-			p.newOrder(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOANewOrderReq{}, p.tradeAccount, p.newOrder)
 	case openapi.ProtoOAPayloadType_PROTO_OA_CANCEL_ORDER_REQ:
-		var req openapi.ProtoOACancelOrderReq
-		if p.decode(id, payload, &req) && p.tradeAccount(id, req.GetCtidTraderAccountId()) {
-			p.cancelOrder(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOACancelOrderReq{}, p.tradeAccount, p.cancelOrder)
 	case openapi.ProtoOAPayloadType_PROTO_OA_AMEND_ORDER_REQ:
-		var req openapi.ProtoOAAmendOrderReq
-		if p.decode(id, payload, &req) && p.tradeAccount(id, req.GetCtidTraderAccountId()) {
-			p.amendOrder(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOAAmendOrderReq{}, p.tradeAccount, p.amendOrder)
 	case openapi.ProtoOAPayloadType_PROTO_OA_AMEND_POSITION_SLTP_REQ:
-		var req openapi.ProtoOAAmendPositionSLTPReq
-		if p.decode(id, payload, &req) && p.tradeAccount(id, req.GetCtidTraderAccountId()) {
-			p.amendSLTP(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOAAmendPositionSLTPReq{}, p.tradeAccount, p.amendSLTP)
 	case openapi.ProtoOAPayloadType_PROTO_OA_CLOSE_POSITION_REQ:
-		var req openapi.ProtoOAClosePositionReq
-		if p.decode(id, payload, &req) && p.tradeAccount(id, req.GetCtidTraderAccountId()) {
-			p.closePosition(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOAClosePositionReq{}, p.tradeAccount, p.closePosition)
 	case openapi.ProtoOAPayloadType_PROTO_OA_RECONCILE_REQ:
-		var req openapi.ProtoOAReconcileReq
-		if p.decode(id, payload, &req) && p.requireAccount(id, req.GetCtidTraderAccountId()) {
-			p.reconcile(id, req.GetCtidTraderAccountId())
-		}
+		serve(p, id, payload, &openapi.ProtoOAReconcileReq{}, p.requireAccount, p.reconcile)
 	case openapi.ProtoOAPayloadType_PROTO_OA_DEAL_LIST_REQ:
-		var req openapi.ProtoOADealListReq
-		if p.decode(id, payload, &req) && p.requireAccount(id, req.GetCtidTraderAccountId()) {
-			p.dealList(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOADealListReq{}, p.requireAccount, p.dealList)
 	case openapi.ProtoOAPayloadType_PROTO_OA_ORDER_LIST_REQ:
-		var req openapi.ProtoOAOrderListReq
-		if p.decode(id, payload, &req) && p.requireAccount(id, req.GetCtidTraderAccountId()) {
-			p.orderList(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOAOrderListReq{}, p.requireAccount, p.orderList)
 	case openapi.ProtoOAPayloadType_PROTO_OA_GET_TRENDBARS_REQ:
-		var req openapi.ProtoOAGetTrendbarsReq
-		if p.decode(id, payload, &req) && p.requireAccount(id, req.GetCtidTraderAccountId()) {
-			p.trendbars(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOAGetTrendbarsReq{}, p.requireAccount, p.trendbars)
 	case openapi.ProtoOAPayloadType_PROTO_OA_GET_TICKDATA_REQ:
-		var req openapi.ProtoOAGetTickDataReq
-		if p.decode(id, payload, &req) && p.requireAccount(id, req.GetCtidTraderAccountId()) {
-			p.tickData(id, &req)
-		}
+		serve(p, id, payload, &openapi.ProtoOAGetTickDataReq{}, p.requireAccount, p.tickData)
 	default:
 		return false
 	}
 	return true
+}
+
+// accountReq is a request that names a trading account.
+type accountReq interface {
+	proto.Message
+	GetCtidTraderAccountId() int64
+}
+
+// serve decodes payload into req and, once check accepts the account it
+// names, hands it to handle. decode and check answer their own errors.
+func serve[R accountReq](p *peer, id string, payload []byte, req R, check func(string, int64) bool, handle func(string, R)) {
+	if p.decode(id, payload, req) && check(id, req.GetCtidTraderAccountId()) {
+		handle(id, req)
+	}
 }
 
 // tradeAccount checks that acct is authorized with a token granted the
@@ -225,12 +209,21 @@ func stopsOK(side openapi.ProtoOATradeSide, price, sl, tp int64) bool {
 	return (sl == 0 || sl > price) && (tp == 0 || tp < price)
 }
 
+// symbol finds a seeded symbol, answering SYMBOL_NOT_FOUND itself when
+// there is none.
+func (p *peer) symbol(id string, acct, symbolID int64) *symbol {
+	sy := findSymbol(symbolID)
+	if sy == nil {
+		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_SYMBOL_NOT_FOUND), "Symbol "+strconv.FormatInt(symbolID, 10)+" is not found")
+	}
+	return sy
+}
+
 func (p *peer) newOrder(id string, req *openapi.ProtoOANewOrderReq) {
 	acct := req.GetCtidTraderAccountId()
 	a := findAccount(acct)
-	sy := findSymbol(req.GetSymbolId())
+	sy := p.symbol(id, acct, req.GetSymbolId())
 	if sy == nil {
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_SYMBOL_NOT_FOUND), "Symbol "+strconv.FormatInt(req.GetSymbolId(), 10)+" is not found")
 		return
 	}
 	if !p.checkVolume(id, acct, sy, req.GetVolume()) {
@@ -266,8 +259,7 @@ func (p *peer) newOrder(id string, req *openapi.ProtoOANewOrderReq) {
 		return
 	}
 	now := p.now().UnixMilli()
-	p.s.trade.mu.Lock()
-	l := p.s.trade.ledger(a)
+	l := p.lockLedger(acct)
 	o := &openapi.ProtoOAOrder{OrderId: proto.Int64(p.s.trade.id()), OrderType: typ.Enum(),
 		OrderStatus: openapi.ProtoOAOrderStatus_ORDER_STATUS_ACCEPTED.Enum(),
 		TradeData: &openapi.ProtoOATradeData{SymbolId: proto.Int64(sy.id), Volume: proto.Int64(req.GetVolume()), TradeSide: side.Enum(),
@@ -299,17 +291,14 @@ func (p *peer) newOrder(id string, req *openapi.ProtoOANewOrderReq) {
 		sl, tp := toWire(req.GetStopLoss()), toWire(req.GetTakeProfit())
 		entry := toWire(req.GetLimitPrice() + req.GetStopPrice())
 		if !stopsOK(side, entry, sl, tp) {
-			p.s.trade.mu.Unlock()
-			bad(openapi.ProtoOAErrorCode_TRADING_BAD_STOPS, "Stop loss or take profit is on the wrong side of the order price")
+			p.unlockRefuse(id, acct, openapi.ProtoOAErrorCode_TRADING_BAD_STOPS, "Stop loss or take profit is on the wrong side of the order price")
 			return
 		}
 		l.pending[o.GetOrderId()] = o
 		l.orders = append(l.orders, o)
 		pos := &openapi.ProtoOAPosition{PositionId: proto.Int64(o.GetPositionId()), TradeData: proto.Clone(o.TradeData).(*openapi.ProtoOATradeData),
 			PositionStatus: openapi.ProtoOAPositionStatus_POSITION_STATUS_CREATED.Enum(), Swap: proto.Int64(0), MoneyDigits: proto.Uint32(a.moneyDigits)}
-		ev := p.event(acct, openapi.ProtoOAExecutionType_ORDER_ACCEPTED, o, pos, nil)
-		p.s.trade.mu.Unlock()
-		p.broadcast(id, acct, ev)
+		p.unlockBroadcast(id, acct, p.event(acct, openapi.ProtoOAExecutionType_ORDER_ACCEPTED, o, pos, nil))
 		return
 	}
 	need := margin(a, req.GetVolume(), price)
@@ -325,13 +314,11 @@ func (p *peer) newOrder(id string, req *openapi.ProtoOANewOrderReq) {
 	if typ == openapi.ProtoOAOrderType_MARKET_RANGE && abs(price-toWire(req.GetBaseSlippagePrice())) > int64(req.GetSlippageInPoints())*point {
 		o.OrderStatus = openapi.ProtoOAOrderStatus_ORDER_STATUS_CANCELLED.Enum()
 		cancelled := p.event(acct, openapi.ProtoOAExecutionType_ORDER_CANCELLED, o, nil, nil)
-		p.s.trade.mu.Unlock()
-		p.broadcast(id, acct, accepted, cancelled)
+		p.unlockBroadcast(id, acct, accepted, cancelled)
 		return
 	}
 	filled := p.fill(l, a, o, price, now)
-	p.s.trade.mu.Unlock()
-	p.broadcast(id, acct, accepted, filled)
+	p.unlockBroadcast(id, acct, accepted, filled)
 }
 
 func abs(v int64) int64 {
@@ -417,38 +404,80 @@ func (p *peer) broadcast(id string, acct int64, evs ...*openapi.ProtoOAExecution
 	}
 }
 
+// pendingOrder locks the trading book and returns acct's ledger and its
+// pending order orderID; the caller then holds the lock and releases it
+// (unlockBroadcast, unlockRefuse). On a miss it unlocks, answers
+// ORDER_NOT_FOUND and returns false.
+func (p *peer) pendingOrder(id string, acct, orderID int64) (*ledger, *openapi.ProtoOAOrder, bool) {
+	return lockedEntry(p, id, acct, orderID, func(l *ledger) map[int64]*openapi.ProtoOAOrder { return l.pending },
+		openapi.ProtoOAErrorCode_ORDER_NOT_FOUND, "Order")
+}
+
+// openPosition is pendingOrder for acct's open position positionID,
+// answering POSITION_NOT_FOUND on a miss.
+func (p *peer) openPosition(id string, acct, positionID int64) (*ledger, *openapi.ProtoOAPosition, bool) {
+	return lockedEntry(p, id, acct, positionID, func(l *ledger) map[int64]*openapi.ProtoOAPosition { return l.positions },
+		openapi.ProtoOAErrorCode_POSITION_NOT_FOUND, "Position")
+}
+
+// lockedEntry locks the trading book and looks key up in table of acct's
+// ledger. On a hit it returns with the lock held; on a miss it unlocks and
+// answers code with "<what> <key> is not found".
+func lockedEntry[V any](p *peer, id string, acct, key int64, table func(*ledger) map[int64]*V, code openapi.ProtoOAErrorCode, what string) (*ledger, *V, bool) {
+	l := p.lockLedger(acct)
+	v := table(l)[key]
+	if v == nil {
+		p.unlockRefuse(id, acct, code, what+" "+strconv.FormatInt(key, 10)+" is not found")
+		return nil, nil, false
+	}
+	return l, v, true
+}
+
+// lockLedger locks the trading book and returns acct's ledger; the caller
+// releases the lock (unlockSend, unlockBroadcast, unlockRefuse).
+func (p *peer) lockLedger(acct int64) *ledger {
+	p.s.trade.mu.Lock()
+	return p.s.trade.ledger(findAccount(acct))
+}
+
+// unlockSend releases the trading book's lock, then answers m.
+func (p *peer) unlockSend(id string, m proto.Message) {
+	p.s.trade.mu.Unlock()
+	p.send(id, m)
+}
+
+// unlockBroadcast releases the trading book's lock, then broadcasts evs.
+func (p *peer) unlockBroadcast(id string, acct int64, evs ...*openapi.ProtoOAExecutionEvent) {
+	p.s.trade.mu.Unlock()
+	p.broadcast(id, acct, evs...)
+}
+
+// unlockRefuse releases the trading book's lock, then answers code and desc.
+func (p *peer) unlockRefuse(id string, acct int64, code openapi.ProtoOAErrorCode, desc string) {
+	p.s.trade.mu.Unlock()
+	p.sendErr(id, acct, oaCode(code), desc)
+}
+
 func (p *peer) cancelOrder(id string, req *openapi.ProtoOACancelOrderReq) {
 	acct := req.GetCtidTraderAccountId()
-	b := &p.s.trade
-	b.mu.Lock()
-	l := b.ledger(findAccount(acct))
-	o := l.pending[req.GetOrderId()]
-	if o == nil {
-		b.mu.Unlock()
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_ORDER_NOT_FOUND), "Order "+strconv.FormatInt(req.GetOrderId(), 10)+" is not found")
+	l, o, ok := p.pendingOrder(id, acct, req.GetOrderId())
+	if !ok {
 		return
 	}
 	delete(l.pending, o.GetOrderId())
 	o.OrderStatus = openapi.ProtoOAOrderStatus_ORDER_STATUS_CANCELLED.Enum()
 	o.UtcLastUpdateTimestamp = proto.Int64(p.now().UnixMilli())
-	ev := p.event(acct, openapi.ProtoOAExecutionType_ORDER_CANCELLED, o, nil, nil)
-	b.mu.Unlock()
-	p.broadcast(id, acct, ev)
+	p.unlockBroadcast(id, acct, p.event(acct, openapi.ProtoOAExecutionType_ORDER_CANCELLED, o, nil, nil))
 }
 
 func (p *peer) amendOrder(id string, req *openapi.ProtoOAAmendOrderReq) {
 	acct := req.GetCtidTraderAccountId()
-	b := &p.s.trade
-	b.mu.Lock()
-	l := b.ledger(findAccount(acct))
-	o := l.pending[req.GetOrderId()]
-	if o == nil {
-		b.mu.Unlock()
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_ORDER_NOT_FOUND), "Order "+strconv.FormatInt(req.GetOrderId(), 10)+" is not found")
+	_, o, ok := p.pendingOrder(id, acct, req.GetOrderId())
+	if !ok {
 		return
 	}
 	if req.Volume != nil && !p.checkVolume(id, acct, findSymbol(o.GetTradeData().GetSymbolId()), req.GetVolume()) {
-		b.mu.Unlock()
+		p.s.trade.mu.Unlock()
 		return
 	}
 	next := proto.Clone(o).(*openapi.ProtoOAOrder)
@@ -471,61 +500,45 @@ func (p *peer) amendOrder(id string, req *openapi.ProtoOAAmendOrderReq) {
 	}
 	entry := toWire(next.GetLimitPrice() + next.GetStopPrice())
 	if !stopsOK(next.GetTradeData().GetTradeSide(), entry, toWire(next.GetStopLoss()), toWire(next.GetTakeProfit())) {
-		b.mu.Unlock()
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_TRADING_BAD_STOPS), "Stop loss or take profit is on the wrong side of the order price")
+		p.unlockRefuse(id, acct, openapi.ProtoOAErrorCode_TRADING_BAD_STOPS, "Stop loss or take profit is on the wrong side of the order price")
 		return
 	}
 	next.UtcLastUpdateTimestamp = proto.Int64(p.now().UnixMilli())
 	proto.Reset(o)
 	proto.Merge(o, next)
-	ev := p.event(acct, openapi.ProtoOAExecutionType_ORDER_REPLACED, o, nil, nil)
-	b.mu.Unlock()
-	p.broadcast(id, acct, ev)
+	p.unlockBroadcast(id, acct, p.event(acct, openapi.ProtoOAExecutionType_ORDER_REPLACED, o, nil, nil))
 }
 
 func (p *peer) amendSLTP(id string, req *openapi.ProtoOAAmendPositionSLTPReq) {
 	acct := req.GetCtidTraderAccountId()
-	b := &p.s.trade
-	b.mu.Lock()
-	l := b.ledger(findAccount(acct))
-	pos := l.positions[req.GetPositionId()]
-	if pos == nil {
-		b.mu.Unlock()
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_POSITION_NOT_FOUND), "Position "+strconv.FormatInt(req.GetPositionId(), 10)+" is not found")
+	_, pos, ok := p.openPosition(id, acct, req.GetPositionId())
+	if !ok {
 		return
 	}
 	side := pos.GetTradeData().GetTradeSide()
 	// Stops are checked against the price the position would close at.
 	if !stopsOK(side, market(pos.GetTradeData().GetSymbolId(), opposite(side)), toWire(req.GetStopLoss()), toWire(req.GetTakeProfit())) {
-		b.mu.Unlock()
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_TRADING_BAD_STOPS), "Stop loss or take profit is on the wrong side of the market")
+		p.unlockRefuse(id, acct, openapi.ProtoOAErrorCode_TRADING_BAD_STOPS, "Stop loss or take profit is on the wrong side of the market")
 		return
 	}
 	pos.StopLoss, pos.TakeProfit = req.StopLoss, req.TakeProfit
 	pos.UtcLastUpdateTimestamp = proto.Int64(p.now().UnixMilli())
-	ev := p.event(acct, openapi.ProtoOAExecutionType_ORDER_REPLACED, nil, pos, nil)
-	b.mu.Unlock()
-	p.broadcast(id, acct, ev)
+	p.unlockBroadcast(id, acct, p.event(acct, openapi.ProtoOAExecutionType_ORDER_REPLACED, nil, pos, nil))
 }
 
 func (p *peer) closePosition(id string, req *openapi.ProtoOAClosePositionReq) {
 	acct := req.GetCtidTraderAccountId()
-	a := findAccount(acct)
-	b := &p.s.trade
-	b.mu.Lock()
-	l := b.ledger(a)
-	pos := l.positions[req.GetPositionId()]
-	if pos == nil {
-		b.mu.Unlock()
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_POSITION_NOT_FOUND), "Position "+strconv.FormatInt(req.GetPositionId(), 10)+" is not found")
+	l, pos, ok := p.openPosition(id, acct, req.GetPositionId())
+	if !ok {
 		return
 	}
+	a := findAccount(acct)
+	b := &p.s.trade
 	td := pos.GetTradeData()
 	sy := findSymbol(td.GetSymbolId())
 	v := req.GetVolume()
 	if _, _, step, _ := volumes(sy); v <= 0 || v > td.GetVolume() || v%step != 0 {
-		b.mu.Unlock()
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_TRADING_BAD_VOLUME), "Volume "+strconv.FormatInt(v, 10)+" cannot be closed")
+		p.unlockRefuse(id, acct, openapi.ProtoOAErrorCode_TRADING_BAD_VOLUME, "Volume "+strconv.FormatInt(v, 10)+" cannot be closed")
 		return
 	}
 	now := p.now().UnixMilli()
@@ -569,14 +582,12 @@ func (p *peer) closePosition(id string, req *openapi.ProtoOAClosePositionReq) {
 		p.event(acct, openapi.ProtoOAExecutionType_ORDER_ACCEPTED, accepted, pos, nil),
 		p.event(acct, openapi.ProtoOAExecutionType_ORDER_FILLED, o, pos, deal),
 	}
-	b.mu.Unlock()
-	p.broadcast(id, acct, evs...)
+	p.unlockBroadcast(id, acct, evs...)
 }
 
-func (p *peer) reconcile(id string, acct int64) {
-	b := &p.s.trade
-	b.mu.Lock()
-	l := b.ledger(findAccount(acct))
+func (p *peer) reconcile(id string, req *openapi.ProtoOAReconcileReq) {
+	acct := req.GetCtidTraderAccountId()
+	l := p.lockLedger(acct)
 	res := &openapi.ProtoOAReconcileRes{CtidTraderAccountId: proto.Int64(acct)}
 	for _, k := range slices.Sorted(mapKeys(l.positions)) {
 		res.Position = append(res.Position, proto.Clone(l.positions[k]).(*openapi.ProtoOAPosition))
@@ -584,8 +595,7 @@ func (p *peer) reconcile(id string, acct int64) {
 	for _, k := range slices.Sorted(mapKeys(l.pending)) {
 		res.Order = append(res.Order, proto.Clone(l.pending[k]).(*openapi.ProtoOAOrder))
 	}
-	b.mu.Unlock()
-	p.send(id, res)
+	p.unlockSend(id, res)
 }
 
 func mapKeys[V any](m map[int64]V) func(func(int64) bool) {
@@ -625,9 +635,7 @@ func (p *peer) dealList(id string, req *openapi.ProtoOADealListReq) {
 	if !ok {
 		return
 	}
-	b := &p.s.trade
-	b.mu.Lock()
-	l := b.ledger(findAccount(acct))
+	l := p.lockLedger(acct)
 	res := &openapi.ProtoOADealListRes{CtidTraderAccountId: proto.Int64(acct), HasMore: proto.Bool(false)}
 	for _, d := range l.deals {
 		if ts := d.GetExecutionTimestamp(); ts >= from && ts <= to {
@@ -638,8 +646,7 @@ func (p *peer) dealList(id string, req *openapi.ProtoOADealListReq) {
 			res.Deal = append(res.Deal, proto.Clone(d).(*openapi.ProtoOADeal))
 		}
 	}
-	b.mu.Unlock()
-	p.send(id, res)
+	p.unlockSend(id, res)
 }
 
 func (p *peer) orderList(id string, req *openapi.ProtoOAOrderListReq) {
@@ -648,17 +655,14 @@ func (p *peer) orderList(id string, req *openapi.ProtoOAOrderListReq) {
 	if !ok {
 		return
 	}
-	b := &p.s.trade
-	b.mu.Lock()
-	l := b.ledger(findAccount(acct))
+	l := p.lockLedger(acct)
 	res := &openapi.ProtoOAOrderListRes{CtidTraderAccountId: proto.Int64(acct), HasMore: proto.Bool(false)}
 	for _, o := range l.orders {
 		if ts := o.GetTradeData().GetOpenTimestamp(); ts >= from && ts <= to {
 			res.Order = append(res.Order, proto.Clone(o).(*openapi.ProtoOAOrder))
 		}
 	}
-	b.mu.Unlock()
-	p.send(id, res)
+	p.unlockSend(id, res)
 }
 
 // periodMinutes is each trendbar period's length; MN1 is a calendar month.
@@ -695,9 +699,8 @@ func (p *peer) trendbars(id string, req *openapi.ProtoOAGetTrendbarsReq) {
 	if !ok {
 		return
 	}
-	sy := findSymbol(req.GetSymbolId())
+	sy := p.symbol(id, acct, req.GetSymbolId())
 	if sy == nil {
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_SYMBOL_NOT_FOUND), "Symbol "+strconv.FormatInt(req.GetSymbolId(), 10)+" is not found")
 		return
 	}
 	period := req.GetPeriod()
@@ -764,9 +767,8 @@ func (p *peer) tickData(id string, req *openapi.ProtoOAGetTickDataReq) {
 	if !ok {
 		return
 	}
-	sy := findSymbol(req.GetSymbolId())
+	sy := p.symbol(id, acct, req.GetSymbolId())
 	if sy == nil {
-		p.sendErr(id, acct, oaCode(openapi.ProtoOAErrorCode_SYMBOL_NOT_FOUND), "Symbol "+strconv.FormatInt(req.GetSymbolId(), 10)+" is not found")
 		return
 	}
 	ask := req.GetType() == openapi.ProtoOAQuoteType_ASK

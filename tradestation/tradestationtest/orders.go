@@ -496,22 +496,32 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-func (s *Server) v3PlaceOrder(w http.ResponseWriter, r *http.Request, env auth.Environment, group bool) {
+// readGroup decodes and checks a v3 order body: one order, or with group
+// an order group. It answers 400 itself when it cannot.
+func (s *Server) readGroup(w http.ResponseWriter, r *http.Request, env auth.Environment, group bool) (checkedGroup, bool) {
 	var g groupIn
 	if group {
 		if !readJSON(w, r, &g) {
-			return
+			return checkedGroup{}, false
 		}
 	} else {
 		var o orderIn
 		if !readJSON(w, r, &o) {
-			return
+			return checkedGroup{}, false
 		}
 		g = groupIn{Type: "NORMAL", Orders: []orderIn{o}}
 	}
 	cg, err := s.checkGroup(env, g)
 	if err != nil {
 		v3Error(w, http.StatusBadRequest, "BadRequest", strings.TrimPrefix(err.Error(), errBadOrder.Error()+": "))
+		return checkedGroup{}, false
+	}
+	return cg, true
+}
+
+func (s *Server) v3PlaceOrder(w http.ResponseWriter, r *http.Request, env auth.Environment, group bool) {
+	cg, ok := s.readGroup(w, r, env, group)
+	if !ok {
 		return
 	}
 	s.trade.mu.Lock()
@@ -532,21 +542,8 @@ func writeJSONv3(w http.ResponseWriter, v any) {
 }
 
 func (s *Server) v3ConfirmOrder(w http.ResponseWriter, r *http.Request, env auth.Environment, group bool) {
-	var g groupIn
-	if group {
-		if !readJSON(w, r, &g) {
-			return
-		}
-	} else {
-		var o orderIn
-		if !readJSON(w, r, &o) {
-			return
-		}
-		g = groupIn{Type: "NORMAL", Orders: []orderIn{o}}
-	}
-	cg, err := s.checkGroup(env, g)
-	if err != nil {
-		v3Error(w, http.StatusBadRequest, "BadRequest", strings.TrimPrefix(err.Error(), errBadOrder.Error()+": "))
+	cg, ok := s.readGroup(w, r, env, group)
+	if !ok {
 		return
 	}
 	s.trade.mu.Lock()
@@ -583,12 +580,17 @@ func (s *Server) v3ConfirmOrder(w http.ResponseWriter, r *http.Request, env auth
 	writeJSONv3(w, map[string]any{"Confirmations": confs})
 }
 
-// orderOf finds an order of env by ID, answering 404 itself when there
-// is none; the caller holds s.trade.mu.
-func (s *Server) orderOf(w http.ResponseWriter, env auth.Environment, id string) *simOrder {
+// openOrder finds an open (received or queued) order of env by ID,
+// answering 404 itself when there is none and 400 when it is no longer
+// open; the caller holds s.trade.mu.
+func (s *Server) openOrder(w http.ResponseWriter, env auth.Environment, id string) *simOrder {
 	o := s.trade.find(id)
 	if o == nil || o.env != env {
 		v3Error(w, http.StatusNotFound, "NotFound", "Order "+id+" not found")
+		return nil
+	}
+	if o.status != statusReceived && o.status != statusQueued {
+		v3Error(w, http.StatusBadRequest, "BadRequest", "Order "+o.id+" is not open ("+o.status+")")
 		return nil
 	}
 	return o
@@ -603,12 +605,8 @@ func (s *Server) v3ReplaceOrder(w http.ResponseWriter, r *http.Request, env auth
 	}
 	s.trade.mu.Lock()
 	defer s.trade.mu.Unlock()
-	o := s.orderOf(w, env, r.PathValue("orderID"))
+	o := s.openOrder(w, env, r.PathValue("orderID"))
 	if o == nil {
-		return
-	}
-	if o.status != statusReceived && o.status != statusQueued {
-		v3Error(w, http.StatusBadRequest, "BadRequest", "Order "+o.id+" is not open ("+o.status+")")
 		return
 	}
 	if in.Quantity == "" && in.LimitPrice == "" && in.StopPrice == "" && in.OrderType == "" {
@@ -645,12 +643,8 @@ func (s *Server) v3ReplaceOrder(w http.ResponseWriter, r *http.Request, env auth
 func (s *Server) v3CancelOrder(w http.ResponseWriter, r *http.Request, env auth.Environment) {
 	s.trade.mu.Lock()
 	defer s.trade.mu.Unlock()
-	o := s.orderOf(w, env, r.PathValue("orderID"))
+	o := s.openOrder(w, env, r.PathValue("orderID"))
 	if o == nil {
-		return
-	}
-	if o.status != statusReceived && o.status != statusQueued {
-		v3Error(w, http.StatusBadRequest, "BadRequest", "Order "+o.id+" is not open ("+o.status+")")
 		return
 	}
 	now := s.now().UTC()
