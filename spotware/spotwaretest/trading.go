@@ -302,11 +302,11 @@ func (p *peer) newOrder(id string, req *openapi.ProtoOANewOrderReq) {
 		return
 	}
 	need := margin(a, req.GetVolume(), price)
-	if need > l.balance-l.usedMargin() {
+	if free := l.balance - l.usedMargin(); need > free { // read under the lock
 		p.s.trade.mu.Unlock()
 		p.send(id, &openapi.ProtoOAOrderErrorEvent{CtidTraderAccountId: proto.Int64(acct), ErrorCode: proto.String(oaCode(openapi.ProtoOAErrorCode_NOT_ENOUGH_MONEY)),
 			OrderId: o.OrderId, Description: proto.String("Not enough money: the order needs margin " + strconv.FormatInt(need, 10) +
-				", free margin is " + strconv.FormatInt(l.balance-l.usedMargin(), 10))})
+				", free margin is " + strconv.FormatInt(free, 10))})
 		return
 	}
 	accepted := p.event(acct, openapi.ProtoOAExecutionType_ORDER_ACCEPTED, proto.Clone(o).(*openapi.ProtoOAOrder), nil, nil)
@@ -735,13 +735,12 @@ func (p *peer) trendbars(id string, req *openapi.ProtoOAGetTrendbarsReq) {
 		starts = starts[len(starts)-maxBars:]
 		res.HasMore = proto.Bool(true)
 	}
-	for i, st := range starts {
+	for _, st := range starts {
 		minutes := periodMinutes[period]
 		if period == openapi.ProtoOATrendbarPeriod_MN1 {
 			t := time.Unix(st*60, 0).UTC()
 			minutes = int64(t.AddDate(0, 1, 0).Sub(t) / time.Minute)
 		}
-		_ = i
 		o, h, l, c, v := Bar(sy.id, st, minutes)
 		res.Trendbar = append(res.Trendbar, &openapi.ProtoOATrendbar{Volume: proto.Int64(v), Period: period.Enum(), Low: proto.Int64(int64(l)),
 			DeltaOpen: proto.Uint64(o - l), DeltaClose: proto.Uint64(c - l), DeltaHigh: proto.Uint64(h - l),
