@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,16 +37,144 @@ type Manager struct {
 	shards [managerShards]userShard
 }
 
-// managerShards is how many independently locked maps hold the users, so
-// that lookups on many cores do not queue on one lock.
+// managerShards is how many independently locked tables hold the users,
+// so that adding users on many cores does not queue on one lock.
 const managerShards = 256
 
 // userShard is one part of the user map, padded to a cache line of its
-// own.
+// own. A lookup takes no lock and writes nothing: it loads tab and probes
+// it with atomic loads, so that cores looking up the same few users share
+// the shard's cache line instead of passing it between them (as a read
+// lock's reader count would). Adding and removing users takes mu.
 type userShard struct {
-	mu sync.RWMutex
-	m  map[string]*managed // by store key
-	_  [64 - 32]byte
+	mu  sync.Mutex
+	tab atomic.Pointer[userTable]
+	// live counts the users in tab, used the slots that are not nil
+	// (users and tombstones); both are written under mu only.
+	live, used int
+	_          [64 - 32]byte
+}
+
+// userTable is an open-addressing hash table of users by store key,
+// probed linearly from the key's hash. A slot only ever changes from nil
+// to a user, and from a user to tombstone, so a reader that probes it
+// without the lock sees either the table before a change or after it.
+// Growing (or sweeping out tombstones) builds a new table under the lock
+// and publishes it; readers still on the old one see the users as they
+// were when they started.
+type userTable struct {
+	slots []atomic.Pointer[managed] // len is a power of two
+}
+
+// tombstone marks the slot of a removed user: probing goes past it.
+var tombstone = new(managed)
+
+// minTableSlots is the size of a shard's first table.
+const minTableSlots = 8
+
+// newUserTable returns an empty table with room for n users at a load
+// of at most a third, so that half as many users again can be added before
+// it grows (at half full).
+func newUserTable(n int) *userTable {
+	size := minTableSlots
+	for size < 3*n {
+		size *= 2
+	}
+	return &userTable{slots: make([]atomic.Pointer[managed], size)}
+}
+
+// find returns the user under key in t, or nil. h is the key's hash.
+func (t *userTable) find(key []byte, h uint64) *managed {
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		u := t.slots[i].Load()
+		if u == nil {
+			return nil
+		}
+		if u != tombstone && u.src.key == string(key) {
+			return u
+		}
+	}
+}
+
+// find returns the user under key, or nil, without locking.
+func (sh *userShard) find(key []byte, h uint64) *managed {
+	return sh.tab.Load().find(key, h)
+}
+
+// add puts u (not in the shard yet) under its key, whose hash is h. The
+// caller holds mu.
+func (sh *userShard) add(u *managed, h uint64, seed maphash.Seed) {
+	t := sh.tab.Load()
+	if 2*(sh.used+1) > len(t.slots) {
+		t = sh.rebuild(sh.live+1, seed)
+	}
+	mask := uint64(len(t.slots) - 1)
+	i := h & mask
+	for t.slots[i].Load() != nil {
+		i = (i + 1) & mask
+	}
+	t.slots[i].Store(u)
+	sh.live++
+	sh.used++
+}
+
+// remove takes the user under key out of the shard and returns it, or
+// nil. The caller holds mu.
+func (sh *userShard) remove(key []byte, h uint64, seed maphash.Seed) *managed {
+	t := sh.tab.Load()
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		u := t.slots[i].Load()
+		if u == nil {
+			return nil
+		}
+		if u != tombstone && u.src.key == string(key) {
+			t.slots[i].Store(tombstone)
+			sh.live--
+			// Give the memory of many forgotten users back.
+			if len(t.slots) > minTableSlots && 16*sh.live < len(t.slots) {
+				sh.rebuild(sh.live, seed)
+			}
+			return u
+		}
+	}
+}
+
+// rebuild publishes a new table holding the shard's users, without
+// tombstones, with room for n users, and returns it. The caller holds mu.
+// It hashes the keys again (with seed, as Manager.shard does) rather than
+// keep every user's hash: rebuilding is rare, memory per user is not.
+func (sh *userShard) rebuild(n int, seed maphash.Seed) *userTable {
+	old := sh.tab.Load()
+	t := newUserTable(n)
+	mask := uint64(len(t.slots) - 1)
+	live := 0
+	for j := range old.slots {
+		u := old.slots[j].Load()
+		if u == nil || u == tombstone {
+			continue
+		}
+		i := (maphash.String(seed, u.src.key) / managerShards) & mask
+		for t.slots[i].Load() != nil {
+			i = (i + 1) & mask
+		}
+		t.slots[i].Store(u)
+		live++
+	}
+	sh.live, sh.used = live, live
+	sh.tab.Store(t)
+	return t
+}
+
+// each calls fn for every user in the shard, without locking.
+func (sh *userShard) each(fn func(*managed)) {
+	t := sh.tab.Load()
+	for j := range t.slots {
+		if u := t.slots[j].Load(); u != nil && u != tombstone {
+			fn(u)
+		}
+	}
 }
 
 // managed is everything the manager keeps for one user, in one
@@ -106,7 +235,7 @@ func NewManager(p Provider, store Store, opts ...ManagerOption) (*Manager, error
 		m.core.locker = m.own
 	}
 	for i := range m.shards {
-		m.shards[i].m = map[string]*managed{}
+		m.shards[i].tab.Store(newUserTable(0))
 	}
 	return m, nil
 }
@@ -117,9 +246,11 @@ func (m *Manager) Provider() Provider { return m.p }
 // keyBuf is the room on the stack for a key being looked up.
 const keyBuf = 128
 
-// shard returns the shard that holds key.
-func (m *Manager) shard(key []byte) *userShard {
-	return &m.shards[maphash.Bytes(m.seed, key)%managerShards]
+// shard returns the shard that holds key and the hash that places key in
+// the shard's table (the bits above those that chose the shard).
+func (m *Manager) shard(key []byte) (*userShard, uint64) {
+	h := maphash.Bytes(m.seed, key)
+	return &m.shards[h%managerShards], h / managerShards
 }
 
 // appendKey appends user's store key to b.
@@ -127,33 +258,23 @@ func (m *Manager) appendKey(b []byte, user string) []byte {
 	return append(append(b, m.prefix...), url.PathEscape(user)...)
 }
 
-// lookup returns the entry under key, or nil, and the key's shard.
-func (m *Manager) lookup(key []byte) (*managed, *userShard) {
-	sh := m.shard(key)
-	sh.mu.RLock()
-	u := sh.m[string(key)]
-	sh.mu.RUnlock()
-	return u, sh
-}
-
 func (m *Manager) get(user string) *managed {
 	var buf [keyBuf]byte // the key stays on the stack unless it is new
 	k := m.appendKey(buf[:0], user)
-	u, sh := m.lookup(k)
-	if u != nil {
+	sh, h := m.shard(k)
+	if u := sh.find(k, h); u != nil {
 		return u
 	}
-	key := string(k)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if u := sh.m[key]; u != nil {
+	if u := sh.find(k, h); u != nil {
 		return u
 	}
-	u = &managed{}
-	u.src.sourceCore, u.src.key = m.core, key
+	u := &managed{}
+	u.src.sourceCore, u.src.key = m.core, string(k)
 	u.tr = Transport{Source: &u.src, Base: m.o.tr.Base, Header: m.o.tr.Header, RefreshOn: m.o.tr.RefreshOn}
 	u.client.Transport = &u.tr
-	sh.m[key] = u
+	sh.add(u, h, m.seed)
 	return u
 }
 
@@ -161,12 +282,10 @@ func (m *Manager) get(user string) *managed {
 func (m *Manager) remove(user string) *managed {
 	var buf [keyBuf]byte
 	k := m.appendKey(buf[:0], user)
-	sh := m.shard(k)
+	sh, h := m.shard(k)
 	sh.mu.Lock()
-	u := sh.m[string(k)]
-	delete(sh.m, string(k))
-	sh.mu.Unlock()
-	return u
+	defer sh.mu.Unlock()
+	return sh.remove(k, h, m.seed)
 }
 
 // Source returns user's token source, the same one on every call.
@@ -257,9 +376,9 @@ func (m *Manager) String() string {
 	n := 0
 	for i := range m.shards {
 		sh := &m.shards[i]
-		sh.mu.RLock()
-		n += len(sh.m)
-		sh.mu.RUnlock()
+		sh.mu.Lock()
+		n += sh.live
+		sh.mu.Unlock()
 	}
 	return fmt.Sprintf("auth.Manager{provider=%s users=%d}", m.p.Name(), n)
 }
@@ -333,11 +452,8 @@ func (m *Manager) follow(ctx context.Context, w Watcher, ch <-chan Change) {
 // client: the next call reads the Store. A refresh in flight still answers
 // its callers but does not cache its token.
 func (m *Manager) drop(key string) {
-	sh := m.shard([]byte(key))
-	sh.mu.RLock()
-	u := sh.m[key]
-	sh.mu.RUnlock()
-	if u != nil {
+	sh, h := m.shard([]byte(key))
+	if u := sh.find([]byte(key), h); u != nil {
 		u.src.Close()
 	}
 }
@@ -345,15 +461,6 @@ func (m *Manager) drop(key string) {
 // dropAll is drop for every user.
 func (m *Manager) dropAll() {
 	for i := range m.shards {
-		sh := &m.shards[i]
-		sh.mu.RLock()
-		us := make([]*managed, 0, len(sh.m))
-		for _, u := range sh.m {
-			us = append(us, u)
-		}
-		sh.mu.RUnlock()
-		for _, u := range us {
-			u.src.Close()
-		}
+		m.shards[i].each(func(u *managed) { u.src.Close() })
 	}
 }
