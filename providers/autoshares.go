@@ -249,17 +249,7 @@ func (v asView) ListOrders(ctx context.Context, accountID string) ([]Order, erro
 		return nil, err
 	}
 	page, err := v.c.Orders.List(ctx, acct, nil)
-	if err != nil {
-		return nil, err
-	}
-	var out []Order
-	for o, err := range page.All(ctx) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, asOrder(o))
-	}
-	return out, nil
+	return allOrders(ctx, page, err, asOrder)
 }
 
 func asOrder(o autoshares.Order) Order {

@@ -164,3 +164,19 @@ func accepted(broker string, r OrderRequest, id string, raw any) *Order {
 		Side: r.Side, Type: r.Type, TimeInForce: r.TimeInForce, Status: StatusOpen, Quantity: r.Quantity,
 		LimitPrice: r.LimitPrice, StopPrice: r.StopPrice, Raw: raw}
 }
+
+// allOrders walks every page of a broker's order list, from the first
+// (or the error that fetching it gave), and normalizes each order.
+func allOrders[T any](ctx context.Context, first *rest.Page[T], err error, normalize func(T) Order) ([]Order, error) {
+	if err != nil {
+		return nil, err
+	}
+	var out []Order
+	for o, err := range first.All(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, normalize(o))
+	}
+	return out, nil
+}

@@ -170,17 +170,7 @@ func (v tsView) GetOrder(ctx context.Context, accountID, orderID string) (*Order
 
 func (v tsView) ListOrders(ctx context.Context, accountID string) ([]Order, error) {
 	page, err := v.c.Orders.List(ctx, accountID, nil)
-	if err != nil {
-		return nil, err
-	}
-	var out []Order
-	for o, err := range page.All(ctx) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tsOrder(o))
-	}
-	return out, nil
+	return allOrders(ctx, page, err, tsOrder)
 }
 
 // tsOrder normalizes a TradeStation order (its first leg).
