@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
+	"github.com/brokerkit/brokerkit/internal/exampletest"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
 	"github.com/brokerkit/brokerkit/providers/providerstest"
@@ -219,47 +218,6 @@ func TestRealBrokerNeedsLoopbackRedirect(t *testing.T) {
 	assert.ErrorContains(t, err, "BROKERKIT_JUST2TRADE_REDIRECT_URL")
 }
 
-// urlWatcher is the terminal of a user who opens the printed address: it
-// keeps the output and hands over the first http URL printed on its own
-// line.
-type urlWatcher struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	urls chan string
-	sent bool
-}
-
-func (w *urlWatcher) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	if m := regexp.MustCompile(`(?m)^\s+(http://\S+)$`).FindStringSubmatch(w.buf.String()); m != nil && !w.sent {
-		w.sent = true
-		w.urls <- m[1]
-	}
-	return len(p), nil
-}
-
-func (w *urlWatcher) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-// hostRecorder passes requests on and records the host of each.
-type hostRecorder struct {
-	next  http.RoundTripper
-	mu    sync.Mutex
-	hosts map[string]int
-}
-
-func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	h.mu.Lock()
-	h.hosts[r.URL.Host]++
-	h.mu.Unlock()
-	return h.next.RoundTrip(r)
-}
-
 // TestRealModePrintsTheURL runs the real-broker path of every broker,
 // configured from the environment, against an emulator standing in for the
 // broker: the program prints the address, the "user" opens it, and every
@@ -283,15 +241,13 @@ func TestRealModePrintsTheURL(t *testing.T) {
 				prefix + "DOMAIN": "tenant.example.com", prefix + "API_KEY": c.APIKey.Reveal(),
 				"BROKERKIT_LOGIN_DIR": dir})
 
-			rec := &hostRecorder{next: http.DefaultTransport, hosts: map[string]int{}}
-			http.DefaultTransport = rec
-			t.Cleanup(func() { http.DefaultTransport = rec.next })
+			rec := exampletest.RecordHosts(t)
 
-			out := &urlWatcher{urls: make(chan string, 1)}
+			out := exampletest.NewTerminal()
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, out, nil, e) }()
 			select {
-			case u := <-out.urls:
+			case u := <-out.URL():
 				assert.True(t, strings.HasPrefix(u, em.URL()+"/"), u)
 				_, err := em.Browser(em.User()).LoginAndVisit(ctx, u)
 				require.NoError(t, err)
@@ -312,8 +268,8 @@ func TestRealModePrintsTheURL(t *testing.T) {
 
 			emu, err := url.Parse(em.URL())
 			require.NoError(t, err)
-			require.NotEmpty(t, rec.hosts)
-			for host := range rec.hosts {
+			require.NotEmpty(t, rec.Seen())
+			for _, host := range rec.Seen() {
 				assert.Equal(t, emu.Host, host, "a request left for another host than BASE_URL's")
 			}
 		})

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/exampletest"
 	"github.com/brokerkit/brokerkit/providers"
 	"github.com/brokerkit/brokerkit/providers/providerstest"
 )
@@ -79,47 +77,6 @@ func TestHuman(t *testing.T) {
 	assert.Equal(t, "under a minute", human(10*time.Second))
 }
 
-// urlWatcher is the terminal of a user who opens the printed address: it
-// keeps the output and hands over the first http URL printed on its own
-// line.
-type urlWatcher struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	urls chan string
-	sent bool
-}
-
-func (w *urlWatcher) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	if m := regexp.MustCompile(`(?m)^\s+(http://\S+)$`).FindStringSubmatch(w.buf.String()); m != nil && !w.sent {
-		w.sent = true
-		w.urls <- m[1]
-	}
-	return len(p), nil
-}
-
-func (w *urlWatcher) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-// hostRecorder passes requests on and records the host of each.
-type hostRecorder struct {
-	next  http.RoundTripper
-	mu    sync.Mutex
-	hosts map[string]int
-}
-
-func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	h.mu.Lock()
-	h.hosts[r.URL.Host]++
-	h.mu.Unlock()
-	return h.next.RoundTrip(r)
-}
-
 // TestQuickstartUsesEnvironment: for every broker, with its BROKERKIT_*
 // variables set, quickstart takes the real-broker path: it reads every
 // variable into the provider's configuration, prints the login address
@@ -160,15 +117,13 @@ func TestQuickstartUsesEnvironment(t *testing.T) {
 			r := &providers.Registry{}
 			require.NoError(t, r.Register(b))
 
-			rec := &hostRecorder{next: http.DefaultTransport, hosts: map[string]int{}}
-			http.DefaultTransport = rec
-			t.Cleanup(func() { http.DefaultTransport = rec.next })
+			rec := exampletest.RecordHosts(t)
 
-			out := &urlWatcher{urls: make(chan string, 1)}
+			out := exampletest.NewTerminal()
 			done := make(chan error, 1)
 			go func() { done <- runWith(ctx, out, r, func(k string) string { return env[k] }) }()
 			select {
-			case u := <-out.urls:
+			case u := <-out.URL():
 				assert.True(t, strings.HasPrefix(u, em.URL()+"/"), "the login goes to BASE_URL: %s", u)
 				_, err := em.Browser(em.User()).LoginAndVisit(ctx, u)
 				require.NoError(t, err)
@@ -183,10 +138,10 @@ func TestQuickstartUsesEnvironment(t *testing.T) {
 			assert.Equal(t, want, got, "every variable reaches the provider's configuration")
 			emu, err := url.Parse(em.URL())
 			require.NoError(t, err)
-			for host := range rec.hosts {
+			for _, host := range rec.Seen() {
 				assert.Equal(t, emu.Host, host, "a request left for another host than BASE_URL's")
 			}
-			require.NotEmpty(t, rec.hosts)
+			require.NotEmpty(t, rec.Seen())
 		})
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
+	"github.com/brokerkit/brokerkit/internal/exampletest"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
 	"github.com/brokerkit/brokerkit/providers"
 	"github.com/brokerkit/brokerkit/providers/providerstest"
@@ -448,20 +449,6 @@ func TestStartChecksItsConfiguration(t *testing.T) {
 	}
 }
 
-// hostRecorder passes requests on and records the host of each.
-type hostRecorder struct {
-	next  http.RoundTripper
-	mu    sync.Mutex
-	hosts map[string]int
-}
-
-func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	h.mu.Lock()
-	h.hosts[r.URL.Host]++
-	h.mu.Unlock()
-	return h.next.RoundTrip(r)
-}
-
 // TestConfiguredBrokers runs the app as with real brokers, every one
 // configured from all its BROKERKIT_<BROKER>_* variables, with an emulator
 // standing in for each (BASE_URL). Every variable reaches the provider,
@@ -510,9 +497,7 @@ func TestConfiguredBrokers(t *testing.T) {
 			delete(env, k)
 		}
 	}
-	rec := &hostRecorder{next: http.DefaultTransport, hosts: map[string]int{}}
-	http.DefaultTransport = rec
-	t.Cleanup(func() { http.DefaultTransport = rec.next })
+	rec := exampletest.RecordHosts(t)
 
 	out := &syncBuffer{}
 	s, err := startWith(out, r, func(k string) string { return env[k] })
@@ -541,9 +526,9 @@ func TestConfiguredBrokers(t *testing.T) {
 		u, err := url.Parse(em.URL())
 		require.NoError(t, err)
 		allowed[u.Host] = true
-		assert.Positive(t, rec.hosts[u.Host], "no request reached %s", em.Name())
+		assert.Contains(t, rec.Seen(), u.Host, "no request reached %s", em.Name())
 	}
-	for host := range rec.hosts {
+	for _, host := range rec.Seen() {
 		assert.True(t, allowed[host], "a request left for %s, no broker's BASE_URL", host)
 	}
 }
