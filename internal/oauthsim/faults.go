@@ -52,6 +52,8 @@ type Faults struct {
 	e     *Engine
 	mu    sync.Mutex
 	rules []*faultRule
+
+	streams streamFaults
 }
 
 func newFaults(e *Engine) *Faults { return &Faults{e: e} }
