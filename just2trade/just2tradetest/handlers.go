@@ -41,6 +41,7 @@ func unauthorized(w http.ResponseWriter, _ *http.Request, _ error) {
 func (s *Server) api(h func(w http.ResponseWriter, r *http.Request, now time.Time)) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		defer s.hub.bump() // the streams look for what the call changed
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		now := s.eng.Now()
@@ -57,7 +58,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	if s.opts.profilePath != pathUserinfo {
 		mux.Handle("GET "+pathLegacyProfile, s.api(s.legacyAuth))
 	}
-	mux.Handle("GET /accounts", s.api(s.balances))
+	mux.Handle("GET "+pathAccountsSocket, upgradeOr(s.socketHandler(false), s.api(s.balances)))
+	mux.Handle("GET "+pathMarketSocket, s.socketHandler(true))
 	mux.Handle("GET /accounts/{account}/positions", s.api(s.positions))
 	mux.Handle("GET /accounts/{account}/trades/{date}", s.api(s.trades))
 	mux.Handle("GET /accounts/{account}/transactions", s.api(s.transactions))
@@ -139,23 +141,28 @@ func (s *Server) legacyAuth(w http.ResponseWriter, r *http.Request, _ time.Time)
 func (s *Server) balances(w http.ResponseWriter, r *http.Request, _ time.Time) {
 	out := []map[string]any{}
 	for _, n := range s.st.order {
-		a := s.st.accounts[n]
-		mv := s.st.marketValue(a)
-		bp := s.st.buyingPower(a)
-		margin := decimal.Zero
-		if a.marginType != "cash" {
-			margin = bp
-		}
-		out = append(out, map[string]any{
-			"account_number": a.number, "trade_platform": TradePlatform, "margin_type": a.marginType,
-			"restriction": a.restriction, "daytrades_count": a.daytrades,
-			"account_value_total": num(a.cash.Add(mv)), "cash": num(a.cash),
-			"day_trading_buying_power": num(decimal.Zero), "margin_buying_power": num(margin),
-			"non_margin_buying_power": num(a.cash), "position_market_value": num(mv),
-			"unsettled_cash": num(a.unsettled), "cash_to_withdraw": num(a.cash.Sub(a.unsettled)),
-		})
+		out = append(out, s.balanceJSON(s.st.accounts[n]))
 	}
 	oauthsim.WriteJSON(w, http.StatusOK, out)
+}
+
+// balanceJSON is one account's balances, as GET /accounts and the account
+// feed's b messages list them.
+func (s *Server) balanceJSON(a *account) map[string]any {
+	mv := s.st.marketValue(a)
+	bp := s.st.buyingPower(a)
+	margin := decimal.Zero
+	if a.marginType != "cash" {
+		margin = bp
+	}
+	return map[string]any{
+		"account_number": a.number, "trade_platform": TradePlatform, "margin_type": a.marginType,
+		"restriction": a.restriction, "daytrades_count": a.daytrades,
+		"account_value_total": num(a.cash.Add(mv)), "cash": num(a.cash),
+		"day_trading_buying_power": num(decimal.Zero), "margin_buying_power": num(margin),
+		"non_margin_buying_power": num(a.cash), "position_market_value": num(mv),
+		"unsettled_cash": num(a.unsettled), "cash_to_withdraw": num(a.cash.Sub(a.unsettled)),
+	}
 }
 
 func (s *Server) positions(w http.ResponseWriter, r *http.Request, _ time.Time) {
@@ -170,6 +177,12 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, _ time.Time) 
 			return
 		}
 	}
+	oauthsim.WriteJSON(w, http.StatusOK, s.positionsJSON(a))
+}
+
+// positionsJSON is an account's positions, as GET .../positions and the
+// account feed's p messages list them.
+func (s *Server) positionsJSON(a *account) []map[string]any {
 	out := []map[string]any{}
 	for _, p := range a.sortedPositions() {
 		cur := decimal.Zero
@@ -179,7 +192,7 @@ func (s *Server) positions(w http.ResponseWriter, r *http.Request, _ time.Time) 
 		out = append(out, map[string]any{"symbol": p.symbol, "quantity": num(p.quantity),
 			"average_open_price": num(p.avgPrice), "current_price": num(cur), "security_type": p.securityType})
 	}
-	oauthsim.WriteJSON(w, http.StatusOK, out)
+	return out
 }
 
 // paging reads limit and skip; ok is false after a 400 was written.

@@ -133,6 +133,8 @@ type Server struct {
 
 	mu sync.Mutex
 	st *state
+
+	hub *hub // the open WebSockets
 }
 
 // NewServer starts an emulator seeded with one user and two accounts,
@@ -168,7 +170,7 @@ func start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("just2tradetest: WithProfilePath(%q): want %q or %q", o.profilePath,
 			pathUserinfo, pathLegacyProfile)
 	}
-	s := &Server{opts: o, st: seed(o.now())}
+	s := &Server{opts: o, st: seed(o.now()), hub: newHub()}
 	s.orderTypes = map[string]bool{"market": true, "limit": true, "stop": true, "stop_limit": true,
 		"market_on_close": true, "limit_on_close": true}
 	s.tifs = map[string]bool{"day": true, "good_till_cancel": true, "good_till_crossing": true}
@@ -195,6 +197,8 @@ func start(opts ...Option) (*Server, error) {
 			OmitState:           o.omitState,
 			TokenHeaders:        []string{"Authorization", "Authentication"},
 		},
+		// A socket whose token is invalidated is closed at once.
+		OnInvalidate: s.hub.refuse,
 	}
 	if o.lime {
 		daily := o.daily
@@ -248,8 +252,11 @@ func nextDailyExpiry(t time.Time, d just2trade.DailyExpiry) time.Time {
 // no trailing slash.
 func (s *Server) URL() string { return s.srv.URL }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down and ends its open WebSockets.
+func (s *Server) Close() {
+	s.hub.cancel()
+	s.srv.Close()
+}
 
 // Client returns an HTTP client for the server, without authentication.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
@@ -331,6 +338,7 @@ func (s *Server) SetQuote(symbol string, bid, ask, last decimal.Decimal) {
 		s.st.quotes[symbol] = q
 	}
 	q.bid, q.ask, q.last = bid, ask, last
+	s.hub.bump()
 }
 
 // OrderStatus returns an order's current status without processing it;
