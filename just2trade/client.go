@@ -4,18 +4,26 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // Client calls the Just2Trade (or Lime) REST API. Its services are fields:
 // c.Profile.Get, c.Accounts.List, c.Positions.List, c.Quotes.Get,
-// c.Orders.Place. It is safe for concurrent use.
+// c.Orders.Place, c.Streams.Orders. It is safe for concurrent use.
 type Client struct {
 	rest *rest.Client
 	err  error
+	// hc sends the requests; the feeds' upgrade requests go through a copy
+	// without timeout (ws), made once.
+	hc      *http.Client
+	ws      *http.Client
+	wsOnce  sync.Once
+	streams stream.Options
 	// profileAt is the profilePath that last served the profile.
 	profileAt atomic.Uint32
 
@@ -29,6 +37,8 @@ type Client struct {
 	Quotes *QuotesService
 	// Orders validates, places, reads and cancels orders.
 	Orders *OrdersService
+	// Streams opens the WebSocket feeds: quotes and the account feed.
+	Streams *StreamsService
 }
 
 type service struct{ c *Client }
@@ -39,6 +49,7 @@ type clientOptions struct {
 	userAgent string
 	base      http.RoundTripper
 	restOpts  []rest.Option
+	streams   stream.Options
 }
 
 // Option configures NewClient.
@@ -91,7 +102,7 @@ func newClient(src auth.TokenSource, hc *http.Client, opts []Option) *Client {
 			opt(&o)
 		}
 	}
-	c := &Client{}
+	c := &Client{streams: o.streams}
 	switch {
 	case src != nil:
 		hc = &http.Client{Transport: &auth.Transport{Source: src, Base: o.base}}
@@ -112,6 +123,7 @@ func newClient(src auth.TokenSource, hc *http.Client, opts []Option) *Client {
 	if base == "" && o.provider != nil {
 		base = o.provider.apiURL
 	}
+	c.hc = hc
 	ropts := []rest.Option{
 		rest.WithName(Name),
 		rest.WithErrorFields(errorFields),
@@ -133,6 +145,7 @@ func newClient(src auth.TokenSource, hc *http.Client, opts []Option) *Client {
 	c.Positions = (*PositionsService)(&service{c})
 	c.Quotes = (*QuotesService)(&service{c})
 	c.Orders = (*OrdersService)(&service{c})
+	c.Streams = (*StreamsService)(&service{c})
 	return c
 }
 

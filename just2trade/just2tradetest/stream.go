@@ -174,6 +174,11 @@ func upgradeOr(socket, plain http.Handler) http.Handler {
 // socketHandler serves one kind of socket, behind the fault injector.
 func (s *Server) socketHandler(market bool) http.Handler {
 	return s.eng.Faults().Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if market && s.opts.lime {
+			// Lime removed the market-data WebSocket (SDK v0.3.4).
+			apiError(w, http.StatusNotFound, codeNotFound, "No such endpoint")
+			return
+		}
 		s.serveSocket(w, r, market)
 	}))
 }
