@@ -280,18 +280,13 @@ func (c *Client) wsClient() *http.Client {
 	return c.ws
 }
 
-// feedIn is what the reader hands the connection's goroutine: a message,
-// or the error that ended the socket.
-type feedIn struct {
-	msg []byte
-	err error
-}
-
 // runFeed runs one connection of a feed: it dials, sends sub, pings every
-// keepAlive, and hands each message to handle, a pong to beat, and the
-// grace period's end without a message to idle, all in the calling
-// goroutine (the stream's). It returns when the socket ends, handle fails
-// or ctx ends.
+// keepAlive, and reads. Everything happens in the calling goroutine (the
+// stream's), as stream.Conn requires, and with no hand-over per message:
+// handle gets each message, beat each pong (the socket reports pongs from
+// inside Read), idle the first pong once readyGrace has passed since the
+// subscription (a ping is sent then). It returns when the socket ends,
+// handle fails or ctx ends.
 func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every time.Duration,
 	beat, idle func(), handle func(msg []byte) error) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -300,13 +295,15 @@ func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every tim
 	if err != nil {
 		return stream.Permanent(err)
 	}
-	pong := make(chan struct{}, 1)
+	var subscribed time.Time
+	graced := false
 	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{
 		HTTPClient: c.wsClient(),
 		OnPongReceived: func(context.Context, []byte) {
-			select {
-			case pong <- struct{}{}:
-			default:
+			beat()
+			if !graced && !subscribed.IsZero() && time.Since(subscribed) >= readyGrace {
+				graced = true
+				idle()
 			}
 		},
 	})
@@ -314,28 +311,19 @@ func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every tim
 		return c.dialError(ctx, feed, resp, err)
 	}
 	ws.SetReadLimit(maxFeedMessage)
-	in := make(chan feedIn, 64)
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
 		_ = ws.CloseNow()
 		wg.Wait()
 	}()
+	if err := ws.Write(ctx, websocket.MessageText, sub); err != nil {
+		return c.socketError(ctx, feed, err)
+	}
+	subscribed = time.Now()
 	wg.Go(func() {
-		for {
-			_, msg, err := ws.Read(ctx)
-			select {
-			case in <- feedIn{msg, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	})
-	wg.Go(func() {
-		t := time.NewTicker(every)
+		// One ping when the grace period ends, then every keepAlive.
+		t := time.NewTimer(readyGrace)
 		defer t.Stop()
 		for {
 			select {
@@ -343,35 +331,23 @@ func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every tim
 				return
 			case <-t.C:
 			}
-			// Ping waits for its pong, which the reader receives.
+			// Ping waits for its pong, which Read receives.
 			if ws.Ping(ctx) != nil {
 				return
 			}
+			t.Reset(every)
 		}
 	})
-	if err := ws.Write(ctx, websocket.MessageText, sub); err != nil {
-		return c.socketError(ctx, feed, err)
-	}
-	grace := time.NewTimer(readyGrace)
-	defer grace.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-pong:
-			beat()
-		case <-grace.C:
-			idle()
-		case r := <-in:
-			if r.err != nil {
-				return c.socketError(ctx, feed, r.err)
+		_, msg, err := ws.Read(ctx)
+		if err != nil {
+			return c.socketError(ctx, feed, err)
+		}
+		if err := handle(msg); err != nil {
+			if errors.Is(err, errEnding) {
+				return nil
 			}
-			if err := handle(r.msg); err != nil {
-				if errors.Is(err, errEnding) {
-					return nil
-				}
-				return err
-			}
+			return err
 		}
 	}
 }

@@ -175,8 +175,11 @@ func newQuoteDecoder() *quoteDecoder { return &quoteDecoder{last: map[string]*qu
 // symbol, errMalformed-wrapped for a message that does not parse.
 func (d *quoteDecoder) decode(msg []byte) (ev QuoteEvent, ok bool, err error) {
 	var w quoteWire
-	if err := json.Unmarshal(msg, &w); err != nil {
-		return ev, false, fmt.Errorf("%w: %w", errMalformed, err)
+	if !walkQuote(msg, &w) {
+		w = quoteWire{}
+		if err := json.Unmarshal(msg, &w); err != nil {
+			return ev, false, fmt.Errorf("%w: %w", errMalformed, err)
+		}
 	}
 	switch w.T {
 	case "a", "t":
@@ -558,6 +561,199 @@ func skipValue(b []byte, i int) int {
 	}
 	if i == start {
 		return -1
+	}
+	return i
+}
+
+// walkQuote fills w from a flat market-data message (members that are
+// strings or numbers) exactly as encoding/json would, several times
+// faster; ok is false for anything else (null, nesting, escapes,
+// non-ASCII text, a member name encoding/json would match by case
+// folding, a malformed number), which encoding/json then decodes, or
+// refuses with its error. A fuzz target holds the two to each other.
+func walkQuote(msg []byte, w *quoteWire) bool {
+	i := skipSpace(msg, 0)
+	if i >= len(msg) || msg[i] != '{' {
+		return false
+	}
+	i = skipSpace(msg, i+1)
+	if i < len(msg) && msg[i] == '}' {
+		return skipSpace(msg, i+1) == len(msg)
+	}
+	for {
+		kEnd := skipString(msg, i)
+		if kEnd < 0 {
+			return false
+		}
+		key := msg[i+1 : kEnd-1]
+		i = skipSpace(msg, kEnd)
+		if i >= len(msg) || msg[i] != ':' {
+			return false
+		}
+		i = skipSpace(msg, i+1)
+		if i >= len(msg) {
+			return false
+		}
+		var val []byte
+		str := msg[i] == '"'
+		if str {
+			end := skipString(msg, i)
+			if end < 0 {
+				return false
+			}
+			val, i = msg[i+1:end-1], end
+		} else {
+			end := numberEnd(msg, i)
+			if end < 0 {
+				return false
+			}
+			val, i = msg[i:end], end
+		}
+		if !plainText(key) || !plainText(val) || !w.set(key, val, str) {
+			return false
+		}
+		i = skipSpace(msg, i)
+		if i >= len(msg) {
+			return false
+		}
+		switch msg[i] {
+		case ',':
+			i = skipSpace(msg, i+1)
+		case '}':
+			return skipSpace(msg, i+1) == len(msg)
+		default:
+			return false
+		}
+	}
+}
+
+// quoteMembers are quoteWire's member names, for walkQuote's case-folding
+// check.
+var quoteMembers = []string{"t", "s", "a", "as", "b", "bs", "l", "ls", "lm", "v", "d", "o", "open", "h", "high",
+	"low", "c", "close", "ch", "change", "chpc", "change_pc", "data"}
+
+// set stores one member; false where encoding/json would do something
+// else than store the text (an error, a case-folded match, raw data).
+func (w *quoteWire) set(key, val []byte, str bool) bool {
+	var dst *json.Number
+	switch string(key) {
+	case "t", "s":
+		if !str {
+			return false
+		}
+		if key[0] == 't' {
+			w.T = string(val)
+		} else {
+			w.S = string(val)
+		}
+		return true
+	case "lm":
+		w.LastMkt = ID(val)
+		return true
+	case "a":
+		dst = &w.Ask
+	case "as":
+		dst = &w.AskSize
+	case "b":
+		dst = &w.Bid
+	case "bs":
+		dst = &w.BidSize
+	case "l":
+		dst = &w.Last
+	case "ls":
+		dst = &w.LastSize
+	case "v":
+		dst = &w.Volume
+	case "d":
+		dst = &w.Date
+	case "o":
+		dst = &w.O
+	case "open":
+		dst = &w.Open
+	case "h":
+		dst = &w.H
+	case "high":
+		dst = &w.High
+	case "low":
+		dst = &w.Low
+	case "c":
+		dst = &w.C
+	case "close":
+		dst = &w.Close
+	case "ch":
+		dst = &w.Ch
+	case "change":
+		dst = &w.Change
+	case "chpc":
+		dst = &w.Chpc
+	case "change_pc":
+		dst = &w.ChangePc
+	default:
+		for _, m := range quoteMembers {
+			if bytes.EqualFold(key, []byte(m)) {
+				return false
+			}
+		}
+		return true // another member: ignored, as encoding/json does
+	}
+	if str && numberEnd(val, 0) != len(val) {
+		return false // a string that is no number: encoding/json's error
+	}
+	*dst = json.Number(val)
+	return true
+}
+
+// plainText reports whether b has only printable ASCII and no backslash:
+// text encoding/json would take as is.
+func plainText(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' || c > '~' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// numberEnd returns the index after the JSON number starting at b[i]
+// (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), or -1.
+func numberEnd(b []byte, i int) int {
+	digits := func(i int) int {
+		j := i
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(b):
+		return -1
+	case b[i] == '0':
+		i++
+	case b[i] >= '1' && b[i] <= '9':
+		i = digits(i)
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return -1
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return -1
+		}
+		i = j
 	}
 	return i
 }

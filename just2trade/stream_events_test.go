@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -228,6 +229,29 @@ func FuzzSplitAccount(f *testing.F) {
 			if !bytes.Equal(bytes.TrimSpace(list[i]), bytes.TrimSpace(want[i])) {
 				t.Fatalf("split %q: item %d %q, encoding/json %q", msg, i, list[i], want[i])
 			}
+		}
+	})
+}
+
+// FuzzWalkQuote holds the fast market-data walk to encoding/json: where
+// the walk takes a message, encoding/json decodes it to the same members.
+func FuzzWalkQuote(f *testing.F) {
+	for _, m := range quoteMessages() {
+		f.Add(m)
+	}
+	f.Add([]byte(`{"t":"a","s":"X","b":"1.5","lm":7,"x":"y","B":1}`))
+	f.Add([]byte(`{"t":"a","s":"X","b":-0.5e+3,"open":0,"change_pc":"-1"}`))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		var fast quoteWire
+		if !walkQuote(msg, &fast) {
+			return
+		}
+		var slow quoteWire
+		if err := json.Unmarshal(msg, &slow); err != nil {
+			t.Fatalf("walked %q, which encoding/json refuses: %v", msg, err)
+		}
+		if fmt.Sprintf("%#v", fast) != fmt.Sprintf("%#v", slow) {
+			t.Fatalf("walked %q to\n%#v\nencoding/json:\n%#v", msg, fast, slow)
 		}
 	})
 }
