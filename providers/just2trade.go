@@ -122,7 +122,7 @@ func (v j2tView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error)
 var j2tAPI = APIRow{Place: true, Cancel: true,
 	OrderTypes:  []OrderType{Market, Limit, Stop, StopLimit},
 	TimeInForce: []TimeInForce{Day, GTC},
-	Bars:        true, Positions: true, Balances: true}
+	Bars:        true, Positions: true, Balances: true, Streaming: true}
 
 var (
 	j2tTypes = map[OrderType]just2trade.OrderType{Market: just2trade.Market, Limit: just2trade.Limit,
@@ -194,12 +194,31 @@ func j2tOrder(o just2trade.Order) Order {
 	return n
 }
 
-// StreamQuotes is not wired yet.
-func (v j2tView) StreamQuotes(context.Context, ...string) (*stream.Stream[Quote], error) {
-	return nil, fmt.Errorf("%s quote stream: %w", just2trade.Name, auth.ErrUnsupported)
+// StreamQuotes streams quotes from the broker's market-data WebSocket
+// (Lime has none: there it fails with an error matching ErrNotFound). A
+// symbol the broker refuses is left out; when it refuses them all, the
+// call fails.
+func (v j2tView) StreamQuotes(ctx context.Context, symbols ...string) (*stream.Stream[Quote], error) {
+	st, err := v.c.Streams.Quotes(ctx, symbols...)
+	if err != nil {
+		return nil, err
+	}
+	return stream.Map(st, func(ev just2trade.QuoteEvent) (Quote, bool) {
+		if ev.Kind == just2trade.QuoteError {
+			return Quote{}, false
+		}
+		q := ev.Quote
+		return Quote{Broker: just2trade.Name, Symbol: q.Symbol, Bid: valid(q.Bid), Ask: valid(q.Ask),
+			Last: valid(q.Last), Time: q.Date.Time, Raw: ev}, true
+	}), nil
 }
 
-// StreamOrders is not wired yet.
-func (v j2tView) StreamOrders(context.Context, string) (*stream.Stream[Order], error) {
-	return nil, fmt.Errorf("%s order stream: %w", just2trade.Name, auth.ErrUnsupported)
+// StreamOrders streams an account's orders from the account feed: the
+// day's orders, then each change once.
+func (v j2tView) StreamOrders(ctx context.Context, accountID string) (*stream.Stream[Order], error) {
+	st, err := v.c.Streams.Orders(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return stream.Map(st, func(ev just2trade.OrderEvent) (Order, bool) { return j2tOrder(ev.Order), true }), nil
 }
