@@ -44,6 +44,14 @@
 // means the broker took the order: checks run afterwards and may turn it
 // rejected, so follow it with Orders.Get or Orders.Wait. Orders.Validate
 // asks first and returns a *ValidationError with the broker's message.
+// c.Streams opens the broker's WebSocket feeds in the one stream shape of
+// package stream: Quotes (market data, merged into the last known quote;
+// Lime has no market-data feed) and the account feed's Orders, Positions,
+// Balances and Trades. The token goes on each upgrade request, a refused
+// one is replaced like on any call, and a cut, stalled or hung socket is
+// redialled and resubscribed; orders re-sent after a reconnect are not
+// delivered twice.
+//
 // API errors are *Error values (the {"code","message"} envelope) matching
 // ErrNotFound, ErrBadRequest, auth.ErrInvalidToken or auth.ErrUnavailable;
 // an argument refused before sending matches ErrInvalidInput.

@@ -285,7 +285,7 @@ func (c *Client) wsClient() *http.Client {
 // stream's), as stream.Conn requires, and with no hand-over per message:
 // handle gets each message, beat each pong (the socket reports pongs from
 // inside Read), idle the first pong once readyGrace has passed since the
-// subscription (a ping is sent then). It returns when the socket ends,
+// subscription (a ping is sent then, besides every keepAlive). It returns when the socket ends,
 // handle fails or ctx ends.
 func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every time.Duration,
 	beat, idle func(), handle func(msg []byte) error) error {
@@ -322,20 +322,22 @@ func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every tim
 	}
 	subscribed = time.Now()
 	wg.Go(func() {
-		// One ping when the grace period ends, then every keepAlive.
-		t := time.NewTimer(readyGrace)
-		defer t.Stop()
+		// A ping every keepAlive, and one when the grace period ends.
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		grace := time.NewTimer(readyGrace)
+		defer grace.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-tick.C:
+			case <-grace.C:
 			}
 			// Ping waits for its pong, which Read receives.
 			if ws.Ping(ctx) != nil {
 				return
 			}
-			t.Reset(every)
 		}
 	})
 	for {

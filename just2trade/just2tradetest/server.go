@@ -121,8 +121,9 @@ func WithRedirectURL(u string) Option {
 }
 
 // Server is a Just2Trade emulator on 127.0.0.1: the authorization server
-// (/connect/authorize, /connect/token) and the REST API on one server, in
-// the style of httptest.Server.
+// (/connect/authorize, /connect/token), the REST API and its two
+// WebSockets (/accounts and /marketdata, Lime: /accounts only) on one
+// server, in the style of httptest.Server.
 type Server struct {
 	srv  *httptest.Server
 	eng  *oauthsim.Engine
