@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -234,11 +236,27 @@ func (w *quoteWire) apply(q *Quote) error {
 		*f.dst = v
 	}
 	if w.Date != "" {
-		if err := q.Date.UnmarshalJSON([]byte(w.Date)); err != nil {
+		t, err := unixTime(w.Date)
+		if err != nil {
 			return err
 		}
+		q.Date = t
 	}
 	return nil
+}
+
+// unixTime reads Unix seconds from a number the decoder has checked, as
+// Time.UnmarshalJSON does, without a second JSON decode.
+func unixTime(n json.Number) (Time, error) {
+	sec, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || !(sec >= 0 && sec <= 1e11) {
+		return Time{}, fmt.Errorf("just2trade: timestamp %q is not Unix seconds", string(n))
+	}
+	if sec == 0 {
+		return Time{}, nil
+	}
+	whole := int64(sec)
+	return Time{time.Unix(whole, int64((sec-float64(whole))*1e9)).UTC()}, nil
 }
 
 // accountWire is an account-feed message: {"t":"b|p|o|t|e","data":...}.
@@ -376,7 +394,11 @@ func decodeOrder(raw []byte, o *Order) error {
 		*f.dst = v
 	}
 	if w.ExecutedTimestamp != "" {
-		return o.ExecutedTimestamp.UnmarshalJSON([]byte(w.ExecutedTimestamp))
+		t, err := unixTime(w.ExecutedTimestamp)
+		if err != nil {
+			return err
+		}
+		o.ExecutedTimestamp = t
 	}
 	return nil
 }
