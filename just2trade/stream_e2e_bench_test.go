@@ -110,4 +110,3 @@ func BenchmarkStreamReconnect(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/first-event")
 }
-
