@@ -20,7 +20,7 @@ import (
 func TestSilentFeedOpensAfterTheGracePeriod(t *testing.T) {
 	got := make(chan string, 4)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got <- r.URL.Path
+		got <- r.URL.RequestURI()
 		ws, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -41,7 +41,7 @@ func TestSilentFeedOpensAfterTheGracePeriod(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	assert.GreaterOrEqual(t, time.Since(start), readyGrace)
-	assert.Equal(t, "/api/accounts", <-got, "the feed's path is under the API base URL")
+	assert.Equal(t, "/api/accounts", <-got, "the feed is under the API base URL, with nothing in the query")
 	assert.JSONEq(t, `{"action":"subscribeTrades","account":"12345678@vision"}`, <-got)
 	time.Sleep(400 * time.Millisecond)
 	assert.Zero(t, st.Stats().Reconnects, "pongs every 100 ms keep a silent feed from stalling")
