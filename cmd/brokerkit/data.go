@@ -66,7 +66,7 @@ func finish[T any](a *app, results []brokerResult[T]) ([]jsonError, int) {
 		}
 		code := a.report(r.t.b.Name, r.err)
 		codes = append(codes, code)
-		je := jsonError{Broker: r.t.b.Name, Error: redact.Text(r.err.Error(), a.secretList()...), ExitCode: code}
+		je := jsonError{Broker: r.t.b.Name, Error: a.message(r.t.b.Name, r.err), ExitCode: code}
 		var pe *providers.PartialError
 		if errors.As(r.err, &pe) {
 			je.Failed = pe.Failed
@@ -81,7 +81,7 @@ func dataCommand[T any](ctx context.Context, a *app, f func(context.Context, pro
 	jsonKey string, header []string, row func(T) []string) int {
 	targets, err := a.targets(ctx)
 	if err != nil {
-		return a.report(a.broker, classified(a.broker, err))
+		return a.failJSON(a.broker, jsonKey, []T{}, classified(a.broker, err))
 	}
 	results := fanOut(ctx, targets, f)
 	var all []T
@@ -104,6 +104,17 @@ func dataCommand[T any](ctx context.Context, a *app, f func(context.Context, pro
 	}
 	if err := tw.flush(); err != nil {
 		return a.report("", err)
+	}
+	return code
+}
+
+// failJSON reports err, a failure of the whole command, on stderr and,
+// with --json, as the command's document: {"<key>": empty, "errors": [...]}.
+func (a *app) failJSON(broker, key string, empty any, err error) int {
+	code := a.report(broker, err)
+	if a.json {
+		_ = writeJSON(a.stdout, map[string]any{key: empty,
+			"errors": []jsonError{{Broker: broker, Error: a.message(broker, err), ExitCode: code}}})
 	}
 	return code
 }
@@ -274,7 +285,11 @@ func quoteOut(q providers.Quote) quoteJSON {
 func quoteRow(x quoteJSON) []string {
 	when := "-"
 	if x.Time != nil {
-		when = x.Time.Local().Format(time.TimeOnly)
+		// The time alone for today's quotes, with the date for older ones.
+		when = x.Time.Local().Format(time.DateTime)
+		if y, m, d := x.Time.Local().Date(); y == time.Now().Year() && m == time.Now().Month() && d == time.Now().Day() {
+			when = x.Time.Local().Format(time.TimeOnly)
+		}
 	}
 	return []string{x.Broker, x.Symbol, strOpt(x.Bid), strOpt(x.Ask), strOpt(x.Last), when}
 }

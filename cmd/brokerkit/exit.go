@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/providers"
 )
@@ -91,6 +92,9 @@ func hint(broker string, err error) string {
 			return fmt.Sprintf("the broker asks to wait %s before trying again", humanDuration(rl.RetryAfter.Round(time.Second)))
 		}
 		return "the broker is unavailable; try again later"
+	}
+	if errors.Is(err, autoshares.ErrAgreementsPending) {
+		return fmt.Sprintf("sign them at the broker, or run: brokerkit login %s --sign-agreements", broker)
 	}
 	return ""
 }

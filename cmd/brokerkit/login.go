@@ -340,22 +340,43 @@ func (a *app) logout(ctx context.Context, name string) error {
 	}
 	_, err = a.storedToken(ctx, t)
 	var ln *loginNeeded
-	if errors.As(err, &ln) {
-		fmt.Fprintf(a.stdout, "Not logged in to %s (%s).\n", t.b.Title, t.where())
-		return nil
-	}
+	loggedIn := !errors.As(err, &ln)
 	// A token the store cannot read is deleted all the same.
 	revoke := t.p.Capabilities().Revoke
-	if err := t.tokens.Logout(ctx, t.user); err != nil {
-		return fmt.Errorf("token deleted, but: %w", err)
+	if loggedIn {
+		if err := t.tokens.Logout(ctx, t.user); err != nil {
+			return fmt.Errorf("token deleted, but: %w", err)
+		}
 	}
-	if revoke {
+	switch {
+	case a.json:
+		return writeJSON(a.stdout, struct {
+			Broker    string      `json:"broker"`
+			Where     string      `json:"where"`
+			LoggedOut bool        `json:"logged_out"`
+			Revoked   bool        `json:"revoked"`
+			Errors    []jsonError `json:"errors"`
+		}{t.b.Name, t.where(), loggedIn, loggedIn && revoke, []jsonError{}})
+	case !loggedIn:
+		fmt.Fprintf(a.stdout, "Not logged in to %s (%s).\n", t.b.Title, t.where())
+	case revoke:
 		fmt.Fprintf(a.stdout, "Logged out of %s (%s): token revoked and deleted.\n", t.b.Title, t.where())
-	} else {
+	default:
 		fmt.Fprintf(a.stdout, "Logged out of %s (%s): token deleted (%s cannot revoke tokens; it lapses at its expiry).\n",
 			t.b.Title, t.where(), t.b.Title)
 	}
 	return nil
+}
+
+// message is err's text for people: cleaned of every secret the run knows
+// and of control characters, without the broker's name when the prefix
+// already says it.
+func (a *app) message(broker string, err error) string {
+	msg := redact.Text(err.Error(), a.secretList()...)
+	if broker != "" {
+		msg = strings.TrimPrefix(msg, broker+": ")
+	}
+	return msg
 }
 
 // report prints err (cleaned of every secret the run knows) with what to
@@ -368,7 +389,7 @@ func (a *app) report(broker string, err error) int {
 	if broker != "" {
 		prefix += broker + ": "
 	}
-	fmt.Fprintf(a.stderr, "%s%s\n", prefix, redact.Text(err.Error(), a.secretList()...))
+	fmt.Fprintf(a.stderr, "%s%s\n", prefix, a.message(broker, err))
 	if h := hint(broker, err); h != "" && broker != "" {
 		fmt.Fprintf(a.stderr, "  %s\n", h)
 	}

@@ -52,12 +52,12 @@ twice: a failure after sending is reported, not retried.`,
 		}
 		t, v, err := a.accountView(ctx, req.Account)
 		if err != nil {
-			return a.report(a.broker, classified(a.broker, err))
+			return a.failJSON(a.broker, "order", nil, classified(a.broker, err))
 		}
 		defer func() { _ = v.Close() }()
 		o, err := v.PlaceOrder(ctx, req)
 		if err != nil {
-			return a.report(t.b.Name, classified(t.b.Name, err))
+			return a.failJSON(t.b.Name, "order", nil, classified(t.b.Name, err))
 		}
 		return a.printOrders([]orderJSON{orderOut(*o)}, "order")
 	}
@@ -198,11 +198,11 @@ has the account, then prints the order as the broker reports it.`,
 		}
 		t, v, err := a.accountView(ctx, account)
 		if err != nil {
-			return a.report(a.broker, classified(a.broker, err))
+			return a.failJSON(a.broker, "order", nil, classified(a.broker, err))
 		}
 		defer func() { _ = v.Close() }()
 		if err := v.CancelOrder(ctx, account, args[0]); err != nil {
-			return a.report(t.b.Name, classified(t.b.Name, err))
+			return a.failJSON(t.b.Name, "order", nil, classified(t.b.Name, err))
 		}
 		o, err := v.GetOrder(ctx, account, args[0])
 		if err != nil {

@@ -72,14 +72,6 @@ func (t *table) flush() error { return t.tw.Flush() }
 // "none" (a market order's limit price, say).
 func dec(d decimal.Decimal) string { return d.String() }
 
-// decOpt is d as text, or "-" when the broker did not report it.
-func decOpt(d decimal.NullDecimal) string {
-	if !d.Valid {
-		return "-"
-	}
-	return d.Decimal.String()
-}
-
 // decPtr is d for JSON: a string, or null when unreported.
 func decPtr(d decimal.NullDecimal) *string {
 	if !d.Valid {
