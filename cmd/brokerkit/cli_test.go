@@ -111,6 +111,10 @@ func TestLoginStatusLogoutEachEmulator(t *testing.T) {
 				h.ok("balances")
 				h.ok("positions", doc.Accounts[0].ID)
 				h.ok("orders")
+			} else {
+				r = h.run(nil, "accounts")
+				assert.Equal(t, exitFailure, r.code)
+				assert.Contains(t, r.stderr, "BASE_URL does not move", "never the real cTrader hosts")
 			}
 
 			r = h.ok("logout", name)

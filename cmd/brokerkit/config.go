@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/internal/emulate"
 	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/providers"
 )
@@ -48,6 +49,10 @@ type app struct {
 	storeOnce sync.Once
 	store     *auth.FileStore
 	storeErr  error
+
+	annOnce sync.Once
+	ann     map[string]providers.Config
+	annErr  error
 
 	mu      sync.Mutex
 	secrets []string // everything that must never be printed
@@ -222,15 +227,15 @@ func (a *app) resolve(name string) (*target, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfgs, err := readAnnouncement(dir)
+		cfgs, err := a.announced(dir)
 		if err != nil {
-			return nil, fmt.Errorf("reading the emulator announcement: %w", err)
+			return nil, err
 		}
 		cfg, ok := cfgs[b.Name]
 		if !ok {
 			return nil, &notConfiguredError{b.Name}
 		}
-		t.cfg, t.emulator, t.from = cfg, true, filepath.Join(dir, announcementFile)
+		t.cfg, t.emulator, t.from = cfg, true, filepath.Join(dir, emulate.AnnouncementFile)
 	}
 	a.addSecret(string(t.cfg.ClientSecret), string(t.cfg.APIKey))
 	if t.p, err = a.reg.New(b.Name, t.cfg); err != nil {
@@ -249,6 +254,18 @@ func (a *app) resolve(name string) (*target, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// announced is what a running `brokerkit emulate` announced in dir (nil
+// when none runs), read once per run.
+func (a *app) announced(dir string) (map[string]providers.Config, error) {
+	a.annOnce.Do(func() {
+		a.ann, a.annErr = emulate.ReadAnnouncement(dir)
+		if errors.Is(a.annErr, emulate.ErrNotRunning) {
+			a.ann, a.annErr = nil, nil
+		}
+	})
+	return a.ann, a.annErr
 }
 
 // where describes the target for people: "the environment" or the

@@ -112,13 +112,7 @@ func (a *app) accountView(ctx context.Context, account string) (*target, provide
 	if err != nil {
 		return nil, nil, err
 	}
-	open := func(t *target) (providers.View, error) {
-		if t.broken != nil {
-			return nil, t.broken
-		}
-		v, err := t.b.View(ctx, t.p, t.tokens.Source(t.user))
-		return v, classified(t.b.Name, err)
-	}
+	open := func(t *target) (providers.View, error) { return openView(ctx, t) }
 	if a.broker != "" {
 		v, err := open(targets[0])
 		return targets[0], v, err
