@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
+	"github.com/brokerkit/brokerkit/internal/redact"
 	"github.com/brokerkit/brokerkit/providers"
 )
 
@@ -47,6 +48,11 @@ func TestHelpAndUsageErrors(t *testing.T) {
 	}
 	r := h.ok("help", "login")
 	assert.Contains(t, r.stdout, "$BROWSER")
+	for _, args := range [][]string{{"help", "order"}, {"order", "-h"}} {
+		r := h.ok(args...)
+		assert.Contains(t, r.stdout, "brokerkit order place")
+		assert.Contains(t, r.stdout, "brokerkit order cancel")
+	}
 
 	for _, args := range [][]string{
 		{}, {"frobnicate"}, {"order"}, {"help", "frobnicate"}, {"accounts", "--nope"}, {"accounts", "extra"},
@@ -236,6 +242,19 @@ func TestQuotesOrdersAndExitCodes(t *testing.T) {
 	assert.Contains(t, r.stdout, "just2trade")
 	ts.faults.Clear()
 	h.ok("accounts")
+
+	// A broker answering with the user's own secrets in its error text:
+	// neither the token nor the client secret reaches the output.
+	tok := h.token(ts)
+	ts.faults.Next(ts.apiPrefix, oauthsim.Fault{Status: http.StatusBadRequest, ContentType: "application/json",
+		Body: `{"Error":"BadRequest","Message":"token ` + tok.AccessToken + ` of client ` + string(ts.cfg.ClientSecret) + ` refused"}`}, 0)
+	for _, json := range []string{"--json", "--json=false"} {
+		r = h.run(nil, "accounts", "--broker", "tradestation", json)
+		assert.Equal(t, exitFailure, r.code, r.stderr)
+		assert.Contains(t, r.stderr+r.stdout, redact.Mark, "the secrets were there, and were removed")
+	}
+	ts.faults.Clear()
+	toks = append(toks, tok.AccessToken, tok.RefreshToken)
 
 	h.assertNoSecrets(append(append(ts.secrets(), j2t.secrets()...), toks...)...)
 }

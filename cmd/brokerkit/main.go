@@ -76,9 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	c, rest := lookupCommand(args)
 	if c == nil {
-		if args[0] == "order" || args[0] == "stream" {
-			fmt.Fprintf(stderr, "brokerkit: %s needs a subcommand\n\n", args[0])
-			fmt.Fprint(stderr, mainHelp())
+		if group := groupHelp(args[0]); group != "" {
+			if len(args) > 1 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+				fmt.Fprint(stdout, group)
+				return exitOK
+			}
+			fmt.Fprintf(stderr, "brokerkit: %s needs a subcommand\n\n%s", args[0], group)
 			return exitUsage
 		}
 		fmt.Fprintf(stderr, "brokerkit: unknown command %q (run brokerkit help)\n", redact.TextN(args[0], 40))
@@ -137,6 +140,10 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 		return runEmulate([]string{"-h"}, stdout, stderr)
 	}
 	c, rest := lookupCommand(args)
+	if group := groupHelp(args[0]); c == nil && len(args) == 1 && group != "" {
+		fmt.Fprint(stdout, group)
+		return exitOK
+	}
 	if c == nil || len(rest) > 0 {
 		fmt.Fprintf(stderr, "brokerkit help: unknown command %q (run brokerkit help)\n", redact.TextN(strings.Join(args, " "), 60))
 		return exitUsage
@@ -149,6 +156,21 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, commandHelp(c, fs))
 	return exitOK
+}
+
+// groupHelp lists the subcommands of a command group ("order",
+// "stream"), or is "" when word is none.
+func groupHelp(word string) string {
+	var b strings.Builder
+	for _, c := range commands() {
+		if w, _, ok := strings.Cut(c.name, " "); ok && w == word {
+			fmt.Fprintf(&b, "  brokerkit %s %s\n      %s\n", c.name, c.args, c.summary)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "usage:\n" + b.String() + "\nRun brokerkit help " + word + " <subcommand> for its flags.\n"
 }
 
 // commandHelp is the help of one command, its flags included.
