@@ -183,6 +183,8 @@ func decode(body []byte, v any) error {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return errorf(http.StatusBadRequest, "the body is not JSON (it ends early)")
 		case errors.As(err, &se):
 			return errorf(http.StatusBadRequest, "the body is not JSON (at byte %d)", se.Offset)
 		case errors.As(err, &te):
@@ -267,7 +269,7 @@ func (st *state) invalidate(body []byte) (any, error) {
 	default:
 		if !st.run.srv.InvalidateToken(*req.Token) {
 			// The token is not echoed: it may be a real one pasted by mistake.
-			return nil, errorf(http.StatusNotFound, "%s did not issue that token (or it is already invalid)", st.b.name)
+			return nil, errorf(http.StatusNotFound, "%s did not issue that token", st.b.name)
 		}
 		return map[string]any{"broker": st.b.name, "invalidated": true}, nil
 	}

@@ -87,6 +87,9 @@ func describe(b broker, run *running, adminURL string) (Info, error) {
 	if len(cfg.Scopes) > 0 {
 		info.Scopes = slices.Clone(cfg.Scopes)
 	}
+	if info.Scopes == nil {
+		info.Scopes = []string{} // the broker's defaults: none
+	}
 	// The extra authorization parameters are those of the provider's
 	// authorization URL beyond the standard ones.
 	u, err := url.Parse(p.AuthCodeURL("state"))
@@ -127,9 +130,12 @@ func (i Info) clone() Info {
 // Config returns the providers.Config of the seeded application at this
 // emulator, as providers.FromEnv reads it from Env's lines.
 func (i Info) Config() providers.Config {
-	return providers.Config{ClientID: i.ClientID, ClientSecret: auth.Secret(i.ClientSecret), RedirectURL: i.RedirectURL,
-		Environment: auth.Environment(i.Environment), Scopes: slices.Clone(i.Scopes), Domain: i.Domain,
-		APIKey: auth.Secret(i.APIKey), BaseURL: i.URL}
+	c := providers.Config{ClientID: i.ClientID, ClientSecret: auth.Secret(i.ClientSecret), RedirectURL: i.RedirectURL,
+		Environment: auth.Environment(i.Environment), Domain: i.Domain, APIKey: auth.Secret(i.APIKey), BaseURL: i.URL}
+	if len(i.Scopes) > 0 {
+		c.Scopes = slices.Clone(i.Scopes)
+	}
+	return c
 }
 
 // Env returns the BROKERKIT_<BROKER>_* lines (NAME=value, the value
