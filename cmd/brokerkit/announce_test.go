@@ -52,7 +52,9 @@ func TestAnnouncedEmulator(t *testing.T) {
 	var doc struct {
 		Accounts []accountJSON `json:"accounts"`
 	}
-	decodeJSON(t, h.ok("accounts", "--json"), &doc)
+	r = h.ok("accounts", "--json")
+	assert.Contains(t, r.stderr, "tradestation: no BROKERKIT_TRADESTATION_* variables set: using the emulator at "+ts.URL)
+	decodeJSON(t, r, &doc)
 	require.NotEmpty(t, doc.Accounts)
 	e := &emu{name: "tradestation", cfg: ts.Config()}
 	tok := h.token(e)

@@ -236,6 +236,8 @@ func (a *app) resolve(name string) (*target, error) {
 			return nil, &notConfiguredError{b.Name}
 		}
 		t.cfg, t.emulator, t.from = cfg, true, filepath.Join(dir, emulate.AnnouncementFile)
+		fmt.Fprintf(a.stderr, "brokerkit: %s: no %s%s_* variables set: using the emulator at %s (from %s)\n",
+			b.Name, providers.EnvPrefix, strings.ToUpper(b.Name), cfg.BaseURL, t.from)
 	}
 	a.addSecret(string(t.cfg.ClientSecret), string(t.cfg.APIKey))
 	if t.p, err = a.reg.New(b.Name, t.cfg); err != nil {

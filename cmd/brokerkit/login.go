@@ -70,9 +70,6 @@ func (a *app) login(ctx context.Context, name string, timeout time.Duration, sig
 	if err != nil {
 		return err
 	}
-	if t.emulator {
-		fmt.Fprintf(a.stderr, "brokerkit: %s: using the emulator at %s (from %s)\n", t.b.Name, t.cfg.BaseURL, t.from)
-	}
 	opts, err := loopbackFor(t.cfg.RedirectURL, t.emulator)
 	if err != nil {
 		return fmt.Errorf("%s%s_REDIRECT_URL: %w", "BROKERKIT_", strings.ToUpper(t.b.Name), err)
