@@ -116,7 +116,7 @@ func emulateUntil(ctx context.Context, args []string, dir string, stdout, stderr
 	o.Dir = dir
 	srv, err := emulate.Start(o)
 	if err != nil {
-		fmt.Fprintf(stderr, "brokerkit emulate: %v\n", err)
+		fmt.Fprintf(stderr, "brokerkit emulate: %s\n", strings.TrimPrefix(err.Error(), "emulate: "))
 		var ue *providers.UnknownBrokerError
 		if errors.As(err, &ue) || errors.Is(err, emulate.ErrBadOptions) {
 			return 2

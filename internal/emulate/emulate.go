@@ -43,7 +43,8 @@ type Options struct {
 	Addrs map[string]string
 	// Public allows brokers to listen on non-loopback addresses. They hand
 	// out tokens to anyone who asks, so the default refuses. The admin API
-	// is loopback only either way.
+	// is loopback only either way: with a non-loopback Addr it listens on
+	// 127.0.0.1 at Addr's port.
 	Public bool
 	// Dir, when set, is where the announcement file (AnnouncementFile) is
 	// written, mode 0600, and removed by Close: the brokerkit directory
@@ -204,10 +205,6 @@ func (o Options) plan() ([]planned, string, error) {
 		}
 		return net.JoinHostPort(bhost, itoa(p))
 	}
-	admin := at(AdminName, 0)
-	if err := checkHost(AdminName, admin, false); err != nil {
-		return nil, "", err
-	}
 	var out []planned
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -238,6 +235,15 @@ func (o Options) plan() ([]planned, string, error) {
 				ordered = append(ordered, p)
 			}
 		}
+	}
+	// The admin API stays on loopback: with a public base it takes the
+	// base port on 127.0.0.1.
+	admin := at(AdminName, 0)
+	if _, ok := o.Addrs[AdminName]; !ok && !origin.IsLoopback(bhost) {
+		admin = net.JoinHostPort("127.0.0.1", itoa(bport))
+	}
+	if err := checkHost(AdminName, admin, false); err != nil {
+		return nil, "", err
 	}
 	return ordered, admin, nil
 }

@@ -196,9 +196,13 @@ func TestStartRefusesBadOptions(t *testing.T) {
 		_, err := Start(o)
 		assert.ErrorIs(t, err, ErrBadOptions, "%+v", o)
 	}
-	// Public lets a broker listen beyond loopback.
+	// Public lets a broker listen beyond loopback; the admin API stays.
 	_, _, err = Options{Addr: "127.0.0.1:0", Public: true, Addrs: map[string]string{"just2trade": "0.0.0.0:0"}}.plan()
 	require.NoError(t, err)
+	p, admin, err := Options{Addr: "0.0.0.0:9400", Public: true}.plan()
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:9400", admin)
+	assert.Equal(t, []string{"0.0.0.0:9401"}, p[0].addrs)
 }
 
 func TestStartFailsWhenAPortIsTaken(t *testing.T) {
