@@ -95,8 +95,20 @@ Exit codes: 0 stopped by a signal; 1 a server could not start; 2 usage error.
 // code: 0 after a signal, 1 when a server cannot start, 2 on a usage
 // error.
 func runEmulate(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-sigs
+		cancel()
+		// A second signal while the servers wait for slow requests ends
+		// the command at once (the announcement is already gone).
+		<-sigs
+		fmt.Fprintln(stderr, "brokerkit emulate: stopped before every request finished")
+		os.Exit(1)
+	}()
 	dir := ""
 	if d, err := os.UserConfigDir(); err == nil {
 		dir = filepath.Join(d, "brokerkit")

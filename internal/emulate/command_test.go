@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -291,4 +292,37 @@ func TestCommandHelpAndUsageErrors(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(home, ".config", "brokerkit", AnnouncementFile))
 	assert.True(t, errors.Is(err, os.ErrNotExist), "a refused start announced itself")
+}
+
+func TestCommandSecondSignalStopsAtOnce(t *testing.T) {
+	home := t.TempDir()
+	p := runEmulateCommand(t, home, "just2trade", "--addr", "127.0.0.1:0", "--json")
+	require.Len(t, p.infos, 1)
+	j := p.infos[0]
+	// A request held by a long delay keeps the server's Close waiting.
+	status, _ := admin(t, "POST", j.AdminURL+"/faults", `{"delay":"5m"}`)
+	require.Equal(t, 200, status)
+	held := make(chan struct{})
+	go func() {
+		defer close(held)
+		resp, err := http.PostForm(j.TokenURL, nil)
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // the request is in
+	require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
+	file := filepath.Join(home, ".config", "brokerkit", AnnouncementFile)
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(file)
+		return errors.Is(err, os.ErrNotExist)
+	}, 5*time.Second, 20*time.Millisecond, "the announcement stays while Close waits")
+	select {
+	case err := <-p.done:
+		t.Fatalf("the command stopped with a request held: %v; stderr: %s", err, p.errText())
+	case <-time.After(300 * time.Millisecond):
+	}
+	assert.Equal(t, 1, p.stop(t, os.Interrupt), "stderr: %s", p.errText())
+	assert.Contains(t, p.errText(), "before every request finished")
+	<-held
 }

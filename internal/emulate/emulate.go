@@ -149,6 +149,13 @@ func (s *Server) Close() error {
 
 func (s *Server) shutdown() error {
 	var errs []error
+	// The announcement goes first: a close that waits for a slow request
+	// (a delay fault) must not leave other commands pointed at it.
+	if s.file != "" {
+		if err := os.Remove(s.file); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("emulate: removing the announcement: %w", err))
+		}
+	}
 	if s.admin != nil {
 		errs = append(errs, s.admin.Close())
 	} else if s.adminLn != nil {
@@ -161,11 +168,6 @@ func (s *Server) shutdown() error {
 			st.run = nil
 		}
 		st.mu.Unlock()
-	}
-	if s.file != "" {
-		if err := os.Remove(s.file); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("emulate: removing the announcement: %w", err))
-		}
 	}
 	return errors.Join(errs...)
 }
