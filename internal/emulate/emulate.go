@@ -30,8 +30,8 @@ var ErrBadOptions = errors.New("emulate: bad options")
 
 // Options configures Start.
 type Options struct {
-	// Brokers are the registry names to emulate; empty means all of
-	// Names.
+	// Brokers are the registry names to emulate (tradestation,
+	// just2trade, autoshares, spotware); empty means all four.
 	Brokers []string
 	// Addr is the base address (host:port): the admin API listens on it,
 	// each broker on its fixed port offset from it. Empty means
@@ -190,11 +190,11 @@ func (o Options) plan() ([]planned, string, error) {
 	}
 	names := o.Brokers
 	if len(names) == 0 {
-		names = Names()
+		names = brokerNames()
 	}
 	for n := range o.Addrs {
 		if _, ok := lookup(n); !ok && n != AdminName {
-			return nil, "", &providers.UnknownBrokerError{Name: n, Valid: append(Names(), AdminName)}
+			return nil, "", &providers.UnknownBrokerError{Name: n, Valid: append(brokerNames(), AdminName)}
 		}
 	}
 	at := func(name string, offset int) string {
@@ -213,7 +213,7 @@ func (o Options) plan() ([]planned, string, error) {
 		name := strings.ToLower(strings.TrimSpace(n))
 		b, ok := lookup(name)
 		if !ok {
-			return nil, "", &providers.UnknownBrokerError{Name: n, Valid: Names()}
+			return nil, "", &providers.UnknownBrokerError{Name: n, Valid: brokerNames()}
 		}
 		if seen[name] {
 			continue
