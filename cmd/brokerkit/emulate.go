@@ -77,6 +77,7 @@ admin_url = http://127.0.0.1:9400/<broker>:
           JSON) - the first set wins; delay comes before any of them;
           invalidate_token revokes the request's bearer token.
           spotware's faults reach its HTTP (OAuth) side only.
+  GET    /<broker>/faults       {"pending": n}: fault rules with uses left
   DELETE /<broker>/faults       clear the faults
   POST   /<broker>/reset        fresh emulator state on the same addresses
   POST   /<broker>/auto-approve {"user":"trader"}  logins approve at once as

@@ -300,7 +300,7 @@ func TestCommandSecondSignalStopsAtOnce(t *testing.T) {
 	require.Len(t, p.infos, 1)
 	j := p.infos[0]
 	// A request held by a long delay keeps the server's Close waiting.
-	status, _ := admin(t, "POST", j.AdminURL+"/faults", `{"delay":"5m"}`)
+	status, _ := admin(t, "POST", j.AdminURL+"/faults", `{"delay":"5m","times":1}`)
 	require.Equal(t, 200, status)
 	held := make(chan struct{})
 	go func() {
@@ -310,7 +310,11 @@ func TestCommandSecondSignalStopsAtOnce(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(200 * time.Millisecond) // the request is in
+	// The rule is used up once the request is in the handler.
+	require.Eventually(t, func() bool {
+		_, out := admin(t, "GET", j.AdminURL+"/faults", "")
+		return out["pending"] == float64(0)
+	}, 10*time.Second, 10*time.Millisecond)
 	require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
 	file := filepath.Join(home, ".config", "brokerkit", AnnouncementFile)
 	require.Eventually(t, func() bool {

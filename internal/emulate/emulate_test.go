@@ -388,6 +388,9 @@ func TestAdminFaultsReachClients(t *testing.T) {
 		`{"path":"/v3/brokerage/accounts","status":503,"retry_after":"1s","body":"{\"Message\":\"down\"}","content_type":"application/json"}`)
 	require.Equal(t, 200, status, "%v", out)
 	assert.EqualValues(t, 1, out["pending"])
+	status, out = admin(t, "GET", b.AdminURL+"/faults", "")
+	require.Equal(t, 200, status)
+	assert.EqualValues(t, 1, out["pending"], "the fault is until DELETE")
 	_, err := v.Accounts(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "503")
@@ -407,6 +410,8 @@ func TestAdminFaultsReachClients(t *testing.T) {
 
 	status, out = admin(t, "DELETE", b.AdminURL+"/faults", "")
 	require.Equal(t, 200, status, "%v", out)
+	_, out = admin(t, "GET", b.AdminURL+"/faults", "")
+	assert.EqualValues(t, 0, out["pending"])
 	_, err = v.Accounts(ctx)
 	require.NoError(t, err)
 
