@@ -77,6 +77,7 @@ admin_url = http://127.0.0.1:9400/<broker>:
           JSON) - the first set wins; delay comes before any of them;
           invalidate_token revokes the request's bearer token.
           spotware's faults reach its HTTP (OAuth) side only.
+  GET    /<broker>/faults       {"pending": n}: fault rules with uses left
   DELETE /<broker>/faults       clear the faults
   POST   /<broker>/reset        fresh emulator state on the same addresses
   POST   /<broker>/auto-approve {"user":"trader"}  logins approve at once as
@@ -95,8 +96,20 @@ Exit codes: 0 stopped by a signal; 1 a server could not start; 2 usage error.
 // code: 0 after a signal, 1 when a server cannot start, 2 on a usage
 // error.
 func runEmulate(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-sigs
+		cancel()
+		// A second signal while the servers wait for slow requests ends
+		// the command at once (the announcement is already gone).
+		<-sigs
+		fmt.Fprintln(stderr, "brokerkit emulate: stopped before every request finished")
+		os.Exit(1)
+	}()
 	dir := ""
 	if d, err := os.UserConfigDir(); err == nil {
 		dir = filepath.Join(d, "brokerkit")
@@ -116,7 +129,7 @@ func emulateUntil(ctx context.Context, args []string, dir string, stdout, stderr
 	o.Dir = dir
 	srv, err := emulate.Start(o)
 	if err != nil {
-		fmt.Fprintf(stderr, "brokerkit emulate: %v\n", err)
+		fmt.Fprintf(stderr, "brokerkit emulate: %s\n", strings.TrimPrefix(err.Error(), "emulate: "))
 		var ue *providers.UnknownBrokerError
 		if errors.As(err, &ue) || errors.Is(err, emulate.ErrBadOptions) {
 			return 2

@@ -59,7 +59,7 @@ func (s *Server) adminHandler() http.Handler {
 func allowed(path string) string {
 	switch {
 	case strings.HasSuffix(path, "/faults"):
-		return "POST, DELETE"
+		return "GET, POST, DELETE"
 	case strings.Count(strings.Trim(path, "/"), "/") == 0:
 		return "GET"
 	}
@@ -89,8 +89,8 @@ func (s *Server) serveAdmin(r *http.Request) (any, error) {
 	case "":
 		want = http.MethodGet
 	case "faults":
-		if method == http.MethodDelete {
-			want = http.MethodDelete
+		if method == http.MethodDelete || method == http.MethodGet {
+			want = method
 		}
 	case "clock/advance", "invalidate", "reset", "auto-approve":
 	default:
@@ -123,7 +123,10 @@ func (s *Server) serveAdmin(r *http.Request) (any, error) {
 	case "invalidate":
 		return st.invalidate(body)
 	case "faults":
-		if method == http.MethodDelete {
+		switch method {
+		case http.MethodGet:
+			return map[string]any{"broker": st.b.name, "pending": st.run.srv.Faults().Pending()}, nil
+		case http.MethodDelete:
 			st.run.srv.Faults().Clear()
 			return map[string]any{"broker": st.b.name, "pending": 0}, nil
 		}

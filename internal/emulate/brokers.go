@@ -67,8 +67,9 @@ var brokers = []broker{
 		users: []User{{spotwaretest.User, spotwaretest.Password}}},
 }
 
-// Names returns the names of the brokers Start can emulate, in port order.
-func Names() []string {
+// brokerNames returns the names of the brokers Start can emulate, in port
+// order.
+func brokerNames() []string {
 	out := make([]string, len(brokers))
 	for i, b := range brokers {
 		out[i] = b.name

@@ -61,6 +61,7 @@
 //	                              comes first; invalidate_token revokes the
 //	                              request's bearer token. cTrader's faults
 //	                              reach its HTTP side only.
+//	GET    /<broker>/faults       {"pending": n}: fault rules with uses left
 //	DELETE /<broker>/faults       clear the faults
 //	POST   /<broker>/reset        a fresh emulator on the same addresses:
 //	                              seeded data, no tokens, no faults, no

@@ -30,8 +30,8 @@ var ErrBadOptions = errors.New("emulate: bad options")
 
 // Options configures Start.
 type Options struct {
-	// Brokers are the registry names to emulate; empty means all of
-	// Names.
+	// Brokers are the registry names to emulate (tradestation,
+	// just2trade, autoshares, spotware); empty means all four.
 	Brokers []string
 	// Addr is the base address (host:port): the admin API listens on it,
 	// each broker on its fixed port offset from it. Empty means
@@ -43,7 +43,8 @@ type Options struct {
 	Addrs map[string]string
 	// Public allows brokers to listen on non-loopback addresses. They hand
 	// out tokens to anyone who asks, so the default refuses. The admin API
-	// is loopback only either way.
+	// is loopback only either way: with a non-loopback Addr it listens on
+	// 127.0.0.1 at Addr's port.
 	Public bool
 	// Dir, when set, is where the announcement file (AnnouncementFile) is
 	// written, mode 0600, and removed by Close: the brokerkit directory
@@ -148,6 +149,13 @@ func (s *Server) Close() error {
 
 func (s *Server) shutdown() error {
 	var errs []error
+	// The announcement goes first: a close that waits for a slow request
+	// (a delay fault) must not leave other commands pointed at it.
+	if s.file != "" {
+		if err := os.Remove(s.file); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("emulate: removing the announcement: %w", err))
+		}
+	}
 	if s.admin != nil {
 		errs = append(errs, s.admin.Close())
 	} else if s.adminLn != nil {
@@ -160,11 +168,6 @@ func (s *Server) shutdown() error {
 			st.run = nil
 		}
 		st.mu.Unlock()
-	}
-	if s.file != "" {
-		if err := os.Remove(s.file); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("emulate: removing the announcement: %w", err))
-		}
 	}
 	return errors.Join(errs...)
 }
@@ -187,11 +190,11 @@ func (o Options) plan() ([]planned, string, error) {
 	}
 	names := o.Brokers
 	if len(names) == 0 {
-		names = Names()
+		names = brokerNames()
 	}
 	for n := range o.Addrs {
 		if _, ok := lookup(n); !ok && n != AdminName {
-			return nil, "", &providers.UnknownBrokerError{Name: n, Valid: append(Names(), AdminName)}
+			return nil, "", &providers.UnknownBrokerError{Name: n, Valid: append(brokerNames(), AdminName)}
 		}
 	}
 	at := func(name string, offset int) string {
@@ -204,17 +207,13 @@ func (o Options) plan() ([]planned, string, error) {
 		}
 		return net.JoinHostPort(bhost, itoa(p))
 	}
-	admin := at(AdminName, 0)
-	if err := checkHost(AdminName, admin, false); err != nil {
-		return nil, "", err
-	}
 	var out []planned
 	seen := map[string]bool{}
 	for _, n := range names {
 		name := strings.ToLower(strings.TrimSpace(n))
 		b, ok := lookup(name)
 		if !ok {
-			return nil, "", &providers.UnknownBrokerError{Name: n, Valid: Names()}
+			return nil, "", &providers.UnknownBrokerError{Name: n, Valid: brokerNames()}
 		}
 		if seen[name] {
 			continue
@@ -238,6 +237,15 @@ func (o Options) plan() ([]planned, string, error) {
 				ordered = append(ordered, p)
 			}
 		}
+	}
+	// The admin API stays on loopback: with a public base it takes the
+	// base port on 127.0.0.1.
+	admin := at(AdminName, 0)
+	if _, ok := o.Addrs[AdminName]; !ok && !origin.IsLoopback(bhost) {
+		admin = net.JoinHostPort("127.0.0.1", itoa(bport))
+	}
+	if err := checkHost(AdminName, admin, false); err != nil {
+		return nil, "", err
 	}
 	return ordered, admin, nil
 }

@@ -196,9 +196,13 @@ func TestStartRefusesBadOptions(t *testing.T) {
 		_, err := Start(o)
 		assert.ErrorIs(t, err, ErrBadOptions, "%+v", o)
 	}
-	// Public lets a broker listen beyond loopback.
+	// Public lets a broker listen beyond loopback; the admin API stays.
 	_, _, err = Options{Addr: "127.0.0.1:0", Public: true, Addrs: map[string]string{"just2trade": "0.0.0.0:0"}}.plan()
 	require.NoError(t, err)
+	p, admin, err := Options{Addr: "0.0.0.0:9400", Public: true}.plan()
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:9400", admin)
+	assert.Equal(t, []string{"0.0.0.0:9401"}, p[0].addrs)
 }
 
 func TestStartFailsWhenAPortIsTaken(t *testing.T) {
@@ -384,6 +388,9 @@ func TestAdminFaultsReachClients(t *testing.T) {
 		`{"path":"/v3/brokerage/accounts","status":503,"retry_after":"1s","body":"{\"Message\":\"down\"}","content_type":"application/json"}`)
 	require.Equal(t, 200, status, "%v", out)
 	assert.EqualValues(t, 1, out["pending"])
+	status, out = admin(t, "GET", b.AdminURL+"/faults", "")
+	require.Equal(t, 200, status)
+	assert.EqualValues(t, 1, out["pending"], "the fault is until DELETE")
 	_, err := v.Accounts(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "503")
@@ -403,6 +410,8 @@ func TestAdminFaultsReachClients(t *testing.T) {
 
 	status, out = admin(t, "DELETE", b.AdminURL+"/faults", "")
 	require.Equal(t, 200, status, "%v", out)
+	_, out = admin(t, "GET", b.AdminURL+"/faults", "")
+	assert.EqualValues(t, 0, out["pending"])
 	_, err = v.Accounts(ctx)
 	require.NoError(t, err)
 
