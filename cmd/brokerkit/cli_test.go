@@ -88,7 +88,7 @@ func TestLoginStatusLogoutEachEmulator(t *testing.T) {
 
 			r = h.ok("status")
 			line := lineOf(r.stdout, name)
-			assert.Regexp(t, `\byes\s+in (\d+d \d+h|\d+d|\d+h \d+m|\d+h|\d+m|\d+s)\s+(yes|no)\s+emulator at http://127\.0\.0\.1:`, line)
+			assert.Regexp(t, `\byes\s+in (\d+d \d+h|\d+d|\d+h \d+m|\d+h|\d+m \d+s|\d+m|\d+s)\s+(yes|no)\s+emulator at http://127\.0\.0\.1:`, line)
 			assert.NotRegexp(t, `\d+h\d+m\d+s`, r.stdout)
 			for _, other := range providers.Names() {
 				if other != name {
@@ -242,6 +242,12 @@ func TestQuotesOrdersAndExitCodes(t *testing.T) {
 	assert.Contains(t, r.stdout, "just2trade")
 	ts.faults.Clear()
 	h.ok("accounts")
+	// 5: rate-limited, with the wait the broker asks for.
+	ts.faults.Next(ts.apiPrefix, oauthsim.Fault{Status: http.StatusTooManyRequests, RetryAfter: 90 * time.Second}, 0)
+	r = h.run(nil, "accounts", "--broker", "tradestation", "--json")
+	assert.Equal(t, exitUnavailable, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "the broker asks to wait 1m 30s before trying again")
+	ts.faults.Clear()
 
 	// A broker answering with the user's own secrets in its error text:
 	// neither the token nor the client secret reaches the output.
@@ -371,7 +377,7 @@ func TestHumanDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0: "0s", 45 * time.Second: "45s", 19*time.Minute + 59*time.Second: "19m", 3*time.Hour + 5*time.Minute: "3h 5m",
 		2 * time.Hour: "2h", 730 * time.Hour: "30d 10h", 30*24*time.Hour - time.Minute: "29d 23h", 48 * time.Hour: "2d",
-		-90 * time.Second: "1m",
+		-90 * time.Second: "1m 30s", 10*time.Minute + 5*time.Second: "10m", 5 * time.Minute: "5m",
 	} {
 		assert.Equal(t, want, humanDuration(d), "%v", d)
 	}

@@ -13,8 +13,9 @@ import (
 	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
-// humanDuration writes d the way people say it: "45s", "19m", "3h 5m",
-// "29d 23h", truncated to its two largest units (never "730h0m0s").
+// humanDuration writes d the way people say it: "45s", "1m 30s", "19m",
+// "3h 5m", "29d 23h": its two largest units, truncated, seconds only under
+// ten minutes (never "730h0m0s").
 func humanDuration(d time.Duration) string {
 	if d < 0 {
 		d = -d
@@ -37,8 +38,10 @@ func humanDuration(d time.Duration) string {
 		return two(int64(days), "d", int64(h), "h")
 	case h > 0:
 		return two(int64(h), "h", int64(m), "m")
-	case m > 0:
+	case m >= 10:
 		return fmt.Sprintf("%dm", m)
+	case m > 0:
+		return two(int64(m), "m", int64(s), "s")
 	default:
 		return fmt.Sprintf("%ds", s)
 	}
