@@ -252,7 +252,9 @@ func (a *app) resolve(name string) (*target, error) {
 	if t.store, err = a.tokenStore(); err != nil {
 		return nil, err
 	}
-	if t.tokens, err = auth.NewManager(t.p, t.store); err != nil {
+	// A token refreshed during the run is as secret as the stored one.
+	learn := auth.SourceOptions{OnChange: func(_, tok *auth.Token) { a.addSecret(tok.AccessToken, tok.RefreshToken) }}
+	if t.tokens, err = auth.NewManager(t.p, t.store, auth.WithSourceOptions(learn)); err != nil {
 		return nil, err
 	}
 	return t, nil
