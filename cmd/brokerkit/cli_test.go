@@ -293,7 +293,14 @@ func TestInvalidatedTokenNeedsLogin(t *testing.T) {
 			require.Len(t, doc.Errors, 1)
 			assert.Equal(t, exitLogin, doc.Errors[0].ExitCode)
 
-			h.ok("login", name)
+			var login struct {
+				Broker   string      `json:"broker"`
+				LoggedIn bool        `json:"logged_in"`
+				Errors   []jsonError `json:"errors"`
+			}
+			decodeJSON(t, h.ok("login", name, "--json"), &login)
+			assert.Equal(t, name, login.Broker)
+			assert.True(t, login.LoggedIn)
 			h.ok("accounts")
 			h.assertNoSecrets(append(e.secrets(), tok.AccessToken, tok.RefreshToken)...)
 		})

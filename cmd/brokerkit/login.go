@@ -16,6 +16,7 @@ import (
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/redact"
+	"github.com/brokerkit/brokerkit/providers"
 )
 
 func loginCommand() *command {
@@ -72,7 +73,7 @@ func (a *app) login(ctx context.Context, name string, timeout time.Duration, sig
 	}
 	opts, err := loopbackFor(t.cfg.RedirectURL, t.emulator)
 	if err != nil {
-		return fmt.Errorf("%s%s_REDIRECT_URL: %w", "BROKERKIT_", strings.ToUpper(t.b.Name), err)
+		return fmt.Errorf("%s%s_REDIRECT_URL: %w", providers.EnvPrefix, strings.ToUpper(t.b.Name), err)
 	}
 	opts.Timeout = timeout
 	opts.Output = a.stderr
