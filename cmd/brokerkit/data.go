@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -104,6 +105,19 @@ func dataCommand[T any](ctx context.Context, a *app, f func(context.Context, pro
 		return a.failJSON(a.broker, jsonKey, []T{}, classified(a.broker, err))
 	}
 	results := fanOut(ctx, targets, f)
+	// An account named on the command line is at one of the brokers: the
+	// others' "not here" is no failure, unless none has it.
+	absent := 0
+	for _, r := range results {
+		if errors.Is(r.err, errNoSuchAccount) {
+			absent++
+		}
+	}
+	for i := range results {
+		if absent < len(results) && errors.Is(results[i].err, errNoSuchAccount) {
+			results[i].err = nil
+		}
+	}
 	var all []T
 	for _, r := range results {
 		all = append(all, r.items...)
@@ -191,6 +205,9 @@ func accountScoped[T any](args []string, per func(ctx context.Context, v provide
 		if err != nil {
 			return nil, err
 		}
+		if len(args) == 1 && !slices.ContainsFunc(accounts, func(x providers.Account) bool { return x.ID == args[0] }) {
+			return nil, fmt.Errorf("account %q: %w", redact.TextN(args[0], 40), errNoSuchAccount)
+		}
 		var out []T
 		var errs []error
 		for _, acc := range accounts {
@@ -206,6 +223,10 @@ func accountScoped[T any](args []string, per func(ctx context.Context, v provide
 		return out, errors.Join(errs...)
 	}
 }
+
+// errNoSuchAccount says a broker has no account of the ID the command
+// line names.
+var errNoSuchAccount = errors.New("no such account at this broker")
 
 // accountArg checks the optional ACCOUNT argument.
 func accountArg(a *app, name string, args []string) int {
