@@ -174,10 +174,13 @@ type target struct {
 	cfg      providers.Config
 	emulator bool   // the configuration names an emulator (announced, or BASE_URL on loopback)
 	from     string // "environment" or the announcement file's path
-	p        auth.Provider
-	tokens   *auth.Manager
-	user     string // the store's user: localUser, or localUser@emulator URL
-	store    *auth.FileStore
+	// announced says the configuration came from a running `brokerkit
+	// emulate`, which the command tells (sayWhere) when it uses it.
+	announced bool
+	p         auth.Provider
+	tokens    *auth.Manager
+	user      string // the store's user: localUser, or localUser@emulator URL
+	store     *auth.FileStore
 	// broken is why the target's stored login cannot be used (the store
 	// cannot read it), reported as this broker's failure.
 	broken error
@@ -236,8 +239,7 @@ func (a *app) resolve(name string) (*target, error) {
 			return nil, &notConfiguredError{b.Name}
 		}
 		t.cfg, t.emulator, t.from = cfg, true, filepath.Join(dir, emulate.AnnouncementFile)
-		fmt.Fprintf(a.stderr, "brokerkit: %s: no %s%s_* variables set: using the emulator at %s (from %s)\n",
-			b.Name, providers.EnvPrefix, strings.ToUpper(b.Name), cfg.BaseURL, t.from)
+		t.announced = true
 	}
 	a.addSecret(string(t.cfg.ClientSecret), string(t.cfg.APIKey))
 	if t.p, err = a.reg.New(b.Name, t.cfg); err != nil {
@@ -258,6 +260,15 @@ func (a *app) resolve(name string) (*target, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// sayWhere tells on stderr that the target's configuration comes from a
+// running `brokerkit emulate`, when it does.
+func (a *app) sayWhere(t *target) {
+	if t.announced {
+		fmt.Fprintf(a.stderr, "brokerkit: %s: no %s%s_* variables set: using the emulator at %s (from %s)\n",
+			t.b.Name, providers.EnvPrefix, strings.ToUpper(t.b.Name), t.cfg.BaseURL, t.from)
+	}
 }
 
 // announced is what a running `brokerkit emulate` announced in dir (nil
@@ -307,6 +318,7 @@ func (a *app) targets(ctx context.Context) ([]*target, error) {
 		if err != nil {
 			return nil, err
 		}
+		a.sayWhere(t)
 		if _, err := a.storedToken(ctx, t); err != nil {
 			return nil, err
 		}
@@ -333,6 +345,9 @@ func (a *app) targets(ctx context.Context) ([]*target, error) {
 			t.broken = err
 			out = append(out, t)
 		}
+	}
+	for _, t := range out {
+		a.sayWhere(t)
 	}
 	if len(out) == 0 {
 		if len(configured) == 0 {

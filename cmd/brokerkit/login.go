@@ -71,6 +71,7 @@ func (a *app) login(ctx context.Context, name string, timeout time.Duration, sig
 	if err != nil {
 		return err
 	}
+	a.sayWhere(t)
 	opts, err := loopbackFor(t.cfg.RedirectURL, t.emulator)
 	if err != nil {
 		return fmt.Errorf("%s%s_REDIRECT_URL: %w", providers.EnvPrefix, strings.ToUpper(t.b.Name), err)
@@ -336,6 +337,7 @@ func (a *app) logout(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	a.sayWhere(t)
 	_, err = a.storedToken(ctx, t)
 	var ln *loginNeeded
 	loggedIn := !errors.As(err, &ln)

@@ -234,7 +234,8 @@ lines brokerkit emulate prints, e.g. for TradeStation:
   BROKERKIT_TRADESTATION_BASE_URL      one host for every endpoint (an emulator)
 (AutoShares also needs _DOMAIN and _API_KEY.) A broker with none of its
 variables set uses a running brokerkit emulate, which announces itself in
-<config>/brokerkit/emulate.json, and says so on stderr.
+<config>/brokerkit/emulate.json, and says so on stderr (status in its WHERE
+column).
 
 Tokens: encrypted with AES-256-GCM, one file per broker login, in
 <config>/brokerkit/tokens/ (mode 0700), where <config> is os.UserConfigDir():
