@@ -31,7 +31,8 @@ var (
 	// ErrUnexpectedResponse means the server answered with a message of
 	// another type than the request calls for, or one that does not decode.
 	ErrUnexpectedResponse = errors.New("spotware: unexpected response")
-	// ErrNotSubscribed means a subscription was already ended.
+	// ErrNotSubscribed ends the streams of an account logged out with
+	// LogoutAccount.
 	ErrNotSubscribed = errors.New("spotware: not subscribed")
 	// ErrNoTokenSource means a call needs an access token but the session
 	// was dialled without a TokenSource.

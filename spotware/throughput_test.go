@@ -34,7 +34,7 @@ func BenchmarkSpotThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg := srv.SessionConfig(ts)
-	cfg.QuoteBuffer = 1 << 16
+	cfg.Streams.Buffer = 1 << 16
 	s, err := spotware.Dial(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -43,7 +43,7 @@ func BenchmarkSpotThroughput(b *testing.B) {
 	if err := s.AuthorizeAccount(ctx, spotwaretest.DemoAccount); err != nil {
 		b.Fatal(err)
 	}
-	sub, err := s.SubscribeSpots(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD, spotwaretest.GBPUSD, spotwaretest.XAUUSD)
+	sub, err := s.StreamQuotes(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD, spotwaretest.GBPUSD, spotwaretest.XAUUSD)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,5 +60,5 @@ func BenchmarkSpotThroughput(b *testing.B) {
 	}
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
-	b.ReportMetric(float64(sub.Dropped()), "dropped")
+	b.ReportMetric(float64(sub.Stats().Dropped), "dropped")
 }
