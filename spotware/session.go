@@ -104,8 +104,9 @@ type SessionConfig struct {
 	// StreamOrders); fields left zero take the kind's defaults: a buffer
 	// of 1024, quotes DropOldest, order events Block, no stream-level
 	// stall watchdog (the session's, StallTimeout, covers the shared
-	// connection), no resync on heartbeats alone.
-	Streams stream.Options
+	// connection), no resync on heartbeats alone. It is not part of the
+	// JSON form (its OnReconnect is a function).
+	Streams stream.Options `json:"-"`
 }
 
 func (c SessionConfig) withDefaults() (SessionConfig, error) {
