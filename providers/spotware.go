@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -297,11 +298,11 @@ func symbolKey(name string) string { return strings.ToUpper(strings.ReplaceAll(n
 // firstQuotes returns the first two-sided quote of each of ids, which must
 // be distinct.
 func (v *swView) firstQuotes(ctx context.Context, ids []int64) (map[int64]spotware.Quote, error) {
-	sub, err := v.s.SubscribeSpots(ctx, v.account, ids...)
+	sub, err := v.s.StreamQuotes(ctx, v.account, ids...)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = sub.Unsubscribe(context.WithoutCancel(ctx)) }()
+	defer sub.Close() // unsubscribes
 	got := make(map[int64]spotware.Quote, len(ids))
 	for len(got) < len(ids) {
 		select {
@@ -309,7 +310,7 @@ func (v *swView) firstQuotes(ctx context.Context, ids []int64) (map[int64]spotwa
 			return nil, fmt.Errorf("spotware: waiting for spot prices: %w", ctx.Err())
 		case q, ok := <-sub.C():
 			if !ok {
-				return nil, errors.New("spotware: spot subscription ended before every price arrived")
+				return nil, fmt.Errorf("spotware: quote stream ended before every price arrived: %w", cmp.Or(sub.Err(), errors.New("closed")))
 			}
 			if q.HasBid && q.HasAsk && slices.Contains(ids, q.SymbolID) {
 				got[q.SymbolID] = q
