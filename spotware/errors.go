@@ -165,7 +165,6 @@ var (
 	codeTimeout            = openapi.ProtoErrorCode_TIMEOUT_ERROR.String()
 	codeServerNotReachable = openapi.ProtoOAErrorCode_CH_SERVER_NOT_REACHABLE.String()
 	codeAlreadySubscribed  = openapi.ProtoOAErrorCode_ALREADY_SUBSCRIBED.String()
-	codeNotSubscribed      = openapi.ProtoOAErrorCode_NOT_SUBSCRIBED_TO_SPOTS.String()
 	codeAccountNotFound    = openapi.ProtoOAErrorCode_CH_CTID_TRADER_ACCOUNT_NOT_FOUND.String()
 	codeSymbolNotFound     = openapi.ProtoOAErrorCode_SYMBOL_NOT_FOUND.String()
 )
