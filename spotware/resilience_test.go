@@ -157,6 +157,7 @@ func TestTokenInvalidatedEvent(t *testing.T) {
 func TestRevokedTokenClosesAccountSessions(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	sub := streaming(t, e)
+	orders := streamOrders(t, e.sess, acct)
 	tok, err := e.tokens.TokenContext(t.Context())
 	require.NoError(t, err)
 	require.True(t, e.srv.InvalidateToken(tok.AccessToken))
@@ -165,6 +166,12 @@ func TestRevokedTokenClosesAccountSessions(t *testing.T) {
 	require.Positive(t, e.events.count(spotware.EventTokenRefreshed))
 	collect(t, sub, 50*time.Millisecond)
 	flowsAgain(t, sub)
+	require.Positive(t, sub.Stats().Reconnects, "the stream subscribed again after the account's session was restored")
+	// The order stream goes on with the new token too.
+	ex := placeLimit(t, e.sess)
+	got := nextExecutions(t, orders, 1, 5*time.Second)
+	require.Equal(t, ex.Order.ID, got[0].Order.ID)
+	require.NoError(t, orders.Err())
 }
 
 // TestWatchdog: a server that stops sending anything (no heartbeats, no

@@ -209,8 +209,11 @@ func (sk *quoteSink) deliver(ev *openapi.ProtoOASpotEvent, now time.Time) {
 	q := st.merge(ev, now)
 	q.AccountID = sk.account
 	b.q = append(b.q, q)
+	first := len(b.q) == 1
 	b.mu.Unlock()
-	b.signal()
+	if first {
+		b.signal()
+	}
 }
 
 // merge applies ev to the state and returns the resulting quote.

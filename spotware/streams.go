@@ -64,11 +64,16 @@ func (b *mailbox[T]) signal() {
 	}
 }
 
+// put queues v, waking the connect goroutine when the queue was empty
+// (take empties it, so a non-empty queue has a wake-up pending).
 func (b *mailbox[T]) put(v T) {
 	b.mu.Lock()
 	b.q = append(b.q, v)
+	first := len(b.q) == 1
 	b.mu.Unlock()
-	b.signal()
+	if first {
+		b.signal()
+	}
 }
 
 func (b *mailbox[T]) flag(f func(*mailbox[T])) {
