@@ -65,8 +65,8 @@ type quoteSink struct {
 // both sides, even when the market is closed; each later one carries the
 // last known value of a side its event left out.
 //
-// The stream's options are SessionConfig.Streams over the quote defaults
-// (QuoteStreamDefaults): when the reader falls behind, the oldest queued
+// The stream's options are SessionConfig.Streams over the quote defaults:
+// when the reader falls behind, the oldest queued
 // quote is dropped and counted in Stats.Dropped. A Block policy is refused
 // (ErrInvalidInput): the session's one connection carries every stream and
 // call, so no reader may pause it. After the session reconnects, or the
@@ -80,7 +80,7 @@ func (s *Session) StreamQuotes(ctx context.Context, account int64, symbols ...in
 	if len(symbols) == 0 {
 		return nil, rest.Invalid(Name, "StreamQuotes needs at least one symbol")
 	}
-	o := s.cfg.Streams.With(s.quoteDefaults())
+	o := s.cfg.Streams.With(quoteDefaults)
 	if o.Policy == stream.Block {
 		return nil, rest.Invalid(Name, "a quote stream cannot use the Block policy: the session's connection carries every stream and call, and no reader may pause it")
 	}

@@ -27,13 +27,10 @@ import (
 // since a closed market and a quiet account send nothing but heartbeats:
 // set SessionConfig.Streams.Resync to renew quote subscriptions (and take
 // the order snapshot again) when they go quiet while heartbeats go on.
-func (s *Session) quoteDefaults() stream.Options {
-	return stream.Options{Policy: stream.DropOldest, Stall: -1, Resync: -1}
-}
-
-func (s *Session) orderDefaults() stream.Options {
-	return stream.Options{Policy: stream.Block, Stall: -1, Resync: -1}
-}
+var (
+	quoteDefaults = stream.Options{Policy: stream.DropOldest, Stall: -1, Resync: -1}
+	orderDefaults = stream.Options{Policy: stream.Block, Stall: -1, Resync: -1}
+)
 
 // errAccountRestored ends a stream's connection when the server dropped
 // its account's session and the session authorized it again: the stream
@@ -251,7 +248,7 @@ type orderSink struct {
 // rather than pause its connection. Closing the session ends the stream
 // with ErrClosed, LogoutAccount with ErrNotSubscribed.
 func (s *Session) StreamOrders(ctx context.Context, account int64) (*stream.Stream[Execution], error) {
-	o := s.cfg.Streams.With(s.orderDefaults())
+	o := s.cfg.Streams.With(orderDefaults)
 	if !s.wanted(account) {
 		return nil, rest.Invalid(Name, "account %d is not authorized on the session; call AuthorizeAccount first", account)
 	}
