@@ -39,7 +39,7 @@ func Example() {
 	fmt.Println(quotes[0].Symbol, quotes[0].Bid, quotes[0].Ask)
 	// Output:
 	// true
-	// autoshares: GET /v1.0/quotes: agreements must be signed first: Platform Agreement (id 101), Market Data Agreement (id 102)
+	// autoshares: GET /v1.0/equities/AAPL: agreements must be signed first: Platform Agreement (id 101), Market Data Agreement (id 102)
 	// signed 2
 	// AAPL 196.28 196.31
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // FuzzDecode feeds untrusted answer bodies to every parser of this
-// package: error shapes, pages, agreements, users, times. None may panic,
-// and a time that parses must survive its own round trip.
+// package: error shapes, pages, agreements, users, times, quote-stream
+// frames. None may panic, a time that parses must survive its own round
+// trip, and a quote that decodes must have its security id.
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.json")
 	for _, name := range files {
@@ -39,6 +40,11 @@ func FuzzDecode(f *testing.F) {
 		if json.Unmarshal(body, &raw) == nil {
 			for _, r := range raw {
 				_, _ = c.decodeAgreement(r)
+			}
+		}
+		if f, err := decodeQuoteFrame(body); err == nil {
+			if q, err := f.quote(body); err == nil && q.SecurityID <= 0 {
+				t.Fatalf("quote without a security id from %s", body)
 			}
 		}
 		var tm Time
