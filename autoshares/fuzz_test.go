@@ -19,7 +19,7 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	for _, s := range []string{`"2019-02-19T14:53:28"`, `636861848080000000`, `"08/20/2015 20:00:00"`, `-1`, `1e300`,
-		`{"IsSuccessful":false}`, `{"IsSucceed":false,"StatusCode":"x"}`, `[{"Id":"x"}]`, `{"Result":null}`} {
+		`{"IsSuccessful":false}`, `{"Key":"4","ask":"1","Ask":"2","AskUpdate":false,"Bid":null}`, `{"Cmd":"Session","StatusCode":"Error"}`, `{"IsSucceed":false,"StatusCode":"x"}`, `[{"Id":"x"}]`, `{"Result":null}`} {
 		f.Add([]byte(s))
 	}
 	c := NewClient(nil, WithBaseURL("https://api.autoshares.dev"), WithAPIKey("k"))
@@ -40,6 +40,12 @@ func FuzzDecode(f *testing.F) {
 		if json.Unmarshal(body, &raw) == nil {
 			for _, r := range raw {
 				_, _ = c.decodeAgreement(r)
+			}
+		}
+		var fast, slow quoteFrame
+		if scanFrame(body, &fast) {
+			if err := json.Unmarshal(body, &slow); err != nil || fast != slow {
+				t.Fatalf("the frame scanner and encoding/json disagree on %q: %+v vs %+v (%v)", body, fast, slow, err)
 			}
 		}
 		if f, err := decodeQuoteFrame(body); err == nil {

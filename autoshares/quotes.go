@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/brokerkit/brokerkit/internal/redact"
 	"github.com/brokerkit/brokerkit/internal/rest"
 
 	"github.com/shopspring/decimal"
@@ -263,8 +262,8 @@ func (f *quoteFrame) quote(raw []byte) (Quote, error) {
 		{"Week52Low", f.Week52Low, &q.Week52Low}, {"Week52High", f.Week52High, &q.Week52High},
 		{"OpenInterest", f.OpenInterest, &q.OpenInterest},
 	} {
-		if d.in == "" {
-			continue
+		if d.in == "" || d.in == "0" {
+			continue // zero, without the allocation: the streamer sends many
 		}
 		v, err := decimal.NewFromString(d.in)
 		if err != nil {
@@ -297,13 +296,4 @@ func streamTime(s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t, nil
-}
-
-// decodeQuoteFrame decodes one frame of the quote socket.
-func decodeQuoteFrame(b []byte) (quoteFrame, error) {
-	var f quoteFrame
-	if err := json.Unmarshal(b, &f); err != nil {
-		return f, fmt.Errorf("frame is not a JSON object: %s", redact.TextN(err.Error(), 80))
-	}
-	return f, nil
 }

@@ -1,6 +1,7 @@
 package autoshares
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -184,17 +185,19 @@ func (s *quoteSub) connect(ctx context.Context, sc *stream.Conn[Quote]) error {
 	defer stop()
 	go pingLoop(pctx, ws, s.ping)
 
+	// The socket is closed when ctx ends or no answer comes in time, once
+	// per connection: a cancellable context on every Read would cost a
+	// timer registration per frame.
+	stopClose := context.AfterFunc(ctx, func() { ws.CloseNow() })
+	defer stopClose()
+	unanswered := time.AfterFunc(answerWait, func() { ws.CloseNow() })
+	defer unanswered.Stop()
 	ready := false
-	wait, cancelWait := context.WithTimeout(ctx, answerWait)
-	defer cancelWait()
+	var buf bytes.Buffer // reused across frames; each event keeps its own copy
 	for {
-		rctx := ctx
-		if !ready {
-			rctx = wait
-		}
-		_, b, err := ws.Read(rctx)
+		b, err := readFrame(ws, &buf)
 		if err != nil {
-			if !ready && ctx.Err() == nil && wait.Err() != nil {
+			if !ready && ctx.Err() == nil && !unanswered.Stop() {
 				return fmt.Errorf("autoshares: quote streamer %s answered no subscription within %s", s.host(), answerWait)
 			}
 			return s.readErr(ctx, err)
@@ -211,6 +214,7 @@ func (s *quoteSub) connect(ctx context.Context, sc *stream.Conn[Quote]) error {
 			}
 			if !ready {
 				ready = true
+				unanswered.Stop()
 				if !s.ready(sc) {
 					return nil
 				}
@@ -238,6 +242,7 @@ func (s *quoteSub) connect(ctx context.Context, sc *stream.Conn[Quote]) error {
 		}
 		if !ready {
 			ready = true
+			unanswered.Stop()
 			if !s.ready(sc) {
 				return nil
 			}
@@ -246,6 +251,21 @@ func (s *quoteSub) connect(ctx context.Context, sc *stream.Conn[Quote]) error {
 			return nil
 		}
 	}
+}
+
+// readFrame reads the next message through buf and returns a copy of it
+// sized to fit: a frame becomes an event's Raw, so it cannot be reused,
+// but reading into a grown buffer saves io.ReadAll's doublings.
+func readFrame(ws *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
+	_, r, err := ws.Reader(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 // ready reports the subscription accepted and delivers the symbols the

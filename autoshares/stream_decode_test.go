@@ -1,6 +1,8 @@
 package autoshares
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"testing"
 	"time"
@@ -69,4 +71,43 @@ func TestDecodeQuoteBadFields(t *testing.T) {
 		_, err := decodeQuoteFrame([]byte(frame))
 		assert.Error(t, err, frame)
 	}
+}
+
+// BenchmarkQuoteDecode decodes the documented quote frame (41 string
+// fields) into a Quote with exact decimals and times, paired in one loop
+// with two bare baselines over the same bytes: a json.Decoder into
+// map[string]any (x-bare) and a json.Decoder into the frame's struct of
+// strings, with no decimal or time parsing (x-struct).
+func BenchmarkQuoteDecode(b *testing.B) {
+	frame, err := os.ReadFile("testdata/stream_quote.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ours, bare, strs time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		f, err := decodeQuoteFrame(frame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.quote(frame); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		var m map[string]any
+		if err := json.NewDecoder(bytes.NewReader(frame)).Decode(&m); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		var w quoteFrame
+		if err := json.NewDecoder(bytes.NewReader(frame)).Decode(&w); err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		ours, bare, strs = ours+t1.Sub(t0), bare+t2.Sub(t1), strs+t3.Sub(t2)
+	}
+	b.ReportMetric(float64(ours)/float64(bare), "x-bare")
+	b.ReportMetric(float64(ours)/float64(strs), "x-struct")
+	b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N), "ns/quote")
 }

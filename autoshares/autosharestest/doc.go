@@ -25,7 +25,7 @@
 // unknown or ended (ExpireStreamerSessions, or the withdrawal of the token
 // or user that opened it) gets {"Cmd":…,"StatusCode":"Error","Message":
 // "Session is expired or does not exist"} ("Cmd":"Session" on an open
-// socket) and the socket is closed with status 1008. The streamer refuses
+// socket) and the socket is closed. The streamer refuses
 // (400) an upgrade that carries the API's bearer token or API key. Its
 // sockets follow Faults' stream faults (CutStreams; StallStreams: no
 // quotes, pings and command answers go on), and Burst pushes many quotes

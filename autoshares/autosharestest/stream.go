@@ -33,7 +33,7 @@ const (
 	// sessionExpired is the Message of the frame sent when a subscription
 	// names a session that is unknown, recovered away from or expired, or
 	// when the session of an open socket ends. The socket is then closed
-	// with websocket status 1008 (policy violation).
+	// (without a close handshake, which would wait on the client).
 	sessionExpired = "Session is expired or does not exist"
 	// streamDateLayout is the streamer's date format, written in UTC.
 	streamDateLayout = "01/02/2006 15:04:05"
@@ -186,7 +186,7 @@ func (s *Server) expireSessions(match func(*streamSession) bool) int {
 // ExpireStreamerSessions ends every streamer session, as the broker does
 // when a session times out: open sockets get the frame
 // {"Cmd":"Session","StatusCode":"Error","Message":"Session is expired or
-// does not exist"} and are closed (status 1008), and subscriptions naming
+// does not exist"} and are closed, and subscriptions naming
 // the session get the same answer with "Cmd":"Subscribe.txt". A client
 // recovers with PUT /v1.0/streamers/session/recover. It reports how many
 // sessions there were.
@@ -397,13 +397,11 @@ func (s *Server) writeQuotes(ctx context.Context, sock *quoteSocket) {
 			}
 		}
 		if refused && !ended {
-			_ = sock.conn.Close(websocket.StatusPolicyViolation, "session expired")
-			return
+			return // the deferred CloseNow drops the socket
 		}
 		if ended {
 			notice := mustJSON(streamAnswer{Cmd: cmdSession, StatusCode: statusError, Message: sessionExpired})
 			_ = sock.conn.Write(ctx, websocket.MessageText, notice)
-			_ = sock.conn.Close(websocket.StatusPolicyViolation, "session expired")
 			return
 		}
 	}
