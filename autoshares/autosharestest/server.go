@@ -289,7 +289,7 @@ func Start(opts ...Option) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
-	if err := s.startStreamer(); err != nil {
+	if err := s.startStreamer(ln.Addr()); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("autosharestest: listening on 127.0.0.1 for the streamer: %w", err)
 	}

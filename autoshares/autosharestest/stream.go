@@ -92,11 +92,16 @@ func (q *quoteSocket) markDirty(id int64) {
 	q.poke()
 }
 
-// startStreamer listens for the quote streamer on its own 127.0.0.1 port:
-// another origin than the API, as the broker's streamer hosts are, so
-// that credentials meant for the API cannot reach it by accident.
-func (s *Server) startStreamer() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// startStreamer listens for the quote streamer on a port of its own, on
+// the API's loopback address (else 127.0.0.1): another origin than the
+// API, as the broker's streamer hosts are, so that credentials meant for
+// the API cannot reach it by accident.
+func (s *Server) startStreamer(api net.Addr) error {
+	host := "127.0.0.1"
+	if a, ok := api.(*net.TCPAddr); ok && a.IP.IsLoopback() {
+		host = a.IP.String()
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return err
 	}
