@@ -58,7 +58,7 @@ type Quote struct {
 	// Error is the broker's refusal of this symbol, cleaned of control
 	// characters and secrets; empty for a quote.
 	Error string `json:"Error,omitempty"`
-	// Raw is the frame as the streamer sent it.
+	// Raw is the quote frame as the streamer sent it (none on a refusal).
 	Raw json.RawMessage `json:"-"`
 }
 

@@ -221,9 +221,10 @@ func (s *quoteSub) connect(ctx context.Context, sc *stream.Conn[Quote]) error {
 			}
 			if f.StatusCode != statusOK {
 				id, _ := strconv.ParseInt(f.Keys, 10, 64)
-				ev := Quote{Symbol: s.symbolOf[id], SecurityID: id, Raw: b,
+				// No Raw: an answer may echo the session id.
+				ev := Quote{Symbol: s.symbolOf[id], SecurityID: id,
 					Error: "refused by the streamer: " + redact.Text(f.Message, s.session)}
-				if !sc.Update("!"+f.Keys, b, ev) {
+				if !sc.Update("refused:"+f.Keys, b, ev) {
 					return nil
 				}
 			}
@@ -237,8 +238,10 @@ func (s *quoteSub) connect(ctx context.Context, sc *stream.Conn[Quote]) error {
 			return fmt.Errorf("autoshares: quote streamer: %w", err)
 		}
 		q.Symbol = s.symbolOf[q.SecurityID]
+		key := f.Key
 		if err != nil {
 			q = Quote{Symbol: q.Symbol, SecurityID: q.SecurityID, Raw: b, Error: "bad quote: " + redact.Text(err.Error(), s.session)}
+			key = "bad:" + f.Key
 		}
 		if !ready {
 			ready = true
@@ -247,7 +250,7 @@ func (s *quoteSub) connect(ctx context.Context, sc *stream.Conn[Quote]) error {
 				return nil
 			}
 		}
-		if !sc.Update(f.Key, b, q) {
+		if !sc.Update(key, b, q) {
 			return nil
 		}
 	}
@@ -274,7 +277,7 @@ func (s *quoteSub) ready(sc *stream.Conn[Quote]) bool {
 	sc.Ready()
 	for _, sym := range s.symbols {
 		if reason, ok := s.unknown[sym]; ok {
-			if !sc.Update("?"+sym, []byte(reason), Quote{Symbol: sym, Error: reason}) {
+			if !sc.Update("unknown:"+sym, []byte(reason), Quote{Symbol: sym, Error: reason}) {
 				return false
 			}
 		}

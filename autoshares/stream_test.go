@@ -3,10 +3,16 @@ package autoshares_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
@@ -373,4 +379,93 @@ func TestStreamQuotesDropOldest(t *testing.T) {
 		last = <-st.C()
 	}
 	assert.True(t, strings.HasSuffix(last.Volume.String(), "500"), "the newest quote is kept: %s", last.Volume)
+}
+
+// TestStreamQuotesOddFrames plays a streamer by hand: a refused key is an
+// event with Error (no Raw: an answer may echo the session), a quote with
+// a value that is not a number is an event with Error, a frame of another
+// entity is skipped, and a frame that is not JSON ends the connection,
+// which is made again and resubscribed. The upgrade carries no
+// credentials.
+func TestStreamQuotesOddFrames(t *testing.T) {
+	var dials atomic.Int32
+	streamer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" || r.Header.Get("Et-App-Key") != "" {
+			http.Error(w, "credentials sent to the streamer", http.StatusBadRequest)
+			return
+		}
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		ctx := r.Context()
+		for range 2 { // the two subscriptions
+			if _, b, err := ws.Read(ctx); err != nil || !strings.Contains(string(b), `"SessionId":"sess-4417"`) {
+				return
+			}
+		}
+		frames := []string{
+			`{"Cmd":"Subscribe.txt","StatusCode":"Ok","Keys":"4"}`,
+			`{"Cmd":"Subscribe.txt","StatusCode":"Error","Keys":"5","Message":"not entitled\u0007 sess-4417"}`,
+			`{"EntityType":"Trade","Key":"4","Price":"1"}`,
+			`{"EntityType":"Quote","Key":"4","Ask":"abc"}`,
+			`{"EntityType":"Quote","Key":"4","Ask":"7.25","Bid":"7.2"}`,
+		}
+		if dials.Add(1) == 1 {
+			frames = append(frames, `not json`)
+		}
+		for _, f := range frames {
+			if ws.Write(ctx, websocket.MessageText, []byte(f)) != nil {
+				return
+			}
+		}
+		_, _, _ = ws.Read(ctx) // until the client goes
+	}))
+	defer streamer.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1.0/equities/AAPL":
+			_, _ = io.WriteString(w, `{"Id":4,"Symbol":"AAPL"}`)
+		case "/v1.0/equities/MSFT":
+			_, _ = io.WriteString(w, `{"Id":5,"Symbol":"MSFT"}`)
+		case "/v1.0/streamers":
+			_, _ = io.WriteString(w, `{"QuoteAddresses":[{"Url":"ws`+strings.TrimPrefix(streamer.URL, "http")+`","Type":"Realtime","SessionId":"sess-4417"}]}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer api.Close()
+
+	var why reasons
+	hc := auth.NewClient(staticToken{&auth.Token{AccessToken: "tok-123", TokenType: "Bearer"}})
+	c := autoshares.NewClient(hc, autoshares.WithBaseURL(api.URL), autoshares.WithAPIKey("key-123"),
+		autoshares.WithStreams(stream.Options{MinBackoff: time.Millisecond, OnReconnect: why.add}))
+	st, err := c.Streams.Quotes(context.Background(), "AAPL", "MSFT")
+	require.NoError(t, err)
+	defer st.Close()
+
+	refused := next(t, st, 5*time.Second)
+	assert.Equal(t, "MSFT", refused.Symbol)
+	assert.Equal(t, int64(5), refused.SecurityID)
+	assert.Equal(t, "refused by the streamer: not entitled  [redacted]", refused.Error)
+	assert.Nil(t, refused.Raw)
+	bad := next(t, st, 5*time.Second)
+	assert.Equal(t, "AAPL", bad.Symbol)
+	assert.Equal(t, `bad quote: Ask "abc" is not a number`, bad.Error)
+	good := next(t, st, 5*time.Second)
+	assert.Equal(t, "7.25", good.Ask.String())
+	assert.Empty(t, good.Error)
+
+	// The second connection sends the same frames: nothing repeats.
+	require.Eventually(t, func() bool { return dials.Load() == 2 && st.Stats().Duplicates == 3 },
+		5*time.Second, 5*time.Millisecond)
+	require.Len(t, why.all(), 1)
+	assert.Contains(t, why.all()[0].Error(), "frame is not a JSON object")
+	select {
+	case q := <-st.C():
+		t.Fatalf("a repeated event: %+v", q)
+	default:
+	}
 }
