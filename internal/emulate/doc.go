@@ -1,10 +1,8 @@
 // Package emulate runs brokerkit's broker emulators (the <broker>test
 // packages) as standalone servers, so that apps in any language can log in
 // and call a broker API offline: `brokerkit emulate` is its command.
-//
-//	srv, err := emulate.Start(emulate.Options{Dir: dir})
-//	defer srv.Close()
-//	for _, b := range srv.Brokers() { fmt.Println(b.URL, b.Env()) }
+// Start runs them, Server.Brokers describes each one (an Info) and
+// Server.Close stops them.
 //
 // # Addresses
 //
