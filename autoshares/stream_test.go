@@ -469,3 +469,29 @@ func TestStreamQuotesOddFrames(t *testing.T) {
 	default:
 	}
 }
+
+// TestStreamQuotesInsecureStreamer: a streamer address the broker hands
+// out must be wss, or ws on a loopback address; anything else is refused
+// before it is dialed, and the stream does not open.
+func TestStreamQuotesInsecureStreamer(t *testing.T) {
+	for _, u := range []string{"ws://quotes.example.com:9995", "http://127.0.0.1:9995", "wss://"} {
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			switch r.URL.Path {
+			case "/v1.0/equities/AAPL":
+				_, _ = io.WriteString(w, `{"Id":4,"Symbol":"AAPL"}`)
+			case "/v1.0/streamers":
+				_, _ = io.WriteString(w, `{"QuoteAddresses":[{"Url":"`+u+`","SessionId":"sess-4417"}]}`)
+			}
+		}))
+		hc := auth.NewClient(staticToken{&auth.Token{AccessToken: "tok-123", TokenType: "Bearer"}})
+		c := autoshares.NewClient(hc, autoshares.WithBaseURL(api.URL), autoshares.WithAPIKey("key-123"))
+		_, err := c.Streams.Quotes(context.Background(), "AAPL")
+		require.Error(t, err, u)
+		assert.NotContains(t, err.Error(), "sess-4417")
+		if strings.HasPrefix(u, "ws://") {
+			assert.ErrorIs(t, err, auth.ErrInsecureEndpoint)
+		}
+		api.Close()
+	}
+}
