@@ -10,6 +10,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // DefaultAPIKeyHeader carries the application's API secret key beside the
@@ -27,8 +28,8 @@ const (
 // Paths are the API's endpoint paths, relative to the base URL, with
 // {userId}, {accountId}, {orderId}, {alertId}, {agreementId}, {symbol} and
 // {username} placeholders. The defaults are the public ETNA-layer paths
-// that AutoShares documents, plus the emulator contract's quote endpoint;
-// a partner who receives the gateway's own contract changes only these.
+// that AutoShares documents; a partner who receives the gateway's own
+// contract changes only these.
 type Paths struct {
 	CreateUser            string
 	UserInfo              string
@@ -41,7 +42,6 @@ type Paths struct {
 	AccountBalances       string
 	Agreements            string
 	SignAgreement         string
-	Quotes                string
 	Security              string
 	PriceAlerts           string
 	PriceAlert            string
@@ -49,6 +49,10 @@ type Paths struct {
 	Order                 string
 	PreviewOrder          string
 	Positions             string
+	// Streamers hands out the quote streamer's address and a session id;
+	// RecoverSession replaces a session the streamer ended.
+	Streamers      string
+	RecoverSession string
 }
 
 // defaultPaths returns the documented paths.
@@ -65,7 +69,6 @@ func defaultPaths() Paths {
 		AccountBalances:       "/v1.0/accounts/{accountId}/info",
 		Agreements:            "/v1.0/users/{userId}/agreements",
 		SignAgreement:         "/v1.0/users/{userId}/agreements/{agreementId}/sign",
-		Quotes:                "/v1.0/quotes",
 		Security:              "/v1.0/equities/{symbol}",
 		PriceAlerts:           "/v1.0/users/{userId}/pricealerts",
 		PriceAlert:            "/v1.0/users/{userId}/pricealerts/{alertId}",
@@ -73,6 +76,8 @@ func defaultPaths() Paths {
 		Order:                 "/v1.0/accounts/{accountId}/orders/{orderId}",
 		PreviewOrder:          "/v1.0/accounts/{accountId}/preview/orders",
 		Positions:             "/v1.0/accounts/{accountId}/positions",
+		Streamers:             "/v1.0/streamers",
+		RecoverSession:        "/v1.0/streamers/session/recover",
 	}
 }
 
@@ -87,10 +92,10 @@ func (p Paths) withDefaults() Paths {
 		{&p.UserAccounts, d.UserAccounts}, {&p.CreateAccount, d.CreateAccount},
 		{&p.BindAccount, d.BindAccount}, {&p.BindAccountByUsername, d.BindAccountByUsername},
 		{&p.UnbindAccount, d.UnbindAccount}, {&p.AccountBalances, d.AccountBalances},
-		{&p.Agreements, d.Agreements}, {&p.SignAgreement, d.SignAgreement}, {&p.Quotes, d.Quotes},
+		{&p.Agreements, d.Agreements}, {&p.SignAgreement, d.SignAgreement},
 		{&p.Security, d.Security}, {&p.PriceAlerts, d.PriceAlerts}, {&p.PriceAlert, d.PriceAlert},
 		{&p.Orders, d.Orders}, {&p.Order, d.Order}, {&p.PreviewOrder, d.PreviewOrder},
-		{&p.Positions, d.Positions},
+		{&p.Positions, d.Positions}, {&p.Streamers, d.Streamers}, {&p.RecoverSession, d.RecoverSession},
 	} {
 		if *f.dst == "" {
 			*f.dst = f.def
@@ -119,6 +124,8 @@ type Client struct {
 	Orders *OrdersService
 	// Positions lists an account's positions.
 	Positions *PositionsService
+	// Streams opens quote streams.
+	Streams *StreamsService
 
 	rest             *rest.Client
 	err              error // a configuration error, reported by every call
@@ -127,6 +134,8 @@ type Client struct {
 	apiKeyHeader     string
 	paths            Paths
 	agreementIDField string
+	streamOpts       stream.Options
+	streamHTTP       *http.Client // dials the streamer: no credentials, no Timeout
 }
 
 // Option configures a Client.
@@ -142,6 +151,7 @@ type clientOptions struct {
 	userAgent        string
 	retry            *rest.RetryPolicy
 	baseTransport    http.RoundTripper
+	streams          stream.Options
 }
 
 // WithProvider takes the API host, the environment, the API key and its
@@ -181,6 +191,10 @@ func WithUserAgent(ua string) Option { return func(o *clientOptions) { o.userAge
 func WithBaseTransport(rt http.RoundTripper) Option {
 	return func(o *clientOptions) { o.baseTransport = rt }
 }
+
+// WithStreams sets the options of the client's streams; fields left zero
+// take each stream kind's defaults (see StreamsService.Quotes).
+func WithStreams(o stream.Options) Option { return func(co *clientOptions) { co.streams = o } }
 
 // RetryPolicy is the retry budget of idempotent calls: GETs, and the PUTs
 // and DELETEs this package marks idempotent. Order placement (a POST) is
@@ -227,6 +241,8 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		apiKeyHeader:     o.apiKeyHeader,
 		paths:            o.paths.withDefaults(),
 		agreementIDField: o.agreementIDField,
+		streamOpts:       o.streams,
+		streamHTTP:       streamHTTPClient(httpClient, o.baseTransport),
 	}
 	svc := service{c}
 	c.Profile = (*ProfileService)(&svc)
@@ -237,6 +253,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	c.PriceAlerts = (*PriceAlertsService)(&svc)
 	c.Orders = (*OrdersService)(&svc)
 	c.Positions = (*PositionsService)(&svc)
+	c.Streams = (*StreamsService)(&svc)
 
 	if c.baseURL == "" {
 		c.err = rest.Invalid(Name, "no provider or base URL (use WithProvider or WithBaseURL)")

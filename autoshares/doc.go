@@ -5,7 +5,9 @@
 // AutoShares' own gateway contract is not public. The client follows the
 // public ETNA-layer endpoints AutoShares documents (/v1.0/…, the
 // Et-App-Key header) and the emulator contract of the brokerkit project
-// where nothing is documented (agreement ids, a REST quote endpoint). Every
+// where nothing is documented (agreement ids). Quotes come, as AutoShares
+// documents, from its quote streamer: Streams.Quotes streams them, and
+// Quotes.Get takes a snapshot from that stream. Every
 // path, host and header name is configuration (Config, Paths,
 // WithAPIKeyHeader, WithBaseURL), so a partner who receives the real
 // contract changes configuration, not code.

@@ -39,7 +39,7 @@ func Example() {
 	fmt.Println(quotes[0].Symbol, quotes[0].Bid, quotes[0].Ask)
 	// Output:
 	// true
-	// autoshares: GET /v1.0/quotes: agreements must be signed first: Platform Agreement (id 101), Market Data Agreement (id 102)
+	// autoshares: GET /v1.0/equities/AAPL: agreements must be signed first: Platform Agreement (id 101), Market Data Agreement (id 102)
 	// signed 2
 	// AAPL 196.28 196.31
 }
@@ -63,4 +63,33 @@ func ExampleOrdersService_Place() {
 		fmt.Println(rejected.Reason)
 	}
 	// Output: DayTradingBuyingPowerExceeded
+}
+
+// Quotes stream from the broker's quote streamer: the current quote of
+// each symbol first, then every change, exact decimals throughout.
+func ExampleStreamsService_Quotes() {
+	ctx := context.Background()
+	srv := autosharestest.NewServer()
+	defer srv.Close()
+	p, _ := srv.Provider()
+	tok, _ := srv.Login(ctx, p)
+	src, _ := auth.NewSource(p, auth.NewMemoryStore(), auth.Key(p.Name(), "trader"))
+	_ = src.SetToken(ctx, tok)
+	c := p.NewClient(src)
+	_, _ = c.Agreements.SignAllRequired(ctx, autoshares.Me) // quotes are market data
+
+	st, err := c.Streams.Quotes(ctx, "AAPL")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	q := <-st.C()
+	fmt.Println(q.Symbol, q.SecurityID, q.Bid, q.Ask)
+
+	srv.SetQuote("AAPL", dec("196.300000000000000001"), dec("196.35"), dec("196.32"))
+	q = <-st.C()
+	fmt.Println(q.Symbol, q.Bid, q.Ask)
+	// Output:
+	// AAPL 4 196.28 196.31
+	// AAPL 196.300000000000000001 196.35
 }

@@ -3,8 +3,6 @@ package autoshares_test
 import (
 	"context"
 	"encoding/json"
-	"maps"
-	"slices"
 
 	"fmt"
 	"net/http"
@@ -311,7 +309,7 @@ func TestFixtureAgreementIDField(t *testing.T) {
 
 func TestFixtureAgreementsPending(t *testing.T) {
 	c, mt := newTestClient(t)
-	mt.RegisterResponder("GET", fixtureBase+"/v1.0/quotes", answer(t, 403, "error_agreements_pending.json", ""))
+	mt.RegisterResponder("GET", fixtureBase+"/v1.0/equities/AAPL", answer(t, 403, "error_agreements_pending.json", ""))
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/users/@me/agreements", answer(t, 200, "agreements_contract.json", ""))
 	_, err := c.Quotes.Get(context.Background(), "AAPL")
 	require.ErrorIs(t, err, autoshares.ErrAgreementsPending)
@@ -320,36 +318,23 @@ func TestFixtureAgreementsPending(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	require.Len(t, pe.Agreements, 1)
 	assert.Equal(t, "Platform Agreement", pe.Agreements[0].Title)
-	assert.Contains(t, err.Error(), "GET /v1.0/quotes: agreements must be signed first: Platform Agreement (id 101)")
+	assert.Contains(t, err.Error(), "GET /v1.0/equities/AAPL: agreements must be signed first: Platform Agreement (id 101)")
 }
 
-func TestFixtureQuotes(t *testing.T) {
+// TestFixtureSecurity: symbols resolve to security ids with the
+// securities lookup; bad symbols are refused before anything is sent.
+func TestFixtureSecurity(t *testing.T) {
 	ctx := context.Background()
 	c, mt := newTestClient(t)
-	for _, file := range []string{"quotes.json", "quotes_stream_strings.json"} {
-		mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL", answer(t, 200, file, ""))
-		q, err := c.Quotes.Get(ctx, "AAPL")
-		require.NoError(t, err, file)
-		require.Len(t, q, 1)
-		assert.Equal(t, int64(4), q[0].SecurityID)
-		assert.False(t, q[0].Ask.IsZero())
-		assert.False(t, q[0].Timestamp.IsZero())
-	}
-	q, err := c.Quotes.Get(ctx, "AAPL")
-	require.NoError(t, err)
-	assert.Equal(t, "76", q[0].Ask.String())
-	assert.Equal(t, time.Date(2015, 8, 20, 20, 0, 0, 0, time.UTC), q[0].Timestamp.Time)
-
-	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL%2CMSFT", answer(t, 200, "quotes.json", ""))
-	q, err = c.Quotes.Get(ctx, "AAPL", "MSFT")
-	require.Len(t, q, 1)
-	var pe *autoshares.PartialError
-	require.ErrorAs(t, err, &pe, "the answer has no MSFT quote")
-	assert.Contains(t, pe.Failed, "MSFT")
-	_, err = c.Quotes.Get(ctx, "AAPL,MSFT")
+	_, err := c.Quotes.Get(ctx, "AAPL,MSFT")
+	assert.ErrorContains(t, err, "not valid")
+	_, err = c.Quotes.Get(ctx, "AAPL;MSFT")
 	assert.ErrorContains(t, err, "not valid")
 	_, err = c.Quotes.Get(ctx)
 	assert.ErrorContains(t, err, "no symbols")
+	_, err = c.Streams.Quotes(ctx)
+	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
+	assert.Zero(t, mt.GetTotalCallCount())
 
 	mt.RegisterResponder("GET", fixtureBase+"/v1.0/equities/BRK.B", answer(t, 200, "security.json", ""))
 	sec, err := c.Quotes.LookupSecurity(ctx, "BRK.B")
@@ -454,19 +439,6 @@ func TestBalancesPartial(t *testing.T) {
 	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
 	_, err = c.Accounts.Balances(ctx, "6303", "-1")
 	assert.ErrorIs(t, err, autoshares.ErrInvalidInput)
-}
-
-// TestQuotesPartial: a symbol the broker answers no quote for is named in
-// a *PartialError beside the quotes it did answer.
-func TestQuotesPartial(t *testing.T) {
-	c, mt := newTestClient(t)
-	mt.RegisterResponderWithQuery("GET", fixtureBase+"/v1.0/quotes", "symbols=AAPL%2CNOPE", httpmock.ResponderFromResponse(resttest.JSON(200,
-		`[{"Symbol":"AAPL","SecurityId":4,"Ask":"1.5"}]`)))
-	q, err := c.Quotes.Get(context.Background(), "AAPL", "NOPE")
-	require.Len(t, q, 1)
-	var pe *autoshares.PartialError
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, []string{"NOPE"}, slices.Collect(maps.Keys(pe.Failed)))
 }
 
 func TestFixtureMalformedAndOversized(t *testing.T) {

@@ -8,8 +8,9 @@ import (
 )
 
 // FuzzDecode feeds untrusted answer bodies to every parser of this
-// package: error shapes, pages, agreements, users, times. None may panic,
-// and a time that parses must survive its own round trip.
+// package: error shapes, pages, agreements, users, times, quote-stream
+// frames. None may panic, a time that parses must survive its own round
+// trip, and a quote that decodes must have its security id.
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.json")
 	for _, name := range files {
@@ -18,7 +19,7 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	for _, s := range []string{`"2019-02-19T14:53:28"`, `636861848080000000`, `"08/20/2015 20:00:00"`, `-1`, `1e300`,
-		`{"IsSuccessful":false}`, `{"IsSucceed":false,"StatusCode":"x"}`, `[{"Id":"x"}]`, `{"Result":null}`} {
+		`{"IsSuccessful":false}`, `{"Key":"4","ask":"1","Ask":"2","AskUpdate":false,"Bid":null}`, `{"Cmd":"Session","StatusCode":"Error"}`, `{"IsSucceed":false,"StatusCode":"x"}`, `[{"Id":"x"}]`, `{"Result":null}`} {
 		f.Add([]byte(s))
 	}
 	c := NewClient(nil, WithBaseURL("https://api.autoshares.dev"), WithAPIKey("k"))
@@ -39,6 +40,17 @@ func FuzzDecode(f *testing.F) {
 		if json.Unmarshal(body, &raw) == nil {
 			for _, r := range raw {
 				_, _ = c.decodeAgreement(r)
+			}
+		}
+		var fast, slow quoteFrame
+		if scanFrame(body, &fast) {
+			if err := json.Unmarshal(body, &slow); err != nil || fast != slow {
+				t.Fatalf("the frame scanner and encoding/json disagree on %q: %+v vs %+v (%v)", body, fast, slow, err)
+			}
+		}
+		if f, err := decodeQuoteFrame(body); err == nil {
+			if q, err := f.quote(body); err == nil && q.SecurityID <= 0 {
+				t.Fatalf("quote without a security id from %s", body)
 			}
 		}
 		var tm Time

@@ -155,6 +155,8 @@ func (v asView) Positions(ctx context.Context, accountID string) ([]Position, er
 	return out, nil
 }
 
+// Quotes takes a snapshot from the quote streamer (the broker has no REST
+// quote call).
 func (v asView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) {
 	qs, err := v.c.Quotes.Get(ctx, symbols...)
 	var pe *PartialError
@@ -163,13 +165,14 @@ func (v asView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) 
 	}
 	out := make([]Quote, len(qs))
 	for i, q := range qs {
-		out[i] = Quote{Broker: autoshares.Name, Symbol: q.Symbol, Bid: valid(q.Bid), Ask: valid(q.Ask),
-			Last: valid(q.Last), Raw: q}
-		if q.Timestamp != nil {
-			out[i].Time = q.Timestamp.Time
-		}
+		out[i] = asQuote(q)
 	}
 	return out, err
+}
+
+func asQuote(q autoshares.Quote) Quote {
+	return Quote{Broker: autoshares.Name, Symbol: q.Symbol, Bid: valid(q.Bid), Ask: valid(q.Ask),
+		Last: valid(q.Last), Time: q.Time, Raw: q}
 }
 
 // asAPI is AutoShares' line of the API table.
@@ -282,12 +285,18 @@ func asOrder(o autoshares.Order) Order {
 	return n
 }
 
-// StreamQuotes is not wired yet.
-func (v asView) StreamQuotes(context.Context, ...string) (*stream.Stream[Quote], error) {
-	return nil, fmt.Errorf("%s quote stream: %w", autoshares.Name, auth.ErrUnsupported)
+// StreamQuotes streams from the quote streamer; a symbol the broker
+// refuses (an event with Error set) is left out of the normalized feed.
+func (v asView) StreamQuotes(ctx context.Context, symbols ...string) (*stream.Stream[Quote], error) {
+	st, err := v.c.Streams.Quotes(ctx, symbols...)
+	if err != nil {
+		return nil, err
+	}
+	return stream.Map(st, func(q autoshares.Quote) (Quote, bool) { return asQuote(q), q.Error == "" }), nil
 }
 
-// StreamOrders is not wired yet.
+// StreamOrders: AutoShares documents no order stream (its facts give only
+// the quote streamer).
 func (v asView) StreamOrders(context.Context, string) (*stream.Stream[Order], error) {
 	return nil, fmt.Errorf("%s order stream: %w", autoshares.Name, auth.ErrUnsupported)
 }

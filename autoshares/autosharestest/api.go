@@ -55,7 +55,6 @@ func (s *Server) routes(mux *http.ServeMux) (err error) {
 		{"GET", p.AccountBalances, s.balances},
 		{"GET", p.Agreements, s.agreements},
 		{"POST", p.SignAgreement, s.signAgreement},
-		{"GET", p.Quotes, s.quotes},
 		{"GET", p.Security, s.security},
 		{"POST", p.PriceAlerts, s.createAlert},
 		{"GET", p.PriceAlerts, s.listAlerts},
@@ -68,6 +67,8 @@ func (s *Server) routes(mux *http.ServeMux) (err error) {
 		{"DELETE", p.Order, s.cancelOrder},
 		{"POST", p.PreviewOrder, s.previewOrder},
 		{"GET", p.Positions, s.positions},
+		{"GET", p.Streamers, s.streamers},
+		{"PUT", p.RecoverSession, s.recoverSession},
 	} {
 		mux.Handle(rt.method+" "+rt.path, s.eng.Faults().Wrap(s.protect(rt.h)))
 	}
@@ -569,36 +570,12 @@ func agreementsSigned(w http.ResponseWriter, u *user) bool {
 
 // --- quotes --------------------------------------------------------------
 
-func quoteJSON(q *quote) map[string]any {
-	return map[string]any{"Symbol": q.symbol, "SecurityId": q.securityID, "Bid": num(q.bid), "BidSize": num(q.bidSize),
-		"Ask": num(q.ask), "AskSize": num(q.askSize), "Last": num(q.last), "Volume": num(q.volume),
-		"Change": num(q.change), "ChangePc": num(changePc(q)), "Timestamp": rfc3339(q.at)}
-}
-
 func changePc(q *quote) decimal.Decimal {
 	ref := q.prevClose()
 	if ref.IsZero() {
 		return decimal.Zero
 	}
 	return q.change.Div(ref).Mul(decimal.NewFromInt(100)).Round(4)
-}
-
-func (s *Server) quotes(w http.ResponseWriter, r *http.Request, c caller) {
-	if !agreementsSigned(w, c.u) {
-		return
-	}
-	raw := r.URL.Query().Get("symbols")
-	if strings.TrimSpace(raw) == "" {
-		fail(w, http.StatusBadRequest, "invalid_request", "symbols is required")
-		return
-	}
-	out := []map[string]any{}
-	for _, sym := range strings.Split(raw, ",") {
-		if q := s.st.quotes[strings.TrimSpace(sym)]; q != nil {
-			out = append(out, quoteJSON(q))
-		}
-	}
-	oauthsim.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) security(w http.ResponseWriter, r *http.Request, c caller) {

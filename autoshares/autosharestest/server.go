@@ -74,10 +74,13 @@ func defaultScopes() []string { return []string{"openid", "profile", "email"} }
 // {userId}, {accountId}, {orderId}, {alertId}, {agreementId}, {symbol} and
 // {username}. Empty fields keep the documented ETNA-layer paths.
 type Paths struct {
-	CreateUser, UserInfo, UpdateUser, UserAccounts, CreateAccount        string
-	BindAccount, BindAccountByUsername, UnbindAccount, AccountBalances   string
-	Agreements, SignAgreement, Quotes, Security, PriceAlerts, PriceAlert string
-	Orders, Order, PreviewOrder, Positions                               string
+	CreateUser, UserInfo, UpdateUser, UserAccounts, CreateAccount      string
+	BindAccount, BindAccountByUsername, UnbindAccount, AccountBalances string
+	Agreements, SignAgreement, Security, PriceAlerts, PriceAlert       string
+	Orders, Order, PreviewOrder, Positions                             string
+	// Streamers hands out the quote streamer's address and a session;
+	// RecoverSession issues a new session id.
+	Streamers, RecoverSession string
 }
 
 // withDefaults fills p's empty fields with the documented paths.
@@ -97,7 +100,6 @@ func (p Paths) withDefaults() Paths {
 		{&p.AccountBalances, "/v1.0/accounts/{accountId}/info"},
 		{&p.Agreements, "/v1.0/users/{userId}/agreements"},
 		{&p.SignAgreement, "/v1.0/users/{userId}/agreements/{agreementId}/sign"},
-		{&p.Quotes, "/v1.0/quotes"},
 		{&p.Security, "/v1.0/equities/{symbol}"},
 		{&p.PriceAlerts, "/v1.0/users/{userId}/pricealerts"},
 		{&p.PriceAlert, "/v1.0/users/{userId}/pricealerts/{alertId}"},
@@ -105,6 +107,8 @@ func (p Paths) withDefaults() Paths {
 		{&p.Order, "/v1.0/accounts/{accountId}/orders/{orderId}"},
 		{&p.PreviewOrder, "/v1.0/accounts/{accountId}/preview/orders"},
 		{&p.Positions, "/v1.0/accounts/{accountId}/positions"},
+		{&p.Streamers, "/v1.0/streamers"},
+		{&p.RecoverSession, "/v1.0/streamers/session/recover"},
 	} {
 		if *f.dst == "" {
 			*f.dst = f.def
@@ -197,6 +201,14 @@ type Server struct {
 	mu    sync.Mutex
 	st    *state
 	paths Paths
+
+	// The quote streamer (stream.go), on its own listener; mu guards
+	// sessions and sockets.
+	streamSrv *httptest.Server
+	streamURL string
+	sessions  map[string]*streamSession
+	sockets   map[*quoteSocket]struct{}
+	socketsWG sync.WaitGroup
 }
 
 // NewServer starts an emulator seeded with the administrator, the trader,
@@ -277,6 +289,10 @@ func Start(opts ...Option) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
+	if err := s.startStreamer(ln.Addr()); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("autosharestest: listening on 127.0.0.1 for the streamer: %w", err)
+	}
 	s.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
 	s.srv.Start()
 	s.url = s.srv.URL
@@ -287,8 +303,11 @@ func Start(opts ...Option) (*Server, error) {
 // trailing slash.
 func (s *Server) URL() string { return s.url }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close shuts the server down, the quote streamer's sockets included.
+func (s *Server) Close() {
+	s.closeStreamer()
+	s.srv.Close()
+}
 
 // Client returns an HTTP client for the server, without authentication.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
@@ -337,8 +356,15 @@ func (s *Server) Login(ctx context.Context, p auth.Provider, opts ...auth.FlowOp
 }
 
 // InvalidateToken revokes one access token, as the tenant does when a
-// token is withdrawn; it reports whether the token was known.
-func (s *Server) InvalidateToken(accessToken string) bool { return s.eng.Invalidate(accessToken) }
+// token is withdrawn, and ends the streamer sessions it opened; it reports
+// whether the token was known.
+func (s *Server) InvalidateToken(accessToken string) bool {
+	ok := s.eng.Invalidate(accessToken)
+	s.mu.Lock()
+	s.expireSessions(func(ss *streamSession) bool { return ss.token == accessToken })
+	s.mu.Unlock()
+	return ok
+}
 
 // Faults returns the fault injector: Faults().Next(path, Fault{Status:
 // 503}, 1) makes the next request of path fail.
@@ -348,20 +374,24 @@ func (s *Server) Faults() *Faults { return s.eng.Faults() }
 // (empty turns it off): for programs with no browser.
 func (s *Server) SetAutoApprove(login string) { s.eng.SetAutoApprove(login) }
 
-// InvalidateUser revokes every token of the user with this login (a broker
-// extra: AutoShares withdraws a user's whole session, refresh tokens
-// included).
+// InvalidateUser revokes every token of the user with this login and ends
+// their streamer sessions (a broker extra: AutoShares withdraws a user's
+// whole session, refresh tokens included).
 func (s *Server) InvalidateUser(login string) {
 	s.mu.Lock()
 	u := s.st.byLogin[login]
 	s.mu.Unlock()
 	if u != nil {
 		s.eng.InvalidateUser(strconv.FormatInt(u.id, 10))
+		s.mu.Lock()
+		s.expireSessions(func(ss *streamSession) bool { return ss.userID == u.id })
+		s.mu.Unlock()
 	}
 }
 
-// SetQuote moves a symbol's quote (adding the symbol if new) and fires the
-// price alerts and resting limit orders it satisfies.
+// SetQuote moves a symbol's quote (adding the symbol if new), pushes it to
+// the quote sockets subscribed to it, and fires the price alerts and
+// resting limit orders it satisfies.
 func (s *Server) SetQuote(symbol string, bid, ask, last decimal.Decimal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -374,6 +404,7 @@ func (s *Server) SetQuote(symbol string, bid, ask, last decimal.Decimal) {
 	}
 	q.change = last.Sub(q.prevClose())
 	q.bid, q.ask, q.last, q.at = bid, ask, last, now
+	s.quoteChanged(q)
 	s.st.fireAlerts(now)
 	s.st.fillResting(now)
 }

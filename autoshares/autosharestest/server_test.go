@@ -87,8 +87,8 @@ func TestDocumentedBodies(t *testing.T) {
 	assert.Equal(t, 500, status, "a user id where the account id belongs")
 	assert.JSONEq(t, `{"message":"An error occurred while processing your request","error":"Unexpected server error"}`, body)
 
-	status, body = raw(t, srv, "GET", "/v1.0/quotes?symbols=AAPL", tok.AccessToken, autosharestest.APIKey, h, "")
-	assert.Equal(t, 403, status)
+	status, body = raw(t, srv, "GET", "/v1.0/streamers", tok.AccessToken, autosharestest.APIKey, h, "")
+	assert.Equal(t, 403, status, "quotes are market data")
 	var env map[string]any
 	require.NoError(t, json.Unmarshal([]byte(body), &env))
 	assert.Equal(t, "agreements_pending", env["error"])
@@ -175,7 +175,7 @@ func TestGatewayPaths(t *testing.T) {
 		UserInfo:      "/gapp/api/users/{userId}",
 		Agreements:    "/gapp/api/users/{userId}/agreements",
 		SignAgreement: "/gapp/api/agreements/{agreementId}/users/{userId}/sign",
-		Quotes:        "/gapp/api/marketdata/quotes",
+		Streamers:     "/gapp/api/marketdata/streamers",
 	}))
 	defer srv.Close()
 	tok := login(t, srv, autosharestest.User, autosharestest.Password)
@@ -183,7 +183,7 @@ func TestGatewayPaths(t *testing.T) {
 		UserInfo:      "/gapp/api/users/{userId}",
 		Agreements:    "/gapp/api/users/{userId}/agreements",
 		SignAgreement: "/gapp/api/agreements/{agreementId}/users/{userId}/sign",
-		Quotes:        "/gapp/api/marketdata/quotes",
+		Streamers:     "/gapp/api/marketdata/streamers",
 	}))
 	ctx := context.Background()
 	me, err := c.Profile.Get(ctx)
@@ -240,7 +240,7 @@ func TestRateLimitFault(t *testing.T) {
 	defer srv.Close()
 	tok := login(t, srv, autosharestest.AdminLogin, autosharestest.AdminPassword)
 	c := client(t, srv, tok, autoshares.WithRetry(autoshares.RetryPolicy{MaxAttempts: 2, MaxWait: time.Millisecond}))
-	srv.Faults().Next("/v1.0/quotes", autosharestest.Fault{Status: 429, RetryAfter: 30 * time.Second}, 2)
+	srv.Faults().Next("/v1.0/equities/AAPL", autosharestest.Fault{Status: 429, RetryAfter: 30 * time.Second}, 2)
 	_, err := c.Quotes.Get(context.Background(), "AAPL")
 	require.ErrorIs(t, err, auth.ErrRateLimited)
 	var rl *auth.RateLimitError

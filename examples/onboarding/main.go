@@ -33,9 +33,8 @@
 //	AUTOSHARES_ORDER_SYMBOL   optional: places a market order for one share of this symbol
 //	                          (a real order on a live account)
 //
-// Quotes come from the REST quote endpoint of brokerkit's emulator
-// contract; AutoShares itself streams quotes, so that step may fail against
-// a real tenant unless its gateway offers the endpoint.
+// Quotes come from AutoShares' quote streamer (GET /v1.0/streamers and its
+// WebSocket): Quotes.Get takes one quote of the symbol from the stream.
 package main
 
 import (

@@ -5,6 +5,10 @@
 //
 //	em, err := providerstest.Start("tradestation")
 //	defer em.Close()
+//	v, err := em.View(ctx)                  // the seeded user, logged in
+//
+// or, step by step:
+//
 //	p, err := em.Provider(em.Config())
 //	tok, err := em.Login(ctx, p)            // the seeded user consents
 //	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "user")
@@ -51,6 +55,10 @@ type Emulator interface {
 	Provider(cfg providers.Config) (auth.Provider, error)
 	// Login runs a whole login of the seeded user against p.
 	Login(ctx context.Context, p auth.Provider) (*auth.Token, error)
+	// View logs the seeded user in with the seeded application (signing
+	// any agreement the broker requires first) and opens the broker's
+	// normalized view; closing the view leaves the emulator running.
+	View(ctx context.Context) (providers.View, error)
 	// User is the seeded user's login and password.
 	User() (login, password string)
 	// Browser plays a user who signs in with login and password.
@@ -130,6 +138,34 @@ func (e *emulator) User() (string, string)        { return e.user, e.password }
 func (e *emulator) Browser(l, pw string) *Browser { return e.browser(l, pw) }
 func (e *emulator) Faults() *Faults               { return e.faults() }
 func (e *emulator) Close()                        { e.close() }
+
+func (e *emulator) View(ctx context.Context) (providers.View, error) {
+	b, err := providers.Builtin().Lookup(e.name)
+	if err != nil {
+		return nil, err
+	}
+	p, err := e.Provider(e.Config())
+	if err != nil {
+		return nil, err
+	}
+	tok, err := e.Login(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), e.user)
+	if err != nil {
+		return nil, err
+	}
+	if err := src.SetToken(ctx, tok); err != nil {
+		return nil, err
+	}
+	if b.Ready != nil {
+		if _, err := b.Ready(ctx, p, src, true); err != nil {
+			return nil, err
+		}
+	}
+	return b.View(ctx, p, src)
+}
 
 func (e *emulator) SetQuote(symbol string, last decimal.Decimal) error {
 	if e.setQuote == nil {

@@ -34,18 +34,7 @@ func TestSetQuoteMovesThePrice(t *testing.T) {
 			require.NoError(t, err)
 			require.Error(t, em.SetQuote(b.Symbols[0], decimal.Zero))
 
-			p, err := em.Provider(em.Config())
-			require.NoError(t, err)
-			tok, err := em.Login(ctx, p)
-			require.NoError(t, err)
-			src, err := auth.NewSource(p, auth.NewMemoryStore(), "u")
-			require.NoError(t, err)
-			require.NoError(t, src.SetToken(ctx, tok))
-			if b.Ready != nil {
-				_, err := b.Ready(ctx, p, src, true)
-				require.NoError(t, err)
-			}
-			v, err := b.View(ctx, p, src)
+			v, err := em.View(ctx)
 			require.NoError(t, err)
 			defer v.Close()
 			qs, err := v.Quotes(ctx, b.Symbols[0])
