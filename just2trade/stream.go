@@ -1,6 +1,7 @@
 package just2trade
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -340,8 +341,9 @@ func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every tim
 			}
 		}
 	})
+	var buf bytes.Buffer
 	for {
-		_, msg, err := ws.Read(ctx)
+		msg, err := readMessage(ctx, ws, &buf)
 		if err != nil {
 			return c.socketError(ctx, feed, err)
 		}
@@ -352,6 +354,21 @@ func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every tim
 			return err
 		}
 	}
+}
+
+// readMessage reads the next message through buf, which is reused, into
+// a slice of its own: the message becomes events' Raw, and a slice of
+// exactly its size costs less than Read's fresh 512-byte buffer.
+func readMessage(ctx context.Context, ws *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
+	_, r, err := ws.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 // dialError classifies a failed upgrade: an HTTP answer other than 101 is

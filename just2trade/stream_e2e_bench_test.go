@@ -59,6 +59,7 @@ func BenchmarkStreamQuotesLoopback(b *testing.B) {
 		if srv.BurstQuotes("AAPL", burst) != 1 {
 			b.Fatal("the burst reached no socket")
 		}
+		stuck := time.NewTimer(10 * time.Second)
 		for n := 0; n < burst; {
 			if st.Stats().Dropped-base.Dropped+uint64(n) >= burst {
 				break
@@ -67,10 +68,11 @@ func BenchmarkStreamQuotesLoopback(b *testing.B) {
 			case <-st.C():
 				n++
 				got++
-			case <-time.After(5 * time.Second):
+			case <-stuck.C:
 				b.Fatalf("burst stuck after %d events", n)
 			}
 		}
+		stuck.Stop()
 	}
 	el := time.Since(start)
 	cpu := cpuTime() - cpu0
