@@ -174,9 +174,10 @@ func (s *Server) notifyWrites(next http.Handler) http.Handler {
 // feed is what one stream kind sends: its opening frames and then, each
 // time it is woken, the frames for what changed. Both mark what they
 // produce as sent, whether or not it reaches the wire (a stalled stream
-// drops it, as TradeStation's hanging streams do).
+// drops it, as TradeStation's hanging streams do). A snapshot that
+// reports false ends the stream (nothing to stream).
 type feed interface {
-	snapshot(emit func([]byte))
+	snapshot(emit func([]byte)) bool
 	changes(emit func([]byte))
 }
 
@@ -231,7 +232,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, f feed, st strea
 		return werr == nil
 	}
 
-	f.snapshot(data)
+	if !f.snapshot(data) {
+		flush()
+		return
+	}
 	if st.endSnapshot {
 		data([]byte(frameEndSnapshot))
 	}
@@ -369,7 +373,7 @@ func (f *quoteFeed) current(key string) ([]byte, bool) {
 	return b, err == nil
 }
 
-func (f *quoteFeed) snapshot(emit func([]byte)) {
+func (f *quoteFeed) snapshot(emit func([]byte)) bool {
 	f.last = map[string][]byte{}
 	var bad []string
 	for _, sym := range f.symbols {
@@ -387,7 +391,7 @@ func (f *quoteFeed) snapshot(emit func([]byte)) {
 	}
 	if f.v2 && len(f.known) == 0 {
 		emit([]byte(lineNoSymbol))
-		return
+		return false
 	}
 	for _, sym := range f.symbols {
 		key := strings.ToUpper(strings.TrimSpace(sym))
@@ -403,6 +407,7 @@ func (f *quoteFeed) snapshot(emit func([]byte)) {
 		b, _ := json.Marshal(map[string]string{"Symbol": sym, "Error": reason})
 		emit(b)
 	}
+	return true
 }
 
 func (f *quoteFeed) changes(emit func([]byte)) {
@@ -522,13 +527,14 @@ func (f *barFeed) open(w http.ResponseWriter) bool {
 	return true
 }
 
-func (f *barFeed) snapshot(emit func([]byte)) {
+func (f *barFeed) snapshot(emit func([]byte)) bool {
 	for _, b := range f.initial {
 		emit(b)
 	}
 	if n := len(f.initial); n > 0 {
 		f.last = f.initial[n-1]
 	}
+	return true
 }
 
 func (f *barFeed) changes(emit func([]byte)) {
@@ -594,7 +600,7 @@ func (f *accountFeed) items() (ids []string, frames map[string][]byte, heads map
 	return ids, frames, heads
 }
 
-func (f *accountFeed) snapshot(emit func([]byte)) {
+func (f *accountFeed) snapshot(emit func([]byte)) bool {
 	ids, frames, heads := f.items()
 	f.last, f.order, f.closed = frames, ids, heads
 	for _, id := range ids {
@@ -604,6 +610,7 @@ func (f *accountFeed) snapshot(emit func([]byte)) {
 		b, _ := json.Marshal(e)
 		emit(b)
 	}
+	return true
 }
 
 func (f *accountFeed) changes(emit func([]byte)) {
