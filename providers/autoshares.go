@@ -13,6 +13,7 @@ import (
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/internal/rest"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // autoShares is the AutoShares entry: an Auth0 tenant, an API key on every
@@ -279,4 +280,14 @@ func asOrder(o autoshares.Order) Order {
 		n.Status = StatusRejected
 	}
 	return n
+}
+
+// StreamQuotes is not wired yet.
+func (v asView) StreamQuotes(context.Context, ...string) (*stream.Stream[Quote], error) {
+	return nil, fmt.Errorf("%s quote stream: %w", autoshares.Name, auth.ErrUnsupported)
+}
+
+// StreamOrders is not wired yet.
+func (v asView) StreamOrders(context.Context, string) (*stream.Stream[Order], error) {
+	return nil, fmt.Errorf("%s order stream: %w", autoshares.Name, auth.ErrUnsupported)
 }

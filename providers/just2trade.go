@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/shopspring/decimal"
 	"strings"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/just2trade"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // just2Trade is the Just2Trade (and Lime) entry: no refresh grant, a
@@ -190,4 +192,14 @@ func j2tOrder(o just2trade.Order) Order {
 		n.Status = StatusRejected
 	}
 	return n
+}
+
+// StreamQuotes is not wired yet.
+func (v j2tView) StreamQuotes(context.Context, ...string) (*stream.Stream[Quote], error) {
+	return nil, fmt.Errorf("%s quote stream: %w", just2trade.Name, auth.ErrUnsupported)
+}
+
+// StreamOrders is not wired yet.
+func (v j2tView) StreamOrders(context.Context, string) (*stream.Stream[Order], error) {
+	return nil, fmt.Errorf("%s order stream: %w", just2trade.Name, auth.ErrUnsupported)
 }

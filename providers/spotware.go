@@ -4,16 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/shopspring/decimal"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/spotware"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // spotwareBroker is the Spotware cTrader entry: OAuth over HTTP, the API
@@ -451,4 +453,14 @@ func swOrder(accountID, symbol string, o spotware.Order) Order {
 		n.Status = StatusRejected
 	}
 	return n
+}
+
+// StreamQuotes is not wired yet.
+func (v *swView) StreamQuotes(context.Context, ...string) (*stream.Stream[Quote], error) {
+	return nil, fmt.Errorf("%s quote stream: %w", spotware.Name, auth.ErrUnsupported)
+}
+
+// StreamOrders is not wired yet.
+func (v *swView) StreamOrders(context.Context, string) (*stream.Stream[Order], error) {
+	return nil, fmt.Errorf("%s order stream: %w", spotware.Name, auth.ErrUnsupported)
 }

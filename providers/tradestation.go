@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/shopspring/decimal"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/brokerkit/brokerkit/auth"
+	"github.com/brokerkit/brokerkit/stream"
 	"github.com/brokerkit/brokerkit/tradestation"
 )
 
@@ -204,4 +206,14 @@ func tsOrder(o tradestation.Order) Order {
 		}
 	}
 	return n
+}
+
+// StreamQuotes is not wired yet.
+func (v tsView) StreamQuotes(context.Context, ...string) (*stream.Stream[Quote], error) {
+	return nil, fmt.Errorf("%s quote stream: %w", tradestation.Name, auth.ErrUnsupported)
+}
+
+// StreamOrders is not wired yet.
+func (v tsView) StreamOrders(context.Context, string) (*stream.Stream[Order], error) {
+	return nil, fmt.Errorf("%s order stream: %w", tradestation.Name, auth.ErrUnsupported)
 }

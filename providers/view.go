@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/brokerkit/brokerkit/internal/rest"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // View is a normalized, read-only view of one user's data at one broker,
@@ -31,6 +32,13 @@ type View interface {
 	// Trader places, cancels and reads orders; a broker without an order
 	// API answers with auth.ErrUnsupported.
 	Trader
+	// StreamQuotes streams the prices of symbols as they change, in the one
+	// stream shape (see package stream): quotes drop the oldest when the
+	// reader falls behind, and count it.
+	StreamQuotes(ctx context.Context, symbols ...string) (*stream.Stream[Quote], error)
+	// StreamOrders streams the orders of one account as their state
+	// changes: each change once, none lost across a reconnect.
+	StreamOrders(ctx context.Context, accountID string) (*stream.Stream[Order], error)
 	// Close lets go of what the view holds (a cTrader session, say).
 	Close() error
 }
