@@ -196,7 +196,7 @@ func (s *StreamsService) Bars(ctx context.Context, symbol string, opts *BarStrea
 		return nil, err
 	}
 	return openStream(ctx, s.c, kindBars, s.c.v3, tradingOnly, rest.Pathf("marketdata/stream/barcharts/%s", symbol),
-		&q, stateless(decodeBar))
+		&q, bars)
 }
 
 // Orders streams the orders of up to 25 accounts (v3
@@ -208,7 +208,7 @@ func (s *StreamsService) Orders(ctx context.Context, accountIDs ...string) (*str
 		return nil, err
 	}
 	return openStream(ctx, s.c, kindOrders, s.c.v3, tradingOnly,
-		rest.Pathf("brokerage/stream/accounts/%s/orders", rest.List(accountIDs)), nil, stateless(decodeOrder))
+		rest.Pathf("brokerage/stream/accounts/%s/orders", rest.List(accountIDs)), nil, orders)
 }
 
 // Positions streams the positions of up to 25 accounts (v3
@@ -218,7 +218,7 @@ func (s *StreamsService) Positions(ctx context.Context, accountIDs ...string) (*
 		return nil, err
 	}
 	return openStream(ctx, s.c, kindPositions, s.c.v3, tradingOnly,
-		rest.Pathf("brokerage/stream/accounts/%s/positions", rest.List(accountIDs)), nil, stateless(decodePosition))
+		rest.Pathf("brokerage/stream/accounts/%s/positions", rest.List(accountIDs)), nil, positions)
 }
 
 // accounts checks an account stream's arguments and API.
@@ -248,10 +248,7 @@ func (c *Client) v3Only(ctx context.Context, what string) error {
 
 // v3Quotes makes a connection's quote decoder: changes are merged per
 // connection, and each new connection starts again from whole quotes.
-func v3Quotes() frameDecoder[QuoteEvent] {
-	d := &quoteDecoder{}
-	return func(b []byte, ev *QuoteEvent) (frameKind, *control, error) { return d.decode(b, ev) }
-}
+func v3Quotes() frameDecoder[QuoteEvent] { return (&quoteDecoder{}).decode }
 
 // v2Quotes is v3Quotes for WebAPI v2.
 func v2Quotes() frameDecoder[QuoteEvent] {
@@ -270,10 +267,10 @@ func v2Quotes() frameDecoder[QuoteEvent] {
 // members.
 type frameDecoder[T any] func(b []byte, ev *T) (frameKind, *control, error)
 
-// stateless makes a decoder without state serve every connection.
-func stateless[T any](d frameDecoder[T]) func() frameDecoder[T] {
-	return func() frameDecoder[T] { return d }
-}
+// bars, orders and positions make a connection's decoders.
+func bars() frameDecoder[BarEvent]           { return (&barDecoder{}).decode }
+func orders() frameDecoder[OrderEvent]       { return (&orderDecoder{}).decode }
+func positions() frameDecoder[PositionEvent] { return (&positionDecoder{}).decode }
 
 // sink is what a connection delivers to: a *stream.Conn, or a counter in
 // the benchmarks.
@@ -385,6 +382,7 @@ func (c *Client) dial(ctx context.Context, api *rest.Client, audiences []string,
 func serveFrames[T any](ctx context.Context, c *Client, api *rest.Client, resp *http.Response, fr *frameReader,
 	dec frameDecoder[T], key func(*T) string, conn sink[T]) error {
 	path := resp.Request.URL.EscapedPath()
+	var ev, zero T // one event value for the connection: delivered by copy
 	for {
 		b, err := fr.next()
 		if err != nil {
@@ -403,7 +401,7 @@ func serveFrames[T any](ctx context.Context, c *Client, api *rest.Client, resp *
 			conn.Heartbeat()
 			continue
 		}
-		var ev T
+		ev = zero
 		kind, ctl, err := dec(b, &ev)
 		if err != nil {
 			// A frame that does not decode: the connection is not to be

@@ -127,29 +127,79 @@ func (c *control) classify(item bool) frameKind {
 
 // symbolOf finds the "Symbol" member of a frame without decoding it, so
 // that a quote change can be decoded onto the symbol's last quote. It
-// returns "" when it cannot tell (the frame is then decoded alone).
-func symbolOf(b []byte) string {
-	i := bytes.Index(b, []byte(`"Symbol"`))
+// returns nil when it cannot tell (the frame is then decoded alone).
+func symbolOf(b []byte) []byte {
+	i := bytes.Index(b, symbolKey)
 	if i < 0 {
-		return ""
+		return nil
 	}
-	rest := bytes.TrimLeft(b[i+len(`"Symbol"`):], " \t")
+	rest := skipBlanks(b[i+len(symbolKey):])
 	if len(rest) == 0 || rest[0] != ':' {
-		return ""
+		return nil
 	}
-	rest = bytes.TrimLeft(rest[1:], " \t")
+	rest = skipBlanks(rest[1:])
 	if len(rest) == 0 || rest[0] != '"' {
-		return ""
+		return nil
 	}
 	end := bytes.IndexByte(rest[1:], '"')
 	if end < 0 {
-		return ""
+		return nil
 	}
 	v := rest[1 : 1+end]
 	if bytes.IndexByte(v, '\\') >= 0 {
-		return "" // escaped: leave it to the decoder
+		return nil // escaped: leave it to the decoder
 	}
-	return string(v)
+	return v
+}
+
+var symbolKey = []byte(`"Symbol"`)
+
+// skipBlanks drops leading JSON whitespace.
+func skipBlanks(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return b
+}
+
+// frameFeed decodes a connection's frames with one json.Decoder, fed one
+// frame at a time: the decoder's state and buffers are reused, where
+// json.Unmarshal would set them up for every frame. A frame holding more
+// than one value, or not a whole one, is an error.
+type frameFeed struct {
+	b    []byte
+	dec  *json.Decoder
+	base int64 // the decoder's InputOffset before the frame
+}
+
+// Read gives the decoder the rest of the current frame; past its end the
+// frame is incomplete.
+func (f *frameFeed) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
+}
+
+func (f *frameFeed) decode(b []byte, v any) error {
+	if f.dec == nil {
+		f.dec, f.base = json.NewDecoder(f), 0
+	}
+	f.b = b
+	err := f.dec.Decode(v)
+	if err == nil {
+		off := f.dec.InputOffset()
+		if off-f.base != int64(len(b)) {
+			err = errors.New("tradestation: stream frame holds more than one JSON value")
+		}
+		f.base = off
+	}
+	if err != nil {
+		f.dec = nil // it keeps its error, or holds the rest of the frame
+	}
+	return err
 }
 
 // quoteFrame is a v3 quote frame: the quote and the control members.
@@ -160,19 +210,26 @@ type quoteFrame struct {
 
 // quoteDecoder decodes v3 quote frames. TradeStation sends a symbol's
 // whole quote first and then only what changed: each change is decoded
-// onto the symbol's last quote, so every event holds the whole quote.
+// straight onto the symbol's last quote (one decode, no copy), so every
+// event holds the whole quote.
 type quoteDecoder struct {
-	last map[string]*Quote
+	last    map[string]*quoteFrame // by symbol
+	scratch quoteFrame             // frames of no known symbol
+	feed    frameFeed
 }
 
 func (d *quoteDecoder) decode(b []byte, ev *QuoteEvent) (frameKind, *control, error) {
-	var f quoteFrame
 	sym := symbolOf(b)
-	if prev := d.last[sym]; prev != nil {
-		f.Quote = *prev
-		f.Restrictions = slices.Clone(prev.Restrictions) // never share with an event already sent
+	f, known := d.last[string(sym)]
+	if known {
+		f.control = control{}
+		// The last event holds this slice: never decode into it.
+		f.Restrictions = slices.Clone(f.Restrictions)
+	} else {
+		f = &d.scratch
+		*f = quoteFrame{}
 	}
-	if err := json.Unmarshal(b, &f); err != nil {
+	if err := d.feed.decode(b, f); err != nil {
 		return 0, nil, err
 	}
 	k := f.classify(f.Symbol != "")
@@ -180,11 +237,13 @@ func (d *quoteDecoder) decode(b []byte, ev *QuoteEvent) (frameKind, *control, er
 	case frameItemError:
 		*ev = QuoteEvent{Quote: Quote{Symbol: f.Symbol}, Error: f.reason()}
 	case frameData:
-		if d.last == nil {
-			d.last = map[string]*Quote{}
+		if !known && f.Symbol != "" {
+			if d.last == nil {
+				d.last = map[string]*quoteFrame{}
+			}
+			st := *f
+			d.last[f.Symbol] = &st
 		}
-		q := f.Quote
-		d.last[f.Symbol] = &q
 		*ev = QuoteEvent{Quote: f.Quote}
 	}
 	return k, &f.control, nil
@@ -196,9 +255,16 @@ type barFrame struct {
 	control
 }
 
-func decodeBar(b []byte, ev *BarEvent) (frameKind, *control, error) {
-	var f barFrame
-	if err := json.Unmarshal(b, &f); err != nil {
+// barDecoder decodes v3 bar frames.
+type barDecoder struct {
+	f    barFrame
+	feed frameFeed
+}
+
+func (d *barDecoder) decode(b []byte, ev *BarEvent) (frameKind, *control, error) {
+	f := &d.f
+	*f = barFrame{}
+	if err := d.feed.decode(b, f); err != nil {
 		return 0, nil, err
 	}
 	k := f.classify(false)
@@ -214,9 +280,16 @@ type orderFrame struct {
 	control
 }
 
-func decodeOrder(b []byte, ev *OrderEvent) (frameKind, *control, error) {
-	var f orderFrame
-	if err := json.Unmarshal(b, &f); err != nil {
+// orderDecoder decodes v3 order frames.
+type orderDecoder struct {
+	f    orderFrame
+	feed frameFeed
+}
+
+func (d *orderDecoder) decode(b []byte, ev *OrderEvent) (frameKind, *control, error) {
+	f := &d.f
+	*f = orderFrame{}
+	if err := d.feed.decode(b, f); err != nil {
 		return 0, nil, err
 	}
 	k := f.classify(f.AccountID != "" || f.OrderID != "")
@@ -236,9 +309,16 @@ type positionFrame struct {
 	Deleted bool `json:"Deleted"`
 }
 
-func decodePosition(b []byte, ev *PositionEvent) (frameKind, *control, error) {
-	var f positionFrame
-	if err := json.Unmarshal(b, &f); err != nil {
+// positionDecoder decodes v3 position frames.
+type positionDecoder struct {
+	f    positionFrame
+	feed frameFeed
+}
+
+func (d *positionDecoder) decode(b []byte, ev *PositionEvent) (frameKind, *control, error) {
+	f := &d.f
+	*f = positionFrame{}
+	if err := d.feed.decode(b, f); err != nil {
 		return 0, nil, err
 	}
 	k := f.classify(f.AccountID != "" || f.PositionID != "")
@@ -262,7 +342,9 @@ var (
 // v2QuoteDecoder decodes WebAPI v2 quote-change frames onto each symbol's
 // last quote, like quoteDecoder, and converts them to the v3 Quote shape.
 type v2QuoteDecoder struct {
-	last map[string]*V2Quote
+	last    map[string]*V2Quote
+	scratch V2Quote
+	feed    frameFeed
 }
 
 // v2Error is the reason of an "ERROR - ..." line, as sent.
@@ -278,25 +360,29 @@ func (d *v2QuoteDecoder) decode(b []byte, ev *QuoteEvent) (frameKind, v2Error, e
 		}
 		return 0, "", errors.New("tradestation: v2 stream line is neither JSON, END nor ERROR")
 	}
-	var q V2Quote
 	sym := symbolOf(b)
-	if prev := d.last[sym]; prev != nil {
-		q = *prev
-		q.Restrictions = slices.Clone(prev.Restrictions)
+	q, known := d.last[string(sym)]
+	if known {
 		q.Error = nil
+		q.Restrictions = slices.Clone(q.Restrictions)
+	} else {
+		q = &d.scratch
+		*q = V2Quote{}
 	}
-	if err := json.Unmarshal(b, &q); err != nil {
+	if err := d.feed.decode(b, q); err != nil {
 		return 0, "", err
 	}
 	if q.Error != nil && *q.Error != "" {
 		*ev = QuoteEvent{Quote: Quote{Symbol: q.Symbol}, Error: redact.Text(*q.Error)}
 		return frameItemError, "", nil
 	}
-	if d.last == nil {
-		d.last = map[string]*V2Quote{}
+	if !known && q.Symbol != "" {
+		if d.last == nil {
+			d.last = map[string]*V2Quote{}
+		}
+		st := *q
+		d.last[q.Symbol] = &st
 	}
-	keep := q
-	d.last[q.Symbol] = &keep
 	*ev = QuoteEvent{Quote: q.v3()}
 	return frameData, "", nil
 }
