@@ -89,6 +89,8 @@ func TestStreamWireV2(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "application/vnd.tradestation.streams+json", resp.Header.Get("Content-Type"))
 	assert.Equal(t, "ERROR - FAILED, EX_INVALID_SYMBOL", line(t, sc))
+	assert.False(t, sc.Scan(), "the stream ends after its error")
+	require.Eventually(t, func() bool { return srv.Faults().OpenStreams() == 0 }, 5*time.Second, time.Millisecond)
 
 	_, sc = openStream(t, srv, "/v2/Stream/Quote/Changes/MSFT", tok)
 	assert.Contains(t, line(t, sc), `"TradeTime":"/Date(1767366245000)/"`)
