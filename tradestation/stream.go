@@ -162,34 +162,22 @@ func (s *StreamsService) Quotes(ctx context.Context, symbols ...string) (*stream
 	return openStream(ctx, s.c, kindQuotes, s.c.v3, tradingOnly, path, nil, v3Quotes)
 }
 
-// BarStreamOptions select the bars of Streams.Bars. The zero value streams
-// the latest daily bar.
-type BarStreamOptions struct {
-	// Interval is the number of Units per bar: 1 to 1440 for Minute, 1 for
-	// the others; zero means 1.
-	Interval int `url:"interval,omitempty"`
-	// Unit is Minute, Daily, Weekly or Monthly; empty means Daily.
-	Unit string `url:"unit,omitempty"`
-	// BarsBack is the number of past bars sent first (at most 57,600).
-	BarsBack int `url:"barsback,omitempty"`
-	// SessionTemplate extends US stock bars beyond the regular session:
-	// USEQPre, USEQPost, USEQPreAndPost, USEQ24Hour or Default.
-	SessionTemplate string `url:"sessiontemplate,omitempty"`
-}
-
 // Bars streams one symbol's bars (v3 /marketdata/stream/barcharts): the
-// last BarsBack bars, then the newest bar each time it changes. opts may
-// be nil.
-func (s *StreamsService) Bars(ctx context.Context, symbol string, opts *BarStreamOptions) (*stream.Stream[BarEvent], error) {
+// last opts.BarsBack bars, then the newest bar each time it changes. opts
+// takes Bars.Get's Interval, Unit, BarsBack and SessionTemplate; a stream
+// has no FirstDate or LastDate. opts may be nil.
+func (s *StreamsService) Bars(ctx context.Context, symbol string, opts *BarsOptions) (*stream.Stream[BarEvent], error) {
 	if err := checkSymbols([]string{symbol}); err != nil {
 		return nil, err
 	}
-	var q BarStreamOptions
+	var q BarsOptions
 	if opts != nil {
 		q = *opts
 	}
-	// The chart call's checks, which the stream shares.
-	if err := (&BarsOptions{Interval: q.Interval, Unit: q.Unit, BarsBack: q.BarsBack}).check(); err != nil {
+	if q.FirstDate != "" || q.LastDate != "" {
+		return nil, rest.Invalid(Name, "bar stream: FirstDate and LastDate are for Bars.Get; a stream takes BarsBack")
+	}
+	if err := q.check(); err != nil {
 		return nil, err
 	}
 	if err := s.c.v3Only(ctx, "bar"); err != nil {

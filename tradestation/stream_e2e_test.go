@@ -352,7 +352,7 @@ func TestStreamBarsAndPositions(t *testing.T) {
 	var r reasons
 	srv, c, _ := streamSession(t, streamOpts(&r))
 	ctx := context.Background()
-	bars, err := c.Streams.Bars(ctx, "NFLX", &tradestation.BarStreamOptions{Interval: 5, Unit: "Minute", BarsBack: 3})
+	bars, err := c.Streams.Bars(ctx, "NFLX", &tradestation.BarsOptions{Interval: 5, Unit: "Minute", BarsBack: 3})
 	require.NoError(t, err)
 	defer bars.Close()
 	var got []tradestation.BarEvent
@@ -387,7 +387,9 @@ func TestStreamBadInput(t *testing.T) {
 	assert.ErrorIs(t, err, tradestation.ErrInvalidInput)
 	_, err = c.Streams.Quotes(ctx, "MSFT,AAPL")
 	assert.ErrorIs(t, err, tradestation.ErrInvalidInput)
-	_, err = c.Streams.Bars(ctx, "MSFT", &tradestation.BarStreamOptions{Unit: "Hourly"})
+	_, err = c.Streams.Bars(ctx, "MSFT", &tradestation.BarsOptions{Unit: "Hourly"})
+	assert.ErrorIs(t, err, tradestation.ErrInvalidInput)
+	_, err = c.Streams.Bars(ctx, "MSFT", &tradestation.BarsOptions{FirstDate: "2026-01-02"})
 	assert.ErrorIs(t, err, tradestation.ErrInvalidInput)
 	_, err = c.Streams.Orders(ctx)
 	assert.ErrorIs(t, err, tradestation.ErrInvalidInput)
