@@ -131,6 +131,10 @@ func TestErrorFramesAreClassifiedLikeREST(t *testing.T) {
 		assert.ErrorIs(t, err, tc.class)
 		assert.NotContains(t, err.Error(), "\a", "server text is cleaned")
 	}
+	_, err := replay(t, `{"Symbol":"A","Last":"1"}{"Symbol":"A","Last":"2"}`+"\n", false, v3Quotes, nil)
+	assert.ErrorIs(t, err, auth.ErrInvalidResponse, "two values on one line")
+	_, err = replay(t, `{"Symbol":"A","Last":"1"`+"\n", false, v3Quotes, nil)
+	assert.ErrorIs(t, err, auth.ErrInvalidResponse, "half a value")
 	rl, err := replay(t, `{"Error":"TooManyRequests","Message":"Rate quota exceeded"}`+"\n", false, v3Quotes, nil)
 	var rle *auth.RateLimitError
 	assert.ErrorAs(t, err, &rle)
