@@ -477,3 +477,27 @@ func TestStreamV2AllSymbolsInvalidFailsAtOpen(t *testing.T) {
 	assert.ErrorIs(t, err, tradestation.ErrBadRequest, "permanent")
 	assert.Contains(t, err.Error(), "EX_INVALID_SYMBOL")
 }
+
+// A reader that falls behind a quote stream loses the oldest quotes, not
+// the newest, and the stream counts what it dropped.
+func TestStreamSlowReaderDropsOldestAndCounts(t *testing.T) {
+	var r reasons
+	o := streamOpts(&r)
+	o.Buffer = 4
+	srv, c, _ := streamSession(t, o)
+	s, err := c.Streams.Quotes(context.Background(), "MSFT")
+	require.NoError(t, err)
+	defer s.Close()
+	require.Eventually(t, func() bool { return s.Stats().Events == 1 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, 1, srv.BurstQuotes("MSFT", 500))
+	require.Eventually(t, func() bool { return s.Stats().Events == 501 }, 5*time.Second, time.Millisecond)
+	st := s.Stats()
+	assert.Equal(t, uint64(497), st.Dropped, "501 events into a buffer of 4")
+	var last tradestation.QuoteEvent
+	for range 4 {
+		last = next(t, s)
+	}
+	assertEq(t, "412.86", last.Last, "the newest quote is kept")
+	assert.Equal(t, "MSFT", last.Symbol)
+	assertEq(t, "21894512", last.Volume, "still a whole quote")
+}
