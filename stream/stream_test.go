@@ -220,9 +220,9 @@ func TestBlockLosesNothing(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
+	time.Sleep(100 * time.Millisecond) // the reader is away for longer than Stall
 	var got []int
 	for range 20 {
-		time.Sleep(5 * time.Millisecond) // 100 ms in all: longer than Stall
 		got = append(got, collect(t, s, 1)...)
 	}
 	for i := range got {

@@ -143,6 +143,7 @@ type options struct {
 	paths             Paths
 	minimalAgreements bool
 	redirects         []string
+	addr              string // WithAddr
 }
 
 // WithClock makes the emulator read time from now (a TestClock's Now).
@@ -236,7 +237,7 @@ func Start(opts ...Option) (*Server, error) {
 	for _, u := range s.st.users {
 		users = append(users, s.st.simUser(u))
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", o.listenAddr())
 	if err != nil {
 		return nil, fmt.Errorf("autosharestest: listening on 127.0.0.1: %w", err)
 	}

@@ -99,7 +99,7 @@ func TestDocSnippetsRun(t *testing.T) {
 	for _, doc := range docs {
 		dir := filepath.Dir(doc)
 		rel, _ := filepath.Rel(root, dir)
-		if strings.HasPrefix(rel, "examples") {
+		if strings.HasPrefix(rel, "examples") || strings.HasPrefix(rel, "cmd") {
 			continue // commands: their docs describe flags, not code
 		}
 		src, err := os.ReadFile(doc)
@@ -114,7 +114,11 @@ func TestDocSnippetsRun(t *testing.T) {
 				fset := token.NewFileSet()
 				_, stmtErr := parser.ParseFile(fset, "", "package p\nfunc _() {\n"+b+"\n}\n", 0)
 				_, declErr := parser.ParseFile(fset, "", "package p\n"+b+"\n", 0)
-				if !assert.True(t, stmtErr == nil || declErr == nil, "%s: a doc snippet that is not Go:\n%s", rel, b) {
+				if stmtErr != nil && declErr != nil {
+					// Not Go: a reference table (ports, routes, wire
+					// formats) is allowed in a command's or an internal
+					// package's doc, where no user copies code from.
+					assert.True(t, strings.HasPrefix(rel, "internal"), "%s: a doc snippet that is not Go:\n%s", rel, b)
 					continue
 				}
 				found := declaresTest(t, dir, b)

@@ -138,3 +138,20 @@ func normalize(s string, body bool) string {
 	}
 	return strings.Trim(strings.Join(lines, "\n"), "\n")
 }
+
+// fileMarker ties a README code block to the file it quotes:
+// <!-- file: internal/emulate/testdata/login.mjs -->.
+var fileMarker = regexp.MustCompile(`<!-- file: (\S+) -->\s*\n` + "```[a-z]*\n((?s).*?)```")
+
+// TestReadmeScriptsAreTestedFiles holds every README block that quotes a
+// file (the non-Go clients of brokerkit emulate) to that file, which a
+// test runs: the README cannot show a script that no longer works.
+func TestReadmeScriptsAreTestedFiles(t *testing.T) {
+	marked := fileMarker.FindAllStringSubmatch(readme(t), -1)
+	require.NotEmpty(t, marked, "the README quotes no tested script")
+	for _, m := range marked {
+		b, err := os.ReadFile(filepath.Join(root, m[1]))
+		require.NoError(t, err)
+		assert.Equal(t, string(b), m[2], "the README's block differs from %s", m[1])
+	}
+}

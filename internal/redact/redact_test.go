@@ -80,3 +80,21 @@ func TestCredentials(t *testing.T) {
 	assert.Contains(t, got, "id:s%2Fcret")
 	assert.Equal(t, []string{"opaque"}, Credentials("opaque"))
 }
+
+func TestBytes(t *testing.T) {
+	tok := "eyJhbGciOi.J9-abc_def/ghi+jkl="
+	clean := []byte(`{"items":[{"error":"not entitled"}]}`)
+	if got := Bytes(clean, tok); &got[0] != &clean[0] {
+		t.Fatal("a clean body was copied")
+	}
+	for _, spelling := range []string{tok, url.QueryEscape(tok), strings.ReplaceAll(tok, "/", `\/`)} {
+		body := []byte(`{"error":"bad token ` + spelling + `"}`)
+		got := string(Bytes(body, tok))
+		if strings.Contains(got, "ghi") || !strings.Contains(got, Mark) {
+			t.Errorf("%s: %s", spelling, got)
+		}
+	}
+	if p := probe("ab/cdefgh+ij"); p != "cdefgh" {
+		t.Errorf("probe = %q", p)
+	}
+}

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/classify"
+	"github.com/brokerkit/brokerkit/internal/redact"
 )
 
 // Response is an HTTP answer whose body has been read and closed.
@@ -130,7 +132,19 @@ func (c *Client) decode(req *http.Request, resp *Response, out any, idempotent b
 		_, _ = io.Copy(io.Discard, cr)
 		return nil
 	}
-	dec := json.NewDecoder(cr)
+	var dec *json.Decoder
+	if sec := c.secrets(resp.Request); len(sec) > 0 {
+		// A successful answer can echo what the request carried (a token
+		// in an item's error text): read it whole and take them out before
+		// any of it reaches a value the caller keeps or prints.
+		raw, err := io.ReadAll(cr)
+		if err != nil {
+			return c.bodyError(req, resp, cr, err, idempotent)
+		}
+		dec = json.NewDecoder(bytes.NewReader(redact.Bytes(raw, sec...)))
+	} else {
+		dec = json.NewDecoder(cr)
+	}
 	if err := dec.Decode(out); err != nil {
 		if err == io.EOF && cr.err == nil {
 			return nil // empty body: nothing to decode

@@ -138,3 +138,41 @@ func TestErrorLeaksNoCredential(t *testing.T) {
 		}
 	}
 }
+
+// TestSuccessfulAnswerEchoLeaksNoSecret: a 200 answer whose items echo
+// the request's bearer token or API key (in any spelling) reaches neither
+// the decoded values nor a PartialError built from them.
+func TestSuccessfulAnswerEchoLeaksNoSecret(t *testing.T) {
+	jsonQuoted := func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) }
+	spellings := []string{echoBearer, url.QueryEscape(echoBearer), strings.ReplaceAll(jsonQuoted(echoBearer), "/", `\/`),
+		echoAPIKey, url.PathEscape(echoAPIKey)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Written by hand: each spelling stands in the JSON text as it is.
+		items := make([]string, 0, len(spellings))
+		for i, s := range spellings {
+			items = append(items, fmt.Sprintf(`{"symbol":"S%d","error":"token %s not entitled"}`, i, s))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"items":[`+strings.Join(items, ",")+`]}`)
+	}))
+	t.Cleanup(srv.Close)
+	hc := &http.Client{Transport: bearer{echoBearer, srv.Client().Transport}}
+	c, err := rest.New(srv.URL, hc, rest.WithName("echo"), rest.WithHeader("Et-App-Key", echoAPIKey))
+	require.NoError(t, err)
+	var out struct {
+		Items []struct{ Symbol, Error string }
+	}
+	_, err = c.Get(t.Context(), "quotes", nil, &out)
+	require.NoError(t, err)
+	require.Len(t, out.Items, len(spellings))
+	failed := map[string]string{}
+	for _, it := range out.Items {
+		failed[it.Symbol] = it.Error
+		assert.Contains(t, it.Error, "[redacted]")
+	}
+	perr := rest.NewPartialError("echo", failed)
+	text := fmt.Sprintf("%v %+v %#v", out, perr, perr)
+	for _, sec := range []string{echoBearer, echoAPIKey, url.QueryEscape(echoBearer), "a1+b2=c3", "d4+e5=f6"} {
+		assert.NotContains(t, text, sec)
+	}
+}

@@ -78,6 +78,7 @@ type options struct {
 	redirects   []string
 	// profilePath, when set, is the only path the profile is served at.
 	profilePath string
+	addr        string // WithAddr
 }
 
 // WithClock makes the emulator read time from now (a TestClock's Now), for
@@ -212,7 +213,7 @@ func start(opts ...Option) (*Server, error) {
 	mux := http.NewServeMux()
 	eng.Mount(mux)
 	s.routes(mux)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", o.listenAddr())
 	if err != nil {
 		return nil, fmt.Errorf("just2tradetest: listening on 127.0.0.1: %w", err)
 	}

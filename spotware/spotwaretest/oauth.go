@@ -58,7 +58,7 @@ func (s *Server) startOAuth() error {
 	mux := http.NewServeMux()
 	eng.Mount(mux)
 	s.oauth = mux
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", o.httpAddr())
 	if err != nil {
 		return fmt.Errorf("spotwaretest: listening on 127.0.0.1: %w", err)
 	}

@@ -35,7 +35,7 @@ func (s *Server) startProto() error {
 	}
 	s.pool = pool
 	for _, live := range []bool{false, true} {
-		ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		ln, err := tls.Listen("tcp", s.opts.protoAddr(live), &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("spotwaretest: listening on 127.0.0.1: %w", err)

@@ -63,6 +63,7 @@ type options struct {
 	redirects   []string
 	accessTTL   time.Duration
 	omitState   bool
+	addrs       [3]string // WithAddrs: HTTP, demo, live
 }
 
 // WithClock makes the authorization server read time from now (share a

@@ -22,6 +22,7 @@ type options struct {
 	rateLimits    RateLimits
 	invalidAs404  bool
 	redirects     []string
+	addr          string // WithAddr
 	// v2Redirect is the status of WebAPI v2's authorization redirects.
 	v2Redirect int
 	// heartbeat is the v3 streams' keep-alive period.

@@ -117,6 +117,10 @@ func Start(opts ...Option) (*Server, error) {
 	// The engines need the URL (the v3 issuer), which the listener fixes:
 	// listen first, serve only once everything is built.
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.route))
+	if err := o.listen(s.srv); err != nil {
+		s.srv.Close()
+		return nil, err
+	}
 	var err error
 	if s.v3, err = oauthsim.New(s.v3Config("http://" + s.srv.Listener.Addr().String())); err == nil {
 		s.v2, err = oauthsim.New(s.v2Config())

@@ -1,0 +1,22 @@
+package just2tradetest
+
+// WithAddr makes the emulator listen on addr (host:port; port 0 picks
+// one) instead of a random 127.0.0.1 port: for an emulator run as a
+// standalone server at an address other programs know.
+func WithAddr(addr string) Option { return func(o *options) { o.addr = addr } }
+
+func (o options) listenAddr() string {
+	if o.addr == "" {
+		return "127.0.0.1:0"
+	}
+	return o.addr
+}
+
+// InvalidateUser revokes every token of the user with this login, as a
+// password change or a broker-side logout would. An unknown login is ignored.
+func (s *Server) InvalidateUser(login string) {
+	if login != User {
+		return
+	}
+	s.eng.InvalidateUser(UserID)
+}
