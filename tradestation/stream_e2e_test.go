@@ -3,8 +3,11 @@ package tradestation_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -500,4 +503,28 @@ func TestStreamSlowReaderDropsOldestAndCounts(t *testing.T) {
 	assertEq(t, "412.86", last.Last, "the newest quote is kept")
 	assert.Equal(t, "MSFT", last.Symbol)
 	assertEq(t, "21894512", last.Volume, "still a whole quote")
+}
+
+// A stream request redirected to another origin is refused before the
+// token goes there, whatever transport adds the token (here a plain one,
+// not auth.Transport, which refuses such redirects itself).
+func TestStreamRedirectToAnotherOriginIsRefused(t *testing.T) {
+	var leaked atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Store(true)
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer api.Close()
+	const secret = "stream-secret-token"
+	c := tradestation.NewClient(&http.Client{Transport: bearer(secret)}, tradestation.WithBaseURL(api.URL))
+	_, err := c.Streams.Quotes(context.Background(), "MSFT")
+	require.ErrorIs(t, err, auth.ErrCrossOriginRedirect)
+	assert.False(t, leaked.Load(), "the token went to the other origin")
+	assert.NotContains(t, err.Error(), secret)
 }
