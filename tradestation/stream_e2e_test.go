@@ -528,3 +528,23 @@ func TestStreamRedirectToAnotherOriginIsRefused(t *testing.T) {
 	assert.False(t, leaked.Load(), "the token went to the other origin")
 	assert.NotContains(t, err.Error(), secret)
 }
+
+// The HTTP client's Timeout bounds a REST call, and would cut a healthy
+// stream: streams go without it.
+func TestStreamOutlivesTheClientTimeout(t *testing.T) {
+	var r reasons
+	srv := tradestationtest.NewServer(tradestationtest.WithStreamHeartbeat(testHeartbeat))
+	t.Cleanup(srv.Close)
+	tok, err := srv.IssueV3()
+	require.NoError(t, err)
+	c := tradestation.NewClient(&http.Client{Transport: bearer(tok.AccessToken), Timeout: 3 * testHeartbeat},
+		tradestation.WithBaseURL(srv.URL()), tradestation.WithStreams(streamOpts(&r)))
+	s, err := c.Streams.Quotes(context.Background(), "V")
+	require.NoError(t, err)
+	defer s.Close()
+	next(t, s)
+	time.Sleep(10 * testHeartbeat)
+	assert.Equal(t, uint64(0), s.Stats().Reconnects, r.String())
+	require.NoError(t, srv.SetQuote("V", num("290")))
+	assertEq(t, "290", next(t, s).Last, "the first connection still streams")
+}
