@@ -431,7 +431,7 @@ func TestStreamRefusedAtOpen(t *testing.T) {
 	assert.Equal(t, 401, e.StatusCode, "refused before any streaming")
 }
 
-func v2Client(t *testing.T, o stream.Options) (*tradestationtest.Server, *tradestation.Client) {
+func v2Client(t *testing.T, o stream.Options) (*tradestationtest.Server, *tradestation.Client, *auth.Source) {
 	t.Helper()
 	srv := tradestationtest.NewServer(tradestationtest.WithStreamHeartbeat(testHeartbeat))
 	t.Cleanup(srv.Close)
@@ -439,13 +439,13 @@ func v2Client(t *testing.T, o stream.Options) (*tradestationtest.Server, *trades
 	require.NoError(t, err)
 	tok, err := srv.Login(context.Background(), p)
 	require.NoError(t, err)
-	c, _, _ := session(t, srv, p, tok, nil, tradestation.WithStreams(o))
-	return srv, c
+	c, src, _ := session(t, srv, p, tok, nil, tradestation.WithStreams(o))
+	return srv, c, src
 }
 
 func TestStreamV2QuotesChangesAndReset(t *testing.T) {
 	var r reasons
-	srv, c := v2Client(t, streamOpts(&r))
+	srv, c, _ := v2Client(t, streamOpts(&r))
 	s, err := c.Streams.Quotes(context.Background(), "AAPL", "NOPE")
 	require.NoError(t, err)
 	defer s.Close()
@@ -474,7 +474,7 @@ func TestStreamV2QuotesChangesAndReset(t *testing.T) {
 }
 
 func TestStreamV2AllSymbolsInvalidFailsAtOpen(t *testing.T) {
-	_, c := v2Client(t, stream.Options{})
+	_, c, _ := v2Client(t, stream.Options{})
 	_, err := c.Streams.Quotes(context.Background(), "NOPE", "NADA")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, tradestation.ErrBadRequest, "permanent")
@@ -547,4 +547,25 @@ func TestStreamOutlivesTheClientTimeout(t *testing.T) {
 	assert.Equal(t, uint64(0), s.Stats().Reconnects, r.String())
 	require.NoError(t, srv.SetQuote("V", num("290")))
 	assertEq(t, "290", next(t, s).Last, "the first connection still streams")
+}
+
+// A v2 stream whose token is invalidated ends with END; the new
+// connection refreshes the token and streams on.
+func TestStreamV2InvalidatedTokenRefreshes(t *testing.T) {
+	var r reasons
+	srv, c, src := v2Client(t, streamOpts(&r))
+	ctx := context.Background()
+	before, err := src.TokenContext(ctx)
+	require.NoError(t, err)
+	s, err := c.Streams.Quotes(ctx, "GS")
+	require.NoError(t, err)
+	defer s.Close()
+	next(t, s)
+	require.True(t, srv.InvalidateToken(before.AccessToken))
+	assert.Equal(t, "GS", next(t, s).Symbol, "the whole quote again, on a new connection")
+	after, err := src.TokenContext(ctx)
+	require.NoError(t, err)
+	assert.NotEqual(t, before.AccessToken, after.AccessToken, "refreshed")
+	require.NoError(t, srv.SetQuote("GS", num("540")))
+	assertEq(t, "540", next(t, s).Last, "the stream goes on")
 }

@@ -40,7 +40,7 @@ import (
 // does not hold is an {"AccountID","Error","Message"} frame; v2 streams
 // send no heartbeats (none are documented); a stream whose token is
 // invalidated ends at the next heartbeat, v3 with an {"Error":"Unauthorized"}
-// frame; bar streams send the chart's bars and then the newest bar again
+// frame, v2 with END; bar streams send the chart's bars and then the newest bar again
 // whenever it changes.
 const (
 	pathV3StreamQuotes    = "/v3/marketdata/stream/quotes/{symbols}"
@@ -251,10 +251,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, f feed, st strea
 			return
 		case <-tick.C:
 			if !st.valid() {
-				if !st.v2 {
+				if st.v2 {
+					write([]byte(lineEnd))
+				} else {
 					write([]byte(`{"Error":"Unauthorized","Message":"Unauthorized: the access token is no longer valid"}`))
-					flush()
 				}
+				flush()
 				return
 			}
 			if st.v2 {

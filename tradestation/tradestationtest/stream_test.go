@@ -82,7 +82,7 @@ func TestStreamWireV3QuoteChangesAndTokenChecks(t *testing.T) {
 }
 
 func TestStreamWireV2(t *testing.T) {
-	srv := NewServer()
+	srv := NewServer(WithStreamHeartbeat(20 * time.Millisecond))
 	defer srv.Close()
 	tok := v2Token(t, srv)
 	resp, sc := openStream(t, srv, "/v2/stream/quote/snapshots/NOPE", tok)
@@ -100,6 +100,12 @@ func TestStreamWireV2(t *testing.T) {
 	}
 	srv.GoAwayStreams()
 	assert.Equal(t, "ERROR - RESET", line(t, sc))
+
+	_, sc = openStream(t, srv, "/v2/stream/quote/snapshots/MSFT", tok)
+	line(t, sc)
+	require.True(t, srv.InvalidateToken(tok))
+	assert.Equal(t, "END", line(t, sc), "the stream ends with its token")
+	assert.False(t, sc.Scan())
 }
 
 // v2Token logs the seeded user in to WebAPI v2 and returns the access
