@@ -152,7 +152,8 @@ func (s *Server) GoAwayStreams() int { return s.hub.post(streamCtl{goAway: true}
 // send n quote changes back to back, as fast as the connection takes them,
 // for throughput tests. The frames move Last, Bid and Ask by a cent each;
 // the emulator's quote for the symbol is left as it was. It reports how
-// many streams were told.
+// many open streams (of any kind) were told; those that do not carry
+// symbol send nothing.
 func (s *Server) BurstQuotes(symbol string, n int) int {
 	if n <= 0 {
 		return 0
