@@ -30,20 +30,7 @@ func openTrader(t *testing.T, name string) (providers.View, providerstest.Emulat
 	em, err := providerstest.Start(name)
 	require.NoError(t, err)
 	t.Cleanup(em.Close)
-	p, err := em.Provider(em.Config())
-	require.NoError(t, err)
-	tok, err := em.Login(ctx, p)
-	require.NoError(t, err)
-	src, err := auth.NewSource(p, auth.NewMemoryStore(), "u1")
-	require.NoError(t, err)
-	require.NoError(t, src.SetToken(ctx, tok))
-	b, err := providers.Builtin().Lookup(name)
-	require.NoError(t, err)
-	if b.Ready != nil {
-		_, err := b.Ready(ctx, p, src, true)
-		require.NoError(t, err)
-	}
-	v, err := b.View(ctx, p, src)
+	v, err := em.View(ctx)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, v.Close()) })
 	return v, em

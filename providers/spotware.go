@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -299,11 +300,11 @@ func symbolKey(name string) string { return strings.ToUpper(strings.ReplaceAll(n
 // firstQuotes returns the first two-sided quote of each of ids, which must
 // be distinct.
 func (v *swView) firstQuotes(ctx context.Context, ids []int64) (map[int64]spotware.Quote, error) {
-	sub, err := v.s.SubscribeSpots(ctx, v.account, ids...)
+	sub, err := v.s.StreamQuotes(ctx, v.account, ids...)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = sub.Unsubscribe(context.WithoutCancel(ctx)) }()
+	defer sub.Close() // unsubscribes
 	got := make(map[int64]spotware.Quote, len(ids))
 	for len(got) < len(ids) {
 		select {
@@ -311,7 +312,7 @@ func (v *swView) firstQuotes(ctx context.Context, ids []int64) (map[int64]spotwa
 			return nil, fmt.Errorf("spotware: waiting for spot prices: %w", ctx.Err())
 		case q, ok := <-sub.C():
 			if !ok {
-				return nil, errors.New("spotware: spot subscription ended before every price arrived")
+				return nil, fmt.Errorf("spotware: quote stream ended before every price arrived: %w", cmp.Or(sub.Err(), errors.New("closed")))
 			}
 			if q.HasBid && q.HasAsk && slices.Contains(ids, q.SymbolID) {
 				got[q.SymbolID] = q
@@ -455,12 +456,82 @@ func swOrder(accountID, symbol string, o spotware.Order) Order {
 	return n
 }
 
-// StreamQuotes is not wired yet.
-func (v *swView) StreamQuotes(context.Context, ...string) (*stream.Stream[Quote], error) {
-	return nil, fmt.Errorf("%s quote stream: %w", spotware.Name, auth.ErrUnsupported)
+// StreamQuotes streams the spot prices of symbols (names in any
+// spelling, "EURUSD" or "EUR/USD") for the view's account, resolved to
+// cTrader's symbol ids through the account's symbol list. A name the
+// account does not offer fails the call (spotware.ErrNotFound). A symbol
+// named twice is streamed once, under its first spelling. Close
+// unsubscribes; closing the view ends the stream with spotware.ErrClosed.
+func (v *swView) StreamQuotes(ctx context.Context, symbols ...string) (*stream.Stream[Quote], error) {
+	if len(symbols) == 0 {
+		return nil, rest.Invalid(spotware.Name, "StreamQuotes needs at least one symbol")
+	}
+	all, err := v.symbolList(ctx, v.account)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]int64, len(all))
+	for _, s := range all {
+		byKey[symbolKey(s.Name)] = s.ID
+	}
+	names := map[int64]string{}
+	var ids []int64
+	var unknown []string
+	for _, sym := range symbols {
+		id, ok := byKey[symbolKey(sym)]
+		switch {
+		case !ok:
+			unknown = append(unknown, sym)
+		case names[id] == "":
+			names[id] = sym
+			ids = append(ids, id)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%w: account %d offers no symbol %.100q", spotware.ErrNotFound, v.account, unknown)
+	}
+	st, err := v.s.StreamQuotes(ctx, v.account, ids...)
+	if err != nil {
+		return nil, err
+	}
+	return stream.Map(st, func(q spotware.Quote) (Quote, bool) {
+		n := Quote{Broker: spotware.Name, Symbol: names[q.SymbolID], Time: q.Time, Raw: q}
+		if q.HasBid {
+			n.Bid = valid(q.Bid)
+		}
+		if q.HasAsk {
+			n.Ask = valid(q.Ask)
+		}
+		return n, true
+	}), nil
 }
 
-// StreamOrders is not wired yet.
-func (v *swView) StreamOrders(context.Context, string) (*stream.Stream[Order], error) {
-	return nil, fmt.Errorf("%s order stream: %w", spotware.Name, auth.ErrUnsupported)
+// StreamOrders streams the orders of accountID as their state changes:
+// the account's pending orders first, then every change once, and after a
+// reconnect the orders that changed meanwhile (spotware.StreamOrders).
+// Execution events that carry no order (swaps, deposits, order errors)
+// are left out.
+func (v *swView) StreamOrders(ctx context.Context, accountID string) (*stream.Stream[Order], error) {
+	id, err := v.authorized(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	names, err := v.symbolNames(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st, err := v.s.StreamOrders(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return stream.Map(st, func(ex spotware.Execution) (Order, bool) {
+		if ex.Order == nil {
+			return Order{}, false
+		}
+		sym := names[ex.Order.SymbolID]
+		if sym == "" {
+			sym = strconv.FormatInt(ex.Order.SymbolID, 10)
+		}
+		return swOrder(accountID, sym, *ex.Order), true
+	}), nil
 }

@@ -118,22 +118,12 @@ func (s *Session) AuthorizeAccount(ctx context.Context, account int64) error {
 }
 
 // LogoutAccount ends account's session; the session stops keeping it
-// authorized and ends its subscriptions.
+// authorized and ends its streams with ErrNotSubscribed.
 func (s *Session) LogoutAccount(ctx context.Context, account int64) error {
 	s.mu.Lock()
 	delete(s.accounts, account)
 	s.mu.Unlock()
-	s.subsMu.RLock()
-	var subs []*Subscription
-	for k, sub := range s.subs {
-		if k.account == account && !slices.Contains(subs, sub) {
-			subs = append(subs, sub)
-		}
-	}
-	s.subsMu.RUnlock()
-	for _, sub := range subs {
-		s.removeSub(sub)
-	}
+	s.endStreams(account, fmt.Errorf("%w: account %d was logged out", ErrNotSubscribed, account))
 	return s.call(ctx, account, false, func(string) proto.Message {
 		return &openapi.ProtoOAAccountLogoutReq{CtidTraderAccountId: proto.Int64(account)}
 	}, &openapi.ProtoOAAccountLogoutRes{})

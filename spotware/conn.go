@@ -142,7 +142,7 @@ func (c *conn) readLoop() {
 			c.pmu.Unlock()
 			if ok {
 				if env.PayloadType == ptExecution {
-					c.s.onExecution(env) // an answer is an account change too, reported in order
+					c.s.onExecution(c, env) // an answer is an account change too, reported in order
 				}
 				ch <- reply{pt: env.PayloadType, payload: append([]byte(nil), env.Payload...)}
 				continue

@@ -28,8 +28,9 @@
 //	defer s.Close()
 //	list, _ := s.Accounts(ctx)                       // live and demo accounts
 //	_ = s.AuthorizeAccount(ctx, list.Accounts[0].ID) // live or demo: routed to its host
-//	sub, _ := s.SubscribeSpots(ctx, list.Accounts[0].ID, spotwaretest.EURUSD)
-//	q := <-sub.C()                        // one quote; range over sub.C() for the stream
+//	quotes, _ := s.StreamQuotes(ctx, list.Accounts[0].ID, spotwaretest.EURUSD)
+//	defer quotes.Close()                  // unsubscribes
+//	q := <-quotes.C()                     // one quote; range over quotes.C() for the stream
 //	fmt.Println(q.SymbolID, q.Bid, q.Ask) // exact decimals
 //
 // Live and demo accounts are served by separate hosts. A session keeps one
@@ -44,9 +45,18 @@
 // historical) requests per second, refreshes the token through the
 // TokenSource when the server answers CH_ACCESS_TOKEN_INVALID or
 // OA_AUTH_TOKEN_EXPIRED, authorizes accounts again after token-invalidated
-// and account-disconnect events, reconnects with backoff after a dropped or
-// stalled connection and restores spot subscriptions. Each of these is
-// reported on Session.Events. Server errors are *Error values that match
+// and account-disconnect events, and reconnects with backoff after a dropped
+// or stalled connection. Each of these is reported on Session.Events.
+//
+// Quotes and order events are streams of package stream, the one shape
+// every brokerkit broker streams in: StreamQuotes and StreamOrders return a
+// *stream.Stream with C, Err, Close and Stats. They ride on the session's
+// connection: after it reconnects, or the server drops an account's session
+// and the session authorizes it again, each stream subscribes again (quotes)
+// or takes the account's snapshot again (orders: pending orders and the
+// orders of the cut, without duplicates), counted in Stats.Reconnects. A
+// quote stream drops the oldest quote for a reader that falls behind and
+// counts it (Stats.Dropped); an order stream drops nothing. Server errors are *Error values that match
 // the auth sentinels (auth.ErrInvalidClient, auth.ErrRateLimited with
 // RetryAfter, auth.ErrUnavailable for maintenance) and ErrNotFound for an
 // unknown account or symbol; a call or configuration refused before
@@ -61,7 +71,7 @@
 // decimals in units (the wire's cents ÷ 100; Symbol.LotSize units to a
 // lot), prices exact decimals, money scaled by each message's moneyDigits.
 // Every execution event, whether it answers this session's call or another
-// client's, is reported on Events as EventExecution. Trading requests are
+// client's, is delivered on the account's StreamOrders streams. Trading requests are
 // never sent twice: when the answer does not come (or the connection drops
 // first), the session reconciles the account and returns a *TimeoutError
 // saying whether the order or position exists.

@@ -31,7 +31,8 @@ var (
 	// ErrUnexpectedResponse means the server answered with a message of
 	// another type than the request calls for, or one that does not decode.
 	ErrUnexpectedResponse = errors.New("spotware: unexpected response")
-	// ErrNotSubscribed means a subscription was already ended.
+	// ErrNotSubscribed ends the streams of an account logged out with
+	// LogoutAccount.
 	ErrNotSubscribed = errors.New("spotware: not subscribed")
 	// ErrNoTokenSource means a call needs an access token but the session
 	// was dialled without a TokenSource.
@@ -164,7 +165,6 @@ var (
 	codeTimeout            = openapi.ProtoErrorCode_TIMEOUT_ERROR.String()
 	codeServerNotReachable = openapi.ProtoOAErrorCode_CH_SERVER_NOT_REACHABLE.String()
 	codeAlreadySubscribed  = openapi.ProtoOAErrorCode_ALREADY_SUBSCRIBED.String()
-	codeNotSubscribed      = openapi.ProtoOAErrorCode_NOT_SUBSCRIBED_TO_SPOTS.String()
 	codeAccountNotFound    = openapi.ProtoOAErrorCode_CH_CTID_TRADER_ACCOUNT_NOT_FOUND.String()
 	codeSymbolNotFound     = openapi.ProtoOAErrorCode_SYMBOL_NOT_FOUND.String()
 )

@@ -304,7 +304,7 @@ func TestErrorClasses(t *testing.T) {
 	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount))
 	ptSubscribe := uint32(openapi.ProtoOAPayloadType_PROTO_OA_SUBSCRIBE_SPOTS_REQ)
 	before := e.srv.Received(ptSubscribe)
-	_, err := e.sess.SubscribeSpots(ctx, spotwaretest.DemoAccount)
+	_, err := e.sess.StreamQuotes(ctx, spotwaretest.DemoAccount)
 	require.ErrorIs(t, err, spotware.ErrInvalidInput)
 	require.Equal(t, before, e.srv.Received(ptSubscribe), "nothing sent")
 }

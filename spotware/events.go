@@ -18,8 +18,8 @@ const (
 	EventReconnecting
 	// EventReconnectFailed: attempt Attempt failed with Err.
 	EventReconnectFailed
-	// EventRestored: after a reconnect, accounts are authorized again and
-	// spot subscriptions restored.
+	// EventRestored: after a reconnect, accounts are authorized again; the
+	// streams subscribe again by themselves.
 	EventRestored
 	// EventTokenRefreshed: the server refused the access token and the
 	// TokenSource supplied a new one. It is sent once per new token, also
@@ -49,11 +49,6 @@ const (
 	EventReauthFailed
 	// EventClosed: the session ended; Err is nil after Close.
 	EventClosed
-	// EventExecution: an order or position of AccountID changed; Execution
-	// says how (a ProtoOAExecutionEvent, whether it answered this
-	// session's call or another client's), or Err is the *Error of a
-	// ProtoOAOrderErrorEvent that answered no call.
-	EventExecution
 )
 
 var eventNames = map[EventKind]string{
@@ -62,7 +57,7 @@ var eventNames = map[EventKind]string{
 	EventAccountAuthorized: "account authorized", EventAccountDisconnected: "account disconnected",
 	EventTokenInvalidated: "token invalidated", EventServerDisconnect: "server disconnect",
 	EventStalled: "stalled", EventServerError: "server error", EventReauthFailed: "re-authorization failed",
-	EventClosed: "closed", EventExecution: "execution",
+	EventClosed: "closed",
 }
 
 // String names the kind.
@@ -93,8 +88,6 @@ type Event struct {
 	Reason string
 	// Err is the cause, when there is one.
 	Err error
-	// Execution is the change EventExecution reports.
-	Execution *Execution
 }
 
 // String describes the event on one line.
@@ -117,15 +110,6 @@ func (e Event) String() string {
 	}
 	if e.Reason != "" {
 		s += fmt.Sprintf(" reason=%q", e.Reason)
-	}
-	if x := e.Execution; x != nil {
-		s += " execution=" + x.Type
-		if x.Order != nil {
-			s += fmt.Sprintf(" order=%d", x.Order.ID)
-		}
-		if x.Position != nil {
-			s += fmt.Sprintf(" position=%d", x.Position.ID)
-		}
 	}
 	if e.Err != nil {
 		s += " err=" + e.Err.Error()

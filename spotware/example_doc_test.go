@@ -35,8 +35,9 @@ func Example_session() {
 	defer s.Close()
 	list, _ := s.Accounts(ctx)                       // live and demo accounts
 	_ = s.AuthorizeAccount(ctx, list.Accounts[0].ID) // live or demo: routed to its host
-	sub, _ := s.SubscribeSpots(ctx, list.Accounts[0].ID, spotwaretest.EURUSD)
-	q := <-sub.C()                        // one quote; range over sub.C() for the stream
+	quotes, _ := s.StreamQuotes(ctx, list.Accounts[0].ID, spotwaretest.EURUSD)
+	defer quotes.Close()                  // unsubscribes
+	q := <-quotes.C()                     // one quote; range over quotes.C() for the stream
 	fmt.Println(q.SymbolID, q.Bid, q.Ask) // exact decimals
 	// Output:
 	// 1 1.08457 1.0847

@@ -38,10 +38,14 @@ func Example() {
 	tr, _ := s.Trader(ctx, spotwaretest.DemoAccountPrecise)
 	fmt.Println("balance", tr.Balance, "with moneyDigits", tr.MoneyDigits)
 
-	sub, _ := s.SubscribeSpots(ctx, spotwaretest.DemoAccountPrecise, spotwaretest.EURUSD)
-	q := <-sub.C()
+	quotes, err := s.StreamQuotes(ctx, spotwaretest.DemoAccountPrecise, spotwaretest.EURUSD)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	q := <-quotes.C()
 	fmt.Println("EUR/USD bid", q.Bid.StringFixed(5), "ask", q.Ask.StringFixed(5)) // EUR/USD has 5 digits
-	_ = sub.Unsubscribe(ctx)
+	_ = quotes.Close()                                                            // unsubscribes
 	// Output:
 	// balance 100.53099944 with moneyDigits 8
 	// EUR/USD bid 1.08457 ask 1.08470

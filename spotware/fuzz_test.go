@@ -85,6 +85,10 @@ func FuzzInbound(f *testing.F) {
 			CtidTraderAccountIds: []int64{1, 2}, Reason: proto.String("token refreshed")}, ""),
 		fuzzFrame(ptAccountDisconnect, &openapi.ProtoOAAccountDisconnectEvent{CtidTraderAccountId: proto.Int64(1)}, ""),
 		fuzzFrame(ptClientDisconnect, &openapi.ProtoOAClientDisconnectEvent{Reason: proto.String("bye")}, ""),
+		fuzzFrame(ptExecution, &openapi.ProtoOAExecutionEvent{CtidTraderAccountId: proto.Int64(1),
+			ExecutionType: openapi.ProtoOAExecutionType_ORDER_ACCEPTED.Enum()}, ""),
+		fuzzFrame(ptOrderError, &openapi.ProtoOAOrderErrorEvent{CtidTraderAccountId: proto.Int64(1),
+			ErrorCode: proto.String("NOT_ENOUGH_MONEY"), Description: proto.String("no\x00money")}, ""),
 		wire.AppendFrame(nil, ptSpot, []byte{0x08}, ""),
 		{0, 0, 0, 3, 0x08, 0x96, 0x01},
 		{0, 0, 0, 2, 0x10, 0x01},
@@ -101,16 +105,20 @@ func FuzzInbound(f *testing.F) {
 		defer cancel()
 		s := &Session{cfg: &SessionConfig{MaxFrameSize: 1 << 16, RequestTimeout: time.Second},
 			ctx: ctx, cancel: cancel, accounts: map[int64]struct{}{}, isLive: map[int64]bool{},
-			subs: map[subKey]*Subscription{}, events: make(chan Event, 64)}
-		sub := &Subscription{s: s, account: 1, symbols: []int64{1}, ch: make(chan Quote, 8),
-			state: map[int64]*quoteState{1: {}}}
-		s.subs[subKey{1, 1}] = sub
+			subs: map[subKey]*quoteSink{}, orderSinks: map[int64][]*orderSink{}, events: make(chan Event, 64)}
+		sub := &quoteSink{account: 1, symbols: []int64{1}, state: map[int64]*quoteState{1: {}}}
+		sub.box.init()
+		orders := &orderSink{account: 1}
+		orders.box.init()
 		pending := make(chan reply, 1)
 		l := newLink("fuzz:5035")
 		s.home, s.demo, s.live = l, l, l
 		c := &conn{s: s, l: l, nc: new(streamConn).readFrom(stream), pending: map[string]chan reply{fuzzPendingID: pending},
 			done: make(chan struct{})}
 		l.conn = c
+		sub.c, orders.c = c, c
+		s.subs[subKey{1, 1}] = sub
+		s.orderSinks[1] = []*orderSink{orders}
 
 		s.wg.Add(1)
 		c.readLoop() // returns at the end of the stream or at the first bad frame
@@ -160,11 +168,20 @@ func FuzzInbound(f *testing.F) {
 			}
 			printableText(t, "event", e.String())
 		}
-		for len(sub.ch) > 0 {
-			q := <-sub.ch
+		quotes, _, _, _ := sub.box.take()
+		for _, q := range quotes {
 			if q.AccountID != 1 || q.SymbolID != 1 || q.Bid.IsNegative() || q.Ask.IsNegative() ||
 				!q.HasBid && !q.Bid.IsZero() || !q.HasAsk && !q.Ask.IsZero() || q.Time.IsZero() {
 				t.Fatalf("quote %+v", q)
+			}
+		}
+		execs, _, _, _ := orders.box.take()
+		for _, ex := range execs {
+			if ex.AccountID != 1 {
+				t.Fatalf("an event of account %d reached account 1's order stream", ex.AccountID)
+			}
+			if ex.Err != nil {
+				printableText(t, "order error", ex.Err.Error())
 			}
 		}
 	})

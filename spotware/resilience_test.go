@@ -9,16 +9,21 @@ import (
 	"github.com/brokerkit/brokerkit/spotware/internal/wire"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
+	"github.com/brokerkit/brokerkit/stream"
 	"github.com/stretchr/testify/require"
 )
 
-// streaming authorizes the demo account and subscribes to three symbols.
-func streaming(t *testing.T, e *env) *spotware.Subscription {
+// streamed are the symbols streaming subscribes to.
+var streamed = []int64{spotwaretest.EURUSD, spotwaretest.GBPUSD, spotwaretest.USDJPY}
+
+// streaming authorizes the demo account and streams three symbols.
+func streaming(t *testing.T, e *env) quoteStream {
 	t.Helper()
 	ctx := t.Context()
 	require.NoError(t, e.sess.AuthorizeAccount(ctx, spotwaretest.DemoAccount))
-	sub, err := e.sess.SubscribeSpots(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD, spotwaretest.GBPUSD, spotwaretest.USDJPY)
+	sub, err := e.sess.StreamQuotes(ctx, spotwaretest.DemoAccount, streamed...)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = sub.Close() })
 	require.NotEmpty(t, collect(t, sub, 200*time.Millisecond))
 	return sub
 }
@@ -26,11 +31,15 @@ func streaming(t *testing.T, e *env) *spotware.Subscription {
 // flowsAgain reads sub until every symbol has had a few more quotes, and
 // fails if that takes longer than a generous deadline (the machine may be
 // busy; the emulator ticks every 20 ms).
-func flowsAgain(t *testing.T, sub *spotware.Subscription) {
+// ids are the symbols to wait for; none means streamed.
+func flowsAgain(t *testing.T, sub quoteStream, ids ...int64) {
 	t.Helper()
+	if len(ids) == 0 {
+		ids = streamed
+	}
 	got := map[int64]int{}
 	done := func() bool {
-		for _, id := range sub.Symbols() {
+		for _, id := range ids {
 			if got[id] <= 3 {
 				return false
 			}
@@ -95,6 +104,7 @@ func TestReconnectRestoresSubscriptions(t *testing.T) {
 	require.Equal(t, 3, e.srv.Subscriptions())
 	require.Equal(t, 1, e.srv.Connections())
 	require.GreaterOrEqual(t, e.events.count(spotware.EventReconnecting), 1)
+	require.Positive(t, sub.Stats().Reconnects, "the session's reconnect is the stream's")
 
 	// Calls made after the reconnect work on the new connection.
 	tr, err := e.sess.Trader(t.Context(), spotwaretest.DemoAccount)
@@ -147,6 +157,7 @@ func TestTokenInvalidatedEvent(t *testing.T) {
 func TestRevokedTokenClosesAccountSessions(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	sub := streaming(t, e)
+	orders := streamOrders(t, e.sess, acct)
 	tok, err := e.tokens.TokenContext(t.Context())
 	require.NoError(t, err)
 	require.True(t, e.srv.InvalidateToken(tok.AccessToken))
@@ -155,6 +166,12 @@ func TestRevokedTokenClosesAccountSessions(t *testing.T) {
 	require.Positive(t, e.events.count(spotware.EventTokenRefreshed))
 	collect(t, sub, 50*time.Millisecond)
 	flowsAgain(t, sub)
+	require.Positive(t, sub.Stats().Reconnects, "the stream subscribed again after the account's session was restored")
+	// The order stream goes on with the new token too.
+	ex := placeLimit(t, e.sess)
+	got := nextExecutions(t, orders, 1, 5*time.Second)
+	require.Equal(t, ex.Order.ID, got[0].Order.ID)
+	require.NoError(t, orders.Err())
 }
 
 // TestWatchdog: a server that stops sending anything (no heartbeats, no
@@ -236,27 +253,36 @@ func TestFrameSizeCap(t *testing.T) {
 	require.ErrorIs(t, cause, wire.ErrFrameTooLarge)
 }
 
-// TestSpotWatchdog: quotes that stop while the connection stays up are
-// reported and the symbols subscribed again, which brings a fresh quote.
+// TestSpotWatchdog: quotes that stop while the connection and its
+// heartbeats go on are noticed by the stream (Options.Resync), which
+// subscribes again and so brings a fresh quote.
 func TestSpotWatchdog(t *testing.T) {
-	e := newEnv(t, nil, func(c *spotware.SessionConfig) { c.SpotStallTimeout = 300 * time.Millisecond })
+	reasons := make(chan error, 16)
+	e := newEnv(t, nil, func(c *spotware.SessionConfig) {
+		c.Streams.Resync = 300 * time.Millisecond
+		c.Streams.OnReconnect = func(err error) {
+			select {
+			case reasons <- err:
+			default:
+			}
+		}
+	})
 	sub := streaming(t, e)
 	e.srv.PauseSpots(true)
 	collect(t, sub, 100*time.Millisecond)
-	e.events.waitFor(t, spotware.EventStalled, 1, 2*time.Second)
-	got := collect(t, sub, 300*time.Millisecond)
+	select {
+	case err := <-reasons:
+		require.ErrorIs(t, err, stream.ErrResync)
+	case <-time.After(3 * time.Second):
+		t.Fatal("the quiet stream was not renewed")
+	}
+	got := collect(t, sub, 500*time.Millisecond)
 	require.NotEmpty(t, got, "subscribing again brings the current quotes")
 	e.srv.PauseSpots(false)
 	flowsAgain(t, sub)
 	require.Zero(t, e.events.count(spotware.EventDisconnected))
-	e.events.mu.Lock()
-	defer e.events.mu.Unlock()
-	for _, ev := range e.events.all {
-		if ev.Kind == spotware.EventStalled {
-			require.Equal(t, spotwaretest.DemoAccount, ev.AccountID)
-			require.ErrorIs(t, ev.Err, spotware.ErrStalled)
-		}
-	}
+	require.Positive(t, sub.Stats().Reconnects)
+	require.Positive(t, sub.Stats().Heartbeats)
 }
 
 // TestConfigsDoNotPrintSecrets: %v, %+v, %#v and %s of the configurations
@@ -274,22 +300,26 @@ func TestConfigsDoNotPrintSecrets(t *testing.T) {
 	}
 }
 
-// TestRenewAfterUnsubscribe: the stall watchdog's renewal of a
-// subscription that Unsubscribe ended meanwhile does not subscribe its
-// symbols again on the server.
-func TestRenewAfterUnsubscribe(t *testing.T) {
+// TestCloseUnsubscribes: closing a quote stream unsubscribes its symbols
+// on the server; the same symbols can be streamed again, and not twice at
+// once.
+func TestCloseUnsubscribes(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	sub := streaming(t, e)
 	require.Equal(t, 3, e.srv.Subscriptions())
-	require.NoError(t, sub.Unsubscribe(t.Context()))
-	require.NoError(t, e.sess.Renew(t.Context(), sub))
+	_, err := e.sess.StreamQuotes(t.Context(), spotwaretest.DemoAccount, spotwaretest.EURUSD)
+	require.ErrorIs(t, err, spotware.ErrAlreadySubscribed)
+	require.NoError(t, sub.Close())
 	require.Zero(t, e.srv.Subscriptions())
+	again, err := e.sess.StreamQuotes(t.Context(), spotwaretest.DemoAccount, spotwaretest.EURUSD)
+	require.NoError(t, err)
+	require.NotEmpty(t, collect(t, again, 100*time.Millisecond))
+	require.NoError(t, again.Close())
 }
 
 // TestSessionDoesNotPrintSecret: no fmt verb prints the client secret of
-// a session or of a subscription (which reaches the session through a
-// pointer that fmt expands under %s), and printing a streaming
-// subscription does not race with its quotes (run with -race).
+// a session or of a stream, and printing a running stream does not race
+// with its quotes (run with -race).
 func TestSessionDoesNotPrintSecret(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	sub := streaming(t, e)
@@ -302,8 +332,8 @@ func TestSessionDoesNotPrintSecret(t *testing.T) {
 }
 
 // TestSubscribeAcrossReconnect: a subscribe left unanswered when the
-// connection drops is sent again on the new one; the restore has already
-// subscribed, and the call still succeeds.
+// connection drops is sent again on the new connection, and opening the
+// stream still succeeds.
 func TestSubscribeAcrossReconnect(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	ctx := t.Context()
@@ -313,9 +343,9 @@ func TestSubscribeAcrossReconnect(t *testing.T) {
 		time.Sleep(150 * time.Millisecond)
 		e.srv.DropConnections()
 	}()
-	sub, err := e.sess.SubscribeSpots(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD)
+	sub, err := e.sess.StreamQuotes(ctx, spotwaretest.DemoAccount, streamed...)
 	require.NoError(t, err)
 	flowsAgain(t, sub)
 	require.Equal(t, 1, e.events.count(spotware.EventRestored))
-	require.NoError(t, sub.Unsubscribe(ctx))
+	require.NoError(t, sub.Close())
 }

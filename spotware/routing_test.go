@@ -51,10 +51,12 @@ func TestRoutesAccountsToTheirHost(t *testing.T) {
 	require.Equal(t, 1, srv.ReceivedOn(srv.LiveAddr, ptAccountReq))
 	require.Equal(t, 2, srv.ReceivedOn(srv.DemoAddr, ptAccountReq))
 
-	demoSub, err := s.SubscribeSpots(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD)
+	demoSub, err := s.StreamQuotes(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD)
 	require.NoError(t, err)
-	liveSub, err := s.SubscribeSpots(ctx, spotwaretest.LiveAccount, spotwaretest.EURUSD, spotwaretest.XAUUSD)
+	defer demoSub.Close()
+	liveSub, err := s.StreamQuotes(ctx, spotwaretest.LiveAccount, spotwaretest.EURUSD, spotwaretest.XAUUSD)
 	require.NoError(t, err)
+	defer liveSub.Close()
 	checkQuotes(t, collect(t, demoSub, 300*time.Millisecond), spotwaretest.DemoAccount)
 	checkQuotes(t, collect(t, liveSub, 300*time.Millisecond), spotwaretest.LiveAccount)
 	require.Equal(t, 1, srv.ReceivedOn(srv.LiveAddr, ptSubscribe))
@@ -65,7 +67,7 @@ func TestRoutesAccountsToTheirHost(t *testing.T) {
 	// demo connection is left alone.
 	require.Equal(t, 1, srv.DropConnectionsTo(srv.LiveAddr))
 	e.events.waitFor(t, spotware.EventRestored, 1, 5*time.Second)
-	flowsAgain(t, liveSub)
+	flowsAgain(t, liveSub, spotwaretest.EURUSD, spotwaretest.XAUUSD)
 	require.Equal(t, 2, srv.ReceivedOn(srv.LiveAddr, ptAppAuth))
 	require.Equal(t, 2, srv.ReceivedOn(srv.LiveAddr, ptAccountReq))
 	require.Equal(t, 2, srv.ReceivedOn(srv.LiveAddr, ptSubscribe))

@@ -19,6 +19,7 @@ import (
 	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/spotware/internal/wire"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
+	"github.com/brokerkit/brokerkit/stream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -83,12 +84,6 @@ type SessionConfig struct {
 	// ReconnectMin and ReconnectMax bound the exponential backoff between
 	// reconnect attempts; defaults 0.5 s and 30 s.
 	ReconnectMin, ReconnectMax time.Duration
-	// SpotStallTimeout, when positive, is how long a subscription may go
-	// without a quote before the session reports EventStalled for its
-	// account and subscribes again (quotes have been seen to stop while
-	// the connection stays up). Markets that are closed send nothing, so
-	// it is off by default.
-	SpotStallTimeout time.Duration
 	// MaxReconnectAttempts ends the session after that many failed attempts
 	// in a row; 0 means keep trying.
 	MaxReconnectAttempts int
@@ -102,10 +97,16 @@ type SessionConfig struct {
 	HistoricalPayloadTypes []uint32
 	// MaxFrameSize caps incoming frames; 0 means 8 MiB.
 	MaxFrameSize int
-	// EventBuffer and QuoteBuffer size the Events channel and each
-	// subscription's channel (defaults 64 and 1024). When a reader falls
-	// behind, the oldest entry is dropped, never the newest.
-	EventBuffer, QuoteBuffer int
+	// EventBuffer sizes the Events channel (default 64). When its reader
+	// falls behind, the oldest event is dropped, never the newest.
+	EventBuffer int
+	// Streams are the options of the session's streams (StreamQuotes,
+	// StreamOrders); fields left zero take the kind's defaults: a buffer
+	// of 1024, quotes DropOldest, order events Block, no stream-level
+	// stall watchdog (the session's, StallTimeout, covers the shared
+	// connection), no resync on heartbeats alone. It is not part of the
+	// JSON form (its OnReconnect is a function).
+	Streams stream.Options `json:"-"`
 }
 
 func (c SessionConfig) withDefaults() (SessionConfig, error) {
@@ -141,16 +142,14 @@ func (c SessionConfig) withDefaults() (SessionConfig, error) {
 	if c.EventBuffer <= 0 {
 		c.EventBuffer = 64
 	}
-	if c.QuoteBuffer <= 0 {
-		c.QuoteBuffer = 1024
-	}
 	return c, nil
 }
 
 // Session is a connection to the cTrader Open API that stays up: it
 // authorizes the application, keeps the accounts it was asked to authorize
-// authorized, restores spot subscriptions, refreshes the token when the
-// server refuses it, and reconnects with backoff. Every state change is
+// authorized, refreshes the token when the server refuses it, reconnects
+// with backoff, and carries the streams (StreamQuotes, StreamOrders),
+// which subscribe again after each reconnect. Every state change is
 // reported on Events. Calls made while it reconnects wait for the new
 // connection, as long as their context allows. A Session is safe for
 // concurrent use.
@@ -176,8 +175,11 @@ type Session struct {
 	authTok  map[int64]string   // the access token each account was last authorized with
 	closed   bool
 
-	subsMu sync.RWMutex
-	subs   map[subKey]*Subscription
+	// subsMu guards the streams' routes: quote streams by account and
+	// symbol, order streams by account.
+	subsMu     sync.RWMutex
+	subs       map[subKey]*quoteSink
+	orderSinks map[int64][]*orderSink
 
 	reauthMu sync.Mutex
 
@@ -207,7 +209,7 @@ func Dial(ctx context.Context, cfg SessionConfig) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{cfg: &cfg, historical: map[uint32]bool{}, accounts: map[int64]struct{}{}, isLive: map[int64]bool{},
-		subs: map[subKey]*Subscription{}, events: make(chan Event, cfg.EventBuffer)}
+		subs: map[subKey]*quoteSink{}, orderSinks: map[int64][]*orderSink{}, events: make(chan Event, cfg.EventBuffer)}
 	for _, pt := range cfg.HistoricalPayloadTypes {
 		s.historical[pt] = true
 	}
@@ -224,10 +226,6 @@ func Dial(ctx context.Context, cfg SessionConfig) (*Session, error) {
 	if err := s.start(ctx, s.home); err != nil {
 		s.cancel()
 		return nil, err
-	}
-	if cfg.SpotStallTimeout > 0 {
-		s.wg.Add(1)
-		go s.watchSpots()
 	}
 	return s, nil
 }
@@ -419,16 +417,16 @@ func (s *Session) reconnect(l *link) (*conn, error) {
 }
 
 // restore authorizes the session's accounts of c's host on a new
-// connection and subscribes their spots again. A connection failure fails
-// the attempt; an account that cannot be authorized is reported and
-// skipped.
+// connection (the streams subscribe again by themselves). A connection
+// failure fails the attempt; an account that cannot be authorized is
+// reported and skipped.
 func (s *Session) restore(c *conn) error {
 	return s.reauthorize(s.ctx, c, s.accountIDs(c.l), false)
 }
 
-// reauthorize authorizes ids on c and restores their subscriptions. With
-// report, accounts whose authorization fails are reported on Events only;
-// without, a connection failure is returned.
+// reauthorize authorizes ids on c and tells their streams to subscribe
+// again. With report, accounts whose authorization fails are reported on
+// Events only; without, a connection failure is returned.
 func (s *Session) reauthorize(ctx context.Context, c *conn, ids []int64, report bool) error {
 	s.reauthMu.Lock()
 	defer s.reauthMu.Unlock()
@@ -437,9 +435,10 @@ func (s *Session) reauthorize(ctx context.Context, c *conn, ids []int64, report 
 			continue
 		}
 		err := s.authorizeOn(ctx, c, id)
-		if err == nil {
-			err = s.resubscribe(ctx, c, id)
-		}
+		// Either way the account's streams start over: subscribed again
+		// once it is authorized, or ended by the same refusal (a user who
+		// must log in again) rather than left silent.
+		s.resetStreams(id)
 		if err != nil {
 			if c.isDone() && !report {
 				return err
@@ -491,10 +490,11 @@ func (s *Session) authorizeOn(ctx context.Context, c *conn, id int64) error {
 func (s *Session) push(c *conn, env wire.Envelope) {
 	switch env.PayloadType {
 	case ptHeartbeat:
+		s.onHeartbeat(c)
 	case ptSpot:
 		s.onSpot(c, env.Payload)
 	case ptExecution, ptOrderError:
-		s.onExecution(env)
+		s.onExecution(c, env)
 	case ptTokenInvalidated:
 		var m openapi.ProtoOAAccountsTokenInvalidatedEvent
 		if lenient.Unmarshal(env.Payload, &m) != nil {
@@ -783,8 +783,8 @@ func (s *Session) emit(e Event) {
 // It is closed after Close. When it is not read, old events are dropped.
 func (s *Session) Events() <-chan Event { return s.events }
 
-// Close ends the session: the connection, its goroutines, every
-// subscription channel and the Events channel.
+// Close ends the session: the connection, its goroutines and the Events
+// channel. Its streams end with ErrClosed.
 func (s *Session) Close() error {
 	s.shutdown(nil)
 	s.wg.Wait()
@@ -809,12 +809,6 @@ func (s *Session) shutdown(cause error) {
 	for _, c := range conns {
 		c.close(ErrClosed)
 	}
-	s.subsMu.Lock()
-	for k, sub := range s.subs {
-		delete(s.subs, k)
-		sub.end()
-	}
-	s.subsMu.Unlock()
 	s.emit(Event{Kind: EventClosed, Err: cause})
 	s.evMu.Lock()
 	s.evClosed = true

@@ -11,6 +11,7 @@ import (
 	"github.com/brokerkit/brokerkit/spotware"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
+	"github.com/brokerkit/brokerkit/stream"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 )
@@ -111,8 +112,11 @@ func (l *eventLog) waitFor(t *testing.T, k spotware.EventKind, n int, within tim
 	}
 }
 
+// quoteStream is what StreamQuotes returns.
+type quoteStream = *stream.Stream[spotware.Quote]
+
 // collect reads quotes from sub for d, or until it is closed.
-func collect(t *testing.T, sub *spotware.Subscription, d time.Duration) []spotware.Quote {
+func collect(t *testing.T, sub quoteStream, d time.Duration) []spotware.Quote {
 	t.Helper()
 	var out []spotware.Quote
 	deadline := time.After(d)
@@ -213,7 +217,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	require.Equal(t, map[string]int32{"EUR/USD": 5, "GBP/USD": 5, "USD/JPY": 3, "XAU/USD": 2}, digits)
 
-	sub, err := s.SubscribeSpots(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD, spotwaretest.GBPUSD, spotwaretest.XAUUSD)
+	sub, err := s.StreamQuotes(ctx, spotwaretest.DemoAccount, spotwaretest.EURUSD, spotwaretest.GBPUSD, spotwaretest.XAUUSD)
 	require.NoError(t, err)
 	quotes := collect(t, sub, 2*time.Second)
 	seen := checkQuotes(t, quotes, spotwaretest.DemoAccount)
@@ -221,11 +225,16 @@ func TestEndToEnd(t *testing.T) {
 		require.Greater(t, seen[id], 10, "symbol %d", id)
 	}
 	require.Equal(t, 3, e.srv.Subscriptions())
-	require.NoError(t, sub.Unsubscribe(ctx))
+	st := sub.Stats()
+	require.GreaterOrEqual(t, st.Events, uint64(len(quotes)))
+	require.Positive(t, st.Heartbeats, "the server's heartbeats reach the stream")
+	require.Zero(t, st.Reconnects)
+	require.NoError(t, sub.Close())
 	for range sub.C() {
 	}
-	require.Eventually(t, func() bool { return e.srv.Subscriptions() == 0 }, time.Second, 10*time.Millisecond)
-	require.ErrorIs(t, sub.Unsubscribe(ctx), spotware.ErrNotSubscribed)
+	require.NoError(t, sub.Err())
+	require.Zero(t, e.srv.Subscriptions(), "Close unsubscribes before it returns")
+	require.NoError(t, sub.Close(), "Close is idempotent")
 	require.Greater(t, e.srv.Received(51), 0, "the client sends heartbeats")
 	require.Zero(t, e.events.count(spotware.EventDisconnected))
 }

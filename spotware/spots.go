@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/brokerkit/brokerkit/internal/rest"
 	"math"
 	"math/big"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
+	"github.com/brokerkit/brokerkit/stream"
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/proto"
 )
@@ -21,8 +20,8 @@ import (
 // 1/100000 of a unit, whatever the symbol's digits.
 const PriceExponent = -5
 
-// ErrAlreadySubscribed means a symbol is already in another Subscription of
-// the same account.
+// ErrAlreadySubscribed means a symbol is already in another quote stream
+// of the same account.
 var ErrAlreadySubscribed = errors.New("spotware: symbol already subscribed")
 
 // Quote is the latest price of a symbol. Each spot event may carry one side
@@ -50,93 +49,87 @@ type side struct {
 
 type quoteState struct{ bid, ask side }
 
-// Subscription delivers spot quotes for some symbols of one account on C.
-// It survives reconnects and re-authorizations: the session subscribes
-// again and quotes resume. End it with Unsubscribe.
-type Subscription struct {
-	s       *Session
+// quoteSink is a quote stream's end inside the session: the reader
+// goroutine merges spot events into quotes and queues them in box; the
+// stream's connect goroutine hands them to the stream.
+type quoteSink struct {
 	account int64
 	symbols []int64
-	ch      chan Quote
-
-	mu      sync.Mutex
-	state   map[int64]*quoteState
-	ended   bool
-	dropped atomic.Uint64
-	last    atomic.Int64 // unix nanoseconds of the last quote, or of (re)subscribing
+	box     mailbox[Quote]
+	c       *conn                 // the connection subscribed on; guarded by Session.subsMu
+	state   map[int64]*quoteState // guarded by box.mu
 }
 
-// C delivers the quotes. It is closed by Unsubscribe and by Session.Close.
-// When the reader falls behind, the oldest quote is dropped (see Dropped):
-// the newest always gets through.
-func (sub *Subscription) C() <-chan Quote { return sub.ch }
-
-// Account returns the account the subscription belongs to.
-func (sub *Subscription) Account() int64 { return sub.account }
-
-// Symbols returns the subscribed symbol ids.
-func (sub *Subscription) Symbols() []int64 { return slices.Clone(sub.symbols) }
-
-// Dropped counts quotes dropped because C was full.
-func (sub *Subscription) Dropped() uint64 { return sub.dropped.Load() }
-
-// String names the account and symbols. It reads only what never changes,
-// so printing a live subscription neither races with its quotes nor
-// reaches into the session.
-func (sub *Subscription) String() string {
-	return fmt.Sprintf("spotware.Subscription{account=%d symbols=%v}", sub.account, sub.symbols)
-}
-
-// GoString is String.
-func (sub *Subscription) GoString() string { return sub.String() }
-
-// Format makes every fmt verb print String.
-func (sub *Subscription) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(sub.String())) }
-
-// SubscribeSpots subscribes account (authorized with AuthorizeAccount) to
-// the spot prices of symbols. The first quote of each symbol carries both
-// sides, even when the market is closed.
-func (s *Session) SubscribeSpots(ctx context.Context, account int64, symbols ...int64) (*Subscription, error) {
+// StreamQuotes streams the spot prices of symbols for account, which must
+// be authorized (AuthorizeAccount). The first quote of each symbol carries
+// both sides, even when the market is closed; each later one carries the
+// last known value of a side its event left out.
+//
+// The stream's options are SessionConfig.Streams over the quote defaults:
+// when the reader falls behind, the oldest queued
+// quote is dropped and counted in Stats.Dropped. A Block policy is refused
+// (ErrInvalidInput): the session's one connection carries every stream and
+// call, so no reader may pause it. After the session reconnects, or the
+// server drops and the session authorizes the account again, the stream
+// subscribes again (Stats.Reconnects) and the server's first quote of each
+// symbol follows. A symbol the server does not know fails StreamQuotes at
+// once (ErrNotFound); a symbol already streamed for the account by another
+// stream of the session fails with ErrAlreadySubscribed. Close unsubscribes.
+// Closing the session ends the stream with ErrClosed.
+func (s *Session) StreamQuotes(ctx context.Context, account int64, symbols ...int64) (*stream.Stream[Quote], error) {
 	if len(symbols) == 0 {
-		return nil, rest.Invalid(Name, "SubscribeSpots needs at least one symbol")
+		return nil, rest.Invalid(Name, "StreamQuotes needs at least one symbol")
+	}
+	o := s.cfg.Streams.With(quoteDefaults)
+	if o.Policy == stream.Block {
+		return nil, rest.Invalid(Name, "a quote stream cannot use the Block policy: the session's connection carries every stream and call, and no reader may pause it")
 	}
 	symbols = slices.Compact(slices.Sorted(slices.Values(symbols)))
-	sub := &Subscription{s: s, account: account, symbols: symbols, ch: make(chan Quote, s.cfg.QuoteBuffer),
-		state: make(map[int64]*quoteState, len(symbols))}
+	sk := &quoteSink{account: account, symbols: symbols, state: make(map[int64]*quoteState, len(symbols))}
 	for _, id := range symbols {
-		sub.state[id] = &quoteState{}
+		sk.state[id] = &quoteState{}
 	}
-	sub.last.Store(time.Now().UnixNano())
-	s.subsMu.Lock()
-	if s.ctx.Err() != nil {
-		s.subsMu.Unlock()
-		return nil, ErrClosed
-	}
-	for _, id := range symbols {
-		if _, dup := s.subs[subKey{account, id}]; dup {
-			s.subsMu.Unlock()
-			return nil, fmt.Errorf("%w: account %d symbol %d", ErrAlreadySubscribed, account, id)
-		}
-	}
-	for _, id := range symbols {
-		s.subs[subKey{account, id}] = sub
-	}
-	s.subsMu.Unlock()
+	sk.box.init()
+	return stream.Open(ctx, o, func(ctx context.Context, sc *stream.Conn[Quote]) error {
+		return s.runQuotes(ctx, sc, sk)
+	})
+}
 
-	err := s.call(ctx, account, false, func(string) proto.Message {
-		return subscribeReq(account, symbols)
-	}, &openapi.ProtoOASubscribeSpotsRes{})
+// runQuotes is one connection of a quote stream: it registers sk on the
+// session's connection of the account's host, subscribes, and hands quotes
+// on until the stream ends, the connection drops or the account's session
+// is restored (then the stream calls it again).
+func (s *Session) runQuotes(ctx context.Context, sc *stream.Conn[Quote], sk *quoteSink) error {
+	c, err := retryLost(ctx, func() (*conn, error) { return s.subscribeQuotes(ctx, sk) })
+	if err != nil {
+		return s.streamErr(sk.account, err)
+	}
+	defer s.dropQuoteSink(sk, c, true)
+	sc.Ready()
+	return pump(ctx, s, c, &sk.box, sc.Heartbeat, sc.Send)
+}
+
+// subscribeQuotes registers sk and subscribes its symbols on the
+// connection of its account's host, which it returns.
+func (s *Session) subscribeQuotes(ctx context.Context, sk *quoteSink) (*conn, error) {
+	c, err := s.ready(ctx, sk.account)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.addQuoteSink(sk, c); err != nil {
+		return nil, stream.Permanent(err)
+	}
+	err = s.streamCall(ctx, c, sk.account, subscribeReq(sk.account, sk.symbols), &openapi.ProtoOASubscribeSpotsRes{})
 	if errorCode(err) == codeAlreadySubscribed {
-		// Only this session subscribes on its connection: the server has
-		// the subscription already (a reconnect restored it before the
-		// request was sent again).
+		// Only this stream subscribes these symbols on the connection:
+		// the server kept an earlier subscription of it.
 		err = nil
 	}
 	if err != nil {
-		s.removeSub(sub)
+		s.dropQuoteSink(sk, c, false)
 		return nil, err
 	}
-	return sub, nil
+	return c, nil
 }
 
 func subscribeReq(account int64, symbols []int64) *openapi.ProtoOASubscribeSpotsReq {
@@ -144,83 +137,57 @@ func subscribeReq(account int64, symbols []int64) *openapi.ProtoOASubscribeSpots
 		SymbolId: slices.Clone(symbols), SubscribeToSpotTimestamp: proto.Bool(true)}
 }
 
-// Unsubscribe ends the subscription and closes C. A few quotes queued
-// before may still be read from C until it is closed.
-func (sub *Subscription) Unsubscribe(ctx context.Context) error {
-	if !sub.s.removeSub(sub) {
-		return ErrNotSubscribed
-	}
-	err := sub.s.call(ctx, sub.account, false, func(string) proto.Message {
-		return &openapi.ProtoOAUnsubscribeSpotsReq{CtidTraderAccountId: proto.Int64(sub.account), SymbolId: slices.Clone(sub.symbols)}
-	}, &openapi.ProtoOAUnsubscribeSpotsRes{})
-	if errorCode(err) == codeNotSubscribed {
-		// The server had already forgotten them (a new connection).
-		return nil
-	}
-	return err
-}
-
-// removeSub unregisters sub and closes its channel; false if it was gone.
-func (s *Session) removeSub(sub *Subscription) bool {
+// addQuoteSink routes sk's symbols to it, on c.
+func (s *Session) addQuoteSink(sk *quoteSink, c *conn) error {
 	s.subsMu.Lock()
 	defer s.subsMu.Unlock()
-	found := false
-	for _, id := range sub.symbols {
-		k := subKey{sub.account, id}
-		if s.subs[k] == sub {
+	if s.ctx.Err() != nil {
+		return ErrClosed
+	}
+	for _, id := range sk.symbols {
+		if other, dup := s.subs[subKey{sk.account, id}]; dup && other != sk {
+			return fmt.Errorf("%w: account %d symbol %d", ErrAlreadySubscribed, sk.account, id)
+		}
+	}
+	for _, id := range sk.symbols {
+		s.subs[subKey{sk.account, id}] = sk
+	}
+	sk.c = c
+	sk.box.flag(func(b *mailbox[Quote]) { b.reset = false })
+	return nil
+}
+
+// dropQuoteSink stops routing sk's symbols and, when it subscribed on c
+// and c is still up, unsubscribes them on the server.
+func (s *Session) dropQuoteSink(sk *quoteSink, c *conn, subscribed bool) {
+	s.subsMu.Lock()
+	for _, id := range sk.symbols {
+		if k := (subKey{sk.account, id}); s.subs[k] == sk {
 			delete(s.subs, k)
-			found = true
 		}
 	}
-	if found {
-		sub.end()
+	sk.c = nil
+	s.subsMu.Unlock()
+	if !subscribed || c.isDone() || s.ctx.Err() != nil {
+		return
 	}
-	return found
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	_ = c.roundTrip(ctx, &openapi.ProtoOAUnsubscribeSpotsReq{CtidTraderAccountId: proto.Int64(sk.account),
+		SymbolId: slices.Clone(sk.symbols)}, &openapi.ProtoOAUnsubscribeSpotsRes{})
 }
 
-// end closes the channel; the caller holds subsMu for writing.
-func (sub *Subscription) end() {
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	if !sub.ended {
-		sub.ended = true
-		close(sub.ch)
-	}
-}
-
-// resubscribe subscribes account's symbols again on c, after its session
-// was restored. ALREADY_SUBSCRIBED counts as success.
-func (s *Session) resubscribe(ctx context.Context, c *conn, account int64) error {
-	s.subsMu.RLock()
-	var symbols []int64
-	for k := range s.subs {
-		if k.account == account {
-			symbols = append(symbols, k.symbol)
-		}
-	}
-	s.subsMu.RUnlock()
-	if len(symbols) == 0 {
-		return nil
-	}
-	slices.Sort(symbols)
-	err := c.roundTrip(ctx, subscribeReq(account, symbols), &openapi.ProtoOASubscribeSpotsRes{})
-	if errorCode(err) == codeAlreadySubscribed {
-		return nil
-	}
-	return err
-}
-
-// onSpot decodes a spot event and hands the quote to its subscription.
-// It runs on the reader goroutine, which owns c.spot.
+// onSpot decodes a spot event and queues the quote for its stream. It runs
+// on the reader goroutine, which owns c.spot.
 func (s *Session) onSpot(c *conn, payload []byte) {
 	if err := decodeSpot(payload, &c.spot); err != nil {
 		return
 	}
 	now := time.Now()
 	s.subsMu.RLock()
-	sub := s.subs[subKey{c.spot.GetCtidTraderAccountId(), c.spot.GetSymbolId()}]
-	if sub != nil {
-		sub.deliver(&c.spot, now)
+	sk := s.subs[subKey{c.spot.GetCtidTraderAccountId(), c.spot.GetSymbolId()}]
+	if sk != nil && sk.c == c {
+		sk.deliver(&c.spot, now)
 	}
 	s.subsMu.RUnlock()
 }
@@ -230,29 +197,22 @@ func decodeSpot(payload []byte, ev *openapi.ProtoOASpotEvent) error {
 	return lenient.Unmarshal(payload, ev)
 }
 
-// deliver merges ev into the last known prices and sends the quote,
-// dropping the oldest queued quote if the channel is full.
-func (sub *Subscription) deliver(ev *openapi.ProtoOASpotEvent, now time.Time) {
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	st := sub.state[ev.GetSymbolId()]
-	if sub.ended || st == nil {
+// deliver merges ev into the last known prices and queues the quote.
+func (sk *quoteSink) deliver(ev *openapi.ProtoOASpotEvent, now time.Time) {
+	b := &sk.box
+	b.mu.Lock()
+	st := sk.state[ev.GetSymbolId()]
+	if st == nil {
+		b.mu.Unlock()
 		return
 	}
 	q := st.merge(ev, now)
-	q.AccountID = sub.account
-	sub.last.Store(now.UnixNano())
-	for {
-		select {
-		case sub.ch <- q:
-			return
-		default:
-		}
-		select {
-		case <-sub.ch:
-			sub.dropped.Add(1)
-		default:
-		}
+	q.AccountID = sk.account
+	b.q = append(b.q, q)
+	first := len(b.q) == 1
+	b.mu.Unlock()
+	if first {
+		b.signal()
 	}
 }
 
@@ -283,76 +243,4 @@ func Price(v uint64) decimal.Decimal {
 		return decimal.NewFromBigInt(new(big.Int).SetUint64(v), PriceExponent)
 	}
 	return decimal.New(int64(v), PriceExponent)
-}
-
-// watchSpots reports subscriptions that went quiet for longer than
-// SpotStallTimeout and subscribes them again.
-func (s *Session) watchSpots() {
-	defer s.wg.Done()
-	limit := s.cfg.SpotStallTimeout
-	t := time.NewTicker(max(limit/4, time.Millisecond))
-	defer t.Stop()
-	for {
-		select {
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := time.Now()
-		s.subsMu.RLock()
-		var quiet []*Subscription
-		for _, sub := range s.subs {
-			if now.Sub(time.Unix(0, sub.last.Load())) > limit && !slices.Contains(quiet, sub) {
-				quiet = append(quiet, sub)
-			}
-		}
-		s.subsMu.RUnlock()
-		for _, sub := range quiet {
-			sub.last.Store(now.UnixNano())
-			s.emit(Event{Kind: EventStalled, AccountID: sub.account,
-				Err: fmt.Errorf("%w: no quote for symbols %v in %s", ErrStalled, sub.symbols, limit)})
-			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
-			_ = s.renew(ctx, sub)
-			cancel()
-		}
-	}
-}
-
-// renew unsubscribes and subscribes sub's symbols again on the server,
-// keeping the Subscription and its channel. A subscription ended by
-// Unsubscribe meanwhile is left unsubscribed on the server.
-func (s *Session) renew(ctx context.Context, sub *Subscription) error {
-	if sub.isEnded() {
-		return nil
-	}
-	c, err := s.ready(ctx, sub.account)
-	if err != nil {
-		return err
-	}
-	unsubscribe := func() error {
-		err := c.roundTrip(ctx, &openapi.ProtoOAUnsubscribeSpotsReq{CtidTraderAccountId: proto.Int64(sub.account),
-			SymbolId: slices.Clone(sub.symbols)}, &openapi.ProtoOAUnsubscribeSpotsRes{})
-		if errorCode(err) == codeNotSubscribed {
-			return nil
-		}
-		return err
-	}
-	if err := unsubscribe(); err != nil {
-		return err
-	}
-	err = c.roundTrip(ctx, subscribeReq(sub.account, sub.symbols), &openapi.ProtoOASubscribeSpotsRes{})
-	if errorCode(err) == codeAlreadySubscribed {
-		err = nil
-	}
-	if err == nil && sub.isEnded() {
-		// Unsubscribe's request may have reached the server before ours.
-		return unsubscribe()
-	}
-	return err
-}
-
-func (sub *Subscription) isEnded() bool {
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	return sub.ended
 }

@@ -178,13 +178,14 @@ type CloseDetail struct {
 }
 
 // Execution is a ProtoOAExecutionEvent: the answer to a trading call, and
-// every change of an account's orders and positions, which the session
-// reports on Events as EventExecution.
+// every change of an account's orders and positions, which StreamOrders
+// delivers.
 type Execution struct {
 	AccountID int64
 	// Type is ORDER_ACCEPTED, ORDER_FILLED, ORDER_REPLACED, ORDER_CANCELLED,
 	// ORDER_EXPIRED, ORDER_REJECTED, ORDER_CANCEL_REJECTED, SWAP,
-	// DEPOSIT_WITHDRAW, ORDER_PARTIAL_FILL or BONUS_DEPOSIT_WITHDRAW.
+	// DEPOSIT_WITHDRAW, ORDER_PARTIAL_FILL or BONUS_DEPOSIT_WITHDRAW; on a
+	// stream also ORDER_ERROR for a ProtoOAOrderErrorEvent (Err set).
 	Type     string
 	Order    *Order
 	Position *Position
@@ -193,6 +194,14 @@ type Execution struct {
 	ErrorCode string
 	// ServerEvent is true when the server acted by itself (a stop-out).
 	ServerEvent bool
+	// Recovered is true for an order state a stream read from the server
+	// (its snapshot when it starts and after a reconnect) rather than from
+	// an execution event: Type then names the execution that leaves the
+	// order in its status, and only Order is set.
+	Recovered bool
+	// Err is the *Error of a ProtoOAOrderErrorEvent that answered no call
+	// of this session (Type ORDER_ERROR).
+	Err error
 }
 
 // Reconciliation is an account's open positions and pending orders.
@@ -263,17 +272,18 @@ func final(ex *Execution) bool {
 	return false
 }
 
-// onExecution reports an execution event (or an order error event that
-// answers no request) on Events, and hands a final one to its waiter. It
-// runs on the reader goroutine, so events keep the server's order.
-func (s *Session) onExecution(env wire.Envelope) {
+// onExecution hands an execution event (or an order error event that
+// answers no request) to the account's order streams on c, and a final
+// one to its waiter. It runs on the reader goroutine, so events keep the
+// server's order.
+func (s *Session) onExecution(c *conn, env wire.Envelope) {
 	if env.PayloadType == ptOrderError {
 		var m openapi.ProtoOAOrderErrorEvent
 		if lenient.Unmarshal(env.Payload, &m) != nil {
 			return
 		}
 		err := orderError(&m, 0, s.secrets()...)
-		s.emit(Event{Kind: EventExecution, AccountID: m.GetCtidTraderAccountId(), Err: err})
+		s.toOrderStreams(c, Execution{AccountID: m.GetCtidTraderAccountId(), Type: "ORDER_ERROR", ErrorCode: err.Code, Err: err})
 		return
 	}
 	var m openapi.ProtoOAExecutionEvent
@@ -281,7 +291,7 @@ func (s *Session) onExecution(env wire.Envelope) {
 		return
 	}
 	ex := s.execution(&m)
-	s.emit(Event{Kind: EventExecution, AccountID: ex.AccountID, Execution: ex})
+	s.toOrderStreams(c, *ex)
 	if ex.Order == nil || !final(ex) {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/brokerkit/brokerkit/spotware"
 	"github.com/brokerkit/brokerkit/spotware/openapi"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
+	"github.com/brokerkit/brokerkit/stream"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 )
@@ -41,17 +42,45 @@ func requireDec(t *testing.T, want, got decimal.Decimal, msgAndArgs ...any) {
 	require.Truef(t, want.Equal(got), "want %s, got %s %v", want, got, msgAndArgs)
 }
 
-// executions returns the EventExecution events seen so far.
-func (l *eventLog) executions() []*spotware.Execution {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []*spotware.Execution
-	for _, e := range l.all {
-		if e.Kind == spotware.EventExecution && e.Execution != nil {
-			out = append(out, e.Execution)
+// orderStream is what StreamOrders returns.
+type orderStream = *stream.Stream[spotware.Execution]
+
+// streamOrders opens account's order stream, closed with the test.
+func streamOrders(t *testing.T, s *spotware.Session, account int64) orderStream {
+	t.Helper()
+	st, err := s.StreamOrders(t.Context(), account)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// nextExecutions reads n events from st, failing after within.
+func nextExecutions(t *testing.T, st orderStream, n int, within time.Duration) []spotware.Execution {
+	t.Helper()
+	var out []spotware.Execution
+	deadline := time.After(within)
+	for len(out) < n {
+		select {
+		case ex, ok := <-st.C():
+			require.True(t, ok, "order stream ended: %v", st.Err())
+			out = append(out, ex)
+		case <-deadline:
+			t.Fatalf("waited %s for %d order events; got %d: %+v", within, n, len(out), out)
 		}
 	}
 	return out
+}
+
+// noMoreExecutions fails if st delivers anything within d.
+func noMoreExecutions(t *testing.T, st orderStream, d time.Duration) {
+	t.Helper()
+	select {
+	case ex, ok := <-st.C():
+		if ok {
+			t.Fatalf("unexpected order event %+v (order %+v)", ex, ex.Order)
+		}
+	case <-time.After(d):
+	}
 }
 
 func TestTradingLimitOrderPendingAmendCancel(t *testing.T) {
@@ -415,30 +444,29 @@ func TestExecutionEventsReachEverySession(t *testing.T) {
 	other, err := spotware.Dial(ctx, fast(e.srv.SessionConfig(e.tokens)))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = other.Close() })
-	otherEvents := watch(other)
 	require.NoError(t, other.AuthorizeAccount(ctx, acct))
+	mine, theirs := streamOrders(t, e.sess, acct), streamOrders(t, other, acct)
 
 	ex, err := e.sess.PlaceOrder(ctx, acct, spotware.OrderRequest{SymbolID: spotwaretest.EURUSD, Side: spotware.Buy,
 		Type: spotware.Market, Volume: dec("1000")})
 	require.NoError(t, err)
-	// The caller's session reports the answer and the fill; the other
-	// session, which sent nothing, reports both as well.
-	e.events.waitFor(t, spotware.EventExecution, 2, 5*time.Second)
-	otherEvents.waitFor(t, spotware.EventExecution, 2, 5*time.Second)
-	for _, l := range []*eventLog{e.events, otherEvents} {
-		got := l.executions()
-		require.Len(t, got, 2)
+	// The caller's session streams the answer and the fill; the other
+	// session, which sent nothing, streams both as well.
+	for _, st := range []orderStream{mine, theirs} {
+		got := nextExecutions(t, st, 2, 5*time.Second)
 		require.Equal(t, "ORDER_ACCEPTED", got[0].Type)
 		require.Equal(t, "ORDER_FILLED", got[1].Type)
 		require.Equal(t, ex.Order.ID, got[1].Order.ID)
 		require.Equal(t, acct, got[1].AccountID)
+		require.False(t, got[1].Recovered)
+		require.NotNil(t, got[1].Deal)
 	}
 	_, err = e.sess.ClosePosition(ctx, acct, ex.Position.ID, dec("1000"))
 	require.NoError(t, err)
-	otherEvents.waitFor(t, spotware.EventExecution, 4, 5*time.Second)
-	got := otherEvents.executions()
-	require.True(t, got[3].Order.Closing)
-	require.Contains(t, (spotware.Event{Kind: spotware.EventExecution, Execution: got[3]}).String(), "execution=ORDER_FILLED")
+	got := nextExecutions(t, theirs, 2, 5*time.Second)
+	require.True(t, got[1].Order.Closing)
+	require.Equal(t, "ORDER_FILLED", got[1].Type)
+	require.Zero(t, theirs.Stats().Dropped)
 }
 
 func TestPlaceOrderInputRefusedBeforeSending(t *testing.T) {

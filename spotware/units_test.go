@@ -166,3 +166,46 @@ func TestProviderSessionConfig(t *testing.T) {
 type staticSource struct{}
 
 func (staticSource) TokenContext(context.Context) (*auth.Token, error) { return &auth.Token{}, nil }
+
+// TestOrderStateKey: the bytes an order stream compares states by are the
+// same for one state whatever message carried it (an execution event's
+// order with its client order id and label, a snapshot's without), and
+// differ when the order changed.
+func TestOrderStateKey(t *testing.T) {
+	base := &openapi.ProtoOAOrder{OrderId: proto.Int64(7), OrderType: openapi.ProtoOAOrderType_LIMIT.Enum(),
+		OrderStatus: openapi.ProtoOAOrderStatus_ORDER_STATUS_ACCEPTED.Enum(), LimitPrice: proto.Float64(1.07457),
+		UtcLastUpdateTimestamp: proto.Int64(1_796_000_000_000),
+		TradeData: &openapi.ProtoOATradeData{SymbolId: proto.Int64(1), Volume: proto.Int64(1_000_000),
+			TradeSide: openapi.ProtoOATradeSide_BUY.Enum(), Label: proto.String("dip")}}
+	withMore := proto.Clone(base).(*openapi.ProtoOAOrder)
+	withMore.ClientOrderId = proto.String("bk-1")
+	withMore.TimeInForce = openapi.ProtoOATimeInForce_GOOD_TILL_CANCEL.Enum()
+	require.Equal(t, orderState(orderFrom(base)), orderState(orderFrom(withMore)))
+	require.Equal(t, "ORDER_ACCEPTED", statusType(orderFrom(base)))
+
+	for name, change := range map[string]func(o *openapi.ProtoOAOrder){
+		"filled": func(o *openapi.ProtoOAOrder) {
+			o.OrderStatus = openapi.ProtoOAOrderStatus_ORDER_STATUS_FILLED.Enum()
+			o.ExecutedVolume = proto.Int64(1_000_000)
+		},
+		"amended":        func(o *openapi.ProtoOAOrder) { o.LimitPrice = proto.Float64(1.07357) },
+		"partly filled":  func(o *openapi.ProtoOAOrder) { o.ExecutedVolume = proto.Int64(500_000) },
+		"stop loss set":  func(o *openapi.ProtoOAOrder) { o.StopLoss = proto.Float64(1.06) },
+		"volume changed": func(o *openapi.ProtoOAOrder) { o.TradeData.Volume = proto.Int64(2_000_000) },
+	} {
+		changed := proto.Clone(base).(*openapi.ProtoOAOrder)
+		change(changed)
+		require.NotEqual(t, orderState(orderFrom(base)), orderState(orderFrom(changed)), name)
+	}
+	partly := proto.Clone(base).(*openapi.ProtoOAOrder)
+	partly.ExecutedVolume = proto.Int64(500_000)
+	require.Equal(t, "ORDER_PARTIAL_FILL", statusType(orderFrom(partly)))
+	for status, typ := range map[openapi.ProtoOAOrderStatus]string{
+		openapi.ProtoOAOrderStatus_ORDER_STATUS_FILLED: "ORDER_FILLED", openapi.ProtoOAOrderStatus_ORDER_STATUS_CANCELLED: "ORDER_CANCELLED",
+		openapi.ProtoOAOrderStatus_ORDER_STATUS_EXPIRED: "ORDER_EXPIRED", openapi.ProtoOAOrderStatus_ORDER_STATUS_REJECTED: "ORDER_REJECTED",
+	} {
+		o := proto.Clone(base).(*openapi.ProtoOAOrder)
+		o.OrderStatus = status.Enum()
+		require.Equal(t, typ, statusType(orderFrom(o)))
+	}
+}

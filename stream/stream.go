@@ -67,7 +67,7 @@ type Options struct {
 	// OnReconnect, when set, is called before each reconnect with the
 	// reason: the connection's error, ErrStalled or ErrResync. It runs on
 	// the stream's goroutine and should return quickly.
-	OnReconnect func(reason error)
+	OnReconnect func(reason error) `json:"-"`
 }
 
 // With returns o with each zero field taken from defaults.
@@ -411,14 +411,14 @@ func (s *Stream[T]) watch(c *Conn[T], cancel context.CancelCauseFunc) (stop func
 				if f := c.frames.Load(); f != frames {
 					frames, lastFrame = f, now
 				}
-				if e := c.eventsSeen.Load(); e != events {
-					events, lastEvent = e, now
+				if e := c.eventsSeen.Load(); e != events || !c.isReadyAtomic.Load() {
+					events, lastEvent = e, now // quiet counts from Ready on
 				}
 				switch {
 				case stall > 0 && now.Sub(lastFrame) >= stall:
 					cancel(ErrStalled)
 					return
-				case resync > 0 && c.isReadyAtomic.Load() && now.Sub(lastEvent) >= resync:
+				case resync > 0 && now.Sub(lastEvent) >= resync:
 					cancel(ErrResync)
 					return
 				}

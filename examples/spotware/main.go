@@ -151,17 +151,21 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("none of the symbols %v is offered to account %d", wanted, account)
 	}
-	sub, err := s.SubscribeSpots(ctx, account, ids...)
+	quotes, err := s.StreamQuotes(ctx, account, ids...)
 	if err != nil {
 		return err
 	}
+	defer quotes.Close()
 	pr.f("Streaming %d symbols for %d s:", len(ids), seconds)
 	deadline := time.After(time.Duration(seconds) * time.Second)
 stream:
 	for {
 		select {
-		case q, ok := <-sub.C():
+		case q, ok := <-quotes.C():
 			if !ok {
+				if err := quotes.Err(); err != nil {
+					return err
+				}
 				break stream
 			}
 			sy := chosen[q.SymbolID]
@@ -173,10 +177,11 @@ stream:
 			return ctx.Err()
 		}
 	}
-	if err := sub.Unsubscribe(ctx); err != nil {
+	if err := quotes.Close(); err != nil { // unsubscribes
 		return err
 	}
-	pr.f("Unsubscribed.")
+	st := quotes.Stats()
+	pr.f("Unsubscribed: %d quotes, %d dropped, %d reconnects.", st.Events, st.Dropped, st.Reconnects)
 	return nil
 }
 

@@ -25,7 +25,8 @@ func TestRunAgainstEmulator(t *testing.T) {
 		"6001  live",
 		"Account 5001 at Emulated Broker: balance 10000.00 EUR, leverage 1:100",
 		"Streaming 3 symbols for 1 s:",
-		"Unsubscribed.",
+		"Unsubscribed: ",
+		" dropped, 0 reconnects.",
 	} {
 		assert.Contains(t, s, want)
 	}

@@ -24,7 +24,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/providers"
 	"github.com/brokerkit/brokerkit/providers/providerstest"
 )
@@ -129,30 +128,10 @@ func open(ctx context.Context, b providers.Broker) (providers.View, func(), erro
 	if err != nil {
 		return nil, nil, err
 	}
-	fail := func(err error) (providers.View, func(), error) { em.Close(); return nil, nil, err }
-	p, err := em.Provider(em.Config())
+	v, err := em.View(ctx)
 	if err != nil {
-		return fail(err)
-	}
-	tok, err := em.Login(ctx, p)
-	if err != nil {
-		return fail(err)
-	}
-	src, err := auth.NewSource(p, auth.NewMemoryStore(), "trader")
-	if err != nil {
-		return fail(err)
-	}
-	if err := src.SetToken(ctx, tok); err != nil {
-		return fail(err)
-	}
-	if b.Ready != nil {
-		if _, err := b.Ready(ctx, p, src, true); err != nil {
-			return fail(err)
-		}
-	}
-	v, err := b.View(ctx, p, src)
-	if err != nil {
-		return fail(err)
+		em.Close()
+		return nil, nil, err
 	}
 	return v, func() { _ = v.Close(); em.Close() }, nil
 }

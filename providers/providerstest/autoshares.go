@@ -23,7 +23,7 @@ func startAutoShares(o options) *emulator {
 		scopes = append(autoshares.DefaultScopes(), autoshares.ScopeOfflineAccess)
 		scopes = slices.Compact(scopes)
 	}
-	return &emulator{name: "autoshares", url: srv.URL(), login: srv.Login, close: srv.Close,
+	return &emulator{name: "autoshares", url: srv.URL(), login: srv.Login, setQuote: spread(srv.SetQuote), close: srv.Close,
 		user: autosharestest.User, password: autosharestest.Password, browser: srv.Browser, faults: srv.Faults,
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL,
 			Environment: c.Environment, Scopes: scopes, BaseURL: c.BaseURL, APIKey: c.APIKey,

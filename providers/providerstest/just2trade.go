@@ -15,7 +15,7 @@ func startJust2Trade(o options) *emulator {
 	if o.redirectURL != "" {
 		c.RedirectURL = o.redirectURL
 	}
-	return &emulator{name: "just2trade", url: srv.URL(), login: srv.Login, close: srv.Close,
+	return &emulator{name: "just2trade", url: srv.URL(), login: srv.Login, setQuote: spread(srv.SetQuote), close: srv.Close,
 		user: just2tradetest.User, password: just2tradetest.Password, browser: srv.Browser, faults: srv.Faults,
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL,
 			Environment: c.Environment, Scopes: c.Scopes, BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, Now: c.Now}}

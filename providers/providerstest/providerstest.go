@@ -5,6 +5,10 @@
 //
 //	em, err := providerstest.Start("tradestation")
 //	defer em.Close()
+//	v, err := em.View(ctx)                  // the seeded user, logged in
+//
+// or, step by step:
+//
 //	p, err := em.Provider(em.Config())
 //	tok, err := em.Login(ctx, p)            // the seeded user consents
 //	src, _ := auth.NewSource(p, auth.NewMemoryStore(), "user")
@@ -18,12 +22,14 @@ package providerstest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
 	"github.com/brokerkit/brokerkit/providers"
+	"github.com/shopspring/decimal"
 )
 
 // Browser plays a user at an emulator's consent page.
@@ -49,6 +55,10 @@ type Emulator interface {
 	Provider(cfg providers.Config) (auth.Provider, error)
 	// Login runs a whole login of the seeded user against p.
 	Login(ctx context.Context, p auth.Provider) (*auth.Token, error)
+	// View logs the seeded user in with the seeded application (signing
+	// any agreement the broker requires first) and opens the broker's
+	// normalized view; closing the view leaves the emulator running.
+	View(ctx context.Context) (providers.View, error)
 	// User is the seeded user's login and password.
 	User() (login, password string)
 	// Browser plays a user who signs in with login and password.
@@ -56,6 +66,11 @@ type Emulator interface {
 	// Faults injects failures (5xx, 429, invalidated tokens, ...) into
 	// the emulator's HTTP side.
 	Faults() *Faults
+	// SetQuote moves symbol's last price (bid and ask one cent either
+	// side), as the market would; streams of the symbol carry the change.
+	// The cTrader emulator's prices move by themselves: it answers
+	// auth.ErrUnsupported.
+	SetQuote(symbol string, last decimal.Decimal) error
 	// Close stops the emulator.
 	Close()
 }
@@ -112,6 +127,7 @@ type emulator struct {
 	user, password string
 	browser        func(login, password string) *Browser
 	faults         func() *Faults
+	setQuote       func(symbol string, last decimal.Decimal) error
 	close          func()
 }
 
@@ -122,6 +138,53 @@ func (e *emulator) User() (string, string)        { return e.user, e.password }
 func (e *emulator) Browser(l, pw string) *Browser { return e.browser(l, pw) }
 func (e *emulator) Faults() *Faults               { return e.faults() }
 func (e *emulator) Close()                        { e.close() }
+
+func (e *emulator) View(ctx context.Context) (providers.View, error) {
+	b, err := providers.Builtin().Lookup(e.name)
+	if err != nil {
+		return nil, err
+	}
+	p, err := e.Provider(e.Config())
+	if err != nil {
+		return nil, err
+	}
+	tok, err := e.Login(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	src, err := auth.NewSource(p, auth.NewMemoryStore(), e.user)
+	if err != nil {
+		return nil, err
+	}
+	if err := src.SetToken(ctx, tok); err != nil {
+		return nil, err
+	}
+	if b.Ready != nil {
+		if _, err := b.Ready(ctx, p, src, true); err != nil {
+			return nil, err
+		}
+	}
+	return b.View(ctx, p, src)
+}
+
+func (e *emulator) SetQuote(symbol string, last decimal.Decimal) error {
+	if e.setQuote == nil {
+		return fmt.Errorf("providerstest: the %s emulator's prices move by themselves: %w", e.name, auth.ErrUnsupported)
+	}
+	return e.setQuote(symbol, last)
+}
+
+// spread sets a quote whose bid and ask are one cent either side of last.
+func spread(set func(symbol string, bid, ask, last decimal.Decimal)) func(string, decimal.Decimal) error {
+	cent := decimal.New(1, -2)
+	return func(symbol string, last decimal.Decimal) error {
+		if !last.IsPositive() {
+			return fmt.Errorf("providerstest: SetQuote: price %s is not positive", last)
+		}
+		set(symbol, last.Sub(cent), last.Add(cent), last)
+		return nil
+	}
+}
 
 func (e *emulator) Login(ctx context.Context, p auth.Provider) (*auth.Token, error) {
 	return e.login(ctx, p)

@@ -21,7 +21,7 @@ func startTradeStation(o options) *emulator {
 		// need the Trade scope, which the package's defaults leave out.
 		c.Scopes = append(tradestation.DefaultScopes(), "Trade")
 	}
-	return &emulator{name: "tradestation", url: srv.URL(), login: srv.Login, close: srv.Close,
+	return &emulator{name: "tradestation", url: srv.URL(), login: srv.Login, close: srv.Close, setQuote: srv.SetQuote,
 		user: tradestationtest.User, password: tradestationtest.Password, browser: srv.Browser, faults: srv.Faults,
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL,
 			Environment: c.Environment, Scopes: c.Scopes, BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, Now: c.Now}}

@@ -34,7 +34,11 @@
 // injected with FailNext, RateLimitNext, MaintenanceNext, SilenceNext, WithholdNext,
 // DisconnectAccount, InvalidateAccounts, DisconnectClients,
 // DropConnections, PauseSpots, SetUnknownFields, SetSplitFrames, CutNextFrame and
-// Freeze.
+// Freeze; and with the stream faults every emulator shares: each Protobuf
+// connection is a stream, which Faults().CutStreams drops, and while
+// Faults().StallStreams is on, heartbeats go on but spot events and the
+// execution events pushed to other connections than the asking one are
+// held back (not sent later: a client recovers them from its snapshot).
 //
 // Not reproduced: real market prices (PriceAt is a deterministic
 // generator, and prices do not move for trading, so a pending order fills

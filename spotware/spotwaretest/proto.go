@@ -1,6 +1,7 @@
 package spotwaretest
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -81,8 +82,20 @@ func (s *Server) accept(ln net.Listener, live bool) {
 			return
 		}
 		s.peers[p] = struct{}{}
-		s.wg.Add(2)
+		s.wg.Add(3)
 		s.mu.Unlock()
+		// Each connection is one of the emulator's streams for the
+		// shared stream faults: Faults().CutStreams drops it.
+		var cut context.Context
+		cut, p.untrack = s.eng.Faults().TrackStream(context.Background())
+		go func() {
+			defer s.wg.Done()
+			select {
+			case <-cut.Done():
+				p.close()
+			case <-p.done:
+			}
+		}()
 		go p.readLoop()
 		go p.tickLoop()
 	}
@@ -109,6 +122,8 @@ type peer struct {
 	wmu  sync.Mutex
 	done chan struct{}
 	once sync.Once
+	// untrack ends the connection's entry in the shared stream faults.
+	untrack func()
 
 	// spotMu orders spot frames: a subscription's snapshot goes out
 	// before the ticker's next events.
@@ -127,6 +142,9 @@ func (p *peer) close() {
 	p.once.Do(func() {
 		_ = p.nc.Close()
 		close(p.done)
+		if p.untrack != nil {
+			p.untrack()
+		}
 		p.s.mu.Lock()
 		delete(p.s.peers, p)
 		p.s.mu.Unlock()
@@ -696,7 +714,7 @@ func (p *peer) sendSpots() {
 	p.s.mu.Lock()
 	paused := p.s.flags.spotsPaused
 	p.s.mu.Unlock()
-	if paused {
+	if paused || p.s.eng.Faults().StreamsStalled() {
 		return
 	}
 	p.spotMu.Lock()

@@ -283,7 +283,10 @@ func (s *Server) Login(ctx context.Context, p auth.Provider, opts ...auth.FlowOp
 	return s.Browser(User, Password).Token(ctx, p, opts...)
 }
 
-// Faults returns the authorization server's HTTP fault injector.
+// Faults returns the fault injector: the authorization server's HTTP
+// faults, and the stream faults of the Protobuf connections (CutStreams
+// drops them, StallStreams holds back their spot and pushed execution
+// events while heartbeats go on).
 func (s *Server) Faults() *Faults { return s.eng.Faults() }
 
 // InvalidateToken revokes an access or refresh token at once.

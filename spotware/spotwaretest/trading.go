@@ -379,7 +379,8 @@ func (p *peer) event(acct int64, typ openapi.ProtoOAExecutionType, o *openapi.Pr
 }
 
 // broadcast sends evs to the asking connection with its clientMsgId and to
-// every other connection that authorized acct without one.
+// every other connection that authorized acct without one (unless the
+// streams are stalled: Faults().StallStreams).
 func (p *peer) broadcast(id string, acct int64, evs ...*openapi.ProtoOAExecutionEvent) {
 	for _, ev := range evs {
 		p.send(id, ev)
@@ -392,6 +393,12 @@ func (p *peer) broadcast(id string, acct int64, evs ...*openapi.ProtoOAExecution
 		}
 	}
 	p.s.mu.Unlock()
+	if p.s.eng.Faults().StreamsStalled() {
+		// A stalled stream: the other connections get their heartbeats
+		// but not the events, which a client recovers from its snapshot
+		// (ProtoOAReconcileReq, the order list).
+		return
+	}
 	for _, o := range others {
 		o.mu.Lock()
 		_, ok := o.accounts[acct]
