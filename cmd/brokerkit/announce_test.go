@@ -119,6 +119,8 @@ func spotwareCommands(t *testing.T, h *home) {
 	require.NotNil(t, quotes.Quotes[0].Bid)
 	require.NotNil(t, quotes.Quotes[0].Ask)
 	assert.Regexp(t, `(?m)^spotware\s+EURUSD\s+\d`, h.ok("quotes", "EURUSD", "--broker", "spotware").stdout)
+	r := h.ok("stream", "quotes", "EURUSD", "--broker", "spotware", "--for", "2s", "--json")
+	assert.Contains(t, r.stdout, `"broker":"spotware","symbol":"EURUSD"`)
 
 	var placed struct {
 		Order orderJSON `json:"order"`
