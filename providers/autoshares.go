@@ -179,7 +179,7 @@ func asQuote(q autoshares.Quote) Quote {
 var asAPI = APIRow{OrderHistory: true, Place: true, Cancel: true,
 	OrderTypes:    []OrderType{Market, Limit, Stop, StopLimit},
 	TimeInForce:   []TimeInForce{Day, GTC},
-	ClientOrderID: true, Positions: true, Balances: true}
+	ClientOrderID: true, Positions: true, Balances: true, Streaming: true}
 
 var (
 	asTypes = map[OrderType]string{Market: autoshares.OrderMarket, Limit: autoshares.OrderLimit,

@@ -121,7 +121,7 @@ func (v tsView) Quotes(ctx context.Context, symbols ...string) ([]Quote, error) 
 var tsAPI = APIRow{OrderHistory: true, Place: true, Replace: true, Cancel: true,
 	OrderTypes:  []OrderType{Market, Limit, Stop, StopLimit},
 	TimeInForce: []TimeInForce{Day, GTC, IOC, FOK},
-	Bars:        true, Positions: true, Balances: true, Streaming: false}
+	Bars:        true, Positions: true, Balances: true, Streaming: true}
 
 var (
 	tsTypes = map[OrderType]string{Market: "Market", Limit: "Limit", Stop: "StopMarket", StopLimit: "StopLimit"}
@@ -208,12 +208,33 @@ func tsOrder(o tradestation.Order) Order {
 	return n
 }
 
-// StreamQuotes is not wired yet.
-func (v tsView) StreamQuotes(context.Context, ...string) (*stream.Stream[Quote], error) {
-	return nil, fmt.Errorf("%s quote stream: %w", tradestation.Name, auth.ErrUnsupported)
+// StreamQuotes streams quotes through TradeStation's quote stream (v3, or
+// v2 for a v2 login). Symbols TradeStation cannot stream are left out.
+func (v tsView) StreamQuotes(ctx context.Context, symbols ...string) (*stream.Stream[Quote], error) {
+	s, err := v.c.Streams.Quotes(ctx, symbols...)
+	if err != nil {
+		return nil, err
+	}
+	return stream.Map(s, func(e tradestation.QuoteEvent) (Quote, bool) {
+		if e.Error != "" {
+			return Quote{}, false
+		}
+		return Quote{Broker: tradestation.Name, Symbol: e.Symbol, Bid: valid(e.Bid), Ask: valid(e.Ask),
+			Last: valid(e.Last), Time: e.TradeTime.Time, Raw: e}, true
+	}), nil
 }
 
-// StreamOrders is not wired yet.
-func (v tsView) StreamOrders(context.Context, string) (*stream.Stream[Order], error) {
-	return nil, fmt.Errorf("%s order stream: %w", tradestation.Name, auth.ErrUnsupported)
+// StreamOrders streams the account's orders through TradeStation's order
+// stream: every order once, then each change once.
+func (v tsView) StreamOrders(ctx context.Context, accountID string) (*stream.Stream[Order], error) {
+	s, err := v.c.Streams.Orders(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return stream.Map(s, func(e tradestation.OrderEvent) (Order, bool) {
+		if e.Error != "" {
+			return Order{}, false
+		}
+		return tsOrder(e.Order), true
+	}), nil
 }

@@ -70,16 +70,8 @@ func (s *BarsService) Get(ctx context.Context, symbol string, opts *BarsOptions)
 	if opts != nil {
 		q = *opts
 	}
-	switch {
-	case q.Unit != "" && !slices.Contains(barUnits, q.Unit):
-		return nil, rest.Invalid(Name, "bars: unit %.20q is not Minute, Daily, Weekly or Monthly", q.Unit)
-	case q.Interval < 0 || q.Interval > 1440 || (q.Interval > 1 && q.Unit != "Minute"):
-		return nil, rest.Invalid(Name, "bars: interval %d is not valid for unit %q (1 to 1440 minutes, else 1)",
-			q.Interval, q.Unit)
-	case q.BarsBack < 0 || (q.Unit == "Minute" && q.BarsBack > maxIntradayBarsBack):
-		return nil, rest.Invalid(Name, "bars: barsback %s is out of range", strconv.Itoa(q.BarsBack))
-	case q.BarsBack > 0 && q.FirstDate != "":
-		return nil, rest.Invalid(Name, "bars: BarsBack and FirstDate exclude each other")
+	if err := q.check(); err != nil {
+		return nil, err
 	}
 	var out struct {
 		Bars []Bar `json:"Bars"`
@@ -88,4 +80,21 @@ func (s *BarsService) Get(ctx context.Context, symbol string, opts *BarsOptions)
 		return nil, err
 	}
 	return out.Bars, nil
+}
+
+// check refuses options TradeStation would refuse, before anything is
+// sent (the bar streams share it).
+func (q *BarsOptions) check() error {
+	switch {
+	case q.Unit != "" && !slices.Contains(barUnits, q.Unit):
+		return rest.Invalid(Name, "bars: unit %.20q is not Minute, Daily, Weekly or Monthly", q.Unit)
+	case q.Interval < 0 || q.Interval > 1440 || (q.Interval > 1 && q.Unit != "Minute"):
+		return rest.Invalid(Name, "bars: interval %d is not valid for unit %q (1 to 1440 minutes, else 1)",
+			q.Interval, q.Unit)
+	case q.BarsBack < 0 || (q.Unit == "Minute" && q.BarsBack > maxIntradayBarsBack):
+		return rest.Invalid(Name, "bars: barsback %s is out of range", strconv.Itoa(q.BarsBack))
+	case q.BarsBack > 0 && q.FirstDate != "":
+		return rest.Invalid(Name, "bars: BarsBack and FirstDate exclude each other")
+	}
+	return nil
 }

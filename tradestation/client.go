@@ -11,6 +11,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // Client calls TradeStation's API v3 (and WebAPI v2 through V2) with an
@@ -38,6 +39,14 @@ type Client struct {
 	Profile *ProfileService
 	// V2 calls the legacy WebAPI v2.
 	V2 *V2Service
+	// Streams opens live streams of quotes, bars, orders and positions.
+	Streams *StreamsService
+
+	api         API          // the provider's API family (V3 without a provider)
+	hasProvider bool         // the client was built from a provider
+	streamHTTP  *http.Client // httpClient without a timeout, same-origin redirects only
+	streamOpts  stream.Options
+	userAgent   string
 }
 
 // service is what every service holds: the client.
@@ -56,6 +65,7 @@ type clientOptions struct {
 	retry     rest.RetryPolicy
 	userAgent string
 	base      http.RoundTripper
+	streams   stream.Options
 }
 
 // WithProvider takes the API hosts and the environment from p.
@@ -179,6 +189,11 @@ func newClient(httpClient *http.Client, o clientOptions) *Client {
 	c.Symbols = &SymbolsService{c: c}
 	c.Profile = &ProfileService{c: c}
 	c.V2 = &V2Service{c: c}
+	c.Streams = &StreamsService{c: c}
+	c.streamOpts, c.userAgent = o.streams, o.userAgent
+	if o.provider != nil {
+		c.api, c.hasProvider = o.provider.api, true
+	}
 	host, ep, err := o.hosts()
 	if err != nil {
 		c.err = err
@@ -191,7 +206,9 @@ func newClient(httpClient *http.Client, o clientOptions) *Client {
 	c.signin, errs[2] = rest.New(ep.signin, httpClient, common...)
 	if err := errors.Join(errs[:]...); err != nil {
 		c.err = fmt.Errorf("tradestation: %w", err)
+		return c
 	}
+	c.streamHTTP = streamClient(httpClient, host)
 	return c
 }
 

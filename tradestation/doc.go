@@ -1,7 +1,8 @@
 // Package tradestation connects an app to TradeStation: the OAuth 2.0
 // logins of API v3 (Auth0 at signin.tradestation.com), of the
 // account-opening (AOP) audience and of the legacy WebAPI v2, and a typed
-// client for accounts, balances, positions, quotes and v2 symbol lookup.
+// client for accounts, balances, positions, quotes, orders, streams and v2
+// symbol lookup.
 // Every price and amount is an exact decimal.Decimal.
 //
 // A v3 login and a quotes call. Here the emulator (package
@@ -48,6 +49,13 @@
 // is the v2 userid, used by c.V2.Accounts of a client from
 // Provider.NewClient; a v2 client-credentials token may only look up
 // symbols (c.V2.Suggest, c.V2.Search).
+//
+// Prices, bars, orders and positions also stream: c.Streams.Quotes, Bars,
+// Orders and Positions read TradeStation's chunked HTTP streams (v3; a v2
+// client's Quotes reads v2's) into *stream.Stream values of typed events,
+// with heartbeats, stall detection, GoAway and ERROR - RESET handled by
+// reconnecting, and order and position streams resynced when they carry
+// heartbeats but no data, each change delivered once (see package stream).
 //
 // Config.BaseURL points every host at one server in the emulator's layout
 // (sign-in and the live API at BaseURL, SIM under /sim, AOP under /aop);

@@ -51,7 +51,7 @@ type app struct {
 	storeErr  error
 
 	annOnce sync.Once
-	ann     map[string]providers.Config
+	ann     map[string]emulate.Info
 	annErr  error
 
 	mu      sync.Mutex
@@ -177,6 +177,10 @@ type target struct {
 	// announced says the configuration came from a running `brokerkit
 	// emulate`, which the command tells (sayWhere) when it uses it.
 	announced bool
+	// noSession is why an announced broker whose API is a session
+	// (cTrader) cannot open one: the announcement has no usable Protobuf
+	// hosts and certificate.
+	noSession error
 	p         auth.Provider
 	tokens    *auth.Manager
 	user      string // the store's user: localUser, or localUser@emulator URL
@@ -218,6 +222,7 @@ func (a *app) resolve(name string) (*target, error) {
 		return nil, usagef("%v", err)
 	}
 	t := &target{b: b}
+	var pb *emulate.Protobuf
 	switch {
 	case a.envSet(b.Name):
 		if t.cfg, err = a.reg.FromEnv(b.Name, a.getenv); err != nil {
@@ -230,20 +235,26 @@ func (a *app) resolve(name string) (*target, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfgs, err := a.announced(dir)
+		infos, err := a.announced(dir)
 		if err != nil {
 			return nil, err
 		}
-		cfg, ok := cfgs[b.Name]
+		info, ok := infos[b.Name]
 		if !ok {
 			return nil, &notConfiguredError{b.Name}
 		}
-		t.cfg, t.emulator, t.from = cfg, true, filepath.Join(dir, emulate.AnnouncementFile)
+		t.cfg, t.emulator, t.from = info.Config(), true, filepath.Join(dir, emulate.AnnouncementFile)
 		t.announced = true
+		pb = info.Protobuf
 	}
 	a.addSecret(string(t.cfg.ClientSecret), string(t.cfg.APIKey))
 	if t.p, err = a.reg.New(b.Name, t.cfg); err != nil {
 		return nil, err
+	}
+	if t.announced {
+		// cTrader's session goes to the announced hosts, trusting only
+		// the announced certificate.
+		t.p, t.noSession = withAnnouncedSession(t.p, pb)
 	}
 	t.user = localUser
 	if t.cfg.BaseURL != "" {
@@ -273,7 +284,7 @@ func (a *app) sayWhere(t *target) {
 
 // announced is what a running `brokerkit emulate` announced in dir (nil
 // when none runs), read once per run.
-func (a *app) announced(dir string) (map[string]providers.Config, error) {
+func (a *app) announced(dir string) (map[string]emulate.Info, error) {
 	a.annOnce.Do(func() {
 		a.ann, a.annErr = emulate.ReadAnnouncement(dir)
 		if errors.Is(a.annErr, emulate.ErrNotRunning) {

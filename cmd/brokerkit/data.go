@@ -9,10 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/redact"
 	"github.com/brokerkit/brokerkit/providers"
-	"github.com/brokerkit/brokerkit/spotware"
 )
 
 // brokerResult is what one broker answered a data command.
@@ -44,25 +42,28 @@ func fanOut[T any](ctx context.Context, targets []*target, f func(context.Contex
 	return out
 }
 
-// sessionProvider is a provider whose API is not at its BASE_URL but a
-// session on hosts of its own (cTrader's Protobuf API).
-type sessionProvider interface {
-	SessionConfig(auth.TokenSource) spotware.SessionConfig
-}
-
 // openView opens the target's view.
 func openView(ctx context.Context, t *target) (providers.View, error) {
 	if t.broken != nil {
 		return nil, t.broken
 	}
-	if _, ok := t.p.(sessionProvider); ok && t.cfg.BaseURL != "" {
+	_, announced := t.p.(*announcedSession)
+	if _, ok := t.p.(sessionProvider); ok && t.cfg.BaseURL != "" && !announced {
 		// Its session would go to the broker's real hosts, which an
 		// emulator's token (or another host's) must never reach.
+		if t.announced && t.noSession != nil {
+			return nil, fmt.Errorf("%s: %w", t.b.Title, t.noSession)
+		}
 		return nil, fmt.Errorf("%s's API is a session on the broker's own hosts, which BASE_URL does not move: "+
 			"this command reaches it only at the real broker (unset %s%s_BASE_URL)",
 			t.b.Title, providers.EnvPrefix, strings.ToUpper(t.b.Name))
 	}
 	v, err := t.b.View(ctx, t.p, t.tokens.Source(t.user))
+	if as, ok := t.p.(*announcedSession); ok && err != nil {
+		if why := as.whyFailed(ctx); why != nil {
+			return nil, why
+		}
+	}
 	return v, classified(t.b.Name, err)
 }
 

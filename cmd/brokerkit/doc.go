@@ -37,6 +37,12 @@
 // `brokerkit emulate` prints. A broker with none of its variables set uses
 // a running `brokerkit emulate`, which announces itself in
 // os.UserConfigDir()/brokerkit/emulate.json; the command says so on stderr.
+// cTrader's API is a Protobuf session over TLS on hosts of its own: from
+// an announcement the command dials the announced hosts and trusts the
+// certificate announced with them and nothing else (a host presenting
+// another one is refused: restart brokerkit emulate). With the variables,
+// a BASE_URL moves only cTrader's OAuth, so its data commands are refused
+// rather than send that host's token to cTrader's real hosts.
 // The login listens on the loopback host, path and port of REDIRECT_URL
 // (against an emulator, which accepts any loopback port, on a free port),
 // prints the address to open on stderr, and starts $BROWSER (a command;

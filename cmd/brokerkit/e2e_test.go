@@ -21,7 +21,9 @@ import (
 
 // The issue's end-to-end test, as a user runs it: `brokerkit emulate` in
 // the background; then login (the emulator auto-approving the seeded
-// user), accounts --json, quotes, an order placed and cancelled, logout;
+// user), accounts --json, quotes, an order placed and cancelled, logout,
+// at TradeStation, Just2Trade and cTrader (whose Protobuf session goes to
+// the announced hosts, trusting the announced certificate);
 // the admin API invalidating the user's tokens and the command then saying
 // a new login is needed. The environment lines emulate prints configure
 // the command exactly as its announcement does.
@@ -29,7 +31,7 @@ func TestEmulateEndToEnd(t *testing.T) {
 	h := newHome(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	em := exec.CommandContext(ctx, bin, "emulate", "tradestation", "just2trade", "--addr", "127.0.0.1:0")
+	em := exec.CommandContext(ctx, bin, "emulate", "tradestation", "just2trade", "spotware", "--addr", "127.0.0.1:0")
 	em.Env = slices.Clone(h.env)
 	stdout, err := em.StdoutPipe()
 	require.NoError(t, err)
@@ -37,11 +39,19 @@ func TestEmulateEndToEnd(t *testing.T) {
 	require.NoError(t, em.Start())
 	defer func() { _ = em.Process.Kill() }()
 
-	// Two JSON lines, each followed by its environment lines.
+	// Three JSON lines, each followed by its environment lines.
 	var infos []emulate.Info
 	var envLines []string
 	sc := bufio.NewScanner(stdout)
-	for len(infos) < 2 || len(envLines) < 10 {
+	sc.Buffer(nil, 1<<20)
+	wantEnv := func() int {
+		n := 0
+		for _, i := range infos {
+			n += len(i.Env())
+		}
+		return n
+	}
+	for len(infos) < 3 || len(envLines) < wantEnv() {
 		require.True(t, sc.Scan(), "emulate's output ended: %v", sc.Err())
 		line := sc.Text()
 		switch {
@@ -66,6 +76,9 @@ func TestEmulateEndToEnd(t *testing.T) {
 	assert.Contains(t, r.stderr, "using the emulator at "+ts.URL)
 	assert.Contains(t, r.stderr, emulate.AnnouncementFile)
 	h.ok("login", "just2trade")
+	sw := infos[2]
+	require.Equal(t, "spotware", sw.Broker)
+	h.ok("login", "spotware")
 
 	var accts struct {
 		Accounts []accountJSON `json:"accounts"`
@@ -81,7 +94,7 @@ func TestEmulateEndToEnd(t *testing.T) {
 			account = a.ID
 		}
 	}
-	assert.Equal(t, map[string]bool{"tradestation": true, "just2trade": true}, brokers)
+	assert.Equal(t, map[string]bool{"tradestation": true, "just2trade": true, "spotware": true}, brokers)
 
 	r = h.ok("quotes", "MSFT", "--broker", "tradestation")
 	assert.Regexp(t, `(?m)^tradestation\s+MSFT\s+\d`, r.stdout)
@@ -99,6 +112,9 @@ func TestEmulateEndToEnd(t *testing.T) {
 	decodeJSON(t, h.ok("order", "cancel", "--account", account, placed.Order.ID, "--json"), &canceled)
 	assert.Equal(t, placed.Order.ID, canceled.Order.ID)
 	assert.Equal(t, "canceled", canceled.Order.Status)
+
+	spotwareCommands(t, h)
+	swTok := h.token(&emu{name: "spotware", cfg: sw.Config()})
 
 	// The printed environment lines reach the same emulator, under the
 	// same token key: the login made through the announcement shows.
@@ -122,6 +138,7 @@ func TestEmulateEndToEnd(t *testing.T) {
 	r = h.ok("logout", "tradestation")
 	assert.Contains(t, r.stdout, "Logged out of TradeStation")
 	h.ok("logout", "just2trade")
+	h.ok("logout", "spotware")
 	assert.Equal(t, exitLogin, h.run(nil, "accounts").code)
 
 	// A clean stop: exit 0, the announcement gone, the brokers unconfigured.
@@ -133,7 +150,7 @@ func TestEmulateEndToEnd(t *testing.T) {
 	assert.Equal(t, exitFailure, r.code)
 	assert.Contains(t, r.stderr, "not configured")
 
-	h.assertNoSecrets(append(secrets, tok.AccessToken, tok.RefreshToken)...)
+	h.assertNoSecrets(append(secrets, tok.AccessToken, tok.RefreshToken, swTok.AccessToken, swTok.RefreshToken)...)
 }
 
 // shellUnquote undoes the single quotes emulate puts around a value a

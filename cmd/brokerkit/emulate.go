@@ -48,7 +48,9 @@ Output, per broker, on stdout:
   one JSON line: {"broker", "url", "authorize_url", "token_url",
     "authorize_params", "api_url", "client_id", "client_secret",
     "redirect_url", "environment", "scopes", "users": [{"login",
-    "password"}], "admin_url", ...}
+    "password"}], "admin_url", ...}; spotware's also "protobuf": {"demo",
+    "live", "cert_pem"}: its Protobuf hosts and their certificate (PEM, made
+    at each start and reset), the one to trust for them
   the BROKERKIT_<BROKER>_* lines that brokerkit and providers.FromEnv read.
 These are the emulator's seeded test credentials: printing them is the point;
 they open nothing but this local emulator. The same is written to
@@ -80,6 +82,7 @@ admin_url = http://127.0.0.1:9400/<broker>:
   GET    /<broker>/faults       {"pending": n}: fault rules with uses left
   DELETE /<broker>/faults       clear the faults
   POST   /<broker>/reset        fresh emulator state on the same addresses
+                                (spotware: a new certificate, announced)
   POST   /<broker>/auto-approve {"user":"trader"}  logins approve at once as
                                 the user, no consent page ({"user":""}: off)
 Durations are "90s", "1h", ... or numbers of seconds.

@@ -13,6 +13,7 @@ import (
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
 	"github.com/brokerkit/brokerkit/internal/rest"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // The AutoShares package and its emulator, name by name and signature by
@@ -66,12 +67,15 @@ var (
 	_ func(context.Context, ...string) ([]autoshares.Quote, error)                               = (*autoshares.QuotesService)(nil).Get
 
 	// One page shape, one error vocabulary, one wire time name.
-	_ *rest.Page[autoshares.Order]       = (*autoshares.Page[autoshares.Order])(nil)
-	_ func() *rest.Error                 = func() *autoshares.Error { return nil }
-	_ func() *rest.PartialError          = func() *autoshares.PartialError { return nil }
-	_ autoshares.Time                    = autoshares.Time{Time: time.Time{}}
-	_ [4]error                           = [4]error{autoshares.ErrNotFound, autoshares.ErrForbidden, autoshares.ErrBadRequest, autoshares.ErrInvalidInput}
-	_ *autoshares.AgreementsPendingError = (*autoshares.AgreementsPendingError)(nil)
+	_ *rest.Page[autoshares.Order]                                               = (*autoshares.Page[autoshares.Order])(nil)
+	_ func(stream.Options) autoshares.Option                                     = autoshares.WithStreams
+	_ func(*autoshares.Client) *autoshares.StreamsService                        = func(c *autoshares.Client) *autoshares.StreamsService { return c.Streams }
+	_ func(context.Context, ...string) (*stream.Stream[autoshares.Quote], error) = (*autoshares.StreamsService)(nil).Quotes
+	_ func() *rest.Error                                                         = func() *autoshares.Error { return nil }
+	_ func() *rest.PartialError                                                  = func() *autoshares.PartialError { return nil }
+	_ autoshares.Time                                                            = autoshares.Time{Time: time.Time{}}
+	_ [4]error                                                                   = [4]error{autoshares.ErrNotFound, autoshares.ErrForbidden, autoshares.ErrBadRequest, autoshares.ErrInvalidInput}
+	_ *autoshares.AgreementsPendingError                                         = (*autoshares.AgreementsPendingError)(nil)
 
 	// The emulator.
 	_ func(...autosharestest.Option) *autosharestest.Server                                                 = autosharestest.NewServer

@@ -33,6 +33,7 @@ type emulator interface {
 	Browser(username, password string) *oauthsim.Browser
 	Faults() *oauthsim.Faults
 	InvalidateToken(accessToken string) bool
+	InvalidateUser(login string)
 	SetAutoApprove(username string)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/spotware"
 	"github.com/brokerkit/brokerkit/spotware/spotwaretest"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // The Spotware broker package: the contract's Config, provider, error and
@@ -43,6 +44,10 @@ var (
 	_ func(*spotware.Provider, auth.TokenSource) spotware.SessionConfig        = (*spotware.Provider).SessionConfig
 	_ func(context.Context, spotware.SessionConfig) (*spotware.Session, error) = spotware.Dial
 	_ auth.TokenSource                                                         = spotware.SessionConfig{}.Tokens
+	// Streams: the session's, in the one shape (a session has no services).
+	_ stream.Options                                                                 = spotware.SessionConfig{}.Streams
+	_ func(context.Context, int64, ...int64) (*stream.Stream[spotware.Quote], error) = (*spotware.Session)(nil).StreamQuotes
+	_ func(context.Context, int64) (*stream.Stream[spotware.Execution], error)       = (*spotware.Session)(nil).StreamOrders
 
 	// Errors: the server's error type and the shared class sentinels.
 	_ error = (*spotware.Error)(nil)

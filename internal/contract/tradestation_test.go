@@ -9,6 +9,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/auth"
 	"github.com/brokerkit/brokerkit/internal/rest"
+	"github.com/brokerkit/brokerkit/stream"
 	"github.com/brokerkit/brokerkit/tradestation"
 	"github.com/brokerkit/brokerkit/tradestation/tradestationtest"
 )
@@ -51,9 +52,15 @@ var (
 	_ func(context.Context, string, *tradestation.PositionsOptions) ([]tradestation.Position, error) = (*tradestation.PositionsService)(nil).List
 	_ func(context.Context, ...string) ([]tradestation.Quote, error)                                 = (*tradestation.QuotesService)(nil).Get
 
-	_ *rest.Error        = (*tradestation.Error)(nil)
-	_ *rest.PartialError = (*tradestation.PartialError)(nil)
-	_ tradestation.Time  = tradestation.Time{Time: time.Time{}}
+	// Streams: one service, one option, every stream a *stream.Stream.
+	_ func(stream.Options) tradestation.Option                                             = tradestation.WithStreams
+	_ func(*tradestation.Client) *tradestation.StreamsService                              = func(c *tradestation.Client) *tradestation.StreamsService { return c.Streams }
+	_ func(context.Context, ...string) (*stream.Stream[tradestation.QuoteEvent], error)    = (*tradestation.StreamsService)(nil).Quotes
+	_ func(context.Context, ...string) (*stream.Stream[tradestation.OrderEvent], error)    = (*tradestation.StreamsService)(nil).Orders
+	_ func(context.Context, ...string) (*stream.Stream[tradestation.PositionEvent], error) = (*tradestation.StreamsService)(nil).Positions
+	_ *rest.Error                                                                          = (*tradestation.Error)(nil)
+	_ *rest.PartialError                                                                   = (*tradestation.PartialError)(nil)
+	_ tradestation.Time                                                                    = tradestation.Time{Time: time.Time{}}
 )
 
 // The error sentinels are the shared ones, not look-alikes.

@@ -107,11 +107,22 @@ func (s *Server) serveAdmin(r *http.Request) (any, error) {
 	if len(body) > maxAdminBody {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "the request body is over %d bytes", maxAdminBody)
 	}
+	if call == "reset" {
+		st.mu.Lock()
+		v, err := st.reset()
+		st.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		// A fresh cTrader emulator has a new certificate: other commands
+		// must read the one it presents.
+		if err := s.reannounce(); err != nil {
+			return nil, errorf(http.StatusInternalServerError, "%s", redact.Text(err.Error()))
+		}
+		return v, nil
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if call == "reset" {
-		return st.reset()
-	}
 	if st.run == nil {
 		return nil, errorf(http.StatusServiceUnavailable, "the %s emulator is not running (its last reset failed): reset it again", st.b.name)
 	}
@@ -336,8 +347,9 @@ func (st *state) autoApprove(body []byte) (any, error) {
 }
 
 // reset replaces the emulator with a fresh one on the same addresses:
-// seeded data, no tokens, no faults, no auto-approval, the wall clock.
-// Call it with st.mu held.
+// seeded data, no tokens, no faults, no auto-approval, the wall clock;
+// its Info follows (cTrader's certificate is new). Call it with st.mu
+// held, and Server.reannounce after.
 func (st *state) reset() (any, error) {
 	if st.run != nil {
 		st.run.srv.Close()
@@ -348,6 +360,11 @@ func (st *state) reset() (any, error) {
 	if err != nil {
 		return nil, errorf(http.StatusInternalServerError, "restarting %s failed: %s", st.b.name, redact.Text(err.Error()))
 	}
-	st.run = run
+	info, err := describe(st.b, run, st.info.AdminURL)
+	if err != nil {
+		run.srv.Close()
+		return nil, errorf(http.StatusInternalServerError, "restarting %s failed: %s", st.b.name, redact.Text(err.Error()))
+	}
+	st.run, st.info = run, info
 	return map[string]any{"broker": st.b.name, "reset": true, "url": run.cfg.BaseURL}, nil
 }

@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/brokerkit/brokerkit/providers"
 )
 
 // AnnouncementFile is the name of the file, in the brokerkit directory
@@ -67,11 +65,11 @@ func writeAnnouncement(dir string, a announcement) (string, error) {
 }
 
 // ReadAnnouncement returns the brokers a running `brokerkit emulate`
-// announced in dir (the brokerkit directory under os.UserConfigDir), as
-// the providers.Config of each one's seeded application, by broker name.
-// It matches ErrNotRunning when there is no announcement or its admin API
+// announced in dir (the brokerkit directory under os.UserConfigDir), by
+// broker name; Info.Config is the providers.Config of each one's seeded
+// application. It matches ErrNotRunning when there is no announcement or its admin API
 // no longer answers (an emulator killed without its clean shutdown).
-func ReadAnnouncement(dir string) (map[string]providers.Config, error) {
+func ReadAnnouncement(dir string) (map[string]Info, error) {
 	b, err := os.ReadFile(filepath.Join(dir, AnnouncementFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNotRunning
@@ -92,9 +90,9 @@ func ReadAnnouncement(dir string) (map[string]providers.Config, error) {
 		return nil, fmt.Errorf("%w (the announcement in %s is stale)", ErrNotRunning, dir)
 	}
 	_ = conn.Close()
-	out := make(map[string]providers.Config, len(a.Brokers))
+	out := make(map[string]Info, len(a.Brokers))
 	for _, info := range a.Brokers {
-		out[info.Broker] = info.Config()
+		out[info.Broker] = info
 	}
 	return out, nil
 }

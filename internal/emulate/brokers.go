@@ -1,6 +1,9 @@
 package emulate
 
 import (
+	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"slices"
@@ -144,13 +147,40 @@ func startSpotware(addrs []string, now func() time.Time, redirect string) (*runn
 	if err != nil {
 		return nil, err
 	}
+	certPEM, err := presentedCert(srv.DemoAddr, srv.TLSConfig())
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
 	c := srv.Config()
 	return &running{srv: srv, api: "tls://" + srv.Addr,
 		addrs: []string{hostOf(srv.URL()), srv.DemoAddr, srv.LiveAddr},
-		proto: &Protobuf{Demo: srv.DemoAddr, Live: srv.LiveAddr},
+		proto: &Protobuf{Demo: srv.DemoAddr, Live: srv.LiveAddr, CertPEM: certPEM},
 		knows: func(l string) bool { return l == spotwaretest.User },
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: redirect,
 			Environment: c.Environment, Scopes: c.Scopes, BaseURL: c.BaseURL}}, nil
+}
+
+// presentedCert is the certificate the TLS host at addr presents, as PEM,
+// verified with tc: spotwaretest trusts its certificate through a pool,
+// from which it cannot be read back, so it is read from a handshake.
+func presentedCert(addr string, tc *tls.Config) (string, error) {
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			addr = net.JoinHostPort("127.0.0.1", port) // a public listener answers on loopback too
+		}
+	}
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: tc}
+	c, err := d.DialContext(context.Background(), "tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("reading the Protobuf hosts' certificate: %w", err)
+	}
+	defer c.Close()
+	certs := c.(*tls.Conn).ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return "", fmt.Errorf("reading the Protobuf hosts' certificate: %s presented none", addr)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certs[0].Raw})), nil
 }
 
 // noPanic turns the panic of a NewServer that has no Start (it cannot

@@ -200,9 +200,9 @@ func TestCommandServesUntilSIGINT(t *testing.T) {
 
 	// Another brokerkit command finds it through the announcement.
 	dir := filepath.Join(home, ".config", "brokerkit")
-	cfgs, err := ReadAnnouncement(dir)
+	infos, err := ReadAnnouncement(dir)
 	require.NoError(t, err)
-	assert.Equal(t, p.infos[0].Config(), cfgs["tradestation"])
+	assert.Equal(t, p.infos[0], infos["tradestation"])
 	st, err := os.Stat(filepath.Join(dir, AnnouncementFile))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())

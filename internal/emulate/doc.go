@@ -27,8 +27,10 @@
 // a local emulator: printing it is the point). Info.Env gives the
 // BROKERKIT_<BROKER>_* lines providers.FromEnv reads. With Options.Dir the
 // set is also written to AnnouncementFile there (0600, removed by Close),
-// and ReadAnnouncement gives another process each broker's
-// providers.Config.
+// and ReadAnnouncement gives another process each broker's Info (and by
+// Info.Config its providers.Config). cTrader's Info also has its Protobuf
+// hosts and the self-signed certificate they present (Protobuf.CertPEM),
+// which a client trusts for them, and only for them.
 //
 // # Admin API
 //
@@ -63,7 +65,9 @@
 //	DELETE /<broker>/faults       clear the faults
 //	POST   /<broker>/reset        a fresh emulator on the same addresses:
 //	                              seeded data, no tokens, no faults, no
-//	                              auto-approval, the wall clock
+//	                              auto-approval, the wall clock (cTrader:
+//	                              a new certificate, which the Info and
+//	                              the announcement file then carry)
 //	POST   /<broker>/auto-approve {"user":"trader"}: logins approve at
 //	                              once as the user, with no consent page;
 //	                              {"user":""} brings the page back

@@ -57,8 +57,14 @@ type Server struct {
 	admin   *http.Server
 	adminLn net.Listener
 	adminU  string
-	file    string // announcement file; "" when none
 	order   []*state
+
+	// annMu orders the announcement's writes, so that the last one holds
+	// every broker's latest Info, and none follows its removal.
+	annMu  sync.Mutex
+	dir    string // where the announcement goes; "" when none
+	file   string // announcement file; "" when none (yet)
+	closed bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -115,13 +121,27 @@ func Start(o Options) (*Server, error) {
 	}
 	s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.admin.Serve(ln) }()
-	if o.Dir != "" {
-		if s.file, err = writeAnnouncement(o.Dir, s.announcement()); err != nil {
-			_ = s.shutdown()
-			return nil, err
-		}
+	s.dir = o.Dir
+	if err := s.reannounce(); err != nil {
+		_ = s.shutdown()
+		return nil, err
 	}
 	return s, nil
+}
+
+// reannounce writes the announcement file, with Options.Dir, unless the
+// server is closed.
+func (s *Server) reannounce() error {
+	s.annMu.Lock()
+	defer s.annMu.Unlock()
+	if s.dir == "" || s.closed {
+		return nil
+	}
+	file, err := writeAnnouncement(s.dir, s.announcement())
+	if err == nil {
+		s.file = file
+	}
+	return err
 }
 
 // Brokers returns what the announcement says of each running emulator, in
@@ -151,11 +171,14 @@ func (s *Server) shutdown() error {
 	var errs []error
 	// The announcement goes first: a close that waits for a slow request
 	// (a delay fault) must not leave other commands pointed at it.
+	s.annMu.Lock()
+	s.closed = true
 	if s.file != "" {
 		if err := os.Remove(s.file); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("emulate: removing the announcement: %w", err))
 		}
 	}
+	s.annMu.Unlock()
 	if s.admin != nil {
 		errs = append(errs, s.admin.Close())
 	} else if s.adminLn != nil {

@@ -2,7 +2,10 @@ package emulate
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -87,16 +90,16 @@ func TestStartAnnouncesEveryBroker(t *testing.T) {
 	assert.True(t, strings.HasPrefix(got[3].APIURL, "tls://127.0.0.1:"), got[3].APIURL)
 	require.NotNil(t, got[3].Protobuf)
 
-	// The announcement file: 0600, and read back as each broker's Config.
+	// The announcement file: 0600, and read back as each broker's Info.
 	path := filepath.Join(dir, AnnouncementFile)
 	st, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
-	cfgs, err := ReadAnnouncement(dir)
+	infos, err := ReadAnnouncement(dir)
 	require.NoError(t, err)
-	require.Len(t, cfgs, 4)
+	require.Len(t, infos, 4)
 	for _, b := range got {
-		assert.Equal(t, b.Config(), cfgs[b.Broker], b.Broker)
+		assert.Equal(t, b, infos[b.Broker], b.Broker)
 	}
 
 	require.NoError(t, s.Close())
@@ -515,4 +518,63 @@ func TestSpotwareAdmin(t *testing.T) {
 		require.NoError(t, err, a)
 		c.Close()
 	}
+}
+
+// tlsWith makes a TLS handshake with addr trusting only certPEM, and
+// returns its error.
+func tlsWith(t *testing.T, addr, certPEM string) error {
+	t.Helper()
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM([]byte(certPEM)), "not a PEM certificate: %q", certPEM)
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second},
+		Config: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	c, err := d.DialContext(context.Background(), "tcp", addr)
+	if err == nil {
+		_ = c.Close()
+	}
+	return err
+}
+
+// cTrader's Protobuf hosts have a self-signed certificate made at each
+// start: the announcement, the admin API and the announcement file carry
+// it, a reset (which makes a new one) rewrites all three, and a client
+// that trusts only the announced certificate completes its handshake with
+// both hosts, before and after the reset.
+func TestSpotwareAnnouncesItsCertificate(t *testing.T) {
+	dir := t.TempDir()
+	s := start(t, Options{Brokers: []string{"spotware"}, Dir: dir})
+	b := info(t, s, "spotware")
+	require.NotNil(t, b.Protobuf)
+	block, rest := pem.Decode([]byte(b.Protobuf.CertPEM))
+	require.NotNil(t, block, "no PEM in %q", b.Protobuf.CertPEM)
+	assert.Equal(t, "CERTIFICATE", block.Type, "public: a certificate, never a key")
+	assert.Empty(t, strings.TrimSpace(string(rest)))
+	_, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	for _, a := range []string{b.Protobuf.Demo, b.Protobuf.Live} {
+		require.NoError(t, tlsWith(t, a, b.Protobuf.CertPEM), a)
+	}
+	announced := func() Info {
+		infos, err := ReadAnnouncement(dir)
+		require.NoError(t, err)
+		return infos["spotware"]
+	}
+	assert.Equal(t, b, announced())
+	status, got := admin(t, "GET", b.AdminURL, "")
+	require.Equal(t, 200, status)
+	assert.Equal(t, b.Protobuf.CertPEM, got["protobuf"].(map[string]any)["cert_pem"])
+
+	status, out := admin(t, "POST", b.AdminURL+"/reset", "")
+	require.Equal(t, 200, status, "%v", out)
+	a := info(t, s, "spotware")
+	assert.NotEqual(t, b.Protobuf.CertPEM, a.Protobuf.CertPEM, "a reset makes a new certificate")
+	assert.Equal(t, b.Protobuf.Demo, a.Protobuf.Demo)
+	assert.Equal(t, b.Protobuf.Live, a.Protobuf.Live)
+	for _, addr := range []string{a.Protobuf.Demo, a.Protobuf.Live} {
+		require.NoError(t, tlsWith(t, addr, a.Protobuf.CertPEM), addr)
+		assert.Error(t, tlsWith(t, addr, b.Protobuf.CertPEM), "the old certificate still opens %s", addr)
+	}
+	assert.Equal(t, a, announced(), "the announcement file after the reset")
+	_, got = admin(t, "GET", b.AdminURL, "")
+	assert.Equal(t, a.Protobuf.CertPEM, got["protobuf"].(map[string]any)["cert_pem"])
 }

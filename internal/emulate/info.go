@@ -56,10 +56,15 @@ type User struct {
 	Password string `json:"password"`
 }
 
-// Protobuf are the host:port addresses of cTrader's Protobuf hosts.
+// Protobuf are the host:port addresses of cTrader's Protobuf hosts and
+// the certificate both present.
 type Protobuf struct {
 	Demo string `json:"demo"`
 	Live string `json:"live"`
+	// CertPEM is the hosts' self-signed certificate, PEM-encoded (public:
+	// no key). It is made at each start and each reset, which rewrites
+	// the announcement; a client trusts it, and only it, for these hosts.
+	CertPEM string `json:"cert_pem"`
 }
 
 // describe builds a running emulator's Info, reading the endpoints from

@@ -103,6 +103,7 @@ func (s *Server) apiMux() http.Handler {
 			}),
 			v3NotAllowed)
 		s.tradingRoutes(mux, prefix, env, v3NotAllowed)
+		s.streamRoutes(mux, prefix, env)
 
 		route(http.MethodGet, prefix+pathV2Accounts, func(w http.ResponseWriter, r *http.Request) {
 			if g, ok := s.v2Allowed(w, r, "Accounts", false); ok {
@@ -136,7 +137,7 @@ func (s *Server) apiMux() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		v3Error(w, http.StatusNotFound, "NotFound", "not found "+strings.ToLower(strings.TrimPrefix(r.URL.Path, "/v3")))
 	})
-	return foldV2Case(mux)
+	return s.notifyWrites(foldV2Case(mux))
 }
 
 // foldV2Case lower-cases the fixed segments of a WebAPI v2 path (v2,
@@ -163,6 +164,9 @@ func foldV2Case(next http.Handler) http.Handler {
 		low(i + 1)
 		switch seg[i+1] {
 		case "users":
+			low(i + 3)
+		case "stream":
+			low(i + 2)
 			low(i + 3)
 		case "data":
 			low(i + 2)

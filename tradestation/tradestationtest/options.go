@@ -25,11 +25,14 @@ type options struct {
 	addr          string // WithAddr
 	// v2Redirect is the status of WebAPI v2's authorization redirects.
 	v2Redirect int
+	// heartbeat is the v3 streams' keep-alive period.
+	heartbeat time.Duration
 }
 
 func defaultOptions() options {
 	return options{now: time.Now, rotation: 30 * time.Minute, absolute: defaultAbsolute,
-		pkce: oauthsim.PKCEOptional, rateLimits: DefaultRateLimits(), v2Redirect: http.StatusMovedPermanently}
+		pkce: oauthsim.PKCEOptional, rateLimits: DefaultRateLimits(), v2Redirect: http.StatusMovedPermanently,
+		heartbeat: defaultHeartbeat}
 }
 
 // WithClock makes the emulator read time from now (a Clock's Now), so that

@@ -113,6 +113,7 @@ func (s *Server) SetQuote(symbol string, last decimal.Decimal) error {
 	}
 	t.last[key] = last
 	s.work()
+	s.hub.notify()
 	return nil
 }
 

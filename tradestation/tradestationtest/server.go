@@ -83,6 +83,7 @@ type Server struct {
 	limits *limiter
 	api    http.Handler
 	trade  trading      // orders, their positions and moved quotes
+	hub    streamHub    // the open streams
 	traces atomic.Int64 // numbers v2 TraceIds and AOP applications
 }
 
