@@ -15,6 +15,7 @@ import (
 	"github.com/brokerkit/brokerkit/internal/rest"
 	"github.com/brokerkit/brokerkit/just2trade"
 	"github.com/brokerkit/brokerkit/just2trade/just2tradetest"
+	"github.com/brokerkit/brokerkit/stream"
 )
 
 // The Just2Trade package and its emulator, name by name and signature by
@@ -116,3 +117,16 @@ func TestJust2TradeEnvironmentAndHost(t *testing.T) {
 	_, err = just2trade.NewClient(http.DefaultClient).Accounts.List(context.Background())
 	assert.ErrorIs(t, err, just2trade.ErrInvalidInput)
 }
+
+// Just2Trade's streams: one service, one option, every stream a
+// *stream.Stream.
+var (
+	_ func(stream.Options) just2trade.Option                                           = just2trade.WithStreams
+	_ func(*just2trade.Client) *just2trade.StreamsService                              = func(c *just2trade.Client) *just2trade.StreamsService { return c.Streams }
+	_ func(context.Context, ...string) (*stream.Stream[just2trade.QuoteEvent], error)  = (*just2trade.StreamsService)(nil).Quotes
+	_ func(context.Context, string) (*stream.Stream[just2trade.OrderEvent], error)     = (*just2trade.StreamsService)(nil).Orders
+	_ func(context.Context, string) (*stream.Stream[just2trade.PositionsEvent], error) = (*just2trade.StreamsService)(nil).Positions
+	_ func(context.Context, string) (*stream.Stream[just2trade.BalanceEvent], error)   = (*just2trade.StreamsService)(nil).Balances
+	_ func(context.Context, string) (*stream.Stream[just2trade.TradeEvent], error)     = (*just2trade.StreamsService)(nil).Trades
+	_ func(*just2tradetest.Server, string, int) int                                    = (*just2tradetest.Server).BurstQuotes
+)
