@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"sync/atomic"
 
 	"github.com/brokerkit/brokerkit/auth"
@@ -21,8 +20,6 @@ type Client struct {
 	// hc sends the requests; the feeds' upgrade requests go through a copy
 	// without timeout (ws), made once.
 	hc      *http.Client
-	ws      *http.Client
-	wsOnce  sync.Once
 	streams stream.Options
 	// profileAt is the profilePath that last served the profile.
 	profileAt atomic.Uint32

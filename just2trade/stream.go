@@ -267,20 +267,6 @@ func (c *Client) feedURL(feed string) (string, error) {
 	return u.String(), nil
 }
 
-// wsClient is the HTTP client of upgrade requests: the client's own (its
-// auth transport puts the token on the upgrade and refreshes a refused
-// one), redirects kept to the API origin, and no client timeout, which
-// would cut the stream.
-func (c *Client) wsClient() *http.Client {
-	c.wsOnce.Do(func() {
-		base, _ := url.Parse(c.rest.BaseURL())
-		hc := rest.SameOriginClient(c.hc, base)
-		hc.Timeout = 0
-		c.ws = hc
-	})
-	return c.ws
-}
-
 // runFeed runs one connection of a feed: it dials, sends sub, pings every
 // keepAlive, and reads. Everything happens in the calling goroutine (the
 // stream's), as stream.Conn requires, and with no hand-over per message:
@@ -299,7 +285,7 @@ func (c *Client) runFeed(ctx context.Context, feed string, sub []byte, every tim
 	var subscribed time.Time
 	graced := false
 	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{
-		HTTPClient: c.wsClient(),
+		HTTPClient: c.rest.StreamClient(), // the auth transport puts the token on the upgrade
 		OnPongReceived: func(context.Context, []byte) {
 			beat()
 			if !graced && !subscribed.IsZero() && time.Since(subscribed) >= readyGrace {

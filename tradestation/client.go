@@ -208,7 +208,7 @@ func newClient(httpClient *http.Client, o clientOptions) *Client {
 		c.err = fmt.Errorf("tradestation: %w", err)
 		return c
 	}
-	c.streamHTTP = streamClient(httpClient, host)
+	c.streamHTTP = c.v3.StreamClient()
 	return c
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -462,17 +461,4 @@ func (c *Client) streamError(api *rest.Client, resp *http.Response, ctl *control
 		body, _ = json.Marshal(map[string]string{"Error": ctl.Error, "Message": ctl.Message})
 	}
 	return api.NewError(&rest.Response{Response: resp}, status, body)
-}
-
-// streamClient is hc for streams: no Timeout, which would cut a stream
-// however healthy (stall detection bounds it instead), and redirects kept
-// to the API's origin like the REST calls'.
-func streamClient(hc *http.Client, host string) *http.Client {
-	u, err := url.Parse(host)
-	if err != nil {
-		return nil
-	}
-	c := rest.SameOriginClient(hc, u)
-	c.Timeout = 0
-	return c
 }

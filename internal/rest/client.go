@@ -215,6 +215,16 @@ func SameOriginClient(hc *http.Client, base *url.URL) *http.Client {
 	return c
 }
 
+// StreamClient returns the HTTP client for answers that last (a chunked
+// stream, a WebSocket upgrade): the client's own, with its credentials
+// kept to the base URL's origin, but with no Timeout, which would cut a
+// healthy stream; the stream's stall detection bounds it instead.
+func (c *Client) StreamClient() *http.Client {
+	cp := *c.hc
+	cp.Timeout = 0
+	return &cp
+}
+
 // BaseURL returns the base URL requests are joined to, ending in "/".
 func (c *Client) BaseURL() string { return c.base }
 

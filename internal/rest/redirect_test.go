@@ -3,7 +3,9 @@ package rest_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,4 +88,25 @@ func TestClientKeepsCallersRedirectRefusal(t *testing.T) {
 	require.NotNil(t, resp)
 	assert.Equal(t, http.StatusFound, resp.StatusCode)
 	assert.Len(t, pair.OriginHeaders(), 1)
+}
+
+// TestStreamClientKeepsOriginDropsTimeout: a stream's client is the
+// client's own without the Timeout that would cut a long answer, and it
+// still refuses a redirect to another origin.
+func TestStreamClientKeepsOriginDropsTimeout(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/elsewhere", http.StatusFound)
+	}))
+	defer srv.Close()
+	c, err := rest.New(srv.URL, &http.Client{Timeout: time.Second})
+	require.NoError(t, err)
+	hc := c.StreamClient()
+	assert.Zero(t, hc.Timeout)
+	resp, err := hc.Get(srv.URL + "/stream")
+	if resp != nil {
+		resp.Body.Close()
+	}
+	require.ErrorIs(t, err, auth.ErrCrossOriginRedirect)
 }
