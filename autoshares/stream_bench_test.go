@@ -48,7 +48,7 @@ func BenchmarkQuoteStreamLoopback(b *testing.B) {
 	srv, st := benchStream(b, stream.Options{Policy: stream.Block, Buffer: 4096})
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()
-	if srv.Burst("AAPL", b.N) != 1 {
+	if srv.BurstQuotes("AAPL", b.N) != 1 {
 		b.Fatal("no socket to burst on")
 	}
 	for range b.N {

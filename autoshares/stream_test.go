@@ -368,7 +368,7 @@ func TestStreamQuotesDropOldest(t *testing.T) {
 	st, err := c.Streams.Quotes(context.Background(), "AAPL")
 	require.NoError(t, err)
 	defer st.Close()
-	require.Equal(t, 1, srv.Burst("AAPL", 500))
+	require.Equal(t, 1, srv.BurstQuotes("AAPL", 500))
 	// Events counts what was put on C, the dropped included: the snapshot
 	// and the 500.
 	require.Eventually(t, func() bool { return st.Stats().Events == 501 }, 10*time.Second, 5*time.Millisecond)

@@ -67,7 +67,7 @@ type quoteSocket struct {
 	wake    chan struct{}
 }
 
-// burst is a Burst request: n quote frames of one security.
+// burst is a BurstQuotes request: n quote frames of one security.
 type burst struct {
 	id int64
 	n  int
@@ -201,11 +201,11 @@ func (s *Server) ExpireStreamerSessions() int {
 	return s.expireSessions(func(*streamSession) bool { return true })
 }
 
-// Burst sends n changes of symbol's quote to every socket subscribed to
+// BurstQuotes sends n changes of symbol's quote to every socket subscribed to
 // it, as fast as the sockets take them (each frame a new Volume, so none
 // repeats another): the load of a busy market, for benchmarks. It
 // reports how many sockets it queued the burst on.
-func (s *Server) Burst(symbol string, n int) int {
+func (s *Server) BurstQuotes(symbol string, n int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.st.quotes[symbol]

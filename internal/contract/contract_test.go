@@ -44,6 +44,19 @@ var (
 	_ emulator = (*spotwaretest.Server)(nil)
 )
 
+// quoteStreamer is what every REST broker's emulator adds for its quote
+// streams: a burst of changes as fast as the sockets take them (stream
+// faults are the shared Faults' CutStreams and StallStreams).
+type quoteStreamer interface {
+	BurstQuotes(symbol string, n int) int
+}
+
+var (
+	_ quoteStreamer = (*tradestationtest.Server)(nil)
+	_ quoteStreamer = (*just2tradetest.Server)(nil)
+	_ quoteStreamer = (*autosharestest.Server)(nil)
+)
+
 // provider is what every broker's *Provider is: an auth.Provider (from
 // the embedded auth.Standard) that says its environment.
 type provider interface {
