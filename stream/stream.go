@@ -397,7 +397,7 @@ func (s *Stream[T]) watch(c *Conn[T], cancel context.CancelCauseFunc) (stop func
 	go func() {
 		t := time.NewTicker(tick)
 		defer t.Stop()
-		frames, events := c.frames.Load(), c.eventsSeen.Load()
+		frames, events := c.framesSeen(), c.eventsSeen()
 		lastFrame, lastEvent := time.Now(), time.Now()
 		for {
 			select {
@@ -408,10 +408,10 @@ func (s *Stream[T]) watch(c *Conn[T], cancel context.CancelCauseFunc) (stop func
 					lastFrame, lastEvent = now, now // the reader holds us up, not the broker
 					continue
 				}
-				if f := c.frames.Load(); f != frames {
+				if f := c.framesSeen(); f != frames {
 					frames, lastFrame = f, now
 				}
-				if e := c.eventsSeen.Load(); e != events || !c.isReadyAtomic.Load() {
+				if e := c.eventsSeen(); e != events || !c.isReadyAtomic.Load() {
 					events, lastEvent = e, now // quiet counts from Ready on
 				}
 				switch {
@@ -437,8 +437,6 @@ type Conn[T any] struct {
 
 	isReady       bool
 	isReadyAtomic atomic.Bool
-	frames        atomic.Uint64 // every frame: events, duplicates, heartbeats
-	eventsSeen    atomic.Uint64 // events and duplicates
 	busy          atomic.Bool   // blocked on a slow reader
 }
 
@@ -450,7 +448,6 @@ func (c *Conn[T]) Ready() {
 	}
 	c.isReady = true
 	c.isReadyAtomic.Store(true)
-	c.frames.Add(1)
 	if c.ready != nil {
 		select {
 		case c.ready <- nil:
@@ -461,15 +458,18 @@ func (c *Conn[T]) Ready() {
 
 // Heartbeat records a keep-alive frame.
 func (c *Conn[T]) Heartbeat() {
-	c.frames.Add(1)
 	c.s.heartbeats.Add(1)
 }
+
+// eventsSeen and framesSeen read the stream's counters for the watchdog:
+// connections run one after another, so a change in them is this
+// connection's doing, and the hot path bumps one counter per event.
+func (c *Conn[T]) eventsSeen() uint64 { return c.s.events.Load() + c.s.duplicates.Load() }
+func (c *Conn[T]) framesSeen() uint64 { return c.eventsSeen() + c.s.heartbeats.Load() }
 
 // Send delivers ev. It returns false when the stream is ending: Connect
 // should then return at once.
 func (c *Conn[T]) Send(ev T) bool {
-	c.frames.Add(1)
-	c.eventsSeen.Add(1)
 	s := c.s
 	select {
 	case s.ch <- ev:
@@ -515,8 +515,6 @@ func (c *Conn[T]) Update(key string, raw []byte, ev T) bool {
 		s.seen = make(map[string]uint64)
 	}
 	if prev, ok := s.seen[key]; ok && prev == d {
-		c.frames.Add(1)
-		c.eventsSeen.Add(1)
 		s.duplicates.Add(1)
 		return c.live()
 	}
