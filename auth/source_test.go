@@ -540,3 +540,37 @@ func TestSourceRefreshTokenOnlySeed(t *testing.T) {
 	assert.NotEqual(t, login.AccessToken, got.AccessToken)
 	assert.EqualValues(t, 1, s.tokenCalls.Load())
 }
+
+// TestSourceSlidesOnUpgrade: a WebSocket upgrade the server accepts (101
+// Switching Protocols) uses the token as a 2xx answer does, so a sliding
+// expiry moves forward for a stream too.
+func TestSourceSlidesOnUpgrade(t *testing.T) {
+	s := newSim(t, func(c *oauthsim.Config) {
+		c.Refresh.Mode = oauthsim.RefreshNone
+		c.Sliding = true
+	}, auth.Capabilities{SlidingExpiry: true})
+	s.apiHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		_ = rw.Flush()
+	})
+	src, tok := s.source(auth.NewMemoryStore())
+	hc := &http.Client{Transport: &auth.Transport{Source: src, Base: s.srv.Client().Transport}}
+	s.clock.Advance(15 * time.Minute)
+	req, err := http.NewRequest(http.MethodGet, s.apiURL(), nil)
+	require.NoError(t, err)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	cur, err := src.TokenContext(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, tok.AccessToken, cur.AccessToken)
+	assert.Equal(t, s.clock.Now().Add(simAccessTTL), cur.Expiry, "the upgrade did not slide the expiry")
+}

@@ -42,8 +42,8 @@ import (
 //
 // Like every RoundTripper it returns 4xx and 5xx answers as responses, not
 // errors; checkResponse turns them into the typed errors of this package.
-// After a 2xx answer it lets a *Source slide the expiry
-// of providers that prolong tokens on use.
+// After a 2xx answer, or an accepted WebSocket upgrade, it lets a *Source
+// slide the expiry of providers that prolong tokens on use.
 type Transport struct {
 	// Source supplies the tokens. Required. A *Source also gives the
 	// Transport its refresh-and-retry, invalidation, sliding expiry and its
@@ -136,7 +136,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 || resp.StatusCode == http.StatusSwitchingProtocols {
+		// An accepted WebSocket upgrade used the token as well.
 		// Persisting a slid expiry is best effort: the answer arrived, and
 		// the next touch tries again.
 		if src, ok := t.Source.(*Source); ok {
