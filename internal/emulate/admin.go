@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/brokerkit/brokerkit/internal/oauthsim"
 	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/internal/redact"
@@ -22,6 +24,9 @@ const (
 	maxAdminBody = 64 << 10
 	maxDelay     = 10 * time.Minute
 	maxAdvance   = 10 * 366 * 24 * time.Hour
+	// maxBurst caps streams/burst: Just2Trade's emulator builds a burst's
+	// frames before it sends them.
+	maxBurst = 100_000
 )
 
 // adminError is an admin API failure: its status and a sentence.
@@ -60,6 +65,8 @@ func allowed(path string) string {
 	switch {
 	case strings.HasSuffix(path, "/faults"):
 		return "GET, POST, DELETE"
+	case strings.HasSuffix(path, "/streams"):
+		return "GET, POST"
 	case strings.Count(strings.Trim(path, "/"), "/") == 0:
 		return "GET"
 	}
@@ -92,10 +99,14 @@ func (s *Server) serveAdmin(r *http.Request) (any, error) {
 		if method == http.MethodDelete || method == http.MethodGet {
 			want = method
 		}
-	case "clock/advance", "invalidate", "reset", "auto-approve":
+	case "streams":
+		if method == http.MethodGet {
+			want = method
+		}
+	case "clock/advance", "invalidate", "reset", "auto-approve", "quote", "streams/burst":
 	default:
-		return nil, errorf(http.StatusNotFound, "no admin call %q: the calls are clock/advance, invalidate, faults, reset, auto-approve",
-			redact.Text(call))
+		return nil, errorf(http.StatusNotFound, "no admin call %q: the calls are clock/advance, invalidate, faults, reset, "+
+			"auto-approve, quote, streams, streams/burst", redact.Text(call))
 	}
 	if method != want {
 		return nil, errorf(http.StatusMethodNotAllowed, "%s %s: use %s", method, call, want)
@@ -142,6 +153,16 @@ func (s *Server) serveAdmin(r *http.Request) (any, error) {
 			return map[string]any{"broker": st.b.name, "pending": 0}, nil
 		}
 		return st.addFault(body)
+	case "quote":
+		return st.quote(body)
+	case "streams":
+		if method == http.MethodGet {
+			f := st.run.srv.Faults()
+			return map[string]any{"broker": st.b.name, "open": f.OpenStreams(), "stalled": f.StreamsStalled()}, nil
+		}
+		return st.streams(body)
+	case "streams/burst":
+		return st.burst(body)
 	default: // auto-approve
 		return st.autoApprove(body)
 	}
@@ -346,13 +367,103 @@ func (st *state) autoApprove(body []byte) (any, error) {
 	return map[string]any{"broker": st.b.name, "auto_approve": *req.User}, nil
 }
 
+// symbolPrice is a symbol and its new last price, a decimal string.
+type symbolPrice struct {
+	Symbol *string `json:"symbol"`
+	Last   *string `json:"last"`
+}
+
+func (st *state) quote(body []byte) (any, error) {
+	if st.run.setQuote == nil {
+		return nil, errorf(http.StatusNotImplemented, "%s's prices move by themselves: its emulator takes no quote", st.b.name)
+	}
+	var req symbolPrice
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.Symbol == nil || *req.Symbol == "" || req.Last == nil {
+		return nil, errorf(http.StatusBadRequest, `give the symbol and its last price as a decimal string: {"symbol":"MSFT","last":"412.50"}`)
+	}
+	last, err := decimal.NewFromString(*req.Last)
+	if err != nil || len(*req.Last) > 40 {
+		return nil, errorf(http.StatusBadRequest, "last %q is not a decimal price such as \"412.50\"", redact.Text(*req.Last))
+	}
+	if !last.IsPositive() {
+		return nil, errorf(http.StatusBadRequest, "last %s is not a positive price", last)
+	}
+	symbol := strings.ToUpper(*req.Symbol)
+	if err := st.run.setQuote(symbol, last); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%s refused the quote: %s", st.b.name, redact.Text(err.Error()))
+	}
+	return map[string]any{"broker": st.b.name, "symbol": symbol, "last": last.String()}, nil
+}
+
+func (st *state) streams(body []byte) (any, error) {
+	var req struct {
+		Cut   bool  `json:"cut"`
+		Stall *bool `json:"stall"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.Cut == (req.Stall != nil) {
+		return nil, errorf(http.StatusBadRequest, `give one of {"cut":true} (end every open stream) or {"stall":true|false}`)
+	}
+	f := st.run.srv.Faults()
+	if req.Cut {
+		return map[string]any{"broker": st.b.name, "cut": f.CutStreams()}, nil
+	}
+	f.StallStreams(*req.Stall)
+	return map[string]any{"broker": st.b.name, "stalled": f.StreamsStalled()}, nil
+}
+
+func (st *state) burst(body []byte) (any, error) {
+	if st.run.burst == nil {
+		return nil, errorf(http.StatusNotImplemented, "%s's emulator sends no quote bursts: its prices move by themselves", st.b.name)
+	}
+	var req struct {
+		Symbol string `json:"symbol"`
+		N      int    `json:"n"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.Symbol == "":
+		return nil, errorf(http.StatusBadRequest, `give the symbol and how many changes: {"symbol":"MSFT","n":1000}`)
+	case req.N < 1 || req.N > maxBurst:
+		return nil, errorf(http.StatusBadRequest, "n is how many quote changes to send, 1 to %d", maxBurst)
+	}
+	symbol := strings.ToUpper(req.Symbol)
+	return map[string]any{"broker": st.b.name, "symbol": symbol, "n": req.N, "streams": st.run.burst(symbol, req.N)}, nil
+}
+
+// closeCutting closes an emulator, cutting its open streams until it is
+// closed: an HTTP emulator's Close waits for every request in flight,
+// and a stream (stalled or not) lasts until its client hangs up.
+func closeCutting(srv emulator) {
+	done := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(done)
+	}()
+	for {
+		srv.Faults().CutStreams()
+		select {
+		case <-done:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // reset replaces the emulator with a fresh one on the same addresses:
 // seeded data, no tokens, no faults, no auto-approval, the wall clock;
 // its Info follows (cTrader's certificate is new). Call it with st.mu
 // held, and Server.reannounce after.
 func (st *state) reset() (any, error) {
 	if st.run != nil {
-		st.run.srv.Close()
+		closeCutting(st.run.srv)
 		st.run = nil
 	}
 	st.offset.Store(0)

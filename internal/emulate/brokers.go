@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/brokerkit/brokerkit/autoshares"
 	"github.com/brokerkit/brokerkit/autoshares/autosharestest"
@@ -43,7 +46,42 @@ type running struct {
 	proto *Protobuf
 	// knows reports whether a login is a user of this emulator.
 	knows func(login string) bool
+	// setQuote moves a symbol's last price (bid and ask one cent either
+	// side where the broker has them); it fails for a symbol the
+	// emulator does not know or a price that is not positive. nil: the
+	// broker's prices move by themselves (cTrader).
+	setQuote func(symbol string, last decimal.Decimal) error
+	// burst sends n quote changes of symbol to the open streams that
+	// carry it and reports how many were told; nil: not offered.
+	burst func(symbol string, n int) int
 }
+
+// errUnknownSymbol is a symbol an emulator has no quote for.
+var errUnknownSymbol = errors.New("unknown symbol")
+
+// spreadQuote moves a quote whose bid and ask are one cent either side of
+// last, for the emulators that take all three, refusing a symbol not in
+// known (their SetQuote would add it) and a price that is not positive.
+func spreadQuote(known []string, set func(symbol string, bid, ask, last decimal.Decimal)) func(string, decimal.Decimal) error {
+	return func(symbol string, last decimal.Decimal) error {
+		if !slices.Contains(known, symbol) {
+			return fmt.Errorf("%w %q", errUnknownSymbol, symbol)
+		}
+		if !last.IsPositive() {
+			return fmt.Errorf("price %s is not positive", last)
+		}
+		cent := decimal.New(1, -2)
+		set(symbol, last.Sub(cent), last.Add(cent), last)
+		return nil
+	}
+}
+
+// The symbols Just2Trade's and AutoShares' emulators are seeded with
+// (TestAdminQuoteSymbolsAreSeeded holds these lists to the emulators).
+var (
+	just2tradeSymbols = []string{"AAPL", "MSFT", "GOOG", "BRK B", "TSLA", "BA", "BAC"}
+	autosharesSymbols = []string{"AAPL", "MSFT", "TSLA"}
+)
 
 // broker is one emulator brokerkit emulate can run.
 type broker struct {
@@ -98,7 +136,8 @@ func startTradeStation(addrs []string, now func() time.Time, redirect string) (*
 	}
 	c := srv.Config()
 	return &running{srv: srv, api: c.BaseURL, addrs: []string{hostOf(srv.URL())},
-		knows: func(l string) bool { return l == tradestationtest.User },
+		knows:    func(l string) bool { return l == tradestationtest.User },
+		setQuote: srv.SetQuote, burst: srv.BurstQuotes,
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: redirect,
 			Environment: c.Environment, BaseURL: c.BaseURL,
 			// The seeded key may trade: order calls need the Trade scope,
@@ -116,7 +155,8 @@ func startJust2Trade(addrs []string, now func() time.Time, redirect string) (*ru
 	}
 	c := srv.Config()
 	return &running{srv: srv, api: c.BaseURL, addrs: []string{hostOf(srv.URL())},
-		knows: func(l string) bool { return l == just2tradetest.User },
+		knows:    func(l string) bool { return l == just2tradetest.User },
+		setQuote: spreadQuote(just2tradeSymbols, srv.SetQuote), burst: srv.BurstQuotes,
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: redirect,
 			Environment: c.Environment, Scopes: c.Scopes, BaseURL: c.BaseURL}}, nil
 }
@@ -133,7 +173,8 @@ func startAutoShares(addrs []string, now func() time.Time, redirect string) (*ru
 		scopes = slices.Compact(append(autoshares.DefaultScopes(), autoshares.ScopeOfflineAccess))
 	}
 	return &running{srv: srv, api: c.BaseURL, addrs: []string{hostOf(srv.URL())},
-		knows: func(l string) bool { return srv.UserID(l) != 0 },
+		knows:    func(l string) bool { return srv.UserID(l) != 0 },
+		setQuote: spreadQuote(autosharesSymbols, srv.SetQuote), burst: srv.BurstQuotes,
 		cfg: providers.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: redirect,
 			Environment: c.Environment, Scopes: scopes, BaseURL: c.BaseURL, APIKey: c.APIKey,
 			// With BaseURL set the tenant is the emulator itself; the
