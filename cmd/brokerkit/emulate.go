@@ -81,10 +81,23 @@ admin_url = http://127.0.0.1:9400/<broker>:
           spotware's faults reach its HTTP (OAuth) side only.
   GET    /<broker>/faults       {"pending": n}: fault rules with uses left
   DELETE /<broker>/faults       clear the faults
-  POST   /<broker>/reset        fresh emulator state on the same addresses
-                                (spotware: a new certificate, announced)
+  POST   /<broker>/reset        fresh emulator state on the same addresses:
+                                open streams end, no stall (spotware: a new
+                                certificate, announced)
   POST   /<broker>/auto-approve {"user":"trader"}  logins approve at once as
                                 the user, no consent page ({"user":""}: off)
+  POST   /<broker>/quote        {"symbol":"MSFT","last":"412.50"}  move a
+                                price (a decimal string; bid and ask follow);
+                                REST quotes and streams then carry it.
+                                spotware: 501, its prices move by themselves
+  POST   /<broker>/streams      {"cut":true}  end every open stream (clients
+                                reconnect); answers {"cut": n}
+                                {"stall":true|false}  streams stay open but
+                                send no data (keep-alives go on) / resume
+  GET    /<broker>/streams      {"open": n, "stalled": bool}
+  POST   /<broker>/streams/burst {"symbol":"MSFT","n":1000}  n quote changes
+                                (1-100000) to the open streams carrying the
+                                symbol, back to back; spotware: 501
 Durations are "90s", "1h", ... or numbers of seconds.
 
 Example:

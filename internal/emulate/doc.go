@@ -65,12 +65,34 @@
 //	DELETE /<broker>/faults       clear the faults
 //	POST   /<broker>/reset        a fresh emulator on the same addresses:
 //	                              seeded data, no tokens, no faults, no
-//	                              auto-approval, the wall clock (cTrader:
+//	                              auto-approval, no open or stalled
+//	                              streams, the wall clock (cTrader:
 //	                              a new certificate, which the Info and
 //	                              the announcement file then carry)
 //	POST   /<broker>/auto-approve {"user":"trader"}: logins approve at
 //	                              once as the user, with no consent page;
 //	                              {"user":""} brings the page back
+//	POST   /<broker>/quote        {"symbol":"MSFT","last":"412.50"}: move
+//	                              a symbol's price (a decimal string, not a
+//	                              number; bid and ask one cent either side
+//	                              where the broker has them): the broker's
+//	                              REST quotes and streams then carry it. An
+//	                              unknown symbol or a price that is not
+//	                              positive is a 400; cTrader's prices move
+//	                              by themselves: 501
+//	POST   /<broker>/streams      {"cut":true}: end every open stream, as a
+//	                              dropped connection would (clients
+//	                              reconnect), answering {"cut": n};
+//	                              {"stall":true}: streams stay open and send
+//	                              keep-alives but no data, until
+//	                              {"stall":false}. cTrader's streams are its
+//	                              Protobuf connections
+//	GET    /<broker>/streams      {"open": n, "stalled": bool}
+//	POST   /<broker>/streams/burst {"symbol":"MSFT","n":1000}: n quote
+//	                              changes (1 to 100000) sent back to back to
+//	                              the open streams carrying the symbol,
+//	                              answering how many {"streams"} got them;
+//	                              the emulator's quote stays; cTrader: 501
 //
 // Durations are Go durations ("90s", "1h") or numbers of seconds.
 package emulate
