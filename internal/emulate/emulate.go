@@ -187,7 +187,7 @@ func (s *Server) shutdown() error {
 	for _, st := range s.order {
 		st.mu.Lock()
 		if st.run != nil {
-			st.run.srv.Close()
+			closeCutting(st.run.srv)
 			st.run = nil
 		}
 		st.mu.Unlock()

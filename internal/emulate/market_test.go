@@ -298,3 +298,19 @@ func TestAdminStreamsBurst(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseEndsOpenStreams: Close does not wait for the clients of open
+// streams to hang up (an HTTP emulator's own Close would).
+func TestCloseEndsOpenStreams(t *testing.T) {
+	s := start(t, Options{Brokers: []string{"tradestation"}})
+	qs := openQuotes(t, marketView(t, s, "tradestation"), "MSFT")
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hangs while a stream is open")
+	}
+	_ = qs.Close()
+}
