@@ -3,6 +3,7 @@ package spotware
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -86,6 +87,10 @@ type Provider struct {
 	env      auth.Environment
 	clientID string
 	secret   auth.Secret // for the Protobuf application auth
+	// elsewhere is true when BaseURL moved the authorization server off
+	// cTrader's own hosts (to an emulator, say): its tokens must not be
+	// sent to cTrader's Protobuf hosts.
+	elsewhere bool
 }
 
 // New validates cfg and returns the provider. An empty or unknown
@@ -134,7 +139,8 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spotware: %w", err)
 	}
-	return &Provider{Standard: std, env: cfg.Environment, clientID: cfg.ClientID, secret: cfg.ClientSecret}, nil
+	return &Provider{Standard: std, env: cfg.Environment, clientID: cfg.ClientID, secret: cfg.ClientSecret,
+		elsewhere: !cTraderHost(base)}, nil
 }
 
 // Environment returns the configured environment, auth.Live or auth.Demo.
@@ -146,9 +152,26 @@ func (p *Provider) Environment() auth.Environment { return p.env }
 // which Dial derives the other host, so the session routes live and demo
 // accounts alike. Set a regional Addr (see the function Addr) or the
 // tuning fields on the result before dialling.
+//
+// A provider whose BaseURL is not cTrader's (an emulator's) gives no Addr:
+// its tokens are not cTrader's, so Dial refuses until Addr names the
+// Protobuf host that goes with that authorization server.
 func (p *Provider) SessionConfig(src auth.TokenSource) SessionConfig {
 	addr, _ := Addr(p.env, "") // p.env was checked by New
+	if p.elsewhere {
+		addr = ""
+	}
 	return SessionConfig{Addr: addr, ClientID: p.clientID, ClientSecret: p.secret, Tokens: src}
+}
+
+// cTraderHost reports whether base is one of cTrader's own hosts.
+func cTraderHost(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "https" {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	return h == "ctrader.com" || strings.HasSuffix(h, ".ctrader.com") || h == "spotware.com" || strings.HasSuffix(h, ".spotware.com")
 }
 
 var _ auth.Provider = (*Provider)(nil)

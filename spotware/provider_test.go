@@ -182,3 +182,24 @@ func TestAddr(t *testing.T) {
 	_, err = spotware.Addr(auth.Live, "mars")
 	require.Error(t, err)
 }
+
+// TestElsewhereProviderDialsNothing: a provider whose authorization server
+// is not cTrader's (an emulator) gives a session configuration with no
+// Protobuf host, so Dial refuses at once instead of sending that server's
+// token to cTrader's real hosts; cTrader's own hosts keep theirs.
+func TestElsewhereProviderDialsNothing(t *testing.T) {
+	emu, err := spotware.New(spotware.Config{ClientID: "id", ClientSecret: "secret", Environment: auth.Demo,
+		BaseURL: "http://127.0.0.1:9404"})
+	require.NoError(t, err)
+	cfg := emu.SessionConfig(staticTokens{&auth.Token{AccessToken: "emulator-token"}})
+	require.Empty(t, cfg.Addr)
+	_, err = spotware.Dial(context.Background(), cfg)
+	require.ErrorIs(t, err, spotware.ErrInvalidInput)
+	require.NotContains(t, err.Error(), "emulator-token")
+
+	for _, base := range []string{"", spotware.OpenAPIHost, "https://connect.spotware.com"} {
+		p, err := spotware.New(spotware.Config{ClientID: "id", ClientSecret: "secret", Environment: auth.Demo, BaseURL: base})
+		require.NoError(t, err)
+		require.Equal(t, spotware.DemoHost+":5035", p.SessionConfig(nil).Addr, base)
+	}
+}

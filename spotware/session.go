@@ -838,7 +838,7 @@ func (s *Session) Do(ctx context.Context, req, res proto.Message) error {
 func (c *SessionConfig) hosts() error {
 	c.Addr = cmp.Or(c.Addr, c.DemoAddr, c.LiveAddr)
 	if c.Addr == "" {
-		return rest.Invalid(Name, "SessionConfig has no Addr (Provider.SessionConfig sets the host of its Environment)")
+		return rest.Invalid(Name, "SessionConfig has no Addr (Provider.SessionConfig sets the host of its Environment, unless its BaseURL is not cTrader's: then set the Protobuf host that goes with it)")
 	}
 	for _, a := range []string{c.Addr, c.LiveAddr, c.DemoAddr} {
 		if _, _, err := net.SplitHostPort(a); a != "" && err != nil {
