@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/brokerkit/brokerkit/internal/emulate"
+	"github.com/brokerkit/brokerkit/cmd/brokerkit/internal/emulate"
 )
 
 // admin posts body to a running emulate's admin API.

@@ -16,7 +16,7 @@ import (
 	"sync"
 
 	"github.com/brokerkit/brokerkit/auth"
-	"github.com/brokerkit/brokerkit/internal/emulate"
+	"github.com/brokerkit/brokerkit/cmd/brokerkit/internal/emulate"
 	"github.com/brokerkit/brokerkit/internal/origin"
 	"github.com/brokerkit/brokerkit/providers"
 )

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/brokerkit/brokerkit/internal/emulate"
+	"github.com/brokerkit/brokerkit/cmd/brokerkit/internal/emulate"
 )
 
 // The issue's end-to-end test, as a user runs it: `brokerkit emulate` in

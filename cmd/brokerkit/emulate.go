@@ -13,7 +13,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/brokerkit/brokerkit/internal/emulate"
+	"github.com/brokerkit/brokerkit/cmd/brokerkit/internal/emulate"
 	"github.com/brokerkit/brokerkit/providers"
 )
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/auth"
-	"github.com/brokerkit/brokerkit/internal/emulate"
+	"github.com/brokerkit/brokerkit/cmd/brokerkit/internal/emulate"
 	"github.com/brokerkit/brokerkit/spotware"
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/auth"
-	"github.com/brokerkit/brokerkit/internal/emulate"
+	"github.com/brokerkit/brokerkit/cmd/brokerkit/internal/emulate"
 	"github.com/brokerkit/brokerkit/providers"
 )
 

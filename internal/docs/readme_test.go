@@ -140,7 +140,7 @@ func normalize(s string, body bool) string {
 }
 
 // fileMarker ties a README code block to the file it quotes:
-// <!-- file: internal/emulate/testdata/login.mjs -->.
+// <!-- file: cmd/brokerkit/internal/emulate/testdata/login.mjs -->.
 var fileMarker = regexp.MustCompile(`<!-- file: (\S+) -->\s*\n` + "```[a-z]*\n((?s).*?)```")
 
 // TestReadmeScriptsAreTestedFiles holds every README block that quotes a
