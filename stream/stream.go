@@ -437,7 +437,7 @@ type Conn[T any] struct {
 
 	isReady       bool
 	isReadyAtomic atomic.Bool
-	busy          atomic.Bool   // blocked on a slow reader
+	busy          atomic.Bool // blocked on a slow reader
 }
 
 // Ready says the broker accepted the subscription: the first time, Open
