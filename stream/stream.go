@@ -471,9 +471,11 @@ func (c *Conn[T]) framesSeen() uint64 { return c.eventsSeen() + c.s.heartbeats.L
 // should then return at once.
 func (c *Conn[T]) Send(ev T) bool {
 	s := c.s
+	// Counted before a reader can hold it, so Stats never lags behind
+	// what has been read.
+	s.events.Add(1)
 	select {
 	case s.ch <- ev:
-		s.events.Add(1)
 		return c.live()
 	default:
 	}
@@ -482,9 +484,9 @@ func (c *Conn[T]) Send(ev T) bool {
 		defer c.busy.Store(false)
 		select {
 		case s.ch <- ev:
-			s.events.Add(1)
 			return c.live()
 		case <-c.done:
+			s.events.Add(^uint64(0)) // not delivered after all
 			return false
 		}
 	}
@@ -496,7 +498,6 @@ func (c *Conn[T]) Send(ev T) bool {
 		}
 		select {
 		case s.ch <- ev:
-			s.events.Add(1)
 			return c.live()
 		default:
 		}

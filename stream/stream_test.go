@@ -388,3 +388,37 @@ func TestOptionsWith(t *testing.T) {
 	assert.Equal(t, time.Minute, got.Resync)
 	assert.Equal(t, "Block", stream.Block.String())
 }
+
+// TestStatsNeverLagTheReader: an event a reader holds is already counted,
+// so a program (or a test) comparing what it read with Stats sees no gap.
+// Each event is sent to a reader already waiting for it, the moment a
+// late count would show.
+func TestStatsNeverLagTheReader(t *testing.T) {
+	for _, p := range []stream.Policy{stream.Block, stream.DropOldest} {
+		o := fast
+		o.Policy = p
+		ack := make(chan struct{})
+		s, err := stream.Open(context.Background(), o, func(ctx context.Context, c *stream.Conn[int]) error {
+			c.Ready()
+			for i := 1; i <= 3000; i++ {
+				c.Send(i)
+				select {
+				case <-ack:
+				case <-ctx.Done():
+					return nil
+				}
+			}
+			<-ctx.Done()
+			return nil
+		})
+		require.NoError(t, err)
+		for i := 1; i <= 3000; i++ {
+			<-s.C()
+			if st := s.Stats(); st.Events < uint64(i) {
+				t.Fatalf("%s: read %d events, Stats says %d", p, i, st.Events)
+			}
+			ack <- struct{}{}
+		}
+		require.NoError(t, s.Close())
+	}
+}
